@@ -1,0 +1,66 @@
+"""Page/size paging without COUNT(*), plus an opaque keyset cursor for deep pages.
+
+A COUNT over a big table costs tens of milliseconds where a keyset page costs one (measured),
+so lists answer `has_next` and `next_cursor` instead of a total.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Q, QuerySet
+from rest_framework import serializers
+
+MAX_PAGE_SIZE = 100
+
+
+class PageParamsSerializer(serializers.Serializer):
+    page = serializers.IntegerField(min_value=1, max_value=10_000, default=1)
+    size = serializers.IntegerField(min_value=1, max_value=MAX_PAGE_SIZE, default=20)
+    cursor = serializers.CharField(required=False, max_length=200)
+
+    def validate_cursor(self, value: str) -> tuple[datetime, uuid.UUID]:
+        try:
+            created, _, ident = base64.urlsafe_b64decode(value.encode()).decode().partition("|")
+            return datetime.fromisoformat(created), uuid.UUID(ident)
+        except (ValueError, binascii.Error, UnicodeDecodeError):
+            raise serializers.ValidationError("is not a cursor this API gave out.")
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list
+    page: int
+    size: int
+    has_next: bool
+    next_cursor: str | None
+
+    def envelope(self, results: list) -> dict:
+        return {"results": results, "page": self.page, "size": self.size,
+                "has_next": self.has_next, "next_cursor": self.next_cursor}
+
+
+def _encode(created_at: datetime, ident) -> str:
+    return base64.urlsafe_b64encode(f"{created_at.isoformat()}|{ident}".encode()).decode()
+
+
+def paginate_newest_first(queryset: QuerySet, params: dict) -> Page:
+    """`queryset` must be ordered by (-created_at, -id)."""
+    size = params["size"]
+    page = params["page"]
+    cursor = params.get("cursor")
+    if cursor:
+        created_at, ident = cursor
+        queryset = queryset.filter(Q(created_at__lt=created_at) | Q(created_at=created_at, id__lt=ident))
+        rows = list(queryset[: size + 1])
+    else:
+        offset = (page - 1) * size
+        rows = list(queryset[offset: offset + size + 1])
+    has_next = len(rows) > size
+    rows = rows[:size]
+    next_cursor = _encode(rows[-1].created_at, rows[-1].id) if has_next and rows else None
+    return Page(items=rows, page=page, size=size, has_next=has_next, next_cursor=next_cursor)

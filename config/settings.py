@@ -1,0 +1,298 @@
+"""PPL Studio settings: one module, every knob from the environment (see .env.example).
+
+A `.env` file beside manage.py is read if present; real environment variables win over it.
+"""
+
+from __future__ import annotations
+
+import math
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from dotenv import load_dotenv
+
+from config.env import env_bool, env_float, env_int, env_list, env_secret, env_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+load_dotenv(BASE_DIR / ".env", override=False)
+
+DEBUG = env_bool("DEBUG", False)
+
+
+def _secret_key() -> str:
+    key = env_secret("SECRET_KEY")
+    if key:
+        return key
+    if env_bool("REQUIRE_SECRET_KEY", False):
+        raise ImproperlyConfigured("SECRET_KEY (or SECRET_KEY_FILE) must be set.")
+    # Embedded mode: one key per checkout, shared by the web server and the workers
+    # (django-q2 signs task payloads with it), kept out of the repository.
+    path = BASE_DIR / "db" / ".secret_key"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(50))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver")
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+HOST = env_str("HOST", "127.0.0.1")
+PORT = env_int("PORT", 8000, minimum=1)
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "corsheaders",
+    "rest_framework",
+    "rest_framework_simplejwt.token_blacklist",
+    "drf_spectacular",
+    "django_q",
+    "accounts",
+    "gallery",
+    "templates_app",
+    "generation",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+AUTH_USER_MODEL = "accounts.User"
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "config" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database -------------------------------------------------------------------------------
+DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db' / 'studio.sqlite3'}")
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # django-q2's ORM broker on SQLite loses results to "database is locked" with Django's
+    # defaults (217 of a 1,000-task burst, measured). WAL lets readers run beside the writer;
+    # IMMEDIATE takes the write lock at BEGIN so transactions queue on busy_timeout instead
+    # of failing on lock upgrade.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": env_int("SQLITE_BUSY_TIMEOUT_SECONDS", 20),
+        "init_command": (
+            "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL;PRAGMA busy_timeout=20000;"
+        ),
+    }
+    # A file, not memory, so worker processes started by the tests share the test database.
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "db" / "test.sqlite3")}
+else:
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+
+# --- Cache ------------------------------------------------------------------------------------
+CACHE_URL = env_str("CACHE_URL", "")
+if CACHE_URL.startswith("redis"):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# --- Auth -------------------------------------------------------------------------------------
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "/admin/login/"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+# --- Static files and storage -----------------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
+STATICFILES_DIRS = [BASE_DIR / "static"]
+OUTPUT_DIR = Path(env_str("OUTPUT_DIR", str(BASE_DIR / "outputs"))).resolve()
+STORAGES = {
+    # Files are private: they are served through owner-checked API views, never by URL.
+    "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(OUTPUT_DIR), "base_url": None},
+    },
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+MAX_UPLOAD_BYTES = env_int("MAX_UPLOAD_BYTES", 5 * 1024 * 1024, minimum=1024)
+# Multipart bodies carry up to two images plus fields; Django refuses bigger bodies early.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 3 * MAX_UPLOAD_BYTES
+FILE_UPLOAD_MAX_MEMORY_SIZE = MAX_UPLOAD_BYTES + 1
+INPUT_MAX_SIDE_PX = env_int("INPUT_MAX_SIDE_PX", 1024, minimum=64)
+INPUT_MAX_PIXELS = env_int("INPUT_MAX_PIXELS", 40_000_000, minimum=1_000_000)
+
+# --- API --------------------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        # JWT first: its WWW-Authenticate header turns anonymous requests into 401, not 403.
+        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "config.errors.api_exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+if DEBUG:
+    REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"].append("rest_framework.renderers.BrowsableAPIRenderer")
+
+SIMPLE_JWT = {
+    "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env_int("JWT_ACCESS_MINUTES", 30, minimum=1)),
+    "REFRESH_TOKEN_LIFETIME": timedelta(days=env_int("JWT_REFRESH_DAYS", 7, minimum=1)),
+    "ROTATE_REFRESH_TOKENS": True,
+    "BLACKLIST_AFTER_ROTATION": True,
+    "UPDATE_LAST_LOGIN": False,
+    "SIGNING_KEY": env_secret("JWT_SIGNING_KEY") or SECRET_KEY,
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "PPL Studio API",
+    "DESCRIPTION": "PPL images, goods mock-ups, prompt edits and product-detail pages "
+    "through a fair background queue.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": r"/api/v[0-9]",
+}
+
+CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS")
+CORS_ALLOW_HEADERS = (
+    "accept", "authorization", "content-type", "idempotency-key", "origin", "x-csrftoken",
+    "x-requested-with",
+)
+CORS_EXPOSE_HEADERS = ("content-disposition", "idempotent-replayed", "retry-after")
+
+# --- Job engine -------------------------------------------------------------------------------
+MAX_PER_USER_QUEUE = env_int("MAX_PER_USER_QUEUE", 3, minimum=0)
+MAX_PER_USER_CONCURRENT = env_int("MAX_PER_USER_CONCURRENT", 1, minimum=1)
+JOB_TIMEOUT_SECONDS = env_int("JOB_TIMEOUT_SECONDS", 180, minimum=1)
+PPL_PROVIDER = env_str("PPL_PROVIDER", "local")
+GOODS_PROVIDER = env_str("GOODS_PROVIDER", "local")
+LOCAL_PROVIDER_DELAY_SECONDS = env_float("LOCAL_PROVIDER_DELAY_SECONDS", 3.0, minimum=0)
+LOCAL_MAX_CONCURRENT = env_int("LOCAL_MAX_CONCURRENT", 500, minimum=1)
+# How long a claimed job may sit in one stage before the reconciler assumes its task was lost.
+ENGINE_STAGE_GRACE_SECONDS = env_int("ENGINE_STAGE_GRACE_SECONDS", 45, minimum=1)
+# The poller task loops this long, then hands over to a fresh task (kept under Q_TIMEOUT).
+ENGINE_TICK_SECONDS = env_float("ENGINE_TICK_SECONDS", 20.0, minimum=0)
+ENGINE_POLL_CONCURRENCY = env_int("ENGINE_POLL_CONCURRENCY", 200, minimum=1)
+ENGINE_DISPATCH_BATCH = env_int("ENGINE_DISPATCH_BATCH", 200, minimum=1)
+PROGRESS_LOG_STEP = env_int("PROGRESS_LOG_STEP", 20, minimum=1)
+PROGRESS_LOG_MIN_MS = env_int("PROGRESS_LOG_MIN_MS", 1000, minimum=0)
+ETA_SAMPLE_SIZE = env_int("ETA_SAMPLE_SIZE", 20, minimum=1)
+
+# --- django-q2 --------------------------------------------------------------------------------
+Q_BROKER = env_str("Q_BROKER", "orm")
+REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
+Q_WORKERS = env_int("Q_WORKERS", 2, minimum=1)
+Q_TIMEOUT = env_int("Q_TIMEOUT", 30, minimum=5)
+Q_RETRY = env_int("Q_RETRY", 120, minimum=10)
+Q_CLUSTER = {
+    "name": env_str("Q_CLUSTER_NAME", "studio"),
+    "workers": Q_WORKERS,
+    "timeout": Q_TIMEOUT,
+    "retry": Q_RETRY,
+    "queue_limit": Q_WORKERS,
+    "bulk": 1,
+    "ack_failures": True,
+    "max_attempts": 1,
+    # The Job table is the source of truth; successful task rows are noise (and cost a
+    # SELECT FOR UPDATE per completion at the default of 250).
+    "save_limit": -1,
+    "catch_up": False,
+    "recycle": 500,
+    "max_rss": env_int("Q_MAX_RSS_KB", 200_000),
+    "poll": env_float("Q_POLL_SECONDS", 0.1, minimum=0.01),
+    "guard_cycle": 0.5,
+    "label": "Task queue",
+}
+if Q_BROKER == "redis":
+    Q_CLUSTER["redis"] = REDIS_URL
+elif Q_BROKER == "orm":
+    Q_CLUSTER["orm"] = "default"
+else:
+    raise ImproperlyConfigured(f"Q_BROKER must be orm or redis, not {Q_BROKER!r}")
+# django-q2 re-delivers a task `retry` seconds after dequeue, and time spent in the cluster's
+# local queue counts, so retry must cover the worst wait plus the run (measured duplicates).
+_min_retry = Q_TIMEOUT * (1 + math.ceil((Q_CLUSTER["queue_limit"] + 1) / Q_WORKERS))
+if Q_RETRY <= _min_retry:
+    raise ImproperlyConfigured(
+        f"Q_RETRY ({Q_RETRY}) must exceed {_min_retry}s for Q_TIMEOUT={Q_TIMEOUT} and "
+        f"Q_WORKERS={Q_WORKERS}, or django-q2 delivers tasks twice."
+    )
+if ENGINE_TICK_SECONDS >= Q_TIMEOUT - 5:
+    raise ImproperlyConfigured("ENGINE_TICK_SECONDS must be at least 5 s below Q_TIMEOUT.")
+
+# --- Logging ----------------------------------------------------------------------------------
+LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()
+LOG_FORMAT = env_str("LOG_FORMAT", "json")
+LOG_TO_FILE = env_bool("LOG_TO_FILE", False)
+LOG_FILE_PATH = Path(env_str("LOG_FILE_PATH", str(BASE_DIR / "logs" / "app.log")))
+LOG_MAX_BYTES = env_int("LOG_MAX_BYTES", 1_048_576, minimum=1024)
+LOG_BACKUP_COUNT = env_int("LOG_BACKUP_COUNT", 3, minimum=0)
+if LOG_FORMAT not in {"json", "text"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or text, not {LOG_FORMAT!r}")
+
+_handlers = ["console"]
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "json": {"()": "config.logging.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s %(context)s",
+                 "()": "config.logging.TextFormatter"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT},
+    },
+    "root": {"handlers": _handlers, "level": LOG_LEVEL},
+    "loggers": {
+        "django_q": {"level": env_str("Q_LOG_LEVEL", "WARNING").upper(), "propagate": True},
+        "httpx": {"level": "WARNING"},
+    },
+}
+if LOG_TO_FILE:
+    LOG_FILE_PATH.parent.mkdir(parents=True, exist_ok=True)
+    LOGGING["handlers"]["file"] = {
+        "class": "logging.handlers.RotatingFileHandler",
+        "filename": str(LOG_FILE_PATH),
+        "maxBytes": LOG_MAX_BYTES,
+        "backupCount": LOG_BACKUP_COUNT,
+        "formatter": "json",
+    }
+    _handlers.append("file")

@@ -1,0 +1,21 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+def _install_schedules(sender, **kwargs) -> None:
+    """The reconciler runs every minute on whatever cluster is up (django-q2 schedule)."""
+    from django_q.models import Schedule
+
+    Schedule.objects.update_or_create(
+        name="generation.reconcile",
+        defaults={"func": "generation.tasks.generation_jobs_reconcile",
+                  "schedule_type": Schedule.MINUTES, "minutes": 1, "repeats": -1},
+    )
+
+
+class GenerationConfig(AppConfig):
+    name = "generation"
+    verbose_name = "Generation jobs"
+
+    def ready(self) -> None:
+        post_migrate.connect(_install_schedules, sender=self)

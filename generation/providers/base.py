@@ -1,0 +1,97 @@
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Literal
+from uuid import UUID
+
+
+class ProviderError(Exception):
+    """A provider failure. `permanent` ones end the job; others are retried with backoff."""
+
+    def __init__(self, message: str, *, code: str = "provider_error", permanent: bool = True,
+                 retry_after_seconds: float | None = None):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.permanent = permanent
+        self.retry_after_seconds = retry_after_seconds
+
+
+class ProviderNotConfigured(ProviderError):
+    def __init__(self, variable: str, provider: str):
+        super().__init__(f"{variable} is not set: the {provider} provider cannot run without it.",
+                         code="provider_not_configured", permanent=True)
+        self.variable = variable
+
+
+@dataclass(frozen=True)
+class InputImage:
+    role: str
+    format: str
+    width: int
+    height: int
+    read: Callable[[], bytes]  # lazy: only providers that send bytes read the file
+
+
+@dataclass(frozen=True)
+class SubmitRequest:
+    job_id: UUID
+    kind: str
+    params: dict
+    inputs: dict[str, InputImage]
+
+
+@dataclass(frozen=True)
+class Submission:
+    ref: str
+    state: dict = field(default_factory=dict)
+    poll_after_seconds: float = 1.0
+
+
+@dataclass(frozen=True)
+class PollResult:
+    status: Literal["pending", "ready", "failed"]
+    progress: int | None = None
+    state: dict | None = None  # merged into the job's provider_state
+    poll_after_seconds: float = 2.0
+    error_code: str = ""
+    error_message: str = ""
+
+
+@dataclass(frozen=True)
+class OutputImage:
+    data: bytes
+
+
+class Provider:
+    """Base class. Subclasses set `name` and implement submit/poll/fetch_outputs."""
+
+    name: str = ""
+    kinds: frozenset[str] = frozenset()
+    # Jobs over this many at once wait in our queue (waiting_reason=provider_capacity).
+    max_concurrent: int = 10
+    # Whether a submit that may or may not have reached the provider can be sent again.
+    # Only true where a second submit costs nothing; paid providers are never resubmitted.
+    resubmit_is_safe: bool = False
+    # Duration assumed for ETAs until real durations have been measured.
+    nominal_duration_seconds: float = 30.0
+
+    def check_configured(self) -> None:
+        """Raise ProviderNotConfigured naming the missing variable."""
+
+    def submit(self, request: SubmitRequest) -> Submission:
+        raise NotImplementedError
+
+    def poll(self, ref: str, state: dict) -> PollResult:
+        raise NotImplementedError
+
+    async def apoll(self, ref: str, state: dict) -> PollResult:
+        return await asyncio.to_thread(self.poll, ref, state)
+
+    def fetch_outputs(self, request: SubmitRequest, state: dict) -> list[OutputImage]:
+        raise NotImplementedError
+
+    def cancel(self, ref: str, state: dict) -> None:
+        """Best effort; a provider without cancel simply lets the job run out."""

@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from functools import cache
+
+from django.conf import settings
+from django.utils.module_loading import import_string
+
+from generation.providers.base import Provider, ProviderError
+
+# name -> class path; the real adapters register here as they land.
+PROVIDERS: dict[str, str] = {
+    "local": "generation.providers.local.LocalProvider",
+}
+
+_KIND_SETTINGS = {"ppl": "PPL_PROVIDER", "goods": "GOODS_PROVIDER"}
+
+
+def provider_name_for_kind(kind: str) -> str:
+    return getattr(settings, _KIND_SETTINGS[kind])
+
+
+@cache
+def _provider_class(name: str) -> type[Provider]:
+    if name not in PROVIDERS:
+        raise ProviderError(f"Unknown provider {name!r}.", code="provider_unknown")
+    return import_string(PROVIDERS[name])
+
+
+def get_provider(name: str) -> Provider:
+    # A fresh instance per use: providers read settings at construction, which tests override.
+    return _provider_class(name)()

@@ -1,0 +1,108 @@
+"""Reads for the job API: own jobs only, queue position, ETA and waiting reason."""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from accounts.selectors import user_job_limits
+from generation.models import Job, JobStatus
+from generation.providers import ProviderError, get_provider
+
+
+def job_list(*, user, status: str | None = None, kind: str | None = None) -> QuerySet[Job]:
+    jobs = Job.objects.filter(user=user).defer("provider_state", "request_fingerprint")
+    if status:
+        jobs = jobs.filter(status=status)
+    if kind:
+        jobs = jobs.filter(kind=kind)
+    return jobs.order_by("-created_at", "-id")
+
+
+def job_get(*, user, job_id) -> Job:
+    """The user's own job; another user's id is simply not found (404, never 403)."""
+    return get_object_or_404(Job, pk=job_id, user=user)
+
+
+def typical_duration_seconds(*, kind: str, provider: str) -> float:
+    """Median run time of the last ETA_SAMPLE_SIZE successes of this kind on this provider."""
+    key = f"eta:{kind}:{provider}"
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    rows = (Job.objects.filter(status=JobStatus.SUCCEEDED, kind=kind, provider=provider)
+            .order_by("-finished_at").values_list("started_at", "finished_at")
+            [: settings.ETA_SAMPLE_SIZE])
+    samples = [(end - start).total_seconds() for start, end in rows if start and end]
+    if samples:
+        value = statistics.median(samples)
+    else:
+        try:
+            value = get_provider(provider).nominal_duration_seconds
+        except ProviderError:
+            value = 30.0
+    cache.set(key, value, 30)
+    return value
+
+
+@dataclass(frozen=True)
+class QueueInfo:
+    queue_position: int | None
+    eta_seconds: int | None
+    waiting_reason: str | None
+
+
+def _remaining(started_at: datetime | None, duration: float, now: datetime) -> float:
+    if started_at is None:
+        return duration
+    return max(1.0, duration - (now - started_at).total_seconds())
+
+
+def job_queue_info(*, job: Job) -> QueueInfo:
+    """Where a job stands. Waiting: position among jobs waiting for the same provider, why it
+    waits, and an ETA (seconds until its result) from recent real durations. Running: ETA."""
+    now = timezone.now()
+    duration = typical_duration_seconds(kind=job.kind, provider=job.provider)
+    if job.status == JobStatus.RUNNING:
+        if job.progress > 0:
+            elapsed = (now - job.started_at).total_seconds()
+            left = elapsed * (100 - job.progress) / job.progress
+        else:
+            left = _remaining(job.started_at, duration, now)
+        return QueueInfo(None, max(1, round(left)), None)
+    if job.status != JobStatus.QUEUED:
+        return QueueInfo(None, None, None)
+
+    waiting = Job.objects.filter(status=JobStatus.QUEUED)
+    ahead_all = waiting.filter(provider=job.provider, created_at__lt=job.created_at).count()
+    own_ahead = waiting.filter(user_id=job.user_id, created_at__lt=job.created_at).count()
+    own_running = list(Job.objects.filter(user_id=job.user_id, status=JobStatus.RUNNING)
+                       .values_list("started_at", flat=True))
+    limits = user_job_limits(user=job.user)
+    try:
+        capacity = get_provider(job.provider).max_concurrent
+    except ProviderError:
+        capacity = 1
+    provider_running = Job.objects.filter(status=JobStatus.RUNNING, provider=job.provider)
+
+    start_in = 0.0
+    if len(own_running) >= limits.max_concurrent:
+        reason = "user_concurrency"
+        start_in = min(_remaining(s, duration, now) for s in own_running)
+    elif provider_running.count() >= capacity:
+        reason = "provider_capacity"
+        start_in = min(_remaining(s, duration, now)
+                       for s in provider_running.values_list("started_at", flat=True)[:capacity])
+    else:
+        reason = "queue"
+    # Each of the user's own earlier jobs runs before this one, limits.max_concurrent at a time.
+    start_in += own_ahead * duration / limits.max_concurrent
+    return QueueInfo(queue_position=ahead_all + 1, eta_seconds=max(1, round(start_in + duration)),
+                     waiting_reason=reason)

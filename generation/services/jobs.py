@@ -1,0 +1,125 @@
+"""Creating, canceling and retrying jobs: the writes behind the job API."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+
+from accounts.selectors import user_job_limits
+from config.errors import Conflict, LimitExceeded
+from gallery.imaging import PreparedImage
+from gallery.services import gallery_file_store, gallery_files_delete
+from generation.models import ACTIVE_STATUSES, Job, JobInput, JobStatus
+from generation.providers import get_provider, provider_name_for_kind
+from generation.services.events import job_event
+from generation.services.lifecycle import job_end
+from generation.services.wakeups import dispatch_request
+
+
+@dataclass(frozen=True)
+class NewInput:
+    role: str
+    image: PreparedImage
+
+
+def _fingerprint(kind: str, params: dict, inputs: list[tuple[str, str]]) -> str:
+    payload = {"kind": kind, "params": params, "inputs": sorted(inputs)}
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _replay(*, user, idempotency_key: str, fingerprint: str) -> Job | None:
+    job = Job.objects.filter(user=user, idempotency_key=idempotency_key).first()
+    if job is not None and job.request_fingerprint != fingerprint:
+        raise Conflict("This Idempotency-Key was already used for a different request.",
+                       code="idempotency_key_reused")
+    return job
+
+
+def _check_queue_limit(user) -> None:
+    limits = user_job_limits(user=user)
+    waiting = Job.objects.filter(user=user, status=JobStatus.QUEUED).count()
+    if waiting >= limits.max_queued:
+        raise LimitExceeded(
+            f"You already have {waiting} job(s) waiting, the most allowed at once "
+            f"({limits.max_queued}). Wait for one to start, or cancel one, then try again.",
+            code="queue_full")
+
+
+def job_create(*, user, kind: str, params: dict, inputs: list[NewInput],
+               idempotency_key: str | None = None, retried_from: Job | None = None,
+               stored_inputs: list[JobInput] | None = None) -> tuple[Job, bool]:
+    """Queue a job. Returns (job, created); a replayed Idempotency-Key returns the first job.
+
+    Limits are checked under a lock on the user's row, so two simultaneous requests cannot
+    both take the last free place (SQLite serialises writers by itself).
+    """
+    stored_inputs = stored_inputs or []
+    fingerprint = _fingerprint(kind, params, [(i.role, i.image.sha256) for i in inputs]
+                               + [(i.role, i.sha256) for i in stored_inputs])
+    if idempotency_key:
+        existing = _replay(user=user, idempotency_key=idempotency_key, fingerprint=fingerprint)
+        if existing is not None:
+            return existing, False
+    provider = provider_name_for_kind(kind)
+    get_provider(provider)  # an unknown provider name fails here, before anything is stored
+    written: list[str] = []
+    try:
+        with transaction.atomic():
+            get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+            _check_queue_limit(user)
+            job = Job(user=user, kind=kind, provider=provider, params=params,
+                      idempotency_key=idempotency_key or None, request_fingerprint=fingerprint,
+                      retried_from=retried_from)
+            job.save(force_insert=True)
+            rows = []
+            for new in inputs:
+                name = gallery_file_store(prepared=new.image, folder="inputs")
+                written.append(name)
+                rows.append(JobInput(job=job, role=new.role, file=name, width=new.image.width,
+                                     height=new.image.height, format=new.image.format,
+                                     size_bytes=len(new.image.data), sha256=new.image.sha256))
+            for old in stored_inputs:
+                # A retry shares the original's input files (they are never modified).
+                rows.append(JobInput(job=job, role=old.role, file=old.file.name, width=old.width,
+                                     height=old.height, format=old.format,
+                                     size_bytes=old.size_bytes, sha256=old.sha256))
+            JobInput.objects.bulk_create(rows)
+            transaction.on_commit(lambda: job_event("enqueue", job, status=job.status))
+            dispatch_request()
+    except IntegrityError:
+        gallery_files_delete(names=written)
+        if idempotency_key:  # a simultaneous request with the same key won the insert
+            existing = _replay(user=user, idempotency_key=idempotency_key, fingerprint=fingerprint)
+            if existing is not None:
+                return existing, False
+        raise
+    except BaseException:
+        gallery_files_delete(names=written)
+        raise
+    return job, True
+
+
+def job_cancel(*, job: Job, by: str = "user") -> Job:
+    """Cancel a waiting or running job; 409 for a finished one."""
+    message = "Canceled by an administrator." if by == "admin" else "Canceled by the user."
+    if not job_end(job_id=job.id, target=JobStatus.CANCELED, sources=ACTIVE_STATUSES,
+                   error_code="canceled", error_message=message):
+        job.refresh_from_db(fields=["status"])
+        raise Conflict(f"The job has already finished ({job.status}) and cannot be canceled.",
+                       code="job_finished")
+    job.refresh_from_db()
+    return job
+
+
+def job_retry(*, job: Job, idempotency_key: str | None = None) -> tuple[Job, bool]:
+    """A new job from the same inputs, linked to the original by retried_from."""
+    if not job.is_finished:
+        raise Conflict(f"Only a finished job can be retried; this one is still {job.status}.",
+                       code="job_not_finished")
+    return job_create(user=job.user, kind=job.kind, params=job.params, inputs=[],
+                      idempotency_key=idempotency_key, retried_from=job,
+                      stored_inputs=list(job.inputs.all()))

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from generation import apis
+
+app_name = "generation"
+
+urlpatterns = [
+    path("jobs", apis.JobListApi.as_view(), name="job-list"),
+    path("jobs/ppl", apis.JobPplCreateApi.as_view(), name="job-ppl-create"),
+    path("jobs/goods", apis.JobGoodsCreateApi.as_view(), name="job-goods-create"),
+    path("jobs/<uuid:job_id>", apis.JobDetailApi.as_view(), name="job-detail"),
+    path("jobs/<uuid:job_id>/cancel", apis.JobCancelApi.as_view(), name="job-cancel"),
+    path("jobs/<uuid:job_id>/retry", apis.JobRetryApi.as_view(), name="job-retry"),
+]
