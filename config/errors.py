@@ -119,10 +119,12 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
         response.data = error_body("invalid", _first_message(fields), fields)
         return response
     code = next((c for cls, c in _DRF_CODES.items() if isinstance(exc, cls)), "error")
-    if isinstance(exc, exceptions.AuthenticationFailed) and isinstance(exc.detail, dict):
-        message = str(exc.detail.get("detail", "Authentication failed."))
-        code = str(exc.detail.get("code", code))
+    detail = getattr(exc, "detail", str(exc))
+    if isinstance(detail, dict):  # simplejwt: {"detail", "code", "messages"}
+        message = str(detail.get("detail", "Authentication failed."))
+        code = str(detail.get("code", code))
     else:
-        message = str(exc.detail) if hasattr(exc, "detail") else str(exc)
+        message = str(detail)
+        code = getattr(detail, "code", None) or code
     response.data = error_body(code, message)
     return response

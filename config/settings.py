@@ -95,7 +95,7 @@ TEMPLATES = [
 ]
 
 # --- Database -------------------------------------------------------------------------------
-DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db' / 'studio.sqlite3'}")
+DATABASE_URL = env_str("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db' / 'studio.sqlite3'}"
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # django-q2's ORM broker on SQLite loses results to "database is locked" with Django's
@@ -250,7 +250,7 @@ else:
 # django-q2 re-delivers a task `retry` seconds after dequeue, and time spent in the cluster's
 # local queue counts, so retry must cover the worst wait plus the run (measured duplicates).
 _min_retry = Q_TIMEOUT * (1 + math.ceil((Q_CLUSTER["queue_limit"] + 1) / Q_WORKERS))
-if Q_RETRY <= _min_retry:
+if _min_retry >= Q_RETRY:
     raise ImproperlyConfigured(
         f"Q_RETRY ({Q_RETRY}) must exceed {_min_retry}s for Q_TIMEOUT={Q_TIMEOUT} and "
         f"Q_WORKERS={Q_WORKERS}, or django-q2 delivers tasks twice."

@@ -87,7 +87,7 @@ def image_prepare_upload(upload, *, field: str, max_side: int | None = None) -> 
     image = image_decode(data, field=field)
     fmt = _FORMATS[image.format]
     normalised = ImageOps.exif_transpose(image)
-    changed = normalised is not image and normalised.size != image.size or (
+    changed = (normalised is not image and normalised.size != image.size) or (
         normalised is not image and image.getexif().get(0x0112, 1) != 1)
     if max(normalised.size) > max_side:
         normalised = normalised.copy()

@@ -4,14 +4,16 @@ from collections import defaultdict
 from collections.abc import Iterable
 from uuid import UUID
 
-from django.shortcuts import get_object_or_404
-
+from config.errors import NotFound
 from gallery.models import Image
 
 
 def image_get(*, user, image_id) -> Image:
     """The user's own image; anyone else's id is simply not found."""
-    return get_object_or_404(Image, pk=image_id, owner=user)
+    image = Image.objects.filter(pk=image_id, owner=user).first()
+    if image is None:
+        raise NotFound("Image not found.")
+    return image
 
 
 def images_for_jobs(*, job_ids: Iterable[UUID]) -> dict[UUID, list[Image]]:

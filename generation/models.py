@@ -49,7 +49,8 @@ class Job(models.Model):
     status = models.CharField(max_length=16, choices=JobStatus.choices, default=JobStatus.QUEUED)
     stage = models.CharField(max_length=16, choices=JobStage.choices, default=JobStage.NONE, blank=True)
     params = models.JSONField(default=dict)
-    idempotency_key = models.CharField(max_length=200, null=True, blank=True)
+    # NULL, not "", when absent: the unique constraint only covers real keys.
+    idempotency_key = models.CharField(max_length=200, null=True, blank=True)  # noqa: DJ001
     request_fingerprint = models.CharField(max_length=64, blank=True)
     retried_from = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
                                      related_name="retries")
@@ -84,6 +85,9 @@ class Job(models.Model):
             models.Index(fields=["user", "-created_at", "-id"], name="job_user_newest"),
             # The dispatcher's FIFO scan and queue positions touch waiting jobs only.
             models.Index(fields=["created_at"], name="job_queued_fifo", condition=Q(status="queued")),
+            # Fair dispatch asks when each waiting user's last job started.
+            models.Index(fields=["user", "-started_at"], name="job_user_last_start",
+                         condition=Q(started_at__isnull=False)),
             models.Index(fields=["user", "status"], name="job_user_active",
                          condition=Q(status__in=["queued", "running"])),
             models.Index(fields=["next_check_at"], name="job_due_polls",

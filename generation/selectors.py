@@ -9,10 +9,10 @@ from datetime import datetime
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import QuerySet
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from accounts.selectors import user_job_limits
+from config.errors import NotFound
 from generation.models import Job, JobStatus
 from generation.providers import ProviderError, get_provider
 
@@ -28,7 +28,10 @@ def job_list(*, user, status: str | None = None, kind: str | None = None) -> Que
 
 def job_get(*, user, job_id) -> Job:
     """The user's own job; another user's id is simply not found (404, never 403)."""
-    return get_object_or_404(Job, pk=job_id, user=user)
+    job = Job.objects.filter(pk=job_id, user=user).first()
+    if job is None:
+        raise NotFound("Job not found.")
+    return job
 
 
 def typical_duration_seconds(*, kind: str, provider: str) -> float:

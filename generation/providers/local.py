@@ -13,7 +13,6 @@ import time
 from django.conf import settings
 from PIL import Image
 
-from generation.providers import local_imaging
 from generation.providers.base import OutputImage, PollResult, Provider, Submission, SubmitRequest
 
 
@@ -55,6 +54,8 @@ class LocalProvider(Provider):
         return self.poll(ref, state)  # no I/O: no thread needed
 
     def fetch_outputs(self, request: SubmitRequest, state: dict) -> list[OutputImage]:
+        from generation.providers import local_imaging  # rendering code only where it runs
+
         params = request.params
         if request.kind == "ppl":
             result = local_imaging.compose_ppl(

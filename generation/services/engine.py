@@ -18,16 +18,17 @@ import random
 import time
 from collections import Counter
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, F, Window
+from django.db.models import Count, F, Max, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from accounts.models import User
+from config.errors import InvalidInput
 from gallery.imaging import image_prepare_output
 from gallery.services import gallery_file_store, gallery_files_delete, image_create
 from generation.models import Job, JobInput, JobStage, JobStatus
@@ -70,8 +71,9 @@ def _dispatch_lock() -> None:
 def jobs_dispatch() -> list[UUID]:
     """Claim waiting jobs, fairly across users, within user and provider limits.
 
-    Candidates are ordered by (rank of the job within its user's queue, age): every user's
-    oldest waiting job comes before anyone's second, so one busy user cannot starve others.
+    Round robin over time: every user's oldest waiting job comes before anyone's second, and
+    among those, the user whose last job started longest ago goes first. One busy user
+    cannot starve the others, whatever order the jobs arrived in.
     """
     dispatch_request_clear()
     claimed: list[Job] = []
@@ -89,6 +91,11 @@ def jobs_dispatch() -> list[UUID]:
         if not candidates:
             return []
         user_ids = {job.user_id for job in candidates}
+        last_started = dict(
+            Job.objects.filter(user_id__in=user_ids, started_at__isnull=False)
+            .values_list("user_id").annotate(last=Max("started_at")))
+        never = datetime.min.replace(tzinfo=UTC)
+        candidates.sort(key=lambda j: (j.rank, last_started.get(j.user_id, never), j.created_at))
         running = Job.objects.filter(status=JobStatus.RUNNING)
         user_running = Counter(dict(running.filter(user_id__in=user_ids).values_list("user_id")
                                     .annotate(n=Count("id"))))
@@ -315,10 +322,15 @@ def job_finalize(*, job_id: UUID) -> None:
         if exc.permanent:
             job_fail(job_id=job_id, code=exc.code, message=exc.message)
         return  # transient: the reconciler re-kicks finalize after the grace period
-    except Exception as exc:  # a provider answer we could not read
-        logger.warning("could not read provider output: %r", exc, extra={"job_id": str(job_id)})
+    except InvalidInput as exc:  # the provider's answer is not an image we can read
+        logger.warning("unreadable provider output: %s", exc.message, extra={"job_id": str(job_id)})
         job_fail(job_id=job_id, code="provider_bad_response",
                  message="The provider's result could not be read as an image.")
+        return
+    except Exception:
+        logger.exception("finalize crashed", extra={"job_id": str(job_id)})
+        job_fail(job_id=job_id, code="internal_error",
+                 message="The result could not be stored because of an internal error.")
         return
     names = [gallery_file_store(prepared=p, folder="images") for p in prepared]
     try:

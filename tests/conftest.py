@@ -1,0 +1,134 @@
+"""Shared fixtures: personas, authenticated API clients, test images, and a worker stand-in
+that runs queued django-q2 tasks in this process (real payloads from the real broker)."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils.module_loading import import_string
+from django_q.brokers import get_broker
+from django_q.signing import SignedPackage
+from PIL import Image, ImageDraw
+from rest_framework.test import APIClient
+from rest_framework_simplejwt.tokens import RefreshToken
+
+from accounts.services import user_create
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings, tmp_path):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage",
+                    "OPTIONS": {"location": str(tmp_path / "storage"), "base_url": None}},
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    settings.LOCAL_PROVIDER_DELAY_SECONDS = 0
+    settings.ENGINE_TICK_SECONDS = 0
+    settings.MAX_PER_USER_QUEUE = 3
+    settings.MAX_PER_USER_CONCURRENT = 1
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def storage_dir(tmp_path):
+    return tmp_path / "storage"
+
+
+def stored_files(root) -> list:
+    return [p for p in root.rglob("*") if p.is_file()] if root.exists() else []
+
+
+@pytest.fixture
+def user(db):
+    return user_create(username="alice", password="correct horse battery")
+
+
+@pytest.fixture
+def other_user(db):
+    return user_create(username="bob", password="correct horse battery")
+
+
+@pytest.fixture
+def staff_user(db):
+    return user_create(username="carol", password="correct horse battery", is_staff=True)
+
+
+def api_client_for(user) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {RefreshToken.for_user(user).access_token}")
+    return client
+
+
+@pytest.fixture
+def api(user):
+    return api_client_for(user)
+
+
+@pytest.fixture
+def other_api(other_user):
+    return api_client_for(other_user)
+
+
+def png_bytes(size=(320, 240), color=(40, 120, 200), fmt="PNG", draw_square=None) -> bytes:
+    image = Image.new("RGB", size, color)
+    if draw_square:
+        x0, y0, x1, y1, fill = draw_square
+        ImageDraw.Draw(image).rectangle((x0, y0, x1, y1), fill=fill)
+    buffer = io.BytesIO()
+    image.save(buffer, format=fmt)
+    return buffer.getvalue()
+
+
+def upload(name="image.png", data=None, content_type="image/png") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, data if data is not None else png_bytes(), content_type=content_type)
+
+
+def scene_upload():
+    return upload("scene.jpg", png_bytes((640, 480), (70, 140, 90), "JPEG"), "image/jpeg")
+
+
+def product_upload():
+    return upload("product.png", png_bytes((300, 300), (255, 255, 255), "PNG",
+                                           draw_square=(80, 60, 220, 240, (200, 30, 30))))
+
+
+def ppl_form(**overrides) -> dict:
+    form = {"prompt": "Place the bottle on the table", "input_image_1": scene_upload(),
+            "input_image_2": product_upload(), "aspect_ratio": "1:1", "output_format": "png"}
+    form.update(overrides)
+    return {k: v for k, v in form.items() if v is not None}
+
+
+def goods_form(**overrides) -> dict:
+    form = {"character_image": upload("char.png", png_bytes((256, 256), (255, 255, 255), "PNG",
+                                                           draw_square=(60, 40, 200, 220, (220, 0, 200)))),
+            "goods_type": "mug", "output_format": "png"}
+    form.update(overrides)
+    return {k: v for k, v in form.items() if v is not None}
+
+
+def run_tasks(max_tasks: int = 200) -> list[str]:
+    """Run what the broker holds, as a worker would, until it is empty. Returns task names."""
+    broker = get_broker()
+    ran: list[str] = []
+    while len(ran) < max_tasks and broker.queue_size():
+        for ack_id, payload in broker.dequeue() or []:
+            task = SignedPackage.loads(payload)
+            broker.acknowledge(ack_id)
+            func = task["func"]
+            func = import_string(func) if isinstance(func, str) else func
+            func(*task["args"], **task["kwargs"])
+            ran.append(func.__name__)
+    return ran
+
+
+@pytest.fixture
+def tasks():
+    return run_tasks
