@@ -16,8 +16,8 @@ def generation_job_submit(job_id: str) -> None:
     engine.job_submit(job_id=UUID(job_id))
 
 
-def generation_engine_tick() -> None:
-    engine.engine_tick(budget_seconds=settings.ENGINE_TICK_SECONDS)
+def generation_engine_tick(patient: bool = False) -> None:
+    engine.engine_tick(budget_seconds=settings.ENGINE_TICK_SECONDS, patient=patient)
 
 
 def generation_job_finalize(job_id: str) -> None:

@@ -17,7 +17,7 @@ echo
 echo "PPL Studio on http://$HOST:$PORT  (API docs /api/docs/, admin /admin/). Ctrl+C stops."
 echo
 
-$PY manage.py qcluster &
+$PY manage.py runworkers &
 worker=$!
 trap 'kill $worker 2>/dev/null; wait $worker 2>/dev/null' EXIT INT TERM
 .venv/bin/gunicorn -c deploy/gunicorn.conf.py config.wsgi:application

@@ -261,13 +261,22 @@ def _apply_poll(item: _Due, result: PollResult | BaseException) -> None:
         job_progress_event(item, progress)
 
 
-def engine_tick(*, budget_seconds: float) -> None:
+_LEASE_SECONDS = 10.0
+
+
+def engine_tick(*, budget_seconds: float, patient: bool = False) -> None:
     """The poller: one leased task that polls in-flight jobs for `budget_seconds`, then hands
     over to a fresh task, so no task outlives django-q2's timeout."""
     holder = poller_holder_id()
-    if not poller_acquire(holder=holder, ttl_seconds=budget_seconds + 15):
-        return
-    started = time.monotonic()
+    started = time.monotonic()  # a patient wait counts against the budget too
+    if not poller_acquire(holder=holder, ttl_seconds=_LEASE_SECONDS):
+        if not patient:
+            return
+        # Started by a worker that just came up: the holder may have died with the last
+        # cluster. Wait out its lease once; a live holder renews it and we step aside.
+        time.sleep(_LEASE_SECONDS + 0.5)
+        if not poller_acquire(holder=holder, ttl_seconds=_LEASE_SECONDS):
+            return
     last_reconcile = 0.0
     try:
         while True:
@@ -281,7 +290,8 @@ def engine_tick(*, budget_seconds: float) -> None:
             if remaining <= 0 or next_due is None:
                 break
             time.sleep(max(0.05, min(next_due, remaining, 1.0)))
-            poller_acquire(holder=holder, ttl_seconds=budget_seconds + 15)
+            if not poller_acquire(holder=holder, ttl_seconds=_LEASE_SECONDS):
+                return  # lost the lease (we stalled past it); the new holder carries on
     finally:
         poller_release(holder=holder)
     # Checked after releasing the lease, so a job that began waiting meanwhile is not missed.
