@@ -37,8 +37,13 @@ class LocalProvider(Provider):
         return Submission(
             ref=f"local-{request.job_id.hex}",
             state={"submitted_at": now, "ready_at": now + self.delay_seconds},
-            poll_after_seconds=min(self.delay_seconds, 1.0),
+            poll_after_seconds=self._interval(self.delay_seconds),
         )
+
+    @staticmethod
+    def _interval(total: float) -> float:
+        # About five progress updates per job, at most one a second.
+        return min(1.0, total / 5)
 
     def poll(self, ref: str, state: dict) -> PollResult:
         now = time.time()
@@ -48,7 +53,7 @@ class LocalProvider(Provider):
         total = max(ready_at - float(state["submitted_at"]), 0.001)
         elapsed = now - float(state["submitted_at"])
         return PollResult(status="pending", progress=min(99, int(100 * elapsed / total)),
-                          poll_after_seconds=min(1.0, ready_at - now))
+                          poll_after_seconds=min(self._interval(total), ready_at - now))
 
     async def apoll(self, ref: str, state: dict) -> PollResult:
         return self.poll(ref, state)  # no I/O: no thread needed

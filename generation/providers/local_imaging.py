@@ -1,10 +1,10 @@
 """Pure-Pillow image engine of the offline "local" provider.
 
 Cuts subjects out of photos, places products into scenes (PPL) and draws goods mock-ups with a
-character printed on them. Only Pillow and the standard library: per-pixel work runs in Pillow's
-C code (filters, point tables, channel ops, mesh transforms); the one Python pixel loop (connected
-components) runs on a <=192 px working copy. Randomness comes only from random.Random(seed), so
-equal inputs and seed give identical bytes. Inputs are never mutated.
+character printed on them. Only Pillow and the standard library: pixel work runs in Pillow's C
+code (filters, lookup tables, channel ops, mesh transforms); the one Python pixel loop (connected
+components) runs on a <=192 px copy. Randomness comes only from random.Random(seed), so equal
+inputs and seed give identical bytes. Inputs are never mutated.
 """
 
 from __future__ import annotations
@@ -15,19 +15,15 @@ import re
 
 from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageOps, ImageStat
 
-ASPECT_RATIOS: tuple[str, ...] = (
-    "match_input_image", "1:1", "16:9", "9:16", "4:3", "3:4", "3:2", "2:3", "4:5", "5:4",
-    "21:9", "9:21", "2:1", "1:2",
-)
-GOODS_TYPES: tuple[str, ...] = (
-    "mug", "t_shirt", "tote_bag", "phone_case", "keyring", "sticker", "poster", "cushion",
-)
+ASPECT_RATIOS: tuple[str, ...] = ("match_input_image", "1:1", "16:9", "9:16", "4:3", "3:4", "3:2",
+                                  "2:3", "4:5", "5:4", "21:9", "9:21", "2:1", "1:2")
+GOODS_TYPES: tuple[str, ...] = ("mug", "t_shirt", "tote_bag", "phone_case", "keyring", "sticker",
+                                "poster", "cushion")
 
-LANCZOS, BICUBIC, BILINEAR = (
-    Image.Resampling.LANCZOS, Image.Resampling.BICUBIC, Image.Resampling.BILINEAR,
-)
-_WORK = 192  # long side of the copy used for connected components (pure Python loop)
+R = Image.Resampling
+_WORK = 192  # long side of the copy used for connected components (a pure Python loop)
 _SS = 3  # supersampling factor for anti-aliased shapes
+BLACK, WHITE = (0, 0, 0), (255, 255, 255)
 _COLOURS = {  # colour words a goods prompt may use for the item ("a black mug")
     "white": (246, 246, 244), "black": (42, 42, 45), "grey": (150, 152, 156),
     "gray": (150, 152, 156), "navy": (38, 50, 86), "blue": (70, 118, 196), "red": (192, 44, 50),
@@ -40,18 +36,18 @@ _COLOURS = {  # colour words a goods prompt may use for the item ("a black mug")
 # --------------------------------------------------------------------------- small helpers
 def _rgba(image: Image.Image) -> Image.Image:
     """A new, upright RGBA copy of an image in any mode."""
-    image = ImageOps.exif_transpose(image)  # phone photos carry their rotation in EXIF
+    image = ImageOps.exif_transpose(image)  # phone photos keep their rotation in EXIF
     if image.mode.startswith("I") or image.mode == "F":  # 16/32-bit: stretch to 8 bits
         lo, hi = image.getextrema()
         k = 255 / max(hi - lo, 1)
         image = image.convert("F").point(lambda v: (v - lo) * k).convert("L")
-    return image.convert("RGBA")  # applies palette / colour-key transparency, CMYK, L, ...
+    return image.convert("RGBA")  # resolves palettes, colour-key transparency, CMYK, L, 1...
 
 
 def _shrink(image: Image.Image, side: int) -> Image.Image:
-    """RGBA copy no larger than side x side (big photos would only slow the cut-out down)."""
+    """RGBA copy at most side x side: huge photos would only slow the cut-out down."""
     rgba = _rgba(image)
-    rgba.thumbnail((side, side), LANCZOS)
+    rgba.thumbnail((side, side), R.LANCZOS)
     return rgba
 
 
@@ -61,6 +57,12 @@ def _mix(a, b, t: float) -> tuple[int, ...]:
 
 def _lum(c) -> float:
     return 0.299 * c[0] + 0.587 * c[1] + 0.114 * c[2]
+
+
+def _mean_rgb(rgba: Image.Image) -> tuple[float, ...]:
+    """Mean colour of the opaque part of an RGBA image."""
+    mask = rgba.getchannel("A").point(lambda v: 255 if v > 128 else 0)
+    return tuple(ImageStat.Stat(rgba.convert("RGB"), mask).mean) if mask.getbbox() else (200,) * 3
 
 
 def _quantile(hist: list[int], q: float) -> int:
@@ -77,13 +79,15 @@ def _blur(image: Image.Image, radius: float) -> Image.Image:
 
 
 def _ramp(image: Image.Image, lo: float, hi: float) -> Image.Image:
-    """Linear contrast stretch: lo -> 0, hi -> 255 (thresholds that keep an anti-aliased edge)."""
+    """lo -> 0, hi -> 255 linearly: a threshold that keeps an anti-aliased edge."""
     return image.point(lambda v: min(255, max(0, round((v - lo) * 255 / (hi - lo)))))
 
 
 # --------------------------------------------------------------------------- public: sizes
-def output_size(aspect_ratio: str, reference: tuple[int, int], long_side: int = 1024) -> tuple[int, int]:
-    """Pixel size for an aspect ratio; "match_input_image" keeps the reference's ratio. Long side = long_side. ValueError for an unknown ratio."""
+def output_size(aspect_ratio: str, reference: tuple[int, int],
+                long_side: int = 1024) -> tuple[int, int]:
+    """Pixel size for an aspect ratio; "match_input_image" keeps the reference's ratio.
+    Long side = long_side. ValueError for an unknown ratio."""
     if aspect_ratio == "match_input_image":
         rw, rh = reference
     elif aspect_ratio in ASPECT_RATIOS:
@@ -99,8 +103,8 @@ def output_size(aspect_ratio: str, reference: tuple[int, int], long_side: int = 
 
 # --------------------------------------------------------------------------- public: cut-out
 def _background(rgb: Image.Image) -> tuple[Image.Image, int]:
-    """Distance of every pixel to the backdrop colour (median of a border ring) and the ring's
-    80th-percentile distance, i.e. how noisy or graded the backdrop itself is."""
+    """Distance of each pixel to the backdrop colour (median of a border ring), and the ring's
+    80th-percentile distance: how noisy or graded the backdrop itself is."""
     w, h = rgb.size
     b = max(1, min(w, h) // 40)
     ring = Image.new("L", rgb.size, 255)
@@ -110,14 +114,14 @@ def _background(rgb: Image.Image) -> tuple[Image.Image, int]:
     bg = tuple(_quantile(hist[i * 256:(i + 1) * 256], 0.5) for i in range(3))
     diff = ImageChops.difference(rgb, Image.new("RGB", rgb.size, bg))
     r, g, bl = diff.split()
-    # max channel difference, but let small differences in all channels add up (grey on white)
+    # largest channel difference, but small differences in all channels add up (grey on white)
     half_sum = diff.convert("L", (0.5, 0.5, 0.5, 0))
     dist = ImageChops.lighter(ImageChops.lighter(r, g), ImageChops.lighter(bl, half_sum))
     return dist, _quantile(dist.histogram(mask=ring), 0.8)
 
 
 def _components(data: bytearray, w: int, h: int, value: int) -> list[list[int]]:
-    """4-connected components (flat pixel indices) of the pixels equal to value."""
+    """4-connected components (as flat pixel indices) of the pixels equal to value."""
     seen, parts, n = bytearray(len(data)), [], len(data)
     for start in range(n):
         if seen[start] or data[start] != value:
@@ -136,23 +140,22 @@ def _components(data: bytearray, w: int, h: int, value: int) -> list[list[int]]:
 
 
 def _solid(soft: Image.Image) -> Image.Image | None:
-    """Small mask of the subject: specks dropped, enclosed small holes filled. None if degenerate."""
+    """Small subject mask: specks dropped, small enclosed holes filled; None if degenerate."""
     scale = min(1.0, _WORK / max(soft.size))
     w, h = max(1, round(soft.width * scale)), max(1, round(soft.height * scale))
-    data = bytearray(soft.resize((w, h), Image.Resampling.BOX).point(lambda v: 255 if v >= 100 else 0).tobytes())
-    parts = _components(data, w, h, 255)
+    small = soft.resize((w, h), R.BOX).point(lambda v: 255 if v >= 100 else 0)
+    parts = _components(bytearray(small.tobytes()), w, h, 255)
     if not parts:
         return None
-    biggest = max(map(len, parts))
-    keep = bytearray(w * h)
+    biggest, keep = max(map(len, parts)), bytearray(w * h)
     for part in parts:
         if len(part) >= 0.04 * biggest:  # detached pieces of the subject survive, specks do not
             for i in part:
                 keep[i] = 255
     area = keep.count(255)
     for hole in _components(keep, w, h, 0):
-        touches = any(i < w or i >= w * (h - 1) or i % w in (0, w - 1) for i in hole)
-        if not touches and len(hole) < 0.03 * area:  # big enclosed holes (a mug handle) stay open
+        inside = not any(i < w or i >= w * (h - 1) or i % w in (0, w - 1) for i in hole)
+        if inside and len(hole) < 0.03 * area:  # a big hole (a mug's handle) is see-through
             for i in hole:
                 keep[i] = 255
     filled = keep.count(255)
@@ -162,7 +165,10 @@ def _solid(soft: Image.Image) -> Image.Image | None:
 
 
 def cut_out(image: Image.Image) -> Image.Image:
-    """RGBA cut-out of the main subject, cropped to it. Uses the alpha channel when the image has real transparency; otherwise estimates the background colour from the border pixels and masks pixels far from it (clean up specks, fill holes reasonably, feather the edge slightly). Falls back to the whole image if the mask would be empty or covers almost everything."""
+    """RGBA cut-out of the main subject, cropped to it. Uses the alpha channel when the image has
+    real transparency; otherwise estimates the background colour from the border pixels and
+    masks pixels far from it (clean up specks, fill holes reasonably, feather the edge slightly).
+    Falls back to the whole image if the mask would be empty or covers almost everything."""
     rgba = _rgba(image)
     alpha = rgba.getchannel("A")
     if alpha.getextrema()[0] < 128:  # real transparency: trust the artist's mask
@@ -174,83 +180,83 @@ def cut_out(image: Image.Image) -> Image.Image:
     solid = _solid(soft)
     if solid is None:
         return rgba
-    radius = max(1.0, max(rgba.size) / max(solid.size))
-    up = _blur(solid.resize(rgba.size, BILINEAR), radius)
+    up = _blur(solid.resize(rgba.size, R.BILINEAR), max(1.0, max(rgba.size) / max(solid.size)))
     near = up.point(lambda v: 255 if v > 12 else 0)  # kept parts plus a margin for the soft edge
-    core = up.point(lambda v: 255 if v > 240 else 0)  # safely inside: opaque (filled holes too)
+    core = up.point(lambda v: 255 if v > 240 else 0)  # well inside: opaque, filled holes included
     mask = ImageChops.lighter(ImageChops.multiply(soft, near), core)
-    mask = _ramp(_blur(mask, 0.8), 40, 240)  # feather, and trim the backdrop-coloured halo
+    mask = _ramp(_blur(mask, 0.8), 40, 240)  # feather, and trim the backdrop-coloured fringe
     rgba.putalpha(mask)
     return rgba.crop(mask.getbbox() or (0, 0, *rgba.size))
 
 
 # --------------------------------------------------------------------------- public: PPL
-def _spot(canvas: Image.Image, pw: int, ph: int, words: set[str], rng: random.Random) -> tuple[int, int]:
-    """Top-left corner for the product: the calmest (least edge energy) spot in the lower part."""
+def _spot(canvas, pw: int, ph: int, words: set[str], rng: random.Random) -> tuple[int, int]:
+    """Top-left corner for the product: the calmest (least edge energy) spot low in the scene."""
     W, H = canvas.size
-    k = max(1, W // 256)  # score on a reduced edge map: fast, and ignores fine texture
+    k = max(1, W // 256)  # score on a reduced edge map: fast, and blind to fine texture
     edges = canvas.convert("L").reduce(k).filter(ImageFilter.FIND_EDGES)
     lo, hi = (0.06, 0.45) if "left" in words else (0.55, 0.94) if "right" in words else (0.06, 0.94)
     pull = 60 if words & {"center", "centre", "middle"} else 12  # commerce shots favour the centre
-    best = None
+    best = (math.inf, 0, 0)
     for bottom in (0.86, 0.9, 0.94):
         for i in range(9):
-            cx = W * (lo + (hi - lo) * i / 8)
-            x = round(min(max(cx - pw / 2, 0.03 * W), 0.97 * W - pw))
-            y = round(bottom * H - ph)
-            box = (x // k, y // k, (x + pw) // k + 1, min(H, round((bottom + 0.05) * H)) // k + 1)
+            x = W * (lo + (hi - lo) * i / 8) - pw / 2
+            x, y = round(min(max(x, 0.03 * W), 0.97 * W - pw)), round(bottom * H - ph)
+            box = (x // k, y // k, (x + pw) // k + 1, round((bottom + 0.05) * H) // k + 1)
             energy = ImageStat.Stat(edges.crop(box)).mean[0]  # includes where the shadow falls
             score = energy + pull * abs((x + pw / 2) / W - 0.5) + rng.random()  # seed breaks ties
-            if best is None or score < best[0]:
-                best = (score, x, y)
+            best = min(best, (score, x, y))
     return best[1], best[2]
 
 
-def compose_ppl(scene: Image.Image, product: Image.Image, *, aspect_ratio: str = "match_input_image", prompt: str = "", seed: int | None = None) -> Image.Image:
-    """Product placement: the product (cut out) composed into the scene at a plausible place and scale with a soft contact shadow. Returns RGB at output_size(aspect_ratio, scene.size) (scene centre-cropped/cover-scaled to that ratio)."""
+def compose_ppl(scene: Image.Image, product: Image.Image, *, aspect_ratio: str = "match_input_image",
+                prompt: str = "", seed: int | None = None) -> Image.Image:
+    """Product placement: the product (cut out) composed into the scene at a plausible place and
+    scale with a soft contact shadow. Returns RGB at output_size(aspect_ratio, scene.size) (scene
+    centre-cropped/cover-scaled to that ratio)."""
     base = _rgba(scene)
-    flat = Image.new("RGB", base.size, (255, 255, 255))
+    flat = Image.new("RGB", base.size, WHITE)
     flat.paste(base, mask=base.getchannel("A"))
-    size = output_size(aspect_ratio, flat.size)
-    W, H = size
-    canvas = ImageOps.fit(flat, size, LANCZOS)
+    W, H = size = output_size(aspect_ratio, flat.size)
+    canvas = ImageOps.fit(flat, size, R.LANCZOS)
     item = cut_out(_shrink(product, 1024))
     rng = random.Random(seed if seed is not None else 0)
     words = set(re.findall(r"[a-z]+", prompt.lower()))
 
     # plausible scale: ~38% of the scene height, never wider than half the scene
-    frac = 0.3 if words & {"small", "tiny", "little"} else 0.45 if words & {"large", "big", "hero"} else 0.38
-    ph = (frac + rng.uniform(-0.02, 0.02)) * H
+    small, large = words & {"small", "tiny", "little"}, words & {"large", "big", "hero"}
+    ph = (0.3 if small else 0.45 if large else 0.38) * H * rng.uniform(0.95, 1.05)
     pw = ph * item.width / item.height
     if pw > 0.5 * W:
         ph, pw = ph * 0.5 * W / pw, 0.5 * W
     pw, ph = max(1, round(pw)), max(1, round(ph))
-    item = item.resize((pw, ph), LANCZOS)
+    item = item.resize((pw, ph), R.LANCZOS)
     x, y = _spot(canvas, pw, ph, words, rng)
     rgb, alpha = item.convert("RGB"), item.getchannel("A")
 
     # nudge brightness and colour cast toward the surroundings so it sits in the scene's light
-    around = ImageStat.Stat(canvas.crop((max(0, x - pw // 2), max(0, y - ph // 4), min(W, x + pw + pw // 2), H))).mean
-    gain = min(1.12, max(0.88, (_lum(around) / max(_lum(ImageStat.Stat(rgb, alpha).mean), 1)) ** 0.2))
+    around = ImageStat.Stat(canvas.crop((max(0, x - pw // 2), max(0, y - ph // 4),
+                                         min(W, x + pw + pw // 2), H))).mean
+    gain = min(1.12, max(0.88, (_lum(around) / max(_lum(_mean_rgb(item)), 1)) ** 0.2))
     lut = []
     for c in range(3):
         cast = min(1.06, max(0.94, (around[c] / max(_lum(around), 1)) ** 0.15))
         lut += [min(255, round(v * gain * cast)) for v in range(256)]
     rgb = rgb.point(lut)
 
-    # shadows: light comes from the brighter half of the scene, so shadows lean the other way
+    # shadows: light comes from the brighter half of the scene, so they lean the other way
     gray = canvas.convert("L")
-    side = 1 if ImageStat.Stat(gray.crop((0, 0, W // 2, H))).mean[0] >= ImageStat.Stat(gray.crop((W // 2, 0, W, H))).mean[0] else -1
-    foot = alpha.crop((0, ph * 9 // 10, pw, ph)).getbbox() or (0, 0, pw, 1)  # base of the product
+    halves = [ImageStat.Stat(gray.crop(b)).mean[0] for b in ((0, 0, W // 2, H), (W // 2, 0, W, H))]
+    side = 1 if halves[0] >= halves[1] else -1
+    foot = alpha.crop((0, ph * 9 // 10, pw, ph)).getbbox() or (0, 0, pw, 1)  # the product's base
     ew = (foot[2] - foot[0]) * 1.15 + 0.05 * pw
-    eh, cx, by = max(4.0, ew * 0.14), x + (foot[0] + foot[2]) / 2 + side * ew * 0.05, y + ph - 1
-    contact = Image.new("L", size, 0)
-    ImageDraw.Draw(contact).ellipse((cx - ew / 2, by - eh / 2, cx + ew / 2, by + eh / 2), fill=150)
-    core = Image.new("L", size, 0)  # tight, dark occlusion right where it touches the ground
-    ImageDraw.Draw(core).ellipse((cx - ew * 0.4, by - eh * 0.22, cx + ew * 0.4, by + eh * 0.22), fill=200)
-    drop = Image.new("L", size, 0)  # faint shadow of the silhouette itself
-    drop.paste(alpha.point(lambda v: v * 60 // 255), (x + side * round(0.05 * pw), y + round(0.02 * ph)))
-    shadow = ImageChops.lighter(ImageChops.lighter(_blur(contact, eh * 0.45), _blur(core, eh * 0.12)), _blur(drop, 0.04 * ph))
+    eh, cx, by = max(4.0, ew * 0.16), x + (foot[0] + foot[2]) / 2 + side * ew * 0.05, y + ph - 1
+    contact, core, drop = (Image.new("L", size, 0) for _ in range(3))
+    ImageDraw.Draw(contact).ellipse((cx - ew / 2, by - eh / 2, cx + ew / 2, by + eh / 2), fill=160)
+    ImageDraw.Draw(core).ellipse((cx - ew * 0.4, by - eh / 4, cx + ew * 0.4, by + eh / 4), fill=200)
+    drop.paste(alpha.point(lambda v: v * 60 // 255), (x + side * round(0.05 * pw), y + ph // 50))
+    shadow = ImageChops.lighter(_blur(contact, eh * 0.45), _blur(core, eh * 0.12))
+    shadow = ImageChops.lighter(shadow, _blur(drop, 0.04 * ph))  # faint shadow of the silhouette
     canvas.paste(canvas.point(lambda v: v * 3 // 10), mask=shadow)
     canvas.paste(rgb, (x, y), alpha)
     return canvas
@@ -258,13 +264,14 @@ def compose_ppl(scene: Image.Image, product: Image.Image, *, aspect_ratio: str =
 
 # --------------------------------------------------------------------------- goods: drawing kit
 class _Pen:
-    """Anti-aliased masks: shapes are drawn _SS times larger in canvas coordinates, then reduced."""
+    """Anti-aliased mask over a canvas: shapes are drawn _SS times larger (in canvas coordinates)
+    and box-reduced; paint() fills the canvas through the mask."""
 
-    def __init__(self, size: tuple[int, int]):
-        self.im = Image.new("L", (size[0] * _SS, size[1] * _SS), 0)
+    def __init__(self, canvas: Image.Image):
+        self.canvas, self.im = canvas, Image.new("L", (canvas.width * _SS, canvas.height * _SS))
         self.draw = ImageDraw.Draw(self.im)
 
-    def __getattr__(self, name):
+    def __getattr__(self, name):  # ellipse, polygon, line, arc, rectangle, rounded_rectangle...
         op = getattr(self.draw, name)
 
         def call(xy, *args, fill=255, **kw):
@@ -275,12 +282,18 @@ class _Pen:
 
         return call
 
+    @property
     def mask(self) -> Image.Image:
         return self.im.reduce(_SS)
 
+    def paint(self, fill, shade=None, gloss=None) -> Image.Image:
+        mask = self.mask
+        _paint(self.canvas, mask, fill, shade, gloss)
+        return mask
+
 
 def _paint(canvas, mask, fill, shade=None, gloss=None) -> None:
-    """Paint a colour or RGB layer through mask, multiplied by shade and screened by gloss (L)."""
+    """Fill through mask with a colour or RGB layer, multiplied by shade, screened with gloss."""
     layer = Image.new("RGB", canvas.size, fill) if isinstance(fill, tuple) else fill
     if shade is not None:
         layer = ImageChops.multiply(layer, shade.convert("RGB"))
@@ -290,33 +303,45 @@ def _paint(canvas, mask, fill, shade=None, gloss=None) -> None:
 
 
 def _shadow(canvas, mask, dx, dy, blur, strength) -> None:
-    """Darken the canvas under an offset, blurred copy of mask (soft cast or contact shadow)."""
+    """Darken the canvas under an offset, blurred copy of mask (a soft cast or contact shadow)."""
     s = Image.new("L", canvas.size, 0)
     s.paste(mask, (round(dx), round(dy)))
-    s = _blur(s, blur).point(lambda v: round(v * strength))
-    canvas.paste(canvas.point(lambda v: v * 3 // 10), mask=s)
+    canvas.paste(canvas.point(lambda v: v * 3 // 10), mask=_blur(s, blur).point(lambda v: round(v * strength)))
 
 
 def _grow(mask, d):
-    """Outline offset outward by about d px with a smooth, anti-aliased edge (die-cut shapes)."""
+    """The shape offset outward by about d px, with a smooth anti-aliased edge (die-cut lines)."""
     return _ramp(_blur(_blur(mask, d / 2).point(lambda v: 255 if v > 10 else 0), 1.0), 64, 192)
 
 
 def _fit(art, w, h):
-    return ImageOps.contain(art, (max(1, round(w)), max(1, round(h))), LANCZOS)
+    return ImageOps.contain(art, (max(1, round(w)), max(1, round(h))), R.LANCZOS)
 
 
 def _place(layer, art, box) -> None:
-    """Print art (aspect kept) centred in box on an RGB layer."""
+    """Print art, aspect kept, centred in box on an RGB layer."""
     a = _fit(art, box[2] - box[0], box[3] - box[1])
     layer.paste(a, (round((box[0] + box[2] - a.width) / 2), round((box[1] + box[3] - a.height) / 2)), a)
 
 
 def _field(size, rng, cell, amount):
-    """Smooth random shading around 255 (fabric folds, grain): random cells upscaled bicubically."""
-    w, h = max(2, size[0] // cell), max(2, size[1] // cell)
-    noise = Image.frombytes("L", (w, h), rng.randbytes(w * h)).resize(size, BICUBIC)
+    """Smooth random shading just below 255 (folds, grain): random cells upscaled bicubically."""
+    w, h = max(2, size[0] // max(1, cell)), max(2, size[1] // max(1, cell))
+    noise = Image.frombytes("L", (w, h), rng.randbytes(w * h)).resize(size, R.BICUBIC)
     return noise.point(lambda v: round(255 - amount * v / 255))
+
+
+def _at(size, box, image):
+    """A canvas-sized L map with image stretched over box (shading and gloss maps)."""
+    out = Image.new("L", size, 255)
+    bw, bh = max(1, round(box[2] - box[0])), max(1, round(box[3] - box[1]))
+    out.paste(image.resize((bw, bh), R.BICUBIC), (round(box[0]), round(box[1])))
+    return out
+
+
+def _sides(amount):
+    """Shade row darkening toward the left and right edges of a soft, rounded object."""
+    return Image.frombytes("L", (64, 1), bytes(round(255 - amount * abs(i / 31.5 - 1) ** 3) for i in range(64)))
 
 
 def _box(size, aspect, frac, cy=0.5):
@@ -326,40 +351,26 @@ def _box(size, aspect, frac, cy=0.5):
     return W / 2 - w / 2, cy * H - w / aspect / 2, W / 2 + w / 2, cy * H + w / aspect / 2
 
 
-def _layer_shade(size, box, image):
-    """Full-canvas L shade (255 = untouched) with image pasted at box."""
-    shade = Image.new("L", size, 255)
-    shade.paste(image.resize((max(1, round(box[2] - box[0])), max(1, round(box[3] - box[1])))), (round(box[0]), round(box[1])))
-    return shade
-
-
-def _metal_ring(canvas, box, width) -> None:
-    """A steel ring: dark body with a bright arc, reads as polished metal."""
-    size, w = canvas.size, width
-    _paint(canvas, _Pen(size).arc(box, 0, 360, width=w).mask(), (118, 122, 130))
-    inner = [box[0] + w * 0.3, box[1] + w * 0.3, box[2] - w * 0.3, box[3] - w * 0.3]
-    _paint(canvas, _blur(_Pen(size).arc(inner, 150, 300, width=w * 0.4).mask(), w * 0.12), (236, 238, 242))
-    _paint(canvas, _Pen(size).arc(inner, 330, 60, width=w * 0.3).mask().point(lambda v: v // 2), (200, 204, 210))
-
-
-def _studio(size, tint, depth=0.0):
-    """Seamless studio backdrop: vertical gradient, soft light behind the item, a hint of the art's hue."""
+def _studio(size, tint, depth):
+    """Seamless studio backdrop: vertical gradient, soft light behind the item, a hint of the
+    art's hue; depth darkens it for white items that would vanish on white."""
     top, bottom = (_mix(_mix(c, tint, 0.1), (150, 146, 140), depth) for c in ((248, 246, 243), (224, 220, 214)))
-    bg = ImageOps.colorize(Image.linear_gradient("L").resize(size, BICUBIC), top, bottom)
-    glow = ImageOps.invert(Image.radial_gradient("L")).resize(size, BICUBIC).point(lambda v: v * 2 // 5)
-    bg.paste(_mix(top, (255, 255, 255), 0.5), mask=glow)
+    bg = ImageOps.colorize(Image.linear_gradient("L").resize(size, R.BICUBIC), top, bottom)
+    glow = ImageOps.invert(Image.radial_gradient("L")).resize(size, R.BICUBIC)
+    bg.paste(_mix(top, WHITE, 0.5), mask=glow.point(lambda v: v * 2 // 5))
     return bg
 
 
-def _sides(w, h, amount):
-    """Shade darkening toward the left/right edges (a soft, rounded object)."""
-    row = bytes(round(255 - amount * abs((i + 0.5) / w * 2 - 1) ** 3) for i in range(w))
-    return Image.frombytes("L", (w, 1), row).resize((w, h))
+def _metal_ring(canvas, box, w) -> None:
+    """A steel ring: darker body with a bright arc, reads as polished metal."""
+    _Pen(canvas).arc(box, 0, 360, width=w).paint((118, 122, 130))
+    inner = [box[0] + w * 0.3, box[1] + w * 0.3, box[2] - w * 0.3, box[3] - w * 0.3]
+    _paint(canvas, _blur(_Pen(canvas).arc(inner, 150, 300, width=w * 0.4).mask, w * 0.12), (236, 238, 242))
+    _paint(canvas, _Pen(canvas).arc(inner, 330, 60, width=w * 0.3).mask.point(lambda v: v // 2), (200, 204, 210))
 
 
-# --------------------------------------------------------------------------- goods: items
 def _cylinder_light(w, h):
-    """Shade and specular images for a vertical cylinder lit from the front-left."""
+    """Shade and specular maps for a vertical cylinder lit from the front-left."""
     shade, spec = bytearray(), bytearray()
     for i in range(w):
         nx = (i + 0.5) / w * 2 - 1
@@ -367,13 +378,13 @@ def _cylinder_light(w, h):
         shade.append(round(255 * min(1.0, 0.45 + 0.6 * max(0.0, 0.87 * nz - 0.5 * nx))))
         spec.append(round(210 * math.exp(-(((nx + 0.5) / 0.08) ** 2)) + 60 * math.exp(-(((nx - 0.84) / 0.06) ** 2))))
     shade, spec = (Image.frombytes("L", (w, 1), bytes(b)).resize((w, h)) for b in (shade, spec))
-    base = Image.linear_gradient("L").resize((w, h)).point(lambda v: 255 - max(0, v - 190))  # darker base
-    return ImageChops.multiply(shade, base), spec
+    base = Image.linear_gradient("L").resize((w, h)).point(lambda v: round(255 - 50 * (v / 255) ** 4))
+    return ImageChops.multiply(shade, base), spec  # base: a little darker toward the bottom
 
 
 def _wrap(art, r, half, height, bulge):
-    """Art printed around a vertical cylinder of radius r seen slightly from above: squeezed toward
-    the sides, and rows bowed down by bulge px at the front like the rim ellipse."""
+    """Art printed round a vertical cylinder of radius r seen slightly from above: squeezed toward
+    the sides, and rows bowed down by bulge px at the front, like the rim ellipse."""
     art = _fit(art, 2 * r * math.asin(min(0.999, half / r)), height)
     aw, ah = art.size
     hx = r * math.sin(min(aw / (2 * r), 1.5))
@@ -383,40 +394,42 @@ def _wrap(art, r, half, height, bulge):
         ua, ub = (r * math.asin(x / r) + aw / 2 for x in (xa, xb))
         oa, ob = (bulge * math.sqrt(max(0.0, 1 - (x / r) ** 2)) for x in (xa, xb))
         mesh.append(((round(xa + hx), 0, round(xb + hx), h), (ua, -oa, ua, h - oa, ub, h - ob, ub, -ob)))
-    return art.convert("RGBa").transform((w, h), Image.Transform.MESH, mesh, BILINEAR).convert("RGBA")
+    return art.convert("RGBa").transform((w, h), Image.Transform.MESH, mesh, R.BILINEAR).convert("RGBA")
 
 
+# --------------------------------------------------------------------------- goods: items
 def _mug(canvas, art, colour, rng):
-    size = canvas.size
-    x0, y0, x1, y1 = _box(size, 1.3, 0.68)
-    bw = (x1 - x0) * 0.77  # body; the handle sticks out on the right
+    x0, y0, x1, y1 = _box(canvas.size, 1.18, 0.7)
+    bw = (x1 - x0) * 0.76  # the body; the handle sticks out on the right
     r, e = bw / 2, bw * 0.085  # e: half-height of the rim ellipse (seen slightly from above)
     cx, top, bot = x0 + r, y0 + e, y1 - e
-    _shadow(canvas, _Pen(size).ellipse([x0, bot - e, x1 - bw * 0.05, bot + e * 1.2]).mask(), bw * 0.03, e * 0.3, e * 0.7, 0.6)
-    # handle: a thick ring whose left half hides behind the body
+    _shadow(canvas, _Pen(canvas).ellipse([x0, bot - e, x1 - bw * 0.05, bot + e * 1.2]).mask, bw * 0.03, e * 0.3, e * 0.7, 0.6)
     hb, t = [x0 + bw * 0.7, top + (bot - top) * 0.12, x1, bot - (bot - top) * 0.2], bw * 0.085
-    ring = _Pen(size).ellipse(hb).ellipse([hb[0] + t, hb[1] + t * 0.9, hb[2] - t, hb[3] - t * 0.9], fill=0).mask()
-    _shadow(canvas, ring, bw * 0.04, bw * 0.03, bw * 0.03, 0.3)
-    inner = [hb[0] + t * 0.3, hb[1] + t * 0.3, hb[2] - t * 0.3, hb[3] - t * 0.3]
-    hl = _blur(_Pen(size).arc(inner, 290, 20, width=t * 0.25).mask(), t * 0.1).point(lambda v: v * 2 // 3)
-    _paint(canvas, ring, _mix(colour, (0, 0, 0), 0.14), gloss=hl)
-    # body: wrapped print, cylinder shading, glossy highlight
-    body = _Pen(size).rectangle([x0, top, x0 + bw, bot]).ellipse([x0, bot - e, x0 + bw, bot + e]).ellipse([x0, top - e, x0 + bw, top + e]).mask()
-    albedo = Image.new("RGB", size, colour)
-    layer = _wrap(art, r, r * 0.72, (bot - top) * 0.62, e)
-    albedo.paste(layer, (round(cx - layer.width / 2), round((top + bot - layer.height) / 2 + e * 0.3)), layer)
+    handle = _Pen(canvas).ellipse(hb).ellipse([hb[0] + t, hb[1] + t * 0.9, hb[2] - t, hb[3] - t * 0.9], fill=0).mask
+    _shadow(canvas, handle, bw * 0.04, bw * 0.03, bw * 0.03, 0.3)
+    hl = _Pen(canvas).arc([v + d * t * 0.3 for v, d in zip(hb, (1, 1, -1, -1), strict=True)], 290, 20, width=t * 0.25)
+    _paint(canvas, handle, _mix(colour, BLACK, 0.14), gloss=_blur(hl.mask, t * 0.1).point(lambda v: v * 2 // 3))
+    # body: wrapped print, cylinder shading and a glossy streak
+    body = _Pen(canvas).rectangle([x0, top, x0 + bw, bot]).ellipse([x0, bot - e, x0 + bw, bot + e])
+    albedo = Image.new("RGB", canvas.size, colour)
+    layer = _wrap(art, r, r * 0.72, (bot - top) * 0.66, e)
+    albedo.paste(layer, (round(cx - layer.width / 2), round((top + bot - layer.height) / 2 + e * 0.4)), layer)
     shade, spec = _cylinder_light(round(bw), round(bot - top + 2 * e))
     box = (x0, top - e, x0 + bw, bot + e)
-    _paint(canvas, body, albedo, _layer_shade(size, box, shade), _layer_shade(size, box, spec))
-    # the opening: rim, then the inside wall, lit at the back and shadowed toward the bottom
+    body.ellipse([x0, top - e, x0 + bw, top + e]).paint(albedo, _at(canvas.size, box, shade), _at(canvas.size, box, spec))
+    # the opening: inside wall lit at the back and falling into shadow toward the bottom
     rim = bw * 0.03
     opening = [x0 + rim, top - e + rim * 0.6, x0 + bw - rim, top + e - rim * 0.6]
     inside = Image.linear_gradient("L").point(lambda v: 248 - v * 100 // 255)
-    _paint(canvas, _Pen(size).ellipse(opening).mask(), _mix(colour, (0, 0, 0), 0.06), _layer_shade(size, opening, inside))
+    _Pen(canvas).ellipse(opening).paint(_mix(colour, BLACK, 0.06), _at(canvas.size, opening, inside))
 
 
 _TEE = [(0.365, 0.03), (0.15, 0.085), (0.0, 0.31), (0.115, 0.385), (0.215, 0.305), (0.205, 0.985),
         (0.795, 0.985), (0.785, 0.305), (0.885, 0.385), (1.0, 0.31), (0.85, 0.085), (0.635, 0.03)]
+_TEE_FOLDS = [((0.22, 0.33), (0.34, 0.44)), ((0.78, 0.33), (0.66, 0.44)), ((0.3, 0.9), (0.42, 0.8)),
+              ((0.62, 0.93), (0.74, 0.84))]
+_TEE_SEAMS = [((0.15, 0.085), (0.19, 0.2), (0.215, 0.305)), ((0.85, 0.085), (0.81, 0.2), (0.785, 0.305)),
+              ((0.205, 0.955), (0.795, 0.955)), ((0.02, 0.29), (0.135, 0.365)), ((0.98, 0.29), (0.865, 0.365))]
 
 
 def _t_shirt(canvas, art, colour, rng):
@@ -427,227 +440,213 @@ def _t_shirt(canvas, art, colour, rng):
     def P(u, v):
         return x0 + u * w, y0 + v * (y1 - y0)
 
-    def neck(depth, lift=0.0):  # neckline curve between the two neck points
-        return [P(0.5 - 0.135 * math.cos(a * math.pi / 16), 0.03 + lift + depth * math.sin(a * math.pi / 16)) for a in range(17)]
+    def neck(depth, lift=0.0):  # a curve between the two neck points
+        return [P(0.5 - 0.135 * math.cos(a * math.pi / 16), 0.03 + lift + depth * math.sin(a * math.pi / 16))
+                for a in range(17)]
 
-    shirt = _Pen(size).polygon([P(*p) for p in _TEE]).mask()
-    _shadow(canvas, shirt, w * 0.01, w * 0.018, w * 0.02, 0.4)
+    folds, seams = _Pen(canvas), _Pen(canvas).line(neck(0.105), width=w * 0.003)
+    for line in _TEE_FOLDS:
+        folds.line([P(*p) for p in line], width=w * 0.012)
+    for line in _TEE_SEAMS:
+        seams.line([P(*p) for p in line], width=w * 0.003)
+    shade = ImageChops.multiply(_field(size, rng, round(w / 5), 26), _field(size, rng, 2, 10))
+    shade = ImageChops.multiply(shade, _at(size, (x0, y0, x1, y1), _sides(50)))
+    shade = ImageChops.subtract(shade, _blur(folds.mask, w * 0.015).point(lambda v: v // 5))
+    shirt = _Pen(canvas).polygon([P(*p) for p in _TEE])
+    _shadow(canvas, shirt.mask, w * 0.01, w * 0.018, w * 0.02, 0.4)
     albedo = Image.new("RGB", size, colour)
     _place(albedo, art, (*P(0.3, 0.18), *P(0.7, 0.6)))
-    creases = _Pen(size)  # soft folds running from the armpits and above the hem
-    for a, b in (((0.22, 0.33), (0.34, 0.44)), ((0.78, 0.33), (0.66, 0.44)), ((0.3, 0.9), (0.42, 0.8)), ((0.62, 0.93), (0.74, 0.84))):
-        creases.line([P(*a), P(*b)], width=w * 0.012)
-    shade = ImageChops.multiply(_field(size, rng, max(8, round(w / 5)), 26), _field(size, rng, 2, 10))
-    shade = ImageChops.subtract(ImageChops.multiply(shade, _layer_shade(size, (x0, y0, x1, y1), _sides(64, 64, 50))), _blur(creases.mask(), w * 0.015).point(lambda v: v // 5))
-    _paint(canvas, shirt, albedo, shade)
-    _paint(canvas, _Pen(size).polygon(neck(0.09)).mask(), _mix(colour, (0, 0, 0), 0.2), shade)  # inside of the back
-    dark = _mix(colour, (0, 0, 0), 0.3)
-    _paint(canvas, _Pen(size).line(neck(0.015, 0.008), width=w * 0.02).mask(), _mix(colour, (0, 0, 0), 0.06), shade)
-    _paint(canvas, _Pen(size).line(neck(0.09), width=w * 0.028).mask(), _mix(colour, (255, 255, 255), 0.1), shade)  # rib collar
-    seams = _Pen(size).line(neck(0.105), width=w * 0.003)
-    seams.line([P(0.15, 0.085), P(0.19, 0.2), P(0.215, 0.305)], width=w * 0.003).line([P(0.85, 0.085), P(0.81, 0.2), P(0.785, 0.305)], width=w * 0.003)
-    seams.line([P(0.205, 0.955), P(0.795, 0.955)], width=w * 0.003).line([P(0.02, 0.29), P(0.135, 0.365)], width=w * 0.003).line([P(0.98, 0.29), P(0.865, 0.365)], width=w * 0.003)
-    _paint(canvas, seams.mask().point(lambda v: v * 2 // 5), dark)
+    shirt.paint(albedo, shade)
+    _Pen(canvas).polygon(neck(0.09)).paint(_mix(colour, BLACK, 0.2), shade)  # inside of the back
+    _Pen(canvas).line(neck(0.015, 0.008), width=w * 0.02).paint(_mix(colour, BLACK, 0.06), shade)
+    _Pen(canvas).line(neck(0.09), width=w * 0.028).paint(_mix(colour, WHITE, 0.1), shade)  # rib collar
+    _paint(canvas, seams.mask.point(lambda v: v * 2 // 5), _mix(colour, BLACK, 0.3))
 
 
 def _tote_bag(canvas, art, colour, rng):
     size = canvas.size
     x0, y0, x1, y1 = _box(size, 0.62, 0.84)
-    w, bh = x1 - x0, (y1 - y0) / 1.42  # handles rise 0.42 body heights above the bag
+    w, bh = x1 - x0, (y1 - y0) / 1.42  # the handles rise 0.42 body heights above the bag
     top, t = y1 - bh, w * 0.055
-    fabric = ImageChops.multiply(_field(size, rng, max(8, round(w / 4)), 22), _field(size, rng, 1, 18))  # folds + weave
-    fabric = ImageChops.multiply(fabric, _layer_shade(size, (x0, top, x1, y1), _sides(64, 64, 40)))
-    body = _Pen(size).rounded_rectangle([x0, top, x1, y1], radius=w * 0.015).mask()
-    _shadow(canvas, _Pen(size).ellipse([x0, y1 - w * 0.05, x1, y1 + w * 0.05]).mask(), w * 0.02, 0, w * 0.04, 0.6)
-    handles = [[x0 + 0.2 * w + dx, top - 0.42 * bh + dy, x0 + 0.8 * w + dx, top + 0.42 * bh + dy] for dx, dy in ((w * 0.035, bh * 0.04), (0, 0))]
-    _paint(canvas, _Pen(size).arc(handles[0], 180, 360, width=t).mask(), _mix(colour, (0, 0, 0), 0.22), fabric)
-    _shadow(canvas, body, w * 0.015, w * 0.02, w * 0.025, 0.35)
+    fabric = ImageChops.multiply(_field(size, rng, round(w / 4), 22), _field(size, rng, 1, 18))  # folds, weave
+    fabric = ImageChops.multiply(fabric, _at(size, (x0, top, x1, y1), _sides(40)))
+    _shadow(canvas, _Pen(canvas).ellipse([x0, y1 - w * 0.05, x1, y1 + w * 0.05]).mask, w * 0.02, 0, w * 0.04, 0.6)
+    back = [x0 + 0.235 * w, top - 0.38 * bh, x0 + 0.835 * w, top + 0.46 * bh]  # back handle, peeking out
+    _Pen(canvas).arc(back, 180, 360, width=t).paint(_mix(colour, BLACK, 0.22), fabric)
+    body = _Pen(canvas).rounded_rectangle([x0, top, x1, y1], radius=w * 0.015)
+    _shadow(canvas, body.mask, w * 0.015, w * 0.02, w * 0.025, 0.35)
     albedo = Image.new("RGB", size, colour)
     _place(albedo, art, (x0 + 0.13 * w, top + 0.2 * bh, x1 - 0.13 * w, y1 - 0.12 * bh))
-    _paint(canvas, body, albedo, fabric)
-    _paint(canvas, _Pen(size).rectangle([x0, top, x1, top + 0.075 * bh]).mask(), _mix(colour, (0, 0, 0), 0.07), fabric)  # top hem
-    hb = handles[1]
-    straps = _Pen(size).arc(hb, 180, 360, width=t).rectangle([hb[0], top - 1, hb[0] + t, top + 0.17 * bh]).rectangle([hb[2] - t, top - 1, hb[2], top + 0.17 * bh])
-    _shadow(canvas, straps.mask(), w * 0.006, w * 0.008, w * 0.006, 0.3)
-    _paint(canvas, straps.mask(), _mix(colour, (0, 0, 0), 0.04), fabric)
-    stitch = _Pen(size)
-    for i in range(int(w / (t * 0.5))):  # dashed hem stitch
-        stitch.line([(x0 + (i + 0.2) * t * 0.5, top + 0.062 * bh), (x0 + (i + 0.7) * t * 0.5, top + 0.062 * bh)], width=w * 0.004)
-    for sx in (hb[0], hb[2] - t):  # box-and-cross stitch where each strap is sewn on
+    body.paint(albedo, fabric)
+    _Pen(canvas).rectangle([x0, top, x1, top + 0.075 * bh]).paint(_mix(colour, BLACK, 0.07), fabric)  # hem
+    hb = [x0 + 0.2 * w, top - 0.42 * bh, x0 + 0.8 * w, top + 0.42 * bh]
+    strap = _Pen(canvas).arc(hb, 180, 360, width=t)
+    for sx in (hb[0], hb[2] - t):  # the straps run down the front, where they are sewn on
+        strap.rectangle([sx, top - 1, sx + t, top + 0.17 * bh])
+    _shadow(canvas, strap.mask, w * 0.006, w * 0.008, w * 0.006, 0.3)
+    strap.paint(_mix(colour, BLACK, 0.04), fabric)
+    stitch, step, sy = _Pen(canvas), t * 0.5, top + 0.062 * bh
+    for i in range(int(w / step)):  # dashed hem stitch
+        stitch.line([(x0 + (i + 0.2) * step, sy), (x0 + (i + 0.7) * step, sy)], width=w * 0.004)
+    for sx in (hb[0], hb[2] - t):  # box-and-cross stitch on each strap
         sq = [sx + t * 0.15, top + 0.09 * bh, sx + t * 0.85, top + 0.16 * bh]
-        stitch.rectangle(sq, fill=None, outline=255, width=w * 0.003).line(sq, width=w * 0.003).line([sq[0], sq[3], sq[2], sq[1]], width=w * 0.003)
-    _paint(canvas, stitch.mask().point(lambda v: v // 2), _mix(colour, (0, 0, 0), 0.35))
+        stitch.rectangle(sq, fill=None, outline=255, width=w * 0.003).line(sq, width=w * 0.003)
+        stitch.line([sq[0], sq[3], sq[2], sq[1]], width=w * 0.003)
+    _paint(canvas, stitch.mask.point(lambda v: v // 2), _mix(colour, BLACK, 0.35))
 
 
 def _phone_case(canvas, art, colour, rng):
-    size = canvas.size
-    x0, y0, x1, y1 = _box(size, 0.49, 0.84)
+    x0, y0, x1, y1 = _box(canvas.size, 0.49, 0.84)
     w, h = x1 - x0, y1 - y0
-    case = _Pen(size).rounded_rectangle([x0, y0, x1, y1], radius=w * 0.17)
-    keys = _Pen(size).rounded_rectangle([x1 - w * 0.02, y0 + 0.22 * h, x1 + w * 0.014, y0 + 0.33 * h], radius=w * 0.01)
-    for a, b in ((0.18, 0.24), (0.27, 0.33)):
+    keys = _Pen(canvas).rounded_rectangle([x1 - w * 0.02, y0 + 0.22 * h, x1 + w * 0.014, y0 + 0.33 * h], radius=w * 0.01)
+    for a, b in ((0.18, 0.24), (0.27, 0.33)):  # side buttons
         keys.rounded_rectangle([x0 - w * 0.014, y0 + a * h, x0 + w * 0.02, y0 + b * h], radius=w * 0.01)
-    keys, case = keys.mask(), case.mask()
-    _shadow(canvas, ImageChops.lighter(case, keys), w * 0.03, w * 0.05, w * 0.05, 0.5)
-    _paint(canvas, keys, _mix(colour, (0, 0, 0), 0.25))
-    albedo = Image.new("RGB", size, colour)
+    case = _Pen(canvas).rounded_rectangle([x0, y0, x1, y1], radius=w * 0.17)
+    _shadow(canvas, ImageChops.lighter(case.mask, keys.mask), w * 0.03, w * 0.05, w * 0.05, 0.5)
+    keys.paint(_mix(colour, BLACK, 0.25))
+    albedo = Image.new("RGB", canvas.size, colour)
     _place(albedo, art, (x0 + 0.1 * w, y0 + 0.56 * w, x1 - 0.1 * w, y1 - 0.08 * w))
-    wall = ImageChops.subtract(case, _Pen(size).rounded_rectangle([x0 + w * 0.03, y0 + w * 0.03, x1 - w * 0.03, y1 - w * 0.03], radius=w * 0.14).mask())
-    shade = ImageChops.subtract(_layer_shade(size, (x0, y0, x1, y1), _sides(64, 64, 30)), _blur(wall, w * 0.01).point(lambda v: v // 5))
-    glare = _Pen(size).polygon([(x0 + 0.5 * w, y0), (x0 + 0.8 * w, y0), (x0 + 0.2 * w, y1), (x0 - 0.1 * w, y1)]).mask()
-    _paint(canvas, case, albedo, shade, _blur(glare, w * 0.08).point(lambda v: v // 7))
-    # camera: raised lip of the case around the phone's dark camera island
+    inner = _Pen(canvas).rounded_rectangle([x0 + w * 0.03, y0 + w * 0.03, x1 - w * 0.03, y1 - w * 0.03], radius=w * 0.14)
+    wall = _blur(ImageChops.subtract(case.mask, inner.mask), w * 0.01).point(lambda v: v // 5)  # the case's rim
+    shade = ImageChops.subtract(_at(canvas.size, (x0, y0, x1, y1), _sides(30)), wall)
+    glare = _Pen(canvas).polygon([(x0 + 0.5 * w, y0), (x0 + 0.8 * w, y0), (x0 + 0.2 * w, y1), (x0 - 0.1 * w, y1)])
+    case.paint(albedo, shade, _blur(glare.mask, w * 0.08).point(lambda v: v // 7))
+    # camera: the case's raised lip around the phone's dark camera island, three lenses, flash
     lip = [x0 + 0.055 * w, y0 + 0.045 * w, x0 + 0.5 * w, y0 + 0.49 * w]
-    _shadow(canvas, _Pen(size).rounded_rectangle(lip, radius=w * 0.12).mask(), w * 0.008, w * 0.012, w * 0.01, 0.4)
-    _paint(canvas, _Pen(size).rounded_rectangle(lip, radius=w * 0.12).mask(), _mix(colour, (0, 0, 0), 0.1))
+    _shadow(canvas, _Pen(canvas).rounded_rectangle(lip, radius=w * 0.12).mask, w * 0.008, w * 0.012, w * 0.01, 0.4)
+    _Pen(canvas).rounded_rectangle(lip, radius=w * 0.12).paint(_mix(colour, BLACK, 0.1))
     island = [lip[0] + w * 0.025, lip[1] + w * 0.025, lip[2] - w * 0.025, lip[3] - w * 0.025]
-    _paint(canvas, _Pen(size).rounded_rectangle(island, radius=w * 0.1).mask(), (44, 46, 52))
-
-    def dot(u, v, rad, fill):
-        c = (x0 + u * w, y0 + v * w)
-        _paint(canvas, _Pen(size).ellipse([c[0] - rad * w, c[1] - rad * w, c[0] + rad * w, c[1] + rad * w]).mask(), fill)
-
+    _Pen(canvas).rounded_rectangle(island, radius=w * 0.1).paint((44, 46, 52))
+    dots = [(0.385, 0.11, 0.03, (246, 238, 212)), (0.385, 0.425, 0.014, (24, 24, 28))]
     for u, v in ((0.17, 0.165), (0.17, 0.37), (0.385, 0.2675)):
-        dot(u, v, 0.085, (90, 92, 98))
-        dot(u, v, 0.066, (14, 16, 22))
-        dot(u, v, 0.036, (34, 44, 68))
-        dot(u - 0.022, v - 0.022, 0.012, (210, 220, 235))
-    dot(0.385, 0.11, 0.03, (246, 238, 212))
-    dot(0.385, 0.425, 0.014, (24, 24, 28))
+        dots += [(u, v, 0.085, (90, 92, 98)), (u, v, 0.066, (14, 16, 22)), (u, v, 0.036, (34, 44, 68)),
+                 (u - 0.022, v - 0.022, 0.012, (210, 220, 235))]
+    for u, v, rad, fill in dots:
+        cx, cy, rad = x0 + u * w, y0 + v * w, rad * w
+        _Pen(canvas).ellipse([cx - rad, cy - rad, cx + rad, cy + rad]).paint(fill)
 
 
 def _keyring(canvas, art, colour, rng):
-    size = canvas.size
-    W, H = size
+    W, H = canvas.size
     s = min(W, H)
     a = _fit(art, min(0.56 * W, 0.6 * s), 0.44 * s)
     border = 0.045 * s
-    ax = round(W / 2 - a.width / 2)
-    ay = round((H - (a.height + 2 * border + 0.36 * s)) / 2 + 0.36 * s + border)
-    shape = Image.new("L", size, 0)
+    ax, ay = round(W / 2 - a.width / 2), round((H - a.height + 0.36 * s) / 2)  # chain room above
+    shape = Image.new("L", canvas.size, 0)
     shape.paste(a.getchannel("A"), (ax, ay))
-    rows = a.getchannel("A").point(lambda v: 255 if v > 128 else 0)
-    top = rows.getbbox() or (0, 0, a.width, a.height)
-    first = rows.crop((0, top[1], a.width, top[1] + max(2, a.height // 30))).getbbox() or top
-    hx, hy, tr = ax + (first[0] + first[2]) / 2, ay + top[1] - border * 0.9, 0.045 * s  # hanging hole
-    tab = _Pen(size).ellipse([hx - tr, hy - tr, hx + tr, hy + tr]).mask()
-    acrylic = _grow(ImageChops.lighter(shape, tab), border)
-    hole = _Pen(size).ellipse([hx - tr * 0.4, hy - tr * 0.4, hx + tr * 0.4, hy + tr * 0.4]).mask()
-    acrylic = ImageChops.subtract(acrylic, hole)
+    opaque = a.getchannel("A").point(lambda v: 255 if v > 128 else 0)
+    top = (opaque.getbbox() or (0, 0, a.width, 1))[1]
+    row = opaque.crop((0, top, a.width, top + max(2, a.height // 30))).getbbox() or (0, 0, a.width, 1)
+    hx, hy, tr = ax + (row[0] + row[2]) / 2, ay + top - border * 0.9, 0.045 * s  # the hanging hole
+    tab = _Pen(canvas).ellipse([hx - tr, hy - tr, hx + tr, hy + tr]).mask
+    hole = _Pen(canvas).ellipse([hx - tr * 0.4, hy - tr * 0.4, hx + tr * 0.4, hy + tr * 0.4]).mask
+    acrylic = ImageChops.subtract(_grow(ImageChops.lighter(shape, tab), border), hole)
     _shadow(canvas, acrylic, s * 0.02, s * 0.03, s * 0.02, 0.35)
-    thick = Image.new("L", size, 0)  # the acrylic's cut edge, seen below-right
-    thick.paste(acrylic, (round(s * 0.006), round(s * 0.008)))
-    _paint(canvas, thick.point(lambda v: v * 3 // 5), (176, 184, 192))
-    _paint(canvas, acrylic.point(lambda v: v * 3 // 5), (252, 253, 255))  # clear acrylic lets the backdrop through
+    _shadow(canvas, acrylic, s * 0.006, s * 0.008, 0.5, 0.25)  # the acrylic's cut edge
+    _paint(canvas, acrylic.point(lambda v: v * 3 // 5), (252, 253, 255))  # clear, shows the backdrop
     canvas.paste(a, (ax, ay), a)
     edge = ImageChops.subtract(acrylic, _blur(acrylic, s * 0.004).point(lambda v: 255 if v > 250 else 0))
-    glare = _Pen(size).polygon([(W * 0.3, 0), (W * 0.45, 0), (W * 0.2, H), (W * 0.05, H)]).mask()
-    _paint(canvas, ImageChops.lighter(edge, ImageChops.multiply(acrylic, _blur(glare, s * 0.05).point(lambda v: v // 4))), (255, 255, 255))
-    # jump ring through the hole, a short chain, and the split ring
+    glare = _blur(_Pen(canvas).polygon([(W * 0.3, 0), (W * 0.45, 0), (W * 0.2, H), (W * 0.05, H)]).mask, s * 0.05)
+    _paint(canvas, ImageChops.lighter(edge, ImageChops.multiply(acrylic, glare.point(lambda v: v // 4))), WHITE)
+    # a jump ring through the hole, a short chain of alternating links, and the split ring
     rr, lw = tr * 1.1, s * 0.011
     _metal_ring(canvas, [hx - rr, hy - rr * 1.9, hx + rr, hy + rr * 0.1], lw)
-    y = hy - rr * 1.9
+    y, ln = hy - rr * 1.9, s * 0.05
     for i in range(3):
-        ln = s * 0.05
-        box = [hx - ln * 0.32, y - ln + lw, hx + ln * 0.32, y + lw] if i % 2 == 0 else [hx - lw * 0.9, y - ln + lw, hx + lw * 0.9, y + lw]
-        _metal_ring(canvas, box, lw * (0.85 if i % 2 == 0 else 0.7))
+        half = ln * 0.32 if i % 2 == 0 else lw * 0.9  # face-on, then edge-on
+        _metal_ring(canvas, [hx - half, y - ln + lw, hx + half, y + lw], lw * (0.85 if i % 2 == 0 else 0.7))
         y -= ln - lw * 1.5
-    R = 0.085 * s
-    _metal_ring(canvas, [hx - R, y - 2 * R, hx + R, y], lw * 1.2)
-    _metal_ring(canvas, [hx - R + lw * 1.1, y - 2 * R + lw * 1.1, hx + R - lw * 1.1, y - lw * 1.1], lw * 0.9)
+    big = 0.085 * s
+    for inset, width in ((0, 1.2), (1.1, 0.9)):  # two turns of a split ring
+        _metal_ring(canvas, [hx - big + lw * inset, y - 2 * big + lw * inset, hx + big - lw * inset, y - lw * inset],
+                    lw * width)
 
 
 def _sticker(canvas, art, colour, rng):
-    size = canvas.size
-    W, H = size
+    W, H = canvas.size
     a = _fit(art, 0.6 * W, 0.6 * H)
     b = round(0.05 * max(a.size))
     layer = Image.new("RGBA", (a.width + 4 * b, a.height + 4 * b), (0, 0, 0, 0))
     shape = Image.new("L", layer.size, 0)
     shape.paste(a.getchannel("A"), (2 * b, 2 * b))
-    shape = _grow(shape, b)
+    shape = _grow(shape, b)  # the white die-cut border follows the character's outline
     layer.paste((252, 252, 250, 255), mask=shape)
     layer.paste(a, (2 * b, 2 * b), a)
     edge = ImageChops.subtract(shape, _blur(shape, 1.5).point(lambda v: 255 if v > 250 else 0))
     layer.paste((200, 200, 204, 255), mask=edge.point(lambda v: v // 2))
     layer.putalpha(shape)
-    layer = layer.convert("RGBa").rotate(rng.uniform(-8, -3), BICUBIC, expand=True).convert("RGBA")
-    x, y = (W - layer.width) // 2, (H - layer.height) // 2
-    alpha = layer.getchannel("A")
+    layer = layer.convert("RGBa").rotate(rng.uniform(-8, -3), R.BICUBIC, expand=True).convert("RGBA")
+    x, y, alpha = (W - layer.width) // 2, (H - layer.height) // 2, layer.getchannel("A")
     _shadow(canvas, alpha, x + 0.008 * W, y + 0.014 * H, 0.012 * min(W, H), 0.45)
     canvas.paste(layer, (x, y), layer)
-    glare = Image.new("L", size, 0)
-    glare.paste(alpha, (x, y))
-    band = _blur(_Pen(size).polygon([(W * 0.55, 0), (W * 0.75, 0), (W * 0.35, H), (W * 0.15, H)]).mask(), W * 0.06)
-    _paint(canvas, ImageChops.multiply(glare, band.point(lambda v: v // 6)), (255, 255, 255))
+    gloss = Image.new("L", canvas.size, 0)
+    gloss.paste(alpha, (x, y))
+    band = _Pen(canvas).polygon([(W * 0.55, 0), (W * 0.75, 0), (W * 0.35, H), (W * 0.15, H)]).mask
+    _paint(canvas, ImageChops.multiply(gloss, _blur(band, W * 0.06).point(lambda v: v // 6)), WHITE)
 
 
 def _poster(canvas, art, colour, rng):
-    size = canvas.size
-    W, H = size
-    floor = 0.86 * H  # the wall meets the floor here
-    canvas.paste(ImageOps.colorize(Image.linear_gradient("L").resize((W, round(floor))), (236, 232, 226), (214, 209, 201)), (0, 0))
-    canvas.paste(ImageOps.colorize(Image.linear_gradient("L").resize((W, H - round(floor))), (186, 160, 128), (160, 134, 104)), (0, round(floor)))
-    _paint(canvas, _Pen(size).rectangle([0, floor - 0.025 * H, W, floor]).mask(), (246, 244, 240))  # skirting board
-    _shadow(canvas, _Pen(size).rectangle([0, floor - 0.002 * H, W, floor + 0.004 * H]).mask(), 0, 0, 0.004 * H, 0.5)
-    canvas.paste(ImageChops.multiply(canvas, _field(size, rng, 2, 8).convert("RGB")))  # plaster grain
-    portrait = art.height >= art.width * 0.85
-    x0, y0, x1, y1 = _box(size, 0.75 if portrait else 4 / 3, 0.62, 0.43)
+    W, H = canvas.size
+    floor = round(0.86 * H)  # a wall with a skirting board and a wooden floor
+    canvas.paste(ImageOps.colorize(Image.linear_gradient("L").resize((W, floor)), (236, 232, 226), (214, 209, 201)))
+    canvas.paste(ImageOps.colorize(Image.linear_gradient("L").resize((W, H - floor)), (186, 160, 128), (160, 134, 104)),
+                 (0, floor))
+    _Pen(canvas).rectangle([0, floor - 0.025 * H, W, floor]).paint((246, 244, 240))
+    _shadow(canvas, _Pen(canvas).rectangle([0, floor, W, floor + 0.004 * H]).mask, 0, 0, 0.004 * H, 0.5)
+    canvas.paste(ImageChops.multiply(canvas, _field(canvas.size, rng, 2, 8).convert("RGB")))  # plaster grain
+    x0, y0, x1, y1 = _box(canvas.size, 0.75 if art.height >= art.width * 0.85 else 4 / 3, 0.62, 0.43)
     f, m = 0.04 * min(x1 - x0, y1 - y0), 0.1 * min(x1 - x0, y1 - y0)  # frame and mat widths
-    frame = _Pen(size).rectangle([x0, y0, x1, y1]).mask()
-    _shadow(canvas, frame, 0.012 * W, 0.02 * H, 0.018 * H, 0.5)
-    # four mitred frame sides, each lit differently so the moulding reads as 3D
-    sides = (([x0, y0], [x1, y0], [x1 - f, y0 + f], [x0 + f, y0 + f]), 0.25), (([x0, y0], [x0 + f, y0 + f], [x0 + f, y1 - f], [x0, y1]), 0.1), \
-            (([x1, y0], [x1, y1], [x1 - f, y1 - f], [x1 - f, y0 + f]), -0.12), (([x0, y1], [x0 + f, y1 - f], [x1 - f, y1 - f], [x1, y1]), -0.25)
-    for pts, k in sides:
-        _paint(canvas, _Pen(size).polygon([tuple(p) for p in pts]).mask(), _mix(colour, (255, 255, 255) if k > 0 else (0, 0, 0), abs(k)))
     mat = [x0 + f, y0 + f, x1 - f, y1 - f]
-    _paint(canvas, _Pen(size).rectangle(mat).mask(), (247, 246, 242))
+    _shadow(canvas, _Pen(canvas).rectangle([x0, y0, x1, y1]).mask, 0.012 * W, 0.02 * H, 0.018 * H, 0.5)
+    outer = [(x0, y0), (x1, y0), (x1, y1), (x0, y1)]
+    inner = [(mat[0], mat[1]), (mat[2], mat[1]), (mat[2], mat[3]), (mat[0], mat[3])]
+    for i, k in enumerate((0.25, -0.12, -0.25, 0.1)):  # mitred sides, lit from the top-left
+        side = [outer[i], outer[(i + 1) % 4], inner[(i + 1) % 4], inner[i]]
+        _Pen(canvas).polygon(side).paint(_mix(colour, WHITE if k > 0 else BLACK, abs(k)))
+    opening = _Pen(canvas).rectangle(mat).paint((247, 246, 242))
     paper = [mat[0] + m, mat[1] + m, mat[2] - m, mat[3] - m]
-    layer = Image.new("RGB", size, _mix((250, 249, 246), _mean_rgb(art), 0.12))
+    layer = Image.new("RGB", canvas.size, _mix((250, 249, 246), _mean_rgb(art), 0.12))
     _place(layer, art, (paper[0] + m * 0.4, paper[1] + m * 0.4, paper[2] - m * 0.4, paper[3] - m * 0.4))
-    _paint(canvas, _Pen(size).rectangle(paper).mask(), layer)
-    _paint(canvas, _Pen(size).rectangle(paper, fill=None, outline=255, width=max(1.0, f * 0.08)).mask(), (222, 220, 214))  # bevel cut
-    inner = ImageChops.subtract(frame, _Pen(size).rectangle(mat).mask())
-    _shadow(canvas, inner, f * 0.3, f * 0.4, f * 0.4, 0.45)  # the frame's shadow on the mat
-    glare = _blur(_Pen(size).polygon([(x0 + 0.55 * (x1 - x0), y0), (x1, y0), (x1, y0 + 0.2 * (y1 - y0)), (x0 + 0.2 * (x1 - x0), y1), (x0, y1)]).mask(), f)
-    _paint(canvas, ImageChops.multiply(glare, _Pen(size).rectangle(mat).mask()).point(lambda v: v // 9), (255, 255, 255))
+    _Pen(canvas).rectangle(paper).paint(layer)
+    _Pen(canvas).rectangle(paper, fill=None, outline=255, width=max(1.0, f * 0.08)).paint((222, 220, 214))
+    frame = ImageChops.subtract(_Pen(canvas).rectangle([x0, y0, x1, y1]).mask, opening)
+    _shadow(canvas, frame, f * 0.3, f * 0.4, f * 0.4, 0.45)  # the frame's shadow on the mat
+    glare = _Pen(canvas).polygon([(x0 + 0.55 * (x1 - x0), y0), (x1, y0), (x1, y0 + 0.2 * (y1 - y0)),
+                                  (x0 + 0.2 * (x1 - x0), y1), (x0, y1)])
+    _paint(canvas, ImageChops.multiply(_blur(glare.mask, f), opening).point(lambda v: v // 9), WHITE)
 
 
 def _cushion(canvas, art, colour, rng):
     size = canvas.size
     x0, y0, x1, y1 = _box(size, 1.0, 0.66)
-    s, d = x1 - x0, (x1 - x0) * 0.045  # d: how far the plump sides pull the corners out
-    corners = [(x0, y0), (x1, y0), (x1, y1), (x0, y1)]
-    pts = []
+    s, d = x1 - x0, (x1 - x0) * 0.045  # d: how far the plump middle pulls the sides in
+    corners, pts = [(x0, y0), (x1, y0), (x1, y1), (x0, y1)], []
     for i in range(4):  # concave sides between pinched corners (quadratic curves)
-        (ax_, ay_), (bx, by) = corners[i], corners[(i + 1) % 4]
-        mx, my = (ax_ + bx) / 2, (ay_ + by) / 2
-        cx, cy = mx + (x0 + x1 - 2 * mx) / s * 2 * d, my + (y0 + y1 - 2 * my) / s * 2 * d
-        pts += [((1 - t) ** 2 * ax_ + 2 * t * (1 - t) * cx + t * t * bx, (1 - t) ** 2 * ay_ + 2 * t * (1 - t) * cy + t * t * by) for t in (i / 20 for i in range(20))]
-    shape = _ramp(_blur(_Pen(size).polygon(pts).mask(), s * 0.012), 110, 146)  # rounds the corners off
-    _shadow(canvas, _Pen(size).ellipse([x0 + s * 0.05, y1 - s * 0.05, x1 - s * 0.05, y1 + s * 0.05]).mask(), s * 0.02, 0, s * 0.04, 0.55)
+        (ax, ay), (bx, by) = corners[i], corners[(i + 1) % 4]
+        cx, cy = (ax + bx) / 2 + (x0 + x1 - ax - bx) / s * 2 * d, (ay + by) / 2 + (y0 + y1 - ay - by) / s * 2 * d
+        pts += [((1 - t) ** 2 * ax + 2 * t * (1 - t) * cx + t * t * bx, (1 - t) ** 2 * ay + 2 * t * (1 - t) * cy + t * t * by)
+                for t in (j / 20 for j in range(20))]
+    shape = _ramp(_blur(_Pen(canvas).polygon(pts).mask, s * 0.012), 110, 146)  # softly rounded corners
+    _shadow(canvas, _Pen(canvas).ellipse([x0 + s * 0.05, y1 - s * 0.05, x1 - s * 0.05, y1 + s * 0.05]).mask,
+            s * 0.02, 0, s * 0.04, 0.55)
     _shadow(canvas, shape, s * 0.015, s * 0.025, s * 0.03, 0.35)
-    puff = ImageOps.invert(Image.radial_gradient("L")).point(lambda v: 160 + v * 95 // 255)  # plump middle, falling-off edges
-    creases = _Pen(size)
-    for (cx, cy) in corners:
+    puff = ImageOps.invert(Image.radial_gradient("L")).point(lambda v: 190 + v * 65 // 255)  # plump middle
+    creases = _Pen(canvas)
+    for cx, cy in corners:  # little folds fanning out of each corner
         for k in (-0.05, 0.05):
-            creases.line([(cx, cy), (cx + (x0 + x1 - 2 * cx) * (0.16 + k), cy + (y0 + y1 - 2 * cy) * (0.16 - k))], width=s * 0.01)
-    shade = ImageChops.multiply(_layer_shade(size, (x0 - s * 0.1, y0 - s * 0.1, x1 + s * 0.1, y1 + s * 0.1), puff), _field(size, rng, 1, 14))
-    shade = ImageChops.subtract(shade, _blur(creases.mask(), s * 0.01).point(lambda v: v // 4))
+            creases.line([(cx, cy), (cx + (x0 + x1 - 2 * cx) * (0.16 + k), cy + (y0 + y1 - 2 * cy) * (0.16 - k))],
+                         width=s * 0.01)
+    shade = ImageChops.multiply(_at(size, (x0 - s * 0.1, y0 - s * 0.1, x1 + s * 0.1, y1 + s * 0.1), puff),
+                                _field(size, rng, 1, 14))
+    shade = ImageChops.subtract(shade, _blur(creases.mask, s * 0.01).point(lambda v: v // 4))
     albedo = Image.new("RGB", size, colour)
     _place(albedo, art, (x0 + 0.2 * s, y0 + 0.2 * s, x1 - 0.2 * s, y1 - 0.2 * s))
     _paint(canvas, shape, albedo, shade)
-    piping = _Pen(size).polygon(pts, fill=None, outline=255, width=s * 0.012).mask()
-    _paint(canvas, ImageChops.multiply(piping, shape), _mix(colour, (0, 0, 0), 0.12), shade)
+    piping = _Pen(canvas).polygon(pts, fill=None, outline=255, width=s * 0.012).mask
+    _paint(canvas, ImageChops.multiply(piping, shape), _mix(colour, BLACK, 0.12), shade)
 
 
-def _mean_rgb(art):
-    mask = art.getchannel("A").point(lambda v: 255 if v > 128 else 0)
-    return tuple(ImageStat.Stat(art.convert("RGB"), mask).mean) if mask.getbbox() else (200, 200, 200)
-
-
-# drawer, default item colour, backdrop depth (darker for white-bordered items so they stand out)
+# drawer, default item colour (None: a pale tint of the art), backdrop depth
 _GOODS = {
     "mug": (_mug, (247, 247, 245), 0.0), "t_shirt": (_t_shirt, (244, 244, 242), 0.0),
     "tote_bag": (_tote_bag, (234, 224, 200), 0.0), "phone_case": (_phone_case, None, 0.0),
@@ -656,8 +655,11 @@ _GOODS = {
 }
 
 
-def compose_goods(character: Image.Image, *, goods_type: str, aspect_ratio: str = "1:1", prompt: str = "", seed: int | None = None) -> Image.Image:
-    """A product mock-up: the goods item drawn with Pillow on a clean studio background, with the character (cut out) printed on its printable area. Returns RGB at output_size(aspect_ratio, (1024, 1024)). ValueError for an unknown goods_type."""
+def compose_goods(character: Image.Image, *, goods_type: str, aspect_ratio: str = "1:1",
+                  prompt: str = "", seed: int | None = None) -> Image.Image:
+    """A product mock-up: the goods item drawn with Pillow on a clean studio background, with the
+    character (cut out) printed on its printable area. Returns RGB at
+    output_size(aspect_ratio, (1024, 1024)). ValueError for an unknown goods_type."""
     if goods_type not in _GOODS:
         raise ValueError(f"unknown goods type {goods_type!r}; expected one of {GOODS_TYPES}")
     size = output_size(aspect_ratio, (1024, 1024))
