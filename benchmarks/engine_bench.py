@@ -58,12 +58,35 @@ def pss_mb(root: psutil.Process) -> float:
     return total / 2**20
 
 
+def burst(count: int, submit, job_model) -> None:
+    """A burst of `count` jobs from 8 client threads; every one must finish (none lost)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db.models import Count
+
+    while job_model.objects.filter(status__in=["queued", "running"]).exists():
+        time.sleep(0.5)
+    before = set(job_model.objects.values_list("id", flat=True))
+    started = time.time()
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda _: submit(), range(count)))
+    submitted_in = time.time() - started
+    deadline = time.time() + 900
+    while job_model.objects.filter(status__in=["queued", "running"]).exists() and time.time() < deadline:
+        time.sleep(1)
+    jobs = job_model.objects.exclude(id__in=before)
+    by_status = dict(jobs.values_list("status").annotate(n=Count("id")))
+    print(f"burst: {count} jobs submitted in {submitted_in:.1f} s over HTTP; all done after "
+          f"{time.time() - started:.0f} s; by status: {by_status}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--database-url")
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--latency-jobs", type=int, default=100)
     parser.add_argument("--delay", type=float, default=5.0)
+    parser.add_argument("--burst", type=int, default=0, help="then a burst of N jobs")
     args = parser.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="studio-bench-"))
@@ -117,12 +140,12 @@ def main() -> None:
             assert response.status_code == 202, response.text
             return (time.perf_counter() - started) * 1000
 
-        # 1. Enqueue latency, spaced so each job meets an idle engine.
+        # 1. Latency with free capacity: a job every 0.4 s (the engine is not saturated).
         latencies = []
         for _ in range(args.latency_jobs):
             latencies.append(submit())
-            time.sleep(0.05)
-        time.sleep(3)
+            time.sleep(0.4)
+        time.sleep(2)
         starts = [(j.started_at - j.created_at).total_seconds() * 1000
                   for j in Job.objects.exclude(started_at=None)]
         print(f"API enqueue latency over HTTP ({len(latencies)} jobs): "
@@ -147,17 +170,23 @@ def main() -> None:
             time.sleep(0.2)
         from datetime import UTC, datetime
 
-        finished = Job.objects.filter(
-            status="succeeded", finished_at__gte=datetime.fromtimestamp(window_start, UTC)).count()
+        window = Job.objects.filter(status="succeeded",
+                                    finished_at__gte=datetime.fromtimestamp(window_start, UTC))
+        finished = window.count()
+        waits = [(j.started_at - j.created_at).total_seconds() for j in window]
         failed = Job.objects.exclude(status__in=["succeeded", "queued", "running"]).count()
         per_minute = finished * 60 / args.seconds
         print(f"throughput: {finished} local jobs ({args.delay:g} s provider delay) finished in "
               f"{args.seconds} s by 2 worker processes = {per_minute:.0f} jobs/minute "
               f"({submitted} submitted, {failed} failed)")
+        print(f"queue wait under that load (created → started): p50 {pct(waits, .5):.1f} s, "
+              f"p95 {pct(waits, .95):.1f} s")
         print(f"peak jobs in flight at the provider at once: {peak_in_flight}")
         print(f"worker cluster memory (runworkers: main + sentinel + 2 workers + monitor + pusher), "
               f"peak PSS: {peak_pss:.0f} MB; web (gunicorn 2x4) PSS: "
               f"{pss_mb(psutil.Process(web.pid)):.0f} MB")
+        if args.burst:
+            burst(args.burst, submit, Job)
     finally:
         for process in (web, workers):
             os.killpg(process.pid, signal.SIGTERM)

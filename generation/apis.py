@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.urls import reverse
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
@@ -155,6 +155,7 @@ class JobPplCreateApi(_JobCreateApi):
     kind = JobKind.PPL
     image_fields = ("input_image_1", "input_image_2")
 
+    @extend_schema_serializer(component_name="PplJobRequest")
     class InputSerializer(_JobInput):
         prompt = serializers.CharField(max_length=PROMPT_MAX_CHARS, trim_whitespace=True)
         input_image_1 = ImageUploadField(help_text="The scene (PNG, JPEG or WebP, at most 5 MB).")
@@ -173,6 +174,7 @@ class JobGoodsCreateApi(_JobCreateApi):
     kind = JobKind.GOODS
     image_fields = ("character_image",)
 
+    @extend_schema_serializer(component_name="GoodsJobRequest")
     class InputSerializer(_JobInput):
         character_image = ImageUploadField(help_text="The character (PNG, JPEG or WebP, ≤ 5 MB).")
         goods_type = serializers.ChoiceField(choices=GOODS_TYPES)
@@ -194,7 +196,7 @@ class JobListApi(APIView):
         status = serializers.ChoiceField(choices=JobStatus.choices, required=False)
         kind = serializers.ChoiceField(choices=JobKind.choices, required=False)
 
-    @extend_schema(parameters=[FilterSerializer], responses=JobPageSerializer)
+    @extend_schema(parameters=[FilterSerializer], responses=JobPageSerializer, operation_id="jobs_list")
     def get(self, request):
         params = self.FilterSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)

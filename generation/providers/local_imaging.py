@@ -1,10 +1,9 @@
 """Pure-Pillow image engine of the offline "local" provider.
 
-Cuts subjects out of photos, places products into scenes (PPL) and draws goods mock-ups with a
-character printed on them. Only Pillow and the standard library: pixel work runs in Pillow's C
-code (filters, lookup tables, channel ops, mesh transforms); the one Python pixel loop (connected
-components) runs on a <=192 px copy. Randomness comes only from random.Random(seed), so equal
-inputs and seed give identical bytes. Inputs are never mutated.
+Cut-outs, product placement (PPL) and goods mock-ups with only Pillow and the standard library:
+pixel work runs in Pillow's C code (filters, lookup tables, channel ops, mesh transforms), and the
+connected-component pass runs on a <=192 px copy. All randomness comes from random.Random(seed),
+so equal inputs and seed give identical bytes. Inputs are never mutated.
 """
 
 from __future__ import annotations
@@ -21,57 +20,41 @@ GOODS_TYPES: tuple[str, ...] = ("mug", "t_shirt", "tote_bag", "phone_case", "key
                                 "poster", "cushion")
 
 R = Image.Resampling
-_WORK = 192  # long side of the copy used for connected components (a pure Python loop)
+_WORK = 192  # long side of the copy used for connected components (flood fills are Python)
 _SS = 3  # supersampling factor for anti-aliased shapes
 BLACK, WHITE = (0, 0, 0), (255, 255, 255)
-_COLOURS = {  # colour words a goods prompt may use for the item ("a black mug")
+_COLOURS = {  # colour words a goods prompt may use for the item ("a black mug", "oak frame")
     "white": (246, 246, 244), "black": (42, 42, 45), "grey": (150, 152, 156),
     "gray": (150, 152, 156), "navy": (38, 50, 86), "blue": (70, 118, 196), "red": (192, 44, 50),
     "green": (60, 130, 86), "pink": (242, 176, 196), "yellow": (246, 210, 84),
-    "beige": (224, 206, 172), "cream": (245, 238, 218), "natural": (234, 224, 200),
-    "oak": (168, 124, 80), "wood": (168, 124, 80),
+    "beige": (224, 206, 172), "cream": (245, 238, 218), "oak": (168, 124, 80),
 }
 
 
 # --------------------------------------------------------------------------- small helpers
-def _rgba(image: Image.Image) -> Image.Image:
-    """A new, upright RGBA copy of an image in any mode."""
+def _rgba(image: Image.Image, side: int = 0) -> Image.Image:
+    """A new, upright RGBA copy of an image in any mode; at most side x side if side is given."""
     image = ImageOps.exif_transpose(image)  # phone photos keep their rotation in EXIF
     if image.mode.startswith("I") or image.mode == "F":  # 16/32-bit: stretch to 8 bits
         lo, hi = image.getextrema()
         k = 255 / max(hi - lo, 1)
         image = image.convert("F").point(lambda v: (v - lo) * k).convert("L")
-    return image.convert("RGBA")  # resolves palettes, colour-key transparency, CMYK, L, 1...
-
-
-def _shrink(image: Image.Image, side: int) -> Image.Image:
-    """RGBA copy at most side x side: huge photos would only slow the cut-out down."""
-    rgba = _rgba(image)
-    rgba.thumbnail((side, side), R.LANCZOS)
-    return rgba
+    if image.mode == "La":  # premultiplied grey converts only to its straight twin
+        image = image.convert("LA")
+    image = image.convert("RGBA")  # resolves palettes, colour-key transparency, CMYK, L, 1...
+    if side:  # huge photos would only slow the cut-out down
+        image.thumbnail((side, side), R.LANCZOS)
+    return image
 
 
 def _mix(a, b, t: float) -> tuple[int, ...]:
     return tuple(round(x + (y - x) * t) for x, y in zip(a, b, strict=False))
 
 
-def _lum(c) -> float:
-    return 0.299 * c[0] + 0.587 * c[1] + 0.114 * c[2]
-
-
 def _mean_rgb(rgba: Image.Image) -> tuple[float, ...]:
     """Mean colour of the opaque part of an RGBA image."""
     mask = rgba.getchannel("A").point(lambda v: 255 if v > 128 else 0)
     return tuple(ImageStat.Stat(rgba.convert("RGB"), mask).mean) if mask.getbbox() else (200,) * 3
-
-
-def _quantile(hist: list[int], q: float) -> int:
-    target, acc = q * sum(hist), 0
-    for value, count in enumerate(hist):
-        acc += count
-        if acc >= target:
-            return value
-    return len(hist) - 1
 
 
 def _blur(image: Image.Image, radius: float) -> Image.Image:
@@ -83,7 +66,6 @@ def _ramp(image: Image.Image, lo: float, hi: float) -> Image.Image:
     return image.point(lambda v: min(255, max(0, round((v - lo) * 255 / (hi - lo)))))
 
 
-# --------------------------------------------------------------------------- public: sizes
 def output_size(aspect_ratio: str, reference: tuple[int, int],
                 long_side: int = 1024) -> tuple[int, int]:
     """Pixel size for an aspect ratio; "match_input_image" keeps the reference's ratio.
@@ -101,67 +83,58 @@ def output_size(aspect_ratio: str, reference: tuple[int, int],
     return max(1, round(long_side * rw / rh)), long_side
 
 
-# --------------------------------------------------------------------------- public: cut-out
-def _background(rgb: Image.Image) -> tuple[Image.Image, int]:
-    """Distance of each pixel to the backdrop colour (median of a border ring), and the ring's
-    80th-percentile distance: how noisy or graded the backdrop itself is."""
+# --------------------------------------------------------------------------- cut-out
+def _background(rgb: Image.Image) -> tuple[Image.Image, float]:
+    """Distance to the backdrop colour (median of a border ring), and how far the ring itself
+    strays from it (mean + stddev): high for noisy or graded backdrops."""
     w, h = rgb.size
     b = max(1, min(w, h) // 40)
     ring = Image.new("L", rgb.size, 255)
     if min(w, h) > 2 * b + 1:
         ImageDraw.Draw(ring).rectangle((b, b, w - 1 - b, h - 1 - b), fill=0)
-    hist = rgb.histogram(mask=ring)
-    bg = tuple(_quantile(hist[i * 256:(i + 1) * 256], 0.5) for i in range(3))
+    bg = tuple(ImageStat.Stat(rgb, ring).median)
     diff = ImageChops.difference(rgb, Image.new("RGB", rgb.size, bg))
     r, g, bl = diff.split()
     # largest channel difference, but small differences in all channels add up (grey on white)
     half_sum = diff.convert("L", (0.5, 0.5, 0.5, 0))
     dist = ImageChops.lighter(ImageChops.lighter(r, g), ImageChops.lighter(bl, half_sum))
-    return dist, _quantile(dist.histogram(mask=ring), 0.8)
+    stat = ImageStat.Stat(dist, ring)
+    return dist, stat.mean[0] + stat.stddev[0]
 
 
-def _components(data: bytearray, w: int, h: int, value: int) -> list[list[int]]:
-    """4-connected components (as flat pixel indices) of the pixels equal to value."""
-    seen, parts, n = bytearray(len(data)), [], len(data)
-    for start in range(n):
-        if seen[start] or data[start] != value:
-            continue
-        seen[start], stack, part = 1, [start], []
-        while stack:
-            i = stack.pop()
-            part.append(i)
-            x = i % w
-            for j in (i - 1 if x else -1, i + 1 if x < w - 1 else -1, i - w, i + w):
-                if 0 <= j < n and not seen[j] and data[j] == value:
-                    seen[j] = 1
-                    stack.append(j)
-        parts.append(part)
-    return parts
+def _parts(mask: Image.Image) -> tuple[Image.Image, dict[int, int]]:
+    """4-connected white parts of a 0/255 mask, numbered 1..254 (any beyond stay 255), and sizes."""
+    mask, sizes = mask.copy(), {}
+    for n in range(1, 255):
+        i = mask.tobytes().find(255)
+        if i < 0:
+            break
+        ImageDraw.floodfill(mask, (i % mask.width, i // mask.width), n)
+        sizes[n] = mask.histogram()[n]
+    return mask, sizes
 
 
-def _solid(soft: Image.Image) -> Image.Image | None:
-    """Small subject mask: specks dropped, small enclosed holes filled; None if degenerate."""
+def _solid(soft: Image.Image, dist: Image.Image, spread: float) -> Image.Image | None:
+    """Small subject mask: specks dropped; enclosed holes filled unless big and backdrop-like
+    (seen through, like a mug's handle). None if the mask is empty or covers almost everything."""
     scale = min(1.0, _WORK / max(soft.size))
-    w, h = max(1, round(soft.width * scale)), max(1, round(soft.height * scale))
-    small = soft.resize((w, h), R.BOX).point(lambda v: 255 if v >= 100 else 0)
-    parts = _components(bytearray(small.tobytes()), w, h, 255)
-    if not parts:
-        return None
-    biggest, keep = max(map(len, parts)), bytearray(w * h)
-    for part in parts:
-        if len(part) >= 0.04 * biggest:  # detached pieces of the subject survive, specks do not
-            for i in part:
-                keep[i] = 255
-    area = keep.count(255)
-    for hole in _components(keep, w, h, 0):
-        inside = not any(i < w or i >= w * (h - 1) or i % w in (0, w - 1) for i in hole)
-        if inside and len(hole) < 0.03 * area:  # a big hole (a mug's handle) is see-through
-            for i in hole:
-                keep[i] = 255
-    filled = keep.count(255)
-    if filled < 0.002 * w * h or filled > 0.97 * w * h:
-        return None
-    return Image.frombytes("L", (w, h), bytes(keep))
+    size = (max(1, round(soft.width * scale)), max(1, round(soft.height * scale)))
+    binary = soft.resize(size, R.BOX).point(lambda v: 255 if v >= 100 else 0)
+    parts, sizes = _parts(binary)
+    if 255 in parts.tobytes():  # too many specks to number them all: despeckle first
+        parts, sizes = _parts(binary.filter(ImageFilter.MedianFilter(3)))
+    big = max(sizes.values(), default=0)  # detached pieces of the subject survive, specks do not
+    keep = parts.point([255 if sizes.get(v, 0) >= 0.04 * big > 0 else 0 for v in range(256)])
+    outside = ImageOps.expand(ImageOps.invert(keep), 1, 255)  # padded: the outside is one region
+    ImageDraw.floodfill(outside, (0, 0), 0)
+    holes, hole_sizes = _parts(outside.crop((1, 1, size[0] + 1, size[1] + 1)))
+    area, dist = keep.histogram()[255], dist.resize(size, R.BOX)
+    for n, hole_size in hole_sizes.items():  # a white label on a product is a hole, yet solid
+        hole = holes.point(lambda v, n=n: 255 * (v == n))
+        if hole_size < 0.03 * area or ImageStat.Stat(dist, hole).mean[0] > spread / 2 + 3:
+            keep.paste(255, mask=hole)
+    filled = keep.histogram()[255] / (size[0] * size[1])
+    return keep if 0.002 < filled < 0.97 else None
 
 
 def cut_out(image: Image.Image) -> Image.Image:
@@ -177,7 +150,7 @@ def cut_out(image: Image.Image) -> Image.Image:
     dist, spread = _background(rgba.convert("RGB"))
     t = min(90, max(28, spread * 1.6 + 12))  # a noisy or graded backdrop needs a higher threshold
     soft = _ramp(dist, t - 12, t + 12)
-    solid = _solid(soft)
+    solid = _solid(soft, dist, spread)
     if solid is None:
         return rgba
     up = _blur(solid.resize(rgba.size, R.BILINEAR), max(1.0, max(rgba.size) / max(solid.size)))
@@ -189,7 +162,7 @@ def cut_out(image: Image.Image) -> Image.Image:
     return rgba.crop(mask.getbbox() or (0, 0, *rgba.size))
 
 
-# --------------------------------------------------------------------------- public: PPL
+# --------------------------------------------------------------------------- product placement
 def _spot(canvas, pw: int, ph: int, words: set[str], rng: random.Random) -> tuple[int, int]:
     """Top-left corner for the product: the calmest (least edge energy) spot low in the scene."""
     W, H = canvas.size
@@ -209,41 +182,34 @@ def _spot(canvas, pw: int, ph: int, words: set[str], rng: random.Random) -> tupl
     return best[1], best[2]
 
 
-def compose_ppl(scene: Image.Image, product: Image.Image, *, aspect_ratio: str = "match_input_image",
-                prompt: str = "", seed: int | None = None) -> Image.Image:
+def compose_ppl(scene: Image.Image, product: Image.Image, *,
+                aspect_ratio: str = "match_input_image", prompt: str = "",
+                seed: int | None = None) -> Image.Image:
     """Product placement: the product (cut out) composed into the scene at a plausible place and
     scale with a soft contact shadow. Returns RGB at output_size(aspect_ratio, scene.size) (scene
     centre-cropped/cover-scaled to that ratio)."""
     base = _rgba(scene)
     flat = Image.new("RGB", base.size, WHITE)
     flat.paste(base, mask=base.getchannel("A"))
-    W, H = size = output_size(aspect_ratio, flat.size)
-    canvas = ImageOps.fit(flat, size, R.LANCZOS)
-    item = cut_out(_shrink(product, 1024))
+    W, H = output_size(aspect_ratio, flat.size)
+    canvas = ImageOps.fit(flat, (W, H), R.LANCZOS)
+    item = cut_out(_rgba(product, 1024))
     rng = random.Random(seed if seed is not None else 0)
     words = set(re.findall(r"[a-z]+", prompt.lower()))
-
     # plausible scale: ~38% of the scene height, never wider than half the scene
     small, large = words & {"small", "tiny", "little"}, words & {"large", "big", "hero"}
     ph = (0.3 if small else 0.45 if large else 0.38) * H * rng.uniform(0.95, 1.05)
-    pw = ph * item.width / item.height
-    if pw > 0.5 * W:
-        ph, pw = ph * 0.5 * W / pw, 0.5 * W
-    pw, ph = max(1, round(pw)), max(1, round(ph))
-    item = item.resize((pw, ph), R.LANCZOS)
+    pw = max(1, round(min(ph * item.width / item.height, 0.5 * W)))
+    item = item.resize((pw, ph := max(1, round(pw * item.height / item.width))), R.LANCZOS)
     x, y = _spot(canvas, pw, ph, words, rng)
     rgb, alpha = item.convert("RGB"), item.getchannel("A")
-
     # nudge brightness and colour cast toward the surroundings so it sits in the scene's light
     around = ImageStat.Stat(canvas.crop((max(0, x - pw // 2), max(0, y - ph // 4),
                                          min(W, x + pw + pw // 2), H))).mean
-    gain = min(1.12, max(0.88, (_lum(around) / max(_lum(_mean_rgb(item)), 1)) ** 0.2))
-    lut = []
-    for c in range(3):
-        cast = min(1.06, max(0.94, (around[c] / max(_lum(around), 1)) ** 0.15))
-        lut += [min(255, round(v * gain * cast)) for v in range(256)]
-    rgb = rgb.point(lut)
-
+    level = sum(around) / 3
+    gain = min(1.12, max(0.88, (level / max(sum(_mean_rgb(item)) / 3, 1)) ** 0.2))
+    casts = [min(1.06, max(0.94, (c / max(level, 1)) ** 0.15)) for c in around]
+    rgb = rgb.point([min(255, round(v * gain * cast)) for cast in casts for v in range(256)])
     # shadows: light comes from the brighter half of the scene, so they lean the other way
     gray = canvas.convert("L")
     halves = [ImageStat.Stat(gray.crop(b)).mean[0] for b in ((0, 0, W // 2, H), (W // 2, 0, W, H))]
@@ -251,27 +217,24 @@ def compose_ppl(scene: Image.Image, product: Image.Image, *, aspect_ratio: str =
     foot = alpha.crop((0, ph * 9 // 10, pw, ph)).getbbox() or (0, 0, pw, 1)  # the product's base
     ew = (foot[2] - foot[0]) * 1.15 + 0.05 * pw
     eh, cx, by = max(4.0, ew * 0.16), x + (foot[0] + foot[2]) / 2 + side * ew * 0.05, y + ph - 1
-    contact, core, drop = (Image.new("L", size, 0) for _ in range(3))
-    ImageDraw.Draw(contact).ellipse((cx - ew / 2, by - eh / 2, cx + ew / 2, by + eh / 2), fill=160)
-    ImageDraw.Draw(core).ellipse((cx - ew * 0.4, by - eh / 4, cx + ew * 0.4, by + eh / 4), fill=200)
-    drop.paste(alpha.point(lambda v: v * 60 // 255), (x + side * round(0.05 * pw), y + ph // 50))
-    shadow = ImageChops.lighter(_blur(contact, eh * 0.45), _blur(core, eh * 0.12))
-    shadow = ImageChops.lighter(shadow, _blur(drop, 0.04 * ph))  # faint shadow of the silhouette
-    canvas.paste(canvas.point(lambda v: v * 3 // 10), mask=shadow)
+    _shadow(canvas, alpha, x + side * pw / 20, y + ph / 50, ph / 25, 0.22)  # faint, of its outline
+    for rx, ry, blur, strength in ((ew / 2, eh / 2, 0.45, 0.6), (ew * 0.4, eh / 4, 0.12, 0.75)):
+        contact = _Pen(canvas).ellipse([cx - rx, by - ry, cx + rx, by + ry]).mask  # soft; tight
+        _shadow(canvas, contact, 0, 0, eh * blur, strength)
     canvas.paste(rgb, (x, y), alpha)
     return canvas
 
 
 # --------------------------------------------------------------------------- goods: drawing kit
 class _Pen:
-    """Anti-aliased mask over a canvas: shapes are drawn _SS times larger (in canvas coordinates)
-    and box-reduced; paint() fills the canvas through the mask."""
+    """Anti-aliased mask over a canvas: shapes drawn _SS times larger (canvas coordinates), then
+    box-reduced. Methods are ImageDraw's; paint() fills the canvas through the mask."""
 
     def __init__(self, canvas: Image.Image):
         self.canvas, self.im = canvas, Image.new("L", (canvas.width * _SS, canvas.height * _SS))
         self.draw = ImageDraw.Draw(self.im)
 
-    def __getattr__(self, name):  # ellipse, polygon, line, arc, rectangle, rounded_rectangle...
+    def __getattr__(self, name):
         op = getattr(self.draw, name)
 
         def call(xy, *args, fill=255, **kw):
@@ -287,8 +250,7 @@ class _Pen:
         return self.im.reduce(_SS)
 
     def paint(self, fill, shade=None, gloss=None) -> Image.Image:
-        mask = self.mask
-        _paint(self.canvas, mask, fill, shade, gloss)
+        _paint(self.canvas, mask := self.mask, fill, shade, gloss)
         return mask
 
 
@@ -306,7 +268,14 @@ def _shadow(canvas, mask, dx, dy, blur, strength) -> None:
     """Darken the canvas under an offset, blurred copy of mask (a soft cast or contact shadow)."""
     s = Image.new("L", canvas.size, 0)
     s.paste(mask, (round(dx), round(dy)))
-    canvas.paste(canvas.point(lambda v: v * 3 // 10), mask=_blur(s, blur).point(lambda v: round(v * strength)))
+    s = _blur(s, blur).point(lambda v: round(v * strength))
+    canvas.paste(canvas.point(lambda v: v * 3 // 10), mask=s)
+
+
+def _units(box):
+    """Item coordinates: (u, v, u, v, ...) in units of the box width from its top-left corner."""
+    x0, y0, w = box[0], box[1], box[2] - box[0]
+    return lambda *uv: [(y0 if i % 2 else x0) + c * w for i, c in enumerate(uv)]
 
 
 def _grow(mask, d):
@@ -318,10 +287,12 @@ def _fit(art, w, h):
     return ImageOps.contain(art, (max(1, round(w)), max(1, round(h))), R.LANCZOS)
 
 
-def _place(layer, art, box) -> None:
-    """Print art, aspect kept, centred in box on an RGB layer."""
-    a = _fit(art, box[2] - box[0], box[3] - box[1])
-    layer.paste(a, (round((box[0] + box[2] - a.width) / 2), round((box[1] + box[3] - a.height) / 2)), a)
+def _printed(size, colour, art, box):
+    """Flat item colour with the art printed (aspect kept) centred in box."""
+    layer, a = Image.new("RGB", size, colour), _fit(art, box[2] - box[0], box[3] - box[1])
+    x, y = (box[0] + box[2] - a.width) / 2, (box[1] + box[3] - a.height) / 2
+    layer.paste(a, (round(x), round(y)), a)
+    return layer
 
 
 def _field(size, rng, cell, amount):
@@ -331,17 +302,17 @@ def _field(size, rng, cell, amount):
     return noise.point(lambda v: round(255 - amount * v / 255))
 
 
-def _at(size, box, image):
-    """A canvas-sized L map with image stretched over box (shading and gloss maps)."""
-    out = Image.new("L", size, 255)
+def _at(size, box, image=None, sides=0):
+    """Canvas-sized L map (shading, gloss) with image, or white, stretched over box; sides > 0
+    darkens it toward the box's left and right edges."""
     bw, bh = max(1, round(box[2] - box[0])), max(1, round(box[3] - box[1]))
-    out.paste(image.resize((bw, bh), R.BICUBIC), (round(box[0]), round(box[1])))
+    image = Image.new("L", (bw, bh), 255) if image is None else image.resize((bw, bh), R.BICUBIC)
+    if sides:  # a soft, rounded object falls off toward its edges
+        row = bytes(round(255 - sides * abs(i / 31.5 - 1) ** 3) for i in range(64))
+        image = ImageChops.multiply(image, Image.frombytes("L", (64, 1), row).resize((bw, bh)))
+    out = Image.new("L", size, 255)
+    out.paste(image, (round(box[0]), round(box[1])))
     return out
-
-
-def _sides(amount):
-    """Shade row darkening toward the left and right edges of a soft, rounded object."""
-    return Image.frombytes("L", (64, 1), bytes(round(255 - amount * abs(i / 31.5 - 1) ** 3) for i in range(64)))
 
 
 def _box(size, aspect, frac, cy=0.5):
@@ -352,21 +323,14 @@ def _box(size, aspect, frac, cy=0.5):
 
 
 def _studio(size, tint, depth):
-    """Seamless studio backdrop: vertical gradient, soft light behind the item, a hint of the
-    art's hue; depth darkens it for white items that would vanish on white."""
-    top, bottom = (_mix(_mix(c, tint, 0.1), (150, 146, 140), depth) for c in ((248, 246, 243), (224, 220, 214)))
+    """Seamless backdrop: vertical gradient, soft light behind the item, a hint of the art's hue;
+    depth darkens it for white items that would vanish on white."""
+    top, bottom = (_mix(_mix(c, tint, 0.1), (150, 146, 140), depth)
+                   for c in ((248, 246, 243), (224, 220, 214)))
     bg = ImageOps.colorize(Image.linear_gradient("L").resize(size, R.BICUBIC), top, bottom)
     glow = ImageOps.invert(Image.radial_gradient("L")).resize(size, R.BICUBIC)
     bg.paste(_mix(top, WHITE, 0.5), mask=glow.point(lambda v: v * 2 // 5))
     return bg
-
-
-def _metal_ring(canvas, box, w) -> None:
-    """A steel ring: darker body with a bright arc, reads as polished metal."""
-    _Pen(canvas).arc(box, 0, 360, width=w).paint((118, 122, 130))
-    inner = [box[0] + w * 0.3, box[1] + w * 0.3, box[2] - w * 0.3, box[3] - w * 0.3]
-    _paint(canvas, _blur(_Pen(canvas).arc(inner, 150, 300, width=w * 0.4).mask, w * 0.12), (236, 238, 242))
-    _paint(canvas, _Pen(canvas).arc(inner, 330, 60, width=w * 0.3).mask.point(lambda v: v // 2), (200, 204, 210))
 
 
 def _cylinder_light(w, h):
@@ -374,17 +338,18 @@ def _cylinder_light(w, h):
     shade, spec = bytearray(), bytearray()
     for i in range(w):
         nx = (i + 0.5) / w * 2 - 1
-        nz = math.sqrt(max(0.0, 1 - nx * nx))
-        shade.append(round(255 * min(1.0, 0.45 + 0.6 * max(0.0, 0.87 * nz - 0.5 * nx))))
-        spec.append(round(210 * math.exp(-(((nx + 0.5) / 0.08) ** 2)) + 60 * math.exp(-(((nx - 0.84) / 0.06) ** 2))))
+        diffuse = max(0.0, 0.87 * math.sqrt(max(0.0, 1 - nx * nx)) - 0.5 * nx)
+        shade.append(round(255 * min(1.0, 0.45 + 0.6 * diffuse)))
+        spec.append(round(210 * math.exp(-((nx + 0.5) / 0.08) ** 2)
+                          + 60 * math.exp(-((nx - 0.84) / 0.06) ** 2)))  # key light + rim light
     shade, spec = (Image.frombytes("L", (w, 1), bytes(b)).resize((w, h)) for b in (shade, spec))
-    base = Image.linear_gradient("L").resize((w, h)).point(lambda v: round(255 - 50 * (v / 255) ** 4))
+    base = Image.linear_gradient("L").resize((w, h)).point(lambda v: 255 - 50 * v**4 // 255**4)
     return ImageChops.multiply(shade, base), spec  # base: a little darker toward the bottom
 
 
 def _wrap(art, r, half, height, bulge):
     """Art printed round a vertical cylinder of radius r seen slightly from above: squeezed toward
-    the sides, and rows bowed down by bulge px at the front, like the rim ellipse."""
+    the sides, rows bowed down by bulge px at the front like the rim ellipse (a mesh warp)."""
     art = _fit(art, 2 * r * math.asin(min(0.999, half / r)), height)
     aw, ah = art.size
     hx = r * math.sin(min(aw / (2 * r), 1.5))
@@ -393,173 +358,178 @@ def _wrap(art, r, half, height, bulge):
         xa, xb = -hx + 2 * hx * k / n, -hx + 2 * hx * (k + 1) / n
         ua, ub = (r * math.asin(x / r) + aw / 2 for x in (xa, xb))
         oa, ob = (bulge * math.sqrt(max(0.0, 1 - (x / r) ** 2)) for x in (xa, xb))
-        mesh.append(((round(xa + hx), 0, round(xb + hx), h), (ua, -oa, ua, h - oa, ub, h - ob, ub, -ob)))
-    return art.convert("RGBa").transform((w, h), Image.Transform.MESH, mesh, R.BILINEAR).convert("RGBA")
+        quad = (ua, -oa, ua, h - oa, ub, h - ob, ub, -ob)  # source corners: UL, LL, LR, UR
+        mesh.append(((round(xa + hx), 0, round(xb + hx), h), quad))
+    art = art.convert("RGBa")  # premultiplied, so resampling leaves no dark fringe
+    return art.transform((w, h), Image.Transform.MESH, mesh, R.BILINEAR).convert("RGBA")
 
 
 # --------------------------------------------------------------------------- goods: items
+# Each drawer gets the studio canvas, the cut-out art, the item colour and a seeded Random;
+# U() maps item units (fractions of the item's width) to canvas pixels, S is that width in px.
 def _mug(canvas, art, colour, rng):
-    x0, y0, x1, y1 = _box(canvas.size, 1.18, 0.7)
-    bw = (x1 - x0) * 0.76  # the body; the handle sticks out on the right
-    r, e = bw / 2, bw * 0.085  # e: half-height of the rim ellipse (seen slightly from above)
-    cx, top, bot = x0 + r, y0 + e, y1 - e
-    _shadow(canvas, _Pen(canvas).ellipse([x0, bot - e, x1 - bw * 0.05, bot + e * 1.2]).mask, bw * 0.03, e * 0.3, e * 0.7, 0.6)
-    hb, t = [x0 + bw * 0.7, top + (bot - top) * 0.12, x1, bot - (bot - top) * 0.2], bw * 0.085
-    handle = _Pen(canvas).ellipse(hb).ellipse([hb[0] + t, hb[1] + t * 0.9, hb[2] - t, hb[3] - t * 0.9], fill=0).mask
-    _shadow(canvas, handle, bw * 0.04, bw * 0.03, bw * 0.03, 0.3)
-    hl = _Pen(canvas).arc([v + d * t * 0.3 for v, d in zip(hb, (1, 1, -1, -1), strict=True)], 290, 20, width=t * 0.25)
-    _paint(canvas, handle, _mix(colour, BLACK, 0.14), gloss=_blur(hl.mask, t * 0.1).point(lambda v: v * 2 // 3))
-    # body: wrapped print, cylinder shading and a glossy streak
-    body = _Pen(canvas).rectangle([x0, top, x0 + bw, bot]).ellipse([x0, bot - e, x0 + bw, bot + e])
-    albedo = Image.new("RGB", canvas.size, colour)
-    layer = _wrap(art, r, r * 0.72, (bot - top) * 0.66, e)
-    albedo.paste(layer, (round(cx - layer.width / 2), round((top + bot - layer.height) / 2 + e * 0.4)), layer)
-    shade, spec = _cylinder_light(round(bw), round(bot - top + 2 * e))
-    box = (x0, top - e, x0 + bw, bot + e)
-    body.ellipse([x0, top - e, x0 + bw, top + e]).paint(albedo, _at(canvas.size, box, shade), _at(canvas.size, box, spec))
-    # the opening: inside wall lit at the back and falling into shadow toward the bottom
-    rim = bw * 0.03
-    opening = [x0 + rim, top - e + rim * 0.6, x0 + bw - rim, top + e - rim * 0.6]
+    box = _box(canvas.size, 1.18, 0.7)
+    U, S, size = _units(box), box[2] - box[0], canvas.size
+    bw, e = 0.76, 0.065  # body width (the handle sticks out right), rim ellipse half-height
+    top, bot = e, (box[3] - box[1]) / S - e
+    floor = _Pen(canvas).ellipse(U(0, bot - e, 0.95, bot + e * 1.2)).mask
+    _shadow(canvas, floor, S * 0.02, S * 0.02, S * 0.05, 0.6)
+    handle = _Pen(canvas).ellipse(U(0.53, top + 0.08, 1, bot - 0.14))
+    handle.ellipse(U(0.6, top + 0.14, 0.94, bot - 0.2), fill=0)
+    _shadow(canvas, handle.mask, S * 0.03, S * 0.02, S * 0.02, 0.3)
+    glint = _Pen(canvas).arc(U(0.56, top + 0.1, 0.98, bot - 0.16), 290, 20, width=S * 0.016).mask
+    glint = _blur(glint, S * 0.005).point(lambda v: v * 2 // 3)
+    handle.paint(_mix(colour, BLACK, 0.14), gloss=glint)
+    # body: the print wrapped round the cylinder, shading, a glossy streak
+    albedo = Image.new("RGB", size, colour)
+    layer = _wrap(art, bw / 2 * S, 0.27 * S, (bot - top) * 0.66 * S, e * S)
+    (cx,), (cy,) = U(bw / 2), U(0, (top + bot) / 2 + e * 0.4)[1:]
+    albedo.paste(layer, (round(cx - layer.width / 2), round(cy - layer.height / 2)), layer)
+    shade, spec = _cylinder_light(round(bw * S), round((bot - top + 2 * e) * S))
+    body = _Pen(canvas).rectangle(U(0, top, bw, bot)).ellipse(U(0, 0, bw, 2 * e))
+    whole = U(0, 0, bw, bot + e)
+    body.ellipse(U(0, bot - e, bw, bot + e))
+    body.paint(albedo, _at(size, whole, shade), _at(size, whole, spec))
+    # the opening: the inside wall, lit at the back and falling into shadow toward the bottom
+    opening = U(0.023, 0.014, bw - 0.023, 2 * e - 0.014)
     inside = Image.linear_gradient("L").point(lambda v: 248 - v * 100 // 255)
-    _Pen(canvas).ellipse(opening).paint(_mix(colour, BLACK, 0.06), _at(canvas.size, opening, inside))
+    _Pen(canvas).ellipse(opening).paint(_mix(colour, BLACK, 0.06), _at(size, opening, inside))
 
 
-_TEE = [(0.365, 0.03), (0.15, 0.085), (0.0, 0.31), (0.115, 0.385), (0.215, 0.305), (0.205, 0.985),
-        (0.795, 0.985), (0.785, 0.305), (0.885, 0.385), (1.0, 0.31), (0.85, 0.085), (0.635, 0.03)]
-_TEE_FOLDS = [((0.22, 0.33), (0.34, 0.44)), ((0.78, 0.33), (0.66, 0.44)), ((0.3, 0.9), (0.42, 0.8)),
-              ((0.62, 0.93), (0.74, 0.84))]
-_TEE_SEAMS = [((0.15, 0.085), (0.19, 0.2), (0.215, 0.305)), ((0.85, 0.085), (0.81, 0.2), (0.785, 0.305)),
-              ((0.205, 0.955), (0.795, 0.955)), ((0.02, 0.29), (0.135, 0.365)), ((0.98, 0.29), (0.865, 0.365))]
+_TEE = (0.365, 0.03, 0.15, 0.085, 0, 0.31, 0.115, 0.385, 0.215, 0.305, 0.205, 0.985, 0.795, 0.985,
+        0.785, 0.305, 0.885, 0.385, 1, 0.31, 0.85, 0.085, 0.635, 0.03)  # flat-lay silhouette
+_TEE_FOLDS = ((0.22, 0.33, 0.34, 0.44), (0.78, 0.33, 0.66, 0.44), (0.3, 0.9, 0.42, 0.8),
+              (0.62, 0.93, 0.74, 0.84))
+_TEE_SEAMS = ((0.15, 0.085, 0.19, 0.2, 0.215, 0.305), (0.85, 0.085, 0.81, 0.2, 0.785, 0.305),
+              (0.205, 0.955, 0.795, 0.955), (0.02, 0.29, 0.135, 0.365), (0.98, 0.29, 0.865, 0.365))
 
 
 def _t_shirt(canvas, art, colour, rng):
-    size = canvas.size
-    x0, y0, x1, y1 = _box(size, 0.96, 0.84)
-    w = x1 - x0
+    box = _box(canvas.size, 0.96, 0.84)
+    U, S, size = _units(box), box[2] - box[0], canvas.size
+    k = (box[3] - box[1]) / S  # the shirt is drawn in a unit square: stretch v by k
 
-    def P(u, v):
-        return x0 + u * w, y0 + v * (y1 - y0)
+    def tee(*uv):
+        return U(*(c * (k if i % 2 else 1) for i, c in enumerate(uv)))
 
     def neck(depth, lift=0.0):  # a curve between the two neck points
-        return [P(0.5 - 0.135 * math.cos(a * math.pi / 16), 0.03 + lift + depth * math.sin(a * math.pi / 16))
-                for a in range(17)]
+        angles = [i * math.pi / 16 for i in range(17)]
+        return tee(*(c for a in angles
+                     for c in (0.5 - 0.135 * math.cos(a), 0.03 + lift + depth * math.sin(a))))
 
-    folds, seams = _Pen(canvas), _Pen(canvas).line(neck(0.105), width=w * 0.003)
+    folds, seams = _Pen(canvas), _Pen(canvas).line(neck(0.105), width=S * 0.003)
     for line in _TEE_FOLDS:
-        folds.line([P(*p) for p in line], width=w * 0.012)
+        folds.line(tee(*line), width=S * 0.012)
     for line in _TEE_SEAMS:
-        seams.line([P(*p) for p in line], width=w * 0.003)
-    shade = ImageChops.multiply(_field(size, rng, round(w / 5), 26), _field(size, rng, 2, 10))
-    shade = ImageChops.multiply(shade, _at(size, (x0, y0, x1, y1), _sides(50)))
-    shade = ImageChops.subtract(shade, _blur(folds.mask, w * 0.015).point(lambda v: v // 5))
-    shirt = _Pen(canvas).polygon([P(*p) for p in _TEE])
-    _shadow(canvas, shirt.mask, w * 0.01, w * 0.018, w * 0.02, 0.4)
-    albedo = Image.new("RGB", size, colour)
-    _place(albedo, art, (*P(0.3, 0.18), *P(0.7, 0.6)))
-    shirt.paint(albedo, shade)
+        seams.line(tee(*line), width=S * 0.003)
+    shade = ImageChops.multiply(_field(size, rng, round(S / 5), 26), _field(size, rng, 2, 10))
+    shade = ImageChops.multiply(shade, _at(size, box, sides=50))
+    shade = ImageChops.subtract(shade, _blur(folds.mask, S * 0.015).point(lambda v: v // 5))
+    shirt = _Pen(canvas).polygon(tee(*_TEE))
+    _shadow(canvas, shirt.mask, S * 0.01, S * 0.018, S * 0.02, 0.4)
+    shirt.paint(_printed(size, colour, art, tee(0.3, 0.18, 0.7, 0.6)), shade)
     _Pen(canvas).polygon(neck(0.09)).paint(_mix(colour, BLACK, 0.2), shade)  # inside of the back
-    _Pen(canvas).line(neck(0.015, 0.008), width=w * 0.02).paint(_mix(colour, BLACK, 0.06), shade)
-    _Pen(canvas).line(neck(0.09), width=w * 0.028).paint(_mix(colour, WHITE, 0.1), shade)  # rib collar
+    _Pen(canvas).line(neck(0.015, 0.008), width=S * 0.02).paint(_mix(colour, BLACK, 0.06), shade)
+    _Pen(canvas).line(neck(0.09), width=S * 0.028).paint(_mix(colour, WHITE, 0.1), shade)  # collar
     _paint(canvas, seams.mask.point(lambda v: v * 2 // 5), _mix(colour, BLACK, 0.3))
 
 
 def _tote_bag(canvas, art, colour, rng):
-    size = canvas.size
-    x0, y0, x1, y1 = _box(size, 0.62, 0.84)
-    w, bh = x1 - x0, (y1 - y0) / 1.42  # the handles rise 0.42 body heights above the bag
-    top, t = y1 - bh, w * 0.055
-    fabric = ImageChops.multiply(_field(size, rng, round(w / 4), 22), _field(size, rng, 1, 18))  # folds, weave
-    fabric = ImageChops.multiply(fabric, _at(size, (x0, top, x1, y1), _sides(40)))
-    _shadow(canvas, _Pen(canvas).ellipse([x0, y1 - w * 0.05, x1, y1 + w * 0.05]).mask, w * 0.02, 0, w * 0.04, 0.6)
-    back = [x0 + 0.235 * w, top - 0.38 * bh, x0 + 0.835 * w, top + 0.46 * bh]  # back handle, peeking out
-    _Pen(canvas).arc(back, 180, 360, width=t).paint(_mix(colour, BLACK, 0.22), fabric)
-    body = _Pen(canvas).rounded_rectangle([x0, top, x1, y1], radius=w * 0.015)
-    _shadow(canvas, body.mask, w * 0.015, w * 0.02, w * 0.025, 0.35)
-    albedo = Image.new("RGB", size, colour)
-    _place(albedo, art, (x0 + 0.13 * w, top + 0.2 * bh, x1 - 0.13 * w, y1 - 0.12 * bh))
-    body.paint(albedo, fabric)
-    _Pen(canvas).rectangle([x0, top, x1, top + 0.075 * bh]).paint(_mix(colour, BLACK, 0.07), fabric)  # hem
-    hb = [x0 + 0.2 * w, top - 0.42 * bh, x0 + 0.8 * w, top + 0.42 * bh]
-    strap = _Pen(canvas).arc(hb, 180, 360, width=t)
-    for sx in (hb[0], hb[2] - t):  # the straps run down the front, where they are sewn on
-        strap.rectangle([sx, top - 1, sx + t, top + 0.17 * bh])
-    _shadow(canvas, strap.mask, w * 0.006, w * 0.008, w * 0.006, 0.3)
+    box = _box(canvas.size, 0.62, 0.84)
+    U, S, size = _units(box), box[2] - box[0], canvas.size
+    bot = (box[3] - box[1]) / S
+    top, t = bot * 0.42 / 1.42, 0.055  # the handles rise above the bag; strap width
+    fabric = ImageChops.multiply(_field(size, rng, round(S / 4), 22), _field(size, rng, 1, 18))
+    fabric = ImageChops.multiply(fabric, _at(size, U(0, top, 1, bot), sides=40))  # folds, weave
+    floor = _Pen(canvas).ellipse(U(0, bot - 0.05, 1, bot + 0.05)).mask
+    _shadow(canvas, floor, S / 50, 0, S / 25, 0.6)
+    back = _Pen(canvas).arc(U(0.235, 0.045, 0.835, 2 * top + 0.045), 180, 360, width=S * t)
+    back.paint(_mix(colour, BLACK, 0.22), fabric)  # the back handle peeks out behind
+    body = _Pen(canvas).rounded_rectangle(U(0, top, 1, bot), radius=S * 0.015)
+    _shadow(canvas, body.mask, S * 0.015, S * 0.02, S * 0.025, 0.35)
+    body.paint(_printed(size, colour, art, U(0.13, top + 0.2, 0.87, bot - 0.1)), fabric)
+    _Pen(canvas).rectangle(U(0, top, 1, top + 0.08)).paint(_mix(colour, BLACK, 0.07), fabric)  # hem
+    strap, stitch = _Pen(canvas).arc(U(0.2, 0, 0.8, 2 * top), 180, 360, width=S * t), _Pen(canvas)
+    for u in (0.2, 0.8 - t):  # each strap runs down the front, sewn on with a box-and-cross
+        sq = U(u + t * 0.15, top + 0.1, u + t * 0.85, top + 0.17)
+        strap.rectangle(U(u, top - 0.01, u + t, top + 0.18))
+        stitch.rectangle(sq, fill=None, outline=255, width=S * 0.003).line(sq, width=S * 0.003)
+        stitch.line([sq[0], sq[3], sq[2], sq[1]], width=S * 0.003)
+    for i in range(36):  # dashed hem stitch
+        stitch.line(U(i / 36 + 0.005, top + 0.066, i / 36 + 0.02, top + 0.066), width=S * 0.004)
+    _shadow(canvas, strap.mask, S * 0.006, S * 0.008, S * 0.006, 0.3)
     strap.paint(_mix(colour, BLACK, 0.04), fabric)
-    stitch, step, sy = _Pen(canvas), t * 0.5, top + 0.062 * bh
-    for i in range(int(w / step)):  # dashed hem stitch
-        stitch.line([(x0 + (i + 0.2) * step, sy), (x0 + (i + 0.7) * step, sy)], width=w * 0.004)
-    for sx in (hb[0], hb[2] - t):  # box-and-cross stitch on each strap
-        sq = [sx + t * 0.15, top + 0.09 * bh, sx + t * 0.85, top + 0.16 * bh]
-        stitch.rectangle(sq, fill=None, outline=255, width=w * 0.003).line(sq, width=w * 0.003)
-        stitch.line([sq[0], sq[3], sq[2], sq[1]], width=w * 0.003)
     _paint(canvas, stitch.mask.point(lambda v: v // 2), _mix(colour, BLACK, 0.35))
 
 
 def _phone_case(canvas, art, colour, rng):
-    x0, y0, x1, y1 = _box(canvas.size, 0.49, 0.84)
-    w, h = x1 - x0, y1 - y0
-    keys = _Pen(canvas).rounded_rectangle([x1 - w * 0.02, y0 + 0.22 * h, x1 + w * 0.014, y0 + 0.33 * h], radius=w * 0.01)
-    for a, b in ((0.18, 0.24), (0.27, 0.33)):  # side buttons
-        keys.rounded_rectangle([x0 - w * 0.014, y0 + a * h, x0 + w * 0.02, y0 + b * h], radius=w * 0.01)
-    case = _Pen(canvas).rounded_rectangle([x0, y0, x1, y1], radius=w * 0.17)
-    _shadow(canvas, ImageChops.lighter(case.mask, keys.mask), w * 0.03, w * 0.05, w * 0.05, 0.5)
+    box = _box(canvas.size, 0.49, 0.84)
+    U, S, size = _units(box), box[2] - box[0], canvas.size
+    h = (box[3] - box[1]) / S
+    keys = _Pen(canvas)  # side buttons: power on the right, volume on the left
+    for u, v0, v1 in ((0.98, 0.45, 0.67), (-0.014, 0.37, 0.49), (-0.014, 0.55, 0.67)):
+        keys.rounded_rectangle(U(u, v0, u + 0.034, v1), radius=S * 0.01)
+    case = _Pen(canvas).rounded_rectangle(U(0, 0, 1, h), radius=S * 0.17)
+    _shadow(canvas, ImageChops.lighter(case.mask, keys.mask), S * 0.03, S * 0.05, S * 0.05, 0.5)
     keys.paint(_mix(colour, BLACK, 0.25))
-    albedo = Image.new("RGB", canvas.size, colour)
-    _place(albedo, art, (x0 + 0.1 * w, y0 + 0.56 * w, x1 - 0.1 * w, y1 - 0.08 * w))
-    inner = _Pen(canvas).rounded_rectangle([x0 + w * 0.03, y0 + w * 0.03, x1 - w * 0.03, y1 - w * 0.03], radius=w * 0.14)
-    wall = _blur(ImageChops.subtract(case.mask, inner.mask), w * 0.01).point(lambda v: v // 5)  # the case's rim
-    shade = ImageChops.subtract(_at(canvas.size, (x0, y0, x1, y1), _sides(30)), wall)
-    glare = _Pen(canvas).polygon([(x0 + 0.5 * w, y0), (x0 + 0.8 * w, y0), (x0 + 0.2 * w, y1), (x0 - 0.1 * w, y1)])
-    case.paint(albedo, shade, _blur(glare.mask, w * 0.08).point(lambda v: v // 7))
+    inner = _Pen(canvas).rounded_rectangle(U(0.03, 0.03, 0.97, h - 0.03), radius=S * 0.14).mask
+    rim = _blur(ImageChops.subtract(case.mask, inner), S * 0.01).point(lambda v: v // 5)
+    glare = _blur(_Pen(canvas).polygon(U(0.5, 0, 0.8, 0, 0.2, h, -0.1, h)).mask, S * 0.08)
+    case.paint(_printed(size, colour, art, U(0.1, 0.56, 0.9, h - 0.08)),
+               ImageChops.subtract(_at(size, box, sides=30), rim), glare.point(lambda v: v // 7))
     # camera: the case's raised lip around the phone's dark camera island, three lenses, flash
-    lip = [x0 + 0.055 * w, y0 + 0.045 * w, x0 + 0.5 * w, y0 + 0.49 * w]
-    _shadow(canvas, _Pen(canvas).rounded_rectangle(lip, radius=w * 0.12).mask, w * 0.008, w * 0.012, w * 0.01, 0.4)
-    _Pen(canvas).rounded_rectangle(lip, radius=w * 0.12).paint(_mix(colour, BLACK, 0.1))
-    island = [lip[0] + w * 0.025, lip[1] + w * 0.025, lip[2] - w * 0.025, lip[3] - w * 0.025]
-    _Pen(canvas).rounded_rectangle(island, radius=w * 0.1).paint((44, 46, 52))
+    lip = _Pen(canvas).rounded_rectangle(U(0.055, 0.045, 0.5, 0.49), radius=S * 0.12)
+    _shadow(canvas, lip.mask, S * 0.008, S * 0.012, S * 0.01, 0.4)
+    lip.paint(_mix(colour, BLACK, 0.1))
+    _Pen(canvas).rounded_rectangle(U(0.08, 0.07, 0.475, 0.465), radius=S * 0.1).paint((44, 46, 52))
     dots = [(0.385, 0.11, 0.03, (246, 238, 212)), (0.385, 0.425, 0.014, (24, 24, 28))]
-    for u, v in ((0.17, 0.165), (0.17, 0.37), (0.385, 0.2675)):
-        dots += [(u, v, 0.085, (90, 92, 98)), (u, v, 0.066, (14, 16, 22)), (u, v, 0.036, (34, 44, 68)),
-                 (u - 0.022, v - 0.022, 0.012, (210, 220, 235))]
-    for u, v, rad, fill in dots:
-        cx, cy, rad = x0 + u * w, y0 + v * w, rad * w
-        _Pen(canvas).ellipse([cx - rad, cy - rad, cx + rad, cy + rad]).paint(fill)
+    for u, v in ((0.17, 0.165), (0.17, 0.37), (0.385, 0.2675)):  # ring, glass, coating, glint
+        dots += [(u, v, 0.085, (90, 92, 98)), (u, v, 0.066, (14, 16, 22)),
+                 (u, v, 0.036, (34, 44, 68)), (u - 0.022, v - 0.022, 0.012, (210, 220, 235))]
+    for u, v, r, fill in dots:
+        _Pen(canvas).ellipse(U(u - r, v - r, u + r, v + r)).paint(fill)
 
 
 def _keyring(canvas, art, colour, rng):
     W, H = canvas.size
     s = min(W, H)
-    a = _fit(art, min(0.56 * W, 0.6 * s), 0.44 * s)
-    border = 0.045 * s
+    a, border = _fit(art, min(0.56 * W, 0.6 * s), 0.44 * s), 0.045 * s
     ax, ay = round(W / 2 - a.width / 2), round((H - a.height + 0.36 * s) / 2)  # chain room above
     shape = Image.new("L", canvas.size, 0)
     shape.paste(a.getchannel("A"), (ax, ay))
     opaque = a.getchannel("A").point(lambda v: 255 if v > 128 else 0)
-    top = (opaque.getbbox() or (0, 0, a.width, 1))[1]
-    row = opaque.crop((0, top, a.width, top + max(2, a.height // 30))).getbbox() or (0, 0, a.width, 1)
-    hx, hy, tr = ax + (row[0] + row[2]) / 2, ay + top - border * 0.9, 0.045 * s  # the hanging hole
-    tab = _Pen(canvas).ellipse([hx - tr, hy - tr, hx + tr, hy + tr]).mask
-    hole = _Pen(canvas).ellipse([hx - tr * 0.4, hy - tr * 0.4, hx + tr * 0.4, hy + tr * 0.4]).mask
-    acrylic = ImageChops.subtract(_grow(ImageChops.lighter(shape, tab), border), hole)
+    top = (opaque.getbbox() or (0, 0, a.width, 1))[1]  # hang it above the art's topmost point
+    row = opaque.crop((0, top, a.width, top + max(2, a.height // 30))).getbbox() or (0, 0, 2, 1)
+    hx, hy, tr = ax + (row[0] + row[2]) / 2, ay + top - border * 0.9, 0.045 * s
+
+    def circle(r, cy=hy):
+        return [hx - r, cy - r, hx + r, cy + r]
+
+    acrylic = _grow(ImageChops.lighter(shape, _Pen(canvas).ellipse(circle(tr)).mask), border)
+    acrylic = ImageChops.subtract(acrylic, _Pen(canvas).ellipse(circle(tr * 0.4)).mask)  # hole
     _shadow(canvas, acrylic, s * 0.02, s * 0.03, s * 0.02, 0.35)
     _shadow(canvas, acrylic, s * 0.006, s * 0.008, 0.5, 0.25)  # the acrylic's cut edge
-    _paint(canvas, acrylic.point(lambda v: v * 3 // 5), (252, 253, 255))  # clear, shows the backdrop
+    _paint(canvas, acrylic.point(lambda v: v * 3 // 5), (252, 253, 255))  # clear: backdrop shows
     canvas.paste(a, (ax, ay), a)
-    edge = ImageChops.subtract(acrylic, _blur(acrylic, s * 0.004).point(lambda v: 255 if v > 250 else 0))
-    glare = _blur(_Pen(canvas).polygon([(W * 0.3, 0), (W * 0.45, 0), (W * 0.2, H), (W * 0.05, H)]).mask, s * 0.05)
-    _paint(canvas, ImageChops.lighter(edge, ImageChops.multiply(acrylic, glare.point(lambda v: v // 4))), WHITE)
-    # a jump ring through the hole, a short chain of alternating links, and the split ring
-    rr, lw = tr * 1.1, s * 0.011
-    _metal_ring(canvas, [hx - rr, hy - rr * 1.9, hx + rr, hy + rr * 0.1], lw)
-    y, ln = hy - rr * 1.9, s * 0.05
+    edge = ImageChops.subtract(acrylic, _blur(acrylic, s / 250).point(lambda v: 255 * (v > 250)))
+    glare = _Pen(canvas).polygon([W * 0.3, 0, W * 0.45, 0, W * 0.2, H, W * 0.05, H]).mask
+    glare = _blur(glare, s / 20)
+    glare = ImageChops.multiply(acrylic, glare.point(lambda v: v // 4))
+    _paint(canvas, ImageChops.lighter(edge, glare), WHITE)
+    # steel: a jump ring through the hole, a chain of face-on and edge-on links, a split ring
+    lw, ln, y = s * 0.011, s * 0.05, hy - tr * 2.1
+    rings = [(circle(tr * 1.1, hy - tr * 0.9), lw)]
     for i in range(3):
-        half = ln * 0.32 if i % 2 == 0 else lw * 0.9  # face-on, then edge-on
-        _metal_ring(canvas, [hx - half, y - ln + lw, hx + half, y + lw], lw * (0.85 if i % 2 == 0 else 0.7))
+        half = ln * 0.32 if i % 2 == 0 else lw * 0.9
+        rings.append(([hx - half, y - ln + lw, hx + half, y + lw], lw * (0.85 - 0.15 * (i % 2))))
         y -= ln - lw * 1.5
     big = 0.085 * s
-    for inset, width in ((0, 1.2), (1.1, 0.9)):  # two turns of a split ring
-        _metal_ring(canvas, [hx - big + lw * inset, y - 2 * big + lw * inset, hx + big - lw * inset, y - lw * inset],
-                    lw * width)
+    rings += [(circle(big, y - big), lw * 1.2), (circle(big - lw * 1.1, y - big), lw * 0.9)]
+    for ring, width in rings:
+        _Pen(canvas).arc(ring, 0, 360, width=width).paint((118, 122, 130))
+        inset = [c + d * width * 0.3 for c, d in zip(ring, (1, 1, -1, -1), strict=True)]
+        glint = _Pen(canvas).arc(inset, 150, 300, width=width * 0.4).mask
+        _paint(canvas, _blur(glint, width * 0.12), (236, 238, 242))
 
 
 def _sticker(canvas, art, colour, rng):
@@ -575,74 +545,72 @@ def _sticker(canvas, art, colour, rng):
     edge = ImageChops.subtract(shape, _blur(shape, 1.5).point(lambda v: 255 if v > 250 else 0))
     layer.paste((200, 200, 204, 255), mask=edge.point(lambda v: v // 2))
     layer.putalpha(shape)
-    layer = layer.convert("RGBa").rotate(rng.uniform(-8, -3), R.BICUBIC, expand=True).convert("RGBA")
+    layer = layer.convert("RGBa").rotate(rng.uniform(-8, -3), R.BICUBIC, expand=True)
+    layer = layer.convert("RGBA")  # rotated premultiplied: no dark fringe on the white edge
     x, y, alpha = (W - layer.width) // 2, (H - layer.height) // 2, layer.getchannel("A")
     _shadow(canvas, alpha, x + 0.008 * W, y + 0.014 * H, 0.012 * min(W, H), 0.45)
     canvas.paste(layer, (x, y), layer)
     gloss = Image.new("L", canvas.size, 0)
     gloss.paste(alpha, (x, y))
-    band = _Pen(canvas).polygon([(W * 0.55, 0), (W * 0.75, 0), (W * 0.35, H), (W * 0.15, H)]).mask
+    band = _Pen(canvas).polygon([W * 0.55, 0, W * 0.75, 0, W * 0.35, H, W * 0.15, H]).mask
     _paint(canvas, ImageChops.multiply(gloss, _blur(band, W * 0.06).point(lambda v: v // 6)), WHITE)
 
 
 def _poster(canvas, art, colour, rng):
     W, H = canvas.size
-    floor = round(0.86 * H)  # a wall with a skirting board and a wooden floor
-    canvas.paste(ImageOps.colorize(Image.linear_gradient("L").resize((W, floor)), (236, 232, 226), (214, 209, 201)))
-    canvas.paste(ImageOps.colorize(Image.linear_gradient("L").resize((W, H - floor)), (186, 160, 128), (160, 134, 104)),
-                 (0, floor))
+    floor = round(0.86 * H)  # a plaster wall and skirting board over a wooden floor
+    for tones, y, h in ((((236, 232, 226), (214, 209, 201)), 0, floor),
+                        (((186, 160, 128), (160, 134, 104)), floor, H - floor)):
+        canvas.paste(ImageOps.colorize(Image.linear_gradient("L"), *tones).resize((W, h)), (0, y))
     _Pen(canvas).rectangle([0, floor - 0.025 * H, W, floor]).paint((246, 244, 240))
-    _shadow(canvas, _Pen(canvas).rectangle([0, floor, W, floor + 0.004 * H]).mask, 0, 0, 0.004 * H, 0.5)
-    canvas.paste(ImageChops.multiply(canvas, _field(canvas.size, rng, 2, 8).convert("RGB")))  # plaster grain
-    x0, y0, x1, y1 = _box(canvas.size, 0.75 if art.height >= art.width * 0.85 else 4 / 3, 0.62, 0.43)
-    f, m = 0.04 * min(x1 - x0, y1 - y0), 0.1 * min(x1 - x0, y1 - y0)  # frame and mat widths
-    mat = [x0 + f, y0 + f, x1 - f, y1 - f]
-    _shadow(canvas, _Pen(canvas).rectangle([x0, y0, x1, y1]).mask, 0.012 * W, 0.02 * H, 0.018 * H, 0.5)
-    outer = [(x0, y0), (x1, y0), (x1, y1), (x0, y1)]
-    inner = [(mat[0], mat[1]), (mat[2], mat[1]), (mat[2], mat[3]), (mat[0], mat[3])]
+    _shadow(canvas, _Pen(canvas).rectangle([0, floor, W, floor + H / 250]).mask, 0, 0, H / 250, 0.5)
+    canvas.paste(ImageChops.multiply(canvas, _field(canvas.size, rng, 2, 8).convert("RGB")))
+    box = _box(canvas.size, 0.75 if art.height >= art.width * 0.85 else 4 / 3, 0.62, 0.43)
+    U, S, size = _units(box), box[2] - box[0], canvas.size
+    h = (box[3] - box[1]) / S
+    f, m = 0.04 * min(1, h), 0.1 * min(1, h)  # frame and mat widths
+    frame = _Pen(canvas).rectangle(U(0, 0, 1, h)).mask
+    _shadow(canvas, frame, 0.012 * W, 0.02 * H, 0.018 * H, 0.5)
+    outer, inner = U(0, 0, 1, 0, 1, h, 0, h), U(f, f, 1 - f, f, 1 - f, h - f, f, h - f)
     for i, k in enumerate((0.25, -0.12, -0.25, 0.1)):  # mitred sides, lit from the top-left
-        side = [outer[i], outer[(i + 1) % 4], inner[(i + 1) % 4], inner[i]]
+        j = (i + 1) % 4
+        side = outer[2 * i:2 * i + 2] + outer[2 * j:2 * j + 2]
+        side += inner[2 * j:2 * j + 2] + inner[2 * i:2 * i + 2]
         _Pen(canvas).polygon(side).paint(_mix(colour, WHITE if k > 0 else BLACK, abs(k)))
-    opening = _Pen(canvas).rectangle(mat).paint((247, 246, 242))
-    paper = [mat[0] + m, mat[1] + m, mat[2] - m, mat[3] - m]
-    layer = Image.new("RGB", canvas.size, _mix((250, 249, 246), _mean_rgb(art), 0.12))
-    _place(layer, art, (paper[0] + m * 0.4, paper[1] + m * 0.4, paper[2] - m * 0.4, paper[3] - m * 0.4))
-    _Pen(canvas).rectangle(paper).paint(layer)
-    _Pen(canvas).rectangle(paper, fill=None, outline=255, width=max(1.0, f * 0.08)).paint((222, 220, 214))
-    frame = ImageChops.subtract(_Pen(canvas).rectangle([x0, y0, x1, y1]).mask, opening)
-    _shadow(canvas, frame, f * 0.3, f * 0.4, f * 0.4, 0.45)  # the frame's shadow on the mat
-    glare = _Pen(canvas).polygon([(x0 + 0.55 * (x1 - x0), y0), (x1, y0), (x1, y0 + 0.2 * (y1 - y0)),
-                                  (x0 + 0.2 * (x1 - x0), y1), (x0, y1)])
-    _paint(canvas, ImageChops.multiply(_blur(glare.mask, f), opening).point(lambda v: v // 9), WHITE)
+    opening = _Pen(canvas).rectangle(U(f, f, 1 - f, h - f)).paint((247, 246, 242))
+    paper, p = U(f + m, f + m, 1 - f - m, h - f - m), f + 1.4 * m
+    tone = _mix((250, 249, 246), _mean_rgb(art), 0.12)
+    _Pen(canvas).rectangle(paper).paint(_printed(size, tone, art, U(p, p, 1 - p, h - p)))
+    bevel = _Pen(canvas).rectangle(paper, fill=None, outline=255, width=max(1.0, S * f * 0.08))
+    bevel.paint((222, 220, 214))  # the mat's bevelled cut
+    moulding = ImageChops.subtract(frame, opening)  # casts a thin shadow on the mat
+    _shadow(canvas, moulding, S * f * 0.3, S * f * 0.4, S * f * 0.4, 0.45)
+    glare = _blur(_Pen(canvas).polygon(U(0.55, 0, 1, 0, 1, 0.2 * h, 0.2, h, 0, h)).mask, S * f)
+    _paint(canvas, ImageChops.multiply(glare, opening).point(lambda v: v // 9), WHITE)  # glass
 
 
 def _cushion(canvas, art, colour, rng):
-    size = canvas.size
-    x0, y0, x1, y1 = _box(size, 1.0, 0.66)
-    s, d = x1 - x0, (x1 - x0) * 0.045  # d: how far the plump middle pulls the sides in
-    corners, pts = [(x0, y0), (x1, y0), (x1, y1), (x0, y1)], []
-    for i in range(4):  # concave sides between pinched corners (quadratic curves)
-        (ax, ay), (bx, by) = corners[i], corners[(i + 1) % 4]
-        cx, cy = (ax + bx) / 2 + (x0 + x1 - ax - bx) / s * 2 * d, (ay + by) / 2 + (y0 + y1 - ay - by) / s * 2 * d
-        pts += [((1 - t) ** 2 * ax + 2 * t * (1 - t) * cx + t * t * bx, (1 - t) ** 2 * ay + 2 * t * (1 - t) * cy + t * t * by)
-                for t in (j / 20 for j in range(20))]
-    shape = _ramp(_blur(_Pen(canvas).polygon(pts).mask, s * 0.012), 110, 146)  # softly rounded corners
-    _shadow(canvas, _Pen(canvas).ellipse([x0 + s * 0.05, y1 - s * 0.05, x1 - s * 0.05, y1 + s * 0.05]).mask,
-            s * 0.02, 0, s * 0.04, 0.55)
-    _shadow(canvas, shape, s * 0.015, s * 0.025, s * 0.03, 0.35)
-    puff = ImageOps.invert(Image.radial_gradient("L")).point(lambda v: 190 + v * 65 // 255)  # plump middle
+    box = _box(canvas.size, 1.0, 0.66)
+    U, S, size = _units(box), box[2] - box[0], canvas.size
+    corners, outline = ((0, 0), (1, 0), (1, 1), (0, 1)), []
+    for (au, av), (bu, bv) in zip(corners, corners[1:] + corners[:1], strict=True):
+        cu, cv = (au + bu) / 2 + (1 - au - bu) * 0.09, (av + bv) / 2 + (1 - av - bv) * 0.09
+        for t in (j / 20 for j in range(20)):  # concave sides between pinched corners
+            outline += U((1 - t) ** 2 * au + 2 * t * (1 - t) * cu + t * t * bu,
+                         (1 - t) ** 2 * av + 2 * t * (1 - t) * cv + t * t * bv)
+    shape = _ramp(_blur(_Pen(canvas).polygon(outline).mask, S * 0.012), 110, 146)  # round corners
+    _shadow(canvas, _Pen(canvas).ellipse(U(0.05, 0.95, 0.95, 1.05)).mask, S / 50, 0, S / 25, 0.55)
+    _shadow(canvas, shape, S * 0.015, S * 0.025, S * 0.03, 0.35)
     creases = _Pen(canvas)
-    for cx, cy in corners:  # little folds fanning out of each corner
+    for u, v in corners:  # little folds fanning out of each corner
         for k in (-0.05, 0.05):
-            creases.line([(cx, cy), (cx + (x0 + x1 - 2 * cx) * (0.16 + k), cy + (y0 + y1 - 2 * cy) * (0.16 - k))],
-                         width=s * 0.01)
-    shade = ImageChops.multiply(_at(size, (x0 - s * 0.1, y0 - s * 0.1, x1 + s * 0.1, y1 + s * 0.1), puff),
-                                _field(size, rng, 1, 14))
-    shade = ImageChops.subtract(shade, _blur(creases.mask, s * 0.01).point(lambda v: v // 4))
-    albedo = Image.new("RGB", size, colour)
-    _place(albedo, art, (x0 + 0.2 * s, y0 + 0.2 * s, x1 - 0.2 * s, y1 - 0.2 * s))
-    _paint(canvas, shape, albedo, shade)
-    piping = _Pen(canvas).polygon(pts, fill=None, outline=255, width=s * 0.012).mask
+            tip = (u + (1 - 2 * u) * (0.16 + k), v + (1 - 2 * v) * (0.16 - k))
+            creases.line(U(u, v, *tip), width=S / 100)
+    puff = ImageOps.invert(Image.radial_gradient("L")).point(lambda v: 190 + v * 65 // 255)
+    shade = ImageChops.multiply(_at(size, U(-0.1, -0.1, 1.1, 1.1), puff), _field(size, rng, 1, 14))
+    shade = ImageChops.subtract(shade, _blur(creases.mask, S / 100).point(lambda v: v // 4))
+    _paint(canvas, shape, _printed(size, colour, art, U(0.2, 0.2, 0.8, 0.8)), shade)
+    piping = _Pen(canvas).polygon(outline, fill=None, outline=255, width=S * 0.012).mask
     _paint(canvas, ImageChops.multiply(piping, shape), _mix(colour, BLACK, 0.12), shade)
 
 
@@ -651,7 +619,7 @@ _GOODS = {
     "mug": (_mug, (247, 247, 245), 0.0), "t_shirt": (_t_shirt, (244, 244, 242), 0.0),
     "tote_bag": (_tote_bag, (234, 224, 200), 0.0), "phone_case": (_phone_case, None, 0.0),
     "keyring": (_keyring, None, 0.12), "sticker": (_sticker, None, 0.3),
-    "poster": (_poster, (36, 36, 38), 0.0), "cushion": (_cushion, (240, 236, 228), 0.0),
+    "poster": (_poster, (36, 36, 38), 0.0), "cushion": (_cushion, (242, 238, 230), 0.0),
 }
 
 
@@ -663,11 +631,12 @@ def compose_goods(character: Image.Image, *, goods_type: str, aspect_ratio: str 
     if goods_type not in _GOODS:
         raise ValueError(f"unknown goods type {goods_type!r}; expected one of {GOODS_TYPES}")
     size = output_size(aspect_ratio, (1024, 1024))
-    art = cut_out(_shrink(character, 1024))
+    art = cut_out(_rgba(character, 1024))
     tint = _mean_rgb(art)
     draw, default, depth = _GOODS[goods_type]
     words = re.findall(r"[a-z]+", prompt.lower())
-    colour = next((_COLOURS[w] for w in words if w in _COLOURS), default or _mix((250, 250, 248), tint, 0.25))
+    colour = next((_COLOURS[w] for w in words if w in _COLOURS), default)
     canvas = _studio(size, tint, depth)
+    colour = colour or _mix((250, 250, 248), tint, 0.25)
     draw(canvas, art, colour, random.Random(f"{goods_type}:{seed}"))
     return canvas

@@ -89,7 +89,7 @@ def job_create(*, user, kind: str, params: dict, inputs: list[NewInput],
                                      size_bytes=old.size_bytes, sha256=old.sha256))
             JobInput.objects.bulk_create(rows)
             transaction.on_commit(lambda: job_event("enqueue", job, status=job.status))
-            dispatch_request()
+            transaction.on_commit(dispatch_request)
     except IntegrityError:
         gallery_files_delete(names=written)
         if idempotency_key:  # a simultaneous request with the same key won the insert

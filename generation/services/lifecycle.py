@@ -39,7 +39,9 @@ def job_end(*, job_id: UUID, target: str, sources=(JobStatus.RUNNING,), error_co
         if job.provider_ref and target in (JobStatus.CANCELED, JobStatus.TIMED_OUT):
             enqueue("generation_job_provider_cancel", str(job.id))
         if job.started_at is not None:
-            dispatch_request()  # a running slot was freed
+            # A running slot was freed. After commit: the wake-up row is shared by every job,
+            # so it must not stay locked for the rest of this transaction.
+            transaction.on_commit(dispatch_request)
     return True
 
 

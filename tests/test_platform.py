@@ -1,0 +1,77 @@
+"""Cross-cutting behaviour: settings from the environment, CORS, the OpenAPI schema."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _check(env: dict) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, env={**_base_env(), **env},
+                          capture_output=True, text=True, timeout=60)
+
+
+def _base_env() -> dict:
+    import os
+
+    return {k: v for k, v in os.environ.items() if k in {"PATH", "HOME", "DATABASE_URL"}}
+
+
+@pytest.mark.parametrize(("name", "value"), [
+    ("MAX_PER_USER_QUEUE", "three"), ("JOB_TIMEOUT_SECONDS", "0"), ("DEBUG", "maybe"),
+    ("LOG_FORMAT", "xml"), ("Q_BROKER", "kafka"),
+])
+def test_a_malformed_setting_stops_start_up_with_its_name(name, value):
+    result = _check({name: value})
+    assert result.returncode != 0
+    assert name in result.stderr
+
+
+def test_a_retry_too_short_for_the_timeout_is_refused_at_start_up():
+    result = _check({"Q_TIMEOUT": "60", "Q_RETRY": "61"})
+    assert result.returncode != 0 and "Q_RETRY" in result.stderr
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    result = _check({"REQUIRE_SECRET_KEY": "true"})
+    assert result.returncode != 0 and "SECRET_KEY" in result.stderr
+
+
+@pytest.mark.django_db
+def test_cors_answers_allowed_frontend_origins_only(client, settings):
+    settings.CORS_ALLOWED_ORIGINS = ["https://ppl.example.com"]
+    allowed = client.options("/api/v1/jobs", HTTP_ORIGIN="https://ppl.example.com",
+                             HTTP_ACCESS_CONTROL_REQUEST_METHOD="POST")
+    assert allowed["Access-Control-Allow-Origin"] == "https://ppl.example.com"
+    assert "idempotency-key" in allowed["Access-Control-Allow-Headers"]
+    other = client.options("/api/v1/jobs", HTTP_ORIGIN="https://evil.example.com",
+                           HTTP_ACCESS_CONTROL_REQUEST_METHOD="POST")
+    assert "Access-Control-Allow-Origin" not in other
+
+
+@pytest.mark.django_db
+def test_the_openapi_schema_documents_the_job_api(client):
+    response = client.get("/api/schema/?format=json")
+    assert response.status_code == 200
+    paths = response.json()["paths"]
+    for path in ("/api/v1/jobs/ppl", "/api/v1/jobs/goods", "/api/v1/jobs", "/api/v1/jobs/{job_id}",
+                 "/api/v1/jobs/{job_id}/cancel", "/api/v1/jobs/{job_id}/retry", "/api/v1/auth/token"):
+        assert path in paths
+    assert client.get("/api/docs/").status_code == 200
+
+
+def test_the_schema_generates_without_warnings():
+    result = subprocess.run([sys.executable, "manage.py", "spectacular", "--fail-on-warn",
+                             "--file", "/dev/null"], cwd=ROOT, env=_base_env(), capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.django_db
+def test_an_unknown_api_path_answers_json_404(client):
+    response = client.get("/api/v1/nothing-here")
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
