@@ -14,10 +14,9 @@ import re
 
 from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageOps, ImageStat
 
-ASPECT_RATIOS: tuple[str, ...] = ("match_input_image", "1:1", "16:9", "9:16", "4:3", "3:4", "3:2",
-                                  "2:3", "4:5", "5:4", "21:9", "9:21", "2:1", "1:2")
-GOODS_TYPES: tuple[str, ...] = ("mug", "t_shirt", "tote_bag", "phone_case", "keyring", "sticker",
-                                "poster", "cushion")
+from generation.constants import ASPECT_RATIOS, GOODS_TYPES
+
+__all__ = ["ASPECT_RATIOS", "GOODS_TYPES", "compose_goods", "compose_ppl", "cut_out", "output_size"]
 
 R = Image.Resampling
 _WORK = 192  # long side of the copy used for connected components (flood fills are Python)

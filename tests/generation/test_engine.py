@@ -8,7 +8,6 @@ from datetime import timedelta
 
 import pytest
 from django.core.cache import cache
-from django.db import connection
 from django.utils import timezone
 from django_q.models import OrmQ
 
@@ -212,10 +211,7 @@ def test_the_eta_comes_from_recent_real_durations(api):
     assert api.get(f"/api/v1/jobs/{job_id}").json()["eta_seconds"] == pytest.approx(20, abs=1)
 
 
-@pytest.mark.postgres_only
 def test_two_simultaneous_submissions_cannot_both_take_the_last_place(api, user):
-    if connection.vendor != "postgresql":
-        pytest.skip("SQLite serialises writers itself; the row lock is PostgreSQL's concern")
     _submit(api)
     _submit(api)
     barrier = threading.Barrier(4)
@@ -238,10 +234,7 @@ def test_two_simultaneous_submissions_cannot_both_take_the_last_place(api, user)
     assert Job.objects.filter(status="queued").count() == 3
 
 
-@pytest.mark.postgres_only
 def test_two_simultaneous_dispatchers_respect_the_concurrency_limit(api, user):
-    if connection.vendor != "postgresql":
-        pytest.skip("SQLite serialises writers itself")
     for _ in range(3):
         _submit(api)
     barrier = threading.Barrier(3)
