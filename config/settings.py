@@ -282,7 +282,7 @@ LOGGING = {
     },
     "root": {"handlers": _handlers, "level": LOG_LEVEL},
     "loggers": {
-        "django_q": {"level": env_str("Q_LOG_LEVEL", "WARNING").upper(), "propagate": True},
+        "django-q": {"level": env_str("Q_LOG_LEVEL", "WARNING").upper(), "propagate": True},
         "httpx": {"level": "WARNING"},
     },
 }

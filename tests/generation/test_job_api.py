@@ -40,7 +40,7 @@ def test_a_ppl_job_finishes_with_a_real_composition_that_its_owner_downloads(api
     assert download.status_code == 200 and download["Content-Type"] == "image/png"
     picture = Image.open(io.BytesIO(b"".join(download.streaming_content))).convert("RGB")
     assert picture.size == (1024, 1024)
-    reds = sum(1 for r, g, b in picture.getdata() if r > 150 and g < 90 and b < 90)
+    reds = sum(1 for r, g, b in picture.get_flattened_data() if r > 150 and g < 90 and b < 90)
     assert reds > 2000, "the red product is composed into the scene"
 
 
