@@ -14,6 +14,11 @@ class User(AbstractUser):
         null=True, blank=True, validators=[MinValueValidator(1)],
         help_text="Jobs this user may have running at once. Empty: MAX_PER_USER_CONCURRENT.",
     )
+    storage_quota_mb = models.PositiveIntegerField(
+        null=True, blank=True,
+        help_text="Gallery storage in MB (originals, thumbnails and trash); 0 means unlimited. "
+                  "Empty: STORAGE_QUOTA_MB.",
+    )
 
     class Meta:
         constraints = [

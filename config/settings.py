@@ -6,6 +6,7 @@ A `.env` file beside manage.py is read if present; real environment variables wi
 from __future__ import annotations
 
 import math
+import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
@@ -63,6 +64,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "config.request_id.RequestIdMiddleware",  # first: every later line and error carries the id
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -110,10 +112,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL;PRAGMA busy_timeout=20000;"
         ),
     }
-    # A file, not memory, so worker processes started by the tests share the test database.
-    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "db" / "test.sqlite3")}
+    # A file, not memory, so worker processes started by the tests share the test database;
+    # one per test run, so runs side by side do not share it.
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "db" / f"test-{os.getpid()}.sqlite3")}
 else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{os.getpid()}"}
 
 # --- Cache ------------------------------------------------------------------------------------
 CACHE_URL = env_str("CACHE_URL", "")
@@ -216,6 +220,55 @@ PROGRESS_LOG_STEP = env_int("PROGRESS_LOG_STEP", 20, minimum=1)
 PROGRESS_LOG_MIN_MS = env_int("PROGRESS_LOG_MIN_MS", 1000, minimum=0)
 ETA_SAMPLE_SIZE = env_int("ETA_SAMPLE_SIZE", 20, minimum=1)
 
+# --- Providers (provider-apis.md) ------------------------------------------------------------
+EDIT_PROVIDER = env_str("EDIT_PROVIDER", "local")
+PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "").rstrip("/")  # set: Replicate and BFL call back
+PROVIDER_CONNECT_TIMEOUT_SECONDS = env_float("PROVIDER_CONNECT_TIMEOUT_SECONDS", 5.0, minimum=0.1)
+PROVIDER_READ_TIMEOUT_SECONDS = env_float("PROVIDER_READ_TIMEOUT_SECONDS", 30.0, minimum=0.1)
+PROVIDER_MAX_ATTEMPTS = env_int("PROVIDER_MAX_ATTEMPTS", 4, minimum=1)
+PROVIDER_RESULT_MAX_BYTES = env_int("PROVIDER_RESULT_MAX_BYTES", 30 * 1024 * 1024, minimum=1024)
+# With webhooks on, polling is only the safety net for a callback that never comes.
+WEBHOOK_FALLBACK_POLL_SECONDS = env_float("WEBHOOK_FALLBACK_POLL_SECONDS", 20.0, minimum=1)
+WEBHOOK_TOLERANCE_SECONDS = env_int("WEBHOOK_TOLERANCE_SECONDS", 300, minimum=1)
+# The seed endpoints answer image bytes synchronously: how long they wait for the job.
+SEED_ENDPOINT_WAIT_SECONDS = env_int("SEED_ENDPOINT_WAIT_SECONDS", JOB_TIMEOUT_SECONDS + 10, minimum=1)
+
+REPLICATE_API_TOKEN = env_secret("REPLICATE_API_TOKEN")
+REPLICATE_API_BASE = env_str("REPLICATE_API_BASE", "https://api.replicate.com/v1")
+REPLICATE_PPL_MODEL = env_str("REPLICATE_PPL_MODEL", "flux-kontext-apps/multi-image-kontext-max")
+REPLICATE_EDIT_MODEL = env_str("REPLICATE_EDIT_MODEL", "black-forest-labs/flux-kontext-pro")
+REPLICATE_GOODS_MODEL = env_str("REPLICATE_GOODS_MODEL", "black-forest-labs/flux-kontext-max")
+REPLICATE_WEBHOOK_SECRET = env_secret("REPLICATE_WEBHOOK_SECRET")  # whsec_… from /v1/webhooks/default/secret
+REPLICATE_MAX_CONCURRENT = env_int("REPLICATE_MAX_CONCURRENT", 20, minimum=1)
+
+BFL_API_KEY = env_secret("BFL_API_KEY")
+BFL_API_BASE = env_str("BFL_API_BASE", "https://api.bfl.ai")
+BFL_MODEL = env_str("BFL_MODEL", "flux-kontext-max")
+BFL_WEBHOOK_SECRET = env_secret("BFL_WEBHOOK_SECRET")
+BFL_MAX_CONCURRENT = env_int("BFL_MAX_CONCURRENT", 6, minimum=1)  # kontext-max's account limit
+
+TOGETHER_API_KEY = env_secret("TOGETHER_API_KEY")
+TOGETHER_API_BASE = env_str("TOGETHER_API_BASE", "https://api.together.xyz/v1")
+TOGETHER_EDIT_MODEL = env_str("TOGETHER_EDIT_MODEL", "black-forest-labs/FLUX.1-kontext-dev")
+TOGETHER_MAX_CONCURRENT = env_int("TOGETHER_MAX_CONCURRENT", 4, minimum=1)
+
+COMFYUI_SERVER = env_str("COMFYUI_SERVER", "127.0.0.1:8188")
+COMFY_HTTP_CONNECT_TIMEOUT = env_float("COMFY_HTTP_CONNECT_TIMEOUT", 3.0, minimum=0.1)
+COMFY_HTTP_READ_TIMEOUT = env_float("COMFY_HTTP_READ_TIMEOUT", 10.0, minimum=0.1)
+COMFY_WS_CONNECT_TIMEOUT = env_float("COMFY_WS_CONNECT_TIMEOUT", 5.0, minimum=0.1)
+COMFY_WS_IDLE_TIMEOUT = env_float("COMFY_WS_IDLE_TIMEOUT", 120.0, minimum=1)
+COMFYUI_MAX_CONCURRENT = env_int("COMFYUI_MAX_CONCURRENT", 1, minimum=1)  # one GPU
+
+LLM_PROVIDER = env_str("LLM_PROVIDER", "local")  # openai | local
+OPENAI_API_KEY = env_secret("OPENAI_API_KEY")
+OPENAI_BASE_URL = env_str("OPENAI_BASE_URL", "https://api.openai.com/v1")
+LLM_MODEL = env_str("LLM_MODEL", "gpt-4o-mini")
+LLM_TIMEOUT_SECONDS = env_float("LLM_TIMEOUT_SECONDS", 60.0, minimum=1)
+LLM_MAX_RETRIES = env_int("LLM_MAX_RETRIES", 2, minimum=0)
+
+# Hosts a user-given URL may point at although they are not public (tests, staging).
+ALLOWED_FETCH_HOSTS = env_list("ALLOWED_FETCH_HOSTS")
+
 # --- django-q2 --------------------------------------------------------------------------------
 Q_BROKER = env_str("Q_BROKER", "orm")
 REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -284,6 +337,7 @@ LOGGING = {
     "loggers": {
         "django-q": {"level": env_str("Q_LOG_LEVEL", "WARNING").upper(), "propagate": True},
         "httpx": {"level": "WARNING"},
+        "httpx2": {"level": "WARNING"},
     },
 }
 if LOG_TO_FILE:
@@ -296,3 +350,129 @@ if LOG_TO_FILE:
         "formatter": "json",
     }
     _handlers.append("file")
+
+# --- Gallery: storage, quota, trash, safe URL fetching ----------------------------------------
+# Where image files live: local files under OUTPUT_DIR (default), S3 (or any S3-compatible
+# store) or Azure Blob, through django-storages. Remote stores serve downloads as signed URLs
+# that expire after STORAGE_URL_EXPIRE_SECONDS.
+STORAGE_BACKEND = env_str("STORAGE_BACKEND", "local").strip().lower()
+STORAGE_URL_EXPIRE_SECONDS = env_int("STORAGE_URL_EXPIRE_SECONDS", 300, minimum=10)
+
+
+def _storage_backend_needs(module: str, package: str) -> None:
+    import importlib.util
+
+    if importlib.util.find_spec(module) is None:
+        raise ImproperlyConfigured(f"STORAGE_BACKEND={STORAGE_BACKEND} needs the {package} package "
+                                   f"(pip install {package}).")
+
+
+if STORAGE_BACKEND == "s3":
+    _storage_backend_needs("boto3", "boto3")
+    if not env_str("AWS_STORAGE_BUCKET_NAME"):
+        raise ImproperlyConfigured("STORAGE_BACKEND=s3 needs AWS_STORAGE_BUCKET_NAME.")
+    STORAGES["default"] = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {
+        "bucket_name": env_str("AWS_STORAGE_BUCKET_NAME"),
+        "region_name": env_str("AWS_S3_REGION_NAME") or None,
+        "endpoint_url": env_str("AWS_S3_ENDPOINT_URL") or None,
+        # Empty keys leave boto3 its own credential chain (instance role, IRSA, ~/.aws).
+        "access_key": env_secret("AWS_ACCESS_KEY_ID") or None,
+        "secret_key": env_secret("AWS_SECRET_ACCESS_KEY") or None,
+        "location": env_str("AWS_LOCATION", ""),
+        "querystring_auth": True,
+        "querystring_expire": STORAGE_URL_EXPIRE_SECONDS,
+        "file_overwrite": False,
+    }}
+elif STORAGE_BACKEND == "azure":
+    _storage_backend_needs("azure.storage.blob", "azure-storage-blob")
+    if not env_str("AZURE_CONTAINER"):
+        raise ImproperlyConfigured("STORAGE_BACKEND=azure needs AZURE_CONTAINER.")
+    STORAGES["default"] = {"BACKEND": "storages.backends.azure_storage.AzureStorage", "OPTIONS": {
+        "azure_container": env_str("AZURE_CONTAINER"),
+        "account_name": env_str("AZURE_ACCOUNT_NAME") or None,
+        "account_key": env_secret("AZURE_ACCOUNT_KEY") or None,
+        "connection_string": env_secret("AZURE_CONNECTION_STRING") or None,
+        "location": env_str("AZURE_LOCATION", ""),
+        "expiration_secs": STORAGE_URL_EXPIRE_SECONDS,
+        "overwrite_files": False,
+    }}
+elif STORAGE_BACKEND != "local":
+    raise ImproperlyConfigured(f"STORAGE_BACKEND must be local, s3 or azure, not {STORAGE_BACKEND!r}")
+
+# Per-user storage for originals, thumbnails and trash; a per-user override sits on the user.
+# 0 means unlimited.
+STORAGE_QUOTA_MB = env_int("STORAGE_QUOTA_MB", 1024, minimum=0)
+TRASH_RETENTION_DAYS = env_int("TRASH_RETENTION_DAYS", 30, minimum=1)
+THUMBNAIL_SIDE_PX = env_int("THUMBNAIL_SIDE_PX", 320, minimum=32)
+# Uploads and imports to the gallery keep more detail than job inputs (INPUT_MAX_SIDE_PX).
+GALLERY_MAX_SIDE_PX = env_int("GALLERY_MAX_SIDE_PX", 4096, minimum=64)
+# The admin list counts exactly up to this many rows, then estimates (never a full COUNT(*)).
+ADMIN_LIST_EXACT_COUNT_LIMIT = env_int("ADMIN_LIST_EXACT_COUNT_LIMIT", 1000, minimum=0)
+# The storage folders the gallery owns; the orphan-file command looks nowhere else, so other
+# apps' folders (job inputs under inputs/) are never touched.
+GALLERY_ORPHAN_PREFIXES = env_list("GALLERY_ORPHAN_PREFIXES", "images/,thumbs/")
+if any(p.strip("/") == "" or p.startswith("inputs") for p in GALLERY_ORPHAN_PREFIXES):
+    raise ImproperlyConfigured("GALLERY_ORPHAN_PREFIXES may only name the gallery's own folders.")
+
+# Fetching user-given URLs (gallery/fetch.py: gallery import, providers' image_url): public
+# addresses only. ALLOWED_FETCH_HOSTS (read in the providers section above) opens specific
+# hosts anyway (tests, staging): "host" for any port, "host:port" for one, "[::1]:8080".
+FETCH_CONNECT_TIMEOUT_SECONDS = env_float("FETCH_CONNECT_TIMEOUT_SECONDS", 5.0, minimum=0.1)
+FETCH_READ_TIMEOUT_SECONDS = env_float("FETCH_READ_TIMEOUT_SECONDS", 10.0, minimum=0.1)
+FETCH_TOTAL_TIMEOUT_SECONDS = env_float("FETCH_TOTAL_TIMEOUT_SECONDS", 20.0, minimum=0.5)
+
+
+# --- Operations: health, request ids, metrics, production security (deploy/RUNBOOK.md) ------
+# /healthz answers 503 when OUTPUT_DIR's filesystem has less free space than this.
+HEALTHZ_DISK_MIN_FREE_MB = env_int("HEALTHZ_DISK_MIN_FREE_MB", 1024, minimum=0)
+# Health results are reused this long per process, so probes cannot overload what they check.
+HEALTHZ_CACHE_SECONDS = env_float("HEALTHZ_CACHE_SECONDS", 3.0, minimum=0)
+HEALTHZ_PROBE_TIMEOUT_SECONDS = env_float("HEALTHZ_PROBE_TIMEOUT_SECONDS", 3.0, minimum=0.1)
+HEALTHZ_QUEUE_WAIT_WARN_SECONDS = env_int("HEALTHZ_QUEUE_WAIT_WARN_SECONDS", 300, minimum=1)
+# Worker clusters renew a heartbeat this often; /healthz fails when none is younger than the TTL.
+CLUSTER_HEARTBEAT_SECONDS = env_float("CLUSTER_HEARTBEAT_SECONDS", 2.0, minimum=0.1)
+CLUSTER_HEARTBEAT_TTL_SECONDS = env_int("CLUSTER_HEARTBEAT_TTL_SECONDS", 10, minimum=2)
+if CLUSTER_HEARTBEAT_TTL_SECONDS <= 2 * CLUSTER_HEARTBEAT_SECONDS:
+    raise ImproperlyConfigured("CLUSTER_HEARTBEAT_TTL_SECONDS must exceed twice CLUSTER_HEARTBEAT_SECONDS.")
+# `manage.py workers_alive` (the worker pod's liveness probe): a cluster that started no task for
+# this long while tasks wait is hung. Its heartbeat and progress files live in WORKER_STATE_DIR.
+WORKER_STALL_SECONDS = env_int("WORKER_STALL_SECONDS", max(120, 4 * Q_TIMEOUT), minimum=Q_TIMEOUT + 5)
+WORKER_STATE_DIR = env_str("WORKER_STATE_DIR", "")  # default: the system temp dir
+Q_CLUSTER["broker_class"] = ("generation.heartbeat.HeartbeatRedisBroker" if Q_BROKER == "redis"
+                             else "generation.heartbeat.HeartbeatOrmBroker")
+
+# /metrics: a bearer token (METRICS_TOKEN) or a client address in METRICS_ALLOWED_IPS (addresses
+# or networks); anything else gets 401/403.
+METRICS_TOKEN = env_secret("METRICS_TOKEN")
+METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", "127.0.0.1,::1")
+METRICS_CACHE_SECONDS = env_float("METRICS_CACHE_SECONDS", 5.0, minimum=0)
+
+# Every log line written during a request carries its request id (config/request_id.py).
+LOGGING["filters"] = {"request_id": {"()": "config.request_id.RequestIdFilter"}}
+for _handler in LOGGING["handlers"].values():
+    _handler.setdefault("filters", []).append("request_id")
+LOGGING["loggers"]["studio.request"] = {"level": env_str("ACCESS_LOG_LEVEL", "INFO").upper()}
+
+TEMPLATES[0]["OPTIONS"]["context_processors"].append("config.ops_views.health_banner")
+
+# Production security. The defaults suit `scripts/run.sh` on http://127.0.0.1; the container
+# image and the Kubernetes overlay set the production values (`check --deploy` is clean there).
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
+SECURE_HSTS_SECONDS = env_int("HSTS_SECONDS", 0, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("HSTS_PRELOAD", False)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+# Probes and scrapes reach the pod over plain http and must not be redirected.
+SECURE_REDIRECT_EXEMPT = [r"^healthz", r"^metrics$"]
+if env_bool("TRUST_X_FORWARDED_PROTO", False):  # only behind a proxy that sets the header itself
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Kubernetes probes and Prometheus address the pod by its IP (downward API: POD_IP).
+if env_str("POD_IP"):
+    ALLOWED_HOSTS.append(env_str("POD_IP"))
+
+# --- Templates and product pages (templates_app) ------------------------------------------------
+# Catalogue reads (templates, categories, sets) are cached this long; every change invalidates them.
+TEMPLATE_CACHE_SECONDS = env_int("TEMPLATE_CACHE_SECONDS", 300, minimum=0)
+# Block-writing LLM calls of one page in flight at once.
+PAGE_BLOCK_CONCURRENCY = env_int("PAGE_BLOCK_CONCURRENCY", 4, minimum=1)
+PAGE_MAX_BLOCKS = env_int("PAGE_MAX_BLOCKS", 12, minimum=1)

@@ -2,15 +2,20 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from generation.preflight import JobPreflightApi
+
 api_v1 = [
     path("auth/", include("accounts.urls")),
     path("", include("generation.urls")),
     path("", include("gallery.urls")),
+    path("preflight", JobPreflightApi.as_view(), name="preflight"),
 ]
 
 urlpatterns = [
+    path("", include("config.ops_urls")),  # /healthz, /healthz/live, /metrics (before admin/)
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
+    path("api/", include("generation.compat_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),

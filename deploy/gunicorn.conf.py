@@ -1,19 +1,50 @@
-"""gunicorn settings from the environment (HOST, PORT, WEB_CONCURRENCY, WEB_THREADS).
+"""gunicorn settings from the environment (HOST, PORT, WEB_CONCURRENCY, WEB_THREADS, ...).
 
 gthread workers: sync DRF views with keep-alive and threads for the endpoints that wait on a
-result, at a fraction of the memory of more processes (measured: 2 gthread workers, 98 MB PSS).
+result (the seed endpoints wait up to JOB_TIMEOUT_SECONDS), at a fraction of the memory of more
+processes (measured: one worker ~75 MB PSS; see deploy/RUNBOOK.md "Sizing").
+
+Metrics: each worker process keeps its instruments in PROMETHEUS_MULTIPROC_DIR, so a scrape that
+lands on any worker reports the sum of all of them. The directory is emptied at start-up and a
+dead worker's files are marked, as prometheus_client's multiprocess mode requires.
 """
 
 import os
+import shutil
+import tempfile
+from pathlib import Path
 
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 threads = int(os.environ.get("WEB_THREADS", "4"))
 worker_class = "gthread"
 timeout = int(os.environ.get("WEB_TIMEOUT", "240"))  # above JOB_TIMEOUT_SECONDS for waiting endpoints
-graceful_timeout = 30
-keepalive = 5
+graceful_timeout = int(os.environ.get("WEB_GRACEFUL_TIMEOUT", "30"))
+keepalive = int(os.environ.get("WEB_KEEPALIVE", "5"))
 max_requests = int(os.environ.get("WEB_MAX_REQUESTS", "2000"))
 max_requests_jitter = 200
+# Our middleware logs each request as a JSON line (with its request id); gunicorn's own access
+# log is off unless asked for.
 accesslog = "-" if os.environ.get("WEB_ACCESS_LOG", "false").lower() == "true" else None
 errorlog = "-"
+loglevel = os.environ.get("WEB_LOG_LEVEL", "info")
+# Heartbeat files of the workers: a tmpfs where there is one (containers), else the temp dir.
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
+# Behind a proxy, trust X-Forwarded-* only from the addresses given (default: none but loopback).
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+
+# Set before the application (and prometheus_client) is imported in the workers.
+_multiproc_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR") or str(
+    Path(tempfile.gettempdir()) / f"studio-prometheus-{os.environ.get('PORT', '8000')}")
+os.environ["PROMETHEUS_MULTIPROC_DIR"] = _multiproc_dir
+
+
+def on_starting(server):
+    shutil.rmtree(_multiproc_dir, ignore_errors=True)  # figures of a previous run are not ours
+    os.makedirs(_multiproc_dir, exist_ok=True)
+
+
+def child_exit(server, worker):
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)

@@ -106,3 +106,18 @@ def image_prepare_output(data: bytes, *, fmt: str, field: str = "output") -> Pre
         return PreparedImage(data=data, format=fmt, width=image.width, height=image.height,
                              sha256=hashlib.sha256(data).hexdigest())
     return prepared_from_image(image, fmt)
+
+
+def image_thumbnail(data: bytes, *, max_side: int | None = None) -> PreparedImage:
+    """A small WebP preview of stored image bytes (long side at most THUMBNAIL_SIDE_PX)."""
+    max_side = max_side or settings.THUMBNAIL_SIDE_PX
+    image = ImageOps.exif_transpose(image_decode(data, field="image"))
+    if image.mode not in ("RGB", "RGBA"):
+        has_alpha = "A" in image.getbands() or "transparency" in image.info
+        image = image.convert("RGBA" if has_alpha else "RGB")
+    image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+    buffer = io.BytesIO()
+    image.save(buffer, format="WEBP", quality=80, method=4)
+    thumb = buffer.getvalue()
+    return PreparedImage(data=thumb, format="webp", width=image.width, height=image.height,
+                         sha256=hashlib.sha256(thumb).hexdigest())

@@ -1,16 +1,36 @@
+"""Reading the gallery: a user's own images, an admin's review of anyone's, and storage usage."""
+
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
 from uuid import UUID
 
+from django.conf import settings
+from django.db.models import Count, F, Q, QuerySet, Sum
+
 from config.errors import NotFound
-from gallery.models import Image
+from gallery.models import ACTIVE, TRASHED, Image
+
+# The columns a list row shows (the prompt can be long, but it is part of the row).
+LIST_FIELDS = ("id", "owner_id", "file", "thumbnail", "width", "height", "format", "size_bytes",
+               "sha256", "source", "prompt", "job_id", "position", "created_at", "deleted_at",
+               "purging_at")
 
 
 def image_get(*, user, image_id) -> Image:
-    """The user's own image; anyone else's id is simply not found."""
-    image = Image.objects.filter(pk=image_id, owner=user).first()
+    """The user's own image (active or in the trash); anyone else's id is simply not found."""
+    image = Image.objects.visible_to(user).filter(pk=image_id).first()
+    if image is None:
+        raise NotFound("Image not found.")
+    return image
+
+
+def image_get_any(*, image_id) -> Image:
+    """Any user's image, for staff review."""
+    image = Image.objects.select_related("owner").filter(pk=image_id).first()
     if image is None:
         raise NotFound("Image not found.")
     return image
@@ -28,3 +48,72 @@ def images_for_jobs(*, job_ids: Iterable[UUID]) -> dict[UUID, list[Image]]:
     for image in rows:
         found[image.job_id].append(image)
     return found
+
+
+def _created_between(images: QuerySet, created_from: datetime | None,
+                     created_before: datetime | None) -> QuerySet:
+    if created_from is not None:
+        images = images.filter(created_at__gte=created_from)
+    if created_before is not None:
+        images = images.filter(created_at__lt=created_before)
+    return images
+
+
+def image_list(*, user, trash: bool = False, source: str | None = None,
+               created_from: datetime | None = None, created_before: datetime | None = None) -> QuerySet:
+    """The user's gallery (or trash), newest first: served by image_owner_active/_trash."""
+    images = Image.objects.visible_to(user).filter(TRASHED if trash else ACTIVE)
+    if source:
+        images = images.filter(source=source)
+    images = _created_between(images, created_from, created_before)
+    return images.only(*LIST_FIELDS).order_by("-created_at", "-id")
+
+
+INCLUDE_STATES = {"active": ACTIVE, "deleted": TRASHED, "all": Q()}
+
+
+def admin_image_list(*, owner_id: int | None = None, include: str = "active",
+                     created_from: datetime | None = None,
+                     created_before: datetime | None = None) -> QuerySet:
+    """Any user's images for staff review, newest first, rows being purged included."""
+    images = Image.objects.filter(INCLUDE_STATES[include])
+    if owner_id is not None:
+        images = images.filter(owner_id=owner_id)
+    images = _created_between(images, created_from, created_before)
+    return (images.select_related("owner").only(*LIST_FIELDS, "owner__username")
+            .order_by("-created_at", "-id"))
+
+
+# --- storage usage ----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class StorageUsage:
+    used_bytes: int
+    quota_bytes: int | None  # None: unlimited
+    active_images: int
+    trash_images: int
+
+    @property
+    def available_bytes(self) -> int | None:
+        return None if self.quota_bytes is None else max(0, self.quota_bytes - self.used_bytes)
+
+    @property
+    def is_over_quota(self) -> bool:
+        return self.quota_bytes is not None and self.used_bytes >= self.quota_bytes
+
+
+def storage_quota_bytes(*, user) -> int | None:
+    """The user's override if set, else STORAGE_QUOTA_MB; 0 means unlimited (None)."""
+    megabytes = user.storage_quota_mb if user.storage_quota_mb is not None else settings.STORAGE_QUOTA_MB
+    return megabytes * 1024 * 1024 or None
+
+
+def storage_usage(*, user) -> StorageUsage:
+    """Bytes of originals and thumbnails, active and trash, in one query over the owner's index."""
+    totals = Image.objects.filter(owner=user).aggregate(
+        used=Sum(F("size_bytes") + F("thumbnail_bytes")),
+        active=Count("id", filter=ACTIVE),
+        trash=Count("id", filter=TRASHED),
+    )
+    return StorageUsage(used_bytes=totals["used"] or 0, quota_bytes=storage_quota_bytes(user=user),
+                        active_images=totals["active"], trash_images=totals["trash"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -22,7 +22,7 @@ from generation.constants import (
 )
 from generation.models import Job, JobKind, JobStatus
 from generation.selectors import QueueInfo, job_get, job_list, job_queue_info
-from generation.services.jobs import NewInput, job_cancel, job_create, job_retry
+from generation.services.jobs import NewInput, edit_source_image, job_cancel, job_create, job_retry
 
 IDEMPOTENCY_HEADER = OpenApiParameter(
     "Idempotency-Key", str, OpenApiParameter.HEADER, required=False,
@@ -34,6 +34,14 @@ IDEMPOTENCY_HEADER = OpenApiParameter(
 class JobErrorSerializer(serializers.Serializer):
     code = serializers.CharField()
     message = serializers.CharField()
+
+
+class JobTranslationSerializer(serializers.Serializer):
+    source_language = serializers.CharField()
+    text = serializers.CharField()
+    translated = serializers.BooleanField()
+    note = serializers.CharField()
+    model = serializers.CharField()
 
 
 class ResultImageSerializer(serializers.Serializer):
@@ -63,6 +71,7 @@ class JobOutputSerializer(serializers.Serializer):
         choices=["user_concurrency", "provider_capacity", "queue"], allow_null=True)
     progress = serializers.IntegerField(min_value=0, max_value=100)
     retried_from = serializers.UUIDField(allow_null=True)
+    translation = JobTranslationSerializer(allow_null=True)
     error = JobErrorSerializer(allow_null=True)
     result = JobResultSerializer(allow_null=True)
 
@@ -94,6 +103,7 @@ def _job_data(request, job: Job, images=None, info: QueueInfo | None = None) -> 
         "eta_seconds": info.eta_seconds, "waiting_reason": info.waiting_reason,
         "progress": 100 if job.status == JobStatus.SUCCEEDED else job.progress,
         "retried_from": job.retried_from_id,
+        "translation": job.translation,
         "error": {"code": job.error_code, "message": job.error_message} if job.error_code else None,
         "result": result,
     }
@@ -187,6 +197,45 @@ class JobGoodsCreateApi(_JobCreateApi):
                    responses={202: JobOutputSerializer}, operation_id="jobs_goods_create")
     def post(self, request):
         return super().post(request)
+
+
+class JobEditCreateApi(APIView):
+    """Queue a prompt edit of an image: upload it, give a URL, or pick one of your images.
+    The prompt may be in any language; it is translated to English first."""
+
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+
+    @extend_schema_serializer(component_name="EditJobRequest")
+    class InputSerializer(_JobInput):
+        image = ImageUploadField(required=False, help_text="PNG, JPEG or WebP, at most 5 MB.")
+        image_url = serializers.URLField(required=False, max_length=2000,
+                                         help_text="A public http(s) image URL.")
+        image_id = serializers.UUIDField(required=False, help_text="One of your gallery images.")
+        prompt = serializers.CharField(max_length=PROMPT_MAX_CHARS, trim_whitespace=True)
+
+        def validate(self, attrs):
+            given = [name for name in ("image", "image_url", "image_id") if attrs.get(name)]
+            if len(given) != 1:
+                message = "Give exactly one of image, image_url or image_id."
+                raise serializers.ValidationError({name: [message] for name in
+                                                   (given or ["image", "image_url", "image_id"])})
+            return attrs
+
+    @extend_schema(request={"multipart/form-data": InputSerializer, "application/json": InputSerializer},
+                   parameters=[IDEMPOTENCY_HEADER], responses={202: JobOutputSerializer},
+                   operation_id="jobs_edit_create")
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        image, source = edit_source_image(user=request.user, upload=values.pop("image", None),
+                                          url=values.pop("image_url", None),
+                                          image_id=values.pop("image_id", None))
+        params = {**values, "source": source}
+        job, created = job_create(user=request.user, kind=JobKind.EDIT, params=params,
+                                  inputs=[NewInput(role="image", image=image)],
+                                  idempotency_key=_idempotency_key(request))
+        return _job_response(request, job, created=created, status_code=status.HTTP_202_ACCEPTED)
 
 
 # --- reads and actions ------------------------------------------------------------------------

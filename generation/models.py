@@ -28,6 +28,7 @@ class JobStage(models.TextChoices):
 class JobKind(models.TextChoices):
     PPL = "ppl", "PPL image"
     GOODS = "goods", "Goods mock-up"
+    EDIT = "edit", "Prompt edit"
 
 
 ACTIVE_STATUSES = (JobStatus.QUEUED, JobStatus.RUNNING)
@@ -49,9 +50,13 @@ class Job(models.Model):
     status = models.CharField(max_length=16, choices=JobStatus.choices, default=JobStatus.QUEUED)
     stage = models.CharField(max_length=16, choices=JobStage.choices, default=JobStage.NONE, blank=True)
     params = models.JSONField(default=dict)
+    # Edits: the LLM's English version of the prompt, with the detected language and a note.
+    translation = models.JSONField(null=True, blank=True)
     # NULL, not "", when absent: the unique constraint only covers real keys.
     idempotency_key = models.CharField(max_length=200, null=True, blank=True)  # noqa: DJ001
     request_fingerprint = models.CharField(max_length=64, blank=True)
+    # The X-Request-ID of the HTTP request that created the job; every job event logs it.
+    request_id = models.CharField(max_length=64, blank=True)
     retried_from = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
                                      related_name="retries")
     provider_ref = models.CharField(max_length=255, blank=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import statistics
+import time
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -109,3 +110,14 @@ def job_queue_info(*, job: Job) -> QueueInfo:
     start_in += own_ahead * duration / limits.max_concurrent
     return QueueInfo(queue_position=ahead_all + 1, eta_seconds=max(1, round(start_in + duration)),
                      waiting_reason=reason)
+
+
+def job_wait(*, job_id, timeout_seconds: float, interval_seconds: float = 0.25) -> Job:
+    """Block until a job has finished or the time is up (for the seed endpoints' synchronous
+    contract; they run on gunicorn threads). Returns the job as last seen."""
+    deadline = time.monotonic() + timeout_seconds
+    while True:
+        job = Job.objects.get(pk=job_id)
+        if job.is_finished or time.monotonic() >= deadline:
+            return job
+        time.sleep(interval_seconds)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from generation import apis
+from generation import apis, webhooks
 
 app_name = "generation"
 
@@ -8,6 +8,9 @@ urlpatterns = [
     path("jobs", apis.JobListApi.as_view(), name="job-list"),
     path("jobs/ppl", apis.JobPplCreateApi.as_view(), name="job-ppl-create"),
     path("jobs/goods", apis.JobGoodsCreateApi.as_view(), name="job-goods-create"),
+    path("jobs/edit", apis.JobEditCreateApi.as_view(), name="job-edit-create"),
+    path("webhooks/replicate", webhooks.ReplicateWebhookApi.as_view(), name="webhook-replicate"),
+    path("webhooks/bfl", webhooks.BflWebhookApi.as_view(), name="webhook-bfl"),
     path("jobs/<uuid:job_id>", apis.JobDetailApi.as_view(), name="job-detail"),
     path("jobs/<uuid:job_id>/cancel", apis.JobCancelApi.as_view(), name="job-cancel"),
     path("jobs/<uuid:job_id>/retry", apis.JobRetryApi.as_view(), name="job-retry"),

@@ -39,8 +39,9 @@ class InputImage:
 class SubmitRequest:
     job_id: UUID
     kind: str
-    params: dict
+    params: dict  # for edits, params["prompt_en"] is the English prompt to send
     inputs: dict[str, InputImage]
+    webhook_url: str | None = None  # set when PUBLIC_BASE_URL is, for providers that call back
 
 
 @dataclass(frozen=True)
@@ -95,3 +96,20 @@ class Provider:
 
     def cancel(self, ref: str, state: dict) -> None:
         """Best effort; a provider without cancel simply lets the job run out."""
+
+    async def aclose(self) -> None:
+        """Release connections opened by apoll (called once per poll round)."""
+
+    def probe(self) -> tuple[bool, str] | None:
+        """A cheap reachability check for health, or None where there is none."""
+        return None
+
+    def parse_webhook(self, headers: dict, body: bytes) -> tuple[str, PollResult]:
+        """Verify a callback and return (provider reference, what it says).
+
+        Raises WebhookRejected when the signature or timestamp does not check out."""
+        raise WebhookRejected(f"{self.name} does not take webhooks")
+
+
+class WebhookRejected(Exception):
+    pass

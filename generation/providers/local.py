@@ -24,7 +24,7 @@ def _open(request: SubmitRequest, role: str) -> Image.Image:
 
 class LocalProvider(Provider):
     name = "local"
-    kinds = frozenset({"ppl", "goods"})
+    kinds = frozenset({"ppl", "goods", "edit"})
     resubmit_is_safe = True
 
     def __init__(self) -> None:
@@ -67,6 +67,11 @@ class LocalProvider(Provider):
                 _open(request, "input_image_1"), _open(request, "input_image_2"),
                 aspect_ratio=params.get("aspect_ratio", "match_input_image"),
                 prompt=params.get("prompt", ""), seed=params.get("seed"))
+        elif request.kind == "edit":
+            from generation.providers.local_edit import apply_edit
+
+            result, _ = apply_edit(_open(request, "image"), params.get("prompt_en") or params["prompt"],
+                                   aspect_ratio=params.get("aspect_ratio", "match_input_image"))
         else:
             result = local_imaging.compose_goods(
                 _open(request, "character_image"), goods_type=params["goods_type"],

@@ -10,9 +10,13 @@ from generation.providers.base import Provider, ProviderError
 # name -> class path; the real adapters register here as they land.
 PROVIDERS: dict[str, str] = {
     "local": "generation.providers.local.LocalProvider",
+    "replicate": "generation.providers.replicate.ReplicateProvider",
+    "bfl": "generation.providers.bfl.BflProvider",
+    "together": "generation.providers.together.TogetherProvider",
+    "comfyui": "generation.providers.comfyui.ComfyUIProvider",
 }
 
-_KIND_SETTINGS = {"ppl": "PPL_PROVIDER", "goods": "GOODS_PROVIDER"}
+_KIND_SETTINGS = {"ppl": "PPL_PROVIDER", "goods": "GOODS_PROVIDER", "edit": "EDIT_PROVIDER"}
 
 
 def provider_name_for_kind(kind: str) -> str:

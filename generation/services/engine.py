@@ -31,7 +31,8 @@ from accounts.models import User
 from config.errors import InvalidInput
 from gallery.imaging import image_prepare_output
 from gallery.services import gallery_file_store, gallery_files_delete, image_create
-from generation.models import Job, JobInput, JobStage, JobStatus
+from generation.llm import get_llm
+from generation.models import Job, JobInput, JobKind, JobStage, JobStatus
 from generation.providers import (
     PollResult,
     ProviderError,
@@ -146,7 +147,8 @@ def _submit_request(job: Job) -> SubmitRequest:
         i.role: InputImage(role=i.role, format=i.format, width=i.width, height=i.height, read=reader(i))
         for i in job.inputs.all()
     }
-    return SubmitRequest(job_id=job.id, kind=job.kind, params=job.params, inputs=inputs)
+    return SubmitRequest(job_id=job.id, kind=job.kind, params=job.params, inputs=inputs,
+                         webhook_url=_webhook_url(job))
 
 
 def job_submit(*, job_id: UUID) -> None:
@@ -157,6 +159,7 @@ def job_submit(*, job_id: UUID) -> None:
     try:
         provider = get_provider(job.provider)
         provider.check_configured()
+        _prepare(job)
         submission = provider.submit(_submit_request(job))  # outside any transaction
     except ProviderError as exc:
         job_fail(job_id=job_id, code=exc.code, message=exc.message)
@@ -178,6 +181,29 @@ def job_submit(*, job_id: UUID) -> None:
         job.refresh_from_db(fields=["status"])
         if job.is_finished:
             job_provider_cancel(job_id=job_id)
+
+
+def _prepare(job: Job) -> None:
+    """Work a job needs before its provider call: an edit prompt in any language is translated
+    to English by the LLM first, and the translation is kept on the job."""
+    if job.kind != JobKind.EDIT or "prompt_en" in job.params:
+        return
+    translation = get_llm().translate_to_english(job.params["prompt"])
+    job.params = {**job.params, "prompt_en": translation.text}
+    job.translation = {"source_language": translation.source_language, "text": translation.text,
+                       "translated": translation.translated, "note": translation.note,
+                       "model": translation.model}
+    Job.objects.filter(pk=job.pk).update(params=job.params, translation=job.translation)
+
+
+def _webhook_url(job: Job) -> str | None:
+    path = _WEBHOOK_PATHS.get(job.provider)
+    if not settings.PUBLIC_BASE_URL or path is None:
+        return None
+    return settings.PUBLIC_BASE_URL + path
+
+
+_WEBHOOK_PATHS = {"replicate": "/api/v1/webhooks/replicate", "bfl": "/api/v1/webhooks/bfl"}
 
 
 # --- poll -------------------------------------------------------------------------------------
@@ -204,7 +230,11 @@ async def _poll_all(due: list[_Due]) -> list[PollResult | BaseException]:
             providers[item.provider] = provider
             return await provider.apoll(item.provider_ref, item.provider_state)
 
-    return await asyncio.gather(*(poll(item) for item in due), return_exceptions=True)
+    try:
+        return await asyncio.gather(*(poll(item) for item in due), return_exceptions=True)
+    finally:
+        # Each round runs in a fresh event loop: connections must not outlive it.
+        await asyncio.gather(*(p.aclose() for p in providers.values()), return_exceptions=True)
 
 
 def _backoff(item: _Due, hint: float) -> float:
@@ -229,6 +259,21 @@ def jobs_poll_due(*, limit: int = 1000) -> int:
     for item, result in zip(due, results, strict=True):
         _apply_poll(item, result)
     return len(due)
+
+
+def job_apply_provider_update(*, provider: str, ref: str, result: PollResult) -> bool:
+    """What a provider's callback (webhook) says, applied exactly like a poll answer.
+
+    Returns False when no running job waits on that reference (unknown, or already moved on:
+    a repeated delivery changes nothing)."""
+    row = (Job.objects.filter(provider=provider, provider_ref=ref, status=JobStatus.RUNNING,
+                              stage=JobStage.WAITING)
+           .values("id", "user_id", "kind", "provider", "provider_ref", "provider_state", "progress",
+                   "poll_count").first())
+    if row is None:
+        return False
+    _apply_poll(_Due(**row), result)
+    return True
 
 
 def _apply_poll(item: _Due, result: PollResult | BaseException) -> None:
@@ -437,6 +482,6 @@ def _provider_resubmit_is_safe(name: str) -> bool:
 
 
 __all__ = [
-    "ReconcileReport", "engine_tick", "job_finalize", "job_provider_cancel", "job_submit",
+    "ReconcileReport", "engine_tick", "job_apply_provider_update", "job_finalize", "job_provider_cancel", "job_submit",
     "jobs_dispatch", "jobs_poll_due", "jobs_reconcile", "jobs_time_out",
 ]

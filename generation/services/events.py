@@ -18,11 +18,32 @@ _progress_logged: dict[str, tuple[int, float]] = {}
 def job_event(event: str, job, *, level: int = logging.INFO, **extra) -> None:
     context = {
         "event": event, "job_id": str(job.id), "user_id": job.user_id, "kind": job.kind,
-        "provider": job.provider, **extra,
+        "provider": job.provider, "request_id": _request_id_of(job), **extra,
     }
     logger.log(level, "%s %s", event, job.id, extra=context)
     if event != "job_progress" and event != "enqueue" and event != "job_start":
         _progress_logged.pop(str(job.id), None)
+        _request_ids.pop(str(job.id), None)
+
+
+# The request id of each job this process logs about. Callers pass partial rows (only(), the
+# poller's tuples), so a missing id is read once per job and process instead of per event.
+_request_ids: dict[str, str] = {}
+
+
+def _request_id_of(job) -> str:
+    get_deferred = getattr(job, "get_deferred_fields", None)
+    if get_deferred is not None and "request_id" not in get_deferred():
+        return job.request_id
+    key = str(job.id)
+    if key not in _request_ids:
+        from generation.models import Job
+
+        if len(_request_ids) > 10_000:
+            _request_ids.clear()
+        _request_ids[key] = (Job.objects.filter(pk=job.id).values_list("request_id", flat=True).first()
+                             or "")
+    return _request_ids[key]
 
 
 def job_progress_event(job, progress: int) -> None:

@@ -10,9 +10,11 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 
 from accounts.selectors import user_job_limits
-from config.errors import Conflict, LimitExceeded
-from gallery.imaging import PreparedImage
-from gallery.services import gallery_file_store, gallery_files_delete
+from config.errors import Conflict, InvalidInput, LimitExceeded, NotFound
+from config.request_id import current_request_id
+from gallery.imaging import PreparedImage, image_prepare_upload
+from gallery.selectors import image_get
+from gallery.services import gallery_file_store, gallery_files_delete, gallery_quota_check
 from generation.models import ACTIVE_STATUSES, Job, JobInput, JobStatus
 from generation.providers import get_provider, provider_name_for_kind
 from generation.services.events import job_event
@@ -71,9 +73,10 @@ def job_create(*, user, kind: str, params: dict, inputs: list[NewInput],
         with transaction.atomic():
             get_user_model().objects.select_for_update().filter(pk=user.pk).first()
             _check_queue_limit(user)
+            gallery_quota_check(user=user, incoming_bytes=0)  # over quota: no new jobs (409)
             job = Job(user=user, kind=kind, provider=provider, params=params,
                       idempotency_key=idempotency_key or None, request_fingerprint=fingerprint,
-                      retried_from=retried_from)
+                      retried_from=retried_from, request_id=current_request_id() or "")
             job.save(force_insert=True)
             rows = []
             for new in inputs:
@@ -123,3 +126,21 @@ def job_retry(*, job: Job, idempotency_key: str | None = None) -> tuple[Job, boo
     return job_create(user=job.user, kind=job.kind, params=job.params, inputs=[],
                       idempotency_key=idempotency_key, retried_from=job,
                       stored_inputs=list(job.inputs.all()))
+
+
+def edit_source_image(*, user, upload=None, url: str | None = None, image_id=None) -> tuple[PreparedImage, str]:
+    """The image an edit starts from: an upload (already validated), a URL fetched safely,
+    or one of the user's own gallery images."""
+    if upload is not None:
+        return upload, "upload"
+    if url:
+        from gallery.fetch import fetch_image
+
+        return fetch_image(url, field="image_url"), "url"
+    try:
+        image = image_get(user=user, image_id=image_id)
+    except NotFound:
+        raise InvalidInput("image_id: no image with this id in your gallery.",
+                           fields={"image_id": ["No image with this id in your gallery."]})
+    with image.file.open("rb") as handle:
+        return image_prepare_upload(handle, field="image_id"), "gallery"

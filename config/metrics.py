@@ -1,0 +1,101 @@
+"""Prometheus metrics for /metrics.
+
+Two sources, so that several gunicorn worker processes and separate worker pods report one truth:
+- per-process instruments (HTTP request latency by route) kept by prometheus_client; under
+  gunicorn they live in PROMETHEUS_MULTIPROC_DIR (set by deploy/gunicorn.conf.py) and a scrape
+  of any worker process sums every process;
+- figures computed from the database at scrape time by collectors that apps register in their
+  own `metrics.py` (jobs by kind/provider/status, durations, queue depth, in flight, errors,
+  storage bytes), so what the worker processes did is counted wherever they ran. They are cached
+  for METRICS_CACHE_SECONDS per process.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable, Iterable
+
+from django.conf import settings
+from prometheus_client import CollectorRegistry, Histogram, generate_latest
+from prometheus_client.core import Metric
+
+logger = logging.getLogger(__name__)
+
+REQUEST_SECONDS = Histogram(
+    "studio_http_request_duration_seconds", "HTTP request latency by route (Django view name).",
+    ["method", "route", "status"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 180.0))
+
+_METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"}
+
+
+def observe_request(*, method: str, route: str, status: int, seconds: float) -> None:
+    REQUEST_SECONDS.labels(method if method in _METHODS else "OTHER", route, str(status)).observe(seconds)
+
+
+# --- database-backed collectors ----------------------------------------------------------------
+
+_collectors: list[Callable[[], Iterable[Metric]]] = []
+_discovered = False
+_lock = threading.Lock()
+_cached: tuple[float, bytes] | None = None
+
+
+def register(func: Callable[[], Iterable[Metric]]):
+    """Decorator: a function yielding prometheus_client metric families, run at scrape time."""
+    if func not in _collectors:
+        _collectors.append(func)
+    return func
+
+
+class _DatabaseCollector:
+    def collect(self):
+        for func in list(_collectors):
+            try:
+                yield from func()
+            except Exception as exc:  # one broken collector must not blank the scrape
+                logger.warning("metrics collector %s failed: %r", func.__name__, exc)
+
+
+def _database_registry() -> CollectorRegistry:
+    global _discovered
+    if not _discovered:
+        from django.utils.module_loading import autodiscover_modules
+
+        autodiscover_modules("metrics")
+        _discovered = True
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(_DatabaseCollector())
+    return registry
+
+
+def _process_registry() -> CollectorRegistry:
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+        return registry
+    from prometheus_client import REGISTRY
+
+    return REGISTRY
+
+
+def render() -> bytes:
+    """The exposition text: this server's processes, then the database figures."""
+    global _cached
+    with _lock:
+        now = time.monotonic()
+        if _cached is None or now - _cached[0] >= settings.METRICS_CACHE_SECONDS:
+            _cached = (now, generate_latest(_database_registry()))
+        database = _cached[1]
+    return generate_latest(_process_registry()) + database
+
+
+def metrics_cache_clear() -> None:
+    global _cached
+    with _lock:
+        _cached = None

@@ -1,0 +1,110 @@
+"""Operations endpoints: /healthz (readiness), /healthz/live (liveness), /metrics (guarded),
+and the admin banner's refresh link."""
+
+from __future__ import annotations
+
+import hmac
+import ipaddress
+import logging
+
+from django.conf import settings
+from django.contrib.admin.views.decorators import staff_member_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from config.errors import error_body
+from config.health import health_cache_clear, health_report
+
+logger = logging.getLogger(__name__)
+
+
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Readiness: 200 when every required check passes, 503 otherwise; per-check detail."""
+    report = health_report()
+    return JsonResponse(report.as_dict(), status=200 if report.is_healthy else 503)
+
+
+@never_cache
+@require_GET
+def healthz_live(request: HttpRequest) -> JsonResponse:
+    """Liveness: the process answers. No database, no cache, no provider."""
+    return JsonResponse({"status": "ok"})
+
+
+def _client_allowed(address: str) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    for entry in settings.METRICS_ALLOWED_IPS:
+        try:
+            if ip in ipaddress.ip_network(entry, strict=False):
+                return True
+        except ValueError:
+            continue
+    return False
+
+
+def _metrics_denied(request: HttpRequest) -> HttpResponse | None:
+    token = settings.METRICS_TOKEN
+    header = request.headers.get("Authorization", "")
+    if header:
+        scheme, _, given = header.partition(" ")
+        is_valid = token and hmac.compare_digest(given.strip().encode(), token.encode())
+        if scheme.lower() == "bearer" and is_valid:
+            return None
+        return _unauthorized("The metrics token is not valid.")
+    if _client_allowed(request.META.get("REMOTE_ADDR", "")):
+        return None
+    if token:
+        return _unauthorized("A bearer token (METRICS_TOKEN) is required.")
+    return JsonResponse(error_body("permission_denied", "Metrics are only served to METRICS_ALLOWED_IPS "
+                                   "or with a METRICS_TOKEN bearer token."), status=403)
+
+
+def _unauthorized(message: str) -> JsonResponse:
+    response = JsonResponse(error_body("not_authenticated", message), status=401)
+    response["WWW-Authenticate"] = 'Bearer realm="metrics"'
+    return response
+
+
+@never_cache
+@require_GET
+def metrics(request: HttpRequest) -> HttpResponse:
+    denied = _metrics_denied(request)
+    if denied is not None:
+        return denied
+    from prometheus_client import CONTENT_TYPE_LATEST
+
+    from config.metrics import render
+
+    return HttpResponse(render(), content_type=CONTENT_TYPE_LATEST)
+
+
+@staff_member_required
+def admin_health_refresh(request: HttpRequest) -> HttpResponse:
+    """The banner's refresh link: run the checks now, then go back to the page."""
+    health_cache_clear()
+    target = request.GET.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                           require_https=request.is_secure()):
+        target = "/admin/"
+    return redirect(target)
+
+
+def health_banner(request: HttpRequest) -> dict:
+    """Context processor: `health_banner` for the admin's base_site.html, computed only when a
+    staff member's admin page reads it."""
+    if not request.path.startswith("/admin/"):
+        return {}
+    user = getattr(request, "user", None)
+    if user is None or not getattr(user, "is_staff", False):
+        return {}
+    from django.utils.functional import SimpleLazyObject
+
+    return {"health_banner": SimpleLazyObject(health_report)}

@@ -1,0 +1,39 @@
+"""The audit log of staff looks at users' images and of purges."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from gallery.models import AuditLog
+
+
+def _username(user_id: int | None) -> str:
+    if user_id is None:
+        return ""
+    return get_user_model().objects.filter(pk=user_id).values_list("username", flat=True).first() or ""
+
+
+def audit_start(*, actor, action: str, target_user_id: int | None, filters: dict) -> AuditLog:
+    return AuditLog.objects.create(
+        actor_id=getattr(actor, "pk", None), actor_username=getattr(actor, "username", ""),
+        action=action, target_user_id=target_user_id, target_username=_username(target_user_id),
+        filters=filters)
+
+
+def audit_finish(entry: AuditLog, *, image_count: int, byte_count: int = 0,
+                 detail: dict | None = None) -> None:
+    entry.image_count, entry.byte_count = image_count, byte_count
+    entry.detail, entry.finished_at = detail or {}, timezone.now()
+    entry.save(update_fields=["image_count", "byte_count", "detail", "finished_at"])
+
+
+def audit_record(*, actor, action: str, target_user_id: int | None, filters: dict,
+                 image_count: int, target_username: str | None = None) -> AuditLog:
+    """A finished look at images, in one INSERT."""
+    now = timezone.now()
+    return AuditLog.objects.create(
+        actor_id=getattr(actor, "pk", None), actor_username=getattr(actor, "username", ""),
+        action=action, target_user_id=target_user_id,
+        target_username=target_username if target_username is not None else _username(target_user_id),
+        filters=filters, image_count=image_count, created_at=now, finished_at=now)

@@ -1,0 +1,38 @@
+"""The per-user storage quota: originals, thumbnails and trash all occupy storage, so all count."""
+
+from __future__ import annotations
+
+from rest_framework import status
+
+from config.errors import ApplicationError
+from gallery.selectors import StorageUsage, storage_usage
+
+
+class StorageQuotaExceeded(ApplicationError):
+    """409: the account's state, not the request, is the problem; freeing space and sending the
+    same request again succeeds (413 would say the body is too big, 403 that it is not allowed)."""
+
+    code = "storage_quota_exceeded"
+    status_code = status.HTTP_409_CONFLICT
+
+
+def _mb(value: int) -> str:
+    return f"{value / (1024 * 1024):.1f} MB"
+
+
+def gallery_quota_check(*, user, incoming_bytes: int) -> StorageUsage:
+    """Refuse new content for a user at or over their quota.
+
+    `incoming_bytes` is what the request would add (0 for a job: its result size is unknown, so
+    a job is refused once the quota is reached, and a job already accepted always keeps its
+    result even if that takes the user over).
+    """
+    usage = storage_usage(user=user)
+    quota = usage.quota_bytes
+    if quota is None or (usage.used_bytes < quota and usage.used_bytes + incoming_bytes <= quota):
+        return usage
+    needs = f" This needs {_mb(incoming_bytes)} more." if incoming_bytes else ""
+    raise StorageQuotaExceeded(
+        f"Your gallery uses {_mb(usage.used_bytes)} ({usage.used_bytes} bytes) of your "
+        f"{_mb(quota)} ({quota} bytes) storage quota, trash and thumbnails included.{needs} "
+        f"Delete images and empty the trash to free space, then try again.")

@@ -1,0 +1,245 @@
+"""The one seam for outbound HTTP to providers: timeouts, bounded retries with backoff and
+jitter (honouring Retry-After), and translation of failures into ProviderError codes.
+
+Provider clients (generation/clients/<provider>.py) build on this; nothing else imports httpx
+for provider traffic. Request headers (which carry keys) are never logged; answers that cannot
+be understood are logged truncated.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from dataclasses import dataclass, field
+
+import httpx
+
+from generation.providers.base import ProviderError
+
+logger = logging.getLogger(__name__)
+
+RETRYABLE_STATUS = {429, 500, 502, 503, 504}
+# A POST that creates paid work is retried only when the provider surely did not process it.
+RETRYABLE_STATUS_UNSAFE = {429, 502, 503, 504}
+MAX_RETRY_AFTER_SECONDS = 30.0
+
+
+@dataclass(frozen=True)
+class HttpConfig:
+    provider: str
+    base_url: str = ""
+    headers: dict = field(default_factory=dict)
+    connect_timeout: float = 5.0
+    read_timeout: float = 30.0
+    max_attempts: int = 4
+    backoff_base_seconds: float = 0.5
+    backoff_cap_seconds: float = 8.0
+
+    def timeout(self) -> httpx.Timeout:
+        return httpx.Timeout(self.read_timeout, connect=self.connect_timeout)
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    raw = response.headers.get("retry-after")
+    if raw is None:
+        return None
+    try:
+        return max(0.0, float(raw))
+    except ValueError:
+        return None
+
+
+def _detail(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text[:300]
+    if isinstance(body, dict):
+        for key in ("detail", "error", "message", "title"):
+            value = body.get(key)
+            if isinstance(value, dict):
+                value = value.get("message") or value
+            if value:
+                return str(value)[:300]
+    return str(body)[:300]
+
+
+def error_for_status(provider: str, response: httpx.Response) -> ProviderError:
+    status = response.status_code
+    detail = _detail(response)
+    if status in (401, 403):
+        return ProviderError(f"{provider} refused our credentials ({status}): {detail}",
+                             code="provider_auth")
+    if status == 402:
+        return ProviderError(f"{provider} says the account is out of credits: {detail}",
+                             code="provider_credits")
+    if status == 404:
+        return ProviderError(f"{provider} does not know this resource or model: {detail}",
+                             code="provider_not_found")
+    if status == 429:
+        return ProviderError(f"{provider} is rate limiting us: {detail}", code="provider_rate_limited",
+                             permanent=False, retry_after_seconds=_retry_after(response))
+    if status >= 500:
+        return ProviderError(f"{provider} is failing ({status}): {detail}",
+                             code="provider_unavailable", permanent=False,
+                             retry_after_seconds=_retry_after(response))
+    return ProviderError(f"{provider} rejected the request ({status}): {detail}",
+                         code="provider_rejected")
+
+
+def bad_response(provider: str, what: str, answer: object) -> ProviderError:
+    """An answer of an unexpected shape: logged (truncated, never a key), then a permanent error."""
+    logger.warning("%s answered an unexpected shape (%s): %.500s", provider, what, answer,
+                   extra={"event": "provider_bad_response", "provider": provider})
+    return ProviderError(f"{provider} answered in an unexpected shape ({what}).",
+                         code="provider_bad_response")
+
+
+class ProviderHttp:
+    """Sync and async requests with one retry policy. Use `async with`/`aclose()` for async."""
+
+    def __init__(self, config: HttpConfig):
+        self.config = config
+        self._client: httpx.Client | None = None
+        self._aclient: httpx.AsyncClient | None = None
+
+    # -- plumbing --
+    def _url(self, path_or_url: str) -> str:
+        if path_or_url.startswith(("http://", "https://")):
+            return path_or_url
+        return self.config.base_url.rstrip("/") + "/" + path_or_url.lstrip("/")
+
+    def _delay(self, attempt: int, error: ProviderError | None) -> float:
+        if error is not None and error.retry_after_seconds is not None:
+            return min(error.retry_after_seconds, MAX_RETRY_AFTER_SECONDS)
+        base = min(self.config.backoff_cap_seconds, self.config.backoff_base_seconds * 2 ** attempt)
+        return base * random.uniform(0.5, 1.0)  # full jitter keeps retries from synchronising
+
+    def _classify(self, response: httpx.Response, safe: bool) -> tuple[bool, ProviderError | None]:
+        if response.status_code < 400:
+            return False, None
+        error = error_for_status(self.config.provider, response)
+        retryable = response.status_code in (RETRYABLE_STATUS if safe else RETRYABLE_STATUS_UNSAFE)
+        return retryable, error
+
+    def _transport_error(self, exc: httpx.TransportError, safe: bool) -> tuple[bool, ProviderError]:
+        # A connect failure means the request never left; a read timeout on a POST may have
+        # been processed, so it is retried only when the request is safe to repeat.
+        sent = not isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout)
+        error = ProviderError(f"{self.config.provider} could not be reached: {type(exc).__name__}",
+                              code="provider_timeout" if isinstance(exc, httpx.TimeoutException)
+                              else "provider_unavailable", permanent=False)
+        return (safe or not sent), error
+
+    # -- sync --
+    def request(self, method: str, path_or_url: str, *, safe: bool | None = None,
+                headers: dict | None = None, **kwargs) -> httpx.Response:
+        safe = method in ("GET", "HEAD", "DELETE") if safe is None else safe
+        if self._client is None:
+            self._client = httpx.Client(timeout=self.config.timeout(), headers=self.config.headers)
+        error: ProviderError | None = None
+        for attempt in range(self.config.max_attempts):
+            try:
+                response = self._client.request(method, self._url(path_or_url), headers=headers,
+                                                **kwargs)
+            except httpx.TransportError as exc:
+                retryable, error = self._transport_error(exc, safe)
+            else:
+                retryable, error = self._classify(response, safe)
+                if error is None:
+                    return response
+            if not retryable or attempt + 1 == self.config.max_attempts:
+                break
+            time.sleep(self._delay(attempt, error))
+        assert error is not None
+        raise error
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+    # -- async --
+    async def arequest(self, method: str, path_or_url: str, *, safe: bool | None = None,
+                       headers: dict | None = None, **kwargs) -> httpx.Response:
+        safe = method in ("GET", "HEAD", "DELETE") if safe is None else safe
+        if self._aclient is None:
+            self._aclient = httpx.AsyncClient(timeout=self.config.timeout(), headers=self.config.headers)
+        error: ProviderError | None = None
+        for attempt in range(self.config.max_attempts):
+            try:
+                response = await self._aclient.request(method, self._url(path_or_url), headers=headers,
+                                                       **kwargs)
+            except httpx.TransportError as exc:
+                retryable, error = self._transport_error(exc, safe)
+            else:
+                retryable, error = self._classify(response, safe)
+                if error is None:
+                    return response
+            if not retryable or attempt + 1 == self.config.max_attempts:
+                break
+            await asyncio.sleep(self._delay(attempt, error))
+        assert error is not None
+        raise error
+
+    async def aclose(self) -> None:
+        if self._aclient is not None:
+            await self._aclient.aclose()
+            self._aclient = None
+
+    # -- helpers --
+    def json(self, response: httpx.Response, what: str) -> dict:
+        try:
+            body = response.json()
+        except ValueError:
+            raise bad_response(self.config.provider, f"{what}: not JSON", response.text[:500])
+        if not isinstance(body, dict):
+            raise bad_response(self.config.provider, f"{what}: not an object", body)
+        return body
+
+    def download(self, url: str, *, max_bytes: int) -> bytes:
+        """Fetch a result file the provider pointed us to, with a size cap. Sent without our
+        credentials: delivery hosts (signed URLs, blob storage) must never see a key."""
+        error: ProviderError | None = None
+        with httpx.Client(timeout=self.config.timeout()) as plain:
+            for attempt in range(self.config.max_attempts):
+                try:
+                    return self._download_once(plain, url, max_bytes)
+                except httpx.TransportError as exc:
+                    retryable, error = self._transport_error(exc, True)
+                except _Retryable as exc:
+                    retryable, error = True, exc.error
+                if not retryable or attempt + 1 == self.config.max_attempts:
+                    break
+                time.sleep(self._delay(attempt, error))
+        assert error is not None
+        raise error
+
+    def _download_once(self, client: httpx.Client, url: str, max_bytes: int) -> bytes:
+        with client.stream("GET", url, follow_redirects=True) as response:
+            if response.status_code >= 400:
+                response.read()  # small error bodies only; needed to describe the failure
+            retryable, error = self._classify(response, True)
+            if error is not None:
+                if retryable:
+                    raise _Retryable(error)
+                if response.status_code in (401, 403, 404, 410):
+                    # Signed delivery URLs answer 403/404 once they expire (BFL: ten minutes).
+                    raise ProviderError(f"{self.config.provider}'s result is gone (its link expired "
+                                        "before it could be fetched).", code="provider_result_expired")
+                raise error
+            chunks, size = [], 0
+            for chunk in response.iter_bytes():
+                size += len(chunk)
+                if size > max_bytes:
+                    raise ProviderError(f"{self.config.provider}'s result is larger than "
+                                        f"{max_bytes} bytes.", code="provider_bad_response")
+                chunks.append(chunk)
+            return b"".join(chunks)
+
+
+class _Retryable(Exception):
+    def __init__(self, error: ProviderError):
+        self.error = error

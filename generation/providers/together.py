@@ -1,0 +1,97 @@
+"""Together AI: FLUX.1 Kontext for prompt edits (provider-apis.md §3).
+
+Together answers synchronously, so the paid call happens inside the guarded submit step
+(never twice: a worker that dies mid-call leaves the job `submitting`, which the reconciler
+ends rather than repeats). The image comes back as base64 and is parked in storage until the
+finalize step stores it in the gallery.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+
+from generation.clients.http import HttpConfig, ProviderHttp, bad_response
+from generation.providers.base import (
+    OutputImage,
+    PollResult,
+    Provider,
+    ProviderNotConfigured,
+    Submission,
+    SubmitRequest,
+)
+from generation.providers.images import data_url, provider_format
+
+
+class TogetherProvider(Provider):
+    name = "together"
+    kinds = frozenset({"edit"})
+    nominal_duration_seconds = 15.0
+
+    def __init__(self) -> None:
+        self.key = settings.TOGETHER_API_KEY
+        self.max_concurrent = settings.TOGETHER_MAX_CONCURRENT
+        self.http = ProviderHttp(HttpConfig(
+            provider="Together", base_url=settings.TOGETHER_API_BASE,
+            headers={"Authorization": f"Bearer {self.key}"},
+            connect_timeout=settings.PROVIDER_CONNECT_TIMEOUT_SECONDS,
+            # The generation itself happens during this request.
+            read_timeout=max(settings.PROVIDER_READ_TIMEOUT_SECONDS, 25.0),
+            max_attempts=settings.PROVIDER_MAX_ATTEMPTS))
+
+    def check_configured(self) -> None:
+        if not self.key:
+            raise ProviderNotConfigured("TOGETHER_API_KEY", "Together")
+
+    def submit(self, request: SubmitRequest) -> Submission:
+        params = request.params
+        body = {
+            "model": settings.TOGETHER_EDIT_MODEL,
+            "prompt": params.get("prompt_en") or params["prompt"],
+            "image_url": data_url(request.inputs["image"]),
+            "output_format": provider_format(params.get("output_format", "png"), jpeg_name="jpeg"),
+            "response_format": "base64", "n": 1, "steps": 28,
+        }
+        if params.get("aspect_ratio") not in (None, "match_input_image"):
+            body["aspect_ratio"] = params["aspect_ratio"]
+        if params.get("seed") is not None:
+            body["seed"] = params["seed"]
+        answer = self.http.json(self.http.request("POST", "images/generations", json=body, safe=False),
+                                "images/generations")
+        data = answer.get("data")
+        item = data[0] if isinstance(data, list) and data and isinstance(data[0], dict) else None
+        if item is None:
+            raise bad_response("Together", "no data[0]", answer)
+        state: dict = {"model": answer.get("model")}
+        if isinstance(item.get("b64_json"), str):
+            try:
+                image = base64.b64decode(item["b64_json"], validate=True)
+            except (binascii.Error, ValueError):
+                raise bad_response("Together", "b64_json is not base64", str(item)[:200])
+            state["parked"] = default_storage.save(f"provider-results/{request.job_id.hex}",
+                                                   ContentFile(image))
+        elif isinstance(item.get("url"), str):
+            state["url"] = item["url"]  # hosted for an unknown time: fetched right away
+        else:
+            raise bad_response("Together", "neither b64_json nor url", item)
+        return Submission(ref=str(answer.get("id") or request.job_id), state=state,
+                          poll_after_seconds=0.0)
+
+    def poll(self, ref: str, state: dict) -> PollResult:
+        return PollResult(status="ready", progress=100)
+
+    async def apoll(self, ref: str, state: dict) -> PollResult:
+        return self.poll(ref, state)
+
+    def fetch_outputs(self, request: SubmitRequest, state: dict) -> list[OutputImage]:
+        if "parked" in state:
+            with default_storage.open(state["parked"], "rb") as handle:
+                data = handle.read()
+            default_storage.delete(state["parked"])
+            return [OutputImage(data=data)]
+        return [OutputImage(data=self.http.download(state["url"],
+                                                    max_bytes=settings.PROVIDER_RESULT_MAX_BYTES))]

@@ -1,0 +1,104 @@
+"""A tiny real HTTP server on loopback for provider fakes: routes, request log, JSON helpers."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+from PIL import Image
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    query: dict
+    headers: dict
+    body: bytes
+
+    def json(self):
+        return json.loads(self.body or b"null")
+
+
+@dataclass
+class Reply:
+    status: int = 200
+    body: bytes = b""
+    headers: dict = field(default_factory=dict)
+
+
+def json_reply(data, status: int = 200, headers: dict | None = None) -> Reply:
+    return Reply(status, json.dumps(data).encode(), {"Content-Type": "application/json", **(headers or {})})
+
+
+def png_bytes(color=(90, 160, 220), size=(64, 48)) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, color).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+class FakeServer:
+    """Start with `with Fake() as fake:`; `fake.url` is http://127.0.0.1:PORT."""
+
+    def __init__(self) -> None:
+        self.routes: list[tuple[str, re.Pattern, object]] = []
+        self.requests: list[Request] = []
+        self.lock = threading.Lock()
+        self.hang_seconds = 0.0  # > 0: every answer comes this late (client timeouts)
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def _handle(self):
+                parts = urlsplit(self.path)
+                length = int(self.headers.get("Content-Length") or 0)
+                request = Request(self.command, parts.path, parse_qs(parts.query),
+                                  {k.lower(): v for k, v in self.headers.items()}, self.rfile.read(length))
+                with outer.lock:
+                    outer.requests.append(request)
+                if outer.hang_seconds:
+                    time.sleep(outer.hang_seconds)
+                reply = outer.dispatch(request)
+                self.send_response(reply.status)
+                for key, value in reply.headers.items():
+                    self.send_header(key, value)
+                self.send_header("Content-Length", str(len(reply.body)))
+                self.end_headers()
+                self.wfile.write(reply.body)
+
+            do_GET = do_POST = do_DELETE = _handle
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def route(self, method: str, pattern: str, handler) -> None:
+        self.routes.append((method, re.compile(f"^{pattern}$"), handler))
+
+    def dispatch(self, request: Request) -> Reply:
+        for method, pattern, handler in self.routes:
+            match = pattern.match(request.path)
+            if method == request.method and match:
+                return handler(request, **match.groupdict())
+        return json_reply({"detail": "Not found."}, 404)
+
+    def received(self, method: str, prefix: str) -> list[Request]:
+        with self.lock:
+            return [r for r in self.requests if r.method == method and r.path.startswith(prefix)]
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.httpd.shutdown()
+        self.httpd.server_close()

@@ -1,0 +1,48 @@
+"""GET /api/v1/preflight: can this user submit this kind of job now, and if not, why."""
+
+from __future__ import annotations
+
+import pytest
+
+from generation.models import Job
+from tests.ops.conftest import expire_heartbeats
+from tests.ops.test_health import KeylessProvider
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_user_with_room_and_a_healthy_platform_may_submit(api, workers_up):
+    response = api.get("/api/v1/preflight", {"kind": "goods"})
+    assert response.status_code == 200
+    assert response.json() == {"ok": True, "kind": "goods", "provider": "local", "message": None,
+                               "reasons": []}
+
+
+def test_a_full_queue_is_refused_in_a_sentence(api, user, workers_up, settings):
+    settings.MAX_PER_USER_QUEUE = 1
+    Job.objects.create(user=user, kind="goods", provider="local")
+    body = api.get("/api/v1/preflight", {"kind": "goods"}).json()
+    assert body["ok"] is False
+    assert body["reasons"][0]["code"] == "queue_full"
+    assert body["message"].startswith("You already have 1 job(s) waiting")
+
+
+def test_workers_down_is_refused(api, workers_up):
+    expire_heartbeats()
+    body = api.get("/api/v1/preflight", {"kind": "ppl"}).json()
+    assert body["ok"] is False
+    assert [r["code"] for r in body["reasons"]] == ["workers_down"]
+    assert "No worker is running" in body["message"]
+
+
+def test_a_provider_without_its_key_is_refused_naming_the_variable(api, workers_up, select_provider):
+    select_provider(KeylessProvider)
+    body = api.get("/api/v1/preflight", {"kind": "ppl"}).json()
+    assert body["ok"] is False and body["provider"] == "keyless"
+    assert body["reasons"][0]["code"] == "provider_not_configured"
+    assert "KEYLESS_API_KEY" in body["message"]
+
+
+def test_an_unknown_kind_is_invalid_and_anonymous_callers_are_refused(api, client):
+    assert api.get("/api/v1/preflight", {"kind": "video"}).json()["code"] == "invalid"
+    assert client.get("/api/v1/preflight", {"kind": "ppl"}).status_code == 401
