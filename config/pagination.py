@@ -50,20 +50,27 @@ def _encode(created_at: datetime, ident) -> str:
 
 
 def paginate_newest_first(queryset: QuerySet, params: dict) -> Page:
-    """`queryset` must be ordered by (-created_at, -id)."""
+    """`queryset` must be ordered by (-created_at, -id); its rows may be models or values() dicts."""
     size = params["size"]
     page = params["page"]
     cursor = params.get("cursor")
     if cursor:
         created_at, ident = cursor
-        queryset = queryset.filter(Q(created_at__lt=created_at) | Q(created_at=created_at, id__lt=ident))
+        # The redundant `created_at <= …` is what an index can seek to; the OR alone makes the
+        # database walk the index from the newest row down to the cursor (20 ms at 25,000 deep).
+        queryset = queryset.filter(Q(created_at__lt=created_at) | Q(created_at=created_at, id__lt=ident),
+                                   created_at__lte=created_at)
         rows = list(queryset[: size + 1])
     else:
         offset = (page - 1) * size
         rows = list(queryset[offset: offset + size + 1])
     has_next = len(rows) > size
     rows = rows[:size]
-    next_cursor = _encode(rows[-1].created_at, rows[-1].id) if has_next and rows else None
+    next_cursor = None
+    if has_next and rows:
+        last = rows[-1]
+        next_cursor = (_encode(last["created_at"], last["id"]) if isinstance(last, dict)
+                       else _encode(last.created_at, last.id))
     return Page(items=rows, page=page, size=size, has_next=has_next, next_cursor=next_cursor)
 
 

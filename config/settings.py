@@ -251,6 +251,10 @@ TOGETHER_API_KEY = env_secret("TOGETHER_API_KEY")
 TOGETHER_API_BASE = env_str("TOGETHER_API_BASE", "https://api.together.xyz/v1")
 TOGETHER_EDIT_MODEL = env_str("TOGETHER_EDIT_MODEL", "black-forest-labs/FLUX.1-kontext-dev")
 TOGETHER_MAX_CONCURRENT = env_int("TOGETHER_MAX_CONCURRENT", 4, minimum=1)
+TOGETHER_IMAGE_MODEL = env_str("TOGETHER_IMAGE_MODEL", "black-forest-labs/FLUX.1-kontext-pro")
+# Product pages: which provider draws block images (text to image), and pages at once.
+PAGE_IMAGE_PROVIDER = env_str("PAGE_IMAGE_PROVIDER", "local")
+PAGE_MAX_CONCURRENT = env_int("PAGE_MAX_CONCURRENT", 8, minimum=1)
 
 COMFYUI_SERVER = env_str("COMFYUI_SERVER", "127.0.0.1:8188")
 COMFY_HTTP_CONNECT_TIMEOUT = env_float("COMFY_HTTP_CONNECT_TIMEOUT", 3.0, minimum=0.1)

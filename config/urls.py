@@ -8,6 +8,7 @@ api_v1 = [
     path("auth/", include("accounts.urls")),
     path("", include("generation.urls")),
     path("", include("gallery.urls")),
+    path("", include("templates_app.urls")),
     path("preflight", JobPreflightApi.as_view(), name="preflight"),
 ]
 

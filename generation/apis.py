@@ -22,6 +22,7 @@ from generation.constants import (
 )
 from generation.models import Job, JobKind, JobStatus
 from generation.selectors import QueueInfo, job_get, job_list, job_queue_info
+from templates_app.selectors import page_summary, page_template_ids_resolve
 from generation.services.jobs import NewInput, edit_source_image, job_cancel, job_create, job_retry
 
 IDEMPOTENCY_HEADER = OpenApiParameter(
@@ -52,8 +53,15 @@ class ResultImageSerializer(serializers.Serializer):
     format = serializers.CharField()
 
 
+class PageResultSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    html_url = serializers.URLField()
+    blocks = serializers.ListField(child=serializers.DictField())
+
+
 class JobResultSerializer(serializers.Serializer):
     images = ResultImageSerializer(many=True)
+    page = PageResultSerializer(required=False, allow_null=True)
 
 
 class JobOutputSerializer(serializers.Serializer):
@@ -90,12 +98,13 @@ def _job_data(request, job: Job, images=None, info: QueueInfo | None = None) -> 
         images = images_for_jobs(job_ids=[job.id]).get(job.id, [])
     result = None
     if job.status == JobStatus.SUCCEEDED:
-        result = {"images": [
+        result = {} if job.kind != JobKind.PAGE else {"page": _page(request, job)}
+        result["images"] = [
             {"id": image.id, "width": image.width, "height": image.height,
              "format": image.format,
              "url": request.build_absolute_uri(reverse("gallery:image-file", args=[image.id]))}
             for image in images
-        ]}
+        ]
     return {
         "id": job.id, "kind": job.kind, "status": job.status, "provider": job.provider,
         "params": job.params, "created_at": job.created_at, "started_at": job.started_at,
@@ -107,6 +116,15 @@ def _job_data(request, job: Job, images=None, info: QueueInfo | None = None) -> 
         "error": {"code": job.error_code, "message": job.error_message} if job.error_code else None,
         "result": result,
     }
+
+
+def _page(request, job: Job) -> dict | None:
+    page_id = job.provider_state.get("page_id")
+    if not page_id:
+        return None
+    page = page_summary(page_id=page_id)
+    page["html_url"] = request.build_absolute_uri(page["html_url"])
+    return page
 
 
 def _job_response(request, job: Job, *, created: bool = True, status_code=status.HTTP_200_OK):
@@ -234,6 +252,37 @@ class JobEditCreateApi(APIView):
         params = {**values, "source": source}
         job, created = job_create(user=request.user, kind=JobKind.EDIT, params=params,
                                   inputs=[NewInput(role="image", image=image)],
+                                  idempotency_key=_idempotency_key(request))
+        return _job_response(request, job, created=created, status_code=status.HTTP_202_ACCEPTED)
+
+
+class JobProductPageCreateApi(APIView):
+    """Queue a product-detail page: the LLM plans and writes each block of the chosen
+    templates (a set, an ordered list, or the category's default set)."""
+
+    @extend_schema_serializer(component_name="ProductPageJobRequest")
+    class InputSerializer(serializers.Serializer):
+        product_info = serializers.CharField(max_length=20_000, trim_whitespace=True,
+                                             help_text="Free text about the product, any language.")
+        product_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+        category_id = serializers.IntegerField(required=False, min_value=1)
+        template_set_id = serializers.IntegerField(required=False, min_value=1)
+        template_ids = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False,
+                                             max_length=30, allow_empty=False)
+        language = serializers.RegexField(r"^[a-z]{2,3}(-[A-Za-z]{2,4})?$", required=False,
+                                          help_text="Page language; default: the input's language.")
+        with_images = serializers.BooleanField(default=False)
+
+    @extend_schema(request=InputSerializer, parameters=[IDEMPOTENCY_HEADER],
+                   responses={202: JobOutputSerializer}, operation_id="jobs_product_page_create")
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        values["template_ids"] = page_template_ids_resolve(
+            template_set_id=values.get("template_set_id"), template_ids=values.get("template_ids"),
+            category_id=values.get("category_id"))
+        job, created = job_create(user=request.user, kind=JobKind.PAGE, params=values, inputs=[],
                                   idempotency_key=_idempotency_key(request))
         return _job_response(request, job, created=created, status_code=status.HTTP_202_ACCEPTED)
 

@@ -29,6 +29,7 @@ class JobKind(models.TextChoices):
     PPL = "ppl", "PPL image"
     GOODS = "goods", "Goods mock-up"
     EDIT = "edit", "Prompt edit"
+    PAGE = "page", "Product page"
 
 
 ACTIVE_STATUSES = (JobStatus.QUEUED, JobStatus.RUNNING)

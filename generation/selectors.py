@@ -19,7 +19,7 @@ from generation.providers import ProviderError, get_provider
 
 
 def job_list(*, user, status: str | None = None, kind: str | None = None) -> QuerySet[Job]:
-    jobs = Job.objects.filter(user=user).defer("provider_state", "request_fingerprint")
+    jobs = Job.objects.filter(user=user).defer("request_fingerprint")
     if status:
         jobs = jobs.filter(status=status)
     if kind:

@@ -9,6 +9,7 @@ urlpatterns = [
     path("jobs/ppl", apis.JobPplCreateApi.as_view(), name="job-ppl-create"),
     path("jobs/goods", apis.JobGoodsCreateApi.as_view(), name="job-goods-create"),
     path("jobs/edit", apis.JobEditCreateApi.as_view(), name="job-edit-create"),
+    path("jobs/product-page", apis.JobProductPageCreateApi.as_view(), name="job-product-page-create"),
     path("webhooks/replicate", webhooks.ReplicateWebhookApi.as_view(), name="webhook-replicate"),
     path("webhooks/bfl", webhooks.BflWebhookApi.as_view(), name="webhook-bfl"),
     path("jobs/<uuid:job_id>", apis.JobDetailApi.as_view(), name="job-detail"),

@@ -15,6 +15,9 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
+# The Django group whose members (and staff) may change the catalogue; created by migration 0002.
+CONTENT_MANAGERS = "content managers"
+
 
 class BlockType(models.TextChoices):
     INTRODUCTION = "Introduction", "Introduction"

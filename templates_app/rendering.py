@@ -508,3 +508,28 @@ def page_assemble(*, blocks_html: list[str], title: str, language: str) -> str:
         f"<style>{BASE_CSS}</style>\n<style>\n{css}\n</style>\n</head>\n"
         f'<body>\n<main class="pp-page">\n{body}\n</main>\n</body>\n</html>\n'
     )
+
+
+# --- previews -------------------------------------------------------------------------------
+
+PREVIEW_IMAGE_URL = "/static/templates_app/preview-image.svg"
+
+
+def template_preview(*, template, title: str = "") -> str:
+    """A standalone page showing one template filled with sample content from its slot schema."""
+    from templates_app.slots import slots_sample_content
+
+    content = slots_sample_content(template.slots or {}, image_url=PREVIEW_IMAGE_URL)
+    block = template_render(template=template, content=content)
+    return page_assemble(blocks_html=[block], title=title or f"Preview: {template.name}",
+                         language=(template.metadata or {}).get("language", "ko"))
+
+
+def templates_preview(*, templates: list, title: str) -> str:
+    """A whole set's templates, in order, as one sample page."""
+    from templates_app.slots import slots_sample_content
+
+    blocks = [template_render(template=template,
+                              content=slots_sample_content(template.slots or {}, image_url=PREVIEW_IMAGE_URL))
+              for template in templates]
+    return page_assemble(blocks_html=blocks, title=title, language="ko")

@@ -17,9 +17,15 @@ from django.utils import timezone
 
 from config.errors import Conflict, InvalidInput
 from templates_app.cache import catalogue_cache_invalidate
-from templates_app.models import Category, Template, TemplateRevision, TemplateSet, TemplateSetItem
+from templates_app.models import (
+    CONTENT_MANAGERS,
+    Category,
+    Template,
+    TemplateRevision,
+    TemplateSet,
+    TemplateSetItem,
+)
 
-CONTENT_MANAGERS = "content managers"
 TEMPLATE_FIELDS = ("category", "name", "block_type", "description", "html", "slots", "thumbnail_url",
                    "metadata", "is_active")
 _SNAPSHOT_FIELDS = ("name", "block_type", "html", "slots", "metadata")

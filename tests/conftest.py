@@ -132,3 +132,14 @@ def run_tasks(max_tasks: int = 200) -> list[str]:
 @pytest.fixture
 def tasks():
     return run_tasks
+
+
+@pytest.fixture
+def starter_catalogue(db):
+    """The starter catalogue of the data migration, for transactional tests (whose flush wipes
+    migration data): loaded again with the real models, idempotently."""
+    import importlib
+
+    from django.apps import apps
+
+    importlib.import_module("templates_app.migrations.0003_starter_catalogue").load(apps, None)

@@ -129,9 +129,9 @@ def _parse_history(body: dict, prompt_id: str) -> HistoryEntry | None:
                                         type=str(image.get("type", "output")), node=str(node_id)))
     error_message = ""
     for message in status.get("messages") or []:
-        if isinstance(message, list) and len(message) == 2 and isinstance(message[1], dict):
-            if message[0] in ("execution_error", "execution_interrupted"):
-                error_message = describe_failure(message[0], message[1])
+        if (isinstance(message, list) and len(message) == 2 and isinstance(message[1], dict)
+                and message[0] in ("execution_error", "execution_interrupted")):
+            error_message = describe_failure(message[0], message[1])
     return HistoryEntry(status=str(status.get("status_str") or ""), completed=bool(status.get("completed")),
                         images=images, error_message=error_message)
 
@@ -263,8 +263,8 @@ class ProgressWatcher:
 
     The engine polls inside a fresh event loop each round, so the connection cannot live in
     that loop. The thread starts when a poll first asks, reconnects (COMFY_WS_CONNECT_TIMEOUT)
-    while prompts are watched, and closes after COMFY_WS_IDLE_TIMEOUT without traffic or
-    without anything watched."""
+    while prompts are watched, and closes after COMFY_WS_IDLE_TIMEOUT without traffic, or that
+    long after the last watched prompt ended (so back-to-back jobs keep one connection)."""
 
     def __init__(self, url: str, *, connect_timeout: float, idle_timeout: float):
         self.url = url
@@ -273,6 +273,7 @@ class ProgressWatcher:
         self._lock = threading.Lock()
         self._progress: dict[str, PromptProgress] = {}
         self._watched: dict[str, float] = {}  # prompt_id -> when a poll last asked
+        self._last_watched_at = time.monotonic()
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
         self._connection = None
@@ -282,8 +283,8 @@ class ProgressWatcher:
     def observe(self, prompt_id: str) -> PromptProgress | None:
         """Watch a prompt and return what is known about it; starts the listener if needed."""
         with self._lock:
-            self._watched[prompt_id] = time.monotonic()
-            if self._thread is None and not self._stop.is_set():
+            self._watched[prompt_id] = self._last_watched_at = time.monotonic()
+            if (self._thread is None or not self._thread.is_alive()) and not self._stop.is_set():
                 self._thread = threading.Thread(target=self._run, name="comfyui-ws", daemon=True)
                 self._thread.start()
             progress = self._progress.get(prompt_id)
@@ -312,26 +313,38 @@ class ProgressWatcher:
             for prompt_id, progress in list(self._progress.items()):
                 if prompt_id not in self._watched and now - progress.updated_at > _FORGET_AFTER_SECONDS:
                     del self._progress[prompt_id]
-            if self._thread is not threading.current_thread():
-                return False  # replaced (or stopped) while this one was closing
-            if self._watched and not self._stop.is_set():
-                return True
-            self._thread = None  # under the lock: a concurrent observe() starts a new thread
-            return False
+            return not self._stop.is_set() and (
+                bool(self._watched) or now - self._last_watched_at < self.idle_timeout)
 
     def _run(self) -> None:
-        delay = 0.25
+        try:
+            self._connect_and_listen()
+        except Exception:
+            logger.exception("ComfyUI websocket listener crashed; polling /history only")
+        finally:
+            # Only once the socket is closed: ComfyUI drops a clientId's session when any of its
+            # sockets closes, so a successor must not connect before this one is gone.
+            with self._lock:
+                if self._thread is threading.current_thread():
+                    self._thread = None
+
+    def _connect_and_listen(self) -> None:
+        delay, failing = 0.25, False
         while self._wanted():
             try:
                 connection = ws_connect(self.url, open_timeout=self.connect_timeout, proxy=None,
                                         max_size=_MAX_FRAME_BYTES, close_timeout=1,
                                         user_agent_header="ppl-studio")
             except (OSError, TimeoutError, InvalidHandshake, InvalidURI) as exc:
-                logger.info("ComfyUI websocket unavailable (%s); polling /history only", exc)
+                # Said once per outage, not on every retry.
+                logger.log(logging.DEBUG if failing else logging.WARNING,
+                           "ComfyUI websocket unavailable (%s); progress is unknown, /history still "
+                           "finishes jobs", exc, extra={"event": "comfyui_ws_unavailable"})
+                failing = True
                 self._stop.wait(delay)
                 delay = min(delay * 2, self.connect_timeout)
                 continue
-            delay = 0.25
+            delay, failing = 0.25, False
             self._connection, self.connected = connection, True
             try:
                 with connection:

@@ -42,6 +42,7 @@ class SubmitRequest:
     params: dict  # for edits, params["prompt_en"] is the English prompt to send
     inputs: dict[str, InputImage]
     webhook_url: str | None = None  # set when PUBLIC_BASE_URL is, for providers that call back
+    user_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,8 @@ class Provider:
     resubmit_is_safe: bool = False
     # Duration assumed for ETAs until real durations have been measured.
     nominal_duration_seconds: float = 30.0
+    # False for providers whose result is not an image (product pages).
+    produces_images: bool = True
 
     def check_configured(self) -> None:
         """Raise ProviderNotConfigured naming the missing variable."""
@@ -99,6 +102,11 @@ class Provider:
 
     async def aclose(self) -> None:
         """Release connections opened by apoll (called once per poll round)."""
+
+    def generate_image(self, *, prompt: str, aspect_ratio: str = "4:3") -> bytes:
+        """An image from text alone (product-page illustrations). Synchronous, one paid call."""
+        raise ProviderError(f"The {self.name} provider cannot make an image from text alone.",
+                            code="provider_unsupported")
 
     def probe(self) -> tuple[bool, str] | None:
         """A cheap reachability check for health, or None where there is none."""

@@ -155,14 +155,15 @@ class ComfyUIProvider(Provider):
                     filename=f"{request.job_id.hex}-{role}.{_EXTENSIONS.get(fmt, fmt)}",
                     data=image.read(), content_type=f"image/{'jpeg' if fmt == 'jpg' else fmt}",
                     subfolder=UPLOAD_SUBFOLDER)
-            graph, chosen = workflow_build(kind=request.kind, params=request.params, images=images,
-                                           seed=seed, filename_prefix=f"{UPLOAD_SUBFOLDER}/{request.job_id.hex}")
+            graph, chosen = workflow_build(
+                kind=request.kind, params=request.params, images=images, seed=seed,
+                filename_prefix=f"{UPLOAD_SUBFOLDER}/{request.job_id.hex}")
             prompt_id = client.queue_prompt(graph=graph, client_id=self.client_id)
         finally:
             client.close()
         # An early first poll starts the websocket listener before the sampler's first step.
         return Submission(ref=prompt_id, state={"client_id": self.client_id, "inputs": images, **chosen},
-                          poll_after_seconds=0.5)
+                          poll_after_seconds=0.25)
 
     # -- poll --
     def _watcher(self, state: dict):
@@ -171,6 +172,7 @@ class ComfyUIProvider(Provider):
                                 idle_timeout=settings.COMFY_WS_IDLE_TIMEOUT)
 
     async def apoll(self, ref: str, state: dict) -> PollResult:
+        self.check_configured()
         watcher = self._watcher(state)
         progress = watcher.observe(ref)
         # A client per poll: the engine runs each round in a fresh event loop.
@@ -257,7 +259,6 @@ class ComfyUIProvider(Provider):
                     client.interrupt(ref)
         finally:
             client.close()
-        self._watcher(state).forget(ref)
 
     def probe(self) -> tuple[bool, str]:
         if not self.server:

@@ -81,3 +81,10 @@ class LocalProvider(Provider):
         buffer = io.BytesIO()
         result.convert("RGB").save(buffer, format=fmt, **({"quality": 92} if fmt == "JPEG" else {}))
         return [OutputImage(data=buffer.getvalue())]
+
+    def generate_image(self, *, prompt: str, aspect_ratio: str = "4:3") -> bytes:
+        from generation.providers.local_illustration import illustration
+
+        buffer = io.BytesIO()
+        illustration(prompt, aspect_ratio=aspect_ratio).save(buffer, format="PNG")
+        return buffer.getvalue()

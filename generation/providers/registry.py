@@ -13,6 +13,7 @@ PROVIDERS: dict[str, str] = {
     "replicate": "generation.providers.replicate.ReplicateProvider",
     "bfl": "generation.providers.bfl.BflProvider",
     "together": "generation.providers.together.TogetherProvider",
+    "page": "generation.providers.page.PageProvider",
     "comfyui": "generation.providers.comfyui.ComfyUIProvider",
 }
 
@@ -20,6 +21,8 @@ _KIND_SETTINGS = {"ppl": "PPL_PROVIDER", "goods": "GOODS_PROVIDER", "edit": "EDI
 
 
 def provider_name_for_kind(kind: str) -> str:
+    if kind == "page":
+        return "page"  # the LLM writes pages; LLM_PROVIDER and PAGE_IMAGE_PROVIDER pick its parts
     return getattr(settings, _KIND_SETTINGS[kind])
 
 

@@ -95,3 +95,19 @@ class TogetherProvider(Provider):
             return [OutputImage(data=data)]
         return [OutputImage(data=self.http.download(state["url"],
                                                     max_bytes=settings.PROVIDER_RESULT_MAX_BYTES))]
+
+    def generate_image(self, *, prompt: str, aspect_ratio: str = "4:3") -> bytes:
+        self.check_configured()
+        body = {"model": settings.TOGETHER_IMAGE_MODEL, "prompt": prompt, "response_format": "base64",
+                "n": 1, "output_format": "png"}
+        if aspect_ratio != "match_input_image":
+            body["aspect_ratio"] = aspect_ratio
+        answer = self.http.json(self.http.request("POST", "images/generations", json=body, safe=False),
+                                "images/generations")
+        data = answer.get("data")
+        item = data[0] if isinstance(data, list) and data and isinstance(data[0], dict) else {}
+        if isinstance(item.get("b64_json"), str):
+            return base64.b64decode(item["b64_json"])
+        if isinstance(item.get("url"), str):
+            return self.http.download(item["url"], max_bytes=settings.PROVIDER_RESULT_MAX_BYTES)
+        raise bad_response("Together", "no image in the answer", answer)

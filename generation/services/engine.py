@@ -116,7 +116,10 @@ def jobs_dispatch() -> list[UUID]:
                 user_running[job.user_id] += 1
                 provider_running[job.provider] += 1
                 claimed.append(job)
-                enqueue("generation_job_submit", str(job.id))
+                # A product page is written during its submit step (many LLM calls): it may run
+                # up to the job timeout; its stage guard makes a re-delivery harmless.
+                enqueue("generation_job_submit", str(job.id),
+                        timeout=settings.JOB_TIMEOUT_SECONDS if job.kind == JobKind.PAGE else None)
                 if len(claimed) >= settings.ENGINE_DISPATCH_BATCH:
                     transaction.on_commit(dispatch_request)  # more may be claimable
                     break
@@ -148,7 +151,7 @@ def _submit_request(job: Job) -> SubmitRequest:
         for i in job.inputs.all()
     }
     return SubmitRequest(job_id=job.id, kind=job.kind, params=job.params, inputs=inputs,
-                         webhook_url=_webhook_url(job))
+                         webhook_url=_webhook_url(job), user_id=job.user_id)
 
 
 def job_submit(*, job_id: UUID) -> None:
@@ -369,7 +372,7 @@ def job_finalize(*, job_id: UUID) -> None:
         return
     try:
         outputs = get_provider(job.provider).fetch_outputs(_submit_request(job), job.provider_state)
-        if not outputs:
+        if not outputs and get_provider(job.provider).produces_images:
             raise ProviderError("The provider answered without an image.", code="provider_bad_response")
         fmt = "jpeg" if job.params.get("output_format") == "jpg" else "png"
         prepared = [image_prepare_output(output.data, fmt=fmt) for output in outputs]

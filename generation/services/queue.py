@@ -7,5 +7,6 @@ from django.db import transaction
 from django_q.tasks import async_task
 
 
-def enqueue(task: str, *args) -> None:
-    transaction.on_commit(lambda: async_task(f"generation.tasks.{task}", *args))
+def enqueue(task: str, *args, timeout: int | None = None) -> None:
+    options = {"timeout": timeout} if timeout else {}
+    transaction.on_commit(lambda: async_task(f"generation.tasks.{task}", *args, **options))

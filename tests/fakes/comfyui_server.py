@@ -13,6 +13,7 @@ result came from its input.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import io
 import json
@@ -97,10 +98,8 @@ class _WebSocket:
         self.send(0x8, struct.pack("!H", 1001))
         with self._send_lock:
             self.closed = True
-        try:
+        with contextlib.suppress(OSError):
             self.sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
 
 
 @dataclass
@@ -108,7 +107,9 @@ class FakeComfyUI:
     duration_seconds: float = 0.4
     steps: int = 8
     # -- switches --
-    outcome: str = "success"  # "success" | "error" (execution_error at the sampler)
+    # "success" | "error" (execution_error at the sampler) | "interrupted" (someone pressed
+    # Cancel in ComfyUI's own UI halfway through)
+    outcome: str = "success"
     node_errors: dict | None = None  # /prompt answers 400 with these
     paused: bool = False  # queued prompts stay pending
     ws_enabled: bool = True
@@ -193,8 +194,8 @@ class FakeComfyUI:
             self._sockets[sid] = ws  # the same clientId takes the session over, as ComfyUI does
             self.ws_client_ids.append(sid)
             queue_remaining = len(self._pending) + (1 if self._running else 0)
-        ws.send_json({"type": "status", "data": {"status": {"exec_info": {"queue_remaining": queue_remaining}},
-                                                 "sid": sid}})
+        status = {"exec_info": {"queue_remaining": queue_remaining}}
+        ws.send_json({"type": "status", "data": {"status": status, "sid": sid}})
 
     def _ws_detach(self, sid: str, ws: _WebSocket) -> None:
         with self._lock:
@@ -261,6 +262,8 @@ class FakeComfyUI:
         for step in range(1, self.steps + 1):
             if self._stopping.wait(self.duration_seconds / self.steps):
                 return
+            if self.outcome == "interrupted" and step == max(1, self.steps // 2):
+                prompt.interrupted = True
             if prompt.interrupted:
                 emit("execution_interrupted", {"node_id": sampler, "node_type": "KSampler",
                                                "executed": executed}, record=True)
@@ -276,6 +279,8 @@ class FakeComfyUI:
                 self._finish(prompt, messages, outputs={}, ok=False)
                 return
             emit("progress", {"value": step, "max": self.steps, "node": sampler})
+            emit("progress_state", {"nodes": {sampler: {"value": step, "max": self.steps,
+                                                        "state": "running", "node_id": sampler}}})
             if step == 1:
                 self._send_preview(sid)
         image_ref = self._render(prompt, save, sampler)
@@ -288,7 +293,8 @@ class FakeComfyUI:
         save = [i for i, n in prompt.graph.items() if n["class_type"] == "SaveImage"]
         with self._lock:
             self.history[prompt.prompt_id] = {
-                "prompt": [prompt.number, prompt.prompt_id, prompt.graph, {"client_id": prompt.client_id}, save],
+                "prompt": [prompt.number, prompt.prompt_id, prompt.graph,
+                           {"client_id": prompt.client_id}, save],
                 "outputs": outputs,
                 "status": {"status_str": "success" if ok else "error", "completed": ok, "messages": messages},
                 "meta": {node: {"node_id": node, "display_node": node} for node in outputs},
@@ -333,9 +339,9 @@ class FakeComfyUI:
         for node_id, node in graph.items():
             inputs = node.get("inputs", {})
             if node["class_type"] == "LoadImage" and inputs.get("image") not in self.uploads:
+                details = f"image - Invalid image file: {inputs.get('image')}"
                 errors[node_id] = {"errors": [{"type": "custom_validation_failed",
-                                               "message": "Invalid image file",
-                                               "details": f"image - Invalid image file: {inputs.get('image')}",
+                                               "message": "Invalid image file", "details": details,
                                                "extra_info": {}}],
                                    "dependent_outputs": [], "class_type": "LoadImage"}
             if node["class_type"] == "KSampler" and not (
@@ -415,7 +421,7 @@ class FakeComfyUI:
         key = f"{subfolder}/{name}" if subfolder else name
         with self._lock:
             if key in self.uploads and fields.get("overwrite") not in ("true", "1"):
-                stem, dot, ext = name.rpartition(".")
+                stem, _, ext = name.rpartition(".")
                 name = f"{stem} (1).{ext}"
                 key = f"{subfolder}/{name}" if subfolder else name
             self.uploads[key] = image[1]
@@ -439,10 +445,8 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
     def handle(self):
-        try:
+        with contextlib.suppress(OSError):  # a client that timed out and went away
             super().handle()
-        except (ConnectionError, OSError):
-            pass  # a client that timed out and went away
 
     # -- plumbing --
     def _answer(self, status: int, body: bytes = b"", content_type: str = "application/json",

@@ -23,7 +23,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def comfy(settings):
-    fake = FakeComfyUI(duration_seconds=0.3, steps=6).start()
+    fake = FakeComfyUI(duration_seconds=0.15, steps=3).start()
     settings.COMFYUI_SERVER = fake.address
     settings.PPL_PROVIDER = settings.GOODS_PROVIDER = settings.EDIT_PROVIDER = "comfyui"
     settings.COMFY_HTTP_READ_TIMEOUT = 2.0
@@ -119,7 +119,7 @@ def test_an_edit_job_sends_the_english_prompt(api, comfy, tasks):
 
 
 def test_websocket_progress_shows_on_the_running_job(api, comfy):
-    comfy.duration_seconds, comfy.steps = 1.5, 10
+    comfy.duration_seconds, comfy.steps = 0.8, 8
     job = _start(api)
     seen = []
     job = _poll_until(job.id, lambda j: seen.append((j.status, j.progress)) or j.stage != "waiting")
@@ -149,6 +149,15 @@ def test_an_execution_error_fails_the_job_with_comfyuis_message(api, comfy, task
     assert "KSampler" in body["error"]["message"]
 
 
+def test_a_prompt_interrupted_at_comfyui_fails_the_job(api, comfy, tasks):
+    comfy.outcome = "interrupted"
+    job_id = _post(api, "goods", goods_form())
+    tasks()
+    job = Job.objects.get(pk=job_id)
+    assert (job.status, job.error_code) == ("failed", "provider_failed")
+    assert "interrupted" in job.error_message
+
+
 def test_a_workflow_refused_with_node_errors_fails_with_provider_rejected_naming_the_node(api, comfy, tasks):
     comfy.node_errors = {"31": {"errors": [{"type": "value_not_in_list", "message": "Value not in list",
                                             "details": "sampler_name: 'euler' not in []", "extra_info": {}}],
@@ -162,7 +171,7 @@ def test_a_workflow_refused_with_node_errors_fails_with_provider_rejected_naming
 
 
 def test_cancelling_a_running_job_interrupts_it_at_comfyui(api, comfy, tasks):
-    comfy.duration_seconds = 5
+    comfy.duration_seconds, comfy.steps = 5, 50  # interrupts are noticed between steps
     job = _start(api)
     comfy.wait_for(lambda: comfy.running_prompt_id() == job.provider_ref)
     assert api.post(f"/api/v1/jobs/{job.id}/cancel").status_code == 200
@@ -238,7 +247,7 @@ def test_an_answer_that_is_not_json_fails_the_job_as_a_bad_response(api, comfy, 
 
 
 def test_a_hanging_history_poll_times_out_and_is_tried_again(api, comfy, settings):
-    settings.COMFY_HTTP_READ_TIMEOUT = 0.2
+    settings.COMFY_HTTP_READ_TIMEOUT = 0.1
     comfy.hangs["/history"] = 1.0
     job = _start(api)
     job = _poll_until(job.id, lambda j: j.poll_count >= 1)

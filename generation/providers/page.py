@@ -1,0 +1,73 @@
+"""Product pages as a provider of the job engine: the LLM plans the blocks and writes them
+(templates_app.pages), block images come from PAGE_IMAGE_PROVIDER and land in the gallery.
+
+All the paid work happens in the guarded submit step, like Together's synchronous call: a job
+is never written twice, and the result (a stored page) is ready as soon as submit returns.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.contrib.auth import get_user_model
+
+from gallery.imaging import image_prepare_output
+from gallery.services import image_create
+from generation.llm import get_llm
+from generation.providers.base import OutputImage, PollResult, Provider, Submission, SubmitRequest
+from generation.providers.registry import get_provider
+
+
+class PageProvider(Provider):
+    name = "page"
+    kinds = frozenset({"page"})
+    produces_images = False
+    nominal_duration_seconds = 20.0
+
+    def __init__(self) -> None:
+        self.max_concurrent = settings.PAGE_MAX_CONCURRENT
+        # The offline LLM costs nothing, so a page interrupted mid-write may be written again.
+        self.resubmit_is_safe = settings.LLM_PROVIDER == "local"
+
+    def check_configured(self) -> None:
+        get_llm().check_configured()
+
+    def submit(self, request: SubmitRequest) -> Submission:
+        from templates_app.pages import page_generate
+
+        params = request.params
+        make_image = self._image_maker(request) if params.get("with_images") else None
+        result = asyncio.run(page_generate(
+            owner_id=request.user_id, product_info=params["product_info"],
+            product_name=params.get("product_name"), template_ids=params["template_ids"],
+            language=params.get("language"), with_images=bool(params.get("with_images")),
+            make_image=make_image))
+        return Submission(ref=str(result.page_id), poll_after_seconds=0.0,
+                          state={"page_id": str(result.page_id), "title": result.title,
+                                 "language": result.language})
+
+    def _image_maker(self, request: SubmitRequest):
+        images = get_provider(settings.PAGE_IMAGE_PROVIDER)
+        images.check_configured()
+
+        def store(data: bytes, prompt: str):
+            owner = get_user_model().objects.get(pk=request.user_id)
+            return image_create(owner=owner, prepared=image_prepare_output(data, fmt="png"), source="page",
+                                prompt=prompt, job_id=request.job_id)
+
+        async def make_image(prompt: str):
+            data = await asyncio.to_thread(images.generate_image, prompt=prompt, aspect_ratio="4:3")
+            return await sync_to_async(store)(data, prompt)
+
+        return make_image
+
+    def poll(self, ref: str, state: dict) -> PollResult:
+        return PollResult(status="ready", progress=100)
+
+    async def apoll(self, ref: str, state: dict) -> PollResult:
+        return self.poll(ref, state)
+
+    def fetch_outputs(self, request: SubmitRequest, state: dict) -> list[OutputImage]:
+        return []  # the page is stored already; its images went to the gallery as they were made

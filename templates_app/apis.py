@@ -1,0 +1,367 @@
+"""The catalogue and page API: thin views that validate, call one service or selector, serialize.
+
+Reads are open to any signed-in user and cached (templates_app.cache); writes need a content
+manager or staff (403 otherwise). Unknown ids answer 404.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from config.pagination import Page, PageParamsSerializer
+from templates_app.cache import catalogue_cached
+from templates_app.models import BlockType, Category, TemplateSet
+from templates_app.rendering import template_preview
+from templates_app.selectors import (
+    TemplateFilters,
+    category_get,
+    category_list,
+    page_get,
+    template_get,
+    template_list,
+    template_set_get,
+    template_set_list,
+    user_is_content_manager,
+)
+from templates_app.services import (
+    category_create,
+    template_create,
+    template_delete,
+    template_set_create,
+    template_set_update,
+    template_update,
+)
+
+PREVIEW_CSP = ("default-src 'none'; img-src 'self' https: data:; style-src 'unsafe-inline'; "
+               "base-uri 'none'; form-action 'none'; sandbox")
+
+
+class IsContentManagerForWrites(BasePermission):
+    message = "Only content managers and staff can change templates, categories and sets."
+
+    def has_permission(self, request, view) -> bool:
+        return request.method in SAFE_METHODS or user_is_content_manager(request.user)
+
+
+class CatalogueApi(APIView):
+    permission_classes = [IsAuthenticated, IsContentManagerForWrites]
+
+
+# --- paging by id (catalogue order) ----------------------------------------------------------
+
+class IdPageParamsSerializer(PageParamsSerializer):
+    def validate_cursor(self, value: str) -> int:
+        try:
+            kind, _, ident = base64.urlsafe_b64decode(value.encode()).decode().partition(":")
+            if kind != "id":
+                raise ValueError
+            return int(ident)
+        except (ValueError, binascii.Error, UnicodeDecodeError):
+            raise serializers.ValidationError("is not a cursor this API gave out.")
+
+
+def paginate_by_id(queryset, params: dict) -> Page:
+    """Page/size (or a keyset cursor) over a queryset ordered by id, without COUNT(*)."""
+    size, page = params["size"], params["page"]
+    if params.get("cursor") is not None:
+        rows = list(queryset.filter(id__gt=params["cursor"])[: size + 1])
+    else:
+        rows = list(queryset[(page - 1) * size: (page - 1) * size + size + 1])
+    has_next = len(rows) > size
+    rows = rows[:size]
+    cursor = base64.urlsafe_b64encode(f"id:{rows[-1].id}".encode()).decode() if has_next and rows else None
+    return Page(items=rows, page=page, size=size, has_next=has_next, next_cursor=cursor)
+
+
+def _params(serializer_class, request) -> dict:
+    serializer = serializer_class(data=request.query_params)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+# --- output ----------------------------------------------------------------------------------
+
+class CategoryOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    slug = serializers.SlugField()
+    name = serializers.CharField()
+    description = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class CategoryRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    slug = serializers.SlugField()
+    name = serializers.CharField()
+
+
+class TemplateListItemSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    category = CategoryRefSerializer()
+    name = serializers.CharField()
+    block_type = serializers.ChoiceField(choices=BlockType.choices)
+    description = serializers.CharField()
+    slots = serializers.DictField()
+    thumbnail_url = serializers.CharField()
+    usage_count = serializers.IntegerField()
+    metadata = serializers.DictField()
+    is_active = serializers.BooleanField()
+    revision = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+    preview_url = serializers.SerializerMethodField()
+
+    def get_preview_url(self, template) -> str:
+        return f"/api/v1/templates/{template.id}/preview"
+
+
+class TemplateOutputSerializer(TemplateListItemSerializer):
+    html = serializers.CharField()
+
+
+class TemplateSetItemOutputSerializer(serializers.Serializer):
+    position = serializers.IntegerField()
+    template = serializers.SerializerMethodField()
+
+    def get_template(self, item) -> dict:
+        template = item.template
+        return {"id": template.id, "name": template.name, "block_type": template.block_type,
+                "is_active": template.is_active}
+
+
+class TemplateSetOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    category = CategoryRefSerializer()
+    description = serializers.CharField()
+    is_default = serializers.BooleanField()
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+    items = TemplateSetItemOutputSerializer(many=True, source="items.all")
+
+
+def _page_envelope(serializer_class, page: Page) -> dict:
+    return page.envelope(serializer_class(page.items, many=True).data)
+
+
+# --- templates -------------------------------------------------------------------------------
+
+class TemplateFilterSerializer(IdPageParamsSerializer):
+    category = serializers.IntegerField(required=False, min_value=1)
+    block_type = serializers.ChoiceField(choices=BlockType.choices, required=False)
+    search = serializers.CharField(required=False, max_length=100)
+    include_inactive = serializers.BooleanField(required=False, default=False)
+
+
+def _template_page(request, *, category_id: int | None = None) -> dict:
+    params = dict(_params(TemplateFilterSerializer, request))
+    # Inactive templates are the content managers' business.
+    params["include_inactive"] = params["include_inactive"] and user_is_content_manager(request.user)
+    if category_id is not None:
+        params["category"] = category_id
+    filters = TemplateFilters(category_id=params.get("category"), block_type=params.get("block_type"),
+                              search=params.get("search"), include_inactive=params["include_inactive"])
+    return catalogue_cached("templates", params, lambda: _page_envelope(
+        TemplateListItemSerializer, paginate_by_id(template_list(filters=filters), params)))
+
+
+class TemplateInputSerializer(serializers.Serializer):
+    category = serializers.PrimaryKeyRelatedField(queryset=Category.objects.all())
+    name = serializers.CharField(max_length=200)
+    block_type = serializers.ChoiceField(choices=BlockType.choices)
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+    html = serializers.CharField(max_length=100_000, trim_whitespace=False)
+    slots = serializers.DictField()
+    metadata = serializers.DictField(required=False, default=dict)
+    thumbnail_url = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
+    is_active = serializers.BooleanField(required=False, default=True)
+
+
+class TemplateListCreateApi(CatalogueApi):
+    @extend_schema(parameters=[TemplateFilterSerializer], responses=TemplateListItemSerializer(many=True))
+    def get(self, request):
+        return Response(_template_page(request))
+
+    @extend_schema(request=TemplateInputSerializer, responses={201: TemplateOutputSerializer})
+    def post(self, request):
+        serializer = TemplateInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        template = template_create(user=request.user, **serializer.validated_data)
+        response = Response(TemplateOutputSerializer(template).data, status=status.HTTP_201_CREATED)
+        response["Location"] = f"/api/v1/templates/{template.id}"
+        return response
+
+
+class TemplateDetailApi(CatalogueApi):
+    @extend_schema(responses=TemplateOutputSerializer)
+    def get(self, request, template_id: int):
+        return Response(catalogue_cached("template", {"id": template_id}, lambda: TemplateOutputSerializer(
+            template_get(template_id=template_id)).data))
+
+    def _update(self, request, template_id: int, *, partial: bool):
+        template = template_get(template_id=template_id)
+        serializer = TemplateInputSerializer(data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        data = {k: v for k, v in serializer.validated_data.items() if not partial or k in request.data}
+        template = template_update(template=template, user=request.user, data=data)
+        return Response(TemplateOutputSerializer(template).data)
+
+    @extend_schema(request=TemplateInputSerializer, responses=TemplateOutputSerializer)
+    def put(self, request, template_id: int):
+        return self._update(request, template_id, partial=False)
+
+    @extend_schema(request=TemplateInputSerializer, responses=TemplateOutputSerializer)
+    def patch(self, request, template_id: int):
+        return self._update(request, template_id, partial=True)
+
+    @extend_schema(responses={204: None})
+    def delete(self, request, template_id: int):
+        template_delete(template=template_get(template_id=template_id))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def _html_response(document: str, *, filename: str | None = None) -> HttpResponse:
+    response = HttpResponse(document, content_type="text/html; charset=utf-8")
+    # The page is sanitised already; the sandbox CSP makes sure nothing in it ever runs here.
+    response["Content-Security-Policy"] = PREVIEW_CSP
+    response["X-Content-Type-Options"] = "nosniff"
+    if filename:
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+class TemplatePreviewApi(CatalogueApi):
+    @extend_schema(responses={(200, "text/html"): OpenApiTypes.STR})
+    def get(self, request, template_id: int):
+        document = catalogue_cached("preview", {"id": template_id}, lambda: template_preview(
+            template=template_get(template_id=template_id)))
+        return _html_response(document)
+
+
+# --- categories ------------------------------------------------------------------------------
+
+class CategoryInputSerializer(serializers.Serializer):
+    slug = serializers.SlugField(max_length=50)
+    name = serializers.CharField(max_length=100)
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class CategoryListCreateApi(CatalogueApi):
+    @extend_schema(parameters=[IdPageParamsSerializer], responses=CategoryOutputSerializer(many=True))
+    def get(self, request):
+        params = _params(IdPageParamsSerializer, request)
+        return Response(catalogue_cached("categories", params, lambda: _page_envelope(
+            CategoryOutputSerializer, paginate_by_id(category_list(), params))))
+
+    @extend_schema(request=CategoryInputSerializer, responses={201: CategoryOutputSerializer})
+    def post(self, request):
+        serializer = CategoryInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        category = category_create(**serializer.validated_data)
+        response = Response(CategoryOutputSerializer(category).data, status=status.HTTP_201_CREATED)
+        response["Location"] = f"/api/v1/categories/{category.id}/templates"
+        return response
+
+
+class CategoryTemplateListApi(CatalogueApi):
+    @extend_schema(parameters=[TemplateFilterSerializer], responses=TemplateListItemSerializer(many=True))
+    def get(self, request, category_id: int):
+        catalogue_cached("category", {"id": category_id}, lambda: category_get(category_id=category_id).id)
+        return Response(_template_page(request, category_id=category_id))
+
+
+# --- template sets ---------------------------------------------------------------------------
+
+class TemplateSetFilterSerializer(IdPageParamsSerializer):
+    category = serializers.IntegerField(required=False, min_value=1)
+
+
+class TemplateSetInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    category = serializers.PrimaryKeyRelatedField(queryset=Category.objects.all())
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+    is_default = serializers.BooleanField(required=False, default=False)
+    template_ids = serializers.ListField(child=serializers.IntegerField(min_value=1), allow_empty=False,
+                                         max_length=50, help_text="The set's templates, in page order.")
+
+
+class TemplateSetListCreateApi(CatalogueApi):
+    @extend_schema(parameters=[TemplateSetFilterSerializer], responses=TemplateSetOutputSerializer(many=True))
+    def get(self, request):
+        params = _params(TemplateSetFilterSerializer, request)
+        return Response(catalogue_cached("sets", params, lambda: _page_envelope(
+            TemplateSetOutputSerializer, paginate_by_id(template_set_list(category_id=params.get("category")),
+                                                        params))))
+
+    @extend_schema(request=TemplateSetInputSerializer, responses={201: TemplateSetOutputSerializer})
+    def post(self, request):
+        serializer = TemplateSetInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        template_set = template_set_create(**serializer.validated_data)
+        body = TemplateSetOutputSerializer(template_set_get(template_set_id=template_set.id)).data
+        response = Response(body, status=status.HTTP_201_CREATED)
+        response["Location"] = f"/api/v1/template-sets/{template_set.id}"
+        return response
+
+
+class TemplateSetDetailApi(CatalogueApi):
+    @extend_schema(responses=TemplateSetOutputSerializer)
+    def get(self, request, template_set_id: int):
+        return Response(catalogue_cached("set", {"id": template_set_id}, lambda: TemplateSetOutputSerializer(
+            template_set_get(template_set_id=template_set_id)).data))
+
+    def _update(self, request, template_set_id: int, *, partial: bool):
+        template_set: TemplateSet = template_set_get(template_set_id=template_set_id)
+        serializer = TemplateSetInputSerializer(data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        data = {k: v for k, v in serializer.validated_data.items() if not partial or k in request.data}
+        template_set_update(template_set=template_set, data=data)
+        return Response(TemplateSetOutputSerializer(template_set_get(template_set_id=template_set_id)).data)
+
+    @extend_schema(request=TemplateSetInputSerializer, responses=TemplateSetOutputSerializer)
+    def put(self, request, template_set_id: int):
+        return self._update(request, template_set_id, partial=False)
+
+    @extend_schema(request=TemplateSetInputSerializer, responses=TemplateSetOutputSerializer)
+    def patch(self, request, template_set_id: int):
+        return self._update(request, template_set_id, partial=True)
+
+
+# --- pages -----------------------------------------------------------------------------------
+
+class PageOutputSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    title = serializers.CharField()
+    language = serializers.CharField()
+    blocks = serializers.ListField(child=serializers.DictField())
+    html_url = serializers.SerializerMethodField()
+    created_at = serializers.DateTimeField()
+
+    def get_html_url(self, page) -> str:
+        return self.context["request"].build_absolute_uri(f"/api/v1/pages/{page.id}/html")
+
+
+class PageDetailApi(APIView):
+    @extend_schema(responses=PageOutputSerializer)
+    def get(self, request, page_id):
+        page = page_get(user=request.user, page_id=page_id)
+        return Response(PageOutputSerializer(page, context={"request": request}).data)
+
+
+class PageHtmlApi(APIView):
+    @extend_schema(parameters=[OpenApiParameter("inline", bool, description="1: show instead of download")],
+                   responses={(200, "text/html"): OpenApiTypes.STR})
+    def get(self, request, page_id):
+        page = page_get(user=request.user, page_id=page_id)
+        inline = request.query_params.get("inline") == "1"
+        return _html_response(page.html, filename=None if inline else f"page-{page.id}.html")
+

@@ -1,0 +1,143 @@
+"""Catalogue and page reads. Other apps (the job engine) use these, never the models directly."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from config.errors import InvalidInput, NotFound
+from templates_app.models import (
+    CONTENT_MANAGERS,
+    Category,
+    Page,
+    Template,
+    TemplateRevision,
+    TemplateSet,
+    TemplateSetItem,
+)
+
+
+def user_is_content_manager(user) -> bool:
+    """Staff, or a member of the content managers group: they may change the catalogue."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return user.is_staff or user.groups.filter(name=CONTENT_MANAGERS).exists()
+
+
+# --- templates -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class TemplateFilters:
+    category_id: int | None = None
+    block_type: str | None = None
+    search: str | None = None
+    include_inactive: bool = False
+
+
+def template_list(*, filters: TemplateFilters) -> QuerySet[Template]:
+    """Templates in catalogue order (oldest first, so the starter set reads in page order)."""
+    queryset = Template.objects.select_related("category").order_by("id")
+    if filters.category_id is not None:
+        queryset = queryset.filter(category_id=filters.category_id)
+    if filters.block_type:
+        queryset = queryset.filter(block_type=filters.block_type)
+    if filters.search:
+        queryset = queryset.filter(Q(name__icontains=filters.search) | Q(description__icontains=filters.search))
+    if not filters.include_inactive:
+        queryset = queryset.filter(is_active=True)
+    return queryset
+
+
+def template_get(*, template_id: int) -> Template:
+    template = Template.objects.select_related("category").filter(pk=template_id).first()
+    if template is None:
+        raise NotFound("Template not found.")
+    return template
+
+
+def template_revision_get(*, template: Template, number: int) -> TemplateRevision:
+    revision = template.revisions.filter(number=number).first()
+    if revision is None:
+        raise NotFound(f"Template {template.pk} has no revision {number}.")
+    return revision
+
+
+# --- categories and sets ---------------------------------------------------------------------
+
+def category_list() -> QuerySet[Category]:
+    return Category.objects.order_by("id")
+
+
+def category_get(*, category_id: int) -> Category:
+    category = Category.objects.filter(pk=category_id).first()
+    if category is None:
+        raise NotFound("Category not found.")
+    return category
+
+
+def _with_items(queryset: QuerySet[TemplateSet]) -> QuerySet[TemplateSet]:
+    items = TemplateSetItem.objects.select_related("template").order_by("position")
+    return queryset.select_related("category").prefetch_related(Prefetch("items", queryset=items))
+
+
+def template_set_list(*, category_id: int | None = None) -> QuerySet[TemplateSet]:
+    queryset = TemplateSet.objects.order_by("id")
+    if category_id is not None:
+        queryset = queryset.filter(category_id=category_id)
+    return _with_items(queryset)
+
+
+def template_set_get(*, template_set_id: int) -> TemplateSet:
+    template_set = _with_items(TemplateSet.objects.filter(pk=template_set_id)).first()
+    if template_set is None:
+        raise NotFound("Template set not found.")
+    return template_set
+
+
+def page_template_ids_resolve(*, template_set_id: int | None = None, template_ids: list[int] | None = None,
+                              category_id: int | None = None) -> list[int]:
+    """The ordered template ids a product page is built from: the given list, else the set's
+    items, else the category's default set. Raises InvalidInput/NotFound with clear messages."""
+    if template_ids:
+        if template_set_id is not None:
+            raise InvalidInput("Give template_set_id or template_ids, not both.",
+                               fields={"template_ids": ["give template_set_id or template_ids, not both."]})
+        return list(template_ids)
+    if template_set_id is None:
+        if category_id is None:
+            raise InvalidInput("Give template_set_id, template_ids or category_id.",
+                               fields={"template_set_id": ["give template_set_id, template_ids or category_id."]})
+        default = TemplateSet.objects.filter(category_id=category_id, is_default=True).first()
+        if default is None:
+            category_get(category_id=category_id)
+            raise InvalidInput("This category has no default template set; choose a set or templates.",
+                               code="no_default_set",
+                               fields={"category_id": ["has no default template set."]})
+        template_set_id = default.pk
+    elif not TemplateSet.objects.filter(pk=template_set_id).exists():
+        raise NotFound("Template set not found.")
+    ids = list(TemplateSetItem.objects.filter(template_set_id=template_set_id, template__is_active=True)
+               .order_by("position").values_list("template_id", flat=True))
+    if not ids:
+        raise InvalidInput("The template set has no active templates.", code="empty_template_set",
+                           fields={"template_set_id": ["has no active templates."]})
+    return ids
+
+
+# --- pages -----------------------------------------------------------------------------------
+
+def page_get(*, user, page_id) -> Page:
+    """The user's own page; anyone else's id is simply not found."""
+    page = Page.objects.filter(pk=page_id, owner=user).first()
+    if page is None:
+        raise NotFound("Page not found.")
+    return page
+
+
+def page_summary(*, page_id) -> dict:
+    """What a job result shows of a page: {"id", "html_url", "blocks"} (html_url is a path)."""
+    page = Page.objects.only("id", "blocks").filter(pk=page_id).first()
+    if page is None:
+        raise NotFound("Page not found.")
+    return {"id": str(page.id), "html_url": f"/api/v1/pages/{page.id}/html", "blocks": page.blocks}

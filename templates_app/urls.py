@@ -1,0 +1,18 @@
+from django.urls import path
+
+from templates_app import apis
+
+app_name = "templates_app"
+
+urlpatterns = [
+    path("templates", apis.TemplateListCreateApi.as_view(), name="template-list"),
+    path("templates/<int:template_id>", apis.TemplateDetailApi.as_view(), name="template-detail"),
+    path("templates/<int:template_id>/preview", apis.TemplatePreviewApi.as_view(), name="template-preview"),
+    path("categories", apis.CategoryListCreateApi.as_view(), name="category-list"),
+    path("categories/<int:category_id>/templates", apis.CategoryTemplateListApi.as_view(),
+         name="category-templates"),
+    path("template-sets", apis.TemplateSetListCreateApi.as_view(), name="template-set-list"),
+    path("template-sets/<int:template_set_id>", apis.TemplateSetDetailApi.as_view(), name="template-set-detail"),
+    path("pages/<uuid:page_id>", apis.PageDetailApi.as_view(), name="page-detail"),
+    path("pages/<uuid:page_id>/html", apis.PageHtmlApi.as_view(), name="page-html"),
+]

@@ -1,0 +1,85 @@
+"""Product-page jobs through the job API: the LLM (offline `local`, or an OpenAI-compatible
+fake) writes the blocks of a template set, the page is stored, and its HTML downloads."""
+
+import pytest
+
+from generation.models import Job
+from templates_app.models import Category, Template, TemplateSet
+from tests.generation.test_provider_remote import finish
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("starter_catalogue")]
+
+KOREAN_PRODUCT = """제주 유기농 녹차 티백 50개입
+- 제주 한라산 기슭에서 자란 유기농 찻잎만 사용했습니다.
+- 깔끔하고 구수한 맛으로 하루 종일 부담 없이 즐길 수 있어요.
+- 티백 하나로 뜨거운 물 200ml에 2분이면 충분합니다.
+원산지: 대한민국 제주
+용량: 1.5g x 50개
+보관방법: 직사광선을 피해 서늘한 곳에 보관"""
+
+
+def _page_job(api, **body) -> str:
+    response = api.post("/api/v1/jobs/product-page", body, format="json")
+    assert response.status_code == 202, response.json()
+    return response.json()["id"]
+
+
+def test_a_korean_product_becomes_a_complete_page_in_the_sets_order(api):
+    food = Category.objects.get(slug="food")
+    job = finish(_page_job(api, product_info=KOREAN_PRODUCT, category_id=food.id), seconds=30)
+    assert job.status == "succeeded", (job.error_code, job.error_message)
+    body = api.get(f"/api/v1/jobs/{job.id}").json()
+    page = body["result"]["page"]
+    default_set = TemplateSet.objects.get(category=food, is_default=True)
+    expected = list(default_set.items.order_by("position").values_list("template_id", flat=True))
+    used = [block["template_id"] for block in page["blocks"]]
+    # The LLM plans which blocks to fill; those it fills keep the set's order.
+    assert len(used) >= 4 and used == [t for t in expected if t in used]
+    download = api.get(page["html_url"])
+    assert download.status_code == 200
+    html = download.content.decode()
+    assert html.lower().startswith("<!doctype html") and "녹차" in html
+    assert "<script" not in html.lower()
+    assert set(Template.objects.filter(id__in=used).values_list("usage_count", flat=True)) == {1}
+
+
+def test_a_page_with_images_gets_them_from_the_image_provider_into_the_gallery(api):
+    fashion = Category.objects.get(slug="fashion")
+    job = finish(_page_job(api, product_info="Linen summer shirt, breathable, relaxed fit.",
+                           category_id=fashion.id, with_images=True), seconds=30)
+    assert job.status == "succeeded", (job.error_code, job.error_message)
+    images = api.get(f"/api/v1/jobs/{job.id}").json()["result"]["images"]
+    assert images and all(api.get(i["url"]).status_code == 200 for i in images)
+
+
+@pytest.mark.parametrize(("body", "field"), [
+    ({"category_id": 1}, "product_info"),
+    ({"product_info": "x" * 20_001, "category_id": 1}, "product_info"),
+    ({"product_info": "A shirt"}, "template_set_id"),
+    ({"product_info": "A shirt", "template_ids": []}, "template_ids"),
+    ({"product_info": "A shirt", "category_id": 1, "language": "Korean!"}, "language"),
+])
+def test_bad_page_requests_are_400_naming_the_field(api, body, field):
+    response = api.post("/api/v1/jobs/product-page", body, format="json")
+    assert response.status_code == 400
+    assert field in response.json()["fields"]
+    assert not Job.objects.exists()
+
+
+def test_an_unknown_template_set_is_404(api):
+    response = api.post("/api/v1/jobs/product-page", {"product_info": "A shirt", "template_set_id": 999},
+                        format="json")
+    assert response.status_code == 404
+
+
+def test_malformed_llm_output_fails_the_page_with_a_clear_code(api, settings):
+    from tests.fakes.openai_server import FakeOpenAIServer, Reply
+
+    with FakeOpenAIServer() as llm:
+        settings.LLM_PROVIDER = "openai"
+        settings.OPENAI_BASE_URL = llm.base_url
+        settings.OPENAI_API_KEY = llm.api_key
+        llm.responder = lambda body: Reply.text("this is not JSON at all")
+        job = finish(_page_job(api, product_info="A shirt", category_id=Category.objects.get(slug="fashion").id),
+                     seconds=30)
+    assert (job.status, job.error_code) == ("failed", "llm_bad_output")
