@@ -56,6 +56,7 @@ class SeedPplGenerateApi(APIView):
 class SeedGoodsGenerateApi(APIView):
     parser_classes = [MultiPartParser, FormParser]
 
+    @extend_schema_serializer(component_name="SeedGoodsGenerateRequest")
     class InputSerializer(JobGoodsCreateApi.InputSerializer):
         character_image = None
         image = ImageUploadField(help_text="The character (PNG, JPEG or WebP, ≤ 5 MB).")

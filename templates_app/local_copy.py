@@ -44,8 +44,10 @@ PHRASES: dict[str, dict[str, str]] = {
         "KeyFeatures": "Why you'll love it", "Specs": "Specifications", "HowToUse": "How to use",
         "Reviews": "What customers say", "FAQ": "Frequently asked questions", "CallToAction": "Make it yours",
         "Story": "The story", "Gallery": "Gallery", "Comparison": "At a glance",
-        "features_intro": "The reasons {name} stands out.", "specs_intro": "Everything to check before you buy.",
-        "steps_intro": "Easy from the very first time.", "reviews_intro": "In the words of people who use it.",
+        "features_intro": "The reasons {name} stands out.",
+        "specs_intro": "Everything to check before you buy.",
+        "steps_intro": "Easy from the very first time.",
+        "reviews_intro": "In the words of people who use it.",
         "faq_intro": "Answers to common questions.", "cta_title": "Get {name} today",
         "cta_text": "See for yourself what {name} can do.", "button": "Shop now",
         "image_alt": "{name}", "reviewer": "Verified buyer", "q_spec": "What is the {key_lower}?",
@@ -60,8 +62,9 @@ PHRASES: dict[str, dict[str, str]] = {
     },
     "ja": {
         "KeyFeatures": "ここがポイント", "Specs": "商品仕様", "HowToUse": "使い方", "Reviews": "お客様の声",
-        "FAQ": "よくある質問", "CallToAction": "今すぐチェック", "Story": "ストーリー", "Gallery": "ギャラリー",
-        "Comparison": "比較", "features_intro": "{name}が選ばれる理由。", "specs_intro": "ご購入前にご確認ください。",
+        "FAQ": "よくある質問", "CallToAction": "今すぐチェック", "Story": "ストーリー",
+        "Gallery": "ギャラリー", "Comparison": "比較", "features_intro": "{name}が選ばれる理由。",
+        "specs_intro": "ご購入前にご確認ください。",
         "steps_intro": "はじめてでも簡単です。", "reviews_intro": "実際にお使いの方の声です。",
         "faq_intro": "よくあるご質問をまとめました。", "cta_title": "{name}を今すぐ",
         "cta_text": "{name}の良さをぜひ体験してください。", "button": "購入する", "image_alt": "{name}",
@@ -73,15 +76,17 @@ PHRASES: dict[str, dict[str, str]] = {
         "KeyFeatures": "产品亮点", "Specs": "产品参数", "HowToUse": "使用方法", "Reviews": "用户评价",
         "FAQ": "常见问题", "CallToAction": "立即拥有", "Story": "品牌故事", "Gallery": "细节展示",
         "Comparison": "对比", "features_intro": "选择{name}的理由。", "specs_intro": "购买前请确认。",
-        "steps_intro": "简单几步即可上手。", "reviews_intro": "来自真实用户的评价。", "faq_intro": "常见问题解答。",
+        "steps_intro": "简单几步即可上手。", "reviews_intro": "来自真实用户的评价。",
+        "faq_intro": "常见问题解答。",
         "cta_title": "立即拥有{name}", "cta_text": "亲自体验{name}的优点。", "button": "立即购买",
         "image_alt": "{name}", "reviewer": "买家", "q_spec": "{key}是什么？", "a_spec": "{value}。",
-        "q_use": "如何使用？", "q_caution": "有什么注意事项？", "q_feature": "最大的优点是什么？", "tip": "TIP",
+        "q_use": "如何使用？", "q_caution": "有什么注意事项？", "q_feature": "最大的优点是什么？",
+        "tip": "TIP",
         "brief_default": "根据产品信息填写此模块。",
     },
 }
-KICKERS = {"KeyFeatures": "KEY POINT", "Specs": "SPECIFICATION", "HowToUse": "HOW TO USE", "Reviews": "REVIEW",
-           "FAQ": "FAQ", "CallToAction": "SPECIAL", "Introduction": "NEW", "Story": "STORY"}
+KICKERS = {"KeyFeatures": "KEY POINT", "Specs": "SPECIFICATION", "HowToUse": "HOW TO USE",
+           "Reviews": "REVIEW", "FAQ": "FAQ", "CallToAction": "SPECIAL", "Introduction": "NEW", "Story": "STORY"}
 CATEGORY_LABELS = {"fashion": "FASHION", "food": "FOOD", "electronics": "TECH", "beauty": "BEAUTY",
                    "living": "LIVING"}
 
@@ -116,8 +121,8 @@ _BULLET = re.compile(r"^\s*(?:[-–•*·▶►▷✔✓☑■□◆◇○●※
 _HEADER = re.compile(r"^\s*(?:[\[<【(「『■◆#]+\s*)?([^\]>】)」』:：]{1,20}?)\s*(?:[\]>】)」』]+|[:：])?\s*$")
 _PAIR = re.compile(r"^\s*([^:：\n]{1,24}?)\s*[:：]\s*(.{1,200})$")
 _URL = re.compile(r"https?://[^\s<>\"']+")
-_RATING = re.compile(r"(?:평점|별점|rating|★|⭐)\s*[:：]?\s*([0-5](?:\.\d)?)|([0-5]\.\d)\s*(?:/\s*5|점|stars?)",
-                     re.IGNORECASE)
+_RATING = re.compile(r"(?:평점|별점|rating|★|⭐)\s*[:：]?\s*([0-5](?:\.\d)?)"
+                     r"|([0-5]\.\d)\s*(?:/\s*5|점|stars?)", re.IGNORECASE)
 _QUOTED = re.compile(r"[\"“”「『]([^\"“”」』]{4,200})[\"“”」』]\s*(?:[-–—~]\s*(.{1,30}))?")
 _SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s+")
 SECTIONS = {
@@ -127,7 +132,8 @@ SECTIONS = {
     "cautions": re.compile(r"주의|유의|경고|caution|warning|note|注意", re.IGNORECASE),
     "features": re.compile(r"특징|장점|포인트|feature|highlight|benefit|特長|亮点", re.IGNORECASE),
 }
-_USAGE = re.compile(r"사용하|사용 후|바르|발라|세탁|보관하|섭취|드세요|드시|조리|데워|데우|충전하|연결하|착용|세척|뿌려|"
+_USAGE = re.compile(r"사용하|사용 후|바르|발라|세탁|보관하|섭취|드세요|드시|조리|데워|데우|충전하|연결하|착용|"
+                    r"세척|뿌려|"
                     r"헹궈|설치|부어|끓여|넣어|하세요|주세요|십시오|\b(?:use|apply|wash|store|charge|connect|wear|"
                     r"heat|cook|pour|rinse|install|press|plug|mix|serve)\b", re.IGNORECASE)
 _CAUTION = re.compile(r"주의|피해|금지|삼가|어린이|warning|caution|avoid|do not|keep away", re.IGNORECASE)
@@ -199,7 +205,8 @@ def facts_extract(product_info: str, product_name: str = "") -> Facts:
         if not first_line:
             first_line = text
         quoted = _QUOTED.search(text)
-        if section == "reviews" or (quoted and re.search(r"후기|리뷰|review|님|고객|buyer", text, re.IGNORECASE)):
+        reviewish = quoted and re.search(r"후기|리뷰|review|님|고객|buyer", text, re.IGNORECASE)
+        if section == "reviews" or reviewish:
             if quoted:
                 facts.reviews.append(((quoted.group(2) or "").strip(" -–—~()"), quoted.group(1).strip()))
             elif not rating or len(text) > 12:
@@ -239,7 +246,8 @@ def facts_extract(product_info: str, product_name: str = "") -> Facts:
     facts.sentences = [s for s in facts.sentences if s != facts.name]
     if len(facts.features) < 3:
         # Too few bullet points: the descriptive sentences after the first carry the features.
-        facts.features += [s for s in facts.sentences[1:] if s not in facts.features][: 6 - len(facts.features)]
+        extra = [s for s in facts.sentences[1:] if s not in facts.features]
+        facts.features += extra[: 6 - len(facts.features)]
     return facts
 
 
@@ -273,7 +281,8 @@ def local_page_plan(context: dict, schema: dict) -> dict:
 
 
 def _faq(facts: Facts, language: str) -> list[dict]:
-    items = [{"question": phrase(language, "q_spec", key=key), "answer": phrase(language, "a_spec", value=value)}
+    items = [{"question": phrase(language, "q_spec", key=key),
+              "answer": phrase(language, "a_spec", value=value)}
              for key, value in facts.specs if not _BRAND_KEYS.match(key)][:2]
     if facts.usage:
         items.append({"question": phrase(language, "q_use"), "answer": " ".join(facts.usage[:2])})
@@ -299,7 +308,8 @@ def _value_for(name: str, declaration: dict, block_type: str, facts: Facts, lang
     rest = " ".join(facts.sentences[1:3])
     if kind == "pairs":
         if "review" in lower:
-            return [{"key": author or phrase(language, "reviewer"), "value": quote} for author, quote in facts.reviews]
+            return [{"key": author or phrase(language, "reviewer"), "value": quote}
+                    for author, quote in facts.reviews]
         return [{"key": key, "value": value} for key, value in facts.specs]
     if kind == "qa":
         return _faq(facts, language)
@@ -356,7 +366,7 @@ def _value_for(name: str, declaration: dict, block_type: str, facts: Facts, lang
 
 def _intro_key(block_type: str) -> str:
     return {"KeyFeatures": "features_intro", "Specs": "specs_intro", "HowToUse": "steps_intro",
-            "Reviews": "reviews_intro", "FAQ": "faq_intro", "CallToAction": "cta_text"}.get(block_type, "cta_text")
+            "Reviews": "reviews_intro", "FAQ": "faq_intro"}.get(block_type, "cta_text")
 
 
 def local_page_block(context: dict, schema: dict) -> dict:

@@ -54,13 +54,15 @@ class Template(models.Model):
                                  db_index=False)
     name = models.CharField(max_length=200)
     block_type = models.CharField(max_length=50, choices=BlockType.choices)
-    description = models.TextField(blank=True, help_text="What the block is for; writers and the LLM read it.")
+    description = models.TextField(blank=True,
+                                   help_text="What the block is for; writers and the LLM read it.")
     html = models.TextField(db_column="template_html",
                             help_text="HTML with slots: {{ name }}, {% for x in list %}…{% endfor %}, "
                                       "{% if name %}…{% else %}…{% endif %}.")
     slots = models.JSONField(default=dict, blank=True,
-                             help_text='Slot name → {"type": "text|rich_text|list|image|url|number|pairs|qa", '
-                                       '"max_length", "max_items", "required", "description", "example"}.')
+                             help_text='Slot name → {"type": "text|rich_text|list|image|url|number|pairs|'
+                                       'qa", "max_length", "max_items", "required", "description", '
+                                       '"example"}.')
     thumbnail_url = models.CharField(max_length=500, blank=True)
     usage_count = models.PositiveIntegerField(default=0, editable=False)
     metadata = models.JSONField(default=dict, blank=True)
@@ -85,17 +87,17 @@ class Template(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.block_type})"
 
+    def save(self, *args, **kwargs) -> None:
+        # The slot contract is checked on every save, whatever path the save took.
+        self.clean()
+        super().save(*args, **kwargs)
+
     def clean(self) -> None:
         from templates_app.rendering import template_check
 
         errors = template_check(html=self.html or "", slots=self.slots)
         if errors:
             raise ValidationError(errors)
-
-    def save(self, *args, **kwargs) -> None:
-        # The slot contract is checked on every save, whatever path the save took.
-        self.clean()
-        super().save(*args, **kwargs)
 
 
 class TemplateRevision(models.Model):

@@ -96,7 +96,8 @@ def plan_schema(template_ids: list[int]) -> dict:
                     "template_id": {"type": "integer", "enum": template_ids},
                     "brief": {"type": "string"},
                     "wants_image": {"type": "boolean"},
-                    "image_prompt": {"type": "string", "description": "English; empty when no image is wanted."},
+                    "image_prompt": {"type": "string",
+                                     "description": "English; empty when no image is wanted."},
                 }}},
         },
     }
@@ -217,8 +218,9 @@ def _user_prompt(product_info: str, product_name: str | None, language: str, ext
             f"<<<PRODUCT\n{product_info}\nPRODUCT>>>")
 
 
-async def _write_block(llm, block: _PlannedBlock, *, common: dict, product_info: str, product_name: str | None,
-                       language: str, title: str, limiter: asyncio.Semaphore) -> tuple[dict, dict]:
+async def _write_block(llm, block: _PlannedBlock, *, common: dict, product_info: str,
+                       product_name: str | None, language: str, title: str,
+                       limiter: asyncio.Semaphore) -> tuple[dict, dict]:
     template = block.template
     slots = template.slots or {}
     schema = slots_json_schema(slots)
@@ -259,8 +261,8 @@ async def _block_image(block: _PlannedBlock, make_image: MakeImage | None) -> An
 def _store(*, owner_id: int, title: str, language: str, document: str, blocks: list[dict], plan: dict,
            product_name: str | None, product_info: str) -> Page:
     with transaction.atomic():
-        page = Page(owner_id=owner_id, title=title, language=language, html=document, blocks=blocks, plan=plan,
-                    product_name=product_name or "",
+        page = Page(owner_id=owner_id, title=title, language=language, html=document, blocks=blocks,
+                    plan=plan, product_name=product_name or "",
                     product_info_sha256=hashlib.sha256(product_info.encode()).hexdigest())
         page.full_clean()
         page.save()
@@ -269,9 +271,9 @@ def _store(*, owner_id: int, title: str, language: str, document: str, blocks: l
     return page
 
 
-async def page_generate(*, owner_id: int, product_info: str, product_name: str | None, template_ids: list[int],
-                        language: str | None, with_images: bool, make_image: MakeImage | None = None
-                        ) -> PageResult:
+async def page_generate(*, owner_id: int, product_info: str, product_name: str | None,
+                        template_ids: list[int], language: str | None, with_images: bool,
+                        make_image: MakeImage | None = None) -> PageResult:
     """Make, store and return a product page built from `template_ids` in that order.
 
     Raises InvalidInput for bad inputs and LLMError (code llm_bad_output naming the block, or the
@@ -287,11 +289,13 @@ async def page_generate(*, owner_id: int, product_info: str, product_name: str |
     blocks_text = "\n".join(f"- template_id {t.id}: {t.name} ({t.block_type}) — {t.description or ''}"
                             f"{' [has an image slot]' if _block_description(t)['has_image_slot'] else ''}"
                             for t in templates)
-    plan_context = {**common, "with_images": with_images, "blocks": [_block_description(t) for t in templates]}
+    plan_context = {**common, "with_images": with_images,
+                    "blocks": [_block_description(t) for t in templates]}
     (plan_title, planned), plan_info = await _complete(
         llm, task=PLAN_TASK, what="the page plan", system=PLAN_SYSTEM,
         user=_user_prompt(product_info, product_name, language,
-                          f"Images wanted: {'yes' if with_images else 'no'}\nBlocks, in page order:\n{blocks_text}"),
+                          f"Images wanted: {'yes' if with_images else 'no'}\n"
+                          f"Blocks, in page order:\n{blocks_text}"),
         schema=plan_schema([t.id for t in templates]), context=plan_context,
         check=lambda data: _plan_from(data, templates, with_images))
     title = (product_name or "").strip() or plan_title or templates[0].name
@@ -300,9 +304,9 @@ async def page_generate(*, owner_id: int, product_info: str, product_name: str |
     try:
         # A TaskGroup cancels the other calls as soon as one fails.
         async with asyncio.TaskGroup() as group:
-            writes = [group.create_task(_write_block(llm, block, common=common, product_info=product_info,
-                                                     product_name=product_name, language=language, title=title,
-                                                     limiter=limiter)) for block in planned]
+            writes = [group.create_task(_write_block(
+                llm, block, common=common, product_info=product_info, product_name=product_name,
+                language=language, title=title, limiter=limiter)) for block in planned]
             images = [group.create_task(_block_image(block, make_image)) for block in planned]
     except BaseExceptionGroup as failed:
         raise _first_error(failed) from None
@@ -312,8 +316,8 @@ async def page_generate(*, owner_id: int, product_info: str, product_name: str |
     for block, write, image_task in zip(planned, writes, images, strict=True):
         content, info = write.result()
         image = image_task.result()
-        image_slot = next((name for name, d in (block.template.slots or {}).items() if slot_type(d) == "image"),
-                          None)
+        image_slot = next((name for name, d in (block.template.slots or {}).items()
+                           if slot_type(d) == "image"), None)
         if image is not None and image_slot:
             content = {**content, image_slot: f"/api/v1/images/{image.id}/file"}
         try:
