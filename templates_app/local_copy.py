@@ -86,7 +86,8 @@ PHRASES: dict[str, dict[str, str]] = {
     },
 }
 KICKERS = {"KeyFeatures": "KEY POINT", "Specs": "SPECIFICATION", "HowToUse": "HOW TO USE",
-           "Reviews": "REVIEW", "FAQ": "FAQ", "CallToAction": "SPECIAL", "Introduction": "NEW", "Story": "STORY"}
+           "Reviews": "REVIEW", "FAQ": "FAQ", "CallToAction": "SPECIAL", "Introduction": "NEW",
+           "Story": "STORY"}
 CATEGORY_LABELS = {"fashion": "FASHION", "food": "FOOD", "electronics": "TECH", "beauty": "BEAUTY",
                    "living": "LIVING"}
 
@@ -132,9 +133,9 @@ SECTIONS = {
     "cautions": re.compile(r"주의|유의|경고|caution|warning|note|注意", re.IGNORECASE),
     "features": re.compile(r"특징|장점|포인트|feature|highlight|benefit|特長|亮点", re.IGNORECASE),
 }
-_USAGE = re.compile(r"사용하|사용 후|바르|발라|세탁|보관하|섭취|드세요|드시|조리|데워|데우|충전하|연결하|착용|"
-                    r"세척|뿌려|"
-                    r"헹궈|설치|부어|끓여|넣어|하세요|주세요|십시오|\b(?:use|apply|wash|store|charge|connect|wear|"
+_USAGE = re.compile(r"사용하|사용 후|바르|발라|세탁|보관하|섭취|드세요|드시|조리|데워|데우|"
+                    r"충전하|연결하|착용|세척|뿌려|헹궈|설치|부어|끓여|넣어|하세요|주세요|십시오|"
+                    r"\b(?:use|apply|wash|store|charge|connect|wear|"
                     r"heat|cook|pour|rinse|install|press|plug|mix|serve)\b", re.IGNORECASE)
 _CAUTION = re.compile(r"주의|피해|금지|삼가|어린이|warning|caution|avoid|do not|keep away", re.IGNORECASE)
 _NAME_KEYS = re.compile(r"^(상품명|제품명|품명|모델명|product(?: name)?|name|商品名|品名)$", re.IGNORECASE)

@@ -41,8 +41,8 @@ _FOR = re.compile(rf"^for\s+({_NAME})\s+in\s+({_NAME})$")
 _IF = re.compile(rf"^if\s+(not\s+)?({_NAME}(?:\.{_NAME})?)$")
 URL_ATTRIBUTES = frozenset({"href", "src", "srcset", "action", "formaction", "poster", "background",
                             "cite", "data", "xlink:href", "manifest", "ping"})
-_CSS_FORBIDDEN = re.compile(r"@import|expression\s*\(|javascript:|vbscript:|behavior\s*:|-moz-binding|url\s*\(|<",
-                            re.IGNORECASE)
+_CSS_FORBIDDEN = re.compile(r"@import|expression\s*\(|javascript:|vbscript:|behavior\s*:|-moz-binding"
+                            r"|url\s*\(|<", re.IGNORECASE)
 
 
 class TemplateSyntaxError(ValueError):
@@ -99,8 +99,8 @@ def template_parse(source: str) -> list:
         if token.startswith("{{"):
             found = _VAR.match(inner)
             if not found:
-                raise TemplateSyntaxError(f"line {line}: {token} is not a slot reference; write {{{{ name }}}} "
-                                          "or {{ item.key }} (no filters or expressions).")
+                raise TemplateSyntaxError(f"line {line}: {token} is not a slot reference; write "
+                                          "{{ name }} or {{ item.key }} (no filters or expressions).")
             stack[-1][1].append(Var(found.group(1), found.group(2), line))
             continue
         words = inner.split()
@@ -115,7 +115,8 @@ def template_parse(source: str) -> list:
         elif keyword == "if":
             found = _IF.match(inner)
             if not found:
-                raise TemplateSyntaxError(f"line {line}: write {{% if slot %}} or {{% if not slot %}}, not {token}.")
+                raise TemplateSyntaxError(f"line {line}: write {{% if slot %}} or {{% if not slot %}}, "
+                                          f"not {token}.")
             name, _, attr = found.group(2).partition(".")
             node = If(name, attr or None, bool(found.group(1)), line)
             stack[-1][1].append(node)
@@ -138,7 +139,8 @@ def template_parse(source: str) -> list:
     if len(stack) > 1:
         owner = stack[-1][0]
         kind = "for" if isinstance(owner, For) else "if"
-        raise TemplateSyntaxError(f"line {owner.line}: {{% {kind} %}} is never closed with {{% end{kind} %}}.")
+        raise TemplateSyntaxError(f"line {owner.line}: {{% {kind} %}} is never closed with "
+                                  f"{{% end{kind} %}}.")
     if position < len(source):
         root.append(Text(source[position:]))
     return root
@@ -171,7 +173,8 @@ def _collect(nodes: list, slots: dict, loops: dict[str, str], uses: list[_Use], 
             elif node.iterable not in slots:
                 errors.append(f"line {node.line}: uses slot '{node.iterable}' that is not declared in slots.")
             elif slot_type(slots[node.iterable]) not in LIST_TYPES:
-                errors.append(f"line {node.line}: '{node.iterable}' is a {slot_type(slots[node.iterable])} slot; "
+                kind = slot_type(slots[node.iterable])
+                errors.append(f"line {node.line}: '{node.iterable}' is a {kind} slot; "
                               "only list, pairs and qa slots can be looped over.")
             else:
                 uses.append(_Use(node.iterable, "loop", node.line))
@@ -266,8 +269,10 @@ class _ContextChecker(HTMLParser):
                 if name == "style":
                     self.errors.append(f"{self._ref(placeholder)} cannot be used in a style attribute.")
                 elif kind == "rich_text":
-                    self.errors.append(f"{self._ref(placeholder)} is rich text and cannot be used in an attribute.")
-                elif name in URL_ATTRIBUTES and (kind not in ("url", "image") or value.strip() != placeholder):
+                    self.errors.append(f"{self._ref(placeholder)} is rich text and cannot be used in an "
+                                       "attribute.")
+                elif name in URL_ATTRIBUTES and (kind not in ("url", "image")
+                                                 or value.strip() != placeholder):
                     self.errors.append(f"<{tag} {name}>: {self._ref(placeholder)} — URL attributes take a "
                                        "single url or image slot and nothing else.")
         if tag in ("style", "script", "textarea", "title"):
@@ -368,9 +373,10 @@ def slots_infer(html_source: str) -> dict:
 
 # --- rendering ------------------------------------------------------------------------------
 
-_RICH_TEXT = nh3.Cleaner(tags={"b", "strong", "i", "em", "u", "br", "p", "ul", "ol", "li", "a", "small", "mark"},
-                         attributes={"a": {"href"}}, url_schemes={"http", "https", "mailto"},
-                         clean_content_tags={"script", "style"})
+_RICH_TEXT = nh3.Cleaner(
+    tags={"b", "strong", "i", "em", "u", "br", "p", "ul", "ol", "li", "a", "small", "mark"},
+    attributes={"a": {"href"}}, url_schemes={"http", "https", "mailto"},
+    clean_content_tags={"script", "style"})
 
 
 def _format(value: object, kind: str) -> str:
@@ -390,7 +396,7 @@ def _render(nodes: list, slots: dict, content: dict, loops: dict[str, tuple[str,
             if node.name == "loop":
                 out.append(str(next(iter(loops.values()))[2]) if loops else "")
             elif node.name in loops:
-                iterable, item, _ = loops[node.name]
+                _, item, _ = loops[node.name]
                 value = item[node.attr] if node.attr else item
                 out.append(_format(value, "text"))
             elif node.name in content:
@@ -442,7 +448,8 @@ _STYLE_PROPERTIES = {
 }
 PAGE_CLEANER = nh3.Cleaner(
     tags=_PAGE_TAGS,
-    clean_content_tags={"script", "style", "template", "noscript", "iframe", "object", "embed", "svg", "math"},
+    clean_content_tags={"script", "style", "template", "noscript", "iframe", "object", "embed", "svg",
+                        "math"},
     attributes={
         "*": {"class", "style", "lang", "dir", "title", "role"},
         "a": {"href", "target"},
@@ -463,20 +470,26 @@ BASE_CSS = """
 *,*::before,*::after{box-sizing:border-box}
 html{-webkit-text-size-adjust:100%;text-size-adjust:100%}
 body{margin:0;background:#eceae6;color:#1f2328;line-height:1.65;word-break:keep-all;overflow-wrap:anywhere;
-font-family:"Pretendard","Apple SD Gothic Neo","Noto Sans KR","Noto Sans CJK KR","Malgun Gothic",-apple-system,
-BlinkMacSystemFont,"Segoe UI",Roboto,"Helvetica Neue",Arial,"Noto Sans JP","Noto Sans SC",sans-serif}
+font-family:"Pretendard","Apple SD Gothic Neo","Noto Sans KR","Noto Sans CJK KR","Malgun Gothic",
+-apple-system,BlinkMacSystemFont,"Segoe UI",Roboto,"Helvetica Neue",Arial,"Noto Sans JP","Noto Sans SC",
+sans-serif}
 img{max-width:100%;height:auto;display:block}
 h1,h2,h3,h4,p,ul,ol,dl,figure,blockquote,table{margin:0}
-.pp-page{max-width:960px;margin:0 auto;background:#fff;box-shadow:0 0 0 1px rgba(0,0,0,.04),0 12px 48px rgba(0,0,0,.06)}
+.pp-page{max-width:960px;margin:0 auto;background:#fff;
+box-shadow:0 0 0 1px rgba(0,0,0,.04),0 12px 48px rgba(0,0,0,.06)}
 @media (max-width:960px){.pp-page{box-shadow:none}}
 @media print{body{background:#fff}.pp-page{box-shadow:none;max-width:none}}
 """
 
 
+_CSS_DECLARATION_FORBIDDEN = re.compile(r"(?:@import|expression\s*\(|javascript:|vbscript:|behavior\s*:"
+                                        r"|-moz-binding|url\s*\()[^;}]*", re.IGNORECASE)
+
+
 def _css_clean(css: str) -> str:
-    """Template CSS, minus anything that could load or run something (the checks at save time
-    refuse these already; this is the second line)."""
-    return _CSS_FORBIDDEN.sub("/*removed*/", css)
+    """Template CSS, minus anything that could load or run something: such declarations are
+    dropped whole (the checks at save time refuse them already; this is the second line)."""
+    return _CSS_DECLARATION_FORBIDDEN.sub("", css.replace("<", ""))
 
 
 def page_assemble(*, blocks_html: list[str], title: str, language: str) -> str:
@@ -501,8 +514,8 @@ def page_assemble(*, blocks_html: list[str], title: str, language: str) -> str:
         "<!DOCTYPE html>\n"
         f'<html lang="{html.escape(lang)}" dir="{direction}">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; img-src \'self\' https: data:; '
-        "style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'\">\n"
+        '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
+        "img-src 'self' https: data:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'\">\n"
         '<meta name="generator" content="PPL Studio">\n'
         f"<title>{html.escape(title or '')}</title>\n"
         f"<style>{BASE_CSS}</style>\n<style>\n{css}\n</style>\n</head>\n"

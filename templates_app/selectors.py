@@ -43,7 +43,8 @@ def template_list(*, filters: TemplateFilters) -> QuerySet[Template]:
     if filters.block_type:
         queryset = queryset.filter(block_type=filters.block_type)
     if filters.search:
-        queryset = queryset.filter(Q(name__icontains=filters.search) | Q(description__icontains=filters.search))
+        queryset = queryset.filter(Q(name__icontains=filters.search)
+                                   | Q(description__icontains=filters.search))
     if not filters.include_inactive:
         queryset = queryset.filter(is_active=True)
     return queryset
@@ -106,8 +107,8 @@ def page_template_ids_resolve(*, template_set_id: int | None = None, template_id
         return list(template_ids)
     if template_set_id is None:
         if category_id is None:
-            raise InvalidInput("Give template_set_id, template_ids or category_id.",
-                               fields={"template_set_id": ["give template_set_id, template_ids or category_id."]})
+            message = "give template_set_id, template_ids or category_id."
+            raise InvalidInput(message.capitalize(), fields={"template_set_id": [message]})
         default = TemplateSet.objects.filter(category_id=category_id, is_default=True).first()
         if default is None:
             category_get(category_id=category_id)

@@ -35,8 +35,8 @@ SLOT_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 RESERVED_NAMES = frozenset({"loop"})
 _DECLARATION_KEYS = frozenset({"type", "required", "max_length", "max_items", "min_items", "description",
                                "example", "label", "minimum", "maximum"})
-_SAFE_URL = re.compile(r"^(https?://[^\s\"'<>]+|/(?!/)[^\s\"'<>]*|#[\w\-]*|mailto:[^\s\"'<>]+|tel:[+\d\-() ]+)$",
-                       re.IGNORECASE)
+_SAFE_URL = re.compile(r"^(https?://[^\s\"'<>]+|/(?!/)[^\s\"'<>]*|#[\w\-]*|mailto:[^\s\"'<>]+"
+                       r"|tel:[+\d\-() ]+)$", re.IGNORECASE)
 _SAFE_IMAGE_URL = re.compile(r"^(https?://[^\s\"'<>]+|/(?!/)[^\s\"'<>]*)$", re.IGNORECASE)
 
 
@@ -120,7 +120,8 @@ def _text(name: str, value: Any, max_length: int, what: str = "") -> str:
         raise ValidationError(f"{what or name} must be text.")
     text = str(value).strip()
     if len(text) > max_length:
-        raise ValidationError(f"{what or name} is {len(text)} characters long; at most {max_length} are allowed.")
+        raise ValidationError(f"{what or name} is {len(text)} characters long; "
+                              f"at most {max_length} are allowed.")
     return text
 
 
@@ -142,7 +143,8 @@ def _items(name: str, declaration: dict, value: Any) -> list:
         if isinstance(item, list | tuple) and len(item) == 2:
             item = {first: item[0], second: item[1]}
         if not isinstance(item, dict) or set(item) != {first, second}:
-            raise ValidationError(f"{name} item {index} must be an object with exactly '{first}' and '{second}'.")
+            raise ValidationError(f"{name} item {index} must be an object with exactly "
+                                  f"'{first}' and '{second}'.")
         head = _text(name, item[first], FIRST_FIELD_MAX[kind], f"{name} item {index} {first}")
         tail = _text(name, item[second], max_length, f"{name} item {index} {second}")
         if head and tail:
@@ -176,7 +178,8 @@ def _clean_value(name: str, declaration: dict, value: Any) -> Any:
         return int(value) if float(value).is_integer() else value
     text = _text(name, value, slot_max_length(declaration))
     if kind == "url" and text and not _SAFE_URL.match(text):
-        raise ValidationError(f"{name} must be an http(s) URL, a path starting with /, #anchor, mailto: or tel:.")
+        raise ValidationError(f"{name} must be an http(s) URL, a path starting with /, #anchor, "
+                              "mailto: or tel:.")
     if kind == "image" and text and not _SAFE_IMAGE_URL.match(text):
         raise ValidationError(f"{name} must be an http(s) URL or a path starting with /.")
     return text
@@ -297,7 +300,8 @@ def slots_json_schema(slots: dict) -> dict:
             what = {"url": "An http(s) URL, or null when the product information gives none.",
                     "rich_text": f"At most {limit} characters; only <b>, <i>, <br> markup."}.get(
                 kind, f"Plain text, at most {limit} characters.")
-            prop = {"type": ["string", "null"] if optional else "string", "description": _hint(declaration, what)}
+            prop = {"type": ["string", "null"] if optional else "string",
+                    "description": _hint(declaration, what)}
         properties[name] = prop
     return {"type": "object", "additionalProperties": False, "required": list(properties),
             "properties": properties}

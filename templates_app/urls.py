@@ -12,7 +12,8 @@ urlpatterns = [
     path("categories/<int:category_id>/templates", apis.CategoryTemplateListApi.as_view(),
          name="category-templates"),
     path("template-sets", apis.TemplateSetListCreateApi.as_view(), name="template-set-list"),
-    path("template-sets/<int:template_set_id>", apis.TemplateSetDetailApi.as_view(), name="template-set-detail"),
+    path("template-sets/<int:template_set_id>", apis.TemplateSetDetailApi.as_view(),
+         name="template-set-detail"),
     path("pages/<uuid:page_id>", apis.PageDetailApi.as_view(), name="page-detail"),
     path("pages/<uuid:page_id>/html", apis.PageHtmlApi.as_view(), name="page-html"),
 ]

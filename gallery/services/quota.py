@@ -5,7 +5,7 @@ from __future__ import annotations
 from rest_framework import status
 
 from config.errors import ApplicationError
-from gallery.selectors import StorageUsage, storage_usage
+from gallery.selectors import StorageUsage, storage_quota_bytes, storage_usage
 
 
 class StorageQuotaExceeded(ApplicationError):
@@ -20,16 +20,18 @@ def _mb(value: int) -> str:
     return f"{value / (1024 * 1024):.1f} MB"
 
 
-def gallery_quota_check(*, user, incoming_bytes: int) -> StorageUsage:
+def gallery_quota_check(*, user, incoming_bytes: int) -> StorageUsage | None:
     """Refuse new content for a user at or over their quota.
 
     `incoming_bytes` is what the request would add (0 for a job: its result size is unknown, so
     a job is refused once the quota is reached, and a job already accepted always keeps its
     result even if that takes the user over).
     """
+    quota = storage_quota_bytes(user=user)
+    if quota is None:
+        return None  # unlimited: no need to add anything up
     usage = storage_usage(user=user)
-    quota = usage.quota_bytes
-    if quota is None or (usage.used_bytes < quota and usage.used_bytes + incoming_bytes <= quota):
+    if usage.used_bytes < quota and usage.used_bytes + incoming_bytes <= quota:
         return usage
     needs = f" This needs {_mb(incoming_bytes)} more." if incoming_bytes else ""
     raise StorageQuotaExceeded(

@@ -17,7 +17,8 @@ PERMISSIONS = [
 
 def create_group(apps, schema_editor):
     app_config = apps.get_app_config("templates_app")
-    app_config.models_module = True
+    if getattr(app_config, "models_module", None) is None:  # historical configs have none; it is needed
+        app_config.models_module = True
     create_permissions(app_config, apps=apps, verbosity=0)
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
