@@ -184,7 +184,8 @@ def run(args) -> None:
     admin_deep = cursor_at("""SELECT created_at, id FROM gallery_image WHERE deleted_at IS NULL
                               ORDER BY created_at DESC, id DESC OFFSET %s LIMIT 1""", [admin_depth])
     n = args.requests
-    print(f"\n{n} requests each, in-process (DRF test client, JWT auth, full middleware); page size 20")
+    print(f"\n{n} requests each, in-process (DRF test client, JWT auth, full middleware); page size 20; "
+          f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
     typical_rows = (args.rows - args.heavy_rows) // max(1, args.users - 1)
     measure(typical_api, f"user list, first page (typical user, ~{typical_rows:,} images)", "/api/v1/images",
             {"size": 20}, n)

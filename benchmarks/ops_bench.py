@@ -110,7 +110,8 @@ def main() -> None:
                     "password='bench-pass-123')"], cwd=ROOT, env=env, check=True)
     quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "cwd": ROOT, "env": env,
              "start_new_session": True}
-    gunicorn = [str(Path(python).parent / "gunicorn"), "-c", "deploy/gunicorn.conf.py", "config.wsgi:application"]
+    gunicorn = [str(Path(python).parent / "gunicorn"), "-c", "deploy/gunicorn.conf.py",
+                "config.wsgi:application"]
     client = httpx.Client(timeout=30)
     base = f"http://127.0.0.1:{port}"
 
@@ -200,7 +201,8 @@ def main() -> None:
     stop(workers)
 
     def summary(values: list[float]) -> str:
-        return f"median {statistics.median(values):.2f} s (min {min(values):.2f}, max {max(values):.2f}, n={len(values)})"
+        return (f"median {statistics.median(values):.2f} s (min {min(values):.2f}, "
+                f"max {max(values):.2f}, n={len(values)})")
 
     print("== cold start")
     print(f"  web: exec of gunicorn to /healthz 200: {summary(web_starts)}")

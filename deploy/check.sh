@@ -79,7 +79,8 @@ compose_env=(SECRET_KEY=check-only POSTGRES_PASSWORD=check-only)
 if docker compose version >/dev/null 2>&1; then
   env "${compose_env[@]}" docker compose -f deploy/compose.yaml config -q
 elif command -v docker-compose >/dev/null 2>&1 ||
-     { [ "$(id -u)" = 0 ] && apt-get install -y -qq docker-compose >/dev/null 2>&1; }; then
+     { [ "$(id -u)" = 0 ] && { apt-get install -y -qq docker-compose >/dev/null 2>&1 ||
+       { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq docker-compose >/dev/null 2>&1; }; }; }; then
   env "${compose_env[@]}" docker-compose -f deploy/compose.yaml config -q
 else
   echo "no docker compose here: checking deploy/compose.yaml as YAML only"

@@ -28,8 +28,6 @@ max_requests_jitter = 200
 accesslog = "-" if os.environ.get("WEB_ACCESS_LOG", "false").lower() == "true" else None
 errorlog = "-"
 loglevel = os.environ.get("WEB_LOG_LEVEL", "info")
-# Heartbeat files of the workers: a tmpfs where there is one (containers), else the temp dir.
-worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
 # Behind a proxy, trust X-Forwarded-* only from the addresses given (default: none but loopback).
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 

@@ -22,8 +22,8 @@ from generation.constants import (
 )
 from generation.models import Job, JobKind, JobStatus
 from generation.selectors import QueueInfo, job_get, job_list, job_queue_info
-from templates_app.selectors import page_summary, page_template_ids_resolve
 from generation.services.jobs import NewInput, edit_source_image, job_cancel, job_create, job_retry
+from templates_app.selectors import page_summary, page_template_ids_resolve
 
 IDEMPOTENCY_HEADER = OpenApiParameter(
     "Idempotency-Key", str, OpenApiParameter.HEADER, required=False,

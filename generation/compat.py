@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.http import FileResponse
-from drf_spectacular.types import OpenApiTypes
 from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_serializer, inline_serializer
 from rest_framework import serializers
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -25,25 +25,37 @@ from generation.services.jobs import NewInput, edit_source_image, job_create
 from templates_app.selectors import page_get, page_template_ids_resolve
 
 TIMEOUT_MESSAGE = "이미지 생성 시간이 초과되었습니다"  # the seed frontend shows this text as is
-_FAILURE_STATUS = {"moderated": 422, "provider_auth": 502, "provider_credits": 502,
-                   "provider_not_configured": 503, "canceled": 409}
+_FAILURE_STATUS = {
+    "moderated": 422,
+    "provider_auth": 502,
+    "provider_credits": 502,
+    "provider_not_configured": 503,
+    "canceled": 409,
+}
 
 
 def _answer_when_done(job) -> FileResponse | Response:
     job = job_wait(job_id=job.id, timeout_seconds=settings.SEED_ENDPOINT_WAIT_SECONDS)
     if job.status == JobStatus.SUCCEEDED:
         image = images_for_jobs(job_ids=[job.id])[job.id][0]
-        return FileResponse(image.file.open("rb"), content_type=image.content_type,
-                            filename=f"{job.kind}-{job.id}.{image.extension}")
+        return FileResponse(
+            image.file.open("rb"),
+            content_type=image.content_type,
+            filename=f"{job.kind}-{job.id}.{image.extension}",
+        )
     return _unfinished(job)
 
 
 class SeedPplGenerateApi(APIView):
     parser_classes = [MultiPartParser, FormParser]
 
-    @extend_schema(request={"multipart/form-data": JobPplCreateApi.InputSerializer}, deprecated=True,
-                   responses={(200, "image/*"): OpenApiTypes.BINARY}, operation_id="seed_ppl_generate",
-                   description="Deprecated: use POST /api/v1/jobs/ppl and poll the job.")
+    @extend_schema(
+        request={"multipart/form-data": JobPplCreateApi.InputSerializer},
+        deprecated=True,
+        responses={(200, "image/*"): OpenApiTypes.BINARY},
+        operation_id="seed_ppl_generate",
+        description="Deprecated: use POST /api/v1/jobs/ppl and poll the job.",
+    )
     def post(self, request):
         data = JobPplCreateApi.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -61,9 +73,13 @@ class SeedGoodsGenerateApi(APIView):
         character_image = None
         image = ImageUploadField(help_text="The character (PNG, JPEG or WebP, ≤ 5 MB).")
 
-    @extend_schema(request={"multipart/form-data": InputSerializer}, deprecated=True,
-                   responses={(200, "image/*"): OpenApiTypes.BINARY}, operation_id="seed_goods_generate",
-                   description="Deprecated: use POST /api/v1/jobs/goods and poll the job.")
+    @extend_schema(
+        request={"multipart/form-data": InputSerializer},
+        deprecated=True,
+        responses={(200, "image/*"): OpenApiTypes.BINARY},
+        operation_id="seed_goods_generate",
+        description="Deprecated: use POST /api/v1/jobs/goods and poll the job.",
+    )
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -73,9 +89,8 @@ class SeedGoodsGenerateApi(APIView):
         return _answer_when_done(job)
 
 
-
-
 # --- seed 003 (product details service) ----------------------------------------------------------
+
 
 class _SeedSerializer(serializers.Serializer):
     """Seed 003's frontend sent camelCase in places; both spellings are accepted."""
@@ -93,22 +108,39 @@ class _SeedSerializer(serializers.Serializer):
 class SeedDisplayListApi(APIView):
     @extend_schema_serializer(component_name="SeedDisplayListRequest")
     class InputSerializer(_SeedSerializer, JobProductPageCreateApi.InputSerializer):
-        aliases = {"productInfo": "product_info", "productName": "product_name",
-                   "templateSetId": "template_set_id", "templateIds": "template_ids",
-                   "categoryId": "category_id"}
+        aliases = {
+            "productInfo": "product_info",
+            "productName": "product_name",
+            "templateSetId": "template_set_id",
+            "templateIds": "template_ids",
+            "categoryId": "category_id",
+        }
 
-    @extend_schema(request=InputSerializer, deprecated=True, operation_id="seed_display_list",
-                   responses={200: inline_serializer("SeedDisplayList", {
-                       "html": serializers.CharField(), "page_id": serializers.UUIDField(),
-                       "job_id": serializers.UUIDField()})},
-                   description="Deprecated: use POST /api/v1/jobs/product-page and poll the job.")
+    @extend_schema(
+        request=InputSerializer,
+        deprecated=True,
+        operation_id="seed_display_list",
+        responses={
+            200: inline_serializer(
+                "SeedDisplayList",
+                {
+                    "html": serializers.CharField(),
+                    "page_id": serializers.UUIDField(),
+                    "job_id": serializers.UUIDField(),
+                },
+            )
+        },
+        description="Deprecated: use POST /api/v1/jobs/product-page and poll the job.",
+    )
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         values["template_ids"] = page_template_ids_resolve(
-            template_set_id=values.get("template_set_id"), template_ids=values.get("template_ids"),
-            category_id=values.get("category_id"))
+            template_set_id=values.get("template_set_id"),
+            template_ids=values.get("template_ids"),
+            category_id=values.get("category_id"),
+        )
         job, _ = job_create(user=request.user, kind=JobKind.PAGE, params=values, inputs=[])
         job = job_wait(job_id=job.id, timeout_seconds=settings.SEED_ENDPOINT_WAIT_SECONDS)
         if job.status != JobStatus.SUCCEEDED:
@@ -124,24 +156,48 @@ class SeedImageEditApi(APIView):
         image_url = serializers.URLField(max_length=2000)
         prompt = serializers.CharField(max_length=2000)
 
-    @extend_schema(request=InputSerializer, deprecated=True, operation_id="seed_image_edit",
-                   responses={200: inline_serializer("SeedImageEdit", {
-                       "image_url": serializers.URLField(), "image_id": serializers.UUIDField(),
-                       "job_id": serializers.UUIDField()})},
-                   description="Deprecated: use POST /api/v1/jobs/edit and poll the job.")
+    @extend_schema(
+        request=InputSerializer,
+        deprecated=True,
+        operation_id="seed_image_edit",
+        responses={
+            200: inline_serializer(
+                "SeedImageEdit",
+                {
+                    "image_url": serializers.URLField(),
+                    "image_id": serializers.UUIDField(),
+                    "job_id": serializers.UUIDField(),
+                },
+            )
+        },
+        description="Deprecated: use POST /api/v1/jobs/edit and poll the job.",
+    )
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         image, source = edit_source_image(user=request.user, url=data.validated_data["image_url"])
-        job, _ = job_create(user=request.user, kind=JobKind.EDIT, inputs=[NewInput(role="image", image=image)],
-                            params={"prompt": data.validated_data["prompt"], "aspect_ratio": "match_input_image",
-                                    "output_format": "png", "source": source})
+        job, _ = job_create(
+            user=request.user,
+            kind=JobKind.EDIT,
+            inputs=[NewInput(role="image", image=image)],
+            params={
+                "prompt": data.validated_data["prompt"],
+                "aspect_ratio": "match_input_image",
+                "output_format": "png",
+                "source": source,
+            },
+        )
         job = job_wait(job_id=job.id, timeout_seconds=settings.SEED_ENDPOINT_WAIT_SECONDS)
         if job.status != JobStatus.SUCCEEDED:
             return _unfinished(job)
         result = images_for_jobs(job_ids=[job.id])[job.id][0]
-        return Response({"image_url": request.build_absolute_uri(
-            reverse("gallery:image-file", args=[result.id])), "image_id": result.id, "job_id": job.id})
+        return Response(
+            {
+                "image_url": request.build_absolute_uri(reverse("gallery:image-file", args=[result.id])),
+                "image_id": result.id,
+                "job_id": job.id,
+            }
+        )
 
 
 class SeedUploadImageApi(APIView):
@@ -150,21 +206,40 @@ class SeedUploadImageApi(APIView):
         aliases = {"imageUrl": "url", "image_url": "url"}
         url = serializers.URLField(max_length=2000)
 
-    @extend_schema(request=InputSerializer, deprecated=True, operation_id="seed_upload_image",
-                   responses={201: inline_serializer("SeedUploadImage", {
-                       "id": serializers.UUIDField(), "url": serializers.URLField(),
-                       "width": serializers.IntegerField(), "height": serializers.IntegerField()})},
-                   description="Deprecated: use POST /api/v1/images/import.")
+    @extend_schema(
+        request=InputSerializer,
+        deprecated=True,
+        operation_id="seed_upload_image",
+        responses={
+            201: inline_serializer(
+                "SeedUploadImage",
+                {
+                    "id": serializers.UUIDField(),
+                    "url": serializers.URLField(),
+                    "width": serializers.IntegerField(),
+                    "height": serializers.IntegerField(),
+                },
+            )
+        },
+        description="Deprecated: use POST /api/v1/images/import.",
+    )
     def post(self, request):
         from gallery.fetch import fetch_image
 
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        image = image_add(owner=request.user, prepared=fetch_image(data.validated_data["url"], field="url"),
-                          source="import")
-        return Response({"id": image.id, "width": image.width, "height": image.height,
-                         "url": request.build_absolute_uri(reverse("gallery:image-file", args=[image.id]))},
-                        status=201)
+        image = image_add(
+            owner=request.user, prepared=fetch_image(data.validated_data["url"], field="url"), source="import"
+        )
+        return Response(
+            {
+                "id": image.id,
+                "width": image.width,
+                "height": image.height,
+                "url": request.build_absolute_uri(reverse("gallery:image-file", args=[image.id])),
+            },
+            status=201,
+        )
 
 
 class SeedServiceApi(APIView):
@@ -186,12 +261,16 @@ class SeedActuatorHealthApi(APIView):
 
         report = health_report()
         components = {c.name: {"status": "DOWN" if c.status == "fail" else "UP"} for c in report.checks}
-        return Response({"status": "UP" if report.is_healthy else "DOWN", "components": components},
-                        status=200 if report.is_healthy else 503)
+        return Response(
+            {"status": "UP" if report.is_healthy else "DOWN", "components": components},
+            status=200 if report.is_healthy else 503,
+        )
 
 
 def _unfinished(job) -> Response:
     if job.status in (JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.TIMED_OUT):
         return Response(error_body("timeout", TIMEOUT_MESSAGE, {"job_id": [str(job.id)]}), status=504)
-    return Response(error_body(job.error_code or "failed", job.error_message or "The job failed."),
-                    status=_FAILURE_STATUS.get(job.error_code, 502))
+    return Response(
+        error_body(job.error_code or "failed", job.error_message or "The job failed."),
+        status=_FAILURE_STATUS.get(job.error_code, 502),
+    )

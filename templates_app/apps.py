@@ -21,5 +21,5 @@ class TemplatesAppConfig(AppConfig):
 
         for model in (Category, Template, TemplateSet, TemplateSetItem):
             uid = f"catalogue-cache-{model.__name__}"
-            post_save.connect(invalidate, sender=model, dispatch_uid=f"{uid}-save")
-            post_delete.connect(invalidate, sender=model, dispatch_uid=f"{uid}-delete")
+            post_save.connect(invalidate, sender=model, weak=False, dispatch_uid=f"{uid}-save")
+            post_delete.connect(invalidate, sender=model, weak=False, dispatch_uid=f"{uid}-delete")

@@ -82,10 +82,12 @@ class ImportReport:
 
 
 def block_type_of(value: str) -> str | None:
-    key = re.sub(r"[\s_\-]+", "", (value or "").strip().lower())
-    for block_type, aliases in BLOCK_ALIASES.items():
-        if key == block_type.lower() or key in aliases:
-            return block_type
+    """A block type from its name or a common alias ("key features", "cta", "hero", "사용법")."""
+    words = re.split(r"[\s_\-]+", (value or "").strip().lower())
+    for key in ("".join(words), *words):
+        for block_type, aliases in BLOCK_ALIASES.items():
+            if key == block_type.lower() or key in aliases:
+                return block_type
     return None
 
 
@@ -136,9 +138,9 @@ def rows_from_folder(folder: Path) -> list[ImportRow]:
         elif sidecar.exists():
             fields = _json_object(sidecar.read_text(encoding="utf-8"), sidecar.name)
         fields = {**fields, "html": text}
-        fields.setdefault("name", re.sub(r"^\d+[\s_\-.]*", "", path.stem).replace("_", " ").replace("-", " ")
-                          .strip().capitalize() or path.stem)
-        fields.setdefault("block_type", path.stem)
+        stem = re.sub(r"^\d+[\s_\-.]*", "", path.stem) or path.stem  # "01-hero" → "hero"
+        fields.setdefault("name", stem.replace("_", " ").replace("-", " ").strip().capitalize())
+        fields.setdefault("block_type", stem)
         fields.setdefault("category", folder.name)
         rows.append(ImportRow(source=path.name, fields=fields))
     if not rows:

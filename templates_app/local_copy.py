@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from templates_app.slots import ITEM_FIELDS, slot_max_items, slot_required, slot_type
+from templates_app.slots import ITEM_FIELDS, slot_max_items, slot_min_items, slot_required, slot_type
 
 # --- phrases -------------------------------------------------------------------------------
 
@@ -141,6 +141,7 @@ _CAUTION = re.compile(r"주의|피해|금지|삼가|어린이|warning|caution|av
 _NAME_KEYS = re.compile(r"^(상품명|제품명|품명|모델명|product(?: name)?|name|商品名|品名)$", re.IGNORECASE)
 _PRICE_KEYS = re.compile(r"^(가격|판매가|정가|할인가|price|価格|价格)$", re.IGNORECASE)
 _BRAND_KEYS = re.compile(r"^(브랜드|제조사|brand|maker|ブランド|品牌)$", re.IGNORECASE)
+_ORIGIN_KEYS = re.compile(r"원산|제조국|생산국|origin|made in|産地|产地", re.IGNORECASE)
 _SHIPPING_KEYS = re.compile(r"배송|교환|반품|shipping|delivery|return", re.IGNORECASE)
 
 
@@ -254,19 +255,17 @@ def facts_extract(product_info: str, product_name: str = "") -> Facts:
 
 # --- the two tasks -------------------------------------------------------------------------
 
-def _block_wanted(block_type: str, facts: Facts) -> bool:
-    return {"Reviews": bool(facts.reviews),
-            "HowToUse": bool(facts.usage),
-            "Specs": bool(facts.specs),
-            "FAQ": len(_faq(facts, "en")) >= 2,
-            "KeyFeatures": bool(facts.features)}.get(block_type, True)
+def _block_wanted(block: dict, facts: Facts, language: str) -> bool:
+    """Whether the product text has true material for every required slot of the block."""
+    _, honest = _fill_block(block, facts, language, title="")
+    return honest
 
 
 def local_page_plan(context: dict, schema: dict) -> dict:
-    language = context.get("language") or "en"
+    language = (context.get("language") or "en").split("-")[0]
     facts = facts_extract(context.get("product_info", ""), context.get("product_name", ""))
     blocks = context.get("blocks") or []
-    chosen = [block for block in blocks if _block_wanted(block["block_type"], facts)] or blocks[:1]
+    chosen = [block for block in blocks if _block_wanted(block, facts, language)] or blocks[:1]
     with_images = bool(context.get("with_images"))
     return {
         "title": facts.name[:120],
@@ -296,7 +295,8 @@ def _faq(facts: Facts, language: str) -> list[dict]:
 
 def _short_badges(facts: Facts) -> list[str]:
     """Chips for the hero: short spec values ("린넨 100%", "50ml"), else very short features."""
-    badges = [value for key, value in facts.specs if len(value) <= 12 and not _BRAND_KEYS.match(key)]
+    badges = [value for key, value in facts.specs
+              if len(value) <= 12 and not _BRAND_KEYS.match(key) and not _ORIGIN_KEYS.search(key)]
     badges += [feature for feature in facts.features if len(feature) <= 10]
     return list(dict.fromkeys(badges))[:3]
 
@@ -316,7 +316,7 @@ def _value_for(name: str, declaration: dict, block_type: str, facts: Facts, lang
         return _faq(facts, language)
     if kind == "list":
         if any(word in lower for word in ("step", "usage", "how")):
-            return facts.usage or facts.features[:3]
+            return facts.usage
         if "badge" in lower or "tag" in lower or "chip" in lower:
             return _short_badges(facts)
         if "caution" in lower or "warning" in lower:
@@ -370,29 +370,54 @@ def _intro_key(block_type: str) -> str:
             "Reviews": "reviews_intro", "FAQ": "faq_intro"}.get(block_type, "cta_text")
 
 
+def _fallback(kind: str, facts: Facts, language: str, count: int) -> list | str:
+    """The product's own words, for a required slot the text has no better material for."""
+    words = list(dict.fromkeys([*facts.features, *facts.sentences, facts.name]))
+    if kind == "list":
+        return words[:max(count, 1)]
+    if kind == "pairs":
+        return [{"key": facts.name, "value": text} for text in words[:max(count, 1)]]
+    if kind == "qa":
+        extra = [{"question": facts.name, "answer": text} for text in words]
+        return (_faq(facts, language) + extra)[:max(count, 1)]
+    return words[0]
+
+
+def _fill_block(block: dict, facts: Facts, language: str, title: str) -> tuple[dict, bool]:
+    """(an answer for every non-image slot, whether every required slot had true material)."""
+    honest = True
+    answer: dict = {}
+    for name, declaration in (block.get("slots") or {}).items():
+        kind = slot_type(declaration)
+        if kind == "image":
+            continue
+        value = _value_for(name, declaration, block.get("block_type", ""), facts, language, title,
+                           block.get("category", ""))
+        if isinstance(value, list):
+            if kind in ITEM_FIELDS:
+                value = [item for item in value if all(item.values())]
+            value = value[: slot_max_items(declaration)] or None
+        if slot_required(declaration):
+            needed = slot_min_items(declaration)
+            if value in (None, "") or (isinstance(value, list) and len(value) < needed):
+                honest = False
+                have = value if isinstance(value, list) else []
+                padding = _fallback(kind, facts, language, needed)
+                if isinstance(padding, list):
+                    value = [*have, *(item for item in padding if item not in have)]
+                    value = value[: slot_max_items(declaration)]
+                else:
+                    value = padding
+        answer[name] = value if value != "" else None
+    return answer, honest
+
+
 def local_page_block(context: dict, schema: dict) -> dict:
     language = (context.get("language") or "en").split("-")[0]
     facts = facts_extract(context.get("product_info", ""), context.get("product_name", ""))
-    block = context.get("block") or {}
-    slots = block.get("slots") or {}
-    answer: dict = {}
-    for name in schema.get("properties", {}):
-        declaration = slots.get(name, {"type": "text"})
-        value = _value_for(name, declaration, block.get("block_type", ""), facts, language,
-                           context.get("title", ""), block.get("category", ""))
-        if isinstance(value, list):
-            value = value[: slot_max_items(declaration)] or None
-            if value and slot_type(declaration) in ITEM_FIELDS:
-                value = [item for item in value if all(item.values())] or None
-        if value in (None, "") and slot_required(declaration):
-            # A required slot always gets something true: the product's own words.
-            fallback = facts.features or facts.sentences or [facts.name]
-            value = fallback[:3] if slot_type(declaration) == "list" else (
-                [{"key": facts.name, "value": fallback[0]}] if slot_type(declaration) == "pairs" else
-                _faq(facts, language) or [{"question": facts.name, "answer": fallback[0]}]
-                if slot_type(declaration) == "qa" else fallback[0])
-        answer[name] = value if value != "" else None
-    return answer
+    answer, _ = _fill_block(context.get("block") or {}, facts, language, context.get("title", ""))
+    # Exactly the properties the schema asks for (all of them, null where there is nothing).
+    return {name: answer.get(name) for name in schema.get("properties", {})}
 
 
 def register() -> None:

@@ -25,7 +25,7 @@ from uuid import UUID
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 
 from config.errors import InvalidInput
 from generation.llm import LLMError, detect_language, get_llm
@@ -258,6 +258,13 @@ async def _block_image(block: _PlannedBlock, make_image: MakeImage | None) -> An
         return None
 
 
+def _release_connection() -> None:
+    """Close this thread's connection unless a transaction holds it. Under asyncio.run the ORM work
+    ran in asgiref's own executor thread, whose connection nothing else would ever close."""
+    if not connection.in_atomic_block:
+        connection.close()
+
+
 def _store(*, owner_id: int, title: str, language: str, document: str, blocks: list[dict], plan: dict,
            product_name: str | None, product_info: str) -> Page:
     with transaction.atomic():
@@ -279,6 +286,17 @@ async def page_generate(*, owner_id: int, product_info: str, product_name: str |
     Raises InvalidInput for bad inputs and LLMError (code llm_bad_output naming the block, or the
     LLM's own codes) when the LLM fails."""
     _validate_inputs(product_info, product_name, template_ids, language)
+    try:
+        return await _page_generate(owner_id=owner_id, product_info=product_info, product_name=product_name,
+                                    template_ids=template_ids, language=language, with_images=with_images,
+                                    make_image=make_image)
+    finally:
+        await sync_to_async(_release_connection)()
+
+
+async def _page_generate(*, owner_id: int, product_info: str, product_name: str | None,
+                         template_ids: list[int], language: str | None, with_images: bool,
+                         make_image: MakeImage | None) -> PageResult:
     templates = await sync_to_async(_load_templates)(list(template_ids))
     language = language or detect_language(product_info)
     if language == "und":

@@ -26,6 +26,7 @@ from html.parser import HTMLParser
 
 import nh3
 
+from templates_app.page_html import CSS_FORBIDDEN, page_assemble
 from templates_app.slots import (
     ITEM_FIELDS,
     LIST_TYPES,
@@ -41,8 +42,6 @@ _FOR = re.compile(rf"^for\s+({_NAME})\s+in\s+({_NAME})$")
 _IF = re.compile(rf"^if\s+(not\s+)?({_NAME}(?:\.{_NAME})?)$")
 URL_ATTRIBUTES = frozenset({"href", "src", "srcset", "action", "formaction", "poster", "background",
                             "cite", "data", "xlink:href", "manifest", "ping"})
-_CSS_FORBIDDEN = re.compile(r"@import|expression\s*\(|javascript:|vbscript:|behavior\s*:|-moz-binding"
-                            r"|url\s*\(|<", re.IGNORECASE)
 
 
 class TemplateSyntaxError(ValueError):
@@ -291,7 +290,7 @@ class _ContextChecker(HTMLParser):
             for placeholder in self._found(data):
                 self.errors.append(f"{self._ref(placeholder)} cannot be used inside <{self.raw_text_tag}>.")
             if self.raw_text_tag == "style":
-                bad = _CSS_FORBIDDEN.search(data)
+                bad = CSS_FORBIDDEN.search(data)
                 if bad:
                     self.errors.append(f"<style> may not contain '{bad.group(0)}' (no imports, url(), "
                                        "expressions or markup: pages load nothing from elsewhere).")
@@ -426,101 +425,6 @@ def template_render(*, template, content: dict) -> str:
     out: list[str] = []
     _render(template_parse(template.html), slots, cleaned, {}, out)
     return "".join(out)
-
-
-# --- the page -------------------------------------------------------------------------------
-
-_PAGE_TAGS = {
-    "section", "div", "span", "header", "footer", "article", "aside", "main", "nav", "figure", "figcaption",
-    "h1", "h2", "h3", "h4", "h5", "h6", "p", "br", "hr", "ul", "ol", "li", "dl", "dt", "dd",
-    "table", "thead", "tbody", "tfoot", "tr", "th", "td", "caption", "colgroup", "col",
-    "img", "picture", "a", "strong", "em", "b", "i", "u", "s", "small", "mark", "sub", "sup",
-    "blockquote", "q", "cite", "code", "pre", "details", "summary", "time", "abbr", "del", "ins",
-}
-_STYLE_PROPERTIES = {
-    "align-items", "align-self", "aspect-ratio", "background", "background-color", "border", "border-bottom",
-    "border-color", "border-left", "border-radius", "border-right", "border-top", "box-shadow", "color",
-    "column-gap", "display", "flex", "flex-direction", "flex-wrap", "font-family", "font-size", "font-style",
-    "font-weight", "gap", "grid-column", "grid-template-columns", "height", "justify-content",
-    "letter-spacing", "line-height", "margin", "margin-bottom", "margin-left", "margin-right", "margin-top",
-    "max-width", "min-height", "object-fit", "opacity", "padding", "padding-bottom", "padding-left",
-    "padding-right", "padding-top", "text-align", "text-decoration", "text-transform", "width",
-}
-PAGE_CLEANER = nh3.Cleaner(
-    tags=_PAGE_TAGS,
-    clean_content_tags={"script", "style", "template", "noscript", "iframe", "object", "embed", "svg",
-                        "math"},
-    attributes={
-        "*": {"class", "style", "lang", "dir", "title", "role"},
-        "a": {"href", "target"},
-        "img": {"src", "alt", "width", "height", "loading", "decoding"},
-        "td": {"colspan", "rowspan"}, "th": {"colspan", "rowspan", "scope"},
-        "ol": {"start", "reversed"}, "details": {"open"}, "time": {"datetime"},
-    },
-    generic_attribute_prefixes={"aria-"},
-    url_schemes={"http", "https", "mailto", "tel"},
-    filter_style_properties=_STYLE_PROPERTIES,
-    strip_comments=True,
-)
-_STYLE_ELEMENT = re.compile(r"<style\b[^>]*>(.*?)</style\s*>", re.IGNORECASE | re.DOTALL)
-_LANGUAGE = re.compile(r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8}){0,3}$")
-_RTL = {"ar", "fa", "he", "ur"}
-
-BASE_CSS = """
-*,*::before,*::after{box-sizing:border-box}
-html{-webkit-text-size-adjust:100%;text-size-adjust:100%}
-body{margin:0;background:#eceae6;color:#1f2328;line-height:1.65;word-break:keep-all;overflow-wrap:anywhere;
-font-family:"Pretendard","Apple SD Gothic Neo","Noto Sans KR","Noto Sans CJK KR","Malgun Gothic",
--apple-system,BlinkMacSystemFont,"Segoe UI",Roboto,"Helvetica Neue",Arial,"Noto Sans JP","Noto Sans SC",
-sans-serif}
-img{max-width:100%;height:auto;display:block}
-h1,h2,h3,h4,p,ul,ol,dl,figure,blockquote,table{margin:0}
-.pp-page{max-width:960px;margin:0 auto;background:#fff;
-box-shadow:0 0 0 1px rgba(0,0,0,.04),0 12px 48px rgba(0,0,0,.06)}
-@media (max-width:960px){.pp-page{box-shadow:none}}
-@media print{body{background:#fff}.pp-page{box-shadow:none;max-width:none}}
-"""
-
-
-_CSS_DECLARATION_FORBIDDEN = re.compile(r"(?:@import|expression\s*\(|javascript:|vbscript:|behavior\s*:"
-                                        r"|-moz-binding|url\s*\()[^;}]*", re.IGNORECASE)
-
-
-def _css_clean(css: str) -> str:
-    """Template CSS, minus anything that could load or run something: such declarations are
-    dropped whole (the checks at save time refuse them already; this is the second line)."""
-    return _CSS_DECLARATION_FORBIDDEN.sub("", css.replace("<", ""))
-
-
-def page_assemble(*, blocks_html: list[str], title: str, language: str) -> str:
-    """A complete standalone HTML document from rendered blocks, sanitised with nh3.
-
-    Blocks' <style> elements are hoisted into <head> (deduplicated, CSS cleaned); the body is
-    cleaned with an allowlist: no script, no event handlers, no javascript:/data: URLs. A CSP
-    meta tag forbids scripts as a third line should anything slip through."""
-    styles: list[str] = []
-    bodies: list[str] = []
-    for block in blocks_html:
-        for css in _STYLE_ELEMENT.findall(block):
-            css = _css_clean(css.strip())
-            if css and css not in styles:
-                styles.append(css)
-        bodies.append(_STYLE_ELEMENT.sub("", block))
-    body = PAGE_CLEANER.clean("\n".join(bodies))
-    lang = language if _LANGUAGE.match(language or "") else "und"
-    direction = "rtl" if lang.split("-")[0].lower() in _RTL else "ltr"
-    css = "\n".join(styles)
-    return (
-        "<!DOCTYPE html>\n"
-        f'<html lang="{html.escape(lang)}" dir="{direction}">\n<head>\n<meta charset="utf-8">\n'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
-        "img-src 'self' https: data:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'\">\n"
-        '<meta name="generator" content="PPL Studio">\n'
-        f"<title>{html.escape(title or '')}</title>\n"
-        f"<style>{BASE_CSS}</style>\n<style>\n{css}\n</style>\n</head>\n"
-        f'<body>\n<main class="pp-page">\n{body}\n</main>\n</body>\n</html>\n'
-    )
 
 
 # --- previews -------------------------------------------------------------------------------

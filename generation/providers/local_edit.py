@@ -19,8 +19,10 @@ Edit = Callable[[Image.Image], Image.Image]
 
 
 def _tint(image: Image.Image, rgb: tuple[float, float, float]) -> Image.Image:
-    bands = [band.point(lambda v, k=k: min(255, int(v * k))) for band, k in zip(image.split()[:3], rgb,
-                                                                                   strict=True)]
+    bands = [
+        band.point(lambda v, k=k: min(255, int(v * k)))
+        for band, k in zip(image.split()[:3], rgb, strict=True)
+    ]
     return Image.merge("RGB", bands)
 
 
@@ -46,32 +48,63 @@ def _white_background(image: Image.Image) -> Image.Image:
 
 
 _EDITS: list[tuple[str, re.Pattern, Edit]] = [
-    ("white background", re.compile(r"(white|clean|remove[sd]?( the)?|no) background|background removal"),
-     _white_background),
-    ("black and white", re.compile(r"black and white|black & white|grayscale|greyscale|monochrome|b&w"),
-     lambda im: ImageOps.grayscale(im).convert("RGB")),
+    (
+        "white background",
+        re.compile(r"(white|clean|remove[sd]?( the)?|no) background|background removal"),
+        _white_background,
+    ),
+    (
+        "black and white",
+        re.compile(r"black and white|black & white|grayscale|greyscale|monochrome|b&w"),
+        lambda im: ImageOps.grayscale(im).convert("RGB"),
+    ),
     ("sepia", re.compile(r"sepia|vintage|retro|old photo"), _sepia),
-    ("brighter", re.compile(r"bright(er|en)?|lighter|lighten"),
-     lambda im: ImageEnhance.Brightness(im).enhance(1.25)),
-    ("darker", re.compile(r"dark(er|en)?|dimmer|moody"), lambda im: ImageEnhance.Brightness(im).enhance(0.78)),
+    (
+        "brighter",
+        re.compile(r"bright(er|en)?|lighter|lighten"),
+        lambda im: ImageEnhance.Brightness(im).enhance(1.25),
+    ),
+    (
+        "darker",
+        re.compile(r"dark(er|en)?|dimmer|moody"),
+        lambda im: ImageEnhance.Brightness(im).enhance(0.78),
+    ),
     ("warmer", re.compile(r"warm(er)?|golden|sunset"), lambda im: _tint(im, (1.08, 1.0, 0.88))),
     ("cooler", re.compile(r"cool(er)?|cold(er)?|blu(e|ish) tone"), lambda im: _tint(im, (0.9, 1.0, 1.1))),
-    ("more saturated", re.compile(r"vivid|vibrant|saturat(ed|e)|colou?rful|pop"),
-     lambda im: ImageEnhance.Color(im).enhance(1.45)),
-    ("muted", re.compile(r"muted|pastel|desaturat|faded|washed"),
-     lambda im: ImageEnhance.Color(im).enhance(0.55)),
-    ("more contrast", re.compile(r"contrast|punchy|dramatic"),
-     lambda im: ImageEnhance.Contrast(im).enhance(1.35)),
-    ("sharper", re.compile(r"sharp(er|en)?|crisp|detail"), lambda im: im.filter(ImageFilter.UnsharpMask(2, 120))),
-    ("soft focus", re.compile(r"blur(ry|red)?|soft(er)?( focus)?|dreamy|bokeh"),
-     lambda im: ImageChops.blend(im, im.filter(ImageFilter.GaussianBlur(4)), 0.6)),
+    (
+        "more saturated",
+        re.compile(r"vivid|vibrant|saturat(ed|e)|colou?rful|pop"),
+        lambda im: ImageEnhance.Color(im).enhance(1.45),
+    ),
+    (
+        "muted",
+        re.compile(r"muted|pastel|desaturat|faded|washed"),
+        lambda im: ImageEnhance.Color(im).enhance(0.55),
+    ),
+    (
+        "more contrast",
+        re.compile(r"contrast|punchy|dramatic"),
+        lambda im: ImageEnhance.Contrast(im).enhance(1.35),
+    ),
+    (
+        "sharper",
+        re.compile(r"sharp(er|en)?|crisp|detail"),
+        lambda im: im.filter(ImageFilter.UnsharpMask(2, 120)),
+    ),
+    (
+        "soft focus",
+        re.compile(r"blur(ry|red)?|soft(er)?( focus)?|dreamy|bokeh"),
+        lambda im: ImageChops.blend(im, im.filter(ImageFilter.GaussianBlur(4)), 0.6),
+    ),
     ("mirrored", re.compile(r"mirror|flip"), ImageOps.mirror),
     ("rotated", re.compile(r"rotate|turn (it )?(sideways|90)"), lambda im: im.rotate(-90, expand=True)),
     ("vignette", re.compile(r"vignette|spotlight|focus on the (center|centre|subject)"), _vignette),
 ]
 
 
-def apply_edit(image: Image.Image, prompt: str, *, aspect_ratio: str = "match_input_image") -> tuple[Image.Image, list[str]]:
+def apply_edit(
+    image: Image.Image, prompt: str, *, aspect_ratio: str = "match_input_image"
+) -> tuple[Image.Image, list[str]]:
     """Return the edited image and the names of the edits applied."""
     text = prompt.lower()
     result = image.convert("RGB")

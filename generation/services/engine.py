@@ -61,6 +61,7 @@ _MAX_PER_USER_SCAN = 20
 
 # --- dispatch ---------------------------------------------------------------------------------
 
+
 def _dispatch_lock() -> None:
     # SQLite's IMMEDIATE transactions already serialise writers; PostgreSQL needs a lock so two
     # dispatchers cannot both fill the last slot of a user or a provider.
@@ -83,8 +84,11 @@ def jobs_dispatch() -> list[UUID]:
         _dispatch_lock()
         candidates = list(
             Job.objects.filter(status=JobStatus.QUEUED)
-            .annotate(rank=Window(RowNumber(), partition_by=[F("user_id")],
-                                  order_by=[F("created_at").asc(), F("id").asc()]))
+            .annotate(
+                rank=Window(
+                    RowNumber(), partition_by=[F("user_id")], order_by=[F("created_at").asc(), F("id").asc()]
+                )
+            )
             .filter(rank__lte=_MAX_PER_USER_SCAN)
             .order_by("rank", "created_at", "id")
             .only("id", "user_id", "kind", "provider", "created_at")[:2000]
@@ -94,12 +98,15 @@ def jobs_dispatch() -> list[UUID]:
         user_ids = {job.user_id for job in candidates}
         last_started = dict(
             Job.objects.filter(user_id__in=user_ids, started_at__isnull=False)
-            .values_list("user_id").annotate(last=Max("started_at")))
+            .values_list("user_id")
+            .annotate(last=Max("started_at"))
+        )
         never = datetime.min.replace(tzinfo=UTC)
         candidates.sort(key=lambda j: (j.rank, last_started.get(j.user_id, never), j.created_at))
         running = Job.objects.filter(status=JobStatus.RUNNING)
-        user_running = Counter(dict(running.filter(user_id__in=user_ids).values_list("user_id")
-                                    .annotate(n=Count("id"))))
+        user_running = Counter(
+            dict(running.filter(user_id__in=user_ids).values_list("user_id").annotate(n=Count("id")))
+        )
         provider_running = Counter(dict(running.values_list("provider").annotate(n=Count("id"))))
         limits = {
             uid: (mc if mc is not None else settings.MAX_PER_USER_CONCURRENT)
@@ -111,22 +118,32 @@ def jobs_dispatch() -> list[UUID]:
                 continue
             if provider_running[job.provider] >= capacity[job.provider]:
                 continue
-            if job_transition(job_id=job.id, sources=[JobStatus.QUEUED], target=JobStatus.RUNNING,
-                              stage=JobStage.PENDING, started_at=now, stage_changed_at=now):
+            if job_transition(
+                job_id=job.id,
+                sources=[JobStatus.QUEUED],
+                target=JobStatus.RUNNING,
+                stage=JobStage.PENDING,
+                started_at=now,
+                stage_changed_at=now,
+            ):
                 user_running[job.user_id] += 1
                 provider_running[job.provider] += 1
                 claimed.append(job)
                 # A product page is written during its submit step (many LLM calls): it may run
                 # up to the job timeout; its stage guard makes a re-delivery harmless.
-                enqueue("generation_job_submit", str(job.id),
-                        timeout=settings.JOB_TIMEOUT_SECONDS if job.kind == JobKind.PAGE else None)
+                enqueue(
+                    "generation_job_submit",
+                    str(job.id),
+                    timeout=settings.JOB_TIMEOUT_SECONDS if job.kind == JobKind.PAGE else None,
+                )
                 if len(claimed) >= settings.ENGINE_DISPATCH_BATCH:
                     transaction.on_commit(dispatch_request)  # more may be claimable
                     break
         for job in claimed:
             wait_ms = int((now - job.created_at).total_seconds() * 1000)
             transaction.on_commit(
-                lambda job=job, wait_ms=wait_ms: job_event("job_start", job, queue_wait_ms=wait_ms))
+                lambda job=job, wait_ms=wait_ms: job_event("job_start", job, queue_wait_ms=wait_ms)
+            )
     return [job.id for job in claimed]
 
 
@@ -139,19 +156,27 @@ def _provider_capacity(name: str) -> int:
 
 # --- submit -----------------------------------------------------------------------------------
 
+
 def _submit_request(job: Job) -> SubmitRequest:
     def reader(job_input: JobInput):
         def read() -> bytes:
             with job_input.file.open("rb") as handle:
                 return handle.read()
+
         return read
 
     inputs = {
         i.role: InputImage(role=i.role, format=i.format, width=i.width, height=i.height, read=reader(i))
         for i in job.inputs.all()
     }
-    return SubmitRequest(job_id=job.id, kind=job.kind, params=job.params, inputs=inputs,
-                         webhook_url=_webhook_url(job), user_id=job.user_id)
+    return SubmitRequest(
+        job_id=job.id,
+        kind=job.kind,
+        params=job.params,
+        inputs=inputs,
+        webhook_url=_webhook_url(job),
+        user_id=job.user_id,
+    )
 
 
 def job_submit(*, job_id: UUID) -> None:
@@ -169,16 +194,22 @@ def job_submit(*, job_id: UUID) -> None:
         return
     except Exception:
         logger.exception("provider submit crashed", extra={"job_id": str(job_id)})
-        job_fail(job_id=job_id, code="provider_error",
-                 message="The provider could not be reached; the job was not started.")
+        job_fail(
+            job_id=job_id,
+            code="provider_error",
+            message="The provider could not be reached; the job was not started.",
+        )
         return
     # Store the reference before anything else can wait on it; keyed by id only, so a job
     # canceled during the call still records what must be canceled at the provider.
     now = timezone.now()
-    Job.objects.filter(pk=job_id).update(provider_ref=submission.ref,
-                                         provider_state=submission.state)
-    if job_stage_change(job_id=job_id, source=JobStage.SUBMITTING, target=JobStage.WAITING,
-                        next_check_at=now + timedelta(seconds=submission.poll_after_seconds)):
+    Job.objects.filter(pk=job_id).update(provider_ref=submission.ref, provider_state=submission.state)
+    if job_stage_change(
+        job_id=job_id,
+        source=JobStage.SUBMITTING,
+        target=JobStage.WAITING,
+        next_check_at=now + timedelta(seconds=submission.poll_after_seconds),
+    ):
         poller_request()
     else:
         job.refresh_from_db(fields=["status"])
@@ -193,9 +224,13 @@ def _prepare(job: Job) -> None:
         return
     translation = get_llm().translate_to_english(job.params["prompt"])
     job.params = {**job.params, "prompt_en": translation.text}
-    job.translation = {"source_language": translation.source_language, "text": translation.text,
-                       "translated": translation.translated, "note": translation.note,
-                       "model": translation.model}
+    job.translation = {
+        "source_language": translation.source_language,
+        "text": translation.text,
+        "translated": translation.translated,
+        "note": translation.note,
+        "model": translation.model,
+    }
     Job.objects.filter(pk=job.pk).update(params=job.params, translation=job.translation)
 
 
@@ -210,6 +245,7 @@ _WEBHOOK_PATHS = {"replicate": "/api/v1/webhooks/replicate", "bfl": "/api/v1/web
 
 
 # --- poll -------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class _Due:
@@ -250,11 +286,16 @@ def jobs_poll_due(*, limit: int = 1000) -> int:
     """Poll every due in-flight job once, concurrently; apply what the providers said."""
     now = timezone.now()
     due = [
-        _Due(**row) for row in Job.objects.filter(
-            status=JobStatus.RUNNING, stage=JobStage.WAITING, next_check_at__lte=now,
-        ).order_by("next_check_at").values(
-            "id", "user_id", "kind", "provider", "provider_ref", "provider_state", "progress",
-            "poll_count")[:limit]
+        _Due(**row)
+        for row in Job.objects.filter(
+            status=JobStatus.RUNNING,
+            stage=JobStage.WAITING,
+            next_check_at__lte=now,
+        )
+        .order_by("next_check_at")
+        .values(
+            "id", "user_id", "kind", "provider", "provider_ref", "provider_state", "progress", "poll_count"
+        )[:limit]
     ]
     if not due:
         return 0
@@ -269,10 +310,15 @@ def job_apply_provider_update(*, provider: str, ref: str, result: PollResult) ->
 
     Returns False when no running job waits on that reference (unknown, or already moved on:
     a repeated delivery changes nothing)."""
-    row = (Job.objects.filter(provider=provider, provider_ref=ref, status=JobStatus.RUNNING,
-                              stage=JobStage.WAITING)
-           .values("id", "user_id", "kind", "provider", "provider_ref", "provider_state", "progress",
-                   "poll_count").first())
+    row = (
+        Job.objects.filter(
+            provider=provider, provider_ref=ref, status=JobStatus.RUNNING, stage=JobStage.WAITING
+        )
+        .values(
+            "id", "user_id", "kind", "provider", "provider_ref", "provider_state", "progress", "poll_count"
+        )
+        .first()
+    )
     if row is None:
         return False
     _apply_poll(_Due(**row), result)
@@ -289,22 +335,34 @@ def _apply_poll(item: _Due, result: PollResult | BaseException) -> None:
         if not isinstance(result, ProviderError):
             logger.warning("poll failed: %r", result, extra={"job_id": str(item.id)})
         Job.objects.filter(pk=item.id, status=JobStatus.RUNNING, stage=JobStage.WAITING).update(
-            next_check_at=now + timedelta(seconds=_backoff(item, hint)), poll_count=F("poll_count") + 1)
+            next_check_at=now + timedelta(seconds=_backoff(item, hint)), poll_count=F("poll_count") + 1
+        )
         return
     state = {**item.provider_state, **(result.state or {})}
     if result.status == "failed":
-        job_fail(job_id=item.id, code=result.error_code or "provider_failed",
-                 message=result.error_message or "The provider could not make this image.")
+        job_fail(
+            job_id=item.id,
+            code=result.error_code or "provider_failed",
+            message=result.error_message or "The provider could not make this image.",
+        )
         return
     if result.status == "ready":
-        if job_stage_change(job_id=item.id, source=JobStage.WAITING, target=JobStage.FINALIZING,
-                            provider_state=state, next_check_at=None):
+        if job_stage_change(
+            job_id=item.id,
+            source=JobStage.WAITING,
+            target=JobStage.FINALIZING,
+            provider_state=state,
+            next_check_at=None,
+        ):
             enqueue("generation_job_finalize", str(item.id))
         return
     progress = max(item.progress, min(99, result.progress or 0))
     updated = Job.objects.filter(pk=item.id, status=JobStatus.RUNNING, stage=JobStage.WAITING).update(
-        progress=progress, provider_state=state, poll_count=F("poll_count") + 1,
-        next_check_at=now + timedelta(seconds=_backoff(item, result.poll_after_seconds)))
+        progress=progress,
+        provider_state=state,
+        poll_count=F("poll_count") + 1,
+        next_check_at=now + timedelta(seconds=_backoff(item, result.poll_after_seconds)),
+    )
     if updated and progress > item.progress:
         job_progress_event(item, progress)
 
@@ -360,6 +418,7 @@ def _seconds_to_next_poll() -> float | None:
 
 # --- finalize ---------------------------------------------------------------------------------
 
+
 def job_finalize(*, job_id: UUID) -> None:
     """Fetch the provider's output, store it in the gallery, and mark the job succeeded."""
     job = Job.objects.select_related("user").filter(pk=job_id).first()
@@ -367,8 +426,9 @@ def job_finalize(*, job_id: UUID) -> None:
         return
     # Claim by bumping the stage timestamp: a duplicate delivery or a reconciler re-kick that
     # read the old value does nothing.
-    if not Job.objects.filter(pk=job_id, stage=JobStage.FINALIZING,
-                              stage_changed_at=job.stage_changed_at).update(stage_changed_at=timezone.now()):
+    if not Job.objects.filter(
+        pk=job_id, stage=JobStage.FINALIZING, stage_changed_at=job.stage_changed_at
+    ).update(stage_changed_at=timezone.now()):
         return
     try:
         outputs = get_provider(job.provider).fetch_outputs(_submit_request(job), job.provider_state)
@@ -382,13 +442,19 @@ def job_finalize(*, job_id: UUID) -> None:
         return  # transient: the reconciler re-kicks finalize after the grace period
     except InvalidInput as exc:  # the provider's answer is not an image we can read
         logger.warning("unreadable provider output: %s", exc.message, extra={"job_id": str(job_id)})
-        job_fail(job_id=job_id, code="provider_bad_response",
-                 message="The provider's result could not be read as an image.")
+        job_fail(
+            job_id=job_id,
+            code="provider_bad_response",
+            message="The provider's result could not be read as an image.",
+        )
         return
     except Exception:
         logger.exception("finalize crashed", extra={"job_id": str(job_id)})
-        job_fail(job_id=job_id, code="internal_error",
-                 message="The result could not be stored because of an internal error.")
+        job_fail(
+            job_id=job_id,
+            code="internal_error",
+            message="The result could not be stored because of an internal error.",
+        )
         return
     names = [gallery_file_store(prepared=p, folder="images") for p in prepared]
     try:
@@ -396,9 +462,15 @@ def job_finalize(*, job_id: UUID) -> None:
             if not job_end(job_id=job_id, target=JobStatus.SUCCEEDED, progress=100):
                 raise _Abandon
             for position, (item, name) in enumerate(zip(prepared, names, strict=True)):
-                image_create(owner=job.user, prepared=item, source=job.kind,
-                             prompt=job.params.get("prompt", ""), job_id=job.id,
-                             position=position, file_name=name)
+                image_create(
+                    owner=job.user,
+                    prepared=item,
+                    source=job.kind,
+                    prompt=job.params.get("prompt", ""),
+                    job_id=job.id,
+                    position=position,
+                    file_name=name,
+                )
     except _Abandon:
         gallery_files_delete(names=names)  # canceled or timed out while we worked
     except BaseException:
@@ -411,6 +483,7 @@ class _Abandon(Exception):
 
 
 # --- cancel, timeout, reconcile --------------------------------------------------------------
+
 
 def job_provider_cancel(*, job_id: UUID) -> None:
     job = Job.objects.filter(pk=job_id).only("provider", "provider_ref", "provider_state").first()
@@ -425,14 +498,18 @@ def job_provider_cancel(*, job_id: UUID) -> None:
 def jobs_time_out() -> int:
     """End running jobs past JOB_TIMEOUT_SECONDS with a readable message."""
     limit = settings.JOB_TIMEOUT_SECONDS
-    overdue = Job.objects.filter(status=JobStatus.RUNNING,
-                                 started_at__lt=timezone.now() - timedelta(seconds=limit))
+    overdue = Job.objects.filter(
+        status=JobStatus.RUNNING, started_at__lt=timezone.now() - timedelta(seconds=limit)
+    )
     ended = 0
     for job_id in overdue.values_list("id", flat=True)[:500]:
         ended += job_end(
-            job_id=job_id, target=JobStatus.TIMED_OUT, error_code="timeout",
+            job_id=job_id,
+            target=JobStatus.TIMED_OUT,
+            error_code="timeout",
             error_message=f"The image was not ready within {limit} seconds, so the job was "
-                          "stopped. Try again, perhaps with a smaller image or a simpler prompt.")
+            "stopped. Try again, perhaps with a smaller image or a simpler prompt.",
+        )
     return ended
 
 
@@ -449,8 +526,11 @@ def jobs_reconcile(*, wake_poller: bool = True) -> ReconcileReport:
     the poller every 10 s); every job reaches an end because of this, not django-q2."""
     report = ReconcileReport(timed_out=jobs_time_out())
     stale_before = timezone.now() - timedelta(seconds=settings.ENGINE_STAGE_GRACE_SECONDS)
-    stale = Job.objects.filter(status=JobStatus.RUNNING, stage_changed_at__lt=stale_before,
-                               stage__in=[JobStage.PENDING, JobStage.SUBMITTING, JobStage.FINALIZING])
+    stale = Job.objects.filter(
+        status=JobStatus.RUNNING,
+        stage_changed_at__lt=stale_before,
+        stage__in=[JobStage.PENDING, JobStage.SUBMITTING, JobStage.FINALIZING],
+    )
     for job in stale.only("id", "stage", "provider", "stage_changed_at")[:500]:
         if job.stage == JobStage.PENDING:
             if job_stage_change(job_id=job.id, source=JobStage.PENDING, target=JobStage.PENDING):
@@ -461,9 +541,12 @@ def jobs_reconcile(*, wake_poller: bool = True) -> ReconcileReport:
                 if job_stage_change(job_id=job.id, source=JobStage.SUBMITTING, target=JobStage.PENDING):
                     enqueue("generation_job_submit", str(job.id))
                     report.resubmitted += 1
-            elif job_fail(job_id=job.id, code="submit_interrupted",
-                          message="The worker stopped while sending this job to the provider. "
-                                  "It was not sent again, to avoid paying twice; retry it."):
+            elif job_fail(
+                job_id=job.id,
+                code="submit_interrupted",
+                message="The worker stopped while sending this job to the provider. "
+                "It was not sent again, to avoid paying twice; retry it.",
+            ):
                 report.abandoned += 1
         elif job.stage == JobStage.FINALIZING:
             enqueue("generation_job_finalize", str(job.id))
@@ -485,6 +568,14 @@ def _provider_resubmit_is_safe(name: str) -> bool:
 
 
 __all__ = [
-    "ReconcileReport", "engine_tick", "job_apply_provider_update", "job_finalize", "job_provider_cancel", "job_submit",
-    "jobs_dispatch", "jobs_poll_due", "jobs_reconcile", "jobs_time_out",
+    "ReconcileReport",
+    "engine_tick",
+    "job_apply_provider_update",
+    "job_finalize",
+    "job_provider_cancel",
+    "job_submit",
+    "jobs_dispatch",
+    "jobs_poll_due",
+    "jobs_reconcile",
+    "jobs_time_out",
 ]

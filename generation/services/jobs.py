@@ -36,8 +36,9 @@ def _fingerprint(kind: str, params: dict, inputs: list[tuple[str, str]]) -> str:
 def _replay(*, user, idempotency_key: str, fingerprint: str) -> Job | None:
     job = Job.objects.filter(user=user, idempotency_key=idempotency_key).first()
     if job is not None and job.request_fingerprint != fingerprint:
-        raise Conflict("This Idempotency-Key was already used for a different request.",
-                       code="idempotency_key_reused")
+        raise Conflict(
+            "This Idempotency-Key was already used for a different request.", code="idempotency_key_reused"
+        )
     return job
 
 
@@ -48,20 +49,29 @@ def _check_queue_limit(user) -> None:
         raise LimitExceeded(
             f"You already have {waiting} job(s) waiting, the most allowed at once "
             f"({limits.max_queued}). Wait for one to start, or cancel one, then try again.",
-            code="queue_full")
+            code="queue_full",
+        )
 
 
-def job_create(*, user, kind: str, params: dict, inputs: list[NewInput],
-               idempotency_key: str | None = None, retried_from: Job | None = None,
-               stored_inputs: list[JobInput] | None = None) -> tuple[Job, bool]:
+def job_create(
+    *,
+    user,
+    kind: str,
+    params: dict,
+    inputs: list[NewInput],
+    idempotency_key: str | None = None,
+    retried_from: Job | None = None,
+    stored_inputs: list[JobInput] | None = None,
+) -> tuple[Job, bool]:
     """Queue a job. Returns (job, created); a replayed Idempotency-Key returns the first job.
 
     Limits are checked under a lock on the user's row, so two simultaneous requests cannot
     both take the last free place (SQLite serialises writers by itself).
     """
     stored_inputs = stored_inputs or []
-    fingerprint = _fingerprint(kind, params, [(i.role, i.image.sha256) for i in inputs]
-                               + [(i.role, i.sha256) for i in stored_inputs])
+    fingerprint = _fingerprint(
+        kind, params, [(i.role, i.image.sha256) for i in inputs] + [(i.role, i.sha256) for i in stored_inputs]
+    )
     if idempotency_key:
         existing = _replay(user=user, idempotency_key=idempotency_key, fingerprint=fingerprint)
         if existing is not None:
@@ -74,22 +84,47 @@ def job_create(*, user, kind: str, params: dict, inputs: list[NewInput],
             get_user_model().objects.select_for_update().filter(pk=user.pk).first()
             _check_queue_limit(user)
             gallery_quota_check(user=user, incoming_bytes=0)  # over quota: no new jobs (409)
-            job = Job(user=user, kind=kind, provider=provider, params=params,
-                      idempotency_key=idempotency_key or None, request_fingerprint=fingerprint,
-                      retried_from=retried_from, request_id=current_request_id() or "")
+            job = Job(
+                user=user,
+                kind=kind,
+                provider=provider,
+                params=params,
+                idempotency_key=idempotency_key or None,
+                request_fingerprint=fingerprint,
+                retried_from=retried_from,
+                request_id=current_request_id() or "",
+            )
             job.save(force_insert=True)
             rows = []
             for new in inputs:
                 name = gallery_file_store(prepared=new.image, folder="inputs")
                 written.append(name)
-                rows.append(JobInput(job=job, role=new.role, file=name, width=new.image.width,
-                                     height=new.image.height, format=new.image.format,
-                                     size_bytes=len(new.image.data), sha256=new.image.sha256))
+                rows.append(
+                    JobInput(
+                        job=job,
+                        role=new.role,
+                        file=name,
+                        width=new.image.width,
+                        height=new.image.height,
+                        format=new.image.format,
+                        size_bytes=len(new.image.data),
+                        sha256=new.image.sha256,
+                    )
+                )
             for old in stored_inputs:
                 # A retry shares the original's input files (they are never modified).
-                rows.append(JobInput(job=job, role=old.role, file=old.file.name, width=old.width,
-                                     height=old.height, format=old.format,
-                                     size_bytes=old.size_bytes, sha256=old.sha256))
+                rows.append(
+                    JobInput(
+                        job=job,
+                        role=old.role,
+                        file=old.file.name,
+                        width=old.width,
+                        height=old.height,
+                        format=old.format,
+                        size_bytes=old.size_bytes,
+                        sha256=old.sha256,
+                    )
+                )
             JobInput.objects.bulk_create(rows)
             transaction.on_commit(lambda: job_event("enqueue", job, status=job.status))
             transaction.on_commit(dispatch_request)
@@ -109,11 +144,17 @@ def job_create(*, user, kind: str, params: dict, inputs: list[NewInput],
 def job_cancel(*, job: Job, by: str = "user") -> Job:
     """Cancel a waiting or running job; 409 for a finished one."""
     message = "Canceled by an administrator." if by == "admin" else "Canceled by the user."
-    if not job_end(job_id=job.id, target=JobStatus.CANCELED, sources=ACTIVE_STATUSES,
-                   error_code="canceled", error_message=message):
+    if not job_end(
+        job_id=job.id,
+        target=JobStatus.CANCELED,
+        sources=ACTIVE_STATUSES,
+        error_code="canceled",
+        error_message=message,
+    ):
         job.refresh_from_db(fields=["status"])
-        raise Conflict(f"The job has already finished ({job.status}) and cannot be canceled.",
-                       code="job_finished")
+        raise Conflict(
+            f"The job has already finished ({job.status}) and cannot be canceled.", code="job_finished"
+        )
     job.refresh_from_db()
     return job
 
@@ -121,14 +162,23 @@ def job_cancel(*, job: Job, by: str = "user") -> Job:
 def job_retry(*, job: Job, idempotency_key: str | None = None) -> tuple[Job, bool]:
     """A new job from the same inputs, linked to the original by retried_from."""
     if not job.is_finished:
-        raise Conflict(f"Only a finished job can be retried; this one is still {job.status}.",
-                       code="job_not_finished")
-    return job_create(user=job.user, kind=job.kind, params=job.params, inputs=[],
-                      idempotency_key=idempotency_key, retried_from=job,
-                      stored_inputs=list(job.inputs.all()))
+        raise Conflict(
+            f"Only a finished job can be retried; this one is still {job.status}.", code="job_not_finished"
+        )
+    return job_create(
+        user=job.user,
+        kind=job.kind,
+        params=job.params,
+        inputs=[],
+        idempotency_key=idempotency_key,
+        retried_from=job,
+        stored_inputs=list(job.inputs.all()),
+    )
 
 
-def edit_source_image(*, user, upload=None, url: str | None = None, image_id=None) -> tuple[PreparedImage, str]:
+def edit_source_image(
+    *, user, upload=None, url: str | None = None, image_id=None
+) -> tuple[PreparedImage, str]:
     """The image an edit starts from: an upload (already validated), a URL fetched safely,
     or one of the user's own gallery images."""
     if upload is not None:
@@ -140,7 +190,9 @@ def edit_source_image(*, user, upload=None, url: str | None = None, image_id=Non
     try:
         image = image_get(user=user, image_id=image_id)
     except NotFound:
-        raise InvalidInput("image_id: no image with this id in your gallery.",
-                           fields={"image_id": ["No image with this id in your gallery."]})
+        raise InvalidInput(
+            "image_id: no image with this id in your gallery.",
+            fields={"image_id": ["No image with this id in your gallery."]},
+        )
     with image.file.open("rb") as handle:
         return image_prepare_upload(handle, field="image_id"), "gallery"

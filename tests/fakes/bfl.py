@@ -91,7 +91,7 @@ class FakeBfl(FakeServer):
         if self.sample_expired:
             return Reply(403, b"<Error>AuthenticationFailed: Signature expired</Error>",
                          {"Content-Type": "application/xml"})
-        if "x-key" in request.headers and request.headers["x-key"]:
+        if request.headers.get("x-key"):
             return Reply(400, b"credentials must not be sent to the delivery host")
         source = base64.b64decode(self.tasks[tid]["body"]["input_image"])
         image = ImageOps.flip(Image.open(io.BytesIO(source)).convert("RGB"))

@@ -52,17 +52,29 @@ class FakeReplicate(FakeServer):
         if self.create_failures:
             status = self.create_failures.pop(0)
             headers = {"Retry-After": self.retry_after} if self.retry_after else {}
-            body = {402: {"title": "Billing required", "detail": "You need to set up billing.", "status": 402},
-                    429: {"detail": "Request was throttled. Expected available in 1 second."}}
+            body = {
+                402: {"title": "Billing required", "detail": "You need to set up billing.", "status": 402},
+                429: {"detail": "Request was throttled. Expected available in 1 second."},
+            }
             return json_reply(body.get(status, {"detail": "Internal server error"}), status, headers)
         body = request.json()
         pid = next(self.ids)
         prediction = {
-            "id": pid, "model": f"{owner}/{name}", "version": "hidden", "input": body["input"],
-            "status": "starting", "logs": "", "output": None, "error": None, "data_removed": False,
+            "id": pid,
+            "model": f"{owner}/{name}",
+            "version": "hidden",
+            "input": body["input"],
+            "status": "starting",
+            "logs": "",
+            "output": None,
+            "error": None,
+            "data_removed": False,
             "created_at": "2026-11-22T00:00:00Z",
-            "urls": {"get": f"{self.url}/v1/predictions/{pid}", "cancel": f"{self.url}/v1/predictions/{pid}/cancel",
-                     "web": f"https://replicate.com/p/{pid}"},
+            "urls": {
+                "get": f"{self.url}/v1/predictions/{pid}",
+                "cancel": f"{self.url}/v1/predictions/{pid}/cancel",
+                "web": f"https://replicate.com/p/{pid}",
+            },
         }
         self.predictions[pid] = {"prediction": prediction, "polls": 0, "webhook": body.get("webhook")}
         if body.get("webhook"):
@@ -74,8 +86,9 @@ class FakeReplicate(FakeServer):
         prediction = dict(entry["prediction"])
         ext = prediction["input"].get("output_format", "png")
         if self.outcome == "succeeded":
-            prediction.update(status="succeeded", output=f"{self.url}/files/{pid}.{ext}",
-                              metrics={"predict_time": 1.2})
+            prediction.update(
+                status="succeeded", output=f"{self.url}/files/{pid}.{ext}", metrics={"predict_time": 1.2}
+            )
         elif self.outcome == "no_output":
             prediction.update(status="succeeded", output=None)
         elif self.outcome == "failed":
@@ -98,8 +111,13 @@ class FakeReplicate(FakeServer):
             return json_reply(entry["prediction"])
         entry["polls"] += 1
         if entry["polls"] < self.polls_until_done:
-            return json_reply({**entry["prediction"], "status": "processing",
-                               "logs": f"{int(100 * entry['polls'] / self.polls_until_done)}%|###"})
+            return json_reply(
+                {
+                    **entry["prediction"],
+                    "status": "processing",
+                    "logs": f"{int(100 * entry['polls'] / self.polls_until_done)}%|###",
+                }
+            )
         return json_reply(self._finish(pid))
 
     def cancel(self, request, pid):
@@ -113,7 +131,9 @@ class FakeReplicate(FakeServer):
         """The output: the first input image, mirrored, so tests can tell it was processed."""
         model_input = self.predictions[pid]["prediction"]["input"]
         source = model_input.get("input_image_1") or model_input["input_image"]
-        image = ImageOps.mirror(Image.open(io.BytesIO(base64.b64decode(source.split(",", 1)[1]))).convert("RGB"))
+        image = ImageOps.mirror(
+            Image.open(io.BytesIO(base64.b64decode(source.split(",", 1)[1]))).convert("RGB")
+        )
         buffer = io.BytesIO()
         image.save(buffer, "JPEG" if ext == "jpg" else "PNG")
         return Reply(200, buffer.getvalue(), {"Content-Type": f"image/{'jpeg' if ext == 'jpg' else 'png'}"})
@@ -125,9 +145,12 @@ class FakeReplicate(FakeServer):
         time.sleep(0.2)
         body = self.webhook_body(pid)
         timestamp = int(time.time())
-        headers = {"webhook-id": f"msg_{pid}", "webhook-timestamp": str(timestamp),
-                   "webhook-signature": sign(secret, f"msg_{pid}", timestamp, body),
-                   "content-type": "application/json"}
+        headers = {
+            "webhook-id": f"msg_{pid}",
+            "webhook-timestamp": str(timestamp),
+            "webhook-signature": sign(secret, f"msg_{pid}", timestamp, body),
+            "content-type": "application/json",
+        }
         self.webhook_answers = getattr(self, "webhook_answers", [])
         try:
             answer = httpx.post(self.predictions[pid]["webhook"], content=body, headers=headers, timeout=10)

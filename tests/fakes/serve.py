@@ -6,6 +6,7 @@ prints the environment to start the platform with (only base URLs and keys chang
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import threading
 
@@ -36,10 +37,8 @@ def main() -> None:
 Ctrl+C stops the fakes.""", flush=True)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         stop.wait()
-    except KeyboardInterrupt:
-        pass
 
 
 if __name__ == "__main__":

@@ -31,8 +31,16 @@ class FakeTogether(FakeServer):
             return json_reply({"error": {"message": f"failure {status}", "type": "server_error"}}, status)
         body = request.json()
         if body.get("model") not in self.served_models:
-            return json_reply({"error": {"message": f"Unable to access model {body.get('model')}",
-                                         "type": "invalid_request_error", "code": "model_not_available"}}, 404)
+            return json_reply(
+                {
+                    "error": {
+                        "message": f"Unable to access model {body.get('model')}",
+                        "type": "invalid_request_error",
+                        "code": "model_not_available",
+                    }
+                },
+                404,
+            )
         source = base64.b64decode(body["image_url"].split(",", 1)[1])
         image = ImageOps.invert(Image.open(io.BytesIO(source)).convert("RGB"))
         buffer = io.BytesIO()
@@ -43,8 +51,12 @@ class FakeTogether(FakeServer):
         if self.answer == "url":
             item = {"index": 0, "url": f"{self.url}/v1/files/img-1.png", "type": "url"}
         else:
-            item = {"index": 0, "b64_json": base64.b64encode(self.last_image).decode(), "type": "b64_json",
-                    "timings": {"inference": 0.8}}
+            item = {
+                "index": 0,
+                "b64_json": base64.b64encode(self.last_image).decode(),
+                "type": "b64_json",
+                "timings": {"inference": 0.8},
+            }
         return json_reply({"id": "img-1", "model": body["model"], "object": "list", "data": [item]})
 
     def file(self, request, name):

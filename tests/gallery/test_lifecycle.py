@@ -20,6 +20,12 @@ from tests.conftest import api_client_for, ppl_form
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def _has(module: str) -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec(module) is not None
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_job_result_lives_its_whole_life_in_the_gallery(api, other_api, staff_user, user, tasks,
                                                           storage_dir):
@@ -93,6 +99,7 @@ def test_images_without_a_thumbnail_get_one_from_the_backfill_command(user, make
 
 @pytest.mark.parametrize(("env", "message"), [
     ({"STORAGE_BACKEND": "ftp"}, "STORAGE_BACKEND must be local, s3 or azure"),
+    ({"STORAGE_BACKEND": "s3"}, "AWS_STORAGE_BUCKET_NAME" if _has("boto3") else "boto3"),
     ({"STORAGE_QUOTA_MB": "-1"}, "STORAGE_QUOTA_MB"),
     ({"GALLERY_ORPHAN_PREFIXES": "images/,inputs/"}, "GALLERY_ORPHAN_PREFIXES"),
 ])

@@ -45,20 +45,30 @@ def test_a_korean_product_becomes_a_complete_page_in_the_sets_order(api):
 
 def test_a_page_with_images_gets_them_from_the_image_provider_into_the_gallery(api):
     fashion = Category.objects.get(slug="fashion")
-    job = finish(_page_job(api, product_info="Linen summer shirt, breathable, relaxed fit.",
-                           category_id=fashion.id, with_images=True), seconds=30)
+    job = finish(
+        _page_job(
+            api,
+            product_info="Linen summer shirt, breathable, relaxed fit.",
+            category_id=fashion.id,
+            with_images=True,
+        ),
+        seconds=30,
+    )
     assert job.status == "succeeded", (job.error_code, job.error_message)
     images = api.get(f"/api/v1/jobs/{job.id}").json()["result"]["images"]
     assert images and all(api.get(i["url"]).status_code == 200 for i in images)
 
 
-@pytest.mark.parametrize(("body", "field"), [
-    ({"category_id": 1}, "product_info"),
-    ({"product_info": "x" * 20_001, "category_id": 1}, "product_info"),
-    ({"product_info": "A shirt"}, "template_set_id"),
-    ({"product_info": "A shirt", "template_ids": []}, "template_ids"),
-    ({"product_info": "A shirt", "category_id": 1, "language": "Korean!"}, "language"),
-])
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"category_id": 1}, "product_info"),
+        ({"product_info": "x" * 20_001, "category_id": 1}, "product_info"),
+        ({"product_info": "A shirt"}, "template_set_id"),
+        ({"product_info": "A shirt", "template_ids": []}, "template_ids"),
+        ({"product_info": "A shirt", "category_id": 1, "language": "Korean!"}, "language"),
+    ],
+)
 def test_bad_page_requests_are_400_naming_the_field(api, body, field):
     response = api.post("/api/v1/jobs/product-page", body, format="json")
     assert response.status_code == 400
@@ -67,8 +77,9 @@ def test_bad_page_requests_are_400_naming_the_field(api, body, field):
 
 
 def test_an_unknown_template_set_is_404(api):
-    response = api.post("/api/v1/jobs/product-page", {"product_info": "A shirt", "template_set_id": 999},
-                        format="json")
+    response = api.post(
+        "/api/v1/jobs/product-page", {"product_info": "A shirt", "template_set_id": 999}, format="json"
+    )
     assert response.status_code == 404
 
 
@@ -80,6 +91,8 @@ def test_malformed_llm_output_fails_the_page_with_a_clear_code(api, settings):
         settings.OPENAI_BASE_URL = llm.base_url
         settings.OPENAI_API_KEY = llm.api_key
         llm.responder = lambda body: Reply.text("this is not JSON at all")
-        job = finish(_page_job(api, product_info="A shirt", category_id=Category.objects.get(slug="fashion").id),
-                     seconds=30)
+        job = finish(
+            _page_job(api, product_info="A shirt", category_id=Category.objects.get(slug="fashion").id),
+            seconds=30,
+        )
     assert (job.status, job.error_code) == ("failed", "llm_bad_output")

@@ -75,9 +75,14 @@ def test_seed_endpoints_are_deprecated_in_the_schema(client):
 def test_seed_display_list_turns_product_info_into_html(api, worker, starter_catalogue):
     from templates_app.models import Category
 
-    response = api.post("/api/generation/display-list",
-                        {"productInfo": "Wireless earbuds\n- 30 hour battery\n- Noise cancelling",
-                         "categoryId": Category.objects.get(slug="electronics").id}, format="json")
+    response = api.post(
+        "/api/generation/display-list",
+        {
+            "productInfo": "Wireless earbuds\n- 30 hour battery\n- Noise cancelling",
+            "categoryId": Category.objects.get(slug="electronics").id,
+        },
+        format="json",
+    )
     assert response.status_code == 200, response.json()
     assert "30 hour battery" in response.json()["html"]
 
@@ -90,8 +95,10 @@ def test_seed_service_and_actuator_health_answer_without_a_token(client):
 
 
 def test_seed_image_and_upload_refuse_unsafe_urls(api):
-    for path, body in (("/api/generation/image", {"imageUrl": "http://169.254.169.254/latest", "prompt": "x"}),
-                       ("/api/generation/upload-image", {"url": "http://127.0.0.1:1/x.png"})):
+    for path, body in (
+        ("/api/generation/image", {"imageUrl": "http://169.254.169.254/latest", "prompt": "x"}),
+        ("/api/generation/upload-image", {"url": "http://127.0.0.1:1/x.png"}),
+    ):
         response = api.post(path, body, format="json")
         assert response.status_code == 400, (path, response.json())
     assert not Job.objects.exists()

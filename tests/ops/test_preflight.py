@@ -46,3 +46,15 @@ def test_a_provider_without_its_key_is_refused_naming_the_variable(api, workers_
 def test_an_unknown_kind_is_invalid_and_anonymous_callers_are_refused(api, client):
     assert api.get("/api/v1/preflight", {"kind": "video"}).json()["code"] == "invalid"
     assert client.get("/api/v1/preflight", {"kind": "ppl"}).status_code == 401
+
+
+def test_a_user_over_their_storage_quota_is_refused_with_the_figures(api, user, workers_up, settings):
+    from gallery.models import Image
+
+    settings.STORAGE_QUOTA_MB = 1
+    Image.objects.create(owner=user, file="images/x.png", width=1, height=1, format="png",
+                         size_bytes=2 * 2**20, sha256="0" * 64, source="upload")
+    body = api.get("/api/v1/preflight", {"kind": "goods"}).json()
+    assert body["ok"] is False
+    assert body["reasons"][0]["code"] == "storage_quota_exceeded"
+    assert "2 of 1 MB" in body["message"]

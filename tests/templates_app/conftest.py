@@ -19,7 +19,8 @@ from templates_app.services import content_manager_grant, template_create
 from tests.conftest import api_client_for
 
 KOREAN_PRODUCT = """린넨 와이드 팬츠
-한여름에도 시원하게 입을 수 있는 프렌치 린넨 100% 와이드 팬츠입니다. 워싱 가공으로 처음부터 부드럽고 구김마저 자연스럽습니다.
+한여름에도 시원하게 입을 수 있는 프렌치 린넨 100% 와이드 팬츠입니다.
+워싱 가공으로 처음부터 부드럽고 구김마저 자연스럽습니다.
 
 [제품 특징]
 - 통기성이 뛰어난 유럽산 린넨 원단
@@ -82,7 +83,8 @@ def staff_api(staff_user):
     return api_client_for(staff_user)
 
 
-SIMPLE_HTML = '<section class="x"><h2>{{ title }}</h2><ul>{% for f in features %}<li>{{ f }}</li>{% endfor %}</ul></section>'
+SIMPLE_HTML = ('<section class="x"><h2>{{ title }}</h2><ul>{% for f in features %}<li>{{ f }}</li>'
+               "{% endfor %}</ul></section>")
 SIMPLE_SLOTS = {"title": {"type": "text", "max_length": 60}, "features": {"type": "list", "max_items": 4}}
 
 

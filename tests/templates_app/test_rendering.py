@@ -19,11 +19,12 @@ def _template(html=SIMPLE_HTML, slots=SIMPLE_SLOTS) -> Template:
 # --- the slot contract, checked on save -----------------------------------------------------
 
 def test_saving_a_template_that_uses_an_undeclared_slot_is_refused_with_the_slot_named(category):
-    template = Template(category=category, name="t", block_type="FAQ", html="<h2>{{ title }}</h2>{{ subtitle }}",
-                        slots={"title": {"type": "text"}})
+    template = Template(category=category, name="t", block_type="FAQ",
+                        html="<h2>{{ title }}</h2>{{ subtitle }}", slots={"title": {"type": "text"}})
     with pytest.raises(ValidationError) as caught:
         template.save()
-    assert caught.value.message_dict == {"html": ["line 1: uses slot 'subtitle' that is not declared in slots."]}
+    assert caught.value.message_dict == {
+        "html": ["line 1: uses slot 'subtitle' that is not declared in slots."]}
     assert not Template.objects.filter(name="t").exists()
 
 
@@ -49,6 +50,9 @@ def test_malformed_slot_schemas_are_explained(slots, message):
     assert message in " ".join(errors["slots"])
 
 
+LOOP = "{% for f in features %}{{ f }}{% endfor %}"
+
+
 @pytest.mark.parametrize(("html", "message"), [
     ("{% for f in features %}<li>{{ f }}</li>", "{% for %} is never closed"),
     ("{% endif %}", "{% endif %} without a matching {% if %}"),
@@ -56,13 +60,13 @@ def test_malformed_slot_schemas_are_explained(slots, message):
     ("{% include 'x' %}", "unknown tag"),
     ("{{ features }}", "'features' is a list slot: loop over it"),
     ("{% for f in features %}{{ f.key }}{% endfor %}", "items of the list 'features' are plain text"),
-    ("<p style=\"color:{{ title }}\">{% for f in features %}{{ f }}{% endfor %}</p>", "cannot be used in a style"),
-    ("<a title={{ title }}>{% for f in features %}{{ f }}{% endfor %}</a>", "inside quotes"),
-    ('<a href="{{ title }}">{% for f in features %}{{ f }}{% endfor %}</a>', "URL attributes take a single url"),
-    ("<style>.x{background:url(http://x)}</style><p>{{ title }}{% for f in features %}{{ f }}{% endfor %}</p>",
+    (f'<p style="color:{{{{ title }}}}">{LOOP}</p>', "cannot be used in a style"),
+    (f"<a title={{{{ title }}}}>{LOOP}</a>", "inside quotes"),
+    (f'<a href="{{{{ title }}}}">{LOOP}</a>', "URL attributes take a single url"),
+    (f"<style>.x{{background:url(http://x)}}</style><p>{{{{ title }}}}{LOOP}</p>",
      "<style> may not contain 'url('"),
-    ('<p onclick="go()">{{ title }}{% for f in features %}{{ f }}{% endfor %}</p>', "event handler attributes"),
-    ("<script>{{ title }}</script>{% for f in features %}{{ f }}{% endfor %}", "may not contain <script>"),
+    (f'<p onclick="go()">{{{{ title }}}}{LOOP}</p>', "event handler attributes"),
+    (f"<script>{{{{ title }}}}</script>{LOOP}", "may not contain <script>"),
 ])
 def test_unsafe_or_broken_template_html_is_refused_with_a_clear_message(html, message):
     errors = template_check(html=html, slots=SIMPLE_SLOTS)
@@ -71,9 +75,11 @@ def test_unsafe_or_broken_template_html_is_refused_with_a_clear_message(html, me
 
 def test_a_well_formed_template_passes_the_check():
     html = ('<section><h2>{{ title }}</h2>{% if image %}<img src="{{ image }}" alt="{{ title }}">{% endif %}'
-            '<table>{% for row in specs %}<tr><th>{{ loop.index }}. {{ row.key }}</th><td>{{ row.value }}</td></tr>'
-            '{% endfor %}</table>{% for q in faq %}<dt>{{ q.question }}</dt><dd>{{ q.answer }}</dd>{% endfor %}'
-            '{% if url %}<a href="{{ url }}">{{ rating }}</a>{% else %}<span>{{ rating }}</span>{% endif %}</section>')
+            "<table>{% for row in specs %}<tr><th>{{ loop.index }}. {{ row.key }}</th>"
+            "<td>{{ row.value }}</td></tr>{% endfor %}</table>"
+            "{% for q in faq %}<dt>{{ q.question }}</dt><dd>{{ q.answer }}</dd>{% endfor %}"
+            '{% if url %}<a href="{{ url }}">{{ rating }}</a>{% else %}<span>{{ rating }}</span>{% endif %}'
+            "</section>")
     slots = {"title": {"type": "text"}, "image": {"type": "image"}, "specs": {"type": "pairs"},
              "faq": {"type": "qa"}, "url": {"type": "url", "required": False}, "rating": {"type": "number"}}
     assert template_check(html=html, slots=slots) == {}
@@ -107,7 +113,8 @@ def test_the_writer_schema_is_strict_mode_shaped_and_leaves_images_to_the_pipeli
 
 def test_slots_are_inferred_from_how_the_html_uses_them():
     html = ('<h2>{{ title }}</h2><img src="{{ photo }}">{% if note %}<p>{{ note }}</p>{% endif %}'
-            '{% for f in features %}{{ f }}{% endfor %}{% for r in specs %}{{ r.key }}{{ r.value }}{% endfor %}'
+            "{% for f in features %}{{ f }}{% endfor %}"
+            "{% for r in specs %}{{ r.key }}{{ r.value }}{% endfor %}"
             '{% for q in faq %}{{ q.question }}{% endfor %}')
     assert slots_infer(html) == {"title": {"type": "text"}, "photo": {"type": "image"},
                                  "note": {"type": "text", "required": False}, "features": {"type": "list"},
