@@ -397,3 +397,26 @@ def test_an_llm_failure_fails_the_edit_with_its_code(api, together, settings):
     assert (job.status, job.error_code) == ("failed", "llm_not_configured")
     assert "OPENAI_API_KEY" in job.error_message
     assert together.received("POST", "/v1/") == []
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1/a.png", "http://10.0.0.1/a.png",
+                                 "http://169.254.169.254/latest/meta-data", "http://[::1]/a.png",
+                                 "http://localhost/a.png", "ftp://example.com/a.png"])
+def test_an_edit_from_an_unsafe_url_is_refused_naming_image_url(api, url):
+    response = api.post("/api/v1/jobs/edit", {"image_url": url, "prompt": "brighter"}, format="json")
+    assert response.status_code == 400
+    assert "image_url" in response.json()["fields"]
+    assert not Job.objects.exists()
+
+
+def test_an_edit_from_an_allowed_url_fetches_the_image(api, settings):
+    from tests.fakes.server import FakeServer, Reply
+    from tests.fakes.server import png_bytes as fake_png
+
+    with FakeServer() as host:
+        host.route("GET", r"/photo\.png", lambda request: Reply(200, fake_png(), {"Content-Type": "image/png"}))
+        settings.ALLOWED_FETCH_HOSTS = [host.url.removeprefix("http://")]
+        response = api.post("/api/v1/jobs/edit", {"image_url": f"{host.url}/photo.png", "prompt": "brighter"},
+                            format="json")
+    assert response.status_code == 202, response.json()
+    assert finish(response.json()["id"]).status == "succeeded"
