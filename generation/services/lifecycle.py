@@ -22,15 +22,37 @@ _EVENTS = {
 }
 
 
-def job_end(*, job_id: UUID, target: str, sources=(JobStatus.RUNNING,), error_code: str = "",
-            error_message: str = "", **fields) -> bool:
+def job_end(
+    *,
+    job_id: UUID,
+    target: str,
+    sources=(JobStatus.RUNNING,),
+    error_code: str = "",
+    error_message: str = "",
+    **fields,
+) -> bool:
     """End a job if it is still in one of `sources`. Returns False if it had moved on."""
     with transaction.atomic():
-        if not job_transition(job_id=job_id, sources=sources, target=target,
-                              error_code=error_code, error_message=error_message, **fields):
+        if not job_transition(
+            job_id=job_id,
+            sources=sources,
+            target=target,
+            error_code=error_code,
+            error_message=error_message,
+            **fields,
+        ):
             return False
-        job = Job.objects.only("id", "user_id", "kind", "provider", "provider_ref", "started_at",
-                               "finished_at", "status").get(pk=job_id)
+        job = Job.objects.only(
+            "id",
+            "user_id",
+            "kind",
+            "provider",
+            "provider_ref",
+            "started_at",
+            "request_id",
+            "finished_at",
+            "status",
+        ).get(pk=job_id)
         event, level = _EVENTS[target]
         extra = {"error_code": error_code} if error_code else {}
         if job.started_at and job.finished_at:
@@ -46,5 +68,6 @@ def job_end(*, job_id: UUID, target: str, sources=(JobStatus.RUNNING,), error_co
 
 
 def job_fail(*, job_id: UUID, code: str, message: str, sources=(JobStatus.RUNNING,)) -> bool:
-    return job_end(job_id=job_id, target=JobStatus.FAILED, sources=sources, error_code=code,
-                   error_message=message)
+    return job_end(
+        job_id=job_id, target=JobStatus.FAILED, sources=sources, error_code=code, error_message=message
+    )

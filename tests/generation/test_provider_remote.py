@@ -82,6 +82,7 @@ def _goods(api, **overrides) -> str:
 
 # --- Replicate --------------------------------------------------------------------------------
 
+
 def test_a_ppl_job_runs_on_replicate_and_lands_its_image(api, replicate):
     job = finish(_ppl(api, seed=11))
     assert job.status == "succeeded", (job.error_code, job.error_message)
@@ -90,8 +91,12 @@ def test_a_ppl_job_runs_on_replicate_and_lands_its_image(api, replicate):
     assert sent["prompt"] == "Place the bottle on the table"
     assert sent["input_image_1"].startswith("data:image/jpeg;base64,")
     assert sent["input_image_2"].startswith("data:image/png;base64,")
-    assert (sent["aspect_ratio"], sent["output_format"], sent["safety_tolerance"], sent["seed"]) == \
-        ("1:1", "png", 2, 11)
+    assert (sent["aspect_ratio"], sent["output_format"], sent["safety_tolerance"], sent["seed"]) == (
+        "1:1",
+        "png",
+        2,
+        11,
+    )
     scene = Image.open(io.BytesIO(base64.b64decode(sent["input_image_1"].split(",")[1]))).convert("RGB")
     assert stored_image(job).getpixel((5, 5)) == ImageOps.mirror(scene).getpixel((5, 5))
 
@@ -144,10 +149,16 @@ def test_a_throttled_create_is_retried_after_retry_after(api, replicate):
     assert len(replicate.received("POST", "/v1/models/")) == 3
 
 
-@pytest.mark.parametrize(("outcome", "code"), [
-    ("moderated", "moderated"), ("failed", "provider_failed"), ("canceled", "provider_canceled"),
-    ("malformed", "provider_bad_response"), ("no_output", "provider_bad_response"),
-])
+@pytest.mark.parametrize(
+    ("outcome", "code"),
+    [
+        ("moderated", "moderated"),
+        ("failed", "provider_failed"),
+        ("canceled", "provider_canceled"),
+        ("malformed", "provider_bad_response"),
+        ("no_output", "provider_bad_response"),
+    ],
+)
 def test_replicate_outcomes_map_to_job_errors(api, replicate, outcome, code):
     replicate.outcome = outcome
     job = finish(_ppl(api))
@@ -178,8 +189,11 @@ def test_replicate_calls_back_and_the_webhook_finishes_the_job(api, replicate, s
 
 def _signed(body: bytes, *, secret=fake_replicate.SECRET, timestamp=None) -> dict:
     timestamp = int(time.time()) if timestamp is None else timestamp
-    return {"HTTP_WEBHOOK_ID": "msg_1", "HTTP_WEBHOOK_TIMESTAMP": str(timestamp),
-            "HTTP_WEBHOOK_SIGNATURE": fake_replicate.sign(secret, "msg_1", timestamp, body)}
+    return {
+        "HTTP_WEBHOOK_ID": "msg_1",
+        "HTTP_WEBHOOK_TIMESTAMP": str(timestamp),
+        "HTTP_WEBHOOK_SIGNATURE": fake_replicate.sign(secret, "msg_1", timestamp, body),
+    }
 
 
 def _waiting_replicate_job(api, replicate) -> str:
@@ -224,6 +238,7 @@ def test_a_repeated_replicate_delivery_changes_nothing(client, api, replicate, s
 
 # --- BFL --------------------------------------------------------------------------------------
 
+
 def test_a_goods_job_runs_on_bfl_through_the_returned_polling_url(api, bfl):
     bfl.polls_until_done = 2
     job = finish(_goods(api, goods_type="t_shirt", prompt="pastel colours", output_format="jpg", seed=5))
@@ -237,11 +252,17 @@ def test_a_goods_job_runs_on_bfl_through_the_returned_polling_url(api, bfl):
     assert GalleryImage.objects.get(job_id=job.id).format == "jpeg"
 
 
-@pytest.mark.parametrize(("outcome", "code"), [
-    ("Error", "provider_failed"), ("Request Moderated", "moderated"), ("Content Moderated", "moderated"),
-    ("Task not found", "provider_task_lost"), ("404", "provider_task_lost"),
-    ("malformed", "provider_bad_response"),
-])
+@pytest.mark.parametrize(
+    ("outcome", "code"),
+    [
+        ("Error", "provider_failed"),
+        ("Request Moderated", "moderated"),
+        ("Content Moderated", "moderated"),
+        ("Task not found", "provider_task_lost"),
+        ("404", "provider_task_lost"),
+        ("malformed", "provider_bad_response"),
+    ],
+)
 def test_every_bfl_status_ends_the_job_with_its_code(api, bfl, outcome, code):
     bfl.outcome = outcome
     job = finish(_goods(api))
@@ -294,19 +315,28 @@ def test_a_forged_bfl_webhook_is_refused(client, api, bfl, settings):
     engine.jobs_dispatch()
     engine.job_submit(job_id=job_id)
     body = json.dumps({"id": "task-0001", "status": "Ready", "result": {"sample": "http://evil.test/x.png"}})
-    response = client.post("/api/v1/webhooks/bfl", body, content_type="application/json",
-                           HTTP_X_BFL_SIGNATURE="sha256=" + "0" * 64)
+    response = client.post(
+        "/api/v1/webhooks/bfl",
+        body,
+        content_type="application/json",
+        HTTP_X_BFL_SIGNATURE="sha256=" + "0" * 64,
+    )
     assert response.status_code == 401
     assert Job.objects.get(pk=job_id).stage == "waiting"
 
 
 # --- Together and edits -----------------------------------------------------------------------
 
+
 def _edit(api, **fields) -> str:
-    form = {"prompt": "배경을 흰색으로 바꿔 주세요", "image": upload("photo.png", png_bytes((200, 150))),
-            **fields}
-    response = api.post("/api/v1/jobs/edit", {k: v for k, v in form.items() if v is not None},
-                        format="multipart")
+    form = {
+        "prompt": "배경을 흰색으로 바꿔 주세요",
+        "image": upload("photo.png", png_bytes((200, 150))),
+        **fields,
+    }
+    response = api.post(
+        "/api/v1/jobs/edit", {k: v for k, v in form.items() if v is not None}, format="multipart"
+    )
     assert response.status_code == 202, response.json()
     return response.json()["id"]
 
@@ -331,12 +361,15 @@ def test_a_together_url_answer_is_downloaded(api, together):
     assert job.translation["translated"] is False and job.params["prompt_en"] == "make it brighter"
 
 
-@pytest.mark.parametrize(("setup", "code"), [
-    (lambda fake, s: setattr(fake, "served_models", set()), "provider_not_found"),
-    (lambda fake, s: setattr(fake, "answer", "malformed"), "provider_bad_response"),
-    (lambda fake, s: setattr(fake, "failures", [402]), "provider_credits"),
-    (lambda fake, s: setattr(s, "TOGETHER_API_KEY", ""), "provider_not_configured"),
-])
+@pytest.mark.parametrize(
+    ("setup", "code"),
+    [
+        (lambda fake, s: setattr(fake, "served_models", set()), "provider_not_found"),
+        (lambda fake, s: setattr(fake, "answer", "malformed"), "provider_bad_response"),
+        (lambda fake, s: setattr(fake, "failures", [402]), "provider_credits"),
+        (lambda fake, s: setattr(s, "TOGETHER_API_KEY", ""), "provider_not_configured"),
+    ],
+)
 def test_together_failures_end_the_edit_with_their_code(api, together, settings, setup, code):
     setup(together, settings)
     job = finish(_edit(api))
@@ -353,11 +386,17 @@ def test_an_edit_can_start_from_one_of_the_users_gallery_images(api, other_api, 
     assert foreign.status_code == 400 and "image_id" in foreign.json()["fields"]
 
 
-@pytest.mark.parametrize("fields", [
-    {"prompt": "x"},
-    {"prompt": "x", "image_url": "https://example.com/a.png",
-     "image_id": "00000000-0000-0000-0000-000000000000"},
-])
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"prompt": "x"},
+        {
+            "prompt": "x",
+            "image_url": "https://example.com/a.png",
+            "image_id": "00000000-0000-0000-0000-000000000000",
+        },
+    ],
+)
 def test_an_edit_needs_exactly_one_source_image(api, fields):
     response = api.post("/api/v1/jobs/edit", fields, format="json")
     assert response.status_code == 400
@@ -382,8 +421,10 @@ def test_a_korean_edit_prompt_is_translated_by_the_llm_before_together(api, toge
         llm.queue(Reply.text("Change the background to white"))
         job = finish(_edit(api))
     assert job.status == "succeeded", (job.error_code, job.error_message)
-    assert together.received("POST", "/v1/images/generations")[0].json()["prompt"] == \
-        "Change the background to white"
+    assert (
+        together.received("POST", "/v1/images/generations")[0].json()["prompt"]
+        == "Change the background to white"
+    )
     shown = api.get(f"/api/v1/jobs/{job.id}").json()["translation"]
     assert shown["translated"] is True and shown["source_language"] == "ko"
     assert shown["text"] == "Change the background to white"
@@ -399,9 +440,17 @@ def test_an_llm_failure_fails_the_edit_with_its_code(api, together, settings):
     assert together.received("POST", "/v1/") == []
 
 
-@pytest.mark.parametrize("url", ["http://127.0.0.1/a.png", "http://10.0.0.1/a.png",
-                                 "http://169.254.169.254/latest/meta-data", "http://[::1]/a.png",
-                                 "http://localhost/a.png", "ftp://example.com/a.png"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1/a.png",
+        "http://10.0.0.1/a.png",
+        "http://169.254.169.254/latest/meta-data",
+        "http://[::1]/a.png",
+        "http://localhost/a.png",
+        "ftp://example.com/a.png",
+    ],
+)
 def test_an_edit_from_an_unsafe_url_is_refused_naming_image_url(api, url):
     response = api.post("/api/v1/jobs/edit", {"image_url": url, "prompt": "brighter"}, format="json")
     assert response.status_code == 400
@@ -414,9 +463,12 @@ def test_an_edit_from_an_allowed_url_fetches_the_image(api, settings):
     from tests.fakes.server import png_bytes as fake_png
 
     with FakeServer() as host:
-        host.route("GET", r"/photo\.png", lambda request: Reply(200, fake_png(), {"Content-Type": "image/png"}))
+        host.route(
+            "GET", r"/photo\.png", lambda request: Reply(200, fake_png(), {"Content-Type": "image/png"})
+        )
         settings.ALLOWED_FETCH_HOSTS = [host.url.removeprefix("http://")]
-        response = api.post("/api/v1/jobs/edit", {"image_url": f"{host.url}/photo.png", "prompt": "brighter"},
-                            format="json")
+        response = api.post(
+            "/api/v1/jobs/edit", {"image_url": f"{host.url}/photo.png", "prompt": "brighter"}, format="json"
+        )
     assert response.status_code == 202, response.json()
     assert finish(response.json()["id"]).status == "succeeded"

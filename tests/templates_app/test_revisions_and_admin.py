@@ -138,3 +138,16 @@ def test_staff_without_the_group_cannot_open_the_catalogue_admin(db, catalogue):
     client = Client()
     client.force_login(outsider)
     assert client.get("/admin/templates_app/template/").status_code == 403
+
+
+def test_the_catalogue_admin_pages_open_for_a_content_manager(admin, catalogue):
+    template = Template.objects.get(name="Living · FAQ")
+    template_set = TemplateSet.objects.get(category=catalogue["living"], is_default=True)
+    base = "/admin/templates_app"
+    for url in (f"{base}/category/", f"{base}/template/?block_type__exact=FAQ", f"{base}/template/add/",
+                f"{base}/templateset/", f"{base}/templateset/add/", f"{base}/templaterevision/",
+                f"{base}/templateset/{template_set.id}/change/", f"{base}/template/{template.id}/preview/"):
+        assert admin.get(url).status_code == 200, url
+    page = admin.get(f"{base}/templateset/{template_set.id}/change/").content.decode()
+    assert "templates_app/set_admin.js" in page
+    assert f"{base}/templateset/{template_set.id}/preview/" in page
