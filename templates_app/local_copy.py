@@ -224,6 +224,10 @@ def facts_extract(product_info: str, product_name: str = "") -> Facts:
                 facts.price = facts.price or value
             elif _SHIPPING_KEYS.search(key):
                 facts.shipping.append(f"{key}: {value}")
+            elif SECTIONS["usage"].search(key) and len(value) > 12:  # "사용 방법: 케이스를 열면 …"
+                facts.usage.extend(_sentences(value))
+            elif SECTIONS["cautions"].search(key) and len(value) > 12:
+                facts.cautions.extend(_sentences(value))
             else:
                 if _BRAND_KEYS.match(key):
                     facts.brand = facts.brand or value
@@ -294,8 +298,10 @@ def _faq(facts: Facts, language: str) -> list[dict]:
 
 
 def _short_badges(facts: Facts) -> list[str]:
-    """Chips for the hero: short spec values ("린넨 100%", "50ml"), else very short features."""
-    badges = [value for key, value in facts.specs
+    """Chips for the hero: short spec values ("린넨 100%"; a bare number keeps its key: "무게 4.8g"),
+    else very short features."""
+    badges = [f"{key} {value}" if value[:1].isdigit() and len(key) + len(value) < 16 else value
+              for key, value in facts.specs
               if len(value) <= 12 and not _BRAND_KEYS.match(key) and not _ORIGIN_KEYS.search(key)]
     badges += [feature for feature in facts.features if len(feature) <= 10]
     return list(dict.fromkeys(badges))[:3]
