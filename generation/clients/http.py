@@ -70,31 +70,62 @@ def error_for_status(provider: str, response: httpx.Response) -> ProviderError:
     status = response.status_code
     detail = _detail(response)
     if status in (401, 403):
-        return ProviderError(f"{provider} refused our credentials ({status}): {detail}",
-                             code="provider_auth")
+        return ProviderError(f"{provider} refused our credentials ({status}): {detail}", code="provider_auth")
     if status == 402:
-        return ProviderError(f"{provider} says the account is out of credits: {detail}",
-                             code="provider_credits")
+        return ProviderError(
+            f"{provider} says the account is out of credits: {detail}", code="provider_credits"
+        )
     if status == 404:
-        return ProviderError(f"{provider} does not know this resource or model: {detail}",
-                             code="provider_not_found")
+        return ProviderError(
+            f"{provider} does not know this resource or model: {detail}", code="provider_not_found"
+        )
     if status == 429:
-        return ProviderError(f"{provider} is rate limiting us: {detail}", code="provider_rate_limited",
-                             permanent=False, retry_after_seconds=_retry_after(response))
+        return ProviderError(
+            f"{provider} is rate limiting us: {detail}",
+            code="provider_rate_limited",
+            permanent=False,
+            retry_after_seconds=_retry_after(response),
+        )
     if status >= 500:
-        return ProviderError(f"{provider} is failing ({status}): {detail}",
-                             code="provider_unavailable", permanent=False,
-                             retry_after_seconds=_retry_after(response))
-    return ProviderError(f"{provider} rejected the request ({status}): {detail}",
-                         code="provider_rejected")
+        return ProviderError(
+            f"{provider} is failing ({status}): {detail}",
+            code="provider_unavailable",
+            permanent=False,
+            retry_after_seconds=_retry_after(response),
+        )
+    return ProviderError(f"{provider} rejected the request ({status}): {detail}", code="provider_rejected")
 
 
 def bad_response(provider: str, what: str, answer: object) -> ProviderError:
     """An answer of an unexpected shape: logged (truncated, never a key), then a permanent error."""
-    logger.warning("%s answered an unexpected shape (%s): %.500s", provider, what, answer,
-                   extra={"event": "provider_bad_response", "provider": provider})
-    return ProviderError(f"{provider} answered in an unexpected shape ({what}).",
-                         code="provider_bad_response")
+    logger.warning(
+        "%s answered an unexpected shape (%s): %.500s",
+        provider,
+        what,
+        answer,
+        extra={"event": "provider_bad_response", "provider": provider},
+    )
+    return ProviderError(
+        f"{provider} answered in an unexpected shape ({what}).", code="provider_bad_response"
+    )
+
+
+def provider_http(
+    provider: str, *, base_url: str, headers: dict, read_timeout: float | None = None
+) -> ProviderHttp:
+    """The client a provider adapter uses, with the platform's timeouts and retry budget."""
+    from django.conf import settings
+
+    return ProviderHttp(
+        HttpConfig(
+            provider=provider,
+            base_url=base_url,
+            headers=headers,
+            connect_timeout=settings.PROVIDER_CONNECT_TIMEOUT_SECONDS,
+            read_timeout=read_timeout or settings.PROVIDER_READ_TIMEOUT_SECONDS,
+            max_attempts=settings.PROVIDER_MAX_ATTEMPTS,
+        )
+    )
 
 
 class ProviderHttp:
@@ -114,7 +145,7 @@ class ProviderHttp:
     def _delay(self, attempt: int, error: ProviderError | None) -> float:
         if error is not None and error.retry_after_seconds is not None:
             return min(error.retry_after_seconds, MAX_RETRY_AFTER_SECONDS)
-        base = min(self.config.backoff_cap_seconds, self.config.backoff_base_seconds * 2 ** attempt)
+        base = min(self.config.backoff_cap_seconds, self.config.backoff_base_seconds * 2**attempt)
         return base * random.uniform(0.5, 1.0)  # full jitter keeps retries from synchronising
 
     def _classify(self, response: httpx.Response, safe: bool) -> tuple[bool, ProviderError | None]:
@@ -128,22 +159,30 @@ class ProviderHttp:
         # A connect failure means the request never left; a read timeout on a POST may have
         # been processed, so it is retried only when the request is safe to repeat.
         sent = not isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout)
-        error = ProviderError(f"{self.config.provider} could not be reached: {type(exc).__name__}",
-                              code="provider_timeout" if isinstance(exc, httpx.TimeoutException)
-                              else "provider_unavailable", permanent=False)
+        error = ProviderError(
+            f"{self.config.provider} could not be reached: {type(exc).__name__}",
+            code="provider_timeout" if isinstance(exc, httpx.TimeoutException) else "provider_unavailable",
+            permanent=False,
+        )
         return (safe or not sent), error
 
     # -- sync --
-    def request(self, method: str, path_or_url: str, *, safe: bool | None = None,
-                headers: dict | None = None, **kwargs) -> httpx.Response:
+    def request(
+        self,
+        method: str,
+        path_or_url: str,
+        *,
+        safe: bool | None = None,
+        headers: dict | None = None,
+        **kwargs,
+    ) -> httpx.Response:
         safe = method in ("GET", "HEAD", "DELETE") if safe is None else safe
         if self._client is None:
             self._client = httpx.Client(timeout=self.config.timeout(), headers=self.config.headers)
         error: ProviderError | None = None
         for attempt in range(self.config.max_attempts):
             try:
-                response = self._client.request(method, self._url(path_or_url), headers=headers,
-                                                **kwargs)
+                response = self._client.request(method, self._url(path_or_url), headers=headers, **kwargs)
             except httpx.TransportError as exc:
                 retryable, error = self._transport_error(exc, safe)
             else:
@@ -162,16 +201,24 @@ class ProviderHttp:
             self._client = None
 
     # -- async --
-    async def arequest(self, method: str, path_or_url: str, *, safe: bool | None = None,
-                       headers: dict | None = None, **kwargs) -> httpx.Response:
+    async def arequest(
+        self,
+        method: str,
+        path_or_url: str,
+        *,
+        safe: bool | None = None,
+        headers: dict | None = None,
+        **kwargs,
+    ) -> httpx.Response:
         safe = method in ("GET", "HEAD", "DELETE") if safe is None else safe
         if self._aclient is None:
             self._aclient = httpx.AsyncClient(timeout=self.config.timeout(), headers=self.config.headers)
         error: ProviderError | None = None
         for attempt in range(self.config.max_attempts):
             try:
-                response = await self._aclient.request(method, self._url(path_or_url), headers=headers,
-                                                       **kwargs)
+                response = await self._aclient.request(
+                    method, self._url(path_or_url), headers=headers, **kwargs
+                )
             except httpx.TransportError as exc:
                 retryable, error = self._transport_error(exc, safe)
             else:
@@ -227,15 +274,20 @@ class ProviderHttp:
                     raise _Retryable(error)
                 if response.status_code in (401, 403, 404, 410):
                     # Signed delivery URLs answer 403/404 once they expire (BFL: ten minutes).
-                    raise ProviderError(f"{self.config.provider}'s result is gone (its link expired "
-                                        "before it could be fetched).", code="provider_result_expired")
+                    raise ProviderError(
+                        f"{self.config.provider}'s result is gone (its link expired "
+                        "before it could be fetched).",
+                        code="provider_result_expired",
+                    )
                 raise error
             chunks, size = [], 0
             for chunk in response.iter_bytes():
                 size += len(chunk)
                 if size > max_bytes:
-                    raise ProviderError(f"{self.config.provider}'s result is larger than "
-                                        f"{max_bytes} bytes.", code="provider_bad_response")
+                    raise ProviderError(
+                        f"{self.config.provider}'s result is larger than {max_bytes} bytes.",
+                        code="provider_bad_response",
+                    )
                 chunks.append(chunk)
             return b"".join(chunks)
 

@@ -15,7 +15,7 @@ import json
 
 from django.conf import settings
 
-from generation.clients.http import HttpConfig, ProviderHttp, bad_response
+from generation.clients.http import bad_response, provider_http
 from generation.providers.base import (
     OutputImage,
     PollResult,
@@ -40,12 +40,9 @@ class BflProvider(Provider):
     def __init__(self) -> None:
         self.key = settings.BFL_API_KEY
         self.max_concurrent = settings.BFL_MAX_CONCURRENT
-        self.http = ProviderHttp(HttpConfig(
-            provider="BFL", base_url=settings.BFL_API_BASE,
-            headers={"x-key": self.key, "accept": "application/json"},
-            connect_timeout=settings.PROVIDER_CONNECT_TIMEOUT_SECONDS,
-            read_timeout=settings.PROVIDER_READ_TIMEOUT_SECONDS,
-            max_attempts=settings.PROVIDER_MAX_ATTEMPTS))
+        self.http = provider_http(
+            "BFL", base_url=settings.BFL_API_BASE, headers={"x-key": self.key, "accept": "application/json"}
+        )
 
     def check_configured(self) -> None:
         if not self.key:
@@ -58,14 +55,19 @@ class BflProvider(Provider):
             images = {"input_image": b64(request.inputs["character_image"])}
         elif request.kind == "ppl":
             prompt = params["prompt"]
-            images = {"input_image": b64(request.inputs["input_image_1"]),
-                      "input_image_2": b64(request.inputs["input_image_2"])}
+            images = {
+                "input_image": b64(request.inputs["input_image_1"]),
+                "input_image_2": b64(request.inputs["input_image_2"]),
+            }
         else:
             prompt = params.get("prompt_en") or params["prompt"]
             images = {"input_image": b64(request.inputs["image"])}
-        payload = {"prompt": prompt, **images,
-                   "output_format": provider_format(params.get("output_format", "png"), jpeg_name="jpeg"),
-                   "safety_tolerance": int(params.get("safety_tolerance", 2))}
+        payload = {
+            "prompt": prompt,
+            **images,
+            "output_format": provider_format(params.get("output_format", "png"), jpeg_name="jpeg"),
+            "safety_tolerance": int(params.get("safety_tolerance", 2)),
+        }
         if params.get("aspect_ratio") not in (None, "match_input_image"):
             payload["aspect_ratio"] = params["aspect_ratio"]
         if params.get("seed") is not None:
@@ -90,17 +92,22 @@ class BflProvider(Provider):
             # the documented result endpoint on the host we submitted to.
             polling_url = f"{settings.BFL_API_BASE.rstrip('/')}/v1/get_result?id={ref}"
         webhook = "webhook_url" in payload
-        return Submission(ref=ref, state={"polling_url": polling_url, "webhook": webhook,
-                                          "cost": answer.get("cost")},
-                          poll_after_seconds=settings.WEBHOOK_FALLBACK_POLL_SECONDS if webhook else 1.0)
+        return Submission(
+            ref=ref,
+            state={"polling_url": polling_url, "webhook": webhook, "cost": answer.get("cost")},
+            poll_after_seconds=settings.WEBHOOK_FALLBACK_POLL_SECONDS if webhook else 1.0,
+        )
 
     async def apoll(self, ref: str, state: dict) -> PollResult:
         try:
             response = await self.http.arequest("GET", state["polling_url"])
         except ProviderError as exc:
             if exc.code == "provider_not_found":
-                return PollResult(status="failed", error_code="provider_task_lost",
-                                  error_message="BFL no longer knows this task.")
+                return PollResult(
+                    status="failed",
+                    error_code="provider_task_lost",
+                    error_message="BFL no longer knows this task.",
+                )
             raise
         return self._result(self.http.json(response, "poll"), state)
 
@@ -121,15 +128,20 @@ class BflProvider(Provider):
                 raise bad_response("BFL", "Ready without result.sample", answer)
             return PollResult(status="ready", progress=100, state={"sample": sample})
         if status in _MODERATED:
-            return PollResult(status="failed", error_code="moderated",
-                              error_message=f"BFL's safety filter refused this job ({status}).")
+            return PollResult(
+                status="failed",
+                error_code="moderated",
+                error_message=f"BFL's safety filter refused this job ({status}).",
+            )
         if status == "Error":
             details = answer.get("details") or answer.get("result") or "BFL could not make this image."
-            return PollResult(status="failed", error_code="provider_failed",
-                              error_message=str(details)[:500])
+            return PollResult(status="failed", error_code="provider_failed", error_message=str(details)[:500])
         if status == "Task not found":
-            return PollResult(status="failed", error_code="provider_task_lost",
-                              error_message="BFL no longer knows this task.")
+            return PollResult(
+                status="failed",
+                error_code="provider_task_lost",
+                error_message="BFL no longer knows this task.",
+            )
         raise bad_response("BFL", f"unknown status {status!r}", answer)
 
     def fetch_outputs(self, request: SubmitRequest, state: dict) -> list[OutputImage]:

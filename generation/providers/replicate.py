@@ -17,7 +17,7 @@ import time
 
 from django.conf import settings
 
-from generation.clients.http import HttpConfig, ProviderHttp, bad_response
+from generation.clients.http import bad_response, provider_http
 from generation.providers.base import (
     OutputImage,
     PollResult,
@@ -43,12 +43,8 @@ class ReplicateProvider(Provider):
     def __init__(self) -> None:
         self.token = settings.REPLICATE_API_TOKEN
         self.max_concurrent = settings.REPLICATE_MAX_CONCURRENT
-        self.http = ProviderHttp(HttpConfig(
-            provider="Replicate", base_url=settings.REPLICATE_API_BASE,
-            headers={"Authorization": f"Bearer {self.token}"},
-            connect_timeout=settings.PROVIDER_CONNECT_TIMEOUT_SECONDS,
-            read_timeout=settings.PROVIDER_READ_TIMEOUT_SECONDS,
-            max_attempts=settings.PROVIDER_MAX_ATTEMPTS))
+        self.http = provider_http("Replicate", base_url=settings.REPLICATE_API_BASE,
+                                  headers={"Authorization": f"Bearer {self.token}"})
 
     def check_configured(self) -> None:
         if not self.token:

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
-from generation.clients.http import HttpConfig, ProviderHttp, bad_response
+from generation.clients.http import bad_response, provider_http
 from generation.providers.base import (
     OutputImage,
     PollResult,
@@ -35,13 +35,10 @@ class TogetherProvider(Provider):
     def __init__(self) -> None:
         self.key = settings.TOGETHER_API_KEY
         self.max_concurrent = settings.TOGETHER_MAX_CONCURRENT
-        self.http = ProviderHttp(HttpConfig(
-            provider="Together", base_url=settings.TOGETHER_API_BASE,
-            headers={"Authorization": f"Bearer {self.key}"},
-            connect_timeout=settings.PROVIDER_CONNECT_TIMEOUT_SECONDS,
-            # The generation itself happens during this request.
-            read_timeout=max(settings.PROVIDER_READ_TIMEOUT_SECONDS, 25.0),
-            max_attempts=settings.PROVIDER_MAX_ATTEMPTS))
+        # The generation itself happens during this request.
+        self.http = provider_http("Together", base_url=settings.TOGETHER_API_BASE,
+                                  headers={"Authorization": f"Bearer {self.key}"},
+                                  read_timeout=max(settings.PROVIDER_READ_TIMEOUT_SECONDS, 25.0))
 
     def check_configured(self) -> None:
         if not self.key:
