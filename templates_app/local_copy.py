@@ -136,7 +136,10 @@ SECTIONS = {
 _USAGE = re.compile(r"사용하|사용 후|바르|발라|세탁|보관하|섭취|드세요|드시|조리|데워|데우|"
                     r"충전하|연결하|착용|세척|뿌려|헹궈|설치|부어|끓여|넣어|하세요|주세요|십시오|"
                     r"\b(?:use|apply|wash|store|charge|connect|wear|"
-                    r"heat|cook|pour|rinse|install|press|plug|mix|serve)\b", re.IGNORECASE)
+                    r"heat|cook|pour|rinse|install|press|plug|mix|serve)\b"
+                    # amounts of water and time read as instructions: "200ml에 2분", "steep 3 minutes"
+                    r"|\d+\s*(?:ml|mL|분|초)|\b\d+\s*(?:min(?:ute)?s?|sec(?:ond)?s?)\b", re.IGNORECASE)
+_STORAGE_KEYS = re.compile(r"보관|storage|keep|保存|储存", re.IGNORECASE)
 _CAUTION = re.compile(r"주의|피해|금지|삼가|어린이|warning|caution|avoid|do not|keep away", re.IGNORECASE)
 _NAME_KEYS = re.compile(r"^(상품명|제품명|품명|모델명|product(?: name)?|name|商品名|品名)$", re.IGNORECASE)
 _PRICE_KEYS = re.compile(r"^(가격|판매가|정가|할인가|price|価格|价格)$", re.IGNORECASE)
@@ -224,6 +227,8 @@ def facts_extract(product_info: str, product_name: str = "") -> Facts:
                 facts.price = facts.price or value
             elif _SHIPPING_KEYS.search(key):
                 facts.shipping.append(f"{key}: {value}")
+            elif _STORAGE_KEYS.search(key) and len(value) > 6:  # "보관방법: …" is care, not usage
+                facts.cautions.extend(_sentences(value))
             elif SECTIONS["usage"].search(key) and len(value) > 12:  # "사용 방법: 케이스를 열면 …"
                 facts.usage.extend(_sentences(value))
             elif SECTIONS["cautions"].search(key) and len(value) > 12:
