@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from accounts.selectors import user_job_limits
 from config.errors import NotFound
-from generation.models import Job, JobStatus
+from generation.models import Job, JobStage, JobStatus
 from generation.providers import ProviderError, get_provider
 
 
@@ -121,3 +121,15 @@ def job_wait(*, job_id, timeout_seconds: float, interval_seconds: float = 0.25) 
         if job.is_finished or time.monotonic() >= deadline:
             return job
         time.sleep(interval_seconds)
+
+
+def jobs_in_flight() -> QuerySet[Job]:
+    """Jobs a provider is working on right now (the poller's work list)."""
+    return Job.objects.filter(status=JobStatus.RUNNING, stage=JobStage.WAITING)
+
+
+def seconds_to_next_poll() -> float | None:
+    next_at = jobs_in_flight().order_by("next_check_at").values_list("next_check_at", flat=True).first()
+    if next_at is None:
+        return None
+    return max(0.0, (next_at - timezone.now()).total_seconds())

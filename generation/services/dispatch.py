@@ -1,0 +1,125 @@
+"""The dispatcher: claims waiting jobs fairly across users, within user and provider limits."""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from datetime import UTC, datetime
+from uuid import UUID
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Count, F, Max, Window
+from django.db.models.functions import RowNumber
+from django.utils import timezone
+
+from accounts.models import User
+from generation.models import Job, JobKind, JobStage, JobStatus
+from generation.providers import (
+    ProviderError,
+    get_provider,
+)
+from generation.services.events import job_event
+from generation.services.queue import enqueue
+from generation.services.transitions import job_transition
+from generation.services.wakeups import (
+    dispatch_request,
+    dispatch_request_clear,
+)
+
+logger = logging.getLogger(__name__)
+
+_DISPATCH_LOCK_KEY = 0x5050_4C31  # "PPL1": one dispatcher at a time on PostgreSQL
+_MAX_PER_USER_SCAN = 20
+
+
+def _dispatch_lock() -> None:
+    # SQLite's IMMEDIATE transactions already serialise writers; PostgreSQL needs a lock so two
+    # dispatchers cannot both fill the last slot of a user or a provider.
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_DISPATCH_LOCK_KEY])
+
+
+def jobs_dispatch() -> list[UUID]:
+    """Claim waiting jobs, fairly across users, within user and provider limits.
+
+    Round robin over time: every user's oldest waiting job comes before anyone's second, and
+    among those, the user whose last job started longest ago goes first. One busy user
+    cannot starve the others, whatever order the jobs arrived in.
+    """
+    dispatch_request_clear()
+    claimed: list[Job] = []
+    now = timezone.now()
+    with transaction.atomic():
+        _dispatch_lock()
+        candidates = list(
+            Job.objects.filter(status=JobStatus.QUEUED)
+            .annotate(
+                rank=Window(
+                    RowNumber(), partition_by=[F("user_id")], order_by=[F("created_at").asc(), F("id").asc()]
+                )
+            )
+            .filter(rank__lte=_MAX_PER_USER_SCAN)
+            .order_by("rank", "created_at", "id")
+            .only("id", "user_id", "kind", "provider", "created_at")[:2000]
+        )
+        if not candidates:
+            return []
+        user_ids = {job.user_id for job in candidates}
+        last_started = dict(
+            Job.objects.filter(user_id__in=user_ids, started_at__isnull=False)
+            .values_list("user_id")
+            .annotate(last=Max("started_at"))
+        )
+        never = datetime.min.replace(tzinfo=UTC)
+        candidates.sort(key=lambda j: (j.rank, last_started.get(j.user_id, never), j.created_at))
+        running = Job.objects.filter(status=JobStatus.RUNNING)
+        user_running = Counter(
+            dict(running.filter(user_id__in=user_ids).values_list("user_id").annotate(n=Count("id")))
+        )
+        provider_running = Counter(dict(running.values_list("provider").annotate(n=Count("id"))))
+        limits = {
+            uid: (mc if mc is not None else settings.MAX_PER_USER_CONCURRENT)
+            for uid, mc in User.objects.filter(pk__in=user_ids).values_list("id", "max_concurrent_jobs")
+        }
+        capacity = {name: _provider_capacity(name) for name in {job.provider for job in candidates}}
+        for job in candidates:
+            if user_running[job.user_id] >= limits.get(job.user_id, 0):
+                continue
+            if provider_running[job.provider] >= capacity[job.provider]:
+                continue
+            if job_transition(
+                job_id=job.id,
+                sources=[JobStatus.QUEUED],
+                target=JobStatus.RUNNING,
+                stage=JobStage.PENDING,
+                started_at=now,
+                stage_changed_at=now,
+            ):
+                user_running[job.user_id] += 1
+                provider_running[job.provider] += 1
+                claimed.append(job)
+                # A product page is written during its submit step (many LLM calls): it may run
+                # up to the job timeout; its stage guard makes a re-delivery harmless.
+                enqueue(
+                    "generation_job_submit",
+                    str(job.id),
+                    timeout=settings.JOB_TIMEOUT_SECONDS if job.kind == JobKind.PAGE else None,
+                )
+                if len(claimed) >= settings.ENGINE_DISPATCH_BATCH:
+                    transaction.on_commit(dispatch_request)  # more may be claimable
+                    break
+        for job in claimed:
+            wait_ms = int((now - job.created_at).total_seconds() * 1000)
+            transaction.on_commit(
+                lambda job=job, wait_ms=wait_ms: job_event("job_start", job, queue_wait_ms=wait_ms)
+            )
+    return [job.id for job in claimed]
+
+
+def _provider_capacity(name: str) -> int:
+    try:
+        return get_provider(name).max_concurrent
+    except ProviderError:
+        return 0

@@ -1,0 +1,97 @@
+"""Timeouts and the reconciler: every job ends because of this, not because of django-q2."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
+from generation.models import Job, JobStage, JobStatus
+from generation.providers import (
+    ProviderError,
+    get_provider,
+)
+from generation.selectors import jobs_in_flight
+from generation.services.lifecycle import job_end, job_fail
+from generation.services.queue import enqueue
+from generation.services.transitions import job_stage_change
+from generation.services.wakeups import (
+    dispatch_request,
+    poller_request,
+)
+
+logger = logging.getLogger(__name__)
+
+def jobs_time_out() -> int:
+    """End running jobs past JOB_TIMEOUT_SECONDS with a readable message."""
+    limit = settings.JOB_TIMEOUT_SECONDS
+    overdue = Job.objects.filter(
+        status=JobStatus.RUNNING, started_at__lt=timezone.now() - timedelta(seconds=limit)
+    )
+    ended = 0
+    for job_id in overdue.values_list("id", flat=True)[:500]:
+        ended += job_end(
+            job_id=job_id,
+            target=JobStatus.TIMED_OUT,
+            error_code="timeout",
+            error_message=f"The image was not ready within {limit} seconds, so the job was "
+            "stopped. Try again, perhaps with a smaller image or a simpler prompt.",
+        )
+    return ended
+
+
+@dataclass
+class ReconcileReport:
+    timed_out: int = 0
+    resubmitted: int = 0
+    abandoned: int = 0
+    refinalized: int = 0
+
+
+def jobs_reconcile(*, wake_poller: bool = True) -> ReconcileReport:
+    """Repair what lost tasks and dead workers left behind. Runs every minute (and inside
+    the poller every 10 s); every job reaches an end because of this, not django-q2."""
+    report = ReconcileReport(timed_out=jobs_time_out())
+    stale_before = timezone.now() - timedelta(seconds=settings.ENGINE_STAGE_GRACE_SECONDS)
+    stale = Job.objects.filter(
+        status=JobStatus.RUNNING,
+        stage_changed_at__lt=stale_before,
+        stage__in=[JobStage.PENDING, JobStage.SUBMITTING, JobStage.FINALIZING],
+    )
+    for job in stale.only("id", "stage", "provider", "stage_changed_at")[:500]:
+        if job.stage == JobStage.PENDING:
+            if job_stage_change(job_id=job.id, source=JobStage.PENDING, target=JobStage.PENDING):
+                enqueue("generation_job_submit", str(job.id))
+                report.resubmitted += 1
+        elif job.stage == JobStage.SUBMITTING:
+            if _provider_resubmit_is_safe(job.provider):
+                if job_stage_change(job_id=job.id, source=JobStage.SUBMITTING, target=JobStage.PENDING):
+                    enqueue("generation_job_submit", str(job.id))
+                    report.resubmitted += 1
+            elif job_fail(
+                job_id=job.id,
+                code="submit_interrupted",
+                message="The worker stopped while sending this job to the provider. "
+                "It was not sent again, to avoid paying twice; retry it.",
+            ):
+                report.abandoned += 1
+        elif job.stage == JobStage.FINALIZING:
+            enqueue("generation_job_finalize", str(job.id))
+            report.refinalized += 1
+    if wake_poller and jobs_in_flight().exists():
+        poller_request()
+    if Job.objects.filter(status=JobStatus.QUEUED).exists():
+        dispatch_request(force=wake_poller)
+    if any(vars(report).values()):
+        logger.info("reconciled", extra={"event": "reconcile", **vars(report)})
+    return report
+
+
+def _provider_resubmit_is_safe(name: str) -> bool:
+    try:
+        return get_provider(name).resubmit_is_safe
+    except ProviderError:
+        return False
