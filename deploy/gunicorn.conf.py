@@ -37,6 +37,12 @@ _multiproc_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR") or str(
 os.environ["PROMETHEUS_MULTIPROC_DIR"] = _multiproc_dir
 
 
+def post_fork(server, worker):
+    from config.memory import pin_mmap_threshold
+
+    pin_mmap_threshold()  # uploads are decoded here too (see config/memory.py)
+
+
 def on_starting(server):
     shutil.rmtree(_multiproc_dir, ignore_errors=True)  # figures of a previous run are not ours
     os.makedirs(_multiproc_dir, exist_ok=True)

@@ -41,6 +41,23 @@ def test_production_refuses_to_start_without_a_secret_key():
 
 
 @pytest.mark.django_db
+def test_web_and_worker_processes_start_without_heavy_libraries():
+    """The seed's pods were OOMKilled because ML libraries sat in every process; the web
+    application and the worker's task modules load none of them, nor the LLM SDK and the JSON
+    schema validator, which only an LLM call needs (they load on first use)."""
+    probe = (
+        "import os, sys, django; os.environ['DJANGO_SETTINGS_MODULE'] = 'config.settings'; django.setup();"
+        "import config.wsgi, generation.tasks, gallery.tasks;"
+        "from generation.management.commands.runworkers import prepare_for_fork; prepare_for_fork();"
+        "print(' '.join(sorted(m for m in ('torch', 'sentence_transformers', 'chromadb', 'numpy',"
+        " 'openai', 'jsonschema') if m in sys.modules)) or 'none')"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=_base_env(), capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "none"
+
+
 def test_cors_answers_allowed_frontend_origins_only(client, settings):
     settings.CORS_ALLOWED_ORIGINS = ["https://ppl.example.com"]
     allowed = client.options("/api/v1/jobs", HTTP_ORIGIN="https://ppl.example.com",

@@ -9,9 +9,6 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import SchemaError
-
 from generation.providers.base import ProviderError, ProviderNotConfigured
 
 
@@ -184,6 +181,10 @@ def detect_language(text: str) -> str:
 
 def validation_error(data: object, schema: dict) -> str | None:
     """The first problem with `data` against `schema`, in words, or None when it is valid."""
+    # Imported here: jsonschema costs ~5 MB per process and only LLM answers need it.
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import SchemaError
+
     try:
         validator = Draft202012Validator(schema)
         error = next(iter(sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))), None)

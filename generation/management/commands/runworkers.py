@@ -5,11 +5,42 @@ waiting for the next scheduled run: stale jobs are resumed or ended, and a patie
 takes over from a dead one as soon as its lease runs out.
 """
 
+import gc
+from importlib import import_module
+
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from config.memory import pin_mmap_threshold
 from generation.services.engine import jobs_reconcile
 from generation.services.queue import enqueue
+
+
+def prepare_for_fork() -> None:
+    """Load in the cluster's parent what every task process would otherwise load on its own.
+
+    django-q2 forks its task processes from this one: code and data loaded here are shared
+    between them instead of being paid for once per process, and `gc.freeze()` keeps the
+    collector from writing to those shared objects (which would copy their pages into every
+    process again). The mmap threshold is pinned here so that the children inherit it.
+    """
+    from django.utils.module_loading import import_string
+    from PIL import Image
+
+    from generation.providers.registry import PROVIDERS, provider_name_for_kind
+
+    pin_mmap_threshold()
+    Image.init()  # every decoder and encoder plugin, imported on first use otherwise
+    selected = {provider_name_for_kind(kind) for kind in ("ppl", "goods", "edit", "page")}
+    for name in selected | {settings.PAGE_IMAGE_PROVIDER}:
+        if name in PROVIDERS:
+            import_string(PROVIDERS[name])
+    for module in ("generation.tasks", "gallery.tasks", "gallery.imaging", "gallery.services.images",
+                   "generation.providers.local_imaging", "generation.providers.local_goods"):
+        import_module(module)
+    gc.collect()
+    gc.freeze()
 
 
 class Command(BaseCommand):
@@ -19,4 +50,5 @@ class Command(BaseCommand):
         report = jobs_reconcile()
         self.stdout.write(f"reconciled: {report}")
         enqueue("generation_engine_tick", True)
+        prepare_for_fork()
         call_command("qcluster")
