@@ -37,10 +37,11 @@ _multiproc_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR") or str(
 os.environ["PROMETHEUS_MULTIPROC_DIR"] = _multiproc_dir
 
 
-def post_fork(server, worker):
-    from config.memory import pin_mmap_threshold
+def post_request(worker, req, environ, resp):
+    if req.method != "GET":  # uploads are decoded by writes; see config/memory.py
+        from config.memory import release_free_memory
 
-    pin_mmap_threshold()  # uploads are decoded here too (see config/memory.py)
+        release_free_memory()
 
 
 def on_starting(server):

@@ -18,4 +18,9 @@ class GenerationConfig(AppConfig):
     verbose_name = "Generation jobs"
 
     def ready(self) -> None:
+        from django_q.signals import post_execute_in_worker
+
+        from config.memory import release_after_task
+
         post_migrate.connect(_install_schedules, sender=self)
+        post_execute_in_worker.connect(release_after_task, dispatch_uid="studio.release_after_task")

@@ -12,7 +12,6 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from config.memory import pin_mmap_threshold
 from generation.services.engine import jobs_reconcile
 from generation.services.queue import enqueue
 
@@ -23,14 +22,13 @@ def prepare_for_fork() -> None:
     django-q2 forks its task processes from this one: code and data loaded here are shared
     between them instead of being paid for once per process, and `gc.freeze()` keeps the
     collector from writing to those shared objects (which would copy their pages into every
-    process again). The mmap threshold is pinned here so that the children inherit it.
+    process again).
     """
     from django.utils.module_loading import import_string
     from PIL import Image
 
     from generation.providers.registry import PROVIDERS, provider_name_for_kind
 
-    pin_mmap_threshold()
     Image.init()  # every decoder and encoder plugin, imported on first use otherwise
     selected = {provider_name_for_kind(kind) for kind in ("ppl", "goods", "edit", "page")}
     for name in selected | {settings.PAGE_IMAGE_PROVIDER}:
