@@ -1,0 +1,257 @@
+"""Exactly one paid provider call per job while workers are killed (kill -9) and restarted.
+
+A loopback fake of BFL (tests/fakes/bfl.py, the real contract) counts every submit by the job
+it belongs to. Goods jobs are submitted over HTTP to gunicorn while a chaos loop, every few
+seconds, either kills one process of the django-q2 cluster with SIGKILL, kills the whole
+cluster with SIGKILL, or (once a minute) stops it with SIGTERM, and starts it again. The Redis
+broker is used: it is the one that drops a task whose worker dies. After the chaos, one clean
+cluster drains what is left.
+
+Prints: jobs by final status and error code, jobs never ended, provider submits per job (the
+figure that must not exceed one), and how long the last jobs took to end after the last kill.
+
+Usage: .venv/bin/python benchmarks/chaos_bench.py [--jobs 500] [--seconds 120]
+Needs PostgreSQL (postgres@127.0.0.1:5432, trust) and Redis (127.0.0.1:6379).
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import contextlib
+import io
+import os
+import random
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import psutil
+from PIL import Image, ImageDraw
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.fakes import bfl  # noqa: E402  (the fake provider speaks BFL's contract)
+
+DB = "studio_chaos_bench"
+MARK = re.compile(r"chaos-(\d+)\b")
+
+
+class CountingBfl(bfl.FakeBfl):
+    """The BFL fake, recording which job each paid submit belongs to (by a mark in its prompt)."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.paid: collections.Counter[int] = collections.Counter()
+        self.submit_lock = threading.Lock()
+
+    def submit(self, request, model):
+        with self.submit_lock:  # the fake's id generator is not thread-safe
+            reply = super().submit(request, model)
+            if reply.status == 200:
+                mark = MARK.search(request.json().get("prompt", ""))
+                self.paid[int(mark.group(1)) if mark else -1] += 1
+            return reply
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def character_png() -> bytes:
+    image = Image.new("RGB", (320, 320), "white")
+    ImageDraw.Draw(image).ellipse((60, 40, 260, 280), fill=(240, 120, 40))
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+class Cluster:
+    """`manage.py runworkers` in its own session, so that the whole tree can be killed."""
+
+    def __init__(self, env: dict) -> None:
+        self.env = env
+        self.process: subprocess.Popen | None = None
+        self.events: collections.Counter[str] = collections.Counter()
+        self.last_kill = 0.0
+
+    def start(self) -> None:
+        self.process = subprocess.Popen([sys.executable, "manage.py", "runworkers"], cwd=ROOT, env=self.env,
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                        start_new_session=True)
+
+    def children(self) -> list[psutil.Process]:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            return psutil.Process(self.process.pid).children(recursive=True)
+        return []
+
+    def kill_all(self) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+        self.last_kill = time.monotonic()
+
+    def kill_one(self) -> None:
+        children = self.children()
+        if not children:
+            self.events["restart (cluster had died)"] += 1
+            self.kill_all()
+            self.start()
+            return
+        victim = random.choice(children)
+        with contextlib.suppress(psutil.NoSuchProcess):
+            victim.kill()
+        self.last_kill = time.monotonic()
+        self.events["SIGKILL one cluster process"] += 1
+        time.sleep(3)
+        # django-q2 replaces a dead task process; a dead sentinel, monitor or pusher leaves a
+        # cluster that no longer works, which an orchestrator's liveness probe would restart.
+        if self.process.poll() is not None or len(self.children()) < 5:
+            self.events["restart after a helper process died"] += 1
+            self.kill_all()
+            self.start()
+
+    def kill_cluster(self) -> None:
+        self.kill_all()
+        self.events["SIGKILL whole cluster + restart"] += 1
+        self.start()
+
+    def term_cluster(self) -> None:
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.events["SIGTERM not honoured in 30 s, SIGKILL"] += 1
+        self.kill_all()  # whatever is left of the tree
+        self.events["SIGTERM + restart"] += 1
+        self.start()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--jobs", type=int, default=500)
+    parser.add_argument("--seconds", type=int, default=120, help="how long the chaos lasts")
+    parser.add_argument("--min-gap", type=float, default=5.0)
+    parser.add_argument("--max-gap", type=float, default=20.0)
+    parser.add_argument("--polls", type=int, default=4, help="fake BFL polls before a task is Ready")
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+    random.seed(args.seed)
+
+    for sql in (f"DROP DATABASE IF EXISTS {DB}", f"CREATE DATABASE {DB}"):
+        subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-q", "-c", sql], check=True)
+    subprocess.run(["redis-cli", "-n", "9", "flushdb"], check=True, capture_output=True)
+    tmp = Path(tempfile.mkdtemp(prefix="studio-chaos-bench-"))
+    fake = CountingBfl(polls_until_done=args.polls, max_active=100_000).__enter__()
+    port = free_port()
+    env = {
+        **os.environ, "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DB}",
+        "Q_BROKER": "redis", "REDIS_URL": "redis://127.0.0.1:6379/9", "OUTPUT_DIR": str(tmp / "outputs"),
+        "GOODS_PROVIDER": "bfl", "BFL_API_BASE": fake.url, "BFL_API_KEY": bfl.KEY,
+        "BFL_MAX_CONCURRENT": "200",
+        "Q_WORKERS": "2", "Q_TIMEOUT": "30", "Q_RETRY": "100", "ENGINE_TICK_SECONDS": "10",
+        "ENGINE_STAGE_GRACE_SECONDS": "10", "JOB_TIMEOUT_SECONDS": "1800", "LOG_LEVEL": "WARNING",
+        "MAX_PER_USER_QUEUE": "100000", "MAX_PER_USER_CONCURRENT": "100000", "HOST": "127.0.0.1",
+        "PORT": str(port), "WEB_CONCURRENCY": "2", "WEB_THREADS": "4", "WORKER_STATE_DIR": str(tmp),
+        "PROMETHEUS_MULTIPROC_DIR": str(tmp / "prom"), "SECRET_KEY": "chaos-bench-key-" + "x" * 40,
+    }
+    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
+    subprocess.run([sys.executable, "manage.py", "shell", "--no-imports", "-c",
+                    "from accounts.services import user_create; user_create(username='chaos', "
+                    "password='chaos-pass-123')"], cwd=ROOT, env=env, check=True)
+    web = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "-c", "deploy/gunicorn.conf.py",
+                            "config.wsgi:application"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL, start_new_session=True)
+    cluster = Cluster(env)
+    cluster.start()
+    client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30)
+    for _ in range(200):
+        with contextlib.suppress(httpx.TransportError):
+            token = client.post("/api/v1/auth/token",
+                                json={"username": "chaos", "password": "chaos-pass-123"}).json()["access"]
+            break
+        time.sleep(0.1)
+    client.headers["Authorization"] = f"Bearer {token}"
+
+    jobs: dict[int, str] = {}
+    image = character_png()
+
+    def submit_all() -> None:
+        spacing = args.seconds * 0.6 / args.jobs  # submissions spread over the first 60 % of the chaos
+        for n in range(args.jobs):
+            answer = client.post("/api/v1/jobs/goods", data={"goods_type": "mug", "prompt": f"chaos-{n}"},
+                                 files={"character_image": ("c.png", image, "image/png")})
+            assert answer.status_code == 202, answer.text
+            jobs[n] = answer.json()["id"]
+            time.sleep(spacing)
+
+    submitter = threading.Thread(target=submit_all)
+    submitter.start()
+    started = time.monotonic()
+    last_term = started
+    while time.monotonic() - started < args.seconds:
+        time.sleep(random.uniform(args.min_gap, args.max_gap))
+        if time.monotonic() - last_term >= 60:
+            cluster.term_cluster()
+            last_term = time.monotonic()
+        elif random.random() < 0.6:
+            cluster.kill_one()
+        else:
+            cluster.kill_cluster()
+    submitter.join()
+    if cluster.process.poll() is not None or len(cluster.children()) < 5:
+        cluster.kill_all()
+        cluster.start()
+    print(f"chaos over after {time.monotonic() - started:.0f} s: " +
+          ", ".join(f"{name} ×{count}" for name, count in cluster.events.items()), flush=True)
+
+    for name in ("DATABASE_URL", "OUTPUT_DIR", "Q_BROKER", "REDIS_URL", "SECRET_KEY"):
+        os.environ[name] = env[name]
+    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
+    import django
+
+    django.setup()
+    from generation.models import Job
+
+    deadline = time.monotonic() + 100 + 10 + 120  # Q_RETRY + grace + room for the backlog
+    while time.monotonic() < deadline:
+        if not Job.objects.filter(status__in=["queued", "running"]).exists():
+            break
+        time.sleep(1)
+    drained = time.monotonic() - cluster.last_kill
+
+    statuses = collections.Counter(Job.objects.values_list("status", flat=True))
+    codes = collections.Counter(
+        f"{status}: {code}"
+        for status, code in Job.objects.exclude(error_code="").values_list("status", "error_code"))
+    unended = statuses.get("queued", 0) + statuses.get("running", 0)
+    per_job = [fake.paid.get(n, 0) for n in jobs]
+    duplicates = sum(1 for count in per_job if count > 1)
+    print(f"jobs submitted: {len(jobs)}; final states: {dict(statuses)}")
+    if codes:
+        print(f"errors: {dict(codes)}")
+    print(f"jobs never ended: {unended}; last job ended {drained:.0f} s after the last kill")
+    print(f"paid provider submits: {sum(fake.paid.values())} for {sum(1 for c in per_job if c)} jobs; "
+          f"max per job: {max(per_job, default=0)}; jobs submitted twice or more: {duplicates}; "
+          f"submits of unknown jobs: {fake.paid.get(-1, 0)}")
+    print("PASS" if duplicates == 0 and unended == 0 else "FAIL")
+
+    cluster.kill_all()
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(web.pid, signal.SIGTERM)
+    web.wait(timeout=30)
+    fake.__exit__(None, None, None)
+
+
+if __name__ == "__main__":
+    main()
