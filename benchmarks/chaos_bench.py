@@ -52,6 +52,7 @@ class CountingBfl(bfl.FakeBfl):
         super().__init__(**kwargs)
         self.paid: collections.Counter[int] = collections.Counter()
         self.submit_lock = threading.Lock()
+        self.httpd.handle_error = lambda request, address: None  # clients killed mid-request
 
     def submit(self, request, model):
         with self.submit_lock:  # the fake's id generator is not thread-safe

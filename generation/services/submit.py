@@ -10,7 +10,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from generation.llm import get_llm
-from generation.models import Job, JobInput, JobKind, JobStage
+from generation.models import Job, JobInput, JobKind, JobStage, JobStatus
 from generation.providers import (
     ProviderError,
     SubmitRequest,
@@ -48,14 +48,31 @@ def provider_request(job: Job) -> SubmitRequest:
 
 
 def job_submit(*, job_id: UUID) -> None:
-    """Send a claimed job to its provider, once."""
-    if not job_stage_change(job_id=job_id, source=JobStage.PENDING, target=JobStage.SUBMITTING):
+    """Send a claimed job to its provider, once.
+
+    The work before the paid call (an edit's translation by the LLM, seconds long) is done
+    while the job is still `pending`: a worker that dies there leaves a job the reconciler sends
+    again (a second delivery may translate twice, never submit twice). Only the provider call
+    runs in `submitting`, the one stage that is never repeated, so a kill -9 fails few jobs.
+    """
+    job = Job.objects.filter(pk=job_id, status=JobStatus.RUNNING, stage=JobStage.PENDING).first()
+    if job is None:
         return  # a second delivery, or the job ended meanwhile
-    job = Job.objects.get(pk=job_id)
     try:
         provider = get_provider(job.provider)
         provider.check_configured()
         _prepare(job)
+    except ProviderError as exc:
+        job_fail(job_id=job_id, code=exc.code, message=exc.message)
+        return
+    except Exception:
+        logger.exception("job preparation crashed", extra={"job_id": str(job_id)})
+        job_fail(job_id=job_id, code="internal_error",
+                 message="The job could not be prepared because of an internal error.")
+        return
+    if not job_stage_change(job_id=job_id, source=JobStage.PENDING, target=JobStage.SUBMITTING):
+        return  # another delivery claimed it first, or the job ended meanwhile
+    try:
         submission = provider.submit(provider_request(job))  # outside any transaction
     except ProviderError as exc:
         job_fail(job_id=job_id, code=exc.code, message=exc.message)

@@ -431,6 +431,28 @@ def test_a_korean_edit_prompt_is_translated_by_the_llm_before_together(api, toge
     assert "배경" in llm.chat_requests[0]["messages"][-1]["content"]
 
 
+def test_a_worker_dying_while_the_llm_translates_leaves_a_job_that_is_sent_again(api, together, settings):
+    """The translation runs before the job is marked `submitting`, so the reconciler resends a
+    job whose worker died during it instead of failing it as possibly paid for."""
+    from tests.fakes.openai_server import FakeOpenAIServer, Reply
+
+    stages = []
+
+    def translate(body):
+        stages.append(Job.objects.get().stage)  # what a reconciler would see if we died now
+        return Reply.text("Change the background to white")
+
+    with FakeOpenAIServer() as llm:
+        settings.LLM_PROVIDER = "openai"
+        settings.OPENAI_BASE_URL = llm.base_url
+        settings.OPENAI_API_KEY = llm.api_key
+        llm.responder = translate
+        job = finish(_edit(api))
+    assert job.status == "succeeded", (job.error_code, job.error_message)
+    assert stages == ["pending"]
+    assert len(together.received("POST", "/v1/images/generations")) == 1
+
+
 def test_an_llm_failure_fails_the_edit_with_its_code(api, together, settings):
     settings.LLM_PROVIDER = "openai"
     settings.OPENAI_API_KEY = ""
