@@ -33,6 +33,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 
 from config.errors import InvalidInput
+from config.tls import tls_context
 from gallery.imaging import PreparedImage, image_prepare_upload
 
 logger = logging.getLogger(__name__)
@@ -165,7 +166,8 @@ def _request(target: _Target, addresses: list[str], *, field: str,
         headers = {"Host": target.host_header, "User-Agent": _USER_AGENT, "Accept-Encoding": "identity",
                    "Accept": "image/png,image/jpeg,image/webp,image/*;q=0.8,*/*;q=0.1"}
         try:
-            with httpx.Client(trust_env=False, follow_redirects=False, timeout=timeout) as client, \
+            with httpx.Client(trust_env=False, follow_redirects=False, timeout=timeout,
+                              verify=tls_context()) as client, \
                     client.stream("GET", pinned, headers=headers, extensions=extensions) as response:
                 if response.status_code in _REDIRECTS:
                     return response.status_code, response.headers.get("location"), b""

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
+from config.tls import tls_context
 from generation.providers.base import ProviderError
 
 logger = logging.getLogger(__name__)
@@ -178,7 +179,8 @@ class ProviderHttp:
     ) -> httpx.Response:
         safe = method in ("GET", "HEAD", "DELETE") if safe is None else safe
         if self._client is None:
-            self._client = httpx.Client(timeout=self.config.timeout(), headers=self.config.headers)
+            self._client = httpx.Client(timeout=self.config.timeout(), headers=self.config.headers,
+                                         verify=tls_context())
         error: ProviderError | None = None
         for attempt in range(self.config.max_attempts):
             try:
@@ -212,7 +214,8 @@ class ProviderHttp:
     ) -> httpx.Response:
         safe = method in ("GET", "HEAD", "DELETE") if safe is None else safe
         if self._aclient is None:
-            self._aclient = httpx.AsyncClient(timeout=self.config.timeout(), headers=self.config.headers)
+            self._aclient = httpx.AsyncClient(timeout=self.config.timeout(), headers=self.config.headers,
+                                               verify=tls_context())
         error: ProviderError | None = None
         for attempt in range(self.config.max_attempts):
             try:
@@ -250,7 +253,7 @@ class ProviderHttp:
         """Fetch a result file the provider pointed us to, with a size cap. Sent without our
         credentials: delivery hosts (signed URLs, blob storage) must never see a key."""
         error: ProviderError | None = None
-        with httpx.Client(timeout=self.config.timeout()) as plain:
+        with httpx.Client(timeout=self.config.timeout(), verify=tls_context()) as plain:
             for attempt in range(self.config.max_attempts):
                 try:
                     return self._download_once(plain, url, max_bytes)
