@@ -19,12 +19,10 @@ from __future__ import annotations
 import argparse
 import collections
 import contextlib
-import io
 import os
 import random
 import re
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -34,7 +32,7 @@ from pathlib import Path
 
 import httpx
 import psutil
-from PIL import Image, ImageDraw
+from bench_common import character_png, free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -61,20 +59,6 @@ class CountingBfl(bfl.FakeBfl):
                 mark = MARK.search(request.json().get("prompt", ""))
                 self.paid[int(mark.group(1)) if mark else -1] += 1
             return reply
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def character_png() -> bytes:
-    image = Image.new("RGB", (320, 320), "white")
-    ImageDraw.Draw(image).ellipse((60, 40, 260, 280), fill=(240, 120, 40))
-    buffer = io.BytesIO()
-    image.save(buffer, "PNG")
-    return buffer.getvalue()
 
 
 class Cluster:

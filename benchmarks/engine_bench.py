@@ -14,10 +14,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import io
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -26,28 +24,9 @@ from pathlib import Path
 
 import httpx
 import psutil
-from PIL import Image, ImageDraw
+from bench_common import character_png, free_port, pct
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def pct(values: list[float], q: float) -> float:
-    values = sorted(values)
-    return values[min(len(values) - 1, round(q * (len(values) - 1)))]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def character_png() -> bytes:
-    image = Image.new("RGB", (400, 400), "white")
-    ImageDraw.Draw(image).ellipse((80, 60, 320, 340), fill=(240, 180, 40))
-    buffer = io.BytesIO()
-    image.save(buffer, "PNG")
-    return buffer.getvalue()
 
 
 def pss_mb(root: psutil.Process) -> float:

@@ -22,14 +22,10 @@ import time
 from pathlib import Path
 
 import psycopg
+from bench_common import pct
 
 ROOT = Path(__file__).resolve().parents[1]
 DB_NAME = "gallery_bench"
-
-
-def pct(values: list[float], q: float) -> float:
-    values = sorted(values)
-    return values[min(len(values) - 1, round(q * (len(values) - 1)))]
 
 
 def admin_connection(server: str):

@@ -17,10 +17,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import io
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -30,16 +28,10 @@ from pathlib import Path
 
 import httpx
 import psutil
-from PIL import Image, ImageDraw
+from bench_common import character_png, free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 DB = "studio_ops_bench"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def tree(pid: int) -> list[psutil.Process]:
@@ -61,14 +53,6 @@ def show(label: str, stats: dict) -> None:
           "processes")
     for name, pss, rss in stats["processes"]:
         print(f"      {pss:6.1f} PSS {rss:6.1f} RSS  {name}")
-
-
-def character_png() -> bytes:
-    image = Image.new("RGB", (400, 400), "white")
-    ImageDraw.Draw(image).ellipse((80, 60, 320, 340), fill=(240, 180, 40))
-    buffer = io.BytesIO()
-    image.save(buffer, "PNG")
-    return buffer.getvalue()
 
 
 def stop(process: subprocess.Popen) -> None:

@@ -1,0 +1,29 @@
+"""Helpers the benchmark scripts share (they run as scripts: `from bench_common import ...`)."""
+
+from __future__ import annotations
+
+import io
+import socket
+
+from PIL import Image, ImageDraw
+
+
+def pct(values: list[float], q: float) -> float:
+    """The q-quantile (0..1) of values, nearest rank."""
+    values = sorted(values)
+    return values[min(len(values) - 1, round(q * (len(values) - 1)))]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def character_png() -> bytes:
+    """A small character drawing for goods jobs."""
+    image = Image.new("RGB", (400, 400), "white")
+    ImageDraw.Draw(image).ellipse((80, 60, 320, 340), fill=(240, 180, 40))
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return buffer.getvalue()
