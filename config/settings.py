@@ -314,6 +314,11 @@ if _min_retry >= Q_RETRY:
     )
 if ENGINE_TICK_SECONDS >= Q_TIMEOUT - 5:
     raise ImproperlyConfigured("ENGINE_TICK_SECONDS must be at least 5 s below Q_TIMEOUT.")
+# A product page is written inside one task (its LLM calls run concurrently there), so it must
+# end before django-q2's timeout kills the task process: past this budget it fails, clearly.
+PAGE_TIMEOUT_SECONDS = env_float("PAGE_TIMEOUT_SECONDS", Q_TIMEOUT - 5, minimum=1)
+if PAGE_TIMEOUT_SECONDS > Q_TIMEOUT - 2:
+    raise ImproperlyConfigured("PAGE_TIMEOUT_SECONDS must be at least 2 s below Q_TIMEOUT.")
 
 # --- Logging ----------------------------------------------------------------------------------
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()

@@ -3,6 +3,9 @@
 
 All the paid work happens in the guarded submit step, like Together's synchronous call: a job
 is never written twice, and the result (a stored page) is ready as soon as submit returns.
+That step holds one task process while the LLM writes (the block calls run concurrently, so a
+page takes about a plan call plus two or three block calls); PAGE_TIMEOUT_SECONDS bounds it
+below django-q2's task timeout and PAGE_MAX_CONCURRENT bounds how many pages run at once.
 """
 
 from __future__ import annotations
@@ -16,7 +19,14 @@ from django.contrib.auth import get_user_model
 from gallery.imaging import image_prepare_output
 from gallery.services import image_create
 from generation.llm import get_llm
-from generation.providers.base import OutputImage, PollResult, Provider, Submission, SubmitRequest
+from generation.providers.base import (
+    OutputImage,
+    PollResult,
+    Provider,
+    ProviderError,
+    Submission,
+    SubmitRequest,
+)
 from generation.providers.registry import get_provider
 
 
@@ -39,11 +49,23 @@ class PageProvider(Provider):
 
         params = request.params
         make_image = self._image_maker(request) if params.get("with_images") else None
-        result = asyncio.run(page_generate(
-            owner_id=request.user_id, product_info=params["product_info"],
-            product_name=params.get("product_name"), template_ids=params["template_ids"],
-            language=params.get("language"), with_images=bool(params.get("with_images")),
-            make_image=make_image))
+        budget = settings.PAGE_TIMEOUT_SECONDS
+
+        async def generate():
+            async with asyncio.timeout(budget):
+                return await page_generate(
+                    owner_id=request.user_id, product_info=params["product_info"],
+                    product_name=params.get("product_name"), template_ids=params["template_ids"],
+                    language=params.get("language"), with_images=bool(params.get("with_images")),
+                    make_image=make_image)
+
+        try:
+            result = asyncio.run(generate())
+        except TimeoutError:
+            raise ProviderError(
+                f"The page was not finished within {budget:g} s (PAGE_TIMEOUT_SECONDS, which stays "
+                "below Q_TIMEOUT). Try fewer blocks or no images, or raise both settings.",
+                code="page_timeout") from None
         return Submission(ref=str(result.page_id), poll_after_seconds=0.0,
                           state={"page_id": str(result.page_id), "title": result.title,
                                  "language": result.language})

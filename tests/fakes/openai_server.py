@@ -264,3 +264,44 @@ def _handler_for(fake: FakeOpenAIServer) -> type[BaseHTTPRequestHandler]:
                 pass
 
     return Handler
+
+
+# --- answers for the product-page tasks (templates_app/pages.py), for tests and benchmarks ---
+
+def schema_answer(schema: dict, text: str) -> object:
+    """A valid answer for a JSON schema, every string being `text`."""
+    kind = schema["type"][0] if isinstance(schema["type"], list) else schema["type"]
+    if kind == "object":
+        return {name: schema_answer(prop, text) for name, prop in schema["properties"].items()}
+    if kind == "array":
+        return [schema_answer(schema["items"], f"{text} {n}") for n in (1, 2, 3)]
+    if kind == "number":
+        return 4.5
+    if kind == "integer":
+        return schema.get("enum", [1])[0]
+    if kind == "boolean":
+        return False
+    return text
+
+
+def page_task(body: dict) -> tuple[str, dict]:
+    """Which page task a request is for (`page_plan` or `page_block`), and its schema, whatever
+    answer format the client chose."""
+    response_format = body.get("response_format") or {}
+    if response_format.get("type") == "json_schema":
+        return response_format["json_schema"]["name"], response_format["json_schema"]["schema"]
+    system = body["messages"][0]["content"]
+    schema = json.loads(system.split("matches this JSON schema:\n", 1)[1])
+    return ("page_plan" if system.startswith("You plan") else "page_block"), schema
+
+
+def page_answer(body: dict, text: str = "좋은 문장", wants_image: bool = False) -> dict:
+    """A plan that uses every offered template, or a block filled with `text`."""
+    task, schema = page_task(body)
+    if task == "page_plan":
+        ids = schema["properties"]["blocks"]["items"]["properties"]["template_id"]["enum"]
+        return {"title": "페이크 상품", "blocks": [
+            {"template_id": pk, "brief": "요약", "wants_image": wants_image,
+             "image_prompt": "the product on a plain background" if wants_image else ""} for pk in ids]}
+    answer = schema_answer(schema, text)
+    return {k: (None if k == "button_url" else v) for k, v in answer.items()}

@@ -1,6 +1,8 @@
 """Product-page jobs through the job API: the LLM (offline `local`, or an OpenAI-compatible
 fake) writes the blocks of a template set, the page is stored, and its HTML downloads."""
 
+from datetime import timedelta
+
 import pytest
 
 from generation.models import Job
@@ -96,3 +98,24 @@ def test_malformed_llm_output_fails_the_page_with_a_clear_code(api, settings):
             seconds=30,
         )
     assert (job.status, job.error_code) == ("failed", "llm_bad_output")
+
+
+def test_a_page_past_its_time_budget_fails_clearly_before_the_task_timeout(api, settings):
+    """The page is written inside a task; past PAGE_TIMEOUT_SECONDS it fails with its own code
+    instead of being killed by django-q2 (which would leave a job the reconciler must end)."""
+    from tests.fakes.openai_server import FakeOpenAIServer, Reply, page_answer
+
+    with FakeOpenAIServer() as llm:
+        settings.LLM_PROVIDER = "openai"
+        settings.OPENAI_BASE_URL = llm.base_url
+        settings.OPENAI_API_KEY = llm.api_key
+        settings.PAGE_TIMEOUT_SECONDS = 1.0
+        llm.responder = lambda body: Reply.json(page_answer(body))
+        llm.queue(Reply.hang(5))  # the plan call does not come back in time
+        job = finish(
+            _page_job(api, product_info="A shirt", category_id=Category.objects.get(slug="fashion").id),
+            seconds=30,
+        )
+    assert (job.status, job.error_code) == ("failed", "page_timeout")
+    assert "PAGE_TIMEOUT_SECONDS" in job.error_message
+    assert job.finished_at - job.started_at < timedelta(seconds=5)

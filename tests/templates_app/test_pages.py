@@ -16,7 +16,7 @@ from generation.llm import LLMError
 from templates_app.models import Page, Template, TemplateSet
 from templates_app.pages import page_generate
 from templates_app.selectors import page_summary, page_template_ids_resolve
-from tests.fakes.openai_server import FakeOpenAIServer, Reply
+from tests.fakes.openai_server import FakeOpenAIServer, Reply, page_answer, page_task
 from tests.templates_app.conftest import KOREAN_PRODUCT, dangerous_markup
 
 generate = async_to_sync(page_generate)
@@ -207,42 +207,6 @@ class _openai:
             setattr(settings, name, value)
 
 
-def _fill(schema: dict, text: str) -> object:
-    """A valid answer for a JSON schema, every string being `text`."""
-    kind = schema["type"][0] if isinstance(schema["type"], list) else schema["type"]
-    if kind == "object":
-        return {name: _fill(prop, text) for name, prop in schema["properties"].items()}
-    if kind == "array":
-        return [_fill(schema["items"], f"{text} {n}") for n in (1, 2, 3)]
-    if kind == "number":
-        return 4.5
-    if kind == "integer":
-        return schema.get("enum", [1])[0]
-    if kind == "boolean":
-        return False
-    return text
-
-
-def _task_and_schema(body: dict) -> tuple[str, dict]:
-    """Which task a request is for, and its schema, whatever answer format the client chose."""
-    response_format = body.get("response_format") or {}
-    if response_format.get("type") == "json_schema":
-        return response_format["json_schema"]["name"], response_format["json_schema"]["schema"]
-    system = body["messages"][0]["content"]
-    schema = json.loads(system.split("matches this JSON schema:\n", 1)[1])
-    return ("page_plan" if system.startswith("You plan") else "page_block"), schema
-
-
-def _plan_or_block(body: dict, text: str = "좋은 문장") -> dict:
-    task, schema = _task_and_schema(body)
-    if task == "page_plan":
-        ids = schema["properties"]["blocks"]["items"]["properties"]["template_id"]["enum"]
-        return {"title": "페이크 상품", "blocks": [{"template_id": pk, "brief": "요약", "wants_image": False,
-                                                 "image_prompt": ""} for pk in ids]}
-    answer = _fill(schema, text)
-    return {k: (None if k == "button_url" else v) for k, v in answer.items()}
-
-
 @pytest.fixture
 def fake_openai():
     with FakeOpenAIServer() as fake, _openai(fake):
@@ -257,11 +221,11 @@ def test_the_openai_path_makes_the_same_structure_and_block_calls_overlap(user, 
 
     def responder(body):
         started = time.monotonic()
-        if _task_and_schema(body)[0] == "page_block":
+        if page_task(body)[0] == "page_block":
             time.sleep(0.3)
             with lock:
                 spans.append((started, time.monotonic()))
-        return Reply.json(_plan_or_block(body), usage={"prompt_tokens": 120, "completion_tokens": 40})
+        return Reply.json(page_answer(body), usage={"prompt_tokens": 120, "completion_tokens": 40})
 
     fake_openai.responder = responder
     ids = _default_ids(catalogue["fashion"])
@@ -280,7 +244,7 @@ def test_the_openai_path_makes_the_same_structure_and_block_calls_overlap(user, 
 
 def test_markup_in_the_llms_answer_is_escaped_or_removed(user, catalogue, fake_openai):
     attack = '<script>alert(1)</script><img src=x onerror=alert(1)><a href="javascript:alert(1)">x</a>'
-    fake_openai.responder = lambda body: Reply.json(_plan_or_block(body, text=attack))
+    fake_openai.responder = lambda body: Reply.json(page_answer(body, text=attack))
     result = generate(owner_id=user.id, product_info=KOREAN_PRODUCT, product_name=None,
                       template_ids=_default_ids(catalogue["beauty"]), language=None, with_images=False)
     assert dangerous_markup(result.html) == []
@@ -290,7 +254,7 @@ def test_markup_in_the_llms_answer_is_escaped_or_removed(user, catalogue, fake_o
 def test_a_javascript_url_from_the_llm_is_rejected_and_the_block_fails_with_a_clear_code(user, catalogue,
                                                                                         fake_openai):
     def responder(body):
-        answer = _plan_or_block(body)
+        answer = page_answer(body)
         if "button_url" in answer:
             answer["button_url"] = "javascript:alert(document.cookie)"
         return Reply.json(answer)
@@ -312,7 +276,7 @@ def test_malformed_block_output_is_retried_once_then_succeeds(user, catalogue, f
                                            "image_prompt": ""}]}
     # The plan, then two broken answers: the LLM client's own retry, then the pipeline's.
     fake_openai.queue(Reply.json(plan), Reply.malformed(), Reply.malformed())
-    fake_openai.responder = lambda body: Reply.json(_plan_or_block(body))
+    fake_openai.responder = lambda body: Reply.json(page_answer(body))
     result = generate(owner_id=user.id, product_info="감귤 주스", product_name=None, template_ids=[faq.id],
                       language="ko", with_images=False)
     assert result.blocks[0]["attempts"] == 2 and len(fake_openai.chat_requests) == 4
@@ -320,7 +284,7 @@ def test_malformed_block_output_is_retried_once_then_succeeds(user, catalogue, f
 
 def test_malformed_output_twice_fails_with_llm_bad_output_naming_the_block(user, catalogue, fake_openai):
     faq = Template.objects.get(name="Food · FAQ")
-    fake_openai.responder = lambda body: (Reply.json(_plan_or_block(body)) if _task_and_schema(body)[0]
+    fake_openai.responder = lambda body: (Reply.json(page_answer(body)) if page_task(body)[0]
                                           == "page_plan" else Reply.malformed())
     with pytest.raises(LLMError) as caught:
         generate(owner_id=user.id, product_info="감귤 주스", product_name=None, template_ids=[faq.id],
