@@ -50,18 +50,20 @@ def main() -> None:
     import django
 
     django.setup()
-    from asgiref.sync import async_to_sync
     from django.conf import settings
     from django.core.management import call_command
 
     from accounts.services import user_create
-    from templates_app.models import Category
-    from templates_app.pages import page_generate
+    from generation.models import Job, JobKind
+    from generation.services import engine
+    from generation.services.jobs import job_create
+    from templates_app.models import Category, Page
     from templates_app.selectors import page_template_ids_resolve
 
     call_command("migrate", verbosity=0)
     owner = user_create(username="bench", password=None)
-    generate = async_to_sync(page_generate)
+    owner.max_queued_jobs = owner.max_concurrent_jobs = 1000
+    owner.save()
     spans: list[tuple[float, float]] = []
     lock = threading.Lock()
     wants_image = False
@@ -75,33 +77,47 @@ def main() -> None:
         return Reply.json(page_answer(body, wants_image=wants_image),
                           usage={"prompt_tokens": 600, "completion_tokens": 250})
 
+    def page_job(category, with_images: bool) -> tuple[float, Job, Page | None]:
+        """A product-page job through the engine: claimed, then its submit step (the page
+        provider: LLM plan, concurrent block calls, block images) timed."""
+        ids = page_template_ids_resolve(category_id=category.id)
+        job, _ = job_create(user=owner, kind=JobKind.PAGE, inputs=[],
+                            params={"product_info": PRODUCT, "template_ids": ids, "with_images": with_images})
+        engine.jobs_dispatch()
+        started = time.monotonic()
+        engine.job_submit(job_id=job.id)
+        wall = time.monotonic() - started
+        engine.jobs_poll_due()  # the page is ready at once: poll, then store the result
+        engine.job_finalize(job_id=job.id)
+        job.refresh_from_db()
+        page = Page.objects.filter(pk=(job.provider_state or {}).get("page_id")).first()
+        return wall, job, page
+
     fake.responder = responder
-    print(f"LLM answer latency {args.latency:.2f} s, PAGE_BLOCK_CONCURRENCY={args.concurrency}")
+    print(f"LLM answer latency {args.latency:.2f} s, PAGE_BLOCK_CONCURRENCY={args.concurrency}, "
+          f"PAGE_TIMEOUT_SECONDS={settings.PAGE_TIMEOUT_SECONDS:g}")
     for with_images in (False, True):
         wants_image = with_images
-        print(f"-- openai path, {'with' if with_images else 'without'} block images")
+        print(f"-- openai path, {'with' if with_images else 'without'} block images (local image provider)")
         for category in Category.objects.order_by("name"):
-            ids = page_template_ids_resolve(category_id=category.id)
             spans.clear()
-            started = time.monotonic()
-            result = generate(owner_id=owner.id, product_info=PRODUCT, product_name=None, template_ids=ids,
-                              language=None, with_images=with_images)
-            wall = time.monotonic() - started
+            wall, job, page = page_job(category, with_images)
+            if page is None or job.status != "succeeded":
+                print(f"  {category.name:<12} job {job.status}: {job.error_code} {job.error_message}")
+                continue
             serial = sum(end - start for start, end in spans)
             at_once = max((sum(1 for s, e in spans if s <= moment < e) for moment, _ in spans), default=0)
-            images = sum(1 for block in result.blocks if block.get("image_id"))
-            print(f"  {category.name:<12} {len(result.blocks)} blocks: page in {wall:5.2f} s; block calls "
-                  f"{serial:5.2f} s in sum, {at_once} at once; {images} images; {len(result.html):,} bytes")
+            images = sum(1 for block in page.blocks if block.get("image_id"))
+            print(f"  {category.name:<12} {len(page.blocks)} blocks: page in {wall:5.2f} s; block calls "
+                  f"{serial:5.2f} s in sum, {at_once} at once; {images} images; {len(page.html):,} bytes")
 
     settings.LLM_PROVIDER = "local"
-    print("-- local LLM (offline)")
+    print("-- local LLM (offline), with block images")
     for category in Category.objects.order_by("name"):
-        ids = page_template_ids_resolve(category_id=category.id)
-        started = time.monotonic()
-        result = generate(owner_id=owner.id, product_info=PRODUCT, product_name=None, template_ids=ids,
-                          language=None, with_images=True)
-        print(f"  {category.name:<12} {len(result.blocks)} blocks with images: page in "
-              f"{time.monotonic() - started:5.2f} s")
+        wall, job, page = page_job(category, True)
+        images = sum(1 for block in page.blocks if block.get("image_id")) if page else 0
+        print(f"  {category.name:<12} {len(page.blocks) if page else 0} blocks, {images} images: "
+              f"page in {wall:5.2f} s (job {job.status})")
     fake.stop()
 
 
