@@ -1,0 +1,4 @@
+import { defineMessages } from "./define";
+
+// Owned by the create feature.
+export default defineMessages({}, {});

@@ -1,0 +1,4 @@
+import { defineMessages } from "./define";
+
+// Owned by the shell feature.
+export default defineMessages({}, {});
