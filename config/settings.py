@@ -153,6 +153,19 @@ STORAGES = {
     },
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
+# The web app's build (static/app/, from frontend/) is served by WhiteNoise. Vite names its
+# assets name-HASH.ext (8 URL-safe characters) and the storage above does not re-hash them, so
+# WhiteNoise's own test would never see them as immutable: this pattern does. index.html, at every
+# app route (config/spa.py) and under /static/app/, is revalidated on each load.
+WHITENOISE_IMMUTABLE_FILE_TEST = r"^/static/app/assets/.+-[A-Za-z0-9_-]{8}\.[A-Za-z0-9]+$"
+
+
+def _static_file_headers(headers, path: str, url: str) -> None:
+    if url.endswith(".html"):
+        headers["Cache-Control"] = "no-cache"
+
+
+WHITENOISE_ADD_HEADERS_FUNCTION = _static_file_headers
 MAX_UPLOAD_BYTES = env_int("MAX_UPLOAD_BYTES", 5 * 1024 * 1024, minimum=1024)
 # Multipart bodies carry up to two images plus fields; Django refuses bigger bodies early.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 3 * MAX_UPLOAD_BYTES
