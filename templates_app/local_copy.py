@@ -14,7 +14,14 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from templates_app.slots import ITEM_FIELDS, slot_max_items, slot_min_items, slot_required, slot_type
+from templates_app.slots import (
+    ITEM_FIELDS,
+    LIST_TYPES,
+    slot_max_items,
+    slot_min_items,
+    slot_required,
+    slot_type,
+)
 
 # --- phrases -------------------------------------------------------------------------------
 
@@ -39,6 +46,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "brief_FAQ": "자주 묻는 질문에 사실대로 답합니다.",
         "brief_CallToAction": "구매를 권하는 마무리입니다.",
         "brief_default": "상품 정보를 바탕으로 블록을 채웁니다.",
+        "empty_Reviews": "아직 등록된 후기가 없어요.", "empty_default": "자세한 내용은 준비 중이에요.",
     },
     "en": {
         "KeyFeatures": "Why you'll love it", "Specs": "Specifications", "HowToUse": "How to use",
@@ -59,6 +67,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "brief_Reviews": "Real reviews quoted from the product information.",
         "brief_FAQ": "Factual answers to common questions.", "brief_CallToAction": "A closing call to buy.",
         "brief_default": "Fill the block from the product information.",
+        "empty_Reviews": "No reviews yet.", "empty_default": "Details are coming soon.",
     },
     "ja": {
         "KeyFeatures": "ここがポイント", "Specs": "商品仕様", "HowToUse": "使い方", "Reviews": "お客様の声",
@@ -71,6 +80,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "reviewer": "購入者", "q_spec": "{key}は？", "a_spec": "{value}です。", "q_use": "使い方は？",
         "q_caution": "注意点はありますか？", "q_feature": "一番の特長は？", "tip": "TIP",
         "brief_default": "商品情報をもとにブロックを作成します。",
+        "empty_Reviews": "まだレビューはありません。", "empty_default": "詳細は準備中です。",
     },
     "zh": {
         "KeyFeatures": "产品亮点", "Specs": "产品参数", "HowToUse": "使用方法", "Reviews": "用户评价",
@@ -83,6 +93,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "q_use": "如何使用？", "q_caution": "有什么注意事项？", "q_feature": "最大的优点是什么？",
         "tip": "TIP",
         "brief_default": "根据产品信息填写此模块。",
+        "empty_Reviews": "暂无评价。", "empty_default": "详细信息即将更新。",
     },
 }
 KICKERS = {"KeyFeatures": "KEY POINT", "Specs": "SPECIFICATION", "HowToUse": "HOW TO USE",
@@ -423,10 +434,31 @@ def _fill_block(block: dict, facts: Facts, language: str, title: str) -> tuple[d
     return answer, honest
 
 
+_LEAD_SLOTS = ("intro", "summary", "subtitle", "lead", "body", "description", "text")
+
+
+def _say_it_is_empty(answer: dict, block: dict, language: str) -> dict:
+    """A sparse block whose lists came back empty says so in its lead line, rather than
+    introducing items that are not there ("In the words of people who use it" over no reviews)."""
+    slots = block.get("slots") or {}
+    lists = [name for name, declaration in slots.items() if slot_type(declaration) in LIST_TYPES]
+    if not lists or any(answer.get(name) for name in lists):
+        return answer
+    lead = next((name for name in _LEAD_SLOTS if name in slots and slot_type(slots[name]) == "text"), None)
+    if lead is None:
+        return answer
+    key = f"empty_{block.get('block_type', '')}"
+    table = PHRASES.get(language, PHRASES["en"])
+    return {**answer, lead: table.get(key) or table.get("empty_default") or PHRASES["en"]["empty_default"]}
+
+
 def local_page_block(context: dict, schema: dict) -> dict:
     language = (context.get("language") or "en").split("-")[0]
     facts = facts_extract(context.get("product_info", ""), context.get("product_name", ""))
-    answer, _ = _fill_block(context.get("block") or {}, facts, language, context.get("title", ""))
+    block = context.get("block") or {}
+    answer, _ = _fill_block(block, facts, language, context.get("title", ""))
+    if context.get("sparse"):
+        answer = _say_it_is_empty(answer, block, language)
     # Exactly the properties the schema asks for (all of them, null where there is nothing).
     return {name: answer.get(name) for name in schema.get("properties", {})}
 

@@ -19,6 +19,7 @@ import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 from uuid import UUID
 
@@ -46,13 +47,14 @@ BLOCK_TASK = "page_block"
 
 PLAN_SYSTEM = (
     "You plan a product-detail page for an online shop. You get the product information and the "
-    "page's blocks (templates) in their fixed order. Choose which blocks to fill: skip a block only "
-    "when the product information gives nothing true to put in it (for example a Reviews block "
-    "without any reviews or ratings in the information). For each chosen block write a short brief "
-    "(one or two sentences, in the page language) of what it should say, and say whether it would "
-    "gain from an image; if so, write an image_prompt in English describing a clean commercial "
-    "product photo for it. Also give the page title (the product name, in the page language). Never "
-    "invent facts, prices, reviews, ratings or certifications."
+    "page's blocks (templates) in their fixed order; the page will have every one of them. List the "
+    "blocks the product information gives true material for; a block you leave out is still on the "
+    "page, written sparsely (for example a Reviews block without any reviews or ratings in the "
+    "information). For each listed block write a short brief (one or two sentences, in the page "
+    "language) of what it should say, and say whether it would gain from an image; if so, write an "
+    "image_prompt in English describing a clean commercial product photo for it. Also give the page "
+    "title (the product name, in the page language). Never invent facts, prices, reviews, ratings or "
+    "certifications."
 )
 BLOCK_SYSTEM = (
     "You write the copy of one block of a product-detail page. Answer only with JSON matching the "
@@ -60,6 +62,10 @@ BLOCK_SYSTEM = (
     "concrete commercial tone. Use only facts from the product information; do not invent specs, "
     "prices, reviews, ratings, awards or certifications — use null or fewer items instead. Respect "
     "each field's length and item limits."
+)
+SPARSE_BRIEF = (
+    "The product information has little for this block. Fill only what it truly supports and leave "
+    "every other field null or empty; a short block is right here. Never invent content to fill it."
 )
 
 
@@ -79,6 +85,8 @@ class _PlannedBlock:
     brief: str
     wants_image: bool
     image_prompt: str
+    # The plan left the block out: it is still written, with every slot optional.
+    sparse: bool = False
 
 
 MakeImage = Callable[[str], Awaitable[Any]]
@@ -103,12 +111,30 @@ def plan_schema(template_ids: list[int]) -> dict:
     }
 
 
-def _block_description(template: Template) -> dict:
+def slots_relaxed(slots: dict) -> dict:
+    """A sparse block's slots: the same declarations with nothing required, so the block can
+    stay short (the template's own {% if %} and {% for %} then show less) instead of padded."""
+    return {name: {**declaration, "required": False,
+                   **({"min_items": 0} if "min_items" in declaration else {})}
+            for name, declaration in slots.items()}
+
+
+def block_slots(template, *, sparse: bool) -> dict:
+    slots = template.slots or {}
+    return slots_relaxed(slots) if sparse else slots
+
+
+def image_slot_name(slots: dict) -> str | None:
+    """The slot the page pipeline puts a block's image in: the template's first image slot."""
+    return next((name for name, declaration in slots.items() if slot_type(declaration) == "image"), None)
+
+
+def _block_description(template: Template, *, sparse: bool = False) -> dict:
+    slots = block_slots(template, sparse=sparse)
     return {"template_id": template.id, "block_type": template.block_type, "name": template.name,
             "category": template.category.slug, "description": template.description,
-            "has_image_slot": any(slot_type(d) == "image" for d in (template.slots or {}).values()),
-            "slots": {name: {k: v for k, v in d.items() if k != "example"}
-                      for name, d in (template.slots or {}).items()}}
+            "has_image_slot": image_slot_name(slots) is not None,
+            "slots": {name: {k: v for k, v in d.items() if k != "example"} for name, d in slots.items()}}
 
 
 def _load_templates(template_ids: list[int]) -> list[Template]:
@@ -155,15 +181,32 @@ def _plan_from(data: dict, templates: list[Template], with_images: bool) -> tupl
     if not chosen:
         raise ValueError("the plan chose none of the given blocks")
     planned = []
-    # The page follows the given order, whatever order the plan listed its blocks in.
-    for position, template in enumerate((t for t in templates if t.id in chosen), start=1):
-        block = chosen[template.id]
-        has_image_slot = any(slot_type(d) == "image" for d in (template.slots or {}).values())
+    # Every given template becomes a block, in the given order, whatever order the plan listed
+    # its blocks in; a template the plan left out is written sparsely, never dropped.
+    for position, template in enumerate(templates, start=1):
+        block = chosen.get(template.id)
+        if block is None:
+            planned.append(_PlannedBlock(position=position, template=template, brief=SPARSE_BRIEF,
+                                         wants_image=False, image_prompt="", sparse=True))
+            continue
+        has_image_slot = image_slot_name(template.slots or {}) is not None
         wants_image = bool(with_images and has_image_slot and block.get("wants_image"))
         planned.append(_PlannedBlock(position=position, template=template,
                                      brief=str(block.get("brief") or "")[:500], wants_image=wants_image,
                                      image_prompt=str(block.get("image_prompt") or "")[:1000]))
     return str(data.get("title") or "").strip()[:120], planned
+
+
+def block_image_url(image_id) -> str:
+    """How a page refers to a gallery image (the owner's file URL; inlined for downloads)."""
+    return f"/api/v1/images/{image_id}/file"
+
+
+def block_render(*, template, content: dict, sparse: bool) -> str:
+    """A block's HTML. `template` is a Template or a TemplateRevision (both have html and slots)."""
+    return template_render(template=SimpleNamespace(html=template.html,
+                                                    slots=block_slots(template, sparse=sparse)),
+                           content=content)
 
 
 def _first_error(group: BaseExceptionGroup) -> BaseException:
@@ -222,11 +265,11 @@ async def _write_block(llm, block: _PlannedBlock, *, common: dict, product_info:
                        product_name: str | None, language: str, title: str,
                        limiter: asyncio.Semaphore) -> tuple[dict, dict]:
     template = block.template
-    slots = template.slots or {}
+    slots = block_slots(template, sparse=block.sparse)
     schema = slots_json_schema(slots)
-    description = _block_description(template)
+    description = _block_description(template, sparse=block.sparse)
     context = {**common, "block": description, "brief": block.brief, "title": title,
-               "position": block.position}
+               "position": block.position, "sparse": block.sparse}
     extra = (f"Page title: {title}\nBlock: {template.name} ({template.block_type})\n"
              f"Block purpose: {template.description or template.block_type}\nBrief: {block.brief}\n"
              f"Slots: {json.dumps(description['slots'], ensure_ascii=False)}")
@@ -334,23 +377,23 @@ async def _page_generate(*, owner_id: int, product_info: str, product_name: str 
     for block, write, image_task in zip(planned, writes, images, strict=True):
         content, info = write.result()
         image = image_task.result()
-        image_slot = next((name for name, d in (block.template.slots or {}).items()
-                           if slot_type(d) == "image"), None)
+        image_slot = image_slot_name(block.template.slots or {})
         if image is not None and image_slot:
-            content = {**content, image_slot: f"/api/v1/images/{image.id}/file"}
+            content = {**content, image_slot: block_image_url(image.id)}
         try:
-            rendered.append(template_render(template=block.template, content=content))
+            rendered.append(block_render(template=block.template, content=content, sparse=block.sparse))
         except ValidationError as exc:
             raise LLMError(f"The content for {_label(block.template)} does not fit it: "
                            f"{'; '.join(exc.messages)}", code="llm_bad_output")
         blocks.append({"position": block.position, "template_id": block.template.id,
                        "template_name": block.template.name, "block_type": block.template.block_type,
-                       "template_revision": block.template.revision, "brief": block.brief, **info,
+                       "template_revision": block.template.revision, "brief": block.brief,
+                       "sparse": block.sparse, "image_slot": image_slot, **info,
                        "image_id": str(image.id) if image is not None else None, "content": content})
     document = page_assemble(blocks_html=rendered, title=title, language=language)
     plan = {**plan_info, "title": plan_title,
-            "chosen": [block.template.id for block in planned],
-            "skipped": [t.id for t in templates if t.id not in {b.template.id for b in planned}]}
+            "chosen": [block.template.id for block in planned if not block.sparse],
+            "sparse": [block.template.id for block in planned if block.sparse]}
     page = await sync_to_async(_store)(owner_id=owner_id, title=title, language=language, document=document,
                                        blocks=blocks, plan=plan, product_name=product_name,
                                        product_info=product_info)

@@ -73,18 +73,24 @@ def test_each_block_records_its_provenance_and_the_page_is_stored(user, catalogu
                                              "blocks": result.blocks}
 
 
-def test_english_text_gets_an_english_page_and_blocks_without_material_are_skipped(user, catalogue):
+def test_blocks_without_material_stay_on_the_page_sparse_and_invent_nothing(user, catalogue):
     ids = _default_ids(catalogue["electronics"])
     text = ("SoundLab S2 wireless earbuds\nHybrid noise cancelling cuts up to 35 dB.\n"
             "- 32 hours of playback with the case\n- IPX4 splash resistant\nBluetooth: 5.3\nWeight: 4.8 g\n")
     result = generate(owner_id=user.id, product_info=text, product_name=None, template_ids=ids, language=None,
                       with_images=False)
     assert result.language == "en" and result.title == "SoundLab S2 wireless earbuds"
-    types = [block["block_type"] for block in result.blocks]
-    assert "Reviews" not in types and "HowToUse" not in types  # nothing true to put there: never invented
-    assert types == ["Introduction", "KeyFeatures", "Specs", "FAQ", "CallToAction"]
+    assert [block["template_id"] for block in result.blocks] == ids  # every chosen template, in order
+    assert [block["position"] for block in result.blocks] == [1, 2, 3, 4, 5, 6, 7]
+    by_type = {block["block_type"]: block for block in result.blocks}
+    assert [t for t, block in by_type.items() if block["sparse"]] == ["HowToUse", "Reviews"]
+    # Nothing true to put there: the blocks are short, and no step or review is invented.
+    assert by_type["Reviews"]["content"] == {"title": "What customers say", "summary": "No reviews yet."}
+    assert "steps" not in by_type["HowToUse"]["content"]
+    assert "No reviews yet." in result.html and '<figure class="pp-review">' not in result.html
     assert "Why you'll love it" in result.html and "What is the bluetooth?" in result.html
-    assert Page.objects.get(pk=result.page_id).plan["skipped"] == [ids[3], ids[4]]
+    plan = Page.objects.get(pk=result.page_id).plan
+    assert plan["sparse"] == [ids[3], ids[4]] and plan["chosen"] == [ids[0], ids[1], ids[2], ids[5], ids[6]]
 
 
 def test_usage_counts_count_only_templates_of_stored_pages(user, catalogue):
@@ -240,6 +246,38 @@ def test_the_openai_path_makes_the_same_structure_and_block_calls_overlap(user, 
     assert requests[0]["response_format"]["json_schema"]["name"] == "page_plan"
     assert "린넨 와이드 팬츠" in requests[1]["messages"][1]["content"]
     assert "<<<PRODUCT" in requests[1]["messages"][1]["content"]
+
+
+def test_a_template_the_openai_plan_leaves_out_is_still_written_sparsely_in_its_place(user, catalogue,
+                                                                                     fake_openai):
+    ids = _default_ids(catalogue["fashion"])
+    reviews = Template.objects.get(pk=ids[4])
+    assert reviews.block_type == "Reviews"
+
+    def responder(body):
+        answer = page_answer(body)
+        task, schema = page_task(body)
+        if task == "page_plan":  # the plan drops the reviews block
+            answer["blocks"] = [b for b in answer["blocks"] if b["template_id"] != reviews.id]
+        elif "reviews" in schema["properties"]:
+            answer = {"title": "후기", "summary": None, "rating": None, "reviews": []}
+        return Reply.json(answer)
+
+    fake_openai.responder = responder
+    result = generate(owner_id=user.id, product_info=KOREAN_PRODUCT, product_name=None, template_ids=ids,
+                      language=None, with_images=False)
+    assert [block["template_id"] for block in result.blocks] == ids
+    sparse = result.blocks[4]
+    assert sparse["sparse"] is True and sparse["content"] == {"title": "후기"}
+    assert [block["sparse"] for block in result.blocks].count(True) == 1
+    block_calls = [r for r in fake_openai.chat_requests if page_task(r)[0] == "page_block"]
+    asked = next(r for r in block_calls if "reviews" in page_task(r)[1]["properties"])
+    schema = page_task(asked)[1]
+    # The sparse block's writer may leave every slot empty, and is told to invent nothing.
+    assert schema["properties"]["reviews"]["type"] == ["array", "null"]
+    assert schema["properties"]["title"]["type"] == ["string", "null"]
+    assert "Never invent content" in asked["messages"][1]["content"]
+    assert '<section class="pp pp-reviews' in result.html
 
 
 def test_markup_in_the_llms_answer_is_escaped_or_removed(user, catalogue, fake_openai):
