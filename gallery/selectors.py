@@ -50,6 +50,14 @@ def images_for_jobs(*, job_ids: Iterable[UUID]) -> dict[UUID, list[Image]]:
     return found
 
 
+def image_ids_visible(*, user, image_ids: Iterable[UUID]) -> set[UUID]:
+    """Which of these ids are the user's own images (active or in the trash), in one query."""
+    ids = list(image_ids)
+    if not ids:
+        return set()
+    return set(Image.objects.visible_to(user).filter(pk__in=ids).values_list("id", flat=True))
+
+
 def _created_between(images: QuerySet, created_from: datetime | None,
                      created_before: datetime | None) -> QuerySet:
     if created_from is not None:

@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
+from django.conf import settings
+from django.http import FileResponse, HttpResponse, HttpResponseNotModified, HttpResponseRedirect
 from django.urls import reverse
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_serializer,
+)
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.errors import InvalidInput
+from config.errors import InvalidInput, NotFound
 from config.pagination import PageParamsSerializer, paginate_newest_first
 from gallery.imaging import image_prepare_upload
-from gallery.selectors import images_for_jobs
+from gallery.selectors import image_ids_visible, images_for_jobs
 from generation.constants import (
     ASPECT_RATIOS,
     GOODS_TYPES,
@@ -20,14 +30,32 @@ from generation.constants import (
     PROMPT_MAX_CHARS,
     SEED_MAX,
 )
-from generation.models import Job, JobKind, JobStatus
-from generation.selectors import QueueInfo, job_get, job_list, job_queue_info
-from generation.services.jobs import NewInput, edit_source_image, job_cancel, job_create, job_retry
+from generation.models import ACTIVE_STATUSES, Job, JobInput, JobKind, JobStatus
+from generation.selectors import (
+    QueueInfo,
+    job_get,
+    job_input_get,
+    job_input_thumbnail,
+    job_inputs_for,
+    job_list,
+    job_queue_info,
+)
+from generation.services.jobs import (
+    NewInput,
+    edit_source_image,
+    job_cancel,
+    job_create,
+    job_retry,
+    jobs_cancel,
+)
 from templates_app.selectors import page_summary, page_template_ids_resolve
 
 IDEMPOTENCY_HEADER = OpenApiParameter(
     "Idempotency-Key", str, OpenApiParameter.HEADER, required=False,
     description="Retrying a POST with the same key returns the first job instead of a new one.")
+MAX_JOB_IDS = 100
+# Job inputs never change once stored (a retry shares them): the browser may keep them a day.
+INPUT_CACHE_CONTROL = "private, max-age=86400, immutable"
 
 
 # --- output -----------------------------------------------------------------------------------
@@ -48,9 +76,22 @@ class JobTranslationSerializer(serializers.Serializer):
 class ResultImageSerializer(serializers.Serializer):
     id = serializers.UUIDField()
     url = serializers.URLField()
+    thumbnail_url = serializers.URLField(help_text="A small WebP preview (for the owner).")
     width = serializers.IntegerField()
     height = serializers.IntegerField()
     format = serializers.CharField()
+
+
+class JobInputOutputSerializer(serializers.Serializer):
+    role = serializers.CharField(help_text="The request field it came from: input_image_1 (scene), "
+                                           "input_image_2 (product), character_image, image (edit).")
+    image_id = serializers.UUIDField(allow_null=True,
+                                     help_text="The gallery image it was taken from, while it is still "
+                                               "yours; null for uploads and URLs.")
+    url = serializers.URLField(help_text="The input as the provider got it (for the owner).")
+    thumbnail_url = serializers.URLField(help_text="A small WebP preview (for the owner).")
+    width = serializers.IntegerField()
+    height = serializers.IntegerField()
 
 
 class PageResultSerializer(serializers.Serializer):
@@ -82,6 +123,10 @@ class JobOutputSerializer(serializers.Serializer):
     translation = JobTranslationSerializer(allow_null=True)
     error = JobErrorSerializer(allow_null=True)
     result = JobResultSerializer(allow_null=True)
+    inputs = JobInputOutputSerializer(many=True)
+    request_id = serializers.CharField(allow_blank=True,
+                                       help_text="The X-Request-ID of the request that made the job "
+                                                 "(quote it when reporting a problem).")
 
 
 class JobPageSerializer(serializers.Serializer):
@@ -92,17 +137,23 @@ class JobPageSerializer(serializers.Serializer):
     next_cursor = serializers.CharField(allow_null=True)
 
 
-def _job_data(request, job: Job, images=None, info: QueueInfo | None = None) -> dict:
+def _job_data(request, job: Job, images=None, info: QueueInfo | None = None,
+              inputs: list[JobInput] | None = None, own_image_ids: set | None = None) -> dict:
     info = info or job_queue_info(job=job)
     if images is None:
         images = images_for_jobs(job_ids=[job.id]).get(job.id, [])
+    if inputs is None:
+        inputs = job_inputs_for(job_ids=[job.id]).get(job.id, [])
+    if own_image_ids is None:
+        own_image_ids = image_ids_visible(user=request.user, image_ids=_source_image_ids([job]))
     result = None
     if job.status == JobStatus.SUCCEEDED:
         result = {} if job.kind != JobKind.PAGE else {"page": _page(request, job)}
         result["images"] = [
             {"id": image.id, "width": image.width, "height": image.height,
              "format": image.format,
-             "url": request.build_absolute_uri(reverse("gallery:image-file", args=[image.id]))}
+             "url": request.build_absolute_uri(reverse("gallery:image-file", args=[image.id])),
+             "thumbnail_url": request.build_absolute_uri(reverse("gallery:image-thumbnail", args=[image.id]))}
             for image in images
         ]
     return {
@@ -115,7 +166,28 @@ def _job_data(request, job: Job, images=None, info: QueueInfo | None = None) -> 
         "translation": job.translation,
         "error": {"code": job.error_code, "message": job.error_message} if job.error_code else None,
         "result": result,
+        "inputs": [_input_data(request, job, row, own_image_ids) for row in inputs],
+        "request_id": job.request_id,
     }
+
+
+def _source_image_id(job: Job):
+    """The gallery image an edit started from (params.image_id, set when source is gallery)."""
+    if job.kind == JobKind.EDIT and job.params.get("source") == "gallery":
+        return job.params.get("image_id")
+    return None
+
+
+def _source_image_ids(jobs) -> list:
+    return [image_id for image_id in map(_source_image_id, jobs) if image_id]
+
+
+def _input_data(request, job: Job, row: JobInput, own_image_ids: set) -> dict:
+    source = _source_image_id(job) if row.role == "image" else None
+    image_id = source if source and UUID(source) in own_image_ids else None
+    url = request.build_absolute_uri(reverse("generation:job-input-file", args=[job.id, row.role]))
+    return {"role": row.role, "image_id": image_id, "url": url, "thumbnail_url": f"{url}/thumbnail",
+            "width": row.width, "height": row.height}
 
 
 def _page(request, job: Job) -> dict | None:
@@ -246,10 +318,12 @@ class JobEditCreateApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
+        image_id = values.pop("image_id", None)
         image, source = edit_source_image(user=request.user, upload=values.pop("image", None),
-                                          url=values.pop("image_url", None),
-                                          image_id=values.pop("image_id", None))
+                                          url=values.pop("image_url", None), image_id=image_id)
         params = {**values, "source": source}
+        if source == "gallery":
+            params["image_id"] = str(image_id)  # the job's input links back to the gallery image
         job, created = job_create(user=request.user, kind=JobKind.EDIT, params=params,
                                   inputs=[NewInput(role="image", image=image)],
                                   idempotency_key=_idempotency_key(request))
@@ -289,10 +363,51 @@ class JobProductPageCreateApi(APIView):
 
 # --- reads and actions ------------------------------------------------------------------------
 
+@extend_schema_field(OpenApiTypes.STR)
+class CommaSeparatedField(serializers.Field):
+    """Several values in one query parameter, `a,b,c` (or the parameter repeated), each checked
+    by `child`; the error names the parameter and the bad value."""
+
+    def __init__(self, *, child: serializers.Field, max_items: int | None = None, **kwargs):
+        self.child = child
+        self.max_items = max_items
+        super().__init__(**kwargs)
+
+    def get_value(self, dictionary):
+        if hasattr(dictionary, "getlist") and self.field_name in dictionary:
+            return ",".join(dictionary.getlist(self.field_name))
+        return super().get_value(dictionary)
+
+    def to_internal_value(self, data) -> list:
+        items = list(dict.fromkeys(part.strip() for part in str(data).split(",") if part.strip()))
+        if not items:
+            raise serializers.ValidationError("give at least one value.")
+        if self.max_items is not None and len(items) > self.max_items:
+            raise serializers.ValidationError(f"at most {self.max_items} values, not {len(items)}.")
+        values = []
+        for item in items:
+            try:
+                values.append(self.child.run_validation(item))
+            except serializers.ValidationError as exc:
+                detail = exc.detail[0] if isinstance(exc.detail, list) else exc.detail
+                raise serializers.ValidationError(f"{item!r}: {detail}")
+        return values
+
+    def to_representation(self, value) -> str:
+        return ",".join(str(item) for item in value)
+
+
 class JobListApi(APIView):
+    """Own jobs, newest first. `status`, `kind` and `ids` take several comma-separated values."""
+
     class FilterSerializer(PageParamsSerializer):
-        status = serializers.ChoiceField(choices=JobStatus.choices, required=False)
-        kind = serializers.ChoiceField(choices=JobKind.choices, required=False)
+        status = CommaSeparatedField(child=serializers.ChoiceField(choices=JobStatus.choices), required=False,
+                                     help_text="One or more of queued, running, succeeded, failed, "
+                                               "canceled, timed_out, comma-separated.")
+        kind = CommaSeparatedField(child=serializers.ChoiceField(choices=JobKind.choices), required=False,
+                                   help_text="One or more of ppl, goods, edit, page, comma-separated.")
+        ids = CommaSeparatedField(child=serializers.UUIDField(), max_items=MAX_JOB_IDS, required=False,
+                                  help_text=f"Only these jobs (at most {MAX_JOB_IDS} ids, comma-separated).")
 
     @extend_schema(parameters=[FilterSerializer], responses=JobPageSerializer, operation_id="jobs_list")
     def get(self, request):
@@ -300,10 +415,15 @@ class JobListApi(APIView):
         params.is_valid(raise_exception=True)
         filters = params.validated_data
         page = paginate_newest_first(
-            job_list(user=request.user, status=filters.get("status"), kind=filters.get("kind")),
+            job_list(user=request.user, statuses=filters.get("status"), kinds=filters.get("kind"),
+                     ids=filters.get("ids")),
             filters)
-        images = images_for_jobs(job_ids=[j.id for j in page.items if j.status == JobStatus.SUCCEEDED])
-        results = [_job_data(request, job, images.get(job.id, [])) for job in page.items]
+        jobs = page.items
+        images = images_for_jobs(job_ids=[j.id for j in jobs if j.status == JobStatus.SUCCEEDED])
+        inputs = job_inputs_for(job_ids=[j.id for j in jobs])
+        own = image_ids_visible(user=request.user, image_ids=_source_image_ids(jobs))
+        results = [_job_data(request, job, images.get(job.id, []), inputs=inputs.get(job.id, []),
+                             own_image_ids=own) for job in jobs]
         return Response(page.envelope(JobOutputSerializer(results, many=True).data))
 
 
@@ -320,10 +440,167 @@ class JobCancelApi(APIView):
         return _job_response(request, job)
 
 
+@extend_schema_serializer(component_name="JobBulkResult")
+class JobBulkOutputSerializer(serializers.Serializer):
+    changed = serializers.ListField(child=serializers.UUIDField(), help_text="Canceled now.")
+    unchanged = serializers.ListField(child=serializers.UUIDField(),
+                                      help_text="Finished already (or not in the asked-for status).")
+    not_found = serializers.ListField(child=serializers.UUIDField(),
+                                      help_text="Unknown ids, and ids that are not yours.")
+
+
+class JobBulkCancelApi(APIView):
+    """Cancel several of your jobs at once: the given `ids`, or every job in `status` (`queued`
+    cancels everything waiting and leaves running jobs alone), or the given ids in that status."""
+
+    @extend_schema_serializer(component_name="JobBulkCancelRequest")
+    class InputSerializer(serializers.Serializer):
+        ids = serializers.ListField(child=serializers.UUIDField(), required=False, min_length=1,
+                                    max_length=MAX_JOB_IDS)
+        status = serializers.ListField(
+            child=serializers.ChoiceField(choices=ACTIVE_STATUSES), required=False, min_length=1,
+            help_text='"queued", "running", or a list of them.')
+
+        def to_internal_value(self, data):
+            if isinstance(data, dict) and isinstance(data.get("status"), str):
+                data = {**data, "status": [data["status"]]}
+            return super().to_internal_value(data)
+
+        def validate(self, attrs):
+            if not attrs.get("ids") and not attrs.get("status"):
+                message = "give ids, status, or both."
+                raise serializers.ValidationError({"ids": [message], "status": [message]})
+            return attrs
+
+    parser_classes = [JSONParser]
+
+    @extend_schema(request=InputSerializer, responses=JobBulkOutputSerializer,
+                   operation_id="jobs_bulk_cancel")
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        result = jobs_cancel(user=request.user, job_ids=values.get("ids"), statuses=values.get("status"))
+        return Response(JobBulkOutputSerializer(result).data)
+
+
+# The settings a retry may change, per kind: the creation serializers without their images.
+class _PplRetryChanges(JobPplCreateApi.InputSerializer):
+    input_image_1 = None
+    input_image_2 = None
+
+
+class _GoodsRetryChanges(JobGoodsCreateApi.InputSerializer):
+    character_image = None
+
+
+class _EditRetryChanges(JobEditCreateApi.InputSerializer):
+    image = None
+    image_url = None
+    image_id = None
+
+    def validate(self, attrs):
+        return attrs
+
+
+class _PageRetryChanges(JobProductPageCreateApi.InputSerializer):
+    category_id = None
+    template_set_id = None
+    template_ids = None
+
+
+RETRY_CHANGES = {JobKind.PPL: _PplRetryChanges, JobKind.GOODS: _GoodsRetryChanges,
+                 JobKind.EDIT: _EditRetryChanges, JobKind.PAGE: _PageRetryChanges}
+
+
+def _retry_changes(job: Job, data) -> dict:
+    """The settings to change, validated by the rules of the job's kind (400 naming the field);
+    the images and a page's templates stay those of the original."""
+    serializer_class = RETRY_CHANGES[job.kind]
+    given = set(data.keys()) if hasattr(data, "keys") else set()
+    unknown = sorted(given - set(serializer_class().fields))
+    if unknown:
+        message = f"is not a setting a retry of a {job.kind} job can change."
+        raise InvalidInput(f"{unknown[0]}: {message}", fields={name: [message] for name in unknown})
+    changes = serializer_class(data=data, partial=True)
+    changes.is_valid(raise_exception=True)
+    return dict(changes.validated_data)
+
+
+@extend_schema_serializer(component_name="JobRetryRequest")
+class JobRetryInputSerializer(serializers.Serializer):
+    """For the schema: every setting some kind accepts; each kind checks its own (see the create
+    endpoints), and a setting the kind does not have is a 400."""
+
+    prompt = serializers.CharField(required=False, max_length=PROMPT_MAX_CHARS)
+    aspect_ratio = serializers.ChoiceField(choices=ASPECT_RATIOS, required=False)
+    output_format = serializers.ChoiceField(choices=OUTPUT_FORMATS, required=False)
+    safety_tolerance = serializers.IntegerField(required=False, min_value=0, max_value=6,
+                                                help_text="PPL: 0–2; goods: 0–6.")
+    seed = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=SEED_MAX)
+    goods_type = serializers.ChoiceField(choices=GOODS_TYPES, required=False, help_text="Goods only.")
+    product_info = serializers.CharField(required=False, max_length=20_000, help_text="Pages only.")
+    product_name = serializers.CharField(required=False, allow_blank=True, max_length=200,
+                                         help_text="Pages only.")
+    language = serializers.CharField(required=False, help_text="Pages only.")
+    with_images = serializers.BooleanField(required=False, help_text="Pages only.")
+
+
 class JobRetryApi(APIView):
-    @extend_schema(request=None, parameters=[IDEMPOTENCY_HEADER],
+    """A new job from a finished one's inputs (`retried_from`), optionally with some settings
+    changed (an empty body: the same settings)."""
+
+    parser_classes = [JSONParser, FormParser, MultiPartParser]
+
+    @extend_schema(request=JobRetryInputSerializer, parameters=[IDEMPOTENCY_HEADER],
                    responses={202: JobOutputSerializer})
     def post(self, request, job_id):
-        job, created = job_retry(job=job_get(user=request.user, job_id=job_id),
-                                 idempotency_key=_idempotency_key(request))
-        return _job_response(request, job, created=created, status_code=status.HTTP_202_ACCEPTED)
+        job = job_get(user=request.user, job_id=job_id)
+        changes = _retry_changes(job, request.data)
+        new, created = job_retry(job=job, changes=changes, idempotency_key=_idempotency_key(request))
+        return _job_response(request, new, created=created, status_code=status.HTTP_202_ACCEPTED)
+
+
+# --- input files ------------------------------------------------------------------------------
+
+INPUT_FILE_RESPONSES = {(200, "image/*"): OpenApiTypes.BINARY, 302: None, 304: None}
+
+
+def _not_modified(request, etag: str) -> bool:
+    return etag in [tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")]
+
+
+class JobInputFileApi(APIView):
+    """An input image of your job, as it was sent to the provider (scaled, EXIF applied)."""
+
+    @extend_schema(responses=INPUT_FILE_RESPONSES)
+    def get(self, request, job_id, role):
+        row = job_input_get(user=request.user, job_id=job_id, role=role)
+        if settings.STORAGE_BACKEND != "local":
+            return HttpResponseRedirect(row.file.storage.url(row.file.name))
+        etag = f'"{row.sha256}"'
+        if _not_modified(request, etag):
+            return HttpResponseNotModified(headers={"ETag": etag, "Cache-Control": INPUT_CACHE_CONTROL})
+        try:
+            handle = row.file.open("rb")
+        except FileNotFoundError:
+            raise NotFound("The input file is missing from storage.", code="file_missing")
+        extension = "jpg" if row.format == "jpeg" else row.format
+        response = FileResponse(handle, content_type=f"image/{row.format}",
+                                filename=f"{row.role}-{job_id}.{extension}")
+        response["Cache-Control"] = INPUT_CACHE_CONTROL
+        response["ETag"] = etag
+        return response
+
+
+class JobInputThumbnailApi(APIView):
+    """A small WebP preview of an input image of your job (long side THUMBNAIL_SIDE_PX)."""
+
+    @extend_schema(responses=INPUT_FILE_RESPONSES)
+    def get(self, request, job_id, role):
+        row = job_input_get(user=request.user, job_id=job_id, role=role)
+        etag = f'"{row.sha256}-thumb"'
+        headers = {"ETag": etag, "Cache-Control": INPUT_CACHE_CONTROL}
+        if _not_modified(request, etag):
+            return HttpResponseNotModified(headers=headers)
+        return HttpResponse(job_input_thumbnail(job_input=row), content_type="image/webp", headers=headers)

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import statistics
 import time
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from uuid import UUID
 
 from django.conf import settings
 from django.core.cache import cache
@@ -14,17 +17,41 @@ from django.utils import timezone
 
 from accounts.selectors import user_job_limits
 from config.errors import NotFound
-from generation.models import Job, JobStage, JobStatus
+from gallery.imaging import image_thumbnail
+from generation.models import Job, JobInput, JobStage, JobStatus
 from generation.providers import ProviderError, get_provider
 
 
-def job_list(*, user, status: str | None = None, kind: str | None = None) -> QuerySet[Job]:
+def job_list(*, user, statuses: Iterable[str] | None = None, kinds: Iterable[str] | None = None,
+             ids: Iterable[UUID] | None = None) -> QuerySet[Job]:
+    """The user's own jobs, newest first; each filter given narrows to any of its values."""
     jobs = Job.objects.filter(user=user).defer("request_fingerprint")
-    if status:
-        jobs = jobs.filter(status=status)
-    if kind:
-        jobs = jobs.filter(kind=kind)
+    if statuses:
+        jobs = jobs.filter(status__in=list(statuses))
+    if kinds:
+        jobs = jobs.filter(kind__in=list(kinds))
+    if ids is not None:
+        jobs = jobs.filter(pk__in=list(ids))
     return jobs.order_by("-created_at", "-id")
+
+
+def job_inputs_for(*, job_ids: Iterable[UUID]) -> dict[UUID, list[JobInput]]:
+    """Input images per job in one query, in a stable order (by role)."""
+    ids = list(job_ids)
+    found: dict[UUID, list[JobInput]] = defaultdict(list)
+    if not ids:
+        return found
+    for row in JobInput.objects.filter(job_id__in=ids).order_by("job_id", "role"):
+        found[row.job_id].append(row)
+    return found
+
+
+def job_input_get(*, user, job_id, role: str) -> JobInput:
+    """One input of the user's own job; another user's job, or an unknown role, is not found."""
+    found = JobInput.objects.filter(job_id=job_id, job__user=user, role=role).first()
+    if found is None:
+        raise NotFound("Job input not found.")
+    return found
 
 
 def job_get(*, user, job_id) -> Job:
@@ -33,6 +60,21 @@ def job_get(*, user, job_id) -> Job:
     if job is None:
         raise NotFound("Job not found.")
     return job
+
+
+def job_input_thumbnail(*, job_input: JobInput) -> bytes:
+    """A WebP preview of a job input, made from the stored file and kept in the cache (inputs
+    never change, so the file's hash names it for good)."""
+    key = f"job-input-thumb:{job_input.sha256}:{settings.THUMBNAIL_SIDE_PX}"
+    data = cache.get(key)
+    if data is None:
+        try:
+            with job_input.file.open("rb") as handle:
+                data = image_thumbnail(handle.read()).data
+        except FileNotFoundError:
+            raise NotFound("The input file is missing from storage.", code="file_missing")
+        cache.set(key, data, 3600)
+    return data
 
 
 def typical_duration_seconds(*, kind: str, provider: str) -> float:

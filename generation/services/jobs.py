@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from uuid import UUID
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
@@ -159,21 +161,74 @@ def job_cancel(*, job: Job, by: str = "user") -> Job:
     return job
 
 
-def job_retry(*, job: Job, idempotency_key: str | None = None) -> tuple[Job, bool]:
-    """A new job from the same inputs, linked to the original by retried_from."""
+def job_retry(
+    *, job: Job, idempotency_key: str | None = None, changes: dict | None = None
+) -> tuple[Job, bool]:
+    """A new job from the same inputs, linked to the original by retried_from.
+
+    `changes` (already validated by the caller with the creation rules) replace some of the
+    parameters. An edit's English prompt is kept only while its prompt stays the same."""
     if not job.is_finished:
         raise Conflict(
             f"Only a finished job can be retried; this one is still {job.status}.", code="job_not_finished"
         )
-    return job_create(
+    changes = dict(changes or {})
+    params = {**job.params, **changes}
+    prompt_changed = "prompt" in changes and changes["prompt"] != job.params.get("prompt")
+    if prompt_changed:
+        params.pop("prompt_en", None)
+    new, created = job_create(
         user=job.user,
         kind=job.kind,
-        params=job.params,
+        params=params,
         inputs=[],
         idempotency_key=idempotency_key,
         retried_from=job,
         stored_inputs=list(job.inputs.all()),
     )
+    if created and job.translation and "prompt_en" in params:
+        # The same prompt: the translation the English prompt came from stays on show.
+        Job.objects.filter(pk=new.pk).update(translation=job.translation)
+        new.translation = job.translation
+    return new, created
+
+
+@dataclass
+class JobsCancelResult:
+    changed: list[UUID] = field(default_factory=list)
+    unchanged: list[UUID] = field(default_factory=list)  # finished already, or not in `statuses`
+    not_found: list[UUID] = field(default_factory=list)  # unknown, or another user's: the same
+
+
+def jobs_cancel(
+    *, user, job_ids: Iterable[UUID] | None = None, statuses: Iterable[str] | None = None
+) -> JobsCancelResult:
+    """Cancel several of the user's jobs: the given ids, or every job in `statuses` (waiting
+    and/or running), or the given ids that are in `statuses`. Each goes through job_cancel, so
+    a provider job is canceled too; one that finished meanwhile is reported unchanged."""
+    wanted = set(statuses or ACTIVE_STATUSES)
+    result = JobsCancelResult()
+    jobs = Job.objects.filter(user=user).only("id", "status")
+    if job_ids is None:
+        ids = list(jobs.filter(status__in=wanted).order_by("created_at").values_list("id", flat=True))
+    else:
+        ids = list(dict.fromkeys(job_ids))
+    found = {job.id: job for job in jobs.filter(pk__in=ids)}
+    for job_id in ids:
+        job = found.get(job_id)
+        if job is None:
+            result.not_found.append(job_id)
+            continue
+        if job.status not in wanted:
+            result.unchanged.append(job_id)
+            continue
+        try:
+            job_cancel(job=job)
+        except Conflict:  # it finished between the read and the cancel
+            result.unchanged.append(job_id)
+        else:
+            result.changed.append(job_id)
+    return result
 
 
 def edit_source_image(
