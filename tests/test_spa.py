@@ -93,6 +93,9 @@ def test_the_index_page_has_a_strict_content_security_policy(client, built_app):
     csp = csp_directives(client.get("/"))
 
     assert csp["script-src"] == ["'self'"]
+    # The page preview (<iframe sandbox srcdoc>) inherits this policy; generated pages need their
+    # <style> elements and style="" attributes, so inline styles only.
+    assert csp["style-src"] == ["'self'", "'unsafe-inline'"]
     assert csp["default-src"] == ["'self'"]
     assert csp["connect-src"] == ["'self'"]
     assert csp["img-src"] == ["'self'", "data:", "blob:"]
