@@ -1,11 +1,74 @@
+from django.contrib.auth import update_session_auth_hash
+from django.utils.decorators import method_decorator
+from django.views.decorators.csrf import ensure_csrf_cookie
 from drf_spectacular.utils import extend_schema, extend_schema_serializer, inline_serializer
 from rest_framework import serializers, status
+from rest_framework.authentication import SessionAuthentication
+from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
+from rest_framework_simplejwt.views import TokenObtainPairView
 
 from accounts.selectors import user_job_limits
-from accounts.services import user_refresh_token_revoke
+from accounts.services import (
+    InvalidCredentials,
+    login_failure_record,
+    login_failures_check,
+    login_failures_clear,
+    user_password_change,
+    user_refresh_token_revoke,
+    user_session_login,
+    user_session_logout,
+)
+from config.errors import ErrorSerializer
+
+
+def client_address(request) -> str:
+    """The caller's address as the server saw it. Behind a reverse proxy that is the proxy,
+    unless the proxy (or gunicorn in front of Django) rewrites REMOTE_ADDR."""
+    return request.META.get("REMOTE_ADDR", "")
+
+
+@extend_schema_serializer(component_name="Me")
+class MeSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    email = serializers.EmailField()
+    is_staff = serializers.BooleanField()
+    limits = inline_serializer("JobLimits", {
+        "max_queued": serializers.IntegerField(),
+        "max_concurrent": serializers.IntegerField(),
+    })
+
+
+def me_data(user) -> dict:
+    limits = user_job_limits(user=user)
+    return MeSerializer({
+        "id": user.id, "username": user.username, "email": user.email, "is_staff": user.is_staff,
+        "limits": {"max_queued": limits.max_queued, "max_concurrent": limits.max_concurrent},
+    }).data
+
+
+_ERROR = ErrorSerializer
+
+
+class TokenObtainApi(TokenObtainPairView):
+    """`{username, password}` → `{access, refresh}` (JWT, for scripts). Failed attempts are
+    throttled like the browser sign-in (429 `throttled` with Retry-After)."""
+
+    @extend_schema(responses={200: TokenObtainPairView.serializer_class, 401: _ERROR, 429: _ERROR})
+    def post(self, request, *args, **kwargs):
+        username = str(request.data.get("username") or "")
+        address = client_address(request)
+        login_failures_check(username=username, address=address)
+        try:
+            response = super().post(request, *args, **kwargs)
+        except AuthenticationFailed:
+            login_failure_record(username=username, address=address)
+            raise InvalidCredentials("Wrong username or password.")
+        login_failures_clear(username=username)
+        return response
 
 
 class LogoutApi(APIView):
@@ -26,24 +89,74 @@ class LogoutApi(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class MeApi(APIView):
-    @extend_schema_serializer(component_name="Me")
-    class OutputSerializer(serializers.Serializer):
-        id = serializers.IntegerField()
-        username = serializers.CharField()
-        email = serializers.EmailField()
-        is_staff = serializers.BooleanField()
-        limits = inline_serializer("JobLimits", {
-            "max_queued": serializers.IntegerField(),
-            "max_concurrent": serializers.IntegerField(),
-        })
+class SessionApi(APIView):
+    """The browser's sign-in: Django's session cookie, with the CSRF token in `X-CSRFToken`
+    (checked for anonymous callers too). Scripts use the JWT endpoints instead."""
 
-    @extend_schema(responses=OutputSerializer)
+    permission_classes = [AllowAny]
+    authentication_classes = [SessionAuthentication]
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        # DRF checks CSRF only once a session user is known; signing in and out must be protected
+        # for anonymous callers too, or another site could sign a visitor in to its own account.
+        SessionAuthentication().enforce_csrf(request)
+
+    @extend_schema_serializer(component_name="SignIn")
+    class InputSerializer(serializers.Serializer):
+        username = serializers.CharField(max_length=150)
+        password = serializers.CharField(max_length=4096, trim_whitespace=False)
+
+    @extend_schema(request=InputSerializer, operation_id="auth_session_create",
+                   responses={200: MeSerializer, 401: _ERROR, 403: _ERROR, 429: _ERROR},
+                   description="Sign in: sets the session cookie and answers who is signed in "
+                               "(as GET /auth/me). Wrong credentials: 401 `invalid_credentials`; "
+                               "too many failures: 429 `throttled` with Retry-After.")
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = user_session_login(request=request, username=data.validated_data["username"],
+                                  password=data.validated_data["password"], address=client_address(request))
+        return Response(me_data(user))
+
+    @extend_schema(request=None, responses={204: None, 403: _ERROR}, operation_id="auth_session_destroy",
+                   description="Sign out (ends the session; 204 also when nobody was signed in).")
+    def delete(self, request):
+        user_session_logout(request=request)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PasswordChangeApi(APIView):
+    """Change your own password; this browser stays signed in, other sessions end."""
+
+    @extend_schema_serializer(component_name="PasswordChange")
+    class InputSerializer(serializers.Serializer):
+        old_password = serializers.CharField(max_length=4096, trim_whitespace=False)
+        new_password = serializers.CharField(max_length=4096, trim_whitespace=False)
+
+    @extend_schema(request=InputSerializer, operation_id="auth_password_change",
+                   responses={204: None, 400: _ERROR, 429: _ERROR},
+                   description="400 `invalid` names `old_password` (wrong) or `new_password` (Django's "
+                               "password validators); this session stays signed in.")
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user_password_change(user=request.user, old_password=data.validated_data["old_password"],
+                             new_password=data.validated_data["new_password"],
+                             address=client_address(request))
+        if isinstance(request.successful_authenticator, SessionAuthentication):
+            update_session_auth_hash(request, request.user)  # this session stays valid, others end
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@method_decorator(ensure_csrf_cookie, name="dispatch")  # also on the anonymous 401
+class MeApi(APIView):
+    """Who is asking, with their job limits. Also hands the browser its CSRF cookie, so a page
+    served from anywhere (e.g. a development server) can sign in."""
+
+    OutputSerializer = MeSerializer
+
+    @extend_schema(responses=MeSerializer)
     def get(self, request):
-        user = request.user
-        limits = user_job_limits(user=user)
-        return Response(self.OutputSerializer({
-            "id": user.id, "username": user.username, "email": user.email,
-            "is_staff": user.is_staff,
-            "limits": {"max_queued": limits.max_queued, "max_concurrent": limits.max_concurrent},
-        }).data)
+        return Response(me_data(request.user))
+

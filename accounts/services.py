@@ -1,10 +1,28 @@
 from __future__ import annotations
 
+import hashlib
+import math
+import time
+
+from django.conf import settings
+from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth.password_validation import validate_password
+from django.core.cache import cache
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext
+from rest_framework import status
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.models import User
-from config.errors import InvalidInput
+from config.errors import ApplicationError, InvalidInput, Throttled
+
+
+class InvalidCredentials(ApplicationError):
+    """401 for a wrong username or password, on every way of signing in."""
+
+    code = "invalid_credentials"
+    status_code = status.HTTP_401_UNAUTHORIZED
 
 
 def user_create(*, username: str, password: str, email: str = "", is_staff: bool = False,
@@ -23,3 +41,95 @@ def user_refresh_token_revoke(*, refresh: str) -> None:
     except TokenError as exc:
         raise InvalidInput(f"refresh: {exc}", code="token_not_valid",
                            fields={"refresh": [str(exc)]})
+
+
+# --- failed sign-ins ------------------------------------------------------------------------------
+# Counted in the cache (locmem in one process, Redis across processes) per username and per client
+# address. A counter lives LOGIN_FAILURE_WINDOW_SECONDS from its first failure; its start time is
+# kept beside it so Retry-After can say when it ends. Once a counter is full every attempt is
+# refused before the password is even checked, so a right guess during the lockout teaches nothing.
+
+def _failure_counters(*, username: str, address: str) -> list[tuple[str, int]]:
+    # Usernames are hashed (any length, any characters, never a cache key injection) and folded
+    # to lower case so "Alice" and "alice" share one counter.
+    name = hashlib.sha256(username.strip().lower().encode()).hexdigest()[:40]
+    counters = [(f"login-failures:username:{name}", settings.LOGIN_FAILURES_PER_USERNAME)]
+    if address:
+        counters.append((f"login-failures:address:{address}", settings.LOGIN_FAILURES_PER_ADDRESS))
+    return counters
+
+
+def login_failures_check(*, username: str, address: str) -> None:
+    """429 `throttled` (with Retry-After) while either counter is full."""
+    counters = _failure_counters(username=username, address=address)
+    values = cache.get_many([key for key, _ in counters] + [f"{key}:since" for key, _ in counters])
+    window = settings.LOGIN_FAILURE_WINDOW_SECONDS
+    now = time.time()
+    waits = [
+        max(1, math.ceil(values.get(f"{key}:since", now) + window - now))
+        for key, limit in counters
+        if values.get(key, 0) >= limit
+    ]
+    if waits:
+        wait = max(waits)
+        raise Throttled(f"Too many failed sign-ins. Try again in {wait} seconds.", retry_after_seconds=wait)
+
+
+def login_failure_record(*, username: str, address: str) -> None:
+    window = settings.LOGIN_FAILURE_WINDOW_SECONDS
+    for key, _ in _failure_counters(username=username, address=address):
+        if cache.add(key, 1, timeout=window):  # the first failure opens the window
+            cache.set(f"{key}:since", time.time(), timeout=window)
+            continue
+        try:
+            cache.incr(key)  # atomic in Redis; keeps the key's expiry
+        except ValueError:  # expired between add() and incr(): this failure opens a new window
+            cache.add(key, 1, timeout=window)
+            cache.set(f"{key}:since", time.time(), timeout=window)
+
+
+def login_failures_clear(*, username: str) -> None:
+    """A right password clears the username's counter (typos earlier do not linger); the
+    address's counter stays, so one address cannot try many accounts by signing in to its own."""
+    key, _ = _failure_counters(username=username, address="")[0]
+    cache.delete_many([key, f"{key}:since"])
+
+
+def user_credentials_check(*, request, username: str, password: str, address: str) -> User:
+    """The user with this username and password, throttled; 401 `invalid_credentials` otherwise."""
+    login_failures_check(username=username, address=address)
+    user = authenticate(request, username=username, password=password)
+    if user is None:
+        login_failure_record(username=username, address=address)
+        raise InvalidCredentials("Wrong username or password.")
+    login_failures_clear(username=username)
+    return user
+
+
+def user_session_login(*, request, username: str, password: str, address: str) -> User:
+    """Sign a browser in: Django's session cookie (login() also rotates the CSRF token)."""
+    user = user_credentials_check(request=request, username=username, password=password, address=address)
+    login(request, user)
+    return user
+
+
+def user_session_logout(*, request) -> None:
+    logout(request)
+
+
+def user_password_change(*, user: User, old_password: str, new_password: str, address: str) -> None:
+    """Change a user's own password. A wrong old password counts as a failed sign-in (a stolen
+    session must not become a way to guess the password), and the new one passes Django's
+    password validators."""
+    login_failures_check(username=user.get_username(), address=address)
+    if not user.check_password(old_password):
+        login_failure_record(username=user.get_username(), address=address)
+        # Django's own wording, so it comes translated with Django's catalogues.
+        message = gettext("Your old password was entered incorrectly. Please enter it again.")
+        raise InvalidInput(f"old_password: {message}", fields={"old_password": [message]})
+    try:
+        validate_password(new_password, user=user)
+    except DjangoValidationError as exc:
+        raise InvalidInput(f"new_password: {exc.messages[0]}", fields={"new_password": exc.messages})
+    user.set_password(new_password)
+    user.save(update_fields=["password"])

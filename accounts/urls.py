@@ -1,13 +1,15 @@
 from django.urls import path
-from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
+from rest_framework_simplejwt.views import TokenRefreshView
 
-from accounts.apis import LogoutApi, MeApi
+from accounts.apis import LogoutApi, MeApi, PasswordChangeApi, SessionApi, TokenObtainApi
 
 app_name = "accounts"
 
 urlpatterns = [
-    path("token", TokenObtainPairView.as_view(), name="token"),
+    path("token", TokenObtainApi.as_view(), name="token"),
     path("token/refresh", TokenRefreshView.as_view(), name="token-refresh"),
     path("logout", LogoutApi.as_view(), name="logout"),
     path("me", MeApi.as_view(), name="me"),
+    path("session", SessionApi.as_view(), name="session"),
+    path("password", PasswordChangeApi.as_view(), name="password"),
 ]

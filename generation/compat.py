@@ -8,7 +8,12 @@ from django.conf import settings
 from django.http import FileResponse
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, extend_schema_serializer, inline_serializer
+from drf_spectacular.utils import (
+    extend_schema,
+    extend_schema_serializer,
+    extend_schema_view,
+    inline_serializer,
+)
 from rest_framework import serializers
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
@@ -265,6 +270,15 @@ class SeedActuatorHealthApi(APIView):
             {"status": "UP" if report.is_healthy else "DOWN", "components": components},
             status=200 if report.is_healthy else 503,
         )
+
+
+def deprecated_alias(view: type[APIView]) -> type[APIView]:
+    """The same view under a seed path, marked deprecated in the schema (seed 003's frontend
+    called the catalogue at /api/templates, /api/categories and /api/template-sets)."""
+    methods = [m for m in ("get", "post", "put", "patch", "delete") if hasattr(view, m)]
+    doc = "Deprecated: seed 003's path for the same operation under /api/v1/."
+    alias = type(f"Seed{view.__name__}", (view,), {"__doc__": doc})
+    return extend_schema_view(**{m: extend_schema(deprecated=True) for m in methods})(alias)
 
 
 def _unfinished(job) -> Response:

@@ -8,7 +8,9 @@ from generation.compat import (
     SeedPplGenerateApi,
     SeedServiceApi,
     SeedUploadImageApi,
+    deprecated_alias,
 )
+from templates_app import apis as catalogue
 
 app_name = "seed"
 
@@ -20,4 +22,17 @@ urlpatterns = [
     path("generation/display-list", SeedDisplayListApi.as_view(), name="generation-display-list"),
     path("generation/image", SeedImageEditApi.as_view(), name="generation-image"),
     path("generation/upload-image", SeedUploadImageApi.as_view(), name="generation-upload-image"),
+    # Seed 003's catalogue paths: the /api/v1 views under their old names (deprecated).
+    path("templates", deprecated_alias(catalogue.TemplateListCreateApi).as_view(), name="template-list"),
+    path("templates/<int:template_id>", deprecated_alias(catalogue.TemplateDetailApi).as_view(),
+         name="template-detail"),
+    path("templates/<int:template_id>/preview", deprecated_alias(catalogue.TemplatePreviewApi).as_view(),
+         name="template-preview"),
+    path("categories", deprecated_alias(catalogue.CategoryListCreateApi).as_view(), name="category-list"),
+    path("categories/<int:category_id>/templates",
+         deprecated_alias(catalogue.CategoryTemplateListApi).as_view(), name="category-templates"),
+    path("template-sets", deprecated_alias(catalogue.TemplateSetListCreateApi).as_view(),
+         name="template-set-list"),
+    path("template-sets/<int:template_set_id>", deprecated_alias(catalogue.TemplateSetDetailApi).as_view(),
+         name="template-set-detail"),
 ]

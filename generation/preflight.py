@@ -8,22 +8,25 @@ user's own limits. Answers 200 either way: `ok: false` is an answer, not an erro
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.selectors import user_job_limits
+from config.errors import localized_message
 from config.health import health_report
-from generation.models import Job, JobKind, JobStatus
+from generation.models import JobKind
 from generation.providers import ProviderError, get_provider, provider_name_for_kind
+from generation.services.jobs import user_queue_usage
 
 
 @dataclass(frozen=True)
 class PreflightReason:
     code: str
     message: str
+    extra: dict[str, Any] = field(default_factory=dict)  # the figures, for the Korean message
 
 
 @dataclass(frozen=True)
@@ -62,7 +65,8 @@ def _storage_quota_reason(user) -> PreflightReason | None:
         quota_mb = usage.quota_bytes / 2**20
         return PreflightReason("storage_quota_exceeded",
                                f"Your storage is full ({used_mb:.0f} of {quota_mb:.0f} MB): empty the "
-                               "trash or delete images before making new ones.")
+                               "trash or delete images before making new ones.",
+                               {"used_bytes": usage.used_bytes, "quota_bytes": usage.quota_bytes})
     return None
 
 
@@ -70,12 +74,9 @@ def job_preflight(*, user, kind: str) -> Preflight:
     provider_name = provider_name_for_kind(kind)
     reasons: list[PreflightReason] = []
 
-    limits = user_job_limits(user=user)
-    waiting = Job.objects.filter(user=user, status=JobStatus.QUEUED).count()
-    if waiting >= limits.max_queued:
-        reasons.append(PreflightReason(
-            "queue_full", f"You already have {waiting} job(s) waiting, the most allowed at once "
-                          f"({limits.max_queued}); wait for one to start or cancel one."))
+    queue = user_queue_usage(user=user)  # the same rule job_create applies
+    if queue.is_full:
+        reasons.append(PreflightReason("queue_full", queue.refusal_message, queue.figures))
 
     try:
         get_provider(provider_name).check_configured()
@@ -123,8 +124,10 @@ class JobPreflightApi(APIView):
         params = self.FilterSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         result = job_preflight(user=request.user, kind=params.validated_data["kind"])
-        reasons = [{"code": r.code, "message": r.message} for r in result.reasons]
+        # In the request's language (Accept-Language: ko gives Korean), like error messages.
+        reasons = [{"code": r.code, "message": localized_message(r.code, r.message, r.extra)}
+                   for r in result.reasons]
         return Response(self.OutputSerializer({
             "ok": result.is_ok, "kind": result.kind, "provider": result.provider,
-            "message": result.reasons[0].message if result.reasons else None, "reasons": reasons,
+            "message": reasons[0]["message"] if reasons else None, "reasons": reasons,
         }).data)

@@ -37,4 +37,5 @@ def gallery_quota_check(*, user, incoming_bytes: int) -> StorageUsage | None:
     raise StorageQuotaExceeded(
         f"Your gallery uses {_mb(usage.used_bytes)} ({usage.used_bytes} bytes) of your "
         f"{_mb(quota)} ({quota} bytes) storage quota, trash and thumbnails included.{needs} "
-        f"Delete images and empty the trash to free space, then try again.")
+        f"Delete images and empty the trash to free space, then try again.",
+        extra={"used_bytes": usage.used_bytes, "quota_bytes": quota})

@@ -10,6 +10,7 @@ from uuid import UUID
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
 
 from accounts.selectors import user_job_limits
 from config.errors import Conflict, InvalidInput, LimitExceeded, NotFound
@@ -44,15 +45,57 @@ def _replay(*, user, idempotency_key: str, fingerprint: str) -> Job | None:
     return job
 
 
-def _check_queue_limit(user) -> None:
+@dataclass(frozen=True)
+class QueueUsage:
+    """A user's active jobs against their limits.
+
+    `max_queued` counts jobs waiting *beyond* the ones running: with a free concurrency place a
+    new job starts at once, so it is accepted even when no job may wait (MAX_PER_USER_QUEUE=0).
+    Queued jobs take free places first, so a place is free only while queued + running is below
+    max_concurrent.
+    """
+
+    waiting: int
+    running: int
+    max_queued: int
+    max_concurrent: int
+
+    @property
+    def has_free_slot(self) -> bool:
+        return self.waiting + self.running < self.max_concurrent
+
+    @property
+    def is_full(self) -> bool:
+        return not self.has_free_slot and self.waiting >= self.max_queued
+
+    @property
+    def figures(self) -> dict:
+        return {"limit": self.max_queued, "waiting": self.waiting, "running": self.running,
+                "max_concurrent": self.max_concurrent}
+
+    @property
+    def refusal_message(self) -> str:
+        if self.max_queued == 0:
+            return (f"All {self.max_concurrent} of your running place(s) are taken and no job may wait "
+                    "(your queue limit is 0). Wait for a job to finish, or cancel one, then try again.")
+        return (f"You already have {self.waiting} job(s) waiting, the most allowed at once "
+                f"({self.max_queued}). Wait for one to start, or cancel one, then try again.")
+
+
+def user_queue_usage(*, user) -> QueueUsage:
     limits = user_job_limits(user=user)
-    waiting = Job.objects.filter(user=user, status=JobStatus.QUEUED).count()
-    if waiting >= limits.max_queued:
-        raise LimitExceeded(
-            f"You already have {waiting} job(s) waiting, the most allowed at once "
-            f"({limits.max_queued}). Wait for one to start, or cancel one, then try again.",
-            code="queue_full",
-        )
+    counts = Job.objects.filter(user=user, status__in=ACTIVE_STATUSES).aggregate(
+        waiting=Count("id", filter=Q(status=JobStatus.QUEUED)),
+        running=Count("id", filter=Q(status=JobStatus.RUNNING)),
+    )
+    return QueueUsage(waiting=counts["waiting"], running=counts["running"],
+                      max_queued=limits.max_queued, max_concurrent=limits.max_concurrent)
+
+
+def _check_queue_limit(user) -> None:
+    usage = user_queue_usage(user=user)
+    if usage.is_full:
+        raise LimitExceeded(usage.refusal_message, code="queue_full", extra=usage.figures)
 
 
 def job_create(

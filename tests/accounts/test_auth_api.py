@@ -20,7 +20,7 @@ def test_a_wrong_password_is_refused_with_the_error_shape(user):
     response = _login(APIClient(), password="wrong")
     assert response.status_code == 401
     body = response.json()
-    assert body["code"] == "no_active_account"
+    assert body["code"] == "invalid_credentials"  # the same code as the browser's sign-in
     assert body["message"]
 
 
