@@ -468,6 +468,11 @@ if CLUSTER_HEARTBEAT_TTL_SECONDS <= 2 * CLUSTER_HEARTBEAT_SECONDS:
 # `manage.py workers_alive` (the worker pod's liveness probe): a cluster that started no task for
 # this long while tasks wait is hung. Its heartbeat and progress files live in WORKER_STATE_DIR.
 WORKER_STALL_SECONDS = env_int("WORKER_STALL_SECONDS", max(120, 4 * Q_TIMEOUT), minimum=Q_TIMEOUT + 5)
+# runworkers restarts its own cluster in place past this (tasks waiting, none started): every
+# task ends within Q_TIMEOUT, so a healthy cluster always starts one sooner. 0 turns it off.
+WORKER_RESTART_SECONDS = env_int("WORKER_RESTART_SECONDS", Q_TIMEOUT + 15, minimum=0)
+if 0 < WORKER_RESTART_SECONDS < Q_TIMEOUT + 5:
+    raise ImproperlyConfigured("WORKER_RESTART_SECONDS must be at least Q_TIMEOUT + 5 (or 0: off).")
 WORKER_STATE_DIR = env_str("WORKER_STATE_DIR", "")  # default: the system temp dir
 Q_CLUSTER["broker_class"] = ("generation.heartbeat.HeartbeatRedisBroker" if Q_BROKER == "redis"
                              else "generation.heartbeat.HeartbeatOrmBroker")
