@@ -122,6 +122,65 @@ class Cluster:
         self.start()
 
 
+def platform_up(*, db: str, polls: int, redis_db: int, extra_env: dict | None = None):
+    """A fresh PostgreSQL database, the counting BFL fake, gunicorn and one worker cluster on the
+    Redis broker; returns (fake, env, web process, cluster, signed-in HTTP client)."""
+    for sql in (f"DROP DATABASE IF EXISTS {db}", f"CREATE DATABASE {db}"):
+        subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-q", "-c", sql], check=True)
+    subprocess.run(["redis-cli", "-n", str(redis_db), "flushdb"], check=True, capture_output=True)
+    tmp = Path(tempfile.mkdtemp(prefix="studio-bench-"))
+    fake = CountingBfl(polls_until_done=polls, max_active=100_000).__enter__()
+    port = free_port()
+    env = {
+        **os.environ, "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{db}",
+        "Q_BROKER": "redis", "REDIS_URL": f"redis://127.0.0.1:6379/{redis_db}",
+        "OUTPUT_DIR": str(tmp / "outputs"), "GOODS_PROVIDER": "bfl", "BFL_API_BASE": fake.url,
+        "BFL_API_KEY": bfl.KEY, "BFL_MAX_CONCURRENT": "200", "Q_WORKERS": "2",
+        "Q_TIMEOUT": "30", "Q_RETRY": "100", "ENGINE_TICK_SECONDS": "10",
+        "ENGINE_STAGE_GRACE_SECONDS": "10", "JOB_TIMEOUT_SECONDS": "1800", "LOG_LEVEL": "WARNING",
+        "MAX_PER_USER_QUEUE": "100000", "MAX_PER_USER_CONCURRENT": "100000", "HOST": "127.0.0.1",
+        "PORT": str(port), "WEB_CONCURRENCY": "2", "WEB_THREADS": "4", "WORKER_STATE_DIR": str(tmp),
+        "PROMETHEUS_MULTIPROC_DIR": str(tmp / "prom"), "SECRET_KEY": "bench-key-" + "x" * 40,
+        **(extra_env or {}),
+    }
+    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
+    subprocess.run([sys.executable, "manage.py", "shell", "--no-imports", "-c",
+                    "from accounts.services import user_create; user_create(username='bench', "
+                    "password='bench-pass-123')"], cwd=ROOT, env=env, check=True)
+    web = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "-c", "deploy/gunicorn.conf.py",
+                            "config.wsgi:application"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL, start_new_session=True)
+    cluster = Cluster(env)
+    cluster.start()
+    client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30)
+    for _ in range(200):
+        with contextlib.suppress(httpx.TransportError):
+            token = client.post("/api/v1/auth/token",
+                                json={"username": "bench", "password": "bench-pass-123"}).json()["access"]
+            break
+        time.sleep(0.1)
+    client.headers["Authorization"] = f"Bearer {token}"
+    return fake, env, web, cluster, client
+
+
+def django_setup(env: dict) -> None:
+    """Read the benchmark's database from this process too."""
+    for name in ("DATABASE_URL", "OUTPUT_DIR", "Q_BROKER", "REDIS_URL", "SECRET_KEY"):
+        os.environ[name] = env[name]
+    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
+    import django
+
+    django.setup()
+
+
+def platform_down(fake, web, cluster) -> None:
+    cluster.kill_all()
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(web.pid, signal.SIGTERM)
+    web.wait(timeout=30)
+    fake.__exit__(None, None, None)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--jobs", type=int, default=500)
@@ -133,41 +192,7 @@ def main() -> None:
     args = parser.parse_args()
     random.seed(args.seed)
 
-    for sql in (f"DROP DATABASE IF EXISTS {DB}", f"CREATE DATABASE {DB}"):
-        subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-q", "-c", sql], check=True)
-    subprocess.run(["redis-cli", "-n", "9", "flushdb"], check=True, capture_output=True)
-    tmp = Path(tempfile.mkdtemp(prefix="studio-chaos-bench-"))
-    fake = CountingBfl(polls_until_done=args.polls, max_active=100_000).__enter__()
-    port = free_port()
-    env = {
-        **os.environ, "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DB}",
-        "Q_BROKER": "redis", "REDIS_URL": "redis://127.0.0.1:6379/9", "OUTPUT_DIR": str(tmp / "outputs"),
-        "GOODS_PROVIDER": "bfl", "BFL_API_BASE": fake.url, "BFL_API_KEY": bfl.KEY,
-        "BFL_MAX_CONCURRENT": "200",
-        "Q_WORKERS": "2", "Q_TIMEOUT": "30", "Q_RETRY": "100", "ENGINE_TICK_SECONDS": "10",
-        "ENGINE_STAGE_GRACE_SECONDS": "10", "JOB_TIMEOUT_SECONDS": "1800", "LOG_LEVEL": "WARNING",
-        "MAX_PER_USER_QUEUE": "100000", "MAX_PER_USER_CONCURRENT": "100000", "HOST": "127.0.0.1",
-        "PORT": str(port), "WEB_CONCURRENCY": "2", "WEB_THREADS": "4", "WORKER_STATE_DIR": str(tmp),
-        "PROMETHEUS_MULTIPROC_DIR": str(tmp / "prom"), "SECRET_KEY": "chaos-bench-key-" + "x" * 40,
-    }
-    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
-    subprocess.run([sys.executable, "manage.py", "shell", "--no-imports", "-c",
-                    "from accounts.services import user_create; user_create(username='chaos', "
-                    "password='chaos-pass-123')"], cwd=ROOT, env=env, check=True)
-    web = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "-c", "deploy/gunicorn.conf.py",
-                            "config.wsgi:application"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                           stderr=subprocess.DEVNULL, start_new_session=True)
-    cluster = Cluster(env)
-    cluster.start()
-    client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30)
-    for _ in range(200):
-        with contextlib.suppress(httpx.TransportError):
-            token = client.post("/api/v1/auth/token",
-                                json={"username": "chaos", "password": "chaos-pass-123"}).json()["access"]
-            break
-        time.sleep(0.1)
-    client.headers["Authorization"] = f"Bearer {token}"
-
+    fake, env, web, cluster, client = platform_up(db=DB, polls=args.polls, redis_db=9)
     jobs: dict[int, str] = {}
     image = character_png()
 
@@ -200,12 +225,7 @@ def main() -> None:
     print(f"chaos over after {time.monotonic() - started:.0f} s: " +
           ", ".join(f"{name} ×{count}" for name, count in cluster.events.items()), flush=True)
 
-    for name in ("DATABASE_URL", "OUTPUT_DIR", "Q_BROKER", "REDIS_URL", "SECRET_KEY"):
-        os.environ[name] = env[name]
-    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
-    import django
-
-    django.setup()
+    django_setup(env)
     from generation.models import Job
 
     deadline = time.monotonic() + 100 + 10 + 120  # Q_RETRY + grace + room for the backlog
@@ -231,11 +251,7 @@ def main() -> None:
           f"submits of unknown jobs: {fake.paid.get(-1, 0)}")
     print("PASS" if duplicates == 0 and unended == 0 else "FAIL")
 
-    cluster.kill_all()
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(web.pid, signal.SIGTERM)
-    web.wait(timeout=30)
-    fake.__exit__(None, None, None)
+    platform_down(fake, web, cluster)
 
 
 if __name__ == "__main__":

@@ -2,18 +2,19 @@
 
 A worker that comes up after a crash (kill -9, OOM, node loss) reconciles at once instead of
 waiting for the next scheduled run: stale jobs are resumed or ended, and a patient poller
-takes over from a dead one as soon as its lease runs out.
+takes over from a dead one as soon as its lease runs out. The cluster is restarted in place
+when its task processes stop taking work (generation/watchdog.py).
 """
 
 import gc
 from importlib import import_module
 
 from django.conf import settings
-from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from generation.services.engine import jobs_reconcile
 from generation.services.queue import enqueue
+from generation.watchdog import cluster_run_watched
 
 
 def prepare_for_fork() -> None:
@@ -49,4 +50,4 @@ class Command(BaseCommand):
         self.stdout.write(f"reconciled: {report}")
         enqueue("generation_engine_tick", True)
         prepare_for_fork()
-        call_command("qcluster")
+        cluster_run_watched()  # `qcluster`, restarted in place when it stops taking work

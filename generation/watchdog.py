@@ -1,0 +1,84 @@
+"""Restart a hung worker cluster in place, from inside `manage.py runworkers`.
+
+django-q2's task processes take work from an in-memory queue whose read lock is held by the
+idle process that waits on it. When that process is killed (kill -9, the OOM killer), the lock
+is never released: every other task process blocks on it forever while the sentinel, seeing all
+its processes alive, replaces only the dead one. Tasks pile up in the broker and nothing runs
+(found with benchmarks/chaos_bench.py). Every task ends within Q_TIMEOUT, so a healthy cluster
+always starts a task sooner than WORKER_RESTART_SECONDS (Q_TIMEOUT + 15 by default) while tasks
+wait. Past it, the watchdog kills the cluster's processes and re-executes `runworkers` in the
+same process (same PID for run.sh and for the container), which reconciles the jobs and starts
+a fresh cluster. Nothing is lost: jobs are repaired by the reconciler, never submitted twice.
+
+The worker pod's liveness probe (`manage.py workers_alive`, WORKER_STALL_SECONDS) stays the
+outer safety net, for a main process that is itself stuck.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import sys
+import time
+
+import psutil
+from django.conf import settings
+
+from generation.heartbeat import broker_tasks_waiting, file_age_seconds, progress_file
+
+logger = logging.getLogger(__name__)
+
+CHECK_SECONDS = 5.0
+# Give a fresh cluster time to start its processes and take its first task.
+FIRST_CHECK_AFTER_SECONDS = 10.0
+
+
+def cluster_is_hung(limit_seconds: float) -> tuple[bool, int, float | None]:
+    """(hung?, tasks waiting, seconds since a task last started)."""
+    waiting = broker_tasks_waiting()
+    age = file_age_seconds(progress_file())
+    return bool(waiting and age is not None and age > limit_seconds), waiting, age
+
+
+def restart_in_place(reason: str) -> None:
+    """Kill every process this one started, then become a fresh `runworkers`."""
+    logger.error("worker cluster hung, restarting it: %s", reason, extra={"event": "cluster_restart"})
+    children = psutil.Process().children(recursive=True)
+    for child in children:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            child.kill()
+    psutil.wait_procs(children, timeout=10)
+    for stream in (sys.stdout, sys.stderr):
+        stream.flush()
+    os.execv(sys.executable, [sys.executable, *sys.argv])  # noqa: S606  (the same command, again)
+
+
+def cluster_run_watched() -> None:
+    """Run a django-q2 cluster (what `manage.py qcluster` does) and watch it from this thread.
+
+    The check runs in the main thread rather than a side thread on purpose: once the cluster has
+    started, `qcluster` returns and the interpreter sits in its exit path joining the sentinel,
+    so a side thread that killed the sentinel would be torn down with the exiting interpreter
+    before it could re-execute the command. SIGTERM/SIGINT still reach the cluster's own handler
+    (it stops the sentinel) and end this loop.
+    """
+    from django_q.cluster import Cluster
+
+    limit = settings.WORKER_RESTART_SECONDS
+    cluster = Cluster()
+    cluster.start()
+    next_check = time.monotonic() + FIRST_CHECK_AFTER_SECONDS
+    while cluster.sentinel is not None and cluster.sentinel.is_alive():
+        time.sleep(1.0)
+        if not limit or time.monotonic() < next_check:
+            continue
+        next_check = time.monotonic() + CHECK_SECONDS
+        try:
+            hung, waiting, age = cluster_is_hung(limit)
+        except Exception as exc:  # a database or broker hiccup is /healthz's business
+            logger.warning("watchdog check failed: %r", exc)
+            continue
+        if hung:
+            restart_in_place(f"{waiting} task(s) waiting and no task started for {age:.0f} s "
+                             f"(WORKER_RESTART_SECONDS={limit:g})")
