@@ -41,6 +41,53 @@ export function fakeServer(handler: Handler) {
   };
 }
 
+/**
+ * XMLHttpRequest (what upload() uses for its progress events) answering from `handler`: one
+ * progress event at half way, then the reply.
+ */
+export function fakeUploads(handler: (path: string, form: FormData) => Reply) {
+  const sent: { path: string; form: FormData }[] = [];
+  class FakeXhr {
+    upload: { onprogress: ((event: { lengthComputable: boolean; loaded: number; total: number }) => void) | null } = { onprogress: null };
+    status = 0;
+    responseText = "";
+    withCredentials = false;
+    onload: (() => void) | null = null;
+    onerror: (() => void) | null = null;
+    onabort: (() => void) | null = null;
+    private path = "";
+    open(_method: string, path: string) {
+      this.path = path;
+    }
+    setRequestHeader() {}
+    getAllResponseHeaders() {
+      return "content-type: application/json\r\n";
+    }
+    abort() {
+      this.onabort?.();
+    }
+    send(form: FormData) {
+      sent.push({ path: this.path, form });
+      setTimeout(() => {
+        this.upload.onprogress?.({ lengthComputable: true, loaded: 50, total: 100 });
+        const reply = handler(this.path, form);
+        this.status = reply.status ?? 200;
+        this.responseText = JSON.stringify(reply.body ?? {});
+        this.onload?.();
+      }, 0);
+    }
+  }
+  vi.stubGlobal("XMLHttpRequest", FakeXhr);
+  return { sent };
+}
+
+/** A PNG file by its first bytes (what the browser-side check reads). */
+export function pngFile(name: string, size = 2048): File {
+  const bytes = new Uint8Array(size);
+  bytes.set([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  return new File([bytes], name, { type: "image/png" });
+}
+
 let counter = 0;
 /** An image as the API lists it; ids sort newest first like the server's. */
 export function makeImage(overrides: Partial<GalleryImage> = {}): GalleryImage {
