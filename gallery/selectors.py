@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -56,6 +57,24 @@ def image_ids_visible(*, user, image_ids: Iterable[UUID]) -> set[UUID]:
     if not ids:
         return set()
     return set(Image.objects.visible_to(user).filter(pk__in=ids).values_list("id", flat=True))
+
+
+def image_data_urls(*, user, image_ids: Iterable[UUID]) -> dict[UUID, str]:
+    """The user's own images among `image_ids` as data: URLs, read from storage (any backend),
+    for documents that must show them without a session (a downloaded product page). An image
+    whose file is missing is left out."""
+    found: dict[UUID, str] = {}
+    ids = list(image_ids)
+    if not ids:
+        return found
+    for image in Image.objects.visible_to(user).filter(pk__in=ids).only("id", "file", "format"):
+        try:
+            with image.file.open("rb") as handle:
+                data = handle.read()
+        except (FileNotFoundError, OSError):
+            continue
+        found[image.id] = f"data:{image.content_type};base64,{base64.b64encode(data).decode('ascii')}"
+    return found
 
 
 def _created_between(images: QuerySet, created_from: datetime | None,

@@ -11,21 +11,24 @@ import binascii
 
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
 from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.pagination import Page, PageParamsSerializer
+from config.pagination import Page, PageParamsSerializer, paginate_newest_first
 from templates_app.cache import catalogue_cached
 from templates_app.models import BlockType, Category, TemplateSet
-from templates_app.rendering import template_preview
+from templates_app.page_blocks import page_block_image_set
+from templates_app.rendering import template_preview, templates_preview
 from templates_app.selectors import (
     TemplateFilters,
     category_get,
     category_list,
     page_get,
+    page_html,
+    page_list,
     template_get,
     template_list,
     template_set_get,
@@ -336,18 +339,70 @@ class TemplateSetDetailApi(CatalogueApi):
         return self._update(request, template_set_id, partial=True)
 
 
+class TemplateSetPreviewApi(CatalogueApi):
+    """The set's active templates in order, filled with sample content, as one HTML page (what
+    a product page made from the set looks like)."""
+
+    @extend_schema(responses={(200, "text/html"): OpenApiTypes.STR})
+    def get(self, request, template_set_id: int):
+        def render() -> str:
+            template_set = template_set_get(template_set_id=template_set_id)
+            templates = [item.template for item in template_set.items.all() if item.template.is_active]
+            return templates_preview(templates=templates, title=template_set.name)
+
+        return _html_response(catalogue_cached("set-preview", {"id": template_set_id}, render))
+
+
 # --- pages -----------------------------------------------------------------------------------
 
 class PageOutputSerializer(serializers.Serializer):
     id = serializers.UUIDField()
     title = serializers.CharField()
     language = serializers.CharField()
-    blocks = serializers.ListField(child=serializers.DictField())
+    blocks = serializers.ListField(
+        child=serializers.DictField(),
+        help_text="In page order. Each: position, template_id, template_name, block_type, "
+                  "template_revision, model (its provenance), sparse, image_slot (null: no image "
+                  "slot), image_id (the gallery image it shows, or null), content.")
+    block_count = serializers.IntegerField()
+    job_id = serializers.UUIDField(allow_null=True, help_text="The job that made the page.")
     html_url = serializers.SerializerMethodField()
     created_at = serializers.DateTimeField()
 
     def get_html_url(self, page) -> str:
         return self.context["request"].build_absolute_uri(f"/api/v1/pages/{page.id}/html")
+
+
+class PageListItemSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    title = serializers.CharField()
+    language = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    job_id = serializers.UUIDField(allow_null=True)
+    html_url = serializers.URLField()
+    block_count = serializers.IntegerField()
+
+
+@extend_schema_serializer(component_name="ProductPageList")
+class PageListPageSerializer(serializers.Serializer):
+    results = PageListItemSerializer(many=True)
+    page = serializers.IntegerField()
+    size = serializers.IntegerField()
+    has_next = serializers.BooleanField()
+    next_cursor = serializers.CharField(allow_null=True)
+
+
+class PageListApi(APIView):
+    """Your product pages, newest first; `has_next` and `next_cursor` as the other lists."""
+
+    @extend_schema(parameters=[PageParamsSerializer], responses=PageListPageSerializer,
+                   operation_id="pages_list")
+    def get(self, request):
+        params = _params(PageParamsSerializer, request)
+        page = paginate_newest_first(page_list(user=request.user), params)
+        base = request.build_absolute_uri("/api/v1/pages/")
+        rows = [{**row, "html_url": f"{base}{row['id']}/html"} for row in page.items]
+        return Response(page.envelope(PageListItemSerializer(rows, many=True).data))
 
 
 class PageDetailApi(APIView):
@@ -358,10 +413,37 @@ class PageDetailApi(APIView):
 
 
 class PageHtmlApi(APIView):
-    @extend_schema(parameters=[OpenApiParameter("inline", bool, description="1: show instead of download")],
-                   responses={(200, "text/html"): OpenApiTypes.STR})
+    """The page as one HTML document (sandboxed by its CSP)."""
+
+    @extend_schema(parameters=[
+        OpenApiParameter("inline_images", bool,
+                         description="1: every image as a data: URL, so the document shows them in a "
+                                     "sandboxed frame and offline"),
+        OpenApiParameter("download", bool, description="1: as an attachment (page-<id>.html)"),
+    ], responses={(200, "text/html"): OpenApiTypes.STR})
     def get(self, request, page_id):
         page = page_get(user=request.user, page_id=page_id)
-        inline = request.query_params.get("inline") == "1"
-        return _html_response(page.html, filename=None if inline else f"page-{page.id}.html")
+        document = page_html(user=request.user, page=page,
+                             inline_images=request.query_params.get("inline_images") == "1")
+        download = request.query_params.get("download") == "1"
+        response = _html_response(document, filename=f"page-{page.id}.html" if download else None)
+        response["Cache-Control"] = "private, no-cache"
+        return response
 
+
+class PageBlockImageApi(APIView):
+    """Show one of your gallery images in a block of your page (`index` counts from 0 in
+    `blocks`); answers the updated page. 400 when the block has no image slot."""
+
+    @extend_schema_serializer(component_name="PageBlockImageRequest")
+    class InputSerializer(serializers.Serializer):
+        image_id = serializers.UUIDField(help_text="One of your gallery images (not in the trash).")
+
+    @extend_schema(request=InputSerializer, responses=PageOutputSerializer,
+                   operation_id="pages_block_image_set")
+    def post(self, request, page_id, index: int):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        page = page_block_image_set(user=request.user, page_id=page_id, index=index,
+                                    image_id=data.validated_data["image_id"])
+        return Response(PageOutputSerializer(page, context={"request": request}).data)

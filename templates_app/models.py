@@ -189,12 +189,17 @@ class Page(models.Model):
     plan = models.JSONField(default=dict)
     product_name = models.CharField(max_length=200, blank=True)
     product_info_sha256 = models.CharField(max_length=64)
+    # len(blocks), kept so a list of pages never reads the blocks' content.
+    block_count = models.PositiveSmallIntegerField(default=0)
+    # The job that made the page, if any. No foreign key: templates_app knows nothing of jobs.
+    job_id = models.UUIDField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         db_table = "pages"
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["owner", "-created_at"], name="page_owner_newest")]
+        # The owner's pages newest first: the page list's order and keyset.
+        indexes = [models.Index(fields=["owner", "-created_at", "-id"], name="page_owner_newest_id")]
 
     def __str__(self) -> str:
         return self.title

@@ -309,10 +309,10 @@ def _release_connection() -> None:
 
 
 def _store(*, owner_id: int, title: str, language: str, document: str, blocks: list[dict], plan: dict,
-           product_name: str | None, product_info: str) -> Page:
+           product_name: str | None, product_info: str, job_id: UUID | None) -> Page:
     with transaction.atomic():
         page = Page(owner_id=owner_id, title=title, language=language, html=document, blocks=blocks,
-                    plan=plan, product_name=product_name or "",
+                    block_count=len(blocks), plan=plan, product_name=product_name or "", job_id=job_id,
                     product_info_sha256=hashlib.sha256(product_info.encode()).hexdigest())
         page.full_clean()
         page.save()
@@ -323,8 +323,9 @@ def _store(*, owner_id: int, title: str, language: str, document: str, blocks: l
 
 async def page_generate(*, owner_id: int, product_info: str, product_name: str | None,
                         template_ids: list[int], language: str | None, with_images: bool,
-                        make_image: MakeImage | None = None) -> PageResult:
-    """Make, store and return a product page built from `template_ids` in that order.
+                        make_image: MakeImage | None = None, job_id: UUID | None = None) -> PageResult:
+    """Make, store and return a product page built from `template_ids` in that order (`job_id`:
+    the job that asked for it, recorded on the page).
 
     Raises InvalidInput for bad inputs and LLMError (code llm_bad_output naming the block, or the
     LLM's own codes) when the LLM fails."""
@@ -332,14 +333,14 @@ async def page_generate(*, owner_id: int, product_info: str, product_name: str |
     try:
         return await _page_generate(owner_id=owner_id, product_info=product_info, product_name=product_name,
                                     template_ids=template_ids, language=language, with_images=with_images,
-                                    make_image=make_image)
+                                    make_image=make_image, job_id=job_id)
     finally:
         await sync_to_async(_release_connection)()
 
 
 async def _page_generate(*, owner_id: int, product_info: str, product_name: str | None,
                          template_ids: list[int], language: str | None, with_images: bool,
-                         make_image: MakeImage | None) -> PageResult:
+                         make_image: MakeImage | None, job_id: UUID | None) -> PageResult:
     templates = await sync_to_async(_load_templates)(list(template_ids))
     language = language or detect_language(product_info)
     if language == "und":
@@ -396,7 +397,7 @@ async def _page_generate(*, owner_id: int, product_info: str, product_name: str 
             "sparse": [block.template.id for block in planned if block.sparse]}
     page = await sync_to_async(_store)(owner_id=owner_id, title=title, language=language, document=document,
                                        blocks=blocks, plan=plan, product_name=product_name,
-                                       product_info=product_info)
+                                       product_info=product_info, job_id=job_id)
     logger.info("page %s stored with %d blocks", page.id, len(blocks),
                 extra={"event": "page_stored", "page_id": str(page.id), "blocks": len(blocks)})
     return PageResult(page_id=page.id, html=document, blocks=blocks, title=title, language=language)

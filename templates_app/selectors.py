@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
+import uuid
 from dataclasses import dataclass
 
 from django.db.models import Prefetch, Q, QuerySet
 
 from config.errors import InvalidInput, NotFound
+from gallery.selectors import image_data_urls
 from templates_app.models import (
     CONTENT_MANAGERS,
     Category,
@@ -142,3 +145,32 @@ def page_summary(*, page_id) -> dict:
     if page is None:
         raise NotFound("Page not found.")
     return {"id": str(page.id), "html_url": f"/api/v1/pages/{page.id}/html", "blocks": page.blocks}
+
+
+PAGE_LIST_FIELDS = ("id", "title", "language", "created_at", "job_id", "block_count")
+
+
+def page_list(*, user) -> QuerySet:
+    """The user's own pages as dict rows (never the HTML or blocks), newest first: served by
+    page_owner_newest_id."""
+    return Page.objects.filter(owner=user).order_by("-created_at", "-id").values(*PAGE_LIST_FIELDS)
+
+
+# How a page refers to its owner's gallery images (templates_app.pages.block_image_url).
+_IMAGE_SRC = re.compile(r'src="/api/v1/images/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})'
+                        r'/file"')
+
+
+def page_html(*, user, page: Page, inline_images: bool = False) -> str:
+    """The page's HTML document; with `inline_images`, every image of the owner's gallery it
+    shows is a data: URL, so the document works in a sandboxed frame and offline."""
+    if not inline_images:
+        return page.html
+    ids = {uuid.UUID(match) for match in _IMAGE_SRC.findall(page.html)}
+    urls = image_data_urls(user=user, image_ids=ids)
+
+    def inline(match: re.Match) -> str:
+        url = urls.get(uuid.UUID(match.group(1)))
+        return f'src="{url}"' if url else match.group(0)
+
+    return _IMAGE_SRC.sub(inline, page.html)

@@ -14,6 +14,11 @@ urlpatterns = [
     path("template-sets", apis.TemplateSetListCreateApi.as_view(), name="template-set-list"),
     path("template-sets/<int:template_set_id>", apis.TemplateSetDetailApi.as_view(),
          name="template-set-detail"),
+    path("template-sets/<int:template_set_id>/preview", apis.TemplateSetPreviewApi.as_view(),
+         name="template-set-preview"),
+    path("pages", apis.PageListApi.as_view(), name="page-list"),
     path("pages/<uuid:page_id>", apis.PageDetailApi.as_view(), name="page-detail"),
     path("pages/<uuid:page_id>/html", apis.PageHtmlApi.as_view(), name="page-html"),
+    path("pages/<uuid:page_id>/blocks/<int:index>/image", apis.PageBlockImageApi.as_view(),
+         name="page-block-image"),
 ]

@@ -57,7 +57,7 @@ class PageProvider(Provider):
                     owner_id=request.user_id, product_info=params["product_info"],
                     product_name=params.get("product_name"), template_ids=params["template_ids"],
                     language=params.get("language"), with_images=bool(params.get("with_images")),
-                    make_image=make_image)
+                    make_image=make_image, job_id=request.job_id)
 
         try:
             result = asyncio.run(generate())

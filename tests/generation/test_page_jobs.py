@@ -43,6 +43,8 @@ def test_a_korean_product_becomes_a_complete_page_in_the_sets_order(api):
     assert html.lower().startswith("<!doctype html") and "녹차" in html
     assert "<script" not in html.lower()
     assert set(Template.objects.filter(id__in=used).values_list("usage_count", flat=True)) == {1}
+    [listed] = api.get("/api/v1/pages").json()["results"]
+    assert (listed["id"], listed["job_id"], listed["block_count"]) == (page["id"], str(job.id), len(expected))
 
 
 def test_a_page_with_images_gets_them_from_the_image_provider_into_the_gallery(api):

@@ -351,15 +351,19 @@ def stored_page(user, catalogue):
 
 def test_the_owner_reads_the_page_and_downloads_its_html(api, stored_page):
     body = api.get(f"/api/v1/pages/{stored_page.page_id}").json()
-    assert set(body) == {"id", "title", "language", "blocks", "html_url", "created_at"}
+    assert set(body) == {"id", "title", "language", "blocks", "block_count", "job_id", "html_url",
+                         "created_at"}
     assert (body["title"], body["language"], len(body["blocks"])) == ("린넨 와이드 팬츠", "ko", 7)
+    assert (body["block_count"], body["job_id"]) == (7, None)
     assert body["html_url"] == f"http://testserver/api/v1/pages/{stored_page.page_id}/html"
-    download = api.get(body["html_url"])
-    assert download.status_code == 200 and download["Content-Type"] == "text/html; charset=utf-8"
+    shown = api.get(body["html_url"])
+    assert shown.status_code == 200 and shown["Content-Type"] == "text/html; charset=utf-8"
+    assert "Content-Disposition" not in shown
+    assert "sandbox" in shown["Content-Security-Policy"]
+    assert shown.content.decode() == stored_page.html
+    download = api.get(f"{body['html_url']}?download=1")
     assert download["Content-Disposition"] == f'attachment; filename="page-{stored_page.page_id}.html"'
-    assert "sandbox" in download["Content-Security-Policy"]
-    assert download.content.decode() == stored_page.html
-    assert "Content-Disposition" not in api.get(f"{body['html_url']}?inline=1")
+    assert download.content == shown.content
 
 
 def test_another_users_page_answers_404_and_anonymous_401(other_api, stored_page):
