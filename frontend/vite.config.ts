@@ -3,22 +3,26 @@ import react from "@vitejs/plugin-react";
 import { defineConfig } from "vite";
 
 // The build goes to ../static/app/ (git-ignored): collectstatic picks it up and WhiteNoise serves
-// it under /static/app/ with long-lived caching for the hashed assets; Django serves index.html
-// for every app route (config/spa.py).
-export default defineConfig({
+// it under /static/app/ with long-lived caching for the hashed assets (name-HASH.ext, matched by
+// WHITENOISE_IMMUTABLE_FILE_TEST); Django serves index.html for every app route (config/spa.py).
+// The dev server serves the app at / itself.
+export default defineConfig(({ command }) => ({
   plugins: [react()],
-  base: "/static/app/",
+  base: command === "build" ? "/static/app/" : "/",
   build: {
     outDir: "../static/app",
     emptyOutDir: true,
-    assetsInlineLimit: 0, // no data: URLs, so the CSP can stay strict
+    assetsDir: "assets",
+    assetsInlineLimit: 0, // no data: URLs, and Vite emits no inline script or style: a strict CSP
     sourcemap: false,
   },
   server: {
-    // `npm run dev` next to `scripts/run.sh`: the API and the admin come from Django.
+    // `npm run dev` next to `scripts/run.sh`: the API, the admin and the collected static files
+    // (the admin's, the favicon) come from Django; session and CSRF cookies work through the proxy.
     proxy: {
       "/api": "http://127.0.0.1:8000",
       "/admin": "http://127.0.0.1:8000",
+      "/static": "http://127.0.0.1:8000",
       "/healthz": "http://127.0.0.1:8000",
     },
   },
@@ -29,4 +33,4 @@ export default defineConfig({
     include: ["src/**/*.test.{ts,tsx}"],
     css: { modules: { classNameStrategy: "non-scoped" } },
   },
-});
+}));
