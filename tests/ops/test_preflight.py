@@ -58,3 +58,28 @@ def test_a_user_over_their_storage_quota_is_refused_with_the_figures(api, user, 
     assert body["ok"] is False
     assert body["reasons"][0]["code"] == "storage_quota_exceeded"
     assert "2 of 1 MB" in body["message"]
+
+
+def test_with_queue_limit_0_a_free_slot_may_submit(api, user, workers_up, settings):
+    settings.MAX_PER_USER_QUEUE = 0
+    assert api.get("/api/v1/preflight", {"kind": "goods"}).json()["ok"] is True
+
+
+def test_with_queue_limit_0_busy_slots_are_refused_as_the_job_api_would(api, user, workers_up, settings):
+    from django.utils import timezone
+
+    settings.MAX_PER_USER_QUEUE = 0
+    Job.objects.create(user=user, kind="goods", provider="local", status="running", started_at=timezone.now())
+    body = api.get("/api/v1/preflight", {"kind": "goods"}).json()
+    assert body["ok"] is False
+    assert body["reasons"][0]["code"] == "queue_full"
+    assert "0 job(s) waiting" not in body["message"]
+
+
+def test_the_reasons_are_in_korean_for_a_korean_caller(api, user, workers_up, settings):
+    settings.MAX_PER_USER_QUEUE = 1
+    Job.objects.create(user=user, kind="goods", provider="local")
+    body = api.get("/api/v1/preflight", {"kind": "goods"}, HTTP_ACCEPT_LANGUAGE="ko").json()
+    assert body["reasons"][0]["code"] == "queue_full"
+    assert body["message"] == body["reasons"][0]["message"]
+    assert body["message"].startswith("대기 중인 작업이 이미 1개로")
