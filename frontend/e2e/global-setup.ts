@@ -18,6 +18,9 @@ export default async function globalSetup(_config: FullConfig): Promise<() => Pr
       // 1 MB of storage, 2 MB already used: the next job is refused with storage_quota_exceeded.
       ...QUOTA_USERS.map((username) => ({ username, storage_quota_mb: 1, used_bytes: 2_000_000 })),
     ],
+  }).catch((error: unknown) => {
+    if (!process.env.E2E_KEEP) removeBase(base);
+    throw error;
   });
   process.env.E2E_STATE = writeState({
     base,

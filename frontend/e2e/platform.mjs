@@ -109,10 +109,15 @@ export async function prepareBase({ log = console.log } = {}) {
     STATIC_ROOT: join(root, "static"),
   };
   log("migrating a template database and collecting static files ...");
-  await Promise.all([
-    python(["manage.py", "migrate", "--noinput", "-v0"], env),
-    python(["manage.py", "collectstatic", "--noinput", "-v0"], env),
-  ]);
+  try {
+    await Promise.all([
+      python(["manage.py", "migrate", "--noinput", "-v0"], env),
+      python(["manage.py", "collectstatic", "--noinput", "-v0"], env),
+    ]);
+  } catch (error) {
+    rmSync(root, { recursive: true, force: true });
+    throw error;
+  }
   return { root, template: join(root, "template.sqlite3"), staticRoot: join(root, "static") };
 }
 
@@ -207,7 +212,11 @@ export async function startPlatform({ base, name, env: overrides = {}, users = [
     await waitForHealth(baseURL, children, 60_000);
   } catch (error) {
     await stop();
-    throw new Error(`${error.message}\n(logs: ${dir}/web.log, ${dir}/workers.log)`);
+    const tail = (label) => {
+      const lines = readFileSync(join(dir, `${label}.log`), "utf8").trimEnd().split("\n");
+      return `--- ${label}.log (last lines) ---\n${lines.slice(-15).join("\n")}`;
+    };
+    throw new Error(`${error.message}\n${tail("web")}\n${tail("workers")}`);
   }
   log(`platform "${name}" on ${baseURL}`);
   return { name, baseURL, dir, env: overrides, seed, stop };

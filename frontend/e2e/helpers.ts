@@ -1,0 +1,24 @@
+// Steps several flows take, written as a person does them (by role and accessible name).
+import type { Page } from "@playwright/test";
+
+import { expect, pngFile } from "./fixtures";
+
+type File = ReturnType<typeof pngFile>;
+
+/** Pick a picture for the drop zone named `zone` through its "choose a file" button. */
+export async function chooseImage(page: Page, zone: string, file: File, button = /파일 선택|Choose a file/): Promise<void> {
+  const group = page.getByRole("group", { name: zone, exact: true });
+  const chooser = page.waitForEvent("filechooser");
+  await group.getByRole("button", { name: button }).click();
+  await (await chooser).setFiles(file);
+  // The picture was checked and scaled in the browser: its preview shows.
+  await expect(group.getByRole("img")).toBeVisible();
+}
+
+/** Wait until every image matched by `images` has loaded (naturalWidth > 0). */
+export async function expectImagesLoaded(images: ReturnType<Page["locator"]>, atLeast = 1): Promise<void> {
+  await expect.poll(async () => {
+    const widths = await images.evaluateAll((nodes) => nodes.map((node) => (node as HTMLImageElement).naturalWidth));
+    return widths.length >= atLeast && widths.every((width) => width > 0);
+  }, { timeout: 20_000 }).toBe(true);
+}
