@@ -193,7 +193,7 @@ function ActiveRow({ job, fetchedAt, onNavigate }: { job: Job; fetchedAt: number
             onError: (error) => toasts.push({ tone: "error", message: errorMessage(error, language) }),
           })}
       >
-        {t("job.cancel")}
+        {t("jobs.cancel")}
       </button>
     </li>
   );

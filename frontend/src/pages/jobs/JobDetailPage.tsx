@@ -35,8 +35,8 @@ export default function JobDetailPage() {
   if (job.isError && !job.data) {
     if (job.error instanceof ApiError && (job.error.status === 404 || job.error.status === 400)) {
       return (
-        <EmptyState title={t("job.notFound.title")} action={<Link className="btn btn-primary" to="/jobs">{t("job.backToList")}</Link>}>
-          <p>{t("job.notFound.body")}</p>
+        <EmptyState title={t("jobs.notFound.title")} action={<Link className="btn btn-primary" to="/jobs">{t("jobs.backToList")}</Link>}>
+          <p>{t("jobs.notFound.body")}</p>
         </EmptyState>
       );
     }
@@ -50,10 +50,10 @@ function JobView({ job, fetchedAt }: { job: Job; fetchedAt: number }) {
   const words = useJobWords();
   return (
     <article className={styles.page}>
-      <Link to="/jobs" className={styles.back}>← {t("job.backToList")}</Link>
+      <Link to="/jobs" className={styles.back}>← {t("jobs.backToList")}</Link>
       <header className={styles.header}>
         <div className={styles.titleRow}>
-          <h1 className={styles.h1}>{t("job.title", { kind: words.kind(job.kind) })}</h1>
+          <h1 className={styles.h1}>{t("jobs.heading", { kind: words.kind(job.kind) })}</h1>
           <StatusPill status={job.status} />
         </div>
         <JobActions job={job} size="md" goToNewJob />
@@ -61,13 +61,13 @@ function JobView({ job, fetchedAt }: { job: Job; fetchedAt: number }) {
 
       {job.retried_from && (
         <p className={styles.note}>
-          {t("job.retriedFrom")} <Link to={`/jobs/${job.retried_from}`}>{t("job.retriedFromLink")}</Link>
+          {t("jobs.retriedFrom")} <Link to={`/jobs/${job.retried_from}`}>{t("jobs.retriedFromLink")}</Link>
         </p>
       )}
 
       {isJobActive(job) && (
         <section className="card" aria-labelledby="job-waiting">
-          <h2 id="job-waiting">{t("job.waiting")}</h2>
+          <h2 id="job-waiting">{t("jobs.waiting")}</h2>
           <JobProgress job={job} fetchedAt={fetchedAt} />
         </section>
       )}
@@ -103,10 +103,10 @@ function Outcome({ job }: { job: Job }) {
   if (job.status === "failed" && code === "moderated") {
     return (
       <>
-        <Problem tone="danger" title={t("job.moderated.title")} requestId={requestId} code={code}>
-          <p>{t("job.moderated.body")}</p>
+        <Problem tone="danger" title={t("jobs.moderated.title")} requestId={requestId} code={code}>
+          <p>{t("jobs.moderated.body")}</p>
           <div className="row">
-            <button type="button" className="btn btn-primary" onClick={() => setEditing(true)}>{t("job.moderated.editRetry")}</button>
+            <button type="button" className="btn btn-primary" onClick={() => setEditing(true)}>{t("jobs.moderated.editRetry")}</button>
           </div>
         </Problem>
         <EditRetryDialog job={job} open={editing} onClose={() => setEditing(false)} retry={retry} />
@@ -115,27 +115,27 @@ function Outcome({ job }: { job: Job }) {
   }
   if (job.status === "timed_out" || code === "timed_out" || code === "timeout") {
     return (
-      <Problem tone="danger" title={t("job.timedOut.title")} requestId={requestId} code={code || "timed_out"}>
-        <p>{t("job.timedOut.body")}</p>
+      <Problem tone="danger" title={t("jobs.timedOut.title")} requestId={requestId} code={code || "timed_out"}>
+        <p>{t("jobs.timedOut.body")}</p>
         <div className="row">
-          <button type="button" className="btn btn-primary" disabled={retry.isPending} onClick={() => retry.run(job)}>{t("job.retry")}</button>
+          <button type="button" className="btn btn-primary" disabled={retry.isPending} onClick={() => retry.run(job)}>{t("jobs.retry")}</button>
         </div>
       </Problem>
     );
   }
   if (job.status === "canceled") {
     return (
-      <Problem tone="muted" title={t("job.canceled.title")} requestId={null} code={null}>
-        <p>{t("job.canceled.body")}</p>
+      <Problem tone="muted" title={t("jobs.canceled.title")} requestId={null} code={null}>
+        <p>{t("jobs.canceled.body")}</p>
       </Problem>
     );
   }
   if (job.status === "failed") {
     return (
-      <Problem tone="danger" title={t("job.failed.title")} requestId={requestId} code={code || null}>
+      <Problem tone="danger" title={t("jobs.failed.title")} requestId={requestId} code={code || null}>
         <p>{errorMessage(job.error ?? { code: "unknown" }, language)}</p>
         <div className="row">
-          <button type="button" className="btn btn-primary" disabled={retry.isPending} onClick={() => retry.run(job)}>{t("job.retry")}</button>
+          <button type="button" className="btn btn-primary" disabled={retry.isPending} onClick={() => retry.run(job)}>{t("jobs.retry")}</button>
         </div>
       </Problem>
     );
@@ -158,7 +158,7 @@ function Problem({ tone, title, requestId, code, children }: {
       {(requestId || code) && (
         <p className={styles.ids}>
           {requestId && <span>{t("common.requestId")}: <code>{requestId}</code></span>}
-          {code && <span>{t("job.errorCode")}: <code>{code}</code></span>}
+          {code && <span>{t("jobs.errorCode")}: <code>{code}</code></span>}
         </p>
       )}
     </section>
@@ -179,7 +179,7 @@ function EditRetryDialog({ job, open, onClose, retry }: {
     <Dialog
       open={open}
       onClose={onClose}
-      title={t("job.moderated.dialogTitle")}
+      title={t("jobs.moderated.dialogTitle")}
       actions={
         <>
           <button type="button" className="btn" onClick={onClose}>{t("common.cancel")}</button>
@@ -189,7 +189,7 @@ function EditRetryDialog({ job, open, onClose, retry }: {
             className="btn btn-primary"
             disabled={retry.isPending || !prompt.trim()}
           >
-            {t("job.retry")}
+            {t("jobs.retry")}
           </button>
         </>
       }
@@ -202,7 +202,7 @@ function EditRetryDialog({ job, open, onClose, retry }: {
         }}
       >
         <div className="field">
-          <label htmlFor="edit-retry-prompt">{t("job.param.prompt")}</label>
+          <label htmlFor="edit-retry-prompt">{t("jobs.param.prompt")}</label>
           <textarea
             id="edit-retry-prompt"
             value={prompt}
@@ -212,7 +212,7 @@ function EditRetryDialog({ job, open, onClose, retry }: {
             aria-invalid={fieldError ? true : undefined}
             onChange={(event) => setPrompt(event.target.value)}
           />
-          <span id="edit-retry-hint" className="field-hint">{t("job.moderated.promptHint")} · {prompt.length}/2000</span>
+          <span id="edit-retry-hint" className="field-hint">{t("jobs.moderated.promptHint")} · {prompt.length}/2000</span>
           {fieldError && <span className="field-error">{fieldError}</span>}
           {retry.error && !fieldError && <span className="field-error">{errorMessage(retry.error, language)}</span>}
         </div>
@@ -231,9 +231,9 @@ function Results({ job }: { job: Job }) {
   const page = job.result?.page;
   return (
     <section className="card" aria-labelledby="job-results">
-      <h2 id="job-results">{t("job.results")}</h2>
+      <h2 id="job-results">{t("jobs.results")}</h2>
       {page && (
-        <p><Link className="btn btn-primary" to={`/pages/${page.id}`}>{t("job.openPage")}</Link></p>
+        <p><Link className="btn btn-primary" to={`/pages/${page.id}`}>{t("jobs.openPage")}</Link></p>
       )}
       {images.length > 0 && (
         <ul className={styles.results}>
@@ -242,7 +242,7 @@ function Results({ job }: { job: Job }) {
               <a href={image.url} target="_blank" rel="noopener" className={styles.resultImage}>
                 <img
                   src={image.thumbnail_url || image.url}
-                  alt={t("job.resultAlt", { n: index + 1 })}
+                  alt={t("jobs.resultAlt", { n: index + 1 })}
                   width={image.width}
                   height={image.height}
                   loading="lazy"
@@ -251,8 +251,8 @@ function Results({ job }: { job: Job }) {
               <div className={styles.resultMeta}>
                 <span className="muted">{image.width}×{image.height} · {image.format.toUpperCase()}</span>
                 <div className="row">
-                  <a className="btn btn-sm" href={withQuery(image.url, "download=1")} download>{t("job.download")}</a>
-                  <Link className="btn btn-sm" to={`/create/edit?image_id=${encodeURIComponent(image.id)}`}>{t("job.edit")}</Link>
+                  <a className="btn btn-sm" href={withQuery(image.url, "download=1")} download>{t("jobs.download")}</a>
+                  <Link className="btn btn-sm" to={`/create/edit?image_id=${encodeURIComponent(image.id)}`}>{t("jobs.edit")}</Link>
                 </div>
               </div>
             </li>
@@ -269,29 +269,29 @@ function Translation({ job }: { job: Job }) {
   const source = typeof job.params?.prompt === "string" ? job.params.prompt : "";
   return (
     <section className="card" aria-labelledby="job-translation">
-      <h2 id="job-translation">{t("job.translation")}</h2>
+      <h2 id="job-translation">{t("jobs.translation")}</h2>
       {tr.translated ? (
         <div className={styles.translation}>
           {source && (
             <div>
-              <h3 className={styles.small}>{t("job.translation.source", { language: tr.source_language })}</h3>
+              <h3 className={styles.small}>{t("jobs.translation.source", { language: tr.source_language })}</h3>
               <p className={styles.quote} lang={tr.source_language}>{source}</p>
             </div>
           )}
           <span className={styles.arrow} aria-hidden="true">→</span>
           <div>
-            <h3 className={styles.small}>{t("job.translation.sent")}</h3>
+            <h3 className={styles.small}>{t("jobs.translation.sent")}</h3>
             <p className={styles.quote} lang="en">{tr.text}</p>
           </div>
         </div>
       ) : (
         <>
-          <p>{t("job.translation.untouched")}</p>
+          <p>{t("jobs.translation.untouched")}</p>
           <p className={styles.quote} lang="en">{tr.text || source}</p>
         </>
       )}
       {tr.note && <p className="muted">{tr.note}</p>}
-      {tr.model && <p className={styles.small}>{t("job.translation.model", { model: tr.model })}</p>}
+      {tr.model && <p className={styles.small}>{t("jobs.translation.model", { model: tr.model })}</p>}
     </section>
   );
 }
@@ -300,10 +300,10 @@ function Inputs({ job }: { job: Job }) {
   const { t } = useI18n();
   return (
     <section className="card" aria-labelledby="job-inputs">
-      <h2 id="job-inputs">{t("job.inputs")}</h2>
+      <h2 id="job-inputs">{t("jobs.inputs")}</h2>
       <ul className={styles.inputs}>
         {job.inputs!.map((input, index) => {
-          const role = hasMessage(`job.role.${input.role}`) ? t(`job.role.${input.role}`) : input.role;
+          const role = hasMessage(`jobs.role.${input.role}`) ? t(`jobs.role.${input.role}`) : input.role;
           return (
             <li key={`${input.role}-${index}`}>
               <figure className={styles.input}>
@@ -325,8 +325,8 @@ function Inputs({ job }: { job: Job }) {
 
 function paramValue(key: string, value: unknown, t: (key: string) => string): string {
   if (value === null || value === undefined || value === "") return "—";
-  if (typeof value === "boolean") return value ? t("job.yes") : t("job.no");
-  if (key === "goods_type" && typeof value === "string" && hasMessage(`job.goods.${value}`)) return t(`job.goods.${value}`);
+  if (typeof value === "boolean") return value ? t("jobs.yes") : t("jobs.no");
+  if (key === "goods_type" && typeof value === "string" && hasMessage(`jobs.goods.${value}`)) return t(`jobs.goods.${value}`);
   if (key === "output_format" && typeof value === "string") return value.toUpperCase();
   if (Array.isArray(value)) return value.map(String).join(", ");
   if (typeof value === "object") return JSON.stringify(value);
@@ -342,12 +342,12 @@ function Params({ job }: { job: Job }) {
   if (entries.length === 0) return null;
   return (
     <section className="card" aria-labelledby="job-params">
-      <h2 id="job-params">{t("job.params")}</h2>
+      <h2 id="job-params">{t("jobs.params")}</h2>
       <table className={styles.table}>
         <tbody>
           {entries.map(([key, value]) => (
             <tr key={key}>
-              <th scope="row">{hasMessage(`job.param.${key}`) ? t(`job.param.${key}`) : key}</th>
+              <th scope="row">{hasMessage(`jobs.param.${key}`) ? t(`jobs.param.${key}`) : key}</th>
               <td className={key === "prompt" || key === "product_info" ? styles.long : undefined}>{paramValue(key, value, t)}</td>
             </tr>
           ))}
@@ -363,13 +363,13 @@ function Timeline({ job }: { job: Job }) {
     ? (new Date(job.finished_at).getTime() - new Date(job.started_at).getTime()) / 1000
     : null;
   const steps: [string, string | null][] = [
-    ["job.createdAt", job.created_at],
-    ["job.startedAt", job.started_at],
-    ["job.finishedAt", job.finished_at],
+    ["jobs.createdAt", job.created_at],
+    ["jobs.startedAt", job.started_at],
+    ["jobs.finishedAt", job.finished_at],
   ];
   return (
     <section className="card" aria-labelledby="job-timeline">
-      <h2 id="job-timeline">{t("job.timeline")}</h2>
+      <h2 id="job-timeline">{t("jobs.timeline")}</h2>
       <ol className={styles.timeline}>
         {steps.map(([key, at]) => (
           <li key={key} className={at ? styles.done : styles.pending}>
@@ -378,12 +378,12 @@ function Timeline({ job }: { job: Job }) {
           </li>
         ))}
       </ol>
-      {took != null && <p className={styles.small}>{t("job.took")}: {formatDuration(took)}</p>}
-      <h3 className={styles.metaTitle}>{t("job.meta")}</h3>
+      {took != null && <p className={styles.small}>{t("jobs.took")}: {formatDuration(took)}</p>}
+      <h3 className={styles.metaTitle}>{t("jobs.meta")}</h3>
       <dl className={styles.meta}>
-        <dt>{t("job.id")}</dt>
+        <dt>{t("jobs.id")}</dt>
         <dd><code>{job.id}</code></dd>
-        <dt>{t("job.provider")}</dt>
+        <dt>{t("jobs.provider")}</dt>
         <dd>{job.provider}</dd>
       </dl>
     </section>

@@ -40,13 +40,13 @@ export function useRetryAction({ goToNewJob }: { goToNewJob: boolean }) {
         key.current = null;
         onDone?.();
         if (goToNewJob) {
-          toasts.push({ tone: "success", message: t("job.retriedToast") });
+          toasts.push({ tone: "success", message: t("jobs.retriedToast") });
           navigate(`/jobs/${created.id}`);
         } else {
           toasts.push({
             tone: "success",
-            message: t("job.retriedShort"),
-            action: { label: t("job.open"), onClick: () => navigate(`/jobs/${created.id}`) },
+            message: t("jobs.retriedShort"),
+            action: { label: t("jobs.open"), onClick: () => navigate(`/jobs/${created.id}`) },
           });
         }
       },
@@ -74,21 +74,21 @@ export function JobActions({ job, size = "sm", goToNewJob = false }: { job: Job;
           type="button"
           className={btn}
           disabled={cancel.isPending}
-          aria-label={t("job.cancelOf", { kind: words.kind(job.kind) })}
+          aria-label={t("jobs.cancelOf", { kind: words.kind(job.kind) })}
           onClick={() =>
             cancel.mutate(job.id, {
-              onSuccess: () => toasts.push({ message: t("job.canceledToast") }),
+              onSuccess: () => toasts.push({ message: t("jobs.canceledToast") }),
               onError: (error) => toasts.push({ tone: "error", message: errorMessage(error, language) }),
             })}
         >
-          {t("job.cancel")}
+          {t("jobs.cancel")}
         </button>
       ) : (
         <button type="button" className={btn} disabled={retry.isPending} onClick={() => retry.run(job)}>
-          {t("job.retry")}
+          {t("jobs.retry")}
         </button>
       )}
-      <Link className={btn} to={loadSettingsPath(job)}>{t("job.loadSettings")}</Link>
+      <Link className={btn} to={loadSettingsPath(job)}>{t("jobs.loadSettings")}</Link>
     </div>
   );
 }

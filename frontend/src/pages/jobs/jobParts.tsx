@@ -9,9 +9,9 @@ import styles from "./jobParts.module.css";
 export function useJobWords() {
   const { t } = useI18n();
   return {
-    kind: (kind: JobKind | string) => t(`job.kind.${kind}`),
-    status: (status: JobStatus | string) => t(`job.status.${status}`),
-    reason: (reason: string | null | undefined) => (reason ? t(`job.reason.${reason}`) : ""),
+    kind: (kind: JobKind | string) => t(`jobs.kind.${kind}`),
+    status: (status: JobStatus | string) => t(`jobs.status.${status}`),
+    reason: (reason: string | null | undefined) => (reason ? t(`jobs.reason.${reason}`) : ""),
   };
 }
 
@@ -26,8 +26,8 @@ export function EtaText({ job, fetchedAt }: { job: Job; fetchedAt: number }) {
   const remaining = useEtaCountdown(isJobActive(job) ? job.eta_seconds : null, fetchedAt);
   if (remaining == null) return null;
   const text = remaining > 0
-    ? t("job.eta.left", { time: formatDuration(remaining) })
-    : t(job.status === "running" ? "job.eta.zeroRunning" : "job.eta.zeroQueued");
+    ? t("jobs.eta.left", { time: formatDuration(remaining) })
+    : t(job.status === "running" ? "jobs.eta.zeroRunning" : "jobs.eta.zeroQueued");
   // Not a live region: a countdown announced every second would drown everything else.
   return <span className={styles.eta}>{text}</span>;
 }
@@ -37,16 +37,16 @@ export function JobProgress({ job, fetchedAt, compact = false }: { job: Job; fet
   const { t } = useI18n();
   const words = useJobWords();
   const waiting = job.status === "queued";
-  const position = waiting && job.queue_position ? t("job.position", { n: job.queue_position }) : null;
+  const position = waiting && job.queue_position ? t("jobs.position", { n: job.queue_position }) : null;
   const reason = waiting ? words.reason(job.waiting_reason) : "";
-  const spoken = [t("job.progressText", { percent: job.progress, status: words.status(job.status) }), position, reason]
+  const spoken = [t("jobs.progressText", { percent: job.progress, status: words.status(job.status) }), position, reason]
     .filter(Boolean)
     .join(" · ");
   return (
     <div className={styles.progress}>
       <ProgressBar
         value={job.progress}
-        label={t("job.progressOf", { kind: words.kind(job.kind) })}
+        label={t("jobs.progressOf", { kind: words.kind(job.kind) })}
         valueText={spoken}
         indeterminate={waiting}
       />
@@ -67,13 +67,13 @@ export function JobThumb({ job, size = 56 }: { job: Job; size?: number }) {
   const box = { width: size, height: size };
   if (!src) {
     return (
-      <span className={styles.noThumb} style={box} role="img" aria-label={t("job.noThumb")}>
+      <span className={styles.noThumb} style={box} role="img" aria-label={t("jobs.noThumb")}>
         <KindIcon kind={job.kind} />
       </span>
     );
   }
   return (
-    <img className={styles.thumb} style={box} src={src} alt={t("job.thumbAlt", { kind: words.kind(job.kind) })}
+    <img className={styles.thumb} style={box} src={src} alt={t("jobs.thumbAlt", { kind: words.kind(job.kind) })}
       loading="lazy" decoding="async" width={size} height={size} />
   );
 }

@@ -92,8 +92,8 @@ export default function PageViewPage() {
   if (page.isError) {
     if (page.error.status === 404 || page.error.status === 400) {
       return (
-        <EmptyState title={t("page.notFound.title")} action={<Link className="btn btn-primary" to="/jobs">{t("page.backToJobs")}</Link>}>
-          <p>{t("page.notFound.body")}</p>
+        <EmptyState title={t("pageView.notFound.title")} action={<Link className="btn btn-primary" to="/jobs">{t("pageView.backToJobs")}</Link>}>
+          <p>{t("pageView.notFound.body")}</p>
         </EmptyState>
       );
     }
@@ -113,7 +113,7 @@ function PageView({ page }: { page: ProductPage }) {
     if (html.data) downloadText(html.data, htmlFileName(page.title));
     else void html.refetch().then((result) => {
       if (result.data) downloadText(result.data, htmlFileName(page.title));
-      else toasts.push({ tone: "error", message: result.error ? errorMessage(result.error, language) : t("page.downloadFailed") });
+      else toasts.push({ tone: "error", message: result.error ? errorMessage(result.error, language) : t("pageView.downloadFailed") });
     });
   };
 
@@ -121,29 +121,29 @@ function PageView({ page }: { page: ProductPage }) {
     <article className={styles.page}>
       <header className={styles.header}>
         <div>
-          <h1 className={styles.h1}>{page.title || t("page.title")}</h1>
+          <h1 className={styles.h1}>{page.title || t("pageView.title")}</h1>
           <p className={styles.meta}>
-            <span>{t("page.language")}: {page.language}</span>
-            <span>{t("page.createdAt")}: <time dateTime={page.created_at}>{formatDateTime(page.created_at)}</time></span>
+            <span>{t("pageView.language")}: {page.language}</span>
+            <span>{t("pageView.createdAt")}: <time dateTime={page.created_at}>{formatDateTime(page.created_at)}</time></span>
           </p>
         </div>
         <div className={styles.download}>
           <button type="button" className="btn btn-primary" onClick={download} disabled={html.isFetching && !html.data}
             aria-describedby="page-download-hint">
-            {t("page.download")}
+            {t("pageView.download")}
           </button>
-          <span id="page-download-hint" className="field-hint">{t("page.downloadHint")}</span>
+          <span id="page-download-hint" className="field-hint">{t("pageView.downloadHint")}</span>
         </div>
       </header>
 
       <div className={styles.columns}>
         <section className={styles.previewCard} aria-labelledby="page-preview">
           <div className={styles.previewHead}>
-            <h2 id="page-preview" className={styles.h2}>{t("page.preview")}</h2>
-            <div className={styles.switch} role="group" aria-label={t("page.width")}>
+            <h2 id="page-preview" className={styles.h2}>{t("pageView.preview")}</h2>
+            <div className={styles.switch} role="group" aria-label={t("pageView.width")}>
               {(Object.keys(WIDTHS) as Width[]).map((key) => (
                 <button key={key} type="button" aria-pressed={width === key} className={styles.option} onClick={() => setWidth(key)}>
-                  {t(`page.${key}`)}
+                  {t(`pageView.${key}`)}
                 </button>
               ))}
             </div>
@@ -152,15 +152,15 @@ function PageView({ page }: { page: ProductPage }) {
             <Skeleton height="32rem" radius="var(--radius)" />
           ) : html.isError ? (
             <ErrorNotice error={html.error} onRetry={() => void html.refetch()}>
-              <p>{t("page.previewFailed")}</p>
+              <p>{t("pageView.previewFailed")}</p>
             </ErrorNotice>
           ) : (
-            <ScaledFrame html={html.data} width={WIDTHS[width]} title={t("page.previewFrame", { title: page.title })} />
+            <ScaledFrame html={html.data} width={WIDTHS[width]} title={t("pageView.previewFrame", { title: page.title })} />
           )}
         </section>
 
         <section className={styles.blocks} aria-labelledby="page-blocks">
-          <h2 id="page-blocks" className={styles.h2}>{t("page.blocks", { count: blocks.length })}</h2>
+          <h2 id="page-blocks" className={styles.h2}>{t("pageView.blocks", { count: blocks.length })}</h2>
           <ol className={styles.blockList}>
             {blocks.map((block, index) => (
               <BlockCard key={index} block={block} index={index} pageId={page.id} />
@@ -216,26 +216,26 @@ function BlockCard({ block, index, pageId }: { block: PageBlock; index: number; 
   return (
     <li className={styles.block}>
       <h3 className={styles.blockTitle}>
-        {t("page.block", { n })}
+        {t("pageView.block", { n })}
         {block.block_type && <span className="pill">{block.block_type}</span>}
       </h3>
       <dl className={styles.provenance}>
-        <dt>{t("page.block.template")}</dt>
+        <dt>{t("pageView.block.template")}</dt>
         <dd>{block.template_name ?? (block.template_id != null ? `#${block.template_id}` : "—")}</dd>
-        <dt>{t("page.block.revision")}</dt>
+        <dt>{t("pageView.block.revision")}</dt>
         <dd>{block.template_revision ?? "—"}</dd>
-        <dt>{t("page.block.model")}</dt>
+        <dt>{t("pageView.block.model")}</dt>
         <dd>{block.model || "—"}</dd>
-        <dt>{t("page.block.seconds")}</dt>
-        <dd>{typeof block.seconds === "number" ? t("page.block.secondsValue", { seconds: block.seconds.toFixed(1) }) : "—"}</dd>
+        <dt>{t("pageView.block.seconds")}</dt>
+        <dd>{typeof block.seconds === "number" ? t("pageView.block.secondsValue", { seconds: block.seconds.toFixed(1) }) : "—"}</dd>
       </dl>
       {imageId ? (
         <div className={styles.blockImage}>
-          <img src={`/api/v1/images/${encodeURIComponent(imageId)}/file`} alt={t("page.block.image")} loading="lazy" width={64} height={64} />
-          <Link className="btn btn-sm" to={editPath!} aria-label={t("page.block.editImageOf", { n })}>{t("page.block.editImage")}</Link>
+          <img src={`/api/v1/images/${encodeURIComponent(imageId)}/file`} alt={t("pageView.block.image")} loading="lazy" width={64} height={64} />
+          <Link className="btn btn-sm" to={editPath!} aria-label={t("pageView.block.editImageOf", { n })}>{t("pageView.block.editImage")}</Link>
         </div>
       ) : (
-        <p className={styles.noImage}>{t("page.block.noImage")}</p>
+        <p className={styles.noImage}>{t("pageView.block.noImage")}</p>
       )}
     </li>
   );
