@@ -97,7 +97,8 @@ export default function GalleryPage() {
   };
 
   const closeLightbox = useCallback(() => setOpenId(null), []);
-  const fetchNext = useCallback(() => void images.fetchNextPage(), [images]);
+  const { fetchNextPage } = images;
+  const fetchNext = useCallback(() => void fetchNextPage(), [fetchNextPage]);
 
   // Files dropped anywhere on the page upload (a DropZone inside handles its own drops).
   const [dragging, setDragging] = useState(false);
