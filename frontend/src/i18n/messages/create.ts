@@ -26,12 +26,6 @@ export default defineMessages(
     "quota.hint": "휴지통의 이미지도 공간을 차지합니다.",
     "quota.toGallery": "갤러리 보기",
 
-    "create.tabs": "만들기",
-    "create.tab.ppl": "PPL",
-    "create.tab.goods": "굿즈",
-    "create.tab.edit": "편집",
-    "create.tab.page": "상세페이지",
-
     "form.prompt": "프롬프트",
     "form.promptCount": "{count}/{max}자",
     "form.promptRequired": "프롬프트를 입력하세요.",
@@ -136,6 +130,8 @@ export default defineMessages(
     "edit.promptHint": "어떤 언어로 써도 됩니다. 영어로 번역해서 모델에 보냅니다.",
     "edit.translation": "모델이 받은 프롬프트: {text}",
     "edit.notTranslated": "번역 없이 그대로 보냈습니다.",
+    "edit.translatedFrom": "원문 언어({language})에서 영어로 번역했습니다.",
+    "edit.imageHint": "PNG, JPEG, WebP · {max} 이하",
     "edit.compare": "편집 전후 비교",
     "edit.before": "편집 전",
     "edit.after": "편집 후",
@@ -218,12 +214,6 @@ export default defineMessages(
     "quota.toTrash": "Go to the trash",
     "quota.hint": "Images in the trash count too.",
     "quota.toGallery": "Open the gallery",
-
-    "create.tabs": "Create",
-    "create.tab.ppl": "PPL",
-    "create.tab.goods": "Goods",
-    "create.tab.edit": "Edit",
-    "create.tab.page": "Product page",
 
     "form.prompt": "Prompt",
     "form.promptCount": "{count}/{max} characters",
@@ -329,6 +319,8 @@ export default defineMessages(
     "edit.promptHint": "Any language works: it is translated to English for the model.",
     "edit.translation": "Prompt the model received: {text}",
     "edit.notTranslated": "Sent as written, without translation.",
+    "edit.translatedFrom": "Translated to English from the original ({language}).",
+    "edit.imageHint": "PNG, JPEG, WebP · at most {max}",
     "edit.compare": "Before and after",
     "edit.before": "Before",
     "edit.after": "After",
