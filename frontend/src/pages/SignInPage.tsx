@@ -60,7 +60,10 @@ export default function SignInPage() {
 
   let message: string | null = null;
   if (missing) message = t("signin.required");
-  else if (throttled) message = left ? t("signin.throttled", { seconds: left }) : t("signin.throttledSoon");
+  else if (throttled) {
+    if (left == null) message = t("signin.throttledSoon");
+    else message = left > 0 ? t("signin.throttled", { seconds: left }) : t("signin.throttleOver");
+  }
   else if (error instanceof ApiError && (error.status === 401 || error.status === 400 || error.status === 403)) {
     message = error.status === 403 && error.code !== "authentication_failed" && error.code !== "invalid_credentials"
       ? errorMessage(error, language)
