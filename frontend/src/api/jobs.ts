@@ -61,7 +61,12 @@ export type JobPage = {
 export type JobFilters = { status?: string | null; kind?: string | null; size?: number };
 
 export type BulkCancelInput = { ids: string[] } | { status: "queued" };
-export type BulkCancelResult = { changed: number; unchanged: number; not_found: number };
+/** The platform answers the ids in each group; `bulkCount` reads a group as a number either way. */
+export type BulkCancelResult = { changed: string[] | number; unchanged: string[] | number; not_found: string[] | number };
+
+export function bulkCount(group: string[] | number | undefined): number {
+  return Array.isArray(group) ? group.length : group ?? 0;
+}
 
 export const ACTIVE: readonly JobStatus[] = ["queued", "running"];
 export const FINISHED: readonly JobStatus[] = ["succeeded", "failed", "canceled", "timed_out"];

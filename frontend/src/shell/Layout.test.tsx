@@ -154,7 +154,7 @@ describe("the queue drawer", () => {
   it("cancels every waiting job after a confirmation that says how many, leaving running ones", async () => {
     const requests = server((request) =>
       request.method === "POST" && request.path === "/api/v1/jobs/cancel"
-        ? { body: { changed: 1, unchanged: 0, not_found: 0 } }
+        ? { body: { changed: [waiting.id], unchanged: [], not_found: [] } }
         : undefined);
     renderWithApp(<Layout />);
     await userEvent.click(await screen.findByRole("button", { name: "작업 대기열, 진행 중 2개" }));

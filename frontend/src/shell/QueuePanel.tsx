@@ -5,6 +5,7 @@ import { useEffect, useId, useRef, useState } from "react";
 import { Link } from "react-router";
 
 import {
+  bulkCount,
   isJobActive,
   useActiveJobs,
   useBulkCancel,
@@ -89,11 +90,10 @@ function DrawerContent({ onNavigate }: { onNavigate: () => void }) {
     bulkCancel.mutate({ status: "queued" }, {
       onSuccess: (result) => {
         setConfirming(false);
+        const changed = bulkCount(result.changed);
         toasts.push({
           tone: "success",
-          message: result.changed > 0
-            ? t("shell.queue.cancelAllDone", { changed: result.changed })
-            : t("shell.queue.cancelAllNothing"),
+          message: changed > 0 ? t("shell.queue.cancelAllDone", { changed }) : t("shell.queue.cancelAllNothing"),
         });
       },
       onError: (error) => {

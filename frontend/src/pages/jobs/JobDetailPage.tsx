@@ -328,13 +328,14 @@ function paramValue(key: string, value: unknown, t: (key: string) => string): st
   if (typeof value === "boolean") return value ? t("jobs.yes") : t("jobs.no");
   if (key === "goods_type" && typeof value === "string" && hasMessage(`jobs.goods.${value}`)) return t(`jobs.goods.${value}`);
   if (key === "output_format" && typeof value === "string") return value.toUpperCase();
+  if (key === "source" && typeof value === "string" && hasMessage(`jobs.source.${value}`)) return t(`jobs.source.${value}`);
   if (Array.isArray(value)) return value.map(String).join(", ");
   if (typeof value === "object") return JSON.stringify(value);
   return String(value);
 }
 
 // Parameters the page shows elsewhere (the translation) or that only the machinery reads.
-const HIDDEN_PARAMS = new Set(["translated_prompt", "idempotency_key"]);
+const HIDDEN_PARAMS = new Set(["prompt_en", "idempotency_key"]);
 
 function Params({ job }: { job: Job }) {
   const { t } = useI18n();
