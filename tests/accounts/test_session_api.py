@@ -174,3 +174,28 @@ def test_a_script_with_a_token_can_change_its_password_too(api, user):
                                    "new_password": "a much longer passphrase 42"}, format="json")
     assert response.status_code == 204
     assert "sessionid" not in response.cookies  # no session is made for a token caller
+
+
+def test_every_api_view_that_needs_a_user_accepts_the_session():
+    """The web app never sends Authorization: a view without SessionAuthentication would be
+    unreachable from it. Only the token endpoints and the provider webhooks authenticate otherwise."""
+    from django.urls import URLPattern, URLResolver, get_resolver
+    from rest_framework.authentication import SessionAuthentication
+
+    def views(patterns, prefix=""):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                yield from views(pattern.url_patterns, prefix + str(pattern.pattern))
+            elif isinstance(pattern, URLPattern) and hasattr(pattern.callback, "cls"):
+                yield prefix + str(pattern.pattern), pattern.callback.cls
+
+    not_by_user = {"api/v1/auth/token", "api/v1/auth/token/refresh", "api/v1/auth/logout",
+                   "api/v1/webhooks/replicate", "api/v1/webhooks/bfl"}
+    checked = 0
+    for route, view in views(get_resolver().url_patterns):
+        if not route.startswith("api/") or route.startswith("api/schema") or route in not_by_user:
+            continue
+        classes = view().get_authenticators()
+        assert any(isinstance(a, SessionAuthentication) for a in classes), route
+        checked += 1
+    assert checked > 30
