@@ -163,3 +163,20 @@ export async function apiUpload(page: Page, name: string, hue = 0) {
   expect(response.status(), await response.text()).toBe(201);
   return response.json();
 }
+
+/** Queue a goods job with the page's session (setting the scene for a flow); answers the job JSON. */
+export async function apiGoodsJob(page: Page, hue = 0, goodsType = "mug") {
+  const response = await page.request.post("/api/v1/jobs/goods", {
+    multipart: { character_image: pngFile("character.png", 400, 400, hue), goods_type: goodsType },
+    headers: { "X-CSRFToken": await csrfToken(page) },
+  });
+  expect(response.status(), await response.text()).toBe(202);
+  return response.json();
+}
+
+/** The caller's jobs in these statuses (comma-separated), newest first. */
+export async function apiJobs(page: Page, status: string): Promise<{ id: string; status: string; retried_from: string | null }[]> {
+  const response = await page.request.get(`/api/v1/jobs?status=${status}&size=100`);
+  expect(response.status()).toBe(200);
+  return (await response.json()).results;
+}
