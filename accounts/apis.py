@@ -1,3 +1,6 @@
+import ipaddress
+
+from django.conf import settings
 from django.contrib.auth import update_session_auth_hash
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import ensure_csrf_cookie
@@ -24,10 +27,32 @@ from accounts.services import (
 from config.errors import ErrorSerializer
 
 
+def _is_trusted_proxy(address: str) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in ipaddress.ip_network(network, strict=False) for network in settings.TRUSTED_PROXIES)
+
+
 def client_address(request) -> str:
-    """The caller's address as the server saw it. Behind a reverse proxy that is the proxy,
-    unless the proxy (or gunicorn in front of Django) rewrites REMOTE_ADDR."""
-    return request.META.get("REMOTE_ADDR", "")
+    """The caller's address: REMOTE_ADDR, or, when that is one of TRUSTED_PROXIES, the nearest
+    address in X-Forwarded-For that is not a trusted proxy (the ones further left are whatever
+    the client chose to send, so they are never believed)."""
+    address = request.META.get("REMOTE_ADDR", "")
+    if not _is_trusted_proxy(address):
+        return address
+    for hop in reversed(request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")):
+        hop = hop.strip()
+        if not hop:
+            continue
+        try:
+            ipaddress.ip_address(hop)
+        except ValueError:
+            return address  # a malformed chain: fall back to the proxy itself
+        if not _is_trusted_proxy(hop):
+            return hop
+    return address
 
 
 @extend_schema_serializer(component_name="Me")

@@ -5,6 +5,7 @@ A `.env` file beside manage.py is read if present; real environment variables wi
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import os
 import secrets
@@ -197,6 +198,14 @@ if DEBUG:
 LOGIN_FAILURE_WINDOW_SECONDS = env_int("LOGIN_FAILURE_WINDOW_SECONDS", 300, minimum=1)
 LOGIN_FAILURES_PER_USERNAME = env_int("LOGIN_FAILURES_PER_USERNAME", 5, minimum=1)
 LOGIN_FAILURES_PER_ADDRESS = env_int("LOGIN_FAILURES_PER_ADDRESS", 20, minimum=1)
+# Reverse proxies (addresses or networks) whose X-Forwarded-For names the real client. Behind an
+# ingress, set this to its addresses, or every client shares the proxy's address (and its counter).
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
+for _network in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_network, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(f"TRUSTED_PROXIES: {_network!r} is not an address or a network.")
 
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env_int("JWT_ACCESS_MINUTES", 30, minimum=1)),

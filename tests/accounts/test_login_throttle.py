@@ -115,3 +115,27 @@ def test_wrong_old_passwords_in_a_password_change_count_as_failed_sign_ins(api, 
 
 def test_the_token_endpoint_answers_invalid_credentials_like_the_session_one(user):
     assert token_attempt().json()["code"] == session_attempt().json()["code"] == "invalid_credentials"
+
+
+def test_behind_a_trusted_proxy_each_client_has_its_own_address_counter(user, settings):
+    settings.TRUSTED_PROXIES = ["10.1.0.0/16"]
+    for index in range(5):
+        APIClient().post(SESSION, {"username": f"guess{index}", "password": "x"}, format="json",
+                         REMOTE_ADDR="10.1.0.9", HTTP_X_FORWARDED_FOR="203.0.113.5")
+    via_proxy = {"REMOTE_ADDR": "10.1.0.9"}
+    blocked = APIClient().post(SESSION, {"username": "alice", "password": RIGHT}, format="json",
+                               HTTP_X_FORWARDED_FOR="198.51.100.1, 203.0.113.5", **via_proxy)
+    assert blocked.status_code == 429  # the left entry is the client's own claim: not believed
+    other = APIClient().post(SESSION, {"username": "alice", "password": RIGHT}, format="json",
+                             HTTP_X_FORWARDED_FOR="203.0.113.77", **via_proxy)
+    assert other.status_code == 200
+
+
+def test_x_forwarded_for_from_an_untrusted_address_is_ignored(user, settings):
+    settings.TRUSTED_PROXIES = ["10.1.0.0/16"]
+    for index in range(5):
+        APIClient().post(SESSION, {"username": f"guess{index}", "password": "x"}, format="json",
+                         REMOTE_ADDR="192.0.2.8", HTTP_X_FORWARDED_FOR=f"203.0.113.{index}")
+    response = APIClient().post(SESSION, {"username": "alice", "password": RIGHT}, format="json",
+                                REMOTE_ADDR="192.0.2.8", HTTP_X_FORWARDED_FOR="203.0.113.200")
+    assert response.status_code == 429
