@@ -139,3 +139,12 @@ def test_x_forwarded_for_from_an_untrusted_address_is_ignored(user, settings):
     response = APIClient().post(SESSION, {"username": "alice", "password": RIGHT}, format="json",
                                 REMOTE_ADDR="192.0.2.8", HTTP_X_FORWARDED_FOR="203.0.113.200")
     assert response.status_code == 429
+
+
+@pytest.mark.parametrize(("name", "value"), [("TRUSTED_PROXIES", "10.0.0.0/8,ingress"),
+                                             ("LOGIN_FAILURES_PER_USERNAME", "0")])
+def test_a_malformed_throttle_setting_stops_start_up_with_its_name(name, value):
+    from tests.test_platform import _check
+
+    result = _check({name: value})
+    assert result.returncode != 0 and name in result.stderr
