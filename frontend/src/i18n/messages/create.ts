@@ -142,6 +142,7 @@ export default defineMessages(
     "edit.forBlock": "상세페이지 블록 {block}번의 이미지를 편집합니다.",
 
     "page.title": "상세페이지 만들기",
+    "page.intro": "제품 정보를 템플릿 블록에 맞춰 글로 쓰고, 원하면 블록 이미지도 만듭니다.",
     "page.stepsLabel": "단계",
     "page.stepOf": "{total}단계 중 {current}단계",
     "page.step.info": "제품 정보",
@@ -331,6 +332,7 @@ export default defineMessages(
     "edit.forBlock": "Editing the image of block {block} of a product page.",
 
     "page.title": "Make a product page",
+    "page.intro": "Writes your product information into template blocks, with block images if you like.",
     "page.stepsLabel": "Steps",
     "page.stepOf": "Step {current} of {total}",
     "page.step.info": "Product",

@@ -5,6 +5,9 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import EditPage from "./EditPage";
 import { installFakeServer, jobJson, renderPage, type Handler } from "./testing";
 
+// Whole flows with typing and polling: slow on a busy machine, not stuck.
+vi.setConfig({ testTimeout: 20_000 });
+
 afterEach(() => vi.unstubAllGlobals());
 
 const IMAGE_ID = "33333333-3333-4333-8333-333333333333";

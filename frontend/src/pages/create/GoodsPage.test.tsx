@@ -5,6 +5,9 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import GoodsPage from "./GoodsPage";
 import { installFakeServer, jobJson, pngFile, renderPage } from "./testing";
 
+// Whole flows with typing and polling: slow on a busy machine, not stuck.
+vi.setConfig({ testTimeout: 20_000 });
+
 afterEach(() => vi.unstubAllGlobals());
 
 describe("GoodsPage", () => {

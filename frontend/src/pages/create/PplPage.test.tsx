@@ -5,6 +5,9 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import PplPage from "./PplPage";
 import { installFakeServer, jobJson, pngFile, renderPage, type Handler } from "./testing";
 
+// Whole flows with typing and polling: slow on a busy machine, not stuck.
+vi.setConfig({ testTimeout: 20_000 });
+
 afterEach(() => {
   vi.unstubAllGlobals();
 });
@@ -136,7 +139,7 @@ describe("PplPage", () => {
     expect(polls).toBeGreaterThanOrEqual(2);
     expect(await screen.findByRole("heading", { name: "진행 상황" })).toBeInTheDocument();
     expect(screen.queryByRole("region", { name: "대기열이 가득 찼습니다" })).not.toBeInTheDocument();
-  }, 10_000);
+  });
 
   it("on 409 storage_quota_exceeded opens the quota dialog with the meter and a way to the trash", async () => {
     const { user } = setup((r) =>

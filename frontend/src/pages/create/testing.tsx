@@ -107,7 +107,7 @@ export function installFakeServer(handler: Handler) {
   };
 
   const headersOf = (response: Exclude<FakeResponse, "network">, body: unknown) => ({
-    "Content-Type": body instanceof Blob ? body.type : "application/json",
+    "Content-Type": body instanceof Blob ? body.type : typeof body === "string" ? "text/html; charset=utf-8" : "application/json",
     "X-Request-ID": "req-test",
     ...response.headers,
   });
@@ -118,7 +118,7 @@ export function installFakeServer(handler: Handler) {
     if (response === "network") throw new TypeError("Failed to fetch");
     const status = response.status ?? 200;
     const body = response.body;
-    const payload = status === 204 ? null : body instanceof Blob ? await blobBytes(body) : JSON.stringify(body ?? {});
+    const payload = status === 204 ? null : body instanceof Blob ? await blobBytes(body) : typeof body === "string" ? body : JSON.stringify(body ?? {});
     return new Response(payload, { status, headers: headersOf(response, body) });
   });
 
