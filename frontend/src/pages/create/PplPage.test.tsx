@@ -208,3 +208,25 @@ describe("PplPage", () => {
     expect(form.get("seed")).toBe("42");
   });
 });
+
+describe("PplPage when the platform says to slow down", () => {
+  it("waits for Retry-After after a throttled 429, then re-sends with the same key", async () => {
+    let posts = 0;
+    const { server, user } = setup((r) => {
+      if (r.method === "POST" && r.path === PPL) {
+        posts += 1;
+        return posts === 1
+          ? { status: 429, body: { code: "throttled", message: "Request was throttled." }, headers: { "Retry-After": "1" } }
+          : accepted;
+      }
+      return undefined;
+    });
+    await fillForm(user);
+    await user.click(screen.getByRole("button", { name: "생성하기" }));
+    expect(await screen.findByText("요청이 많습니다. 1초 후에 자동으로 다시 보냅니다.")).toBeInTheDocument();
+    expect(screen.getByRole("button", { name: "생성하기" })).toBeDisabled();
+    await waitFor(() => expect(server.posts(PPL)).toHaveLength(2), { timeout: 4000 });
+    const [first, second] = server.posts(PPL);
+    expect(second.headers["idempotency-key"]).toBe(first.headers["idempotency-key"]);
+  });
+});
