@@ -1,6 +1,3 @@
-import ipaddress
-
-from django.conf import settings
 from django.contrib.auth import update_session_auth_hash
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import ensure_csrf_cookie
@@ -16,43 +13,14 @@ from rest_framework_simplejwt.views import TokenObtainPairView
 from accounts.selectors import user_job_limits
 from accounts.services import (
     InvalidCredentials,
-    login_failure_record,
     login_failures_check,
-    login_failures_clear,
+    request_client_address,
     user_password_change,
     user_refresh_token_revoke,
     user_session_login,
     user_session_logout,
 )
 from config.errors import ErrorSerializer
-
-
-def _is_trusted_proxy(address: str) -> bool:
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        return False
-    return any(ip in ipaddress.ip_network(network, strict=False) for network in settings.TRUSTED_PROXIES)
-
-
-def client_address(request) -> str:
-    """The caller's address: REMOTE_ADDR, or, when that is one of TRUSTED_PROXIES, the nearest
-    address in X-Forwarded-For that is not a trusted proxy (the ones further left are whatever
-    the client chose to send, so they are never believed)."""
-    address = request.META.get("REMOTE_ADDR", "")
-    if not _is_trusted_proxy(address):
-        return address
-    for hop in reversed(request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")):
-        hop = hop.strip()
-        if not hop:
-            continue
-        try:
-            ipaddress.ip_address(hop)
-        except ValueError:
-            return address  # a malformed chain: fall back to the proxy itself
-        if not _is_trusted_proxy(hop):
-            return hop
-    return address
 
 
 @extend_schema_serializer(component_name="Me")
@@ -84,16 +52,13 @@ class TokenObtainApi(TokenObtainPairView):
 
     @extend_schema(responses={200: TokenObtainPairView.serializer_class, 401: _ERROR, 429: _ERROR})
     def post(self, request, *args, **kwargs):
-        username = str(request.data.get("username") or "")
-        address = client_address(request)
-        login_failures_check(username=username, address=address)
+        data = request.data if hasattr(request.data, "get") else {}
+        username = str(data.get("username") or "")
+        login_failures_check(username=username, address=request_client_address(request))
         try:
-            response = super().post(request, *args, **kwargs)
-        except AuthenticationFailed:
-            login_failure_record(username=username, address=address)
+            return super().post(request, *args, **kwargs)
+        except AuthenticationFailed:  # simplejwt's no_active_account: one code for wrong credentials
             raise InvalidCredentials("Wrong username or password.")
-        login_failures_clear(username=username)
-        return response
 
 
 class LogoutApi(APIView):
@@ -141,7 +106,7 @@ class SessionApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         user = user_session_login(request=request, username=data.validated_data["username"],
-                                  password=data.validated_data["password"], address=client_address(request))
+                                  password=data.validated_data["password"])
         return Response(me_data(user))
 
     @extend_schema(request=None, responses={204: None, 403: _ERROR}, operation_id="auth_session_destroy",
@@ -168,7 +133,7 @@ class PasswordChangeApi(APIView):
         data.is_valid(raise_exception=True)
         user_password_change(user=request.user, old_password=data.validated_data["old_password"],
                              new_password=data.validated_data["new_password"],
-                             address=client_address(request))
+                             address=request_client_address(request))
         if isinstance(request.successful_authenticator, SessionAuthentication):
             update_session_auth_hash(request, request.user)  # this session stays valid, others end
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import math
 import time
 
@@ -41,6 +42,38 @@ def user_refresh_token_revoke(*, refresh: str) -> None:
     except TokenError as exc:
         raise InvalidInput(f"refresh: {exc}", code="token_not_valid",
                            fields={"refresh": [str(exc)]})
+
+
+# --- the client's address -------------------------------------------------------------------------
+
+def _is_trusted_proxy(address: str) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in ipaddress.ip_network(network, strict=False) for network in settings.TRUSTED_PROXIES)
+
+
+def request_client_address(request) -> str:
+    """The caller's address: REMOTE_ADDR, or, when that is one of TRUSTED_PROXIES, the nearest
+    address in X-Forwarded-For that is not a trusted proxy (the ones further left are whatever
+    the client chose to send, so they are never believed). "" without a request."""
+    if request is None:
+        return ""
+    address = request.META.get("REMOTE_ADDR", "")
+    if not _is_trusted_proxy(address):
+        return address
+    for hop in reversed(request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")):
+        hop = hop.strip()
+        if not hop:
+            continue
+        try:
+            ipaddress.ip_address(hop)
+        except ValueError:
+            return address  # a malformed chain: fall back to the proxy itself
+        if not _is_trusted_proxy(hop):
+            return hop
+    return address
 
 
 # --- failed sign-ins ------------------------------------------------------------------------------
@@ -95,20 +128,19 @@ def login_failures_clear(*, username: str) -> None:
     cache.delete_many([key, f"{key}:since"])
 
 
-def user_credentials_check(*, request, username: str, password: str, address: str) -> User:
-    """The user with this username and password, throttled; 401 `invalid_credentials` otherwise."""
-    login_failures_check(username=username, address=address)
+def user_credentials_check(*, request, username: str, password: str) -> User:
+    """The user with this username and password; 429 `throttled` while too many attempts failed,
+    401 `invalid_credentials` otherwise. (The auth backend counts and clears the failures.)"""
+    login_failures_check(username=username, address=request_client_address(request))
     user = authenticate(request, username=username, password=password)
     if user is None:
-        login_failure_record(username=username, address=address)
         raise InvalidCredentials("Wrong username or password.")
-    login_failures_clear(username=username)
     return user
 
 
-def user_session_login(*, request, username: str, password: str, address: str) -> User:
+def user_session_login(*, request, username: str, password: str) -> User:
     """Sign a browser in: Django's session cookie (login() also rotates the CSRF token)."""
-    user = user_credentials_check(request=request, username=username, password=password, address=address)
+    user = user_credentials_check(request=request, username=username, password=password)
     login(request, user)
     return user
 

@@ -148,3 +148,20 @@ def test_a_malformed_throttle_setting_stops_start_up_with_its_name(name, value):
 
     result = _check({name: value})
     assert result.returncode != 0 and name in result.stderr
+
+
+def test_the_admin_login_page_is_throttled_too(staff_user, client):
+    for _ in range(3):
+        page = client.post("/admin/login/", {"username": "carol", "password": "wrong"})
+        assert page.status_code == 200 and not page.wsgi_request.user.is_authenticated
+    page = client.post("/admin/login/", {"username": "carol", "password": RIGHT})
+    assert page.status_code == 200  # the login form again, not the redirect to the admin
+    assert not page.wsgi_request.user.is_authenticated
+    assert token_attempt(username="carol", password=RIGHT, address="10.5.5.5").status_code == 429
+
+
+def test_admin_failures_and_api_failures_share_the_counter(staff_user, client):
+    client.post("/admin/login/", {"username": "carol", "password": "wrong"})
+    token_attempt(username="carol")
+    session_attempt(username="carol")
+    assert client.post("/admin/login/", {"username": "carol", "password": RIGHT}).status_code == 200
