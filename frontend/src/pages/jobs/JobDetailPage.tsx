@@ -328,6 +328,7 @@ function paramValue(key: string, value: unknown, t: (key: string) => string): st
   if (typeof value === "boolean") return value ? t("jobs.yes") : t("jobs.no");
   if (key === "goods_type" && typeof value === "string" && hasMessage(`jobs.goods.${value}`)) return t(`jobs.goods.${value}`);
   if (key === "output_format" && typeof value === "string") return value.toUpperCase();
+  if (key === "aspect_ratio" && typeof value === "string" && hasMessage(`jobs.aspect.${value}`)) return t(`jobs.aspect.${value}`);
   if (key === "source" && typeof value === "string" && hasMessage(`jobs.source.${value}`)) return t(`jobs.source.${value}`);
   if (Array.isArray(value)) return value.map(String).join(", ");
   if (typeof value === "object") return JSON.stringify(value);
@@ -336,10 +337,17 @@ function paramValue(key: string, value: unknown, t: (key: string) => string): st
 
 // Parameters the page shows elsewhere (the translation) or that only the machinery reads.
 const HIDDEN_PARAMS = new Set(["prompt_en", "idempotency_key"]);
+// What a person reads first: what was asked, then how.
+const PARAM_ORDER = ["product_name", "prompt", "product_info", "goods_type", "source", "image_url", "image_id",
+  "category_id", "template_set_id", "template_ids", "language", "with_images", "aspect_ratio", "output_format",
+  "safety_tolerance", "seed"];
+const rank = (key: string) => (PARAM_ORDER.includes(key) ? PARAM_ORDER.indexOf(key) : PARAM_ORDER.length);
 
 function Params({ job }: { job: Job }) {
   const { t } = useI18n();
-  const entries = Object.entries(job.params ?? {}).filter(([key]) => !HIDDEN_PARAMS.has(key));
+  const entries = Object.entries(job.params ?? {})
+    .filter(([key]) => !HIDDEN_PARAMS.has(key))
+    .sort(([a], [b]) => rank(a) - rank(b));
   if (entries.length === 0) return null;
   return (
     <section className="card" aria-labelledby="job-params">

@@ -13,7 +13,7 @@ import { EmptyState } from "../../components/EmptyState";
 import { ErrorNotice } from "../../components/ErrorNotice";
 import { Skeleton } from "../../components/Skeleton";
 import { useToasts } from "../../components/Toast";
-import { useI18n } from "../../i18n";
+import { hasMessage, useI18n } from "../../i18n";
 import styles from "./PageViewPage.module.css";
 
 export type PageBlock = {
@@ -123,7 +123,7 @@ function PageView({ page }: { page: ProductPage }) {
         <div>
           <h1 className={styles.h1}>{page.title || t("pageView.title")}</h1>
           <p className={styles.meta}>
-            <span>{t("pageView.language")}: {page.language}</span>
+            <span>{t("pageView.language")}: {hasMessage(`shell.lang.${page.language}`) ? t(`shell.lang.${page.language}`) : page.language}</span>
             <span>{t("pageView.createdAt")}: <time dateTime={page.created_at}>{formatDateTime(page.created_at)}</time></span>
           </p>
         </div>
@@ -191,7 +191,10 @@ function ScaledFrame({ html, width, title }: { html: string; width: number; titl
     return () => observer.disconnect();
   }, [width]);
   const scale = Math.min(1, available / width);
-  const height = 760;
+  // Three quarters of the window tall on screen, whatever the scale: a scaled-down desktop
+  // layout shows more of the page instead of a shorter box.
+  const shownHeight = Math.max(480, Math.round((typeof window === "undefined" ? 1000 : window.innerHeight) * 0.75));
+  const height = Math.round(shownHeight / scale);
   return (
     <div ref={box} className={styles.frameBox} style={{ height: height * scale }}>
       <iframe
