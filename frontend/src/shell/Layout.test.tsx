@@ -108,7 +108,7 @@ describe("the shell", () => {
   it("switches the language and remembers it", async () => {
     server();
     renderWithApp(<Layout />);
-    const english = screen.getAllByRole("button", { name: "English" })[0];
+    const english = screen.getByRole("button", { name: "English" });
     await userEvent.click(english);
     expect(await screen.findByRole("button", { name: /Job queue, \d+ active/ })).toBeInTheDocument();
     expect(localStorage.getItem("ppl-studio.language")).toBe("en");

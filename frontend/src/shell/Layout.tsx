@@ -1,5 +1,5 @@
 // The frame around every signed-in page: skip link, header (brand, navigation, the queue badge,
-// language), the platform banner, <main id="main"> and the queue drawer. Below 900 px the
+// language), the platform banner, <main id="main"> and the queue drawer. Below 1180 px the
 // navigation folds into a 메뉴 disclosure button.
 import { useEffect, useId, useRef, useState } from "react";
 import { Link, NavLink, Outlet, useLocation } from "react-router";
@@ -107,7 +107,7 @@ export function Layout() {
                 <li><a href="/admin/" className={styles.link}>{t("shell.nav.admin")}</a></li>
               )}
             </ul>
-            <LanguageSwitch className={styles.langInMenu} />
+            <LanguageSwitch className={styles.lang} />
           </nav>
 
           <div className={styles.tools}>
@@ -125,7 +125,6 @@ export function Layout() {
               <span className={styles.badgeLabel} aria-hidden="true">{t("shell.queue.badgeShort")}</span>
               <span className={styles.count} aria-hidden="true">{count}</span>
             </button>
-            <LanguageSwitch className={styles.langInBar} />
           </div>
         </div>
       </header>
