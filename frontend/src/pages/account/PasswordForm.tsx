@@ -84,16 +84,7 @@ export function PasswordForm({ username }: { username: string }) {
   return (
     <form className={styles.form} onSubmit={submit} noValidate>
       {/* The username lets password managers file the new password under the right account. */}
-      <input
-        type="text"
-        name="username"
-        autoComplete="username"
-        value={username}
-        readOnly
-        className="visually-hidden"
-        tabIndex={-1}
-        aria-hidden="true"
-      />
+      <input type="text" name="username" autoComplete="username" value={username} readOnly hidden />
       {field("old_password", t("account.password.old"), "current-password")}
       {field("new_password", t("account.password.new"), "new-password")}
       {field("confirm", t("account.password.confirm"), "new-password")}

@@ -169,19 +169,16 @@ export default function GalleryPage() {
     );
   } else {
     body = (
-      <>
-        <p className={`field-hint ${styles.help}`}>{t("gallery.selectionHelp")}</p>
-        <ImageGrid
-          images={list}
-          label={t("gallery.listLabel")}
-          selection={selection}
-          onSelect={onSelect}
-          onOpen={setOpenId}
-          hasNextPage={images.hasNextPage}
-          isFetchingNextPage={images.isFetchingNextPage}
-          fetchNextPage={fetchNext}
-        />
-      </>
+      <ImageGrid
+        images={list}
+        label={t("gallery.listLabel")}
+        selection={selection}
+        onSelect={onSelect}
+        onOpen={setOpenId}
+        hasNextPage={images.hasNextPage}
+        isFetchingNextPage={images.isFetchingNextPage}
+        fetchNextPage={fetchNext}
+      />
     );
   }
 
@@ -214,43 +211,46 @@ export default function GalleryPage() {
         </div>
       </header>
 
-      <fieldset className={styles.filters}>
-        <legend className="visually-hidden">{t("gallery.filters")}</legend>
-        <div className={styles.filter}>
-          <label htmlFor="gallery-source">{t("gallery.filter.source")}</label>
-          <select id="gallery-source" value={filters.source ?? ""} onChange={(event) => setFilter("source", event.target.value)}>
-            <option value="">{t("gallery.filter.allSources")}</option>
-            {IMAGE_SOURCES.map((source) => (
-              <option key={source} value={source}>{t(`gallery.source.${source}`)}</option>
-            ))}
-          </select>
-        </div>
-        <div className={styles.filter}>
-          <label htmlFor="gallery-from">{t("gallery.filter.from")}</label>
-          <input
-            id="gallery-from"
-            type="date"
-            value={filters.from_date ?? ""}
-            max={filters.to_date}
-            onChange={(event) => setFilter("from_date", event.target.value)}
-          />
-        </div>
-        <div className={styles.filter}>
-          <label htmlFor="gallery-to">{t("gallery.filter.to")}</label>
-          <input
-            id="gallery-to"
-            type="date"
-            value={filters.to_date ?? ""}
-            min={filters.from_date}
-            onChange={(event) => setFilter("to_date", event.target.value)}
-          />
-        </div>
-        {filtered && (
-          <button type="button" className={`btn btn-sm btn-ghost ${styles.clearFilters}`} onClick={clearFilters}>
-            {t("gallery.filter.clear")}
-          </button>
-        )}
-      </fieldset>
+      <div className={styles.filterRow}>
+        <fieldset className={styles.filters}>
+          <legend className="visually-hidden">{t("gallery.filters")}</legend>
+          <div className={styles.filter}>
+            <label htmlFor="gallery-source">{t("gallery.filter.source")}</label>
+            <select id="gallery-source" value={filters.source ?? ""} onChange={(event) => setFilter("source", event.target.value)}>
+              <option value="">{t("gallery.filter.allSources")}</option>
+              {IMAGE_SOURCES.map((source) => (
+                <option key={source} value={source}>{t(`gallery.source.${source}`)}</option>
+              ))}
+            </select>
+          </div>
+          <div className={styles.filter}>
+            <label htmlFor="gallery-from">{t("gallery.filter.from")}</label>
+            <input
+              id="gallery-from"
+              type="date"
+              value={filters.from_date ?? ""}
+              max={filters.to_date}
+              onChange={(event) => setFilter("from_date", event.target.value)}
+            />
+          </div>
+          <div className={styles.filter}>
+            <label htmlFor="gallery-to">{t("gallery.filter.to")}</label>
+            <input
+              id="gallery-to"
+              type="date"
+              value={filters.to_date ?? ""}
+              min={filters.from_date}
+              onChange={(event) => setFilter("to_date", event.target.value)}
+            />
+          </div>
+          {filtered && (
+            <button type="button" className={`btn btn-sm btn-ghost ${styles.clearFilters}`} onClick={clearFilters}>
+              {t("gallery.filter.clear")}
+            </button>
+          )}
+        </fieldset>
+        {list.length > 0 && <p className={`field-hint ${styles.help}`}>{t("gallery.selectionHelp")}</p>}
+      </div>
 
       <UploadList items={uploads.items} onDismiss={uploads.dismiss} onDismissFinished={uploads.dismissFinished} />
 
