@@ -133,7 +133,8 @@ export function useTemplateSetPreview(setId: number | null) {
   return useQuery<string, ApiError>({
     queryKey: ["catalogue", "set-preview", setId],
     queryFn: ({ signal }) =>
-      api.get<string>(`/api/v1/template-sets/${setId}/preview`, { signal, headers: { Accept: "text/html" } }),
+      // Accept stays application/json (DRF negotiates before the view); the answer is HTML all the same.
+      api.get<string>(`/api/v1/template-sets/${setId}/preview`, { signal }),
     enabled: setId != null,
     staleTime: 60_000,
   });

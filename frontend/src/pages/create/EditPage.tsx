@@ -181,7 +181,11 @@ export default function EditPage() {
         ) : (
           <ResultImages job={job} />
         )}
-        {result && before && <a className="btn btn-sm" href={result.url} download>{t("job.download")}</a>}
+        {result && before && (
+          <div className="row">
+            <a className="btn btn-sm" href={result.url} download>{t("job.download")}</a>
+          </div>
+        )}
         {result && pageId && block != null && (
           <div className="row">
             <button type="button" className="btn btn-primary" disabled={apply.isPending} onClick={() => apply.mutate(result.id)}>

@@ -1,4 +1,4 @@
-import { screen, waitFor } from "@testing-library/react";
+import { fireEvent, screen, waitFor } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { afterEach, describe, expect, it, vi } from "vitest";
 
@@ -43,6 +43,10 @@ describe("GoodsPage", () => {
     renderPage(<GoodsPage />, { route: "/create/goods", path: "/create/goods", language: "en" });
     const slider = screen.getByRole("slider", { name: "Safety level" });
     await waitFor(() => expect(slider).toHaveAttribute("max", "6"));
-    expect(slider).toHaveAccessibleDescription(/Balanced/);
+    expect(slider).toHaveAccessibleDescription(/Default: right for everyday commercial images/);
+    fireEvent.change(slider, { target: { value: "0" } });
+    expect(slider).toHaveAccessibleDescription(/Strictest/);
+    fireEvent.change(slider, { target: { value: "6" } });
+    expect(slider).toHaveAccessibleDescription(/Most permissive/);
   });
 });

@@ -160,7 +160,7 @@ export default function GoodsPage() {
           <div className={styles.options}>
             <AspectRatioField id={FIELDS.aspect_ratio} value={aspectRatio} onChange={setAspectRatio} ratios={ratios} error={submit.fieldError("aspect_ratio")} />
             <FormatField value={outputFormat} onChange={setOutputFormat} formats={config?.output_formats ?? ["png", "jpg"]} />
-            <SafetyField id={FIELDS.safety_tolerance} value={safetyValue} onChange={setSafety} min={safetyRange.min} max={safetyRange.max} error={submit.fieldError("safety_tolerance")} />
+            <SafetyField id={FIELDS.safety_tolerance} value={safetyValue} onChange={setSafety} range={safetyRange} error={submit.fieldError("safety_tolerance")} />
             <SeedField id={FIELDS.seed} value={seed} onChange={(value) => { setSeed(value); submit.clearFieldError("seed"); }} error={submit.fieldError("seed")} />
           </div>
         </fieldset>

@@ -13,6 +13,7 @@ afterEach(() => vi.unstubAllGlobals());
 const JOB_ID = "77777777-7777-4777-8777-777777777777";
 const PAGE_ID = "88888888-8888-4888-8888-888888888888";
 const envelope = (results: unknown[]) => ({ body: { results, page: 1, size: 100, has_next: false, next_cursor: null } });
+const PREVIEW = `<!doctype html><meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"><h1>미리보기</h1>`;
 const category = { id: 5, slug: "food", name: "식품", description: "", created_at: "2026-01-01T00:00:00Z" };
 const template = (id: number, name: string, block_type: string) => ({
   id, category: { id: 5, slug: "food", name: "식품" }, name, block_type, description: "", slots: {}, thumbnail_url: "",
@@ -29,7 +30,7 @@ function setup() {
     if (r.path === "/api/v1/categories") return envelope([category]);
     if (r.path === "/api/v1/template-sets") return envelope(r.query.get("category") === "5" ? sets : []);
     if (r.path === "/api/v1/categories/5/templates") return envelope([template(1, "소개", "Introduction"), template(2, "특징", "KeyFeatures"), template(3, "사양", "Specs")]);
-    if (r.path === "/api/v1/template-sets/21/preview") return { body: "<!doctype html><h1>미리보기</h1>", headers: { "Content-Type": "text/html" } };
+    if (r.path === "/api/v1/template-sets/21/preview") return { body: PREVIEW };
     if (r.method === "POST" && r.path === "/api/v1/jobs/product-page") return { status: 202, body: jobJson({ id: JOB_ID, kind: "page" }) };
     if (r.path === `/api/v1/jobs/${JOB_ID}`) {
       jobPolls += 1;
@@ -70,7 +71,8 @@ describe("ProductPageWizard", () => {
     await user.click(previewButtons[1]);
     const frame = await screen.findByTitle("기본 세트 미리보기");
     expect(frame).toHaveAttribute("sandbox", "");
-    await waitFor(() => expect(frame).toHaveAttribute("srcdoc", "<!doctype html><h1>미리보기</h1>"));
+    await waitFor(() => expect(frame.getAttribute("srcdoc")).toContain("<h1>미리보기</h1>"));
+    expect(frame.getAttribute("srcdoc")).toContain(`img-src 'self' ${window.location.origin};`);
 
     await user.click(screen.getByRole("button", { name: "다음" }));
     await user.click(screen.getByRole("switch", { name: "블록 이미지 생성" }));

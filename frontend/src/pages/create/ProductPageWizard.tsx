@@ -45,6 +45,14 @@ function setTemplates(set: TemplateSet): { id: number; name: string }[] {
     .map((item) => ({ id: Number(item.template.id), name: String(item.template.name ?? "") }));
 }
 
+/**
+ * The preview's own CSP allows images from 'self', which an opaque-origin (sandboxed srcdoc)
+ * document cannot match: name this origin, which is what 'self' meant, so sample images show.
+ */
+export function previewDocument(html: string, origin: string): string {
+  return html.replace(/img-src 'self'/g, `img-src 'self' ${origin}`);
+}
+
 function SetPreview({ set }: { set: TemplateSet }) {
   const { t } = useI18n();
   const preview = useTemplateSetPreview(set.id);
@@ -56,7 +64,7 @@ function SetPreview({ set }: { set: TemplateSet }) {
       title={t("page.previewTitle", { name: set.name })}
       sandbox=""
       referrerPolicy="no-referrer"
-      srcDoc={preview.data}
+      srcDoc={previewDocument(preview.data, window.location.origin)}
     />
   );
 }
@@ -355,11 +363,13 @@ export default function ProductPageWizard() {
 
         {step === "create" && (
           <>
-            <label className={styles.toggle}>
-              <input id={FIELDS.with_images} type="checkbox" role="switch" checked={withImages} onChange={(e) => setWithImages(e.target.checked)} aria-describedby="page-images-hint" />
-              <span>{t("page.withImages")}</span>
-            </label>
-            <p id="page-images-hint" className="field-hint">{t("page.withImagesHint")}</p>
+            <div className={styles.switchField}>
+              <label className={styles.toggle}>
+                <input id={FIELDS.with_images} type="checkbox" role="switch" checked={withImages} onChange={(e) => setWithImages(e.target.checked)} aria-describedby="page-images-hint" />
+                <span>{t("page.withImages")}</span>
+              </label>
+              <p id="page-images-hint" className="field-hint">{t("page.withImagesHint")}</p>
+            </div>
             <dl className={styles.summary}>
               <dt>{t("page.productInfo")}</dt>
               <dd>{productName.trim() || productInfo.trim().slice(0, 80)}</dd>

@@ -234,24 +234,25 @@ export function FormatField({ value, onChange, formats, disabled }: {
   );
 }
 
-export function safetyMeaning(value: number, max: number, t: I18n["t"]): string {
-  if (value === 0) return t("form.safety.strict");
-  if (value >= max && max > 2) return t("form.safety.permissive");
-  if (value / max > 0.6) return t("form.safety.permissive");
-  return t("form.safety.balanced");
+/** What a safety level means, relative to the range and the platform's default. */
+export function safetyMeaning(value: number, range: { min: number; max: number; default: number }, t: I18n["t"]): string {
+  if (value === range.default) return t("form.safety.default");
+  if (value <= range.min) return t("form.safety.strict");
+  if (value >= range.max) return t("form.safety.loosest");
+  return value < range.default ? t("form.safety.stricter") : t("form.safety.looser");
 }
 
-export function SafetyField({ id, value, onChange, min, max, error, disabled }: {
+export function SafetyField({ id, value, onChange, range, error, disabled }: {
   id: string;
   value: number;
   onChange: (value: number) => void;
-  min: number;
-  max: number;
+  range: { min: number; max: number; default: number };
   error?: string | null;
   disabled?: boolean;
 }) {
   const { t } = useI18n();
-  const meaning = safetyMeaning(value, max, t);
+  const { min, max } = range;
+  const meaning = safetyMeaning(value, range, t);
   return (
     <Field id={id} label={t("form.safety")} hint={meaning} error={error} counter={t("form.safetyValue", { value, max })}>
       {(props) => (
