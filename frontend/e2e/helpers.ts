@@ -22,3 +22,22 @@ export async function expectImagesLoaded(images: ReturnType<Page["locator"]>, at
     return widths.length >= atLeast && widths.every((width) => width > 0);
   }, { timeout: 20_000 }).toBe(true);
 }
+
+/**
+ * Every <img> under `root` is decoded (naturalWidth > 0), after scrolling each into view so lazy
+ * ones load too. Answers how many there are.
+ */
+export async function expectAllImagesShown(root: ReturnType<Page["locator"]>, atLeast = 1): Promise<number> {
+  const images = root.locator("img");
+  await expect.poll(() => images.count(), { timeout: 20_000 }).toBeGreaterThanOrEqual(atLeast);
+  const count = await images.count();
+  for (let i = 0; i < count; i += 1) {
+    const image = images.nth(i);
+    await image.scrollIntoViewIfNeeded();
+    await expect.poll(() => image.evaluate((node) => (node as HTMLImageElement).naturalWidth), {
+      message: `image ${i + 1} of ${count} is shown`,
+      timeout: 15_000,
+    }).toBeGreaterThan(0);
+  }
+  return count;
+}
