@@ -152,6 +152,7 @@ _KO_MESSAGES: dict[str, str | Callable[[dict], str]] = {
     "idempotency_key_reused": "이 Idempotency-Key는 이미 다른 요청에 사용되었습니다.",
     "conflict": "다른 변경과 충돌했습니다. 새로고침한 뒤 다시 시도하세요.",
     "canceled": "취소된 작업입니다.",
+    "failed": "작업이 실패했습니다.",
     "moderated": "안전성 검사에서 차단되었습니다.",
     "timeout": "이미지 생성 시간이 초과되었습니다",  # seed 000/001's wording, as its frontend shows it
     "timed_out": "이미지 생성 시간이 초과되었습니다",

@@ -20,7 +20,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.errors import error_body
+from config.errors import error_body, localized_message
 from gallery.selectors import images_for_jobs
 from gallery.services import image_add
 from generation.apis import ImageUploadField, JobGoodsCreateApi, JobPplCreateApi, JobProductPageCreateApi
@@ -284,7 +284,8 @@ def deprecated_alias(view: type[APIView]) -> type[APIView]:
 def _unfinished(job) -> Response:
     if job.status in (JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.TIMED_OUT):
         return Response(error_body("timeout", TIMEOUT_MESSAGE, {"job_id": [str(job.id)]}), status=504)
+    code = job.error_code or "failed"
     return Response(
-        error_body(job.error_code or "failed", job.error_message or "The job failed."),
+        error_body(code, localized_message(code, job.error_message or "The job failed.")),
         status=_FAILURE_STATUS.get(job.error_code, 502),
     )

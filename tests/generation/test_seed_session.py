@@ -97,3 +97,20 @@ def test_seed_catalogue_aliases_are_deprecated_in_the_schema():
     for path in ("/api/templates", "/api/categories", "/api/template-sets"):
         assert paths[path]["get"]["deprecated"] is True, path
     assert not paths["/api/v1/templates"]["get"].get("deprecated")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("language", "message"), [("ko", "안전성 검사에서 차단되었습니다."),
+                                                   ("en", "The provider's safety filter refused it.")])
+def test_a_failed_seed_job_answers_in_the_callers_language(user, language, message):
+    from django.utils import timezone, translation
+
+    from generation.compat import _unfinished
+
+    job = Job.objects.create(user=user, kind="ppl", provider="local", status="failed",
+                             started_at=timezone.now(), finished_at=timezone.now(),
+                             error_code="moderated", error_message="The provider's safety filter refused it.")
+    with translation.override(language):
+        response = _unfinished(job)
+    assert response.status_code == 422
+    assert response.data == {"code": "moderated", "message": message}
