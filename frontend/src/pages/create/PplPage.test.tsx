@@ -115,13 +115,15 @@ describe("PplPage", () => {
       if (r.method === "POST" && r.path === PPL) {
         posts += 1;
         return posts === 1
-          ? { status: 429, body: { code: "queue_full", message: "대기열이 가득 찼습니다.", limit: 3, waiting: 3 } }
+          ? { status: 429, body: { code: "queue_full", message: "대기열이 가득 찼습니다.", limit: 3, waiting: 3, running: 1, max_concurrent: 1 } }
           : accepted;
       }
-      if (r.method === "GET" && r.path === "/api/v1/jobs" && r.query.get("status") === "queued") {
+      if (r.method === "GET" && r.path === "/api/v1/jobs" && r.query.get("status") === "queued,running") {
         polls += 1;
+        // One running, three waiting; then the running one finishes and a waiting one starts.
         const waiting = polls === 1 ? 3 : 2;
-        return { body: { results: Array.from({ length: waiting }, (_, i) => jobJson({ id: `job-${i}` })), page: 1, size: 100, has_next: false, next_cursor: null } };
+        const results = [jobJson({ id: "running", status: "running" }), ...Array.from({ length: waiting }, (_, i) => jobJson({ id: `job-${i}` }))];
+        return { body: { results, page: 1, size: 100, has_next: false, next_cursor: null } };
       }
       return undefined;
     });
@@ -228,5 +230,20 @@ describe("PplPage when the platform says to slow down", () => {
     await waitFor(() => expect(server.posts(PPL)).toHaveLength(2), { timeout: 4000 });
     const [first, second] = server.posts(PPL);
     expect(second.headers["idempotency-key"]).toBe(first.headers["idempotency-key"]);
+  });
+});
+
+describe("PplPage with a queue limit of 0", () => {
+  it("explains that no job may wait, with the running figures", async () => {
+    const { user } = setup((r) =>
+      r.method === "POST" && r.path === PPL
+        ? { status: 429, body: { code: "queue_full", message: "full", limit: 0, waiting: 0, running: 1, max_concurrent: 1 } }
+        : undefined,
+    );
+    await fillForm(user);
+    await user.click(screen.getByRole("button", { name: "생성하기" }));
+    const panel = await screen.findByRole("region", { name: "대기열이 가득 찼습니다" });
+    expect(within(panel).getByText("실행 중인 작업 1/1개 · 대기할 수 있는 작업 없음")).toBeInTheDocument();
+    expect(within(panel).queryByText(/대기 중인 작업/)).not.toBeInTheDocument();
   });
 });

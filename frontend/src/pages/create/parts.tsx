@@ -355,9 +355,14 @@ export function SubmitArea({ submit, label }: { submit: JobSubmit; label: string
       {state.phase === "queue_full" && (
         <section className={styles.queuePanel} aria-labelledby={`${autoId}-title`} role="region">
           <h2 id={`${autoId}-title`} className={styles.queueTitle}>{t("queue.title")}</h2>
-          {state.limit != null && (
+          {state.limit != null && state.limit > 0 && (
             <p className={styles.queueNumbers}>
               {t("queue.numbers", { waiting: submit.waitingNow ?? state.waiting ?? state.limit, limit: state.limit })}
+            </p>
+          )}
+          {state.limit === 0 && state.maxConcurrent != null && (
+            <p className={styles.queueNumbers}>
+              {t("queue.numbersNoWaiting", { running: submit.runningNow ?? state.running ?? state.maxConcurrent, max: state.maxConcurrent })}
             </p>
           )}
           <p className="muted">{t("queue.body")}</p>

@@ -11,11 +11,13 @@ import { useMe } from "../../api/auth";
 import { ApiError, idempotencyKey } from "../../api/client";
 import {
   blockingReasons,
-  countWaitingJobs,
+  countActiveJobs,
+  queueHasRoom,
   fetchPreflight,
   sendJob,
   type CreateKind,
   type PreflightReason,
+  type QueueCounts,
   type SubmitBody,
 } from "../../api/create";
 import { invalidateJobs, type Job } from "../../api/jobs";
@@ -35,7 +37,14 @@ export type SubmitState =
   | { phase: "retrying"; attempt: number; max: number }
   | { phase: "throttled"; seconds: number }
   | { phase: "blocked"; reasons: PreflightReason[] }
-  | { phase: "queue_full"; limit: number | null; waiting: number | null; error: ApiError }
+  | {
+      phase: "queue_full";
+      limit: number | null;
+      waiting: number | null;
+      running: number | null;
+      maxConcurrent: number | null;
+      error: ApiError;
+    }
   | { phase: "quota"; error: ApiError }
   | { phase: "invalid"; error: ApiError | null }
   | { phase: "error"; error: unknown }
@@ -169,7 +178,15 @@ export function useJobSubmit({ kind, signature, validate, build, fields, onAccep
         setState({ phase: "error", error });
       } else if (error.status === 429 && error.code === "queue_full") {
         const limit = figure(error.body, "limit") ?? me.data?.limits?.max_queued ?? null;
-        setState({ phase: "queue_full", limit, waiting: figure(error.body, "waiting") ?? limit, error });
+        const maxConcurrent = figure(error.body, "max_concurrent") ?? me.data?.limits?.max_concurrent ?? null;
+        setState({
+          phase: "queue_full",
+          limit,
+          waiting: figure(error.body, "waiting") ?? limit,
+          running: figure(error.body, "running"),
+          maxConcurrent,
+          error,
+        });
         drawer.open();
       } else if (error.status === 409 && error.code === "storage_quota_exceeded") {
         setState({ phase: "quota", error });
@@ -184,30 +201,32 @@ export function useJobSubmit({ kind, signature, validate, build, fields, onAccep
     }
   }, [kind, send, focusFirst, toasts, t, client, me.data, drawer]);
 
-  // "자리가 나면 자동 제출": while the queue is full and the toggle is on, count the waiting jobs
-  // every ~2 s and submit again (same key) as soon as there are fewer than the limit.
+  // "자리가 나면 자동 제출": while the queue is full and the toggle is on, count the waiting and
+  // running jobs every ~2 s and submit again (same key) as soon as the platform would take it.
   const queueFull = state.phase === "queue_full" ? state : null;
   const watching = Boolean(queueFull && autoSubmit);
-  const waiting = useQuery<number, ApiError>({
-    queryKey: ["create", "waiting-count"],
-    queryFn: ({ signal }) => countWaitingJobs(signal),
+  const counts = useQuery<QueueCounts, ApiError>({
+    queryKey: ["create", "queue-counts"],
+    queryFn: ({ signal }) => countActiveJobs(signal),
     enabled: watching,
     refetchInterval: watching ? WAITING_POLL_MS : false,
     refetchIntervalInBackground: true, // the point is to submit while the user looks elsewhere
     staleTime: 0,
     gcTime: 0,
   });
-  const waitingNow = watching ? waiting.data : undefined;
+  const countsNow = watching ? counts.data : undefined;
   const limitNow = queueFull?.limit;
-  const updatedAt = waiting.dataUpdatedAt;
+  const maxConcurrentNow = queueFull?.maxConcurrent ?? null;
+  const updatedAt = counts.dataUpdatedAt;
   const lastTrigger = useRef(0);
   useEffect(() => {
-    if (waitingNow == null || limitNow == null) return;
+    if (countsNow == null || limitNow == null) return;
     // Each count triggers at most one submit (a cached count must not fire again).
-    if (updatedAt <= lastTrigger.current || waitingNow >= limitNow) return;
+    if (updatedAt <= lastTrigger.current) return;
+    if (!queueHasRoom(countsNow, { limit: limitNow, maxConcurrent: maxConcurrentNow })) return;
     lastTrigger.current = updatedAt;
     void submit();
-  }, [waitingNow, limitNow, updatedAt, submit]);
+  }, [countsNow, limitNow, maxConcurrentNow, updatedAt, submit]);
 
   const fieldError = useCallback(
     (name: string): string | null => {
@@ -243,7 +262,8 @@ export function useJobSubmit({ kind, signature, validate, build, fields, onAccep
       }),
     autoSubmit,
     setAutoSubmit,
-    waitingNow: waitingNow ?? null,
+    waitingNow: countsNow?.waiting ?? null,
+    runningNow: countsNow?.running ?? null,
     dismiss: () => setState({ phase: "idle" }),
   };
 }

@@ -118,6 +118,8 @@ describe("the gallery", () => {
     // They leave the grid at once and the selection is gone.
     await waitFor(() => expect(screen.queryByRole("list", { name: "갤러리 이미지" })).not.toBeInTheDocument());
     expect(screen.queryByText(/개 선택됨/)).not.toBeInTheDocument();
+    // Focus does not fall to the document with the selection bar.
+    expect(screen.getByRole("heading", { name: "갤러리" })).toHaveFocus();
 
     fireEvent.click(within(toast.parentElement!).getByRole("button", { name: "실행 취소" }));
     await screen.findByText("12개를 복원했습니다");

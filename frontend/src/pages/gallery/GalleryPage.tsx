@@ -77,9 +77,15 @@ export default function GalleryPage() {
   };
   const clearFilters = () => setParams(new URLSearchParams(), { replace: true });
 
+  // The selection bar (and the focused button in it) goes away after a move: focus the heading
+  // rather than losing it to the document, without scrolling away from where the user was.
+  const heading = useRef<HTMLHeadingElement>(null);
   const trash = useCallback(async (ids: string[]) => {
     const outcome = await moveToTrash(ids);
-    if (outcome) clear();
+    if (outcome) {
+      clear();
+      heading.current?.focus({ preventScroll: true });
+    }
   }, [moveToTrash, clear]);
 
   const requestTrash = () => {
@@ -186,7 +192,7 @@ export default function GalleryPage() {
     <div className={styles.page} {...dropHandlers}>
       <header className={styles.header}>
         <div>
-          <h1>{t("gallery.title")}</h1>
+          <h1 ref={heading} tabIndex={-1}>{t("gallery.title")}</h1>
           {usageText && <Link to="/account" className={styles.usage}>{usageText}</Link>}
         </div>
         <div className={styles.tools}>

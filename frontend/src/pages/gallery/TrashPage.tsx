@@ -1,7 +1,7 @@
 // /trash: images moved to the trash, each with the days left before the automatic purge; restore
 // or delete for good (one, a selection, or the whole trash), with the server's answer shown.
 import { useQueryClient } from "@tanstack/react-query";
-import { useCallback, useMemo, useState } from "react";
+import { useCallback, useMemo, useRef, useState } from "react";
 import { Link } from "react-router";
 
 import { useConfig } from "../../api/config";
@@ -59,9 +59,15 @@ export default function TrashPage() {
   const bytesOf = (ids: ReadonlySet<string>) =>
     list.reduce((sum, image) => (ids.has(image.id) ? sum + image.size_bytes : sum), 0);
 
+  // The selection bar goes away after a restore or a purge: focus the heading instead of losing
+  // focus to the document, without scrolling.
+  const heading = useRef<HTMLHeadingElement>(null);
   const doRestore = async (ids: string[]) => {
     const outcome = await restore(ids);
-    if (outcome) clear();
+    if (outcome) {
+      clear();
+      heading.current?.focus({ preventScroll: true });
+    }
   };
 
   const restoreOpen = (image: GalleryImage) => {
@@ -82,6 +88,7 @@ export default function TrashPage() {
         removeFromLists(client, new Set(purge.ids));
         clear();
       }
+      heading.current?.focus({ preventScroll: true });
       void client.invalidateQueries({ queryKey: [...IMAGES_KEY, "trash"] });
       void client.invalidateQueries({ queryKey: USAGE_KEY });
     } catch (error) {
@@ -150,7 +157,7 @@ export default function TrashPage() {
     <div className={styles.page}>
       <header className={styles.header}>
         <div>
-          <h1>{t("trash.title")}</h1>
+          <h1 ref={heading} tabIndex={-1}>{t("trash.title")}</h1>
           {retentionDays != null && <p className={styles.intro}>{t("trash.intro", { days: formatNumber(retentionDays) })}</p>}
         </div>
         <div className={styles.tools}>

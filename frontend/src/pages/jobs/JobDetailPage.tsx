@@ -9,10 +9,10 @@ import { ApiError } from "../../api/client";
 import { errorMessage } from "../../api/errors";
 import { isJobActive, useJob, type Job } from "../../api/jobs";
 import { Dialog } from "../../components/Dialog";
-import { EmptyState } from "../../components/EmptyState";
 import { ErrorNotice } from "../../components/ErrorNotice";
 import { Skeleton } from "../../components/Skeleton";
 import { hasMessage, useI18n } from "../../i18n";
+import { NotFoundScreen } from "../NotFoundPage";
 import styles from "./JobDetailPage.module.css";
 import { JobActions, useRetryAction } from "./jobActions";
 import { JobProgress, StatusPill, useJobWords } from "./jobParts";
@@ -35,9 +35,9 @@ export default function JobDetailPage() {
   if (job.isError && !job.data) {
     if (job.error instanceof ApiError && (job.error.status === 404 || job.error.status === 400)) {
       return (
-        <EmptyState title={t("jobs.notFound.title")} action={<Link className="btn btn-primary" to="/jobs">{t("jobs.backToList")}</Link>}>
+        <NotFoundScreen title={t("jobs.notFound.title")} actions={<Link className="btn btn-primary" to="/jobs">{t("jobs.backToList")}</Link>}>
           <p>{t("jobs.notFound.body")}</p>
-        </EmptyState>
+        </NotFoundScreen>
       );
     }
     return <ErrorNotice error={job.error} onRetry={() => void job.refetch()} />;
@@ -88,8 +88,12 @@ function JobView({ job, fetchedAt }: { job: Job; fetchedAt: number }) {
   );
 }
 
-function requestIdOf(job: Job): string | null {
-  return job.request_id ?? null;
+/**
+ * The 오류 ID support looks up: the request that made the job (its X-Request-ID, kept on the
+ * job); a job made before request ids were kept is found by its own id.
+ */
+function requestIdOf(job: Job): string {
+  return job.request_id || job.id;
 }
 
 /** The screens for a job that did not succeed. */

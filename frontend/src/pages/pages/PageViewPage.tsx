@@ -9,11 +9,11 @@ import { Link, useParams } from "react-router";
 import { api, ApiError } from "../../api/client";
 import { errorMessage } from "../../api/errors";
 import type { ProductPage } from "../../api/types";
-import { EmptyState } from "../../components/EmptyState";
 import { ErrorNotice } from "../../components/ErrorNotice";
 import { Skeleton } from "../../components/Skeleton";
 import { useToasts } from "../../components/Toast";
 import { hasMessage, useI18n } from "../../i18n";
+import { NotFoundScreen } from "../NotFoundPage";
 import styles from "./PageViewPage.module.css";
 
 export type PageBlock = {
@@ -92,9 +92,9 @@ export default function PageViewPage() {
   if (page.isError) {
     if (page.error.status === 404 || page.error.status === 400) {
       return (
-        <EmptyState title={t("pageView.notFound.title")} action={<Link className="btn btn-primary" to="/jobs">{t("pageView.backToJobs")}</Link>}>
+        <NotFoundScreen title={t("pageView.notFound.title")} actions={<Link className="btn btn-primary" to="/jobs">{t("pageView.backToJobs")}</Link>}>
           <p>{t("pageView.notFound.body")}</p>
-        </EmptyState>
+        </NotFoundScreen>
       );
     }
     return <ErrorNotice error={page.error} onRetry={() => void page.refetch()} />;
