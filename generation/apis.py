@@ -38,7 +38,7 @@ from generation.selectors import (
     job_input_thumbnail,
     job_inputs_for,
     job_list,
-    job_queue_info,
+    job_queue_infos,
 )
 from generation.services.jobs import (
     NewInput,
@@ -139,7 +139,7 @@ class JobPageSerializer(serializers.Serializer):
 
 def _job_data(request, job: Job, images=None, info: QueueInfo | None = None,
               inputs: list[JobInput] | None = None, own_image_ids: set | None = None) -> dict:
-    info = info or job_queue_info(job=job)
+    info = info or job_queue_infos(user=request.user, jobs=[job])[job.id]
     if images is None:
         images = images_for_jobs(job_ids=[job.id]).get(job.id, [])
     if inputs is None:
@@ -422,8 +422,9 @@ class JobListApi(APIView):
         images = images_for_jobs(job_ids=[j.id for j in jobs if j.status == JobStatus.SUCCEEDED])
         inputs = job_inputs_for(job_ids=[j.id for j in jobs])
         own = image_ids_visible(user=request.user, image_ids=_source_image_ids(jobs))
-        results = [_job_data(request, job, images.get(job.id, []), inputs=inputs.get(job.id, []),
-                             own_image_ids=own) for job in jobs]
+        infos = job_queue_infos(user=request.user, jobs=jobs)
+        results = [_job_data(request, job, images.get(job.id, []), info=infos[job.id],
+                             inputs=inputs.get(job.id, []), own_image_ids=own) for job in jobs]
         return Response(page.envelope(JobOutputSerializer(results, many=True).data))
 
 
@@ -453,7 +454,7 @@ class JobBulkCancelApi(APIView):
     """Cancel several of your jobs at once: the given `ids`, or every job in `status` (`queued`
     cancels everything waiting and leaves running jobs alone), or the given ids in that status."""
 
-    @extend_schema_serializer(component_name="JobBulkCancelRequest")
+    @extend_schema_serializer(component_name="JobBulkCancel")
     class InputSerializer(serializers.Serializer):
         ids = serializers.ListField(child=serializers.UUIDField(), required=False, min_length=1,
                                     max_length=MAX_JOB_IDS)
@@ -527,7 +528,7 @@ def _retry_changes(job: Job, data) -> dict:
     return dict(changes.validated_data)
 
 
-@extend_schema_serializer(component_name="JobRetryRequest")
+@extend_schema_serializer(component_name="JobRetry")
 class JobRetryInputSerializer(serializers.Serializer):
     """For the schema: every setting some kind accepts; each kind checks its own (see the create
     endpoints), and a setting the kind does not have is a 400."""

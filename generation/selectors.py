@@ -12,7 +12,7 @@ from uuid import UUID
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from accounts.selectors import user_job_limits
@@ -112,46 +112,68 @@ def _remaining(started_at: datetime | None, duration: float, now: datetime) -> f
 
 
 def job_queue_info(*, job: Job) -> QueueInfo:
-    """Where a job stands. Waiting: position among jobs waiting for the same provider, why it
-    waits, and an ETA (seconds until its result) from recent real durations. Running: ETA."""
+    """Where a job stands (see job_queue_infos)."""
+    return job_queue_infos(user=job.user, jobs=[job])[job.id]
+
+
+def job_queue_infos(*, user, jobs: list[Job]) -> dict[UUID, QueueInfo]:
+    """Where each of the user's jobs stands, in a fixed number of queries however many jobs
+    there are. Waiting: position among jobs waiting for the same provider, why it waits, and an
+    ETA (seconds until its result) from recent real durations. Running: ETA. Finished: nothing."""
     now = timezone.now()
-    duration = typical_duration_seconds(kind=job.kind, provider=job.provider)
-    if job.status == JobStatus.RUNNING:
-        if job.progress > 0:
-            elapsed = (now - job.started_at).total_seconds()
-            left = elapsed * (100 - job.progress) / job.progress
-        else:
-            left = _remaining(job.started_at, duration, now)
-        return QueueInfo(None, max(1, round(left)), None)
-    if job.status != JobStatus.QUEUED:
-        return QueueInfo(None, None, None)
+    infos: dict[UUID, QueueInfo] = {}
+    queued = [job for job in jobs if job.status == JobStatus.QUEUED]
+    for job in jobs:
+        if job.status == JobStatus.RUNNING:
+            if job.progress > 0:
+                elapsed = (now - job.started_at).total_seconds()
+                left = elapsed * (100 - job.progress) / job.progress
+            else:
+                duration = typical_duration_seconds(kind=job.kind, provider=job.provider)
+                left = _remaining(job.started_at, duration, now)
+            infos[job.id] = QueueInfo(None, max(1, round(left)), None)
+        elif job.status != JobStatus.QUEUED:
+            infos[job.id] = QueueInfo(None, None, None)
+    if not queued:
+        return infos
 
     waiting = Job.objects.filter(status=JobStatus.QUEUED)
-    ahead_all = waiting.filter(provider=job.provider, created_at__lt=job.created_at).count()
-    own_ahead = waiting.filter(user_id=job.user_id, created_at__lt=job.created_at).count()
-    own_running = list(Job.objects.filter(user_id=job.user_id, status=JobStatus.RUNNING)
+    # Every position in one pass over the waiting jobs (served by job_queued_fifo).
+    ahead_all = waiting.aggregate(**{
+        f"j{index}": Count("id", filter=Q(provider=job.provider, created_at__lt=job.created_at))
+        for index, job in enumerate(queued)})
+    own_waiting = list(waiting.filter(user=user).values_list("created_at", flat=True))
+    own_running = list(Job.objects.filter(user=user, status=JobStatus.RUNNING)
                        .values_list("started_at", flat=True))
-    limits = user_job_limits(user=job.user)
-    try:
-        capacity = get_provider(job.provider).max_concurrent
-    except ProviderError:
-        capacity = 1
-    provider_running = Job.objects.filter(status=JobStatus.RUNNING, provider=job.provider)
+    providers = {job.provider for job in queued}
+    provider_running: dict[str, list[datetime | None]] = defaultdict(list)
+    for provider, started_at in Job.objects.filter(status=JobStatus.RUNNING, provider__in=providers) \
+            .values_list("provider", "started_at"):
+        provider_running[provider].append(started_at)
+    limits = user_job_limits(user=user)
 
-    start_in = 0.0
-    if len(own_running) >= limits.max_concurrent:
-        reason = "user_concurrency"
-        start_in = min(_remaining(s, duration, now) for s in own_running)
-    elif provider_running.count() >= capacity:
-        reason = "provider_capacity"
-        start_in = min(_remaining(s, duration, now)
-                       for s in provider_running.values_list("started_at", flat=True)[:capacity])
-    else:
-        reason = "queue"
-    # Each of the user's own earlier jobs runs before this one, limits.max_concurrent at a time.
-    start_in += own_ahead * duration / limits.max_concurrent
-    return QueueInfo(queue_position=ahead_all + 1, eta_seconds=max(1, round(start_in + duration)),
-                     waiting_reason=reason)
+    for index, job in enumerate(queued):
+        duration = typical_duration_seconds(kind=job.kind, provider=job.provider)
+        try:
+            capacity = get_provider(job.provider).max_concurrent
+        except ProviderError:
+            capacity = 1
+        running_here = provider_running[job.provider]
+        start_in = 0.0
+        if len(own_running) >= limits.max_concurrent:
+            reason = "user_concurrency"
+            start_in = min(_remaining(s, duration, now) for s in own_running)
+        elif len(running_here) >= capacity:
+            reason = "provider_capacity"
+            start_in = min(_remaining(s, duration, now) for s in running_here)
+        else:
+            reason = "queue"
+        # Each of the user's own earlier jobs runs before this one, limits.max_concurrent at a time.
+        own_ahead = sum(1 for created_at in own_waiting if created_at < job.created_at)
+        start_in += own_ahead * duration / limits.max_concurrent
+        infos[job.id] = QueueInfo(queue_position=ahead_all[f"j{index}"] + 1,
+                                  eta_seconds=max(1, round(start_in + duration)), waiting_reason=reason)
+    return infos
 
 
 def job_wait(*, job_id, timeout_seconds: float, interval_seconds: float = 0.25) -> Job:

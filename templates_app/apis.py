@@ -435,7 +435,7 @@ class PageBlockImageApi(APIView):
     """Show one of your gallery images in a block of your page (`index` counts from 0 in
     `blocks`); answers the updated page. 400 when the block has no image slot."""
 
-    @extend_schema_serializer(component_name="PageBlockImageRequest")
+    @extend_schema_serializer(component_name="PageBlockImage")
     class InputSerializer(serializers.Serializer):
         image_id = serializers.UUIDField(help_text="One of your gallery images (not in the trash).")
 

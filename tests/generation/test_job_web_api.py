@@ -274,3 +274,28 @@ def test_an_edit_retried_with_a_new_prompt_is_translated_again(api, tasks):
     finished = api.get(f"/api/v1/jobs/{changed['id']}").json()
     assert finished["params"]["prompt_en"] == "make it green"
     assert finished["translation"]["text"] == "make it green"
+
+
+def test_the_active_jobs_list_costs_the_same_queries_for_one_or_three_waiting_jobs(
+        api, roomy, settings, tasks, django_assert_num_queries):
+    settings.LOCAL_PROVIDER_DELAY_SECONDS = 60
+    roomy.max_concurrent_jobs = 1
+    roomy.save(update_fields=["max_concurrent_jobs"])
+    running = _goods(api)
+    tasks(max_tasks=5)
+    waiting = [_goods(api)]
+    api.get("/api/v1/jobs?status=queued,running")  # the ETA samples are cached from here on
+    # user, jobs, inputs, then the queue: positions, own waiting, own running, provider running
+    with django_assert_num_queries(7):
+        one = api.get("/api/v1/jobs?status=queued,running").json()["results"]
+    waiting += [_goods(api), _goods(api)]
+    with django_assert_num_queries(7):
+        three = api.get("/api/v1/jobs?status=queued,running").json()["results"]
+    assert [job["id"] for job in one] == [waiting[0], running]
+    assert [job["id"] for job in three] == [*reversed(waiting), running]
+    queued = three[:3]
+    assert [job["queue_position"] for job in queued] == [3, 2, 1]
+    assert {job["waiting_reason"] for job in queued} == {"user_concurrency"}
+    etas = [job["eta_seconds"] for job in queued]
+    assert etas == sorted(etas, reverse=True) and etas[-1] >= 1  # later jobs wait longer
+    assert three[3]["eta_seconds"] >= 1 and three[3]["queue_position"] is None
