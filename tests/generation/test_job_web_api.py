@@ -299,3 +299,34 @@ def test_the_active_jobs_list_costs_the_same_queries_for_one_or_three_waiting_jo
     etas = [job["eta_seconds"] for job in queued]
     assert etas == sorted(etas, reverse=True) and etas[-1] >= 1  # later jobs wait longer
     assert three[3]["eta_seconds"] >= 1 and three[3]["queue_position"] is None
+
+
+def test_bulk_cancel_of_ids_in_a_status_leaves_the_others_unchanged(api, roomy, settings, tasks):
+    settings.LOCAL_PROVIDER_DELAY_SECONDS = 60
+    roomy.max_concurrent_jobs = 1
+    roomy.save(update_fields=["max_concurrent_jobs"])
+    running = _goods(api)
+    tasks(max_tasks=5)
+    waiting = _goods(api)
+    asked = {"ids": [running, waiting], "status": "queued"}
+    body = api.post("/api/v1/jobs/cancel", asked, format="json").json()
+    assert body == {"changed": [waiting], "unchanged": [running], "not_found": []}
+    assert Job.objects.get(pk=running).status == "running"
+
+
+@pytest.mark.usefixtures("starter_catalogue")
+def test_a_page_retry_may_change_its_text_but_not_its_templates(api):
+    from templates_app.models import Category
+
+    food = Category.objects.get(slug="food")
+    job = api.post("/api/v1/jobs/product-page", {"product_info": "감귤 주스", "category_id": food.id},
+                   format="json").json()
+    api.post(f"/api/v1/jobs/{job['id']}/cancel")
+    refused = api.post(f"/api/v1/jobs/{job['id']}/retry", {"template_ids": [1]}, format="json")
+    assert refused.status_code == 400 and "template_ids" in refused.json()["fields"]
+    bad = api.post(f"/api/v1/jobs/{job['id']}/retry", {"language": "Korean!"}, format="json")
+    assert bad.status_code == 400 and "language" in bad.json()["fields"]
+    changes = {"product_info": "제주 감귤 주스 1L", "language": "ko"}
+    retry = api.post(f"/api/v1/jobs/{job['id']}/retry", changes, format="json").json()
+    assert retry["params"]["product_info"] == "제주 감귤 주스 1L" and retry["params"]["language"] == "ko"
+    assert retry["params"]["template_ids"] == job["params"]["template_ids"]
