@@ -140,7 +140,7 @@ describe("the job page", () => {
   it("answers an unknown job with a not-found screen", async () => {
     installFakeServer();
     open();
-    expect(await screen.findByRole("heading", { name: "작업을 찾을 수 없습니다" })).toBeInTheDocument();
+    expect(await screen.findByRole("heading", { level: 1, name: "작업을 찾을 수 없습니다" })).toBeInTheDocument();
     expect(screen.getByRole("link", { name: "작업 목록으로" })).toHaveAttribute("href", "/jobs");
   });
 

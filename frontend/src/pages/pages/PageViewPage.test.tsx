@@ -116,7 +116,7 @@ describe("the product-page view", () => {
   it("answers an unknown page with a not-found screen", async () => {
     installFakeServer();
     open();
-    expect(await screen.findByRole("heading", { name: "상세페이지를 찾을 수 없습니다" })).toBeInTheDocument();
+    expect(await screen.findByRole("heading", { level: 1, name: "상세페이지를 찾을 수 없습니다" })).toBeInTheDocument();
   });
 });
 
