@@ -41,6 +41,8 @@ export function usePage(id: string | undefined) {
     queryKey: pageKeys.detail(id ?? ""),
     queryFn: ({ signal }) => api.get<ProductPage>(`/api/v1/pages/${encodeURIComponent(id!)}`, { signal }),
     enabled: Boolean(id),
+    // A block's image may have just been swapped (/create/edit → back here): always ask again.
+    refetchOnMount: "always",
   });
 }
 
@@ -54,7 +56,8 @@ export function usePageHtml(id: string | undefined) {
         headers: { Accept: "text/html, application/json" },
       }),
     enabled: Boolean(id),
-    staleTime: 60_000,
+    refetchOnMount: "always",
+    refetchOnWindowFocus: false, // a multi-megabyte document: not on every focus
   });
 }
 
