@@ -37,6 +37,9 @@ export function useImages(state: ImageState, filters: ImageFilters = {}) {
       ),
     initialPageParam: null as string | null,
     getNextPageParam: (last) => (last.has_next ? last.next_cursor : undefined),
+    // Refetching an infinite list asks for every loaded page again (dozens after a long scroll):
+    // not on every return to the tab, only when the page mounts or the list was changed.
+    refetchOnWindowFocus: false,
   });
 }
 
