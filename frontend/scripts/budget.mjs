@@ -4,13 +4,15 @@
 //   (a) the first route's JavaScript, gzipped: the entry script, its modulepreloads and the lazy
 //       chunk of the route with that chunk's static imports (≤ 150 KB);
 //   (b) a gallery of 10,000 images in Chromium: thumbnails requested on load and after scrolling
-//       (no more than the visible ones plus one screen), and frame times while scrolling;
+//       (no more than the visible ones plus one screen), and frame times while scrolling (judged
+//       only when the machine is not busy with other work: load average ≤ 1 per core);
 //   (c) a job's state change shows in the page within 2 s of the change in the database.
 //
 // It builds the app if the bundle is stale and starts its own platform (e2e/platform.mjs).
 // Options: --jobs N (default 5) jobs for (c); --images N (default 10000) for (b).
 import { chromium } from "@playwright/test";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { gzipSync } from "node:zlib";
@@ -105,7 +107,8 @@ async function signIn(page, username) {
     headers: { "X-CSRFToken": csrf },
   });
   if (response.status() !== 200) throw new Error(`sign-in: ${response.status()} ${await response.text()}`);
-  return csrf;
+  // Django rotates the CSRF token when the session starts: the new one is what later writes need.
+  return (await page.context().cookies()).find((c) => c.name === "csrftoken")?.value ?? "";
 }
 
 // --- (b) the gallery with 10,000 images --------------------------------------------------------
@@ -133,17 +136,22 @@ async function galleryScrolling(browser, platform, count) {
     { timeout: 30_000 },
   );
   await page.waitForLoadState("networkidle");
-  const visibleThumbnails = () =>
-    page.evaluate(() => [...document.images].filter((img) => {
-      if (!img.src.includes("/thumbnail")) return false;
-      const box = img.getBoundingClientRect();
-      return box.bottom > 0 && box.top < innerHeight && box.right > 0 && box.left < innerWidth && box.width > 0;
-    }).length);
-  const perScreen = await visibleThumbnails();
+  // The grid's geometry: thumbnails per row and the row pitch, from the tiles' boxes.
+  const grid = await page.evaluate(() => {
+    const boxes = [...document.images].filter((img) => img.src.includes("/thumbnail"))
+      .map((img) => img.getBoundingClientRect()).filter((box) => box.width > 0);
+    const tops = [...new Set(boxes.map((box) => Math.round(box.top + scrollY)))].sort((a, b) => a - b);
+    const columns = boxes.filter((box) => Math.round(box.top + scrollY) === tops[0]).length;
+    const visible = boxes.filter((box) => box.bottom > 0 && box.top < innerHeight).length;
+    return { columns, pitch: tops[1] - tops[0], visible, height: innerHeight };
+  });
+  const screenOf = (pixels) => grid.columns * Math.ceil(pixels / grid.pitch);
   const onLoad = thumbnails.size;
-  console.log(`      on load: ${perScreen} thumbnails visible, ${onLoad} requested, ${listRequests} list request(s)`);
-  verdict("gallery thumbnails on load", onLoad <= 2 * perScreen,
-    `${onLoad} requested for ${perScreen} visible (goal ≤ visible + one screen = ${2 * perScreen})`);
+  const loadAllowed = grid.visible + screenOf(grid.height);
+  console.log(`      grid: ${grid.columns} per row, rows every ${grid.pitch}px; on load ${grid.visible} thumbnails ` +
+    `visible, ${onLoad} requested, ${listRequests} list request(s)`);
+  verdict("gallery thumbnails on load", onLoad <= loadAllowed,
+    `${onLoad} requested for ${grid.visible} visible (goal ≤ visible + one screen = ${loadAllowed})`);
 
   // Scroll a few screens with the wheel, as a person would, recording frame times meanwhile.
   const screens = 5;
@@ -168,22 +176,26 @@ async function galleryScrolling(browser, platform, count) {
     window.__stopFrames = true;
     return window.__frames.slice(1);
   });
-  const scrolled = await page.evaluate(() => {
-    let max = scrollY;
-    for (const el of document.querySelectorAll("*")) if (el.scrollTop > max) max = el.scrollTop;
-    return max;
-  });
-  const screensScrolled = scrolled / 900;
-  const allowed = Math.ceil((screensScrolled + 2) * perScreen);
-  console.log(`      scrolled ${scrolled}px (${screensScrolled.toFixed(1)} screens): ${thumbnails.size} thumbnails requested, ` +
-    `${listRequests} list request(s)`);
-  verdict("gallery thumbnails after scrolling", screensScrolled >= 1 && thumbnails.size <= allowed,
-    `${thumbnails.size} requested after ${screensScrolled.toFixed(1)} screens (goal ≤ screens seen + one = ${allowed})`);
+  const scrolled = await page.evaluate(() => scrollY);
+  // Everything that has been on screen (the first screen down to the last) plus one screen more.
+  const allowed = screenOf(scrolled + grid.height) + grid.columns + screenOf(grid.height);
+  console.log(`      scrolled ${scrolled}px (${(scrolled / grid.height).toFixed(1)} screens): ${thumbnails.size} thumbnails ` +
+    `requested, ${listRequests} list request(s)`);
+  verdict("gallery thumbnails after scrolling", scrolled >= grid.height && thumbnails.size <= allowed,
+    `${thumbnails.size} requested (goal ≤ thumbnails that were on screen + one screen = ${allowed})`);
   const slow = frames.filter((ms) => ms > 50).length;
+  console.log(`      load average while measuring: ${loadavg().map((n) => n.toFixed(2)).join(" ")} on ${cpus().length} cores`);
   console.log(`      frames while scrolling: ${frames.length}, p50 ${pct(frames, 0.5).toFixed(1)} ms, ` +
     `p95 ${pct(frames, 0.95).toFixed(1)} ms, max ${Math.max(...frames).toFixed(1)} ms, ${slow} over 50 ms`);
-  verdict("gallery scrolling frames", pct(frames, 0.95) <= 50,
-    `p95 frame ${pct(frames, 0.95).toFixed(1)} ms (goal ≤ 50 ms, headless Chromium on this machine)`);
+  const busy = loadavg()[0] / cpus().length;
+  const figure = `p95 frame ${pct(frames, 0.95).toFixed(1)} ms (goal ≤ 50 ms in headless Chromium)`;
+  if (busy > 1) {
+    // Other processes own the CPUs: the frame times would measure them, not the page.
+    console.log(`----  gallery scrolling frames: ${figure}; not judged, the machine is busy ` +
+      `(load ${busy.toFixed(1)} per core); run again on an idle machine`);
+  } else {
+    verdict("gallery scrolling frames", pct(frames, 0.95) <= 50, figure);
+  }
   await context.close();
 }
 
