@@ -170,6 +170,23 @@ describe("the queue drawer", () => {
       expect(sent?.json).toEqual({ status: "queued" });
     });
     expect(await screen.findByText("대기 작업 1개를 취소했습니다.")).toBeInTheDocument();
+    // Closing the confirmation leaves the drawer open.
+    expect(screen.queryByRole("dialog", { name: "대기 작업을 모두 취소할까요?" })).not.toBeInTheDocument();
+    expect(screen.getByRole("dialog", { name: "작업 대기열" })).toBeInTheDocument();
+  });
+
+  it("keeps the drawer open when Escape dismisses the confirmation inside it", async () => {
+    server();
+    renderWithApp(<Layout />);
+    await userEvent.click(await screen.findByRole("button", { name: "작업 대기열, 진행 중 2개" }));
+    const drawer = await screen.findByRole("dialog", { name: "작업 대기열" });
+    await userEvent.click(within(drawer).getByRole("button", { name: "대기 작업 모두 취소" }));
+    const confirm = await screen.findByRole("dialog", { name: "대기 작업을 모두 취소할까요?" });
+    act(() => {
+      confirm.dispatchEvent(new Event("cancel", { cancelable: true }));
+    });
+    await waitFor(() => expect(screen.queryByRole("dialog", { name: "대기 작업을 모두 취소할까요?" })).not.toBeInTheDocument());
+    expect(screen.getByRole("dialog", { name: "작업 대기열" })).toBeInTheDocument();
   });
 
   it("closes on Escape", async () => {

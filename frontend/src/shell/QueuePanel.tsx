@@ -49,11 +49,15 @@ export function QueuePanel() {
       ref={ref}
       className={styles.drawer}
       aria-labelledby={titleId}
+      // React passes a nested dialog's cancel/close events up to this one: only our own count.
       onCancel={(event) => {
+        if (event.target !== event.currentTarget) return;
         event.preventDefault();
         drawer.close();
       }}
-      onClose={() => drawer.isOpen && drawer.close()}
+      onClose={(event) => {
+        if (event.target === event.currentTarget && drawer.isOpen) drawer.close();
+      }}
       onClick={(event) => {
         if (event.target === ref.current) drawer.close(); // the backdrop
       }}
