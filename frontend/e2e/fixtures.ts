@@ -17,8 +17,8 @@ export type PlatformKind = "main" | "slow" | "timeout";
 
 /** Platforms started for one worker on first use, besides the main one. */
 const SIDE_PLATFORMS: Record<Exclude<PlatformKind, "main">, Record<string, string>> = {
-  // Jobs stay running for a minute: queues fill up and jobs can be canceled before they end.
-  slow: { LOCAL_PROVIDER_DELAY_SECONDS: "60" },
+  // Jobs run for two minutes, longer than any flow on it: the queue stays as the flow set it up.
+  slow: { LOCAL_PROVIDER_DELAY_SECONDS: "120" },
   // Every job outlives its 2 s budget: it ends timed_out.
   timeout: { JOB_TIMEOUT_SECONDS: "2", LOCAL_PROVIDER_DELAY_SECONDS: "12" },
 };

@@ -1,4 +1,4 @@
-// The queue, on a platform whose jobs run for a minute: a 4th waiting job gets the 429 screen and
+// The queue, on a platform whose jobs run for two minutes: a 4th waiting job gets the 429 screen and
 // goes in by itself once a place frees up; cancel and retry from the job history.
 import { apiGoodsJob, apiJobs, expect, pngFile, signIn, test } from "./fixtures";
 import { chooseImage } from "./helpers";
