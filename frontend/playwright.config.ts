@@ -32,11 +32,11 @@ export default defineConfig<E2EOptions>({
   projects: [
     // Every flow in Korean (the users' language and the issue's wording) ...
     { name: "ko", use: { locale: "ko-KR", lang: "ko" satisfies Lang } },
-    // ... and the pages, sign-in and the language switch in English too.
+    // ... and every page, signing in, making images and the gallery in English too.
     {
       name: "en",
       use: { locale: "en-US", lang: "en" satisfies Lang },
-      testMatch: ["tour.spec.ts", "auth.spec.ts"],
+      testMatch: ["tour.spec.ts", "auth.spec.ts", "create.spec.ts", "gallery.spec.ts"],
     },
   ],
 });
