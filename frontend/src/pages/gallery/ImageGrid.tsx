@@ -66,20 +66,31 @@ export function ImageGrid({
   const tileSize = Math.max(1, Math.floor((width - GRID_GAP * (columns - 1)) / columns));
   const rowCount = Math.ceil(images.length / columns);
 
-  // Where the grid starts on the page: the virtualiser works in page coordinates.
+  // Where the grid starts on the page (the virtualiser works in page coordinates). Measured when
+  // the layout changes (the width, or anything above the grid growing: the body resizes), never
+  // while scrolling, where reading the layout would force it on every frame.
   const [scrollMargin, setScrollMargin] = useState(0);
   useLayoutEffect(() => {
     const element = listRef.current;
     if (!element) return;
-    const top = Math.round(element.getBoundingClientRect().top + window.scrollY);
-    if (top !== scrollMargin) setScrollMargin(top);
-  });
+    const measure = () => {
+      const top = Math.round(element.getBoundingClientRect().top + window.scrollY);
+      setScrollMargin((current) => (current === top ? current : top));
+    };
+    measure();
+    if (typeof ResizeObserver === "undefined") return;
+    const observer = new ResizeObserver(measure);
+    observer.observe(document.body);
+    return () => observer.disconnect();
+  }, [width]);
 
   const virtualizer = useWindowVirtualizer({
     count: rowCount,
     estimateSize: () => tileSize + GRID_GAP,
     overscan: OVERSCAN_ROWS,
     scrollMargin,
+    // Let React batch the re-render a scroll causes instead of forcing it synchronously.
+    useFlushSync: false,
   });
   useEffect(() => {
     virtualizer.measure(); // the row height changed with the width
