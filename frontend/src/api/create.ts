@@ -56,10 +56,22 @@ export function sendJob(
   return api.post<Job>(CREATE_PATHS[kind], body.json, { headers, signal: options.signal });
 }
 
-/** How many of the caller's jobs are waiting (status queued), at most 100. */
-export async function countWaitingJobs(signal?: AbortSignal): Promise<number> {
-  const page = await api.get<JobPage>(`/api/v1/jobs${qs({ status: "queued", size: 100 })}`, { signal });
-  return page.results.length;
+export type QueueCounts = { waiting: number; running: number };
+
+/** How many of the caller's jobs wait and run (at most 100 of them). */
+export async function countActiveJobs(signal?: AbortSignal): Promise<QueueCounts> {
+  const page = await api.get<JobPage>(`/api/v1/jobs${qs({ status: "queued,running", size: 100 })}`, { signal });
+  const waiting = page.results.filter((job) => job.status === "queued").length;
+  return { waiting, running: page.results.length - waiting };
+}
+
+/**
+ * Would a new job be accepted? The platform's rule (generation.services.jobs.QueueUsage): yes
+ * while a running place is free, or while fewer than `limit` jobs wait beyond the running ones.
+ */
+export function queueHasRoom(counts: QueueCounts, limits: { limit: number; maxConcurrent: number | null }): boolean {
+  const freePlace = limits.maxConcurrent != null && counts.waiting + counts.running < limits.maxConcurrent;
+  return freePlace || counts.waiting < limits.limit;
 }
 
 export function fetchJob(id: string, signal?: AbortSignal): Promise<Job> {

@@ -60,6 +60,7 @@ export default defineMessages(
 
     "queue.title": "대기열이 가득 찼습니다",
     "queue.numbers": "대기 중인 작업 {waiting}/{limit}개",
+    "queue.numbersNoWaiting": "실행 중인 작업 {running}/{max}개 · 대기할 수 있는 작업 없음",
     "queue.body": "대기 중인 작업이 시작되거나 취소되면 자리가 납니다.",
     "queue.auto": "자리가 나면 자동 제출",
     "queue.autoOn": "자리가 나면 바로 제출합니다. 이 페이지를 열어 두세요.",
@@ -242,6 +243,7 @@ export default defineMessages(
 
     "queue.title": "Your queue is full",
     "queue.numbers": "{waiting}/{limit} jobs waiting",
+    "queue.numbersNoWaiting": "{running}/{max} jobs running · no job may wait",
     "queue.body": "A place frees up when a waiting job starts or is canceled.",
     "queue.auto": "Submit automatically when a place frees up",
     "queue.autoOn": "It will be submitted as soon as a place frees up. Keep this page open.",

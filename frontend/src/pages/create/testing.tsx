@@ -2,7 +2,7 @@
 // only ways out), a stand-in image codec (jsdom cannot decode or draw), and a render with the
 // app's providers.
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
-import { render } from "@testing-library/react";
+import { configure, render } from "@testing-library/react";
 import type { ReactElement } from "react";
 import { MemoryRouter, Route, Routes, useLocation } from "react-router";
 import { vi } from "vitest";
@@ -60,6 +60,10 @@ export function jobJson(overrides: Record<string, unknown> = {}) {
     ...overrides,
   };
 }
+
+// Flows here chain several requests and an image check; on a busy CI machine they take longer than
+// Testing Library's default second to appear.
+configure({ asyncUtilTimeout: 5_000 });
 
 // jsdom's Blob is not Node's: hand Response the bytes.
 function blobBytes(blob: Blob): Promise<ArrayBuffer> {
