@@ -30,6 +30,7 @@ export function Dialog({ open, onClose, title, children, actions, wide = false }
       className={`${styles.dialog} ${wide ? styles.wide : ""}`}
       aria-labelledby={titleId}
       onCancel={(event) => {
+        if (event.target !== ref.current) return; // a nested dialog's Escape (React passes it up)
         event.preventDefault();
         onClose();
       }}
