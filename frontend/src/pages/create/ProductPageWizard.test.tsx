@@ -76,11 +76,12 @@ describe("ProductPageWizard", () => {
 
     await user.click(screen.getByRole("button", { name: "다음" }));
     await user.click(screen.getByRole("switch", { name: "블록 이미지 생성" }));
+    await user.selectOptions(screen.getByLabelText("페이지 언어"), "en");
     await user.click(screen.getByRole("button", { name: "상세페이지 만들기" }));
 
     await waitFor(() => expect(screen.getByTestId("probe")).toHaveAttribute("data-path", `/pages/${PAGE_ID}`));
     const [post] = server.posts("/api/v1/jobs/product-page");
-    expect(post.body).toEqual({ product_info: "유기농 녹차 100g, 제주산", category_id: 5, template_set_id: 21, with_images: true });
+    expect(post.body).toEqual({ product_info: "유기농 녹차 100g, 제주산", category_id: 5, template_set_id: 21, with_images: true, language: "en" });
     expect(post.headers["idempotency-key"]).toBeTruthy();
   });
 

@@ -29,6 +29,7 @@ const FIELDS = {
   template_set_id: "page-set",
   template_ids: "page-templates",
   with_images: "page-images",
+  language: "page-language",
 };
 const FIELD_STEP: Record<string, Step> = {
   product_name: "info",
@@ -37,6 +38,7 @@ const FIELD_STEP: Record<string, Step> = {
   template_set_id: "templates",
   template_ids: "templates",
   with_images: "create",
+  language: "create",
 };
 
 function setTemplates(set: TemplateSet): { id: number; name: string }[] {
@@ -83,6 +85,7 @@ export default function ProductPageWizard() {
   const [order, setOrder] = useState<OrderedTemplate[]>([]);
   const [pendingIds, setPendingIds] = useState<number[] | null>(null);
   const [withImages, setWithImages] = useState(false);
+  const [pageLanguage, setPageLanguage] = useState("");
   const [previewSetId, setPreviewSetId] = useState<number | null>(null);
   const [jobId, setJobId] = useState<string | null>(null);
   const [stepErrors, setStepErrors] = useState<FieldErrors>({});
@@ -126,6 +129,7 @@ export default function ProductPageWizard() {
       setPendingIds(ids.map(Number));
     }
     setWithImages(job.params?.with_images === true);
+    setPageLanguage(paramText(job, "language"));
   }, []));
 
   const validateStep = useCallback((which: Step): FieldErrors => {
@@ -143,7 +147,7 @@ export default function ProductPageWizard() {
   }, [productInfo, infoMax, categoryId, mode, setId, order, t, formatNumber]);
 
   const selectedSet = sets.data?.find((s) => s.id === setId) ?? null;
-  const signature = JSON.stringify([productName.trim(), productInfo.trim(), categoryId, mode, setId, order.map((o) => o.id), withImages]);
+  const signature = JSON.stringify([productName.trim(), productInfo.trim(), categoryId, mode, setId, order.map((o) => o.id), withImages, pageLanguage]);
   const submit = useJobSubmit({
     kind: "page",
     signature,
@@ -156,6 +160,7 @@ export default function ProductPageWizard() {
         category_id: categoryId,
         ...(mode === "set" ? { template_set_id: setId } : { template_ids: order.map((o) => o.id) }),
         with_images: withImages,
+        ...(pageLanguage ? { language: pageLanguage } : {}),
       },
     }),
     onAccepted: (job) => setJobId(job.id),
@@ -370,6 +375,15 @@ export default function ProductPageWizard() {
               </label>
               <p id="page-images-hint" className="field-hint">{t("page.withImagesHint")}</p>
             </div>
+            <Field id={FIELDS.language} label={t("page.language")} hint={t("page.languageHint")} error={fieldError("language")}>
+              {(props) => (
+                <select {...props} value={pageLanguage} onChange={(e) => setPageLanguage(e.target.value)}>
+                  <option value="">{t("page.language.auto")}</option>
+                  <option value="ko">한국어</option>
+                  <option value="en">English</option>
+                </select>
+              )}
+            </Field>
             <dl className={styles.summary}>
               <dt>{t("page.productInfo")}</dt>
               <dd>{productName.trim() || productInfo.trim().slice(0, 80)}</dd>
