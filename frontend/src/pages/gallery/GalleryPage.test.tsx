@@ -43,6 +43,7 @@ function renderGallery(route = "/gallery", language: "ko" | "en" = "ko") {
 }
 
 const checkboxes = () => screen.getAllByRole("checkbox", { name: /^선택:/ });
+const bar = () => screen.getByRole("region", { name: "선택한 이미지" });
 
 describe("the gallery", () => {
   afterEach(() => vi.unstubAllGlobals());
@@ -81,12 +82,18 @@ describe("the gallery", () => {
     const boxes = checkboxes();
     fireEvent.click(boxes[1]);
     fireEvent.click(boxes[4], { shiftKey: true });
-    expect(screen.getByText("4개 선택됨")).toBeInTheDocument();
+    expect(within(bar()).getByText("4개 선택됨")).toBeInTheDocument();
     expect(checkboxes().map((box) => (box as HTMLInputElement).checked)).toEqual([false, true, true, true, true, false]);
 
-    // While selecting, a click on an image adds it instead of opening it.
-    fireEvent.click(screen.getAllByRole("button", { name: /^PPL 이미지/ })[0]);
-    expect(screen.getByText("5개 선택됨")).toBeInTheDocument();
+    // While selecting, a mouse click on an image adds it instead of opening it ...
+    fireEvent.click(screen.getAllByRole("button", { name: /^PPL 이미지/ })[0], { detail: 1 });
+    expect(within(bar()).getByText("5개 선택됨")).toBeInTheDocument();
+    expect(screen.queryByRole("dialog")).not.toBeInTheDocument();
+    // ... while Enter or Space on it (a click without a pointer) still opens it.
+    fireEvent.click(screen.getAllByRole("button", { name: /^PPL 이미지/ })[5], { detail: 0 });
+    expect(await screen.findByRole("dialog")).toBeInTheDocument();
+    fireEvent.click(within(screen.getByRole("dialog")).getByRole("button", { name: "닫기" }));
+    expect(within(bar()).getByText("5개 선택됨")).toBeInTheDocument();
 
     fireEvent.keyDown(document.body, { key: "Escape" });
     expect(screen.queryByRole("region", { name: "선택한 이미지" })).not.toBeInTheDocument();
@@ -97,7 +104,7 @@ describe("the gallery", () => {
     renderGallery();
     await screen.findByRole("list", { name: "갤러리 이미지" });
     fireEvent.keyDown(document.body, { key: "a", ctrlKey: true });
-    expect(screen.getByText("30개 선택됨")).toBeInTheDocument();
+    expect(within(bar()).getByText("30개 선택됨")).toBeInTheDocument();
   });
 
   test("moving to the trash shows the server's counts and undo restores the same images", async () => {

@@ -190,8 +190,10 @@ const Tile = memo(function Tile({ image, position, setSize, size, selected, sele
         className={styles.open}
         aria-label={image.prompt ? `${name}: ${image.prompt.slice(0, 120)}` : name}
         onClick={(event) => {
-          // While selecting, a click adds to the selection; a modified click always does.
-          if (selecting || event.shiftKey || event.ctrlKey || event.metaKey) onSelect(image.id, keysOf(event));
+          // While selecting, a mouse click adds to the selection and a modified click always
+          // does; Enter or Space (a click with detail 0) always opens, the checkbox selects.
+          const keyboard = event.detail === 0;
+          if (!keyboard && (selecting || event.shiftKey || event.ctrlKey || event.metaKey)) onSelect(image.id, keysOf(event));
           else onOpen(image.id);
         }}
       >

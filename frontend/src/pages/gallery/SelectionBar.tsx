@@ -6,14 +6,20 @@ import styles from "./SelectionBar.module.css";
 
 export function SelectionBar({ count, onClear, children }: { count: number; onClear: () => void; children: ReactNode }) {
   const { t } = useI18n();
-  if (count === 0) return null;
+  const text = t("gallery.selectedCount", { count });
   return (
-    <section className={styles.bar} aria-label={t("gallery.selectionBar")}>
-      <strong className={styles.count} aria-live="polite">{t("gallery.selectedCount", { count })}</strong>
-      <div className={styles.actions}>
-        {children}
-        <button type="button" className="btn btn-sm btn-ghost" onClick={onClear}>{t("gallery.clearSelection")}</button>
-      </div>
-    </section>
+    <>
+      {/* Always in the page, so the first selection is announced too, not only later changes. */}
+      <div className="visually-hidden" aria-live="polite">{count ? text : ""}</div>
+      {count > 0 && (
+        <section className={styles.bar} aria-label={t("gallery.selectionBar")}>
+          <strong className={styles.count}>{text}</strong>
+          <div className={styles.actions}>
+            {children}
+            <button type="button" className="btn btn-sm btn-ghost" onClick={onClear}>{t("gallery.clearSelection")}</button>
+          </div>
+        </section>
+      )}
+    </>
   );
 }

@@ -1,13 +1,16 @@
 // Test helpers for the gallery, trash and account pages: the app's providers around a page, and a
 // fake platform at the fetch boundary that records every request.
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
-import { render } from "@testing-library/react";
+import { configure, render } from "@testing-library/react";
 import type { ReactElement } from "react";
 import { MemoryRouter, Route, Routes, useLocation } from "react-router";
 
 import type { GalleryImage } from "../../api/types";
 import { ToastProvider } from "../../components/Toast";
 import { I18nProvider, type Language } from "../../i18n";
+
+// The machine running the tests may be busy: give async queries room before calling it a failure.
+configure({ asyncUtilTimeout: 5000 });
 
 export type Call = { method: string; path: string; query: URLSearchParams; body: unknown };
 export type Reply = { status?: number; body?: unknown; headers?: Record<string, string> };
