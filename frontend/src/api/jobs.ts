@@ -217,7 +217,7 @@ export function useCancelJob() {
   return useMutation<Job, ApiError, string>({
     mutationFn: (id) => api.post<Job>(`/api/v1/jobs/${encodeURIComponent(id)}/cancel`),
     onSuccess: (job) => storeJob(client, job),
-    onSettled: () => invalidateJobs(client),
+    onSettled: () => void invalidateJobs(client), // not awaited: the caller hears back at once
   });
 }
 
@@ -226,7 +226,7 @@ export function useBulkCancel() {
   const client = useQueryClient();
   return useMutation<BulkCancelResult, ApiError, BulkCancelInput>({
     mutationFn: (body) => api.post<BulkCancelResult>("/api/v1/jobs/cancel", body),
-    onSettled: () => invalidateJobs(client),
+    onSettled: () => void invalidateJobs(client), // not awaited: the caller hears back at once
   });
 }
 
@@ -246,7 +246,7 @@ export function useRetryJob() {
         headers: { "Idempotency-Key": key ?? idempotencyKey() },
       }),
     onSuccess: (job) => storeJob(client, job),
-    onSettled: () => invalidateJobs(client),
+    onSettled: () => void invalidateJobs(client), // not awaited: the caller hears back at once
   });
 }
 
