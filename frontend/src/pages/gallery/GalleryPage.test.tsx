@@ -264,6 +264,25 @@ describe("the gallery", () => {
     await waitFor(() => expect(server.requests("GET", "/api/v1/images").length).toBeGreaterThan(1));
   });
 
+  test("files dropped anywhere on the page are uploaded", async () => {
+    galleryServer(makeImages(2));
+    const uploads = fakeUploads(() => ({ status: 201, body: makeImage({ source: "upload" }) }));
+    const codec: ImageCodec = {
+      decode: async () => ({ width: 800, height: 600, hasAlpha: () => false, encode: async () => new Blob() }),
+    };
+    renderPage(<ImageCodecContext.Provider value={codec}><GalleryPage /></ImageCodecContext.Provider>, { route: "/gallery", path: "/gallery" });
+    const grid = await screen.findByRole("list", { name: "갤러리 이미지" });
+    await waitFor(() => expect(screen.getByRole("button", { name: "이미지 올리기" })).toBeEnabled());
+
+    const dataTransfer = { types: ["Files"], files: [pngFile("dropped.png")], dropEffect: "none" };
+    fireEvent.dragEnter(grid, { dataTransfer });
+    expect(screen.getByText("놓으면 갤러리에 올립니다")).toBeInTheDocument();
+    fireEvent.drop(grid, { dataTransfer });
+    expect(screen.queryByText("놓으면 갤러리에 올립니다")).not.toBeInTheDocument();
+    expect(await screen.findByText("1개를 갤러리에 올렸습니다")).toBeInTheDocument();
+    expect(uploads.sent.map((upload) => (upload.form.get("image") as File).name)).toEqual(["dropped.png"]);
+  });
+
   test("the page speaks English too", async () => {
     galleryServer(makeImages(2));
     renderGallery("/gallery", "en");
