@@ -48,7 +48,7 @@ from generation.services.jobs import (
     job_retry,
     jobs_cancel,
 )
-from templates_app.selectors import page_summary, page_template_ids_resolve
+from templates_app.selectors import page_summaries, page_template_ids_resolve
 
 IDEMPOTENCY_HEADER = OpenApiParameter(
     "Idempotency-Key", str, OpenApiParameter.HEADER, required=False,
@@ -138,7 +138,8 @@ class JobPageSerializer(serializers.Serializer):
 
 
 def _job_data(request, job: Job, images=None, info: QueueInfo | None = None,
-              inputs: list[JobInput] | None = None, own_image_ids: set | None = None) -> dict:
+              inputs: list[JobInput] | None = None, own_image_ids: set | None = None,
+              pages: dict[str, dict] | None = None) -> dict:
     info = info or job_queue_infos(user=request.user, jobs=[job])[job.id]
     if images is None:
         images = images_for_jobs(job_ids=[job.id]).get(job.id, [])
@@ -148,7 +149,7 @@ def _job_data(request, job: Job, images=None, info: QueueInfo | None = None,
         own_image_ids = image_ids_visible(user=request.user, image_ids=_source_image_ids([job]))
     result = None
     if job.status == JobStatus.SUCCEEDED:
-        result = {} if job.kind != JobKind.PAGE else {"page": _page(request, job)}
+        result = {} if job.kind != JobKind.PAGE else {"page": _page(request, job, pages)}
         result["images"] = [
             {"id": image.id, "width": image.width, "height": image.height,
              "format": image.format,
@@ -190,13 +191,21 @@ def _input_data(request, job: Job, row: JobInput, own_image_ids: set) -> dict:
             "width": row.width, "height": row.height}
 
 
-def _page(request, job: Job) -> dict | None:
+def _page_ids(jobs) -> list[str]:
+    return [job.provider_state["page_id"] for job in jobs if job.kind == JobKind.PAGE
+            and job.status == JobStatus.SUCCEEDED and job.provider_state.get("page_id")]
+
+
+def _page(request, job: Job, pages: dict[str, dict] | None = None) -> dict | None:
     page_id = job.provider_state.get("page_id")
     if not page_id:
         return None
-    page = page_summary(page_id=page_id)
-    page["html_url"] = request.build_absolute_uri(page["html_url"])
-    return page
+    if pages is None:
+        pages = page_summaries(page_ids=[page_id])
+    page = pages.get(str(page_id))
+    if page is None:
+        return None
+    return {**page, "html_url": request.build_absolute_uri(page["html_url"])}
 
 
 def _job_response(request, job: Job, *, created: bool = True, status_code=status.HTTP_200_OK):
@@ -235,6 +244,7 @@ class _JobInput(serializers.Serializer):
 
 
 class _JobCreateApi(APIView):
+    throttle_scope = "jobs"  # config/throttles.py
     parser_classes = [MultiPartParser, FormParser]
     kind: str
     image_fields: tuple[str, ...]
@@ -292,6 +302,7 @@ class JobGoodsCreateApi(_JobCreateApi):
 class JobEditCreateApi(APIView):
     """Queue a prompt edit of an image: upload it, give a URL, or pick one of your images.
     The prompt may be in any language; it is translated to English first."""
+    throttle_scope = "jobs"  # config/throttles.py
 
     parser_classes = [MultiPartParser, FormParser, JSONParser]
 
@@ -333,6 +344,7 @@ class JobEditCreateApi(APIView):
 class JobProductPageCreateApi(APIView):
     """Queue a product-detail page: the LLM plans and writes each block of the chosen
     templates (a set, an ordered list, or the category's default set)."""
+    throttle_scope = "jobs"  # config/throttles.py
 
     @extend_schema_serializer(component_name="ProductPageJobRequest")
     class InputSerializer(serializers.Serializer):
@@ -423,8 +435,10 @@ class JobListApi(APIView):
         inputs = job_inputs_for(job_ids=[j.id for j in jobs])
         own = image_ids_visible(user=request.user, image_ids=_source_image_ids(jobs))
         infos = job_queue_infos(user=request.user, jobs=jobs)
+        pages = page_summaries(page_ids=_page_ids(jobs))
         results = [_job_data(request, job, images.get(job.id, []), info=infos[job.id],
-                             inputs=inputs.get(job.id, []), own_image_ids=own) for job in jobs]
+                             inputs=inputs.get(job.id, []), own_image_ids=own, pages=pages)
+                   for job in jobs]
         return Response(page.envelope(JobOutputSerializer(results, many=True).data))
 
 
@@ -550,6 +564,7 @@ class JobRetryInputSerializer(serializers.Serializer):
 class JobRetryApi(APIView):
     """A new job from a finished one's inputs (`retried_from`), optionally with some settings
     changed (an empty body: the same settings)."""
+    throttle_scope = "jobs"  # config/throttles.py
 
     parser_classes = [JSONParser, FormParser, MultiPartParser]
 

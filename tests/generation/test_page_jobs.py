@@ -121,3 +121,20 @@ def test_a_page_past_its_time_budget_fails_clearly_before_the_task_timeout(api, 
     assert (job.status, job.error_code) == ("failed", "page_timeout")
     assert "PAGE_TIMEOUT_SECONDS" in job.error_message
     assert job.finished_at - job.started_at < timedelta(seconds=5)
+
+
+def test_the_job_list_shows_page_results_at_a_fixed_number_of_queries(api, user, django_assert_num_queries):
+    user.max_queued_jobs = 10
+    user.save(update_fields=["max_queued_jobs"])
+    food = Category.objects.get(slug="food")
+    ids = [_page_job(api, product_info=f"감귤 주스 {n}호", category_id=food.id) for n in range(3)]
+    assert {finish(job_id, seconds=30).status for job_id in ids} == {"succeeded"}
+    api.get("/api/v1/jobs?size=1")  # the ETA samples are cached from here on
+    # user, jobs, result images, inputs, pages
+    with django_assert_num_queries(5):
+        one = api.get("/api/v1/jobs?size=1").json()["results"]
+    with django_assert_num_queries(5):
+        three = api.get("/api/v1/jobs?size=3").json()["results"]
+    assert [job["id"] for job in three] == ids[::-1] and one[0]["id"] == ids[-1]
+    pages = [job["result"]["page"] for job in three]
+    assert len({page["id"] for page in pages}) == 3 and all(len(page["blocks"]) == 7 for page in pages)
