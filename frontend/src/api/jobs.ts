@@ -12,6 +12,7 @@ import {
 import { useEffect, useRef } from "react";
 
 import { api, ApiError, idempotencyKey, qs } from "./client";
+import { IMAGES_KEY, USAGE_KEY } from "./gallery";
 import type { Job as GeneratedJob, JobStatus } from "./types";
 
 export type { JobKind, JobStatus } from "./types";
@@ -187,8 +188,10 @@ export function useActiveJobs() {
     void client.invalidateQueries({ queryKey: jobKeys.lists() });
     void client.invalidateQueries({ queryKey: jobKeys.recent() });
     if (gone.length) {
+      // Finished jobs put images in the gallery and use storage.
+      void client.invalidateQueries({ queryKey: [...IMAGES_KEY, "active"] });
+      void client.invalidateQueries({ queryKey: USAGE_KEY });
       void client.invalidateQueries({ queryKey: ["gallery"] });
-      void client.invalidateQueries({ queryKey: ["storage"] });
     }
   }, [query.data, client]);
 
