@@ -57,6 +57,12 @@ describe("the account page", () => {
     expect(screen.queryByRole("meter")).not.toBeInTheDocument();
   });
 
+  test("a little storage used reads as under one per cent", async () => {
+    accountServer({ storage: usage({ used_bytes: 96 * 1024, quota_bytes: 1024 * MB }) });
+    renderAccount();
+    expect(await screen.findByRole("meter")).toHaveAttribute("aria-valuetext", "1 GB 중 96 KB 사용 (<1%)");
+  });
+
   test("usage levels", () => {
     expect(usageLevel({ used_bytes: 10, quota_bytes: 100, is_over_quota: false })).toBe("ok");
     expect(usageLevel({ used_bytes: 90, quota_bytes: 100, is_over_quota: false })).toBe("near");

@@ -25,7 +25,9 @@ export function UsageMeter({ usage }: { usage: StorageUsage }) {
   const quota = usage.quota_bytes;
   const percent = quota > 0 ? Math.min(100, Math.round((usage.used_bytes / quota) * 100)) : 100;
   const level = usageLevel(usage);
-  const text = t("account.storage.used", { used, quota: formatBytes(quota), percent });
+  // A little used is "<1%", not a misleading "0%".
+  const shown = percent === 0 && usage.used_bytes > 0 ? "<1" : percent;
+  const text = t("account.storage.used", { used, quota: formatBytes(quota), percent: shown });
   return (
     <div className={styles.meterWrap}>
       <div
