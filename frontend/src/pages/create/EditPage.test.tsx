@@ -108,4 +108,21 @@ describe("EditPage", () => {
     const [apply] = server.posts(`/api/v1/pages/${PAGE}/blocks/2/image`);
     expect(apply.body).toEqual({ image_id: RESULT_ID });
   });
+
+  it("loads an earlier edit (?from=) and reuses its gallery image by id instead of uploading it again", async () => {
+    const EARLIER = "99999999-9999-4999-8999-999999999999";
+    const { server, user } = setup(`/create/edit?from=${EARLIER}`, (r) =>
+      r.path === `/api/v1/jobs/${EARLIER}`
+        ? { body: { ...doneJob, id: EARLIER, params: { prompt: "하늘을 노을로", aspect_ratio: "1:1", output_format: "jpg", seed: 7 } } }
+        : undefined,
+    );
+    expect(await screen.findByText("이전 작업의 설정을 불러왔습니다.")).toBeInTheDocument();
+    expect(screen.getByRole("radio", { name: "갤러리" })).toBeChecked();
+    expect(screen.getByLabelText("프롬프트")).toHaveValue("하늘을 노을로");
+    await user.click(screen.getByRole("button", { name: "생성하기" }));
+    await waitFor(() => expect(server.posts("/api/v1/jobs/edit")).toHaveLength(1));
+    expect(server.posts("/api/v1/jobs/edit")[0].body).toEqual({ prompt: "하늘을 노을로", aspect_ratio: "1:1", output_format: "jpg", seed: 7, image_id: IMAGE_ID });
+    // The input was not downloaded: its id is enough.
+    expect(server.requests.some((r) => r.path === galleryImage.url)).toBe(false);
+  });
 });
