@@ -88,11 +88,12 @@ describe("the shell", () => {
     expect(menu).toHaveAttribute("aria-expanded", "false");
   });
 
-  it("warns with a banner when pre-flight says no worker is running", async () => {
+  it("warns with a banner when pre-flight says the workers or the image service are down", async () => {
     server((request) =>
       request.path === "/api/v1/preflight"
         ? { body: { ok: false, kind: "ppl", provider: "local", message: "No worker", reasons: [
           { code: "workers_down", message: "No worker is running" },
+          { code: "provider_unavailable", message: "The local image service is not answering" },
           { code: "queue_full", message: "You already have 3 job(s) waiting" },
         ] } }
         : undefined);
@@ -102,7 +103,8 @@ describe("the shell", () => {
     expect(within(box).getByText(/작업 처리기가 실행 중이 아니어서/)).toBeInTheDocument();
     // The user's own full queue is the create pages' business, not a site-wide banner.
     expect(within(box).queryByText(/3 job/)).not.toBeInTheDocument();
-    expect(within(box).getAllByRole("listitem")).toHaveLength(1);
+    expect(within(box).getByText(/이미지 생성 서비스가 응답하지 않습니다/)).toBeInTheDocument();
+    expect(within(box).getAllByRole("listitem")).toHaveLength(2);
   });
 
   it("switches the language and remembers it", async () => {

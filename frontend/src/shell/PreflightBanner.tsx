@@ -52,11 +52,15 @@ export function PreflightBanner() {
       </svg>
       <div>
         <strong className={styles.title}>{t("shell.banner.title")}</strong>
-        <ul className={styles.list}>
-          {problems.map((problem) => (
-            <li key={problem.code}>{t(`shell.banner.${problem.code}`)}</li>
-          ))}
-        </ul>
+        {problems.length === 1 ? (
+          <p className={styles.one}>{t(`shell.banner.${problems[0].code}`)}</p>
+        ) : (
+          <ul className={styles.list}>
+            {problems.map((problem) => (
+              <li key={problem.code}>{t(`shell.banner.${problem.code}`)}</li>
+            ))}
+          </ul>
+        )}
       </div>
     </div>
   );
