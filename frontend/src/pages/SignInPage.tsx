@@ -81,7 +81,7 @@ export default function SignInPage() {
       <main id="main" className={styles.center}>
         <div className={`card ${styles.card}`}>
           <div className={styles.brand}>
-            <img src="/static/app/favicon.svg" alt="" width="44" height="44" />
+            <img src={`${import.meta.env.BASE_URL}favicon.svg`} alt="" width="44" height="44" />
             <span className={styles.name}>PPL Studio</span>
           </div>
           <p className={styles.tagline}>{t("signin.tagline")}</p>

@@ -71,7 +71,7 @@ export function Layout() {
       <header className={styles.header}>
         <div className={styles.bar}>
           <Link to="/" className={styles.brand} aria-label={t("shell.home")}>
-            <img src="/static/app/favicon.svg" alt="" width="28" height="28" />
+            <img src={`${import.meta.env.BASE_URL}favicon.svg`} alt="" width="28" height="28" />
             <span>PPL Studio</span>
           </Link>
 
