@@ -181,6 +181,17 @@ describe("PplPage", () => {
     expect(server.posts(PPL)).toHaveLength(1);
   });
 
+  it("does not take a click right after a fast 202 for a second job", async () => {
+    const { server, user } = setup((r) => (r.method === "POST" && r.path === PPL ? accepted : undefined));
+    await fillForm(user);
+    const button = screen.getByRole("button", { name: "생성하기" });
+    await user.click(button);
+    await screen.findByText("작업을 대기열에 넣었습니다.");
+    await user.click(button);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(server.posts(PPL)).toHaveLength(1);
+  });
+
   it("loads an earlier job's settings and inputs (?from=)", async () => {
     const earlier = jobJson({
       id: "22222222-2222-4222-8222-222222222222",

@@ -29,6 +29,7 @@ import { useQueueDrawer } from "../../shell/queueDrawer";
 export const NETWORK_RETRY_DELAYS_MS = [1_000, 3_000, 6_000];
 const MAX_THROTTLE_WAITS = 3;
 export const WAITING_POLL_MS = 2_000;
+const DOUBLE_CLICK_MS = 1_500;
 
 export type SubmitState =
   | { phase: "idle" }
@@ -83,6 +84,7 @@ export function useJobSubmit({ kind, signature, validate, build, fields, onAccep
   const [autoSubmit, setAutoSubmit] = useState(false);
   const intent = useRef<{ key: string; signature: string } | null>(null);
   const inFlight = useRef(false);
+  const lastAccepted = useRef<{ signature: string; at: number } | null>(null);
   const mounted = useRef(true);
   useEffect(() => {
     mounted.current = true;
@@ -139,6 +141,9 @@ export function useJobSubmit({ kind, signature, validate, build, fields, onAccep
   const submit = useCallback(async () => {
     if (inFlight.current) return; // a double click while sending
     const { signature: current, validate: check } = latest.current;
+    // A double click whose second half lands just after a fast 202 is not a new intent.
+    const previous = lastAccepted.current;
+    if (previous && previous.signature === current && Date.now() - previous.at < DOUBLE_CLICK_MS) return;
     const errors = check();
     setClientErrors(errors);
     if (Object.keys(errors).length) {
@@ -168,6 +173,7 @@ export function useJobSubmit({ kind, signature, validate, build, fields, onAccep
       setState({ phase: "sending", progress: null });
       const job = await send(key);
       intent.current = null;
+      lastAccepted.current = { signature: current, at: Date.now() };
       setAutoSubmit(false);
       setState({ phase: "accepted", job });
       toasts.push({ message: t("submit.accepted"), tone: "success" });
