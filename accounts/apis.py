@@ -27,7 +27,7 @@ from config.errors import ErrorSerializer
 class MeSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     username = serializers.CharField()
-    email = serializers.EmailField()
+    email = serializers.CharField(help_text="An email address, or empty when none was given.")
     is_staff = serializers.BooleanField()
     limits = inline_serializer("JobLimits", {
         "max_queued": serializers.IntegerField(),
