@@ -139,6 +139,7 @@ def platform_up(*, db: str, polls: int, redis_db: int, extra_env: dict | None = 
         "Q_TIMEOUT": "30", "Q_RETRY": "100", "ENGINE_TICK_SECONDS": "10",
         "ENGINE_STAGE_GRACE_SECONDS": "10", "JOB_TIMEOUT_SECONDS": "1800", "LOG_LEVEL": "WARNING",
         "MAX_PER_USER_QUEUE": "100000", "MAX_PER_USER_CONCURRENT": "100000", "HOST": "127.0.0.1",
+        "HTTPS": "off", "THROTTLE_JOBS_PER_MINUTE": "0", "THROTTLE_UPLOADS_PER_MINUTE": "0",
         "PORT": str(port), "WEB_CONCURRENCY": "2", "WEB_THREADS": "4", "WORKER_STATE_DIR": str(tmp),
         "PROMETHEUS_MULTIPROC_DIR": str(tmp / "prom"), "SECRET_KEY": "bench-key-" + "x" * 40,
         **(extra_env or {}),

@@ -77,6 +77,7 @@ def main() -> None:
         "Q_WORKERS": "2", "LOG_LEVEL": "WARNING", "MAX_PER_USER_QUEUE": "100000",
         "MAX_PER_USER_CONCURRENT": "100000", "HOST": "127.0.0.1", "PORT": str(port),
         "WEB_CONCURRENCY": "2", "WEB_THREADS": "4", "DJANGO_SETTINGS_MODULE": "config.settings",
+        "HTTPS": "off", "THROTTLE_JOBS_PER_MINUTE": "0", "THROTTLE_UPLOADS_PER_MINUTE": "0",
     }
     python = sys.executable
     manage = [python, "manage.py"]

@@ -82,6 +82,7 @@ def main() -> None:
         "Q_BROKER": "redis", "REDIS_URL": "redis://127.0.0.1:6379/7", "CACHE_URL": "redis://127.0.0.1:6379/8",
         "OUTPUT_DIR": str(tmp / "outputs"), "LOCAL_PROVIDER_DELAY_SECONDS": "1", "LOG_LEVEL": "WARNING",
         "MAX_PER_USER_QUEUE": "100000", "MAX_PER_USER_CONCURRENT": "100000", "HOST": "127.0.0.1",
+        "HTTPS": "off", "THROTTLE_JOBS_PER_MINUTE": "0", "THROTTLE_UPLOADS_PER_MINUTE": "0",
         "PORT": str(port), "WEB_CONCURRENCY": "1", "WEB_THREADS": "4", "Q_WORKERS": "2",
         "WORKER_STATE_DIR": str(tmp), "PROMETHEUS_MULTIPROC_DIR": str(tmp / "prom"),
         "SECRET_KEY": "ops-bench-key-" + "x" * 40, "DEBUG": "false",

@@ -192,6 +192,8 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "config.errors.api_exception_handler",
+    # Per-user rates of job creation, uploads and imports (config/throttles.py; views opt in).
+    "DEFAULT_THROTTLE_CLASSES": ["config.throttles.UserActionThrottle"],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 if DEBUG:
@@ -202,6 +204,11 @@ if DEBUG:
 LOGIN_FAILURE_WINDOW_SECONDS = env_int("LOGIN_FAILURE_WINDOW_SECONDS", 300, minimum=1)
 LOGIN_FAILURES_PER_USERNAME = env_int("LOGIN_FAILURES_PER_USERNAME", 5, minimum=1)
 LOGIN_FAILURES_PER_ADDRESS = env_int("LOGIN_FAILURES_PER_ADDRESS", 20, minimum=1)
+# Per-user requests a minute (0: unlimited) of job creation (also retries and the seed endpoints
+# that make a job), image uploads, and URL imports; past them 429 `throttled` with Retry-After.
+THROTTLE_JOBS_PER_MINUTE = env_int("THROTTLE_JOBS_PER_MINUTE", 30, minimum=0)
+THROTTLE_UPLOADS_PER_MINUTE = env_int("THROTTLE_UPLOADS_PER_MINUTE", 60, minimum=0)
+THROTTLE_IMPORTS_PER_MINUTE = env_int("THROTTLE_IMPORTS_PER_MINUTE", 20, minimum=0)
 # Reverse proxies (addresses or networks) whose X-Forwarded-For names the real client. Behind an
 # ingress, set this to its addresses, or every client shares the proxy's address (and its counter).
 TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
@@ -504,13 +511,20 @@ LOGGING["loggers"]["studio.request"] = {"level": env_str("ACCESS_LOG_LEVEL", "IN
 
 TEMPLATES[0]["OPTIONS"]["context_processors"].append("config.ops_views.health_banner")
 
-# Production security. The defaults suit `scripts/run.sh` on http://127.0.0.1; the container
-# image and the Kubernetes overlay set the production values (`check --deploy` is clean there).
-SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
-SECURE_HSTS_SECONDS = env_int("HSTS_SECONDS", 0, minimum=0)
+# Production security, secure by default: with DEBUG off the site is taken to be served over https
+# (secure cookies, a year of HSTS, http redirected to https), so `check --deploy` is clean with
+# nothing but SECRET_KEY and ALLOWED_HOSTS. A plain-http deployment says so with HTTPS=off
+# (scripts/run.sh on loopback, the compose file, the e2e suite and the benchmarks do); each knob
+# below still overrides its part.
+HTTPS = env_bool("HTTPS", not DEBUG)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", HTTPS)
+SECURE_HSTS_SECONDS = env_int("HSTS_SECONDS", 31_536_000 if HTTPS else 0, minimum=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("HSTS_INCLUDE_SUBDOMAINS", True)
 SECURE_HSTS_PRELOAD = env_bool("HSTS_PRELOAD", False)
-SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+if not SECURE_HSTS_PRELOAD:
+    # Preloading is the domain owner's commitment (hstspreload.org), never a default.
+    SILENCED_SYSTEM_CHECKS = ["security.W021"]
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", HTTPS)
 # Probes and scrapes reach the pod over plain http and must not be redirected.
 SECURE_REDIRECT_EXEMPT = [r"^healthz", r"^metrics$"]
 if env_bool("TRUST_X_FORWARDED_PROTO", False):  # only behind a proxy that sets the header itself

@@ -310,6 +310,7 @@ class ImageTrashEmptyApi(APIView):
 
 class ImageUploadApi(APIView):
     """Add a picture to your gallery: PNG, JPEG or WebP up to MAX_UPLOAD_BYTES."""
+    throttle_scope = "uploads"  # config/throttles.py
 
     parser_classes = [MultiPartParser]
 
@@ -329,6 +330,7 @@ class ImageUploadApi(APIView):
 
 class ImageImportApi(APIView):
     """Add a picture from a public http(s) URL (fetched safely; see gallery/fetch.py)."""
+    throttle_scope = "imports"  # config/throttles.py
 
     @extend_schema_serializer(component_name="ImageImport")
     class InputSerializer(serializers.Serializer):

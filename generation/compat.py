@@ -52,6 +52,7 @@ def _answer_when_done(job) -> FileResponse | Response:
 
 
 class SeedPplGenerateApi(APIView):
+    throttle_scope = "jobs"  # config/throttles.py
     parser_classes = [MultiPartParser, FormParser]
 
     @extend_schema(
@@ -71,6 +72,7 @@ class SeedPplGenerateApi(APIView):
 
 
 class SeedGoodsGenerateApi(APIView):
+    throttle_scope = "jobs"  # config/throttles.py
     parser_classes = [MultiPartParser, FormParser]
 
     @extend_schema_serializer(component_name="SeedGoodsGenerateRequest")
@@ -111,6 +113,8 @@ class _SeedSerializer(serializers.Serializer):
 
 
 class SeedDisplayListApi(APIView):
+    throttle_scope = "jobs"  # config/throttles.py
+
     @extend_schema_serializer(component_name="SeedDisplayListRequest")
     class InputSerializer(_SeedSerializer, JobProductPageCreateApi.InputSerializer):
         aliases = {
@@ -155,6 +159,8 @@ class SeedDisplayListApi(APIView):
 
 
 class SeedImageEditApi(APIView):
+    throttle_scope = "jobs"  # config/throttles.py
+
     @extend_schema_serializer(component_name="SeedImageEditRequest")
     class InputSerializer(_SeedSerializer):
         aliases = {"imageUrl": "image_url"}
@@ -206,6 +212,8 @@ class SeedImageEditApi(APIView):
 
 
 class SeedUploadImageApi(APIView):
+    throttle_scope = "imports"  # config/throttles.py (it fetches a URL)
+
     @extend_schema_serializer(component_name="SeedUploadImageRequest")
     class InputSerializer(_SeedSerializer):
         aliases = {"imageUrl": "url", "image_url": "url"}

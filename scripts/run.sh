@@ -46,6 +46,8 @@ echo "Demo accounts:"
 $PY manage.py seed_demo
 HOST=${HOST:-127.0.0.1}
 PORT=${PORT:-8000}
+# Served over plain http here; production (DEBUG off, no HTTPS=off) redirects to https.
+export HTTPS=${HTTPS:-off}
 echo
 if [ -f static/app/index.html ]; then
   echo "PPL Studio on http://$HOST:$PORT  (the web app; API docs /api/docs/, admin /admin/). Ctrl+C stops."

@@ -4,6 +4,11 @@ that runs queued django-q2 tasks in this process (real payloads from the real br
 from __future__ import annotations
 
 import io
+import os
+
+# The test client and the servers tests start speak plain http (DEBUG off would mean https): the
+# processes tests start inherit this; this process's settings are set in _test_settings.
+os.environ.setdefault("HTTPS", "off")
 
 import pytest
 from django.core.cache import cache
@@ -28,9 +33,14 @@ def _test_settings(settings, tmp_path):
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     settings.LOCAL_PROVIDER_DELAY_SECONDS = 0
+    settings.SECURE_SSL_REDIRECT = settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False
+    settings.SECURE_HSTS_SECONDS = 0
     settings.ENGINE_TICK_SECONDS = 0
     settings.MAX_PER_USER_QUEUE = 3
     settings.MAX_PER_USER_CONCURRENT = 1
+    # Tests that create many jobs or uploads are not throttled; tests/abuse sets the limits it checks.
+    settings.THROTTLE_JOBS_PER_MINUTE = settings.THROTTLE_UPLOADS_PER_MINUTE = 0
+    settings.THROTTLE_IMPORTS_PER_MINUTE = 0
     cache.clear()
     yield
     cache.clear()

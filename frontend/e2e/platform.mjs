@@ -31,9 +31,14 @@ const BASE_ENV = {
   HOST: "127.0.0.1",
   // Plain http on loopback: cookies without Secure, no redirect to https (the defaults, said aloud
   // so a developer's .env cannot turn them on).
+  HTTPS: "off",
   SECURE_COOKIES: "false",
   SECURE_SSL_REDIRECT: "false",
   HSTS_SECONDS: "0",
+  // The suite creates jobs and uploads faster than a person would.
+  THROTTLE_JOBS_PER_MINUTE: "600",
+  THROTTLE_UPLOADS_PER_MINUTE: "600",
+  THROTTLE_IMPORTS_PER_MINUTE: "600",
   Q_BROKER: "orm",
   LLM_PROVIDER: "local",
   PPL_PROVIDER: "local",

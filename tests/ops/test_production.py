@@ -40,9 +40,10 @@ def test_check_deploy_is_clean_with_the_production_settings():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_the_local_defaults_keep_plain_http_cookies_and_no_redirect(settings):
+def test_https_off_keeps_plain_http_cookies_and_no_redirect(settings):
     result = _manage("shell", "--no-imports", "-c", "from django.conf import settings as s; "
-                     "print(s.SESSION_COOKIE_SECURE, s.SECURE_SSL_REDIRECT, s.SECURE_HSTS_SECONDS)", env={})
+                     "print(s.SESSION_COOKIE_SECURE, s.SECURE_SSL_REDIRECT, s.SECURE_HSTS_SECONDS)",
+                     env={"HTTPS": "off"})
     assert result.stdout.split() == ["False", "False", "0"], result.stderr
 
 
