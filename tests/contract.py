@@ -10,6 +10,7 @@ derandomized so a run is reproducible: the same schema gives the same requests e
 from __future__ import annotations
 
 import contextlib
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -44,6 +45,19 @@ WAITING_OPERATIONS = [
 # A health probe's 503 is its designed answer while a dependency is down (no worker runs beside
 # an in-process run): documented, so checked for conformance, but not counted as a server error.
 PROBE_OPERATIONS = {"GET /api/generation/actuator/health"}
+
+
+PATH_PARAMETER = re.compile(r"{(\w+)}")
+
+
+@dataclass(frozen=True)
+class Persona:
+    """Who sends the requests: their headers (a bearer token), and ids of their own objects to
+    put in paths (`job_id`, `image_id`, ...) for valid cases, so those reach real objects
+    instead of 404. Invalid cases keep generated ids."""
+
+    headers: dict[str, str]
+    path_ids: dict[str, object] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -84,16 +98,22 @@ class ContractReport:
                          f"{finding.message.strip()[:3000]}")
         return "\n".join(lines)
 
+    def figures(self) -> dict:
+        distinct = {(f.persona, f.operation, f.status_code) for f in self.findings}
+        return {"operations": self.operations, "cases": self.cases, "server_errors": self.server_errors,
+                "failing_cases": len(self.findings), "distinct_failures": len(distinct),
+                "seconds": round(self.seconds, 1)}
+
     def slowest(self, count: int = 10) -> str:
         ranked = sorted(self.seconds_by_operation.items(), key=lambda item: -item[1])[:count]
         return ", ".join(f"{label} {seconds:.1f} s" for label, seconds in ranked)
 
 
-def contract_run(app: Any, *, personas: dict[str, dict[str, str]], max_examples: int,
+def contract_run(app: Any, *, personas: dict[str, Persona], max_examples: int,
                  modes: tuple[GenerationMode, ...] = (GenerationMode.POSITIVE, GenerationMode.NEGATIVE),
                  path_regex: str | None = None) -> ContractReport:
-    """Run every operation of the schema `max_examples` times per generation mode and persona
-    (a persona is the headers it sends, e.g. its bearer token). Failures are collected, not
+    """Run every operation of the schema `max_examples` times per generation mode and persona.
+    Failures are collected, not
     raised, so one run reports every operation; nothing is shrunk (bounded time). `path_regex`
     narrows the run to some paths (to look into one finding)."""
     schema = schemathesis.openapi.from_wsgi(SCHEMA_PATH, app)
@@ -107,20 +127,26 @@ def contract_run(app: Any, *, personas: dict[str, dict[str, str]], max_examples:
         operation = result.ok()
         report.operations += 1
         operation_started = time.monotonic()
-        for persona, headers in personas.items():
+        for name, persona in personas.items():
             for mode in modes:
-                _run_operation(operation, mode, persona, headers, max_examples, report)
+                _run_operation(operation, mode, name, persona, max_examples, report)
         report.seconds_by_operation[operation.label] = time.monotonic() - operation_started
     report.seconds = time.monotonic() - started
     return report
 
 
-def _run_operation(operation, mode, persona: str, headers: dict[str, str], max_examples: int,
+def _run_operation(operation, mode, name: str, persona: Persona, max_examples: int,
                    report: ContractReport) -> None:
+    headers = persona.headers
+    fixed = {}
+    if mode == GenerationMode.POSITIVE:
+        in_path = set(PATH_PARAMETER.findall(operation.path))
+        fixed = {key: value for key, value in persona.path_ids.items() if key in in_path}
+
     @hypothesis_settings(max_examples=max_examples, deadline=None, database=None, derandomize=True,
                          phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck),
                          print_blob=False)
-    @given(operation.as_strategy(generation_mode=mode))
+    @given(operation.as_strategy(generation_mode=mode, path_parameters=fixed))
     def send(case) -> None:
         report.cases += 1
         response = case.call(headers=headers)
@@ -134,7 +160,7 @@ def _run_operation(operation, mode, persona: str, headers: dict[str, str], max_e
         except (Failure, FailureGroup) as exc:  # recorded; the run goes on
             failures = exc.exceptions if isinstance(exc, FailureGroup) else (exc,)
             checks = tuple(sorted({f"{failure.code} {failure.title}" for failure in failures}))
-            report.findings.append(Finding(persona, operation.label, response.status_code, str(exc), checks))
+            report.findings.append(Finding(name, operation.label, response.status_code, str(exc), checks))
 
     # Unsatisfiable: nothing to make invalid (no parameters, no body), so no negative cases.
     with contextlib.suppress(Unsatisfiable):
