@@ -1,7 +1,8 @@
 // Short notices at the bottom of the screen ("12 images moved to the trash · Undo"), announced
 // politely to screen readers. push() returns the toast's id; toasts close themselves.
-import { createContext, useCallback, useContext, useMemo, useRef, useState, type ReactNode } from "react";
+import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
 
+import { useI18n } from "../i18n";
 import styles from "./Toast.module.css";
 
 export type ToastInput = {
@@ -16,8 +17,18 @@ type Toasts = { push: (toast: ToastInput) => number; dismiss: (id: number) => vo
 const ToastContext = createContext<Toasts | null>(null);
 
 export function ToastProvider({ children }: { children: ReactNode }) {
+  const { t } = useI18n();
   const [toasts, setToasts] = useState<Toast[]>([]);
   const next = useRef(1);
+  const region = useRef<HTMLDivElement>(null);
+  // A modal <dialog> sits in the browser's top layer, above any z-index: the toasts are a manual
+  // popover, re-shown on each change so they stay on top of a dialog opened after them.
+  useEffect(() => {
+    const element = region.current;
+    if (!element || typeof element.showPopover !== "function") return;
+    if (element.matches(":popover-open")) element.hidePopover();
+    element.showPopover(); // open even when empty: a live region must exist before it speaks
+  }, [toasts.length]);
   const dismiss = useCallback((id: number) => setToasts((all) => all.filter((t) => t.id !== id)), []);
   const push = useCallback((toast: ToastInput) => {
     const id = next.current++;
@@ -29,7 +40,7 @@ export function ToastProvider({ children }: { children: ReactNode }) {
   return (
     <ToastContext.Provider value={value}>
       {children}
-      <div className={styles.region} role="status" aria-live="polite">
+      <div ref={region} popover="manual" className={styles.region} role="status" aria-live="polite">
         {toasts.map((toast) => (
           <div key={toast.id} className={`${styles.toast} ${styles[toast.tone ?? "info"]}`}>
             <span>{toast.message}</span>
@@ -45,7 +56,7 @@ export function ToastProvider({ children }: { children: ReactNode }) {
                 {toast.action.label}
               </button>
             )}
-            <button type="button" className={styles.close} aria-label="×" onClick={() => dismiss(toast.id)}>×</button>
+            <button type="button" className={styles.close} aria-label={t("common.close")} onClick={() => dismiss(toast.id)}>×</button>
           </div>
         ))}
       </div>
