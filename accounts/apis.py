@@ -8,11 +8,14 @@ from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
-from rest_framework_simplejwt.views import TokenObtainPairView
+from rest_framework_simplejwt.exceptions import InvalidToken
+from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
+from accounts.authentication import RevocableJWTAuthentication
 from accounts.selectors import user_job_limits
 from accounts.services import (
     InvalidCredentials,
+    access_token_revoke,
     login_failures_check,
     request_client_address,
     user_password_change,
@@ -46,6 +49,13 @@ def me_data(user) -> dict:
 _ERROR = ErrorSerializer
 
 
+def _no_store(response):
+    """Answers that carry tokens are never kept by a browser or a proxy cache."""
+    response["Cache-Control"] = "no-store"
+    response["Pragma"] = "no-cache"
+    return response
+
+
 class TokenObtainApi(TokenObtainPairView):
     """`{username, password}` → `{access, refresh}` (JWT, for scripts). Failed attempts are
     throttled like the browser sign-in (429 `throttled` with Retry-After)."""
@@ -56,13 +66,21 @@ class TokenObtainApi(TokenObtainPairView):
         username = str(data.get("username") or "")
         login_failures_check(username=username, address=request_client_address(request))
         try:
-            return super().post(request, *args, **kwargs)
+            return _no_store(super().post(request, *args, **kwargs))
         except AuthenticationFailed:  # simplejwt's no_active_account: one code for wrong credentials
             raise InvalidCredentials("Wrong username or password.")
 
 
+class TokenRefreshApi(TokenRefreshView):
+    """`{refresh}` → `{access, refresh}` (rotated; the old refresh token is blacklisted)."""
+
+    def post(self, request, *args, **kwargs):
+        return _no_store(super().post(request, *args, **kwargs))
+
+
 class LogoutApi(APIView):
-    """Revoke a refresh token. The token itself proves who is asking."""
+    """Revoke a refresh token. The token itself proves who is asking. The access token in the
+    request's Authorization header, if any, ends too (it is refused from now on)."""
 
     permission_classes = [AllowAny]
     authentication_classes: list = []
@@ -76,6 +94,12 @@ class LogoutApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         user_refresh_token_revoke(refresh=data.validated_data["refresh"])
+        try:
+            authenticated = RevocableJWTAuthentication().authenticate(request)
+        except (AuthenticationFailed, InvalidToken):
+            authenticated = None  # an expired or revoked access token: nothing more to end
+        if authenticated is not None:
+            access_token_revoke(token=authenticated[1])
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

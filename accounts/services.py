@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
+import logging
 import math
 import time
 
@@ -13,10 +14,14 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext
 from rest_framework import status
 from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.models import User
 from config.errors import ApplicationError, InvalidInput, Throttled
+
+logger = logging.getLogger(__name__)
 
 
 class InvalidCredentials(ApplicationError):
@@ -42,6 +47,56 @@ def user_refresh_token_revoke(*, refresh: str) -> None:
     except TokenError as exc:
         raise InvalidInput(f"refresh: {exc}", code="token_not_valid",
                            fields={"refresh": [str(exc)]})
+
+
+# --- revoked access tokens ------------------------------------------------------------------------
+# Access tokens are stateless, so ending one early takes a denylist, checked on every request
+# (accounts/authentication.py): the token id (jti) of a signed-out token, and per user the time
+# of a password change (every access token issued in an earlier second ends). Both live in the
+# cache only as long as the tokens they end could still be used. An unreachable cache lets
+# tokens through (they still expire): the cache is never required to serve a request.
+
+def _revoked_key(jti: str) -> str:
+    return f"jwt-revoked:{jti}"
+
+
+def _revoked_before_key(user_id) -> str:
+    return f"jwt-revoked-before:{user_id}"
+
+
+def access_token_revoke(*, token) -> None:
+    """End one access token (a validated simplejwt token) for the rest of its lifetime."""
+    remaining = int(token.get("exp", 0) - time.time()) + 1
+    jti = token.get(jwt_settings.JTI_CLAIM)
+    if jti and remaining > 0:
+        cache.set(_revoked_key(jti), 1, timeout=remaining)
+
+
+def user_access_tokens_revoke(*, user: User) -> None:
+    """End every access token issued to the user before now."""
+    lifetime = int(jwt_settings.ACCESS_TOKEN_LIFETIME.total_seconds()) + 1
+    cache.set(_revoked_before_key(user.pk), int(time.time()), timeout=lifetime)
+
+
+def access_token_is_revoked(token) -> bool:
+    jti = token.get(jwt_settings.JTI_CLAIM)
+    user_id = token.get(jwt_settings.USER_ID_CLAIM)
+    try:
+        values = cache.get_many([_revoked_key(jti), _revoked_before_key(user_id)])
+    except Exception:  # the cache is down: the token still expires on its own
+        logger.warning("token denylist unavailable; access token accepted", exc_info=True)
+        return False
+    if values.get(_revoked_key(jti)):
+        return True
+    cutoff = values.get(_revoked_before_key(user_id))
+    return cutoff is not None and int(token.get("iat", 0)) < cutoff
+
+
+def user_refresh_tokens_revoke_all(*, user: User) -> None:
+    """Blacklist every refresh token the user still holds (a password change signs out everywhere)."""
+    outstanding = OutstandingToken.objects.filter(user=user, blacklistedtoken__isnull=True)
+    BlacklistedToken.objects.bulk_create([BlacklistedToken(token=t) for t in outstanding],
+                                         ignore_conflicts=True)
 
 
 # --- the client's address -------------------------------------------------------------------------
@@ -165,3 +220,7 @@ def user_password_change(*, user: User, old_password: str, new_password: str, ad
         raise InvalidInput(f"new_password: {exc.messages[0]}", fields={"new_password": exc.messages})
     user.set_password(new_password)
     user.save(update_fields=["password"])
+    # Every token issued before ends: refresh tokens for good, access tokens now (the browser
+    # session that asked stays signed in through update_session_auth_hash in the view).
+    user_refresh_tokens_revoke_all(user=user)
+    user_access_tokens_revoke(user=user)

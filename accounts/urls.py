@@ -1,13 +1,12 @@
 from django.urls import path
-from rest_framework_simplejwt.views import TokenRefreshView
 
-from accounts.apis import LogoutApi, MeApi, PasswordChangeApi, SessionApi, TokenObtainApi
+from accounts.apis import LogoutApi, MeApi, PasswordChangeApi, SessionApi, TokenObtainApi, TokenRefreshApi
 
 app_name = "accounts"
 
 urlpatterns = [
     path("token", TokenObtainApi.as_view(), name="token"),
-    path("token/refresh", TokenRefreshView.as_view(), name="token-refresh"),
+    path("token/refresh", TokenRefreshApi.as_view(), name="token-refresh"),
     path("logout", LogoutApi.as_view(), name="logout"),
     path("me", MeApi.as_view(), name="me"),
     path("session", SessionApi.as_view(), name="session"),

@@ -185,7 +185,7 @@ INPUT_MAX_PIXELS = env_int("INPUT_MAX_PIXELS", 25_000_000, minimum=1_000_000)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # JWT first: its WWW-Authenticate header turns anonymous requests into 401, not 403.
-        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        "accounts.authentication.RevocableJWTAuthentication",  # sign-out ends the access token too
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
