@@ -51,7 +51,7 @@ export function usePageHtml(id: string | undefined) {
   return useQuery<string, ApiError>({
     queryKey: pageKeys.html(id ?? ""),
     queryFn: ({ signal }) =>
-      api.get<string>(`/api/v1/pages/${encodeURIComponent(id!)}/html?inline_images=1&inline=1`, {
+      api.get<string>(`/api/v1/pages/${encodeURIComponent(id!)}/html?inline_images=1`, {
         signal,
         headers: { Accept: "text/html, application/json" },
       }),
