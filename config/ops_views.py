@@ -21,12 +21,29 @@ from config.health import health_cache_clear, health_report
 logger = logging.getLogger(__name__)
 
 
+def _may_see_health_detail(request: HttpRequest) -> bool:
+    """Messages (host names, pids, disk figures, provider errors) only for staff (the admin's
+    session) or with the metrics token; probes and everyone else get ok/warn/fail per check."""
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated and user.is_staff:
+        return True
+    token = settings.METRICS_TOKEN
+    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    return bool(token) and scheme.lower() == "bearer" and hmac.compare_digest(
+        given.strip().encode("utf-8", "surrogateescape"), token.encode())
+
+
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
-    """Readiness: 200 when every required check passes, 503 otherwise; per-check detail."""
+    """Readiness: 200 when every required check passes, 503 otherwise; the status of each check,
+    and its detail for staff or with the metrics token."""
     report = health_report()
-    return JsonResponse(report.as_dict(), status=200 if report.is_healthy else 503)
+    body = report.as_dict()
+    if not _may_see_health_detail(request):
+        body["checks"] = {name: {"status": check["status"], "required": check["required"]}
+                          for name, check in body["checks"].items()}
+    return JsonResponse(body, status=200 if report.is_healthy else 503)
 
 
 @never_cache

@@ -34,6 +34,14 @@ class KeylessProvider(Provider):
         raise ProviderNotConfigured("KEYLESS_API_KEY", "keyless")
 
 
+@pytest.fixture(autouse=True)
+def _detail_for_operators(client, settings):
+    """These tests read each check's message: they ask with the metrics token, as an operator
+    would (anonymous callers see only the statuses: tests/abuse/test_health_detail.py)."""
+    settings.METRICS_TOKEN = "ops-test-token"
+    client.defaults["HTTP_AUTHORIZATION"] = "Bearer ops-test-token"
+
+
 def test_healthz_is_200_with_each_check_when_the_platform_is_up(client, workers_up):
     response = client.get("/healthz")
     assert response.status_code == 200
