@@ -18,10 +18,28 @@ for (const catalogue of catalogues) {
   Object.assign(merged.en, catalogue.en);
 }
 
+const pluralRules: Partial<Record<Language, Intl.PluralRules>> = {};
+
+/** `{count, plural, one {# image} other {# images}}`: the branch for the number, # replaced by it. */
+function plurals(language: Language, template: string, vars: Vars): string {
+  return template.replace(
+    /\{(\w+), plural,((?:\s*[=\w]+\s*\{[^{}]*\})+)\s*\}/g,
+    (whole, name: string, branches: string) => {
+      const value = Number(vars[name]);
+      if (!(name in vars) || Number.isNaN(value)) return whole;
+      const options = new Map<string, string>();
+      for (const match of branches.matchAll(/([=\w]+)\s*\{([^{}]*)\}/g)) options.set(match[1], match[2]);
+      const rules = (pluralRules[language] ??= new Intl.PluralRules(language));
+      const text = options.get(`=${value}`) ?? options.get(rules.select(value)) ?? options.get("other") ?? whole;
+      return text.replace(/#/g, value.toLocaleString(language));
+    },
+  );
+}
+
 export function translate(language: Language, key: string, vars?: Vars): string {
   const template = merged[language][key] ?? merged.en[key] ?? key;
   if (!vars) return template;
-  return template.replace(/\{(\w+)\}/g, (whole, name: string) =>
+  return plurals(language, template, vars).replace(/\{(\w+)\}/g, (whole, name: string) =>
     name in vars ? String(vars[name]) : whole,
   );
 }
