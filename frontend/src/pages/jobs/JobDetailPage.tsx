@@ -268,7 +268,7 @@ function Results({ job }: { job: Job }) {
 }
 
 function Translation({ job }: { job: Job }) {
-  const { t } = useI18n();
+  const { t, language } = useI18n();
   const tr = job.translation!;
   const source = typeof job.params?.prompt === "string" ? job.params.prompt : "";
   return (
@@ -294,7 +294,8 @@ function Translation({ job }: { job: Job }) {
           <p className={styles.quote} lang="en">{tr.text || source}</p>
         </>
       )}
-      {tr.note && <p className="muted">{tr.note}</p>}
+      {/* The platform's note is English prose: shown to English readers only. */}
+      {tr.note && language === "en" && <p className="muted">{tr.note}</p>}
       {tr.model && <p className={styles.small}>{t("jobs.translation.model", { model: tr.model })}</p>}
     </section>
   );
