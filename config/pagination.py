@@ -10,7 +10,7 @@ import base64
 import binascii
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.db import connection
 from django.db.models import Q, QuerySet
@@ -27,8 +27,11 @@ class PageParamsSerializer(serializers.Serializer):
     def validate_cursor(self, value: str) -> tuple[datetime, uuid.UUID]:
         try:
             created, _, ident = base64.urlsafe_b64decode(value.encode()).decode().partition("|")
-            return datetime.fromisoformat(created), uuid.UUID(ident)
-        except (ValueError, binascii.Error, UnicodeDecodeError):
+            moment = datetime.fromisoformat(created)
+            # In UTC here, as the database compares it: a moment before year 1 is not a cursor.
+            moment = (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
+            return moment, uuid.UUID(ident)
+        except (ValueError, OverflowError, binascii.Error, UnicodeDecodeError):
             raise serializers.ValidationError("is not a cursor this API gave out.")
 
 

@@ -11,6 +11,7 @@ from rest_framework.permissions import IsAdminUser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.fields import IdField
 from config.pagination import PageParamsSerializer
 from gallery.apis import (
     FILE_RESPONSES,
@@ -28,7 +29,7 @@ from gallery.services import trash_purge
 from gallery.services.review import admin_image_view, admin_images_review
 
 
-class _UserIdField(serializers.IntegerField):
+class _UserIdField(IdField):
     """A user id, answered as the user (400 naming the field when there is no such user)."""
 
     def to_internal_value(self, data):

@@ -63,6 +63,7 @@ class DateBoundField(serializers.Field):
             moment = datetime.fromisoformat(text)
             if moment.tzinfo is None:
                 moment = moment.replace(tzinfo=UTC)
+            moment = moment.astimezone(UTC)  # 0001-01-01T00:00+14:00 is before year 1: OverflowError
             return moment + timedelta(microseconds=1) if self.upper else moment
         except (ValueError, OverflowError):
             self.fail("invalid")

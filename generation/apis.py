@@ -15,12 +15,14 @@ from drf_spectacular.utils import (
     extend_schema_serializer,
 )
 from rest_framework import serializers, status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.errors import InvalidInput, NotFound
+from config.fields import IdField
 from config.pagination import PageParamsSerializer, paginate_newest_first
+from config.parsers import BoundedJSONParser
 from gallery.imaging import image_prepare_upload
 from gallery.selectors import image_ids_visible, images_for_jobs
 from generation.constants import (
@@ -304,7 +306,7 @@ class JobEditCreateApi(APIView):
     The prompt may be in any language; it is translated to English first."""
     throttle_scope = "jobs"  # config/throttles.py
 
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    parser_classes = [MultiPartParser, FormParser, BoundedJSONParser]
 
     @extend_schema_serializer(component_name="EditJobRequest")
     class InputSerializer(_JobInput):
@@ -351,9 +353,9 @@ class JobProductPageCreateApi(APIView):
         product_info = serializers.CharField(max_length=20_000, trim_whitespace=True,
                                              help_text="Free text about the product, any language.")
         product_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
-        category_id = serializers.IntegerField(required=False, min_value=1)
-        template_set_id = serializers.IntegerField(required=False, min_value=1)
-        template_ids = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False,
+        category_id = IdField(required=False)
+        template_set_id = IdField(required=False)
+        template_ids = serializers.ListField(child=IdField(), required=False,
                                              max_length=30, allow_empty=False)
         language = serializers.RegexField(r"^[a-z]{2,3}(-[A-Za-z]{2,4})?$", required=False,
                                           help_text="Page language; default: the input's language.")
@@ -487,7 +489,7 @@ class JobBulkCancelApi(APIView):
                 raise serializers.ValidationError({"ids": [message], "status": [message]})
             return attrs
 
-    parser_classes = [JSONParser]
+    parser_classes = [BoundedJSONParser]
 
     @extend_schema(request=InputSerializer, responses=JobBulkOutputSerializer,
                    operation_id="jobs_bulk_cancel")
@@ -566,7 +568,7 @@ class JobRetryApi(APIView):
     changed (an empty body: the same settings)."""
     throttle_scope = "jobs"  # config/throttles.py
 
-    parser_classes = [JSONParser, FormParser, MultiPartParser]
+    parser_classes = [BoundedJSONParser, FormParser, MultiPartParser]
 
     @extend_schema(request=JobRetryInputSerializer, parameters=[IDEMPOTENCY_HEADER],
                    responses={202: JobOutputSerializer})

@@ -4,6 +4,8 @@ JOB_TIMEOUT_SECONDS. Deprecated in favour of the job API."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from django.conf import settings
 from django.http import FileResponse
 from django.urls import reverse
@@ -105,7 +107,9 @@ class _SeedSerializer(serializers.Serializer):
     aliases: dict[str, str] = {}
 
     def to_internal_value(self, data):
-        data = dict(data.items()) if hasattr(data, "items") else data
+        if not isinstance(data, Mapping):  # a JSON scalar or list: DRF's own "expected an object"
+            return super().to_internal_value(data)
+        data = dict(data.items())
         for alias, name in self.aliases.items():
             if alias in data and name not in data:
                 data[name] = data.pop(alias)

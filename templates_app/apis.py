@@ -17,6 +17,7 @@ from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthentic
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.fields import ID_MAX, BoundedPrimaryKeyRelatedField, IdField
 from config.pagination import Page, PageParamsSerializer, paginate_newest_first
 from templates_app.cache import catalogue_cached
 from templates_app.models import BlockType, Category, TemplateSet
@@ -65,9 +66,10 @@ class IdPageParamsSerializer(PageParamsSerializer):
     def validate_cursor(self, value: str) -> int:
         try:
             kind, _, ident = base64.urlsafe_b64decode(value.encode()).decode().partition(":")
-            if kind != "id":
+            number = int(ident)
+            if kind != "id" or not 0 <= number <= ID_MAX:
                 raise ValueError
-            return int(ident)
+            return number
         except (ValueError, binascii.Error, UnicodeDecodeError):
             raise serializers.ValidationError("is not a cursor this API gave out.")
 
@@ -159,7 +161,7 @@ def _page_envelope(serializer_class, page: Page) -> dict:
 # --- templates -------------------------------------------------------------------------------
 
 class TemplateFilterSerializer(IdPageParamsSerializer):
-    category = serializers.IntegerField(required=False, min_value=1)
+    category = IdField(required=False)
     block_type = serializers.ChoiceField(choices=BlockType.choices, required=False)
     search = serializers.CharField(required=False, max_length=100)
     include_inactive = serializers.BooleanField(required=False, default=False)
@@ -178,7 +180,7 @@ def _template_page(request, *, category_id: int | None = None) -> dict:
 
 
 class TemplateInputSerializer(serializers.Serializer):
-    category = serializers.PrimaryKeyRelatedField(queryset=Category.objects.all())
+    category = BoundedPrimaryKeyRelatedField(queryset=Category.objects.all())
     name = serializers.CharField(max_length=200)
     block_type = serializers.ChoiceField(choices=BlockType.choices)
     description = serializers.CharField(required=False, allow_blank=True, default="")
@@ -285,15 +287,15 @@ class CategoryTemplateListApi(CatalogueApi):
 # --- template sets ---------------------------------------------------------------------------
 
 class TemplateSetFilterSerializer(IdPageParamsSerializer):
-    category = serializers.IntegerField(required=False, min_value=1)
+    category = IdField(required=False)
 
 
 class TemplateSetInputSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200)
-    category = serializers.PrimaryKeyRelatedField(queryset=Category.objects.all())
+    category = BoundedPrimaryKeyRelatedField(queryset=Category.objects.all())
     description = serializers.CharField(required=False, allow_blank=True, default="")
     is_default = serializers.BooleanField(required=False, default=False)
-    template_ids = serializers.ListField(child=serializers.IntegerField(min_value=1), allow_empty=False,
+    template_ids = serializers.ListField(child=IdField(), allow_empty=False,
                                          max_length=50, help_text="The set's templates, in page order.")
 
 

@@ -12,11 +12,16 @@ import uuid
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import models
 from django.utils import timezone
 
+from config.fields import json_has_nul
+
 # The Django group whose members (and staff) may change the catalogue; created by migration 0002.
 CONTENT_MANAGERS = "content managers"
+# A thumbnail is shown in the admin and the web app: never a javascript:, data: or relative URL.
+_HTTP_URL = URLValidator(schemes=["http", "https"])
 
 
 class BlockType(models.TextChoices):
@@ -96,6 +101,14 @@ class Template(models.Model):
         from templates_app.rendering import template_check
 
         errors = template_check(html=self.html or "", slots=self.slots)
+        for name in ("slots", "metadata"):
+            if json_has_nul(getattr(self, name)):
+                errors.setdefault(name, []).append("may not contain the NUL character (\\u0000).")
+        if self.thumbnail_url:
+            try:
+                _HTTP_URL(self.thumbnail_url)
+            except ValidationError:
+                errors.setdefault("thumbnail_url", []).append("must be an http(s) URL.")
         if errors:
             raise ValidationError(errors)
 

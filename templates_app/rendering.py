@@ -26,7 +26,8 @@ from html.parser import HTMLParser
 
 import nh3
 
-from templates_app.page_html import CSS_FORBIDDEN, page_assemble
+from templates_app.css import css_problems
+from templates_app.page_html import page_assemble
 from templates_app.slots import (
     ITEM_FIELDS,
     LIST_TYPES,
@@ -260,6 +261,10 @@ class _ContextChecker(HTMLParser):
                 self.errors.append(f"<{tag} {name}=…>: event handler attributes are not allowed.")
                 continue
             found = self._found(value)
+            if name == "style" and value and not found:
+                for bad in css_problems(value):
+                    self.errors.append(f"<{tag} style>: may not contain '{bad}' (no url(), imports or "
+                                       "expressions: pages load nothing from elsewhere).")
             if name in URL_ATTRIBUTES and value and not found and re.match(r"\s*(javascript|vbscript|data):",
                                                                            value, re.IGNORECASE):
                 self.errors.append(f"<{tag} {name}=\"{value[:40]}\">: script and data URLs are not allowed.")
@@ -290,9 +295,8 @@ class _ContextChecker(HTMLParser):
             for placeholder in self._found(data):
                 self.errors.append(f"{self._ref(placeholder)} cannot be used inside <{self.raw_text_tag}>.")
             if self.raw_text_tag == "style":
-                bad = CSS_FORBIDDEN.search(data)
-                if bad:
-                    self.errors.append(f"<style> may not contain '{bad.group(0)}' (no imports, url(), "
+                for bad in css_problems(data):
+                    self.errors.append(f"<style> may not contain '{bad}' (no imports, url(), "
                                        "expressions or markup: pages load nothing from elsewhere).")
 
 

@@ -154,7 +154,8 @@ class BflProvider(Provider):
         if not secret:
             raise WebhookRejected("BFL_WEBHOOK_SECRET is not set, so callbacks cannot be verified")
         expected = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-        if not hmac.compare_digest(headers.get("x-bfl-signature", ""), expected):
+        # Bytes: compare_digest refuses str with non-ASCII characters (a forged header would be a 500).
+        if not hmac.compare_digest(headers.get("x-bfl-signature", "").encode(), expected.encode()):
             raise WebhookRejected("no signature matches")
         try:
             answer = json.loads(body)

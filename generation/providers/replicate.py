@@ -155,7 +155,8 @@ def verify_replicate_signature(headers: dict, body: bytes, *, secret: str, toler
         sent_at = int(timestamp)
     except ValueError:
         raise WebhookRejected("the timestamp is not a number")
-    if abs(time.time() - sent_at) > tolerance_seconds:
+    # Whole seconds: a 400-digit timestamp is a valid int but overflows a float.
+    if abs(int(time.time()) - sent_at) > tolerance_seconds:
         raise WebhookRejected("the timestamp is too old or in the future")
     try:
         key = base64.b64decode(secret.split("_", 1)[1])
@@ -165,6 +166,6 @@ def verify_replicate_signature(headers: dict, body: bytes, *, secret: str, toler
     expected = base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
     for entry in signatures.split():
         version, _, signature = entry.partition(",")
-        if version == "v1" and hmac.compare_digest(signature, expected):
+        if version == "v1" and hmac.compare_digest(signature.encode(), expected.encode()):
             return
     raise WebhookRejected("no signature matches")
