@@ -1,4 +1,4 @@
-from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth import get_user_model, update_session_auth_hash
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import ensure_csrf_cookie
 from drf_spectacular.utils import extend_schema, extend_schema_serializer, inline_serializer
@@ -8,7 +8,9 @@ from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
+from rest_framework_simplejwt import serializers as serializers_jwt
 from rest_framework_simplejwt.exceptions import InvalidToken
+from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from accounts.authentication import RevocableJWTAuthentication
@@ -71,8 +73,21 @@ class TokenObtainApi(TokenObtainPairView):
             raise InvalidCredentials("Wrong username or password.")
 
 
+class TokenRefreshSerializer(serializers_jwt.TokenRefreshSerializer):
+    """simplejwt's, but a token whose user was deleted is an invalid token (401), not the
+    User.DoesNotExist its `objects.get` raises (a 500)."""
+
+    def validate(self, attrs):
+        user_id = self.token_class(attrs["refresh"]).payload.get(api_settings.USER_ID_CLAIM)
+        if user_id and not get_user_model().objects.filter(**{api_settings.USER_ID_FIELD: user_id}).exists():
+            raise InvalidToken("The token's user no longer exists.")
+        return super().validate(attrs)
+
+
 class TokenRefreshApi(TokenRefreshView):
     """`{refresh}` → `{access, refresh}` (rotated; the old refresh token is blacklisted)."""
+
+    serializer_class = TokenRefreshSerializer
 
     def post(self, request, *args, **kwargs):
         return _no_store(super().post(request, *args, **kwargs))
