@@ -136,6 +136,7 @@ def platform_up(*, db: str, polls: int, redis_db: int, extra_env: dict | None = 
         "Q_BROKER": "redis", "REDIS_URL": f"redis://127.0.0.1:6379/{redis_db}",
         "OUTPUT_DIR": str(tmp / "outputs"), "GOODS_PROVIDER": "bfl", "BFL_API_BASE": fake.url,
         "BFL_API_KEY": bfl.KEY, "BFL_MAX_CONCURRENT": "200", "Q_WORKERS": "2",
+        "BFL_RESULT_HOSTS": "127.0.0.1", "ALLOWED_FETCH_HOSTS": fake.url.removeprefix("http://"),
         "Q_TIMEOUT": "30", "Q_RETRY": "100", "ENGINE_TICK_SECONDS": "10",
         "ENGINE_STAGE_GRACE_SECONDS": "10", "JOB_TIMEOUT_SECONDS": "1800", "LOG_LEVEL": "WARNING",
         "MAX_PER_USER_QUEUE": "100000", "MAX_PER_USER_CONCURRENT": "100000", "HOST": "127.0.0.1",

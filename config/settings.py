@@ -317,6 +317,12 @@ LLM_MAX_RETRIES = env_int("LLM_MAX_RETRIES", 2, minimum=0)
 
 # Hosts a user-given URL may point at although they are not public (tests, staging).
 ALLOWED_FETCH_HOSTS = env_list("ALLOWED_FETCH_HOSTS")
+# Hosts a provider's result files may be downloaded from ("name" or "*.domain"; the providers'
+# delivery hosts by default). Downloads go through the same guard as user URLs (public addresses
+# only, each redirect checked), so a fake provider on loopback also needs ALLOWED_FETCH_HOSTS.
+BFL_RESULT_HOSTS = env_list("BFL_RESULT_HOSTS", "*.bfl.ai,bfldeliveryprod.blob.core.windows.net")
+REPLICATE_RESULT_HOSTS = env_list("REPLICATE_RESULT_HOSTS", "replicate.delivery,*.replicate.delivery")
+TOGETHER_RESULT_HOSTS = env_list("TOGETHER_RESULT_HOSTS", "*.together.ai,*.together.xyz")
 
 # --- django-q2 --------------------------------------------------------------------------------
 Q_BROKER = env_str("Q_BROKER", "orm")

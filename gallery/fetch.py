@@ -56,18 +56,29 @@ def fetch_image(url: str, *, field: str, max_side: int | None = None) -> Prepare
     return image_prepare_upload(ContentFile(data, name="remote"), field=field, max_side=max_side)
 
 
-def fetch_bytes(url: str, *, field: str) -> bytes:
-    deadline = time.monotonic() + settings.FETCH_TOTAL_TIMEOUT_SECONDS
+def fetch_bytes(url: str, *, field: str, max_bytes: int | None = None, hosts: list[str] | None = None,
+                total_seconds: float | None = None) -> bytes:
+    """The body of a URL, every hop guarded as above. `hosts` (provider result downloads: the
+    provider's delivery hosts, "name" or "*.domain") restricts which host the URL may name; each
+    redirect is then judged by the address rules, like any hop. A non-2xx answer raises
+    InvalidInput with code fetch_failed and the status in `http_status`."""
+    deadline = time.monotonic() + (total_seconds or settings.FETCH_TOTAL_TIMEOUT_SECONDS)
+    max_bytes = max_bytes or settings.MAX_UPLOAD_BYTES
     current = url
+    if hosts is not None and not _Target.parse(url, field=field).matches(hosts):
+        raise _refused(field, "names a host that is not one of the provider's result hosts.")
     for _hop in range(MAX_REDIRECTS + 1):
         target = _Target.parse(current, field=field)
         addresses = _resolve(target, field=field, deadline=deadline)
-        status, location, body = _request(target, addresses, field=field, deadline=deadline)
+        status, location, body = _request(target, addresses, field=field, deadline=deadline,
+                                          max_bytes=max_bytes)
         if status in _REDIRECTS and location:
             current = urljoin(current, location)
             continue
         if not 200 <= status < 300:
-            raise _failed(field, f"the server answered HTTP {status}.")
+            error = _failed(field, f"the server answered HTTP {status}.")
+            error.http_status = status
+            raise error
         return body
     raise _failed(field, f"redirected more than {MAX_REDIRECTS} times.")
 
@@ -116,6 +127,15 @@ class _Target:
         default = 443 if self.url.scheme == "https" else 80
         return self.host_key if self.port == default else f"{self.host_key}:{self.port}"
 
+    def matches(self, patterns: list[str]) -> bool:
+        """Whether the host is one of `patterns`: exact names, or "*.domain" for its subdomains."""
+        for pattern in (p.strip().lower().rstrip(".") for p in patterns):
+            if pattern.startswith("*.") and self.host.endswith(pattern[1:]):
+                return True
+            if pattern in (self.host, self.host_key, f"{self.host_key}:{self.port}"):
+                return True
+        return False
+
     def is_allowlisted(self) -> bool:
         allowed = {entry.strip().lower() for entry in getattr(settings, "ALLOWED_FETCH_HOSTS", [])}
         return self.host_key in allowed or f"{self.host_key}:{self.port}" in allowed
@@ -147,8 +167,8 @@ def _resolve(target: _Target, *, field: str, deadline: float) -> list[str]:
 
 # --- the request ------------------------------------------------------------------------------
 
-def _request(target: _Target, addresses: list[str], *, field: str,
-             deadline: float) -> tuple[int, str | None, bytes]:
+def _request(target: _Target, addresses: list[str], *, field: str, deadline: float,
+             max_bytes: int) -> tuple[int, str | None, bytes]:
     """One GET to the checked addresses in turn. Returns (status, Location, body)."""
     last_error: Exception | None = None
     for address in addresses:
@@ -173,7 +193,8 @@ def _request(target: _Target, addresses: list[str], *, field: str,
                     return response.status_code, response.headers.get("location"), b""
                 if not 200 <= response.status_code < 300:
                     return response.status_code, None, b""
-                return response.status_code, None, _read_body(response, field=field, deadline=deadline)
+                return response.status_code, None, _read_body(response, field=field, deadline=deadline,
+                                                              max_bytes=max_bytes)
         except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
             last_error = exc  # try the host's next (also checked) address
         except httpx.TimeoutException:
@@ -185,8 +206,7 @@ def _request(target: _Target, addresses: list[str], *, field: str,
     raise _failed(field, "the server could not be reached.")
 
 
-def _read_body(response: httpx.Response, *, field: str, deadline: float) -> bytes:
-    max_bytes = settings.MAX_UPLOAD_BYTES
+def _read_body(response: httpx.Response, *, field: str, deadline: float, max_bytes: int) -> bytes:
     too_big = f"is larger than the {max_bytes // (1024 * 1024)} MB limit ({max_bytes} bytes)."
     encoding = response.headers.get("content-encoding", "identity").strip().lower()
     if encoding not in ("", "identity"):

@@ -7,10 +7,12 @@ import io
 import os
 
 # The test client and the servers tests start speak plain http (DEBUG off would mean https): the
-# processes tests start inherit this; this process's settings are set in _test_settings.
+# processes tests start inherit this; this process loaded its settings before, so they are set
+# below (before any live server loads its middleware).
 os.environ.setdefault("HTTPS", "off")
 
 import pytest
+from django.conf import settings as django_settings
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils.module_loading import import_string
@@ -21,6 +23,10 @@ from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.services import user_create
+
+django_settings.SECURE_SSL_REDIRECT = django_settings.SESSION_COOKIE_SECURE = False
+django_settings.CSRF_COOKIE_SECURE = False
+django_settings.SECURE_HSTS_SECONDS = 0
 
 
 @pytest.fixture(autouse=True)
@@ -33,8 +39,6 @@ def _test_settings(settings, tmp_path):
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     settings.LOCAL_PROVIDER_DELAY_SECONDS = 0
-    settings.SECURE_SSL_REDIRECT = settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False
-    settings.SECURE_HSTS_SECONDS = 0
     settings.ENGINE_TICK_SECONDS = 0
     settings.MAX_PER_USER_QUEUE = 3
     settings.MAX_PER_USER_CONCURRENT = 1

@@ -140,6 +140,11 @@ class ProviderHttp:
     # -- plumbing --
     def _url(self, path_or_url: str) -> str:
         if path_or_url.startswith(("http://", "https://")):
+            # A URL from an answer (BFL's polling_url, Replicate's urls.get): our key goes with the
+            # request, so it is followed only on the provider's own host.
+            if not _same_provider_host(path_or_url, self.config.base_url):
+                raise bad_response(self.config.provider, "a URL on a host other than its API",
+                                   httpx.URL(path_or_url).host)
             return path_or_url
         return self.config.base_url.rstrip("/") + "/" + path_or_url.lstrip("/")
 
@@ -250,51 +255,78 @@ class ProviderHttp:
         return body
 
     def download(self, url: str, *, max_bytes: int) -> bytes:
-        """Fetch a result file the provider pointed us to, with a size cap. Sent without our
+        """Fetch a result file the provider pointed us to, through the guarded fetcher that user
+        URLs go through (gallery/fetch.py: public addresses only, every redirect checked again),
+        and only from the provider's result hosts (<PROVIDER>_RESULT_HOSTS). Sent without our
         credentials: delivery hosts (signed URLs, blob storage) must never see a key."""
+        from django.conf import settings
+
+        from config.errors import InvalidInput
+        from gallery.fetch import fetch_bytes
+
+        hosts = list(getattr(settings, _RESULT_HOSTS_SETTING.get(self.config.provider, ""), None) or [])
+        total = max(settings.FETCH_TOTAL_TIMEOUT_SECONDS, self.config.read_timeout)
         error: ProviderError | None = None
-        with httpx.Client(timeout=self.config.timeout(), verify=tls_context()) as plain:
-            for attempt in range(self.config.max_attempts):
-                try:
-                    return self._download_once(plain, url, max_bytes)
-                except httpx.TransportError as exc:
-                    retryable, error = self._transport_error(exc, True)
-                except _Retryable as exc:
-                    retryable, error = True, exc.error
-                if not retryable or attempt + 1 == self.config.max_attempts:
-                    break
-                time.sleep(self._delay(attempt, error))
+        for attempt in range(self.config.max_attempts):
+            try:
+                return fetch_bytes(url, field="result", max_bytes=max_bytes, hosts=hosts, total_seconds=total)
+            except InvalidInput as exc:
+                retryable, error = self._download_error(exc, url, max_bytes)
+            if not retryable or attempt + 1 == self.config.max_attempts:
+                break
+            time.sleep(self._delay(attempt, error))
         assert error is not None
         raise error
 
-    def _download_once(self, client: httpx.Client, url: str, max_bytes: int) -> bytes:
-        with client.stream("GET", url, follow_redirects=True) as response:
-            if response.status_code >= 400:
-                response.read()  # small error bodies only; needed to describe the failure
-            retryable, error = self._classify(response, True)
-            if error is not None:
-                if retryable:
-                    raise _Retryable(error)
-                if response.status_code in (401, 403, 404, 410):
-                    # Signed delivery URLs answer 403/404 once they expire (BFL: ten minutes).
-                    raise ProviderError(
-                        f"{self.config.provider}'s result is gone (its link expired "
-                        "before it could be fetched).",
-                        code="provider_result_expired",
-                    )
-                raise error
-            chunks, size = [], 0
-            for chunk in response.iter_bytes():
-                size += len(chunk)
-                if size > max_bytes:
-                    raise ProviderError(
-                        f"{self.config.provider}'s result is larger than {max_bytes} bytes.",
-                        code="provider_bad_response",
-                    )
-                chunks.append(chunk)
-            return b"".join(chunks)
+    def _download_error(self, exc, url: str, max_bytes: int) -> tuple[bool, ProviderError]:
+        provider = self.config.provider
+        status = getattr(exc, "http_status", None)
+        if exc.code in ("url_not_allowed", "invalid"):
+            # A result host we do not expect, or a redirect to a private address: never fetched.
+            logger.warning("%s result URL refused: %s", provider, exc.message,
+                           extra={"event": "provider_result_refused", "provider": provider,
+                                  "host": _host_of(url)})
+            return False, ProviderError(f"{provider}'s result URL was refused ({exc.message})",
+                                        code="provider_bad_response")
+        if status in (401, 403, 404, 410):
+            # Signed delivery URLs answer 403/404 once they expire (BFL: ten minutes).
+            return False, ProviderError(f"{provider}'s result is gone (its link expired before it "
+                                        "could be fetched).", code="provider_result_expired")
+        if status is not None and status not in RETRYABLE_STATUS:
+            return False, ProviderError(f"{provider}'s result could not be fetched (HTTP {status}).",
+                                        code="provider_bad_response")
+        if "larger than" in exc.message:
+            return False, ProviderError(f"{provider}'s result is larger than {max_bytes} bytes.",
+                                        code="provider_bad_response")
+        return True, ProviderError(f"{provider}'s result could not be fetched: {exc.message}",
+                                   code="provider_unavailable", permanent=False)
 
 
-class _Retryable(Exception):
-    def __init__(self, error: ProviderError):
-        self.error = error
+# Where each provider's result files may come from (settings; the real delivery hosts by default).
+_RESULT_HOSTS_SETTING = {"BFL": "BFL_RESULT_HOSTS", "Replicate": "REPLICATE_RESULT_HOSTS",
+                         "Together": "TOGETHER_RESULT_HOSTS"}
+
+
+def _host_of(url: str) -> str:
+    try:
+        return httpx.URL(url).host
+    except (httpx.InvalidURL, TypeError, ValueError):
+        return ""
+
+
+def _same_provider_host(url: str, base_url: str) -> bool:
+    """Whether `url` is on the provider's own API host: the base URL's scheme, and its host and
+    port, or another host of its domain (BFL answers with a regional polling host, api.eu1.bfl.ai
+    for api.bfl.ai). An address as the base (a local server) allows exactly that address."""
+    try:
+        target, base = httpx.URL(url), httpx.URL(base_url)
+    except (httpx.InvalidURL, TypeError, ValueError):
+        return False
+    if not base.host or target.scheme != base.scheme:
+        return False
+    if target.host == base.host:
+        return target.port == base.port
+    labels = base.host.split(".")
+    if len(labels) < 3 or all(label.isdigit() for label in labels) or ":" in base.host:
+        return False
+    return target.host.endswith("." + ".".join(labels[1:])) and target.port == base.port

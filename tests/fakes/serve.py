@@ -32,7 +32,9 @@ def main() -> None:
   REPLICATE_API_TOKEN={replicate.TOKEN} \\
   GOODS_PROVIDER=bfl BFL_API_BASE={fakes['bfl'].url} BFL_API_KEY={bfl.KEY} \\
   EDIT_PROVIDER=together TOGETHER_API_BASE={fakes['together'].url}/v1 TOGETHER_API_KEY={together.KEY} \\
-  LLM_PROVIDER=openai OPENAI_BASE_URL={llm.base_url} OPENAI_API_KEY={llm.api_key}
+  LLM_PROVIDER=openai OPENAI_BASE_URL={llm.base_url} OPENAI_API_KEY={llm.api_key} \\
+  BFL_RESULT_HOSTS=127.0.0.1 REPLICATE_RESULT_HOSTS=127.0.0.1 TOGETHER_RESULT_HOSTS=127.0.0.1 \\
+  ALLOWED_FETCH_HOSTS={",".join(f.url.removeprefix("http://") for f in fakes.values())}
 {comfy_line}
 Ctrl+C stops the fakes.""", flush=True)
     stop = threading.Event()

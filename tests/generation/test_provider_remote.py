@@ -47,6 +47,8 @@ def replicate(settings):
         settings.PPL_PROVIDER = "replicate"
         settings.REPLICATE_API_BASE = f"{fake.url}/v1"
         settings.REPLICATE_API_TOKEN = fake_replicate.TOKEN
+        settings.REPLICATE_RESULT_HOSTS = ["127.0.0.1"]  # the fake delivers on loopback
+        settings.ALLOWED_FETCH_HOSTS = [fake.url.removeprefix("http://")]
         yield fake
 
 
@@ -56,6 +58,8 @@ def bfl(settings):
         settings.GOODS_PROVIDER = "bfl"
         settings.BFL_API_BASE = fake.url
         settings.BFL_API_KEY = fake_bfl.KEY
+        settings.BFL_RESULT_HOSTS = ["127.0.0.1"]  # the fake delivers on loopback
+        settings.ALLOWED_FETCH_HOSTS = [fake.url.removeprefix("http://")]
         yield fake
 
 
@@ -65,6 +69,8 @@ def together(settings):
         settings.EDIT_PROVIDER = "together"
         settings.TOGETHER_API_BASE = f"{fake.url}/v1"
         settings.TOGETHER_API_KEY = fake_together.KEY
+        settings.TOGETHER_RESULT_HOSTS = ["127.0.0.1"]  # the fake delivers on loopback
+        settings.ALLOWED_FETCH_HOSTS = [fake.url.removeprefix("http://")]
         yield fake
 
 
