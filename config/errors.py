@@ -25,6 +25,9 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
+from config.unavailable import MESSAGE as UNAVAILABLE_MESSAGE
+from config.unavailable import is_unavailable, log_unavailable, retry_after_seconds
+
 
 class ApplicationError(Exception):
     """A failure the client should understand; `code` is part of the API contract.
@@ -280,6 +283,10 @@ _DRF_CODES = {
 
 
 def api_exception_handler(exc: Exception, context: dict) -> Response | None:
+    if is_unavailable(exc):  # the database or the broker is down: 503, never 500
+        log_unavailable(exc, context.get("request"))
+        return Response(_localized_body("service_unavailable", UNAVAILABLE_MESSAGE), status=503,
+                        headers={"Retry-After": str(retry_after_seconds())})
     if isinstance(exc, ApplicationError):
         return Response(_localized_body(exc.code, exc.message, exc.fields, exc.extra),
                         status=exc.status_code, headers=exc.headers)

@@ -77,6 +77,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, so it sees a view's exception first: database or broker down → 503, not 500.
+    "config.unavailable.ServiceUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -122,10 +124,18 @@ else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{os.getpid()}"}
 
+# Retry-After of a 503 `service_unavailable` (database or broker unreachable; config/unavailable.py).
+SERVICE_UNAVAILABLE_RETRY_AFTER_SECONDS = env_int("SERVICE_UNAVAILABLE_RETRY_AFTER_SECONDS", 10, minimum=1)
+
 # --- Cache ------------------------------------------------------------------------------------
 CACHE_URL = env_str("CACHE_URL", "")
 if CACHE_URL.startswith("redis"):
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
+    # Best-effort (config/cache.py): Redis unreachable means cache misses, never a failed request.
+    CACHES = {"default": {
+        "BACKEND": "config.cache.ResilientRedisCache", "LOCATION": CACHE_URL,
+        "OPTIONS": {"RETRY_SECONDS": env_float("CACHE_RETRY_SECONDS", 5.0, minimum=0),
+                    "SOCKET_TIMEOUT": env_float("CACHE_TIMEOUT_SECONDS", 1.0, minimum=0.05)},
+    }}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+import logging
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from uuid import UUID
 
@@ -23,6 +24,8 @@ from generation.providers import get_provider, provider_name_for_kind
 from generation.services.events import job_event
 from generation.services.lifecycle import job_end
 from generation.services.wakeups import dispatch_request
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -92,6 +95,21 @@ def user_queue_usage(*, user) -> QueueUsage:
                       max_queued=limits.max_queued, max_concurrent=limits.max_concurrent)
 
 
+def _after_commit(func: Callable[[], None], what: str) -> Callable[[], None]:
+    """A hook for after the job's commit that cannot fail the request: the job is stored, so the
+    client must be told so (202); a wake-up that did not happen only waits for the reconciler."""
+
+    def hook() -> None:
+        try:
+            func()
+        except Exception as exc:
+            logger.warning("after commit, %s failed (%s); the reconciler will pick the job up",
+                           what, type(exc).__name__, extra={"event": "after_commit_failed",
+                                                            "error": type(exc).__name__})
+
+    return hook
+
+
 def _check_queue_limit(user) -> None:
     usage = user_queue_usage(user=user)
     if usage.is_full:
@@ -124,8 +142,15 @@ def job_create(
     provider = provider_name_for_kind(kind)
     get_provider(provider)  # an unknown provider name fails here, before anything is stored
     written: list[str] = []
+    committed = False
+
+    def mark_committed() -> None:
+        nonlocal committed
+        committed = True
+
     try:
         with transaction.atomic():
+            transaction.on_commit(mark_committed)  # first hook: runs before any that could fail
             get_user_model().objects.select_for_update().filter(pk=user.pk).first()
             _check_queue_limit(user)
             gallery_quota_check(user=user, incoming_bytes=0)  # over quota: no new jobs (409)
@@ -171,17 +196,22 @@ def job_create(
                     )
                 )
             JobInput.objects.bulk_create(rows)
-            transaction.on_commit(lambda: job_event("enqueue", job, status=job.status))
-            transaction.on_commit(dispatch_request)
+            transaction.on_commit(_after_commit(lambda: job_event("enqueue", job, status=job.status),
+                                                "the enqueue event"))
+            transaction.on_commit(_after_commit(dispatch_request, "the dispatch wake-up"))
     except IntegrityError:
-        gallery_files_delete(names=written)
+        if not committed:
+            gallery_files_delete(names=written)
         if idempotency_key:  # a simultaneous request with the same key won the insert
             existing = _replay(user=user, idempotency_key=idempotency_key, fingerprint=fingerprint)
             if existing is not None:
                 return existing, False
         raise
     except BaseException:
-        gallery_files_delete(names=written)
+        # Only the rollback of the transaction that created the job frees its files; once it
+        # committed, the job owns them, whatever happened afterwards.
+        if not committed:
+            gallery_files_delete(names=written)
         raise
     return job, True
 
