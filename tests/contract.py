@@ -10,6 +10,8 @@ derandomized so a run is reproducible: the same schema gives the same requests e
 from __future__ import annotations
 
 import contextlib
+import itertools
+import random
 import re
 import time
 from dataclasses import dataclass, field
@@ -46,6 +48,8 @@ WAITING_OPERATIONS = [
 # an in-process run): documented, so checked for conformance, but not counted as a server error.
 PROBE_OPERATIONS = {"GET /api/generation/actuator/health"}
 
+
+COVERAGE_CASES_CONSIDERED = 500
 
 PATH_PARAMETER = re.compile(r"{(\w+)}")
 
@@ -111,7 +115,7 @@ class ContractReport:
 
 def contract_run(app: Any, *, personas: dict[str, Persona], max_examples: int,
                  modes: tuple[GenerationMode, ...] = (GenerationMode.POSITIVE, GenerationMode.NEGATIVE),
-                 path_regex: str | None = None) -> ContractReport:
+                 max_coverage_cases: int = 0, path_regex: str | None = None) -> ContractReport:
     """Run every operation of the schema `max_examples` times per generation mode and persona.
     Failures are collected, not
     raised, so one run reports every operation; nothing is shrunk (bounded time). `path_regex`
@@ -130,6 +134,8 @@ def contract_run(app: Any, *, personas: dict[str, Persona], max_examples: int,
         for name, persona in personas.items():
             for mode in modes:
                 _run_operation(operation, mode, name, persona, max_examples, report)
+            if max_coverage_cases:
+                _run_coverage(operation, modes, name, persona, max_coverage_cases, report)
         report.seconds_by_operation[operation.label] = time.monotonic() - operation_started
     report.seconds = time.monotonic() - started
     return report
@@ -137,7 +143,6 @@ def contract_run(app: Any, *, personas: dict[str, Persona], max_examples: int,
 
 def _run_operation(operation, mode, name: str, persona: Persona, max_examples: int,
                    report: ContractReport) -> None:
-    headers = persona.headers
     fixed = {}
     if mode == GenerationMode.POSITIVE:
         in_path = set(PATH_PARAMETER.findall(operation.path))
@@ -148,20 +153,41 @@ def _run_operation(operation, mode, name: str, persona: Persona, max_examples: i
                          print_blob=False)
     @given(operation.as_strategy(generation_mode=mode, path_parameters=fixed))
     def send(case) -> None:
-        report.cases += 1
-        response = case.call(headers=headers)
-        checks = CHECKS
-        if response.status_code == 503 and operation.label in PROBE_OPERATIONS:
-            checks = [check for check in CHECKS if check is not not_a_server_error]
-        elif response.status_code >= 500:
-            report.server_errors += 1
-        try:
-            case.validate_response(response, checks=checks, headers=headers)
-        except (Failure, FailureGroup) as exc:  # recorded; the run goes on
-            failures = exc.exceptions if isinstance(exc, FailureGroup) else (exc,)
-            checks = tuple(sorted({f"{failure.code} {failure.title}" for failure in failures}))
-            report.findings.append(Finding(name, operation.label, response.status_code, str(exc), checks))
+        _send_and_check(case, operation, name, persona, report)
 
     # Unsatisfiable: nothing to make invalid (no parameters, no body), so no negative cases.
     with contextlib.suppress(Unsatisfiable):
         send()
+
+
+def _run_coverage(operation, modes, name: str, persona: Persona, max_cases: int,
+                  report: ContractReport) -> None:
+    """Schemathesis' coverage phase: deterministic edge cases from the schema (boundary values,
+    values just out of range, wrong types, a scalar for an object body, missing required fields,
+    ...): `max_cases` of them, spread over all the operation has (the same ones every run)."""
+    schema = operation.schema
+    config = schema.config.generation_for(operation=operation, phase="coverage")
+    cases = list(itertools.islice(
+        schema.iter_coverage_cases(operation, generation_modes=list(modes), generation_config=config),
+        COVERAGE_CASES_CONSIDERED))
+    if len(cases) > max_cases:
+        chosen = sorted(random.Random(f"{operation.label} {name}").sample(range(len(cases)), max_cases))
+        cases = [cases[index] for index in chosen]
+    for case in cases:
+        _send_and_check(case, operation, name, persona, report)
+
+
+def _send_and_check(case, operation, name: str, persona: Persona, report: ContractReport) -> None:
+    report.cases += 1
+    response = case.call(headers=persona.headers)
+    checks = CHECKS
+    if response.status_code == 503 and operation.label in PROBE_OPERATIONS:
+        checks = [check for check in CHECKS if check is not not_a_server_error]
+    elif response.status_code >= 500:
+        report.server_errors += 1
+    try:
+        case.validate_response(response, checks=checks, headers=persona.headers)
+    except (Failure, FailureGroup) as exc:  # recorded; the run goes on
+        failures = exc.exceptions if isinstance(exc, FailureGroup) else (exc,)
+        checks_failed = tuple(sorted({f"{failure.code} {failure.title}" for failure in failures}))
+        report.findings.append(Finding(name, operation.label, response.status_code, str(exc), checks_failed))

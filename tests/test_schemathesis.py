@@ -28,8 +28,10 @@ from templates_app.selectors import page_template_ids_resolve
 from tests.conftest import api_client_for, goods_form
 from tests.contract import Persona, contract_run
 
-# Per operation, persona and mode (valid / invalid data): about 80 operations x 2 x 2 x this.
-MAX_EXAMPLES = 6
+# Generated cases per operation, persona and mode (valid / invalid data): ~76 operations x 2 x 2 x this.
+MAX_EXAMPLES = 5
+# And this many edge cases of schemathesis' coverage phase per operation and persona.
+MAX_COVERAGE_CASES = 10
 
 
 def _picture(owner):
@@ -71,6 +73,7 @@ def test_every_operation_answers_as_its_schema_says_without_a_server_error():
     report = contract_run(get_wsgi_application(),
                           personas={"user": _persona(user), "staff": _persona(staff)},
                           max_examples=int(os.environ.get("CONTRACT_MAX_EXAMPLES", MAX_EXAMPLES)),
+                          max_coverage_cases=int(os.environ.get("CONTRACT_COVERAGE", MAX_COVERAGE_CASES)),
                           path_regex=os.environ.get("CONTRACT_PATHS"))
 
     if os.environ.get("CONTRACT_REPORT"):  # benchmarks/fault_bench.py reads the figures
