@@ -17,6 +17,7 @@ from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthentic
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.errors import NotFound
 from config.fields import ID_MAX, BoundedPrimaryKeyRelatedField, IdField
 from config.pagination import Page, PageParamsSerializer, paginate_newest_first
 from templates_app.cache import catalogue_cached
@@ -206,11 +207,19 @@ class TemplateListCreateApi(CatalogueApi):
         return response
 
 
+def _hide_inactive(request, *, is_active: bool) -> None:
+    """An inactive template is the content managers' business: anyone else is told 404."""
+    if not is_active and not user_is_content_manager(request.user):
+        raise NotFound("Template not found.")
+
+
 class TemplateDetailApi(CatalogueApi):
     @extend_schema(responses=TemplateOutputSerializer)
     def get(self, request, template_id: int):
-        return Response(catalogue_cached("template", {"id": template_id}, lambda: TemplateOutputSerializer(
-            template_get(template_id=template_id)).data))
+        body = catalogue_cached("template", {"id": template_id}, lambda: TemplateOutputSerializer(
+            template_get(template_id=template_id)).data)
+        _hide_inactive(request, is_active=body["is_active"])
+        return Response(body)
 
     def _update(self, request, template_id: int, *, partial: bool):
         template = template_get(template_id=template_id)
@@ -247,9 +256,13 @@ def _html_response(document: str, *, filename: str | None = None) -> HttpRespons
 class TemplatePreviewApi(CatalogueApi):
     @extend_schema(responses={(200, "text/html"): OpenApiTypes.STR})
     def get(self, request, template_id: int):
-        document = catalogue_cached("preview", {"id": template_id}, lambda: template_preview(
-            template=template_get(template_id=template_id)))
-        return _html_response(document)
+        def render() -> dict:
+            template = template_get(template_id=template_id)
+            return {"is_active": template.is_active, "document": template_preview(template=template)}
+
+        preview = catalogue_cached("template-preview", {"id": template_id}, render)
+        _hide_inactive(request, is_active=preview["is_active"])
+        return _html_response(preview["document"])
 
 
 # --- categories ------------------------------------------------------------------------------

@@ -107,6 +107,15 @@ def page_template_ids_resolve(*, template_set_id: int | None = None, template_id
         if template_set_id is not None:
             raise InvalidInput("Give template_set_id or template_ids, not both.",
                                fields={"template_ids": ["give template_set_id or template_ids, not both."]})
+        # Refused here, by id, rather than failing in the worker after a 202.
+        active = set(Template.objects.filter(pk__in=template_ids, is_active=True)
+                     .values_list("pk", flat=True))
+        unknown = [ident for ident in dict.fromkeys(template_ids) if ident not in active]
+        if unknown:
+            raise InvalidInput(f"No active template has the id{'s' if len(unknown) > 1 else ''} "
+                               f"{', '.join(str(ident) for ident in unknown)}.",
+                               fields={"template_ids": [f"no active template has the id {ident}."
+                                                        for ident in unknown]})
         return list(template_ids)
     if template_set_id is None:
         if category_id is None:
