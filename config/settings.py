@@ -287,12 +287,28 @@ PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "").rstrip("/")  # set: Replicate a
 PROVIDER_CONNECT_TIMEOUT_SECONDS = env_float("PROVIDER_CONNECT_TIMEOUT_SECONDS", 5.0, minimum=0.1)
 PROVIDER_READ_TIMEOUT_SECONDS = env_float("PROVIDER_READ_TIMEOUT_SECONDS", 30.0, minimum=0.1)
 PROVIDER_MAX_ATTEMPTS = env_int("PROVIDER_MAX_ATTEMPTS", 4, minimum=1)
+# A create the provider surely did not process (connect error, 429, 502/503/504) sends the job
+# back to the queue (waiting_reason=provider_unavailable), tried again after 2, 4, 8 … s (at most
+# the cap; a longer Retry-After wins) until JOB_TIMEOUT_SECONDS. /healthz fails the provider
+# while its last create failed less than PROVIDER_OUTAGE_HEALTH_SECONDS ago.
+PROVIDER_OUTAGE_BACKOFF_SECONDS = env_float("PROVIDER_OUTAGE_BACKOFF_SECONDS", 2.0, minimum=0.1)
+PROVIDER_OUTAGE_BACKOFF_MAX_SECONDS = env_float("PROVIDER_OUTAGE_BACKOFF_MAX_SECONDS", 60.0, minimum=0.1)
+PROVIDER_OUTAGE_HEALTH_SECONDS = env_int("PROVIDER_OUTAGE_HEALTH_SECONDS", 120, minimum=1)
 PROVIDER_RESULT_MAX_BYTES = env_int("PROVIDER_RESULT_MAX_BYTES", 30 * 1024 * 1024, minimum=1024)
 # With webhooks on, polling is only the safety net for a callback that never comes.
 WEBHOOK_FALLBACK_POLL_SECONDS = env_float("WEBHOOK_FALLBACK_POLL_SECONDS", 20.0, minimum=1)
 WEBHOOK_TOLERANCE_SECONDS = env_int("WEBHOOK_TOLERANCE_SECONDS", 300, minimum=1)
 # The seed endpoints answer image bytes synchronously: how long they wait for the job.
 SEED_ENDPOINT_WAIT_SECONDS = env_int("SEED_ENDPOINT_WAIT_SECONDS", JOB_TIMEOUT_SECONDS + 10, minimum=1)
+# Requests that hold a web thread for long (seed waits, user-URL fetches) are capped so they never
+# take every thread of a gunicorn worker (WEB_THREADS, as deploy/gunicorn.conf.py reads it): past
+# a cap, 429 `throttled` with Retry-After; together they leave at least one thread free, so
+# /healthz/live is never queued behind them (config/slow.py).
+WEB_THREADS = env_int("WEB_THREADS", 4, minimum=1)
+SEED_WAIT_MAX_PER_PROCESS = env_int("SEED_WAIT_MAX_PER_PROCESS", max(1, WEB_THREADS // 2), minimum=1)
+SEED_WAIT_MAX_PER_USER = env_int("SEED_WAIT_MAX_PER_USER", 2, minimum=1)
+FETCH_MAX_PER_PROCESS = env_int("FETCH_MAX_PER_PROCESS", max(1, WEB_THREADS // 4), minimum=1)
+SLOW_REQUESTS_RETRY_AFTER_SECONDS = env_int("SLOW_REQUESTS_RETRY_AFTER_SECONDS", 10, minimum=1)
 
 REPLICATE_API_TOKEN = env_secret("REPLICATE_API_TOKEN")
 REPLICATE_API_BASE = env_str("REPLICATE_API_BASE", "https://api.replicate.com/v1")

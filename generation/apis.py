@@ -119,7 +119,7 @@ class JobOutputSerializer(serializers.Serializer):
     queue_position = serializers.IntegerField(allow_null=True)
     eta_seconds = serializers.IntegerField(allow_null=True)
     waiting_reason = serializers.ChoiceField(
-        choices=["user_concurrency", "provider_capacity", "queue"], allow_null=True)
+        choices=["user_concurrency", "provider_capacity", "provider_unavailable", "queue"], allow_null=True)
     progress = serializers.IntegerField(min_value=0, max_value=100)
     retried_from = serializers.UUIDField(allow_null=True)
     translation = JobTranslationSerializer(allow_null=True)

@@ -116,6 +116,22 @@ def _service_check(get_service, what: str):
     return check
 
 
+def _provider_check(name: str, probe_check):
+    """Failing while the provider's creates fail (the last one, within
+    PROVIDER_OUTAGE_HEALTH_SECONDS), whatever its probe says; else the probe."""
+    def check() -> str:
+        from generation.services.outage import provider_recent_failure
+
+        failure = provider_recent_failure(name)
+        if failure is not None:
+            ago, reason = failure
+            raise CheckFailed(f"Its last create failed {ago} s ago ({reason}); jobs wait and are "
+                              "tried again until their deadline.")
+        return probe_check()
+    check.__doc__ = probe_check.__doc__
+    return check
+
+
 def selected_providers() -> dict[str, list[str]]:
     """Provider name -> the job kinds it is selected for, from the *_PROVIDER settings."""
     from generation.models import JobKind
@@ -138,8 +154,8 @@ def provider_checks() -> list[Check]:
     checks = []
     for name, kinds in selected_providers().items():
         checks.append(Check(name=f"provider:{name}", required=True, concurrent=True, order=70,
-                            func=_service_check(lambda name=name: get_provider(name),
-                                                f"{name} for {', '.join(kinds)}")))
+                            func=_provider_check(name, _service_check(lambda name=name: get_provider(name),
+                                                                      f"{name} for {', '.join(kinds)}"))))
     if getattr(settings, "LLM_PROVIDER", ""):
         def llm():
             from generation.llm import get_llm

@@ -36,10 +36,13 @@ ACTIVE_STATUSES = (JobStatus.QUEUED, JobStatus.RUNNING)
 TERMINAL_STATUSES = (JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELED, JobStatus.TIMED_OUT)
 
 # The one transition table. Terminal states are final.
+# running → queued: a create that surely did not reach the provider (it was down) waits again;
+# queued → timed_out: such a job reaches its deadline while still waiting for the provider.
 TRANSITIONS: dict[str, frozenset[str]] = {
-    JobStatus.QUEUED: frozenset({JobStatus.RUNNING, JobStatus.CANCELED, JobStatus.FAILED}),
+    JobStatus.QUEUED: frozenset({JobStatus.RUNNING, JobStatus.CANCELED, JobStatus.FAILED,
+                                 JobStatus.TIMED_OUT}),
     JobStatus.RUNNING: frozenset({JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELED,
-                                  JobStatus.TIMED_OUT}),
+                                  JobStatus.TIMED_OUT, JobStatus.QUEUED}),
 }
 
 

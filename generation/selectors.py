@@ -160,7 +160,10 @@ def job_queue_infos(*, user, jobs: list[Job]) -> dict[UUID, QueueInfo]:
             capacity = 1
         running_here = provider_running[job.provider]
         start_in = 0.0
-        if len(own_running) >= limits.max_concurrent:
+        if job.next_check_at is not None:  # sent back by a provider outage, due again then
+            reason = "provider_unavailable"
+            start_in = max(0.0, (job.next_check_at - now).total_seconds())
+        elif len(own_running) >= limits.max_concurrent:
             reason = "user_concurrency"
             start_in = min(_remaining(s, duration, now) for s in own_running)
         elif len(running_here) >= capacity:

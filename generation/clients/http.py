@@ -159,6 +159,7 @@ class ProviderHttp:
             return False, None
         error = error_for_status(self.config.provider, response)
         retryable = response.status_code in (RETRYABLE_STATUS if safe else RETRYABLE_STATUS_UNSAFE)
+        error.not_sent = response.status_code in RETRYABLE_STATUS_UNSAFE  # refused, not processed
         return retryable, error
 
     def _transport_error(self, exc: httpx.TransportError, safe: bool) -> tuple[bool, ProviderError]:
@@ -169,6 +170,7 @@ class ProviderHttp:
             f"{self.config.provider} could not be reached: {type(exc).__name__}",
             code="provider_timeout" if isinstance(exc, httpx.TimeoutException) else "provider_unavailable",
             permanent=False,
+            not_sent=not sent,
         )
         return (safe or not sent), error
 
@@ -187,6 +189,7 @@ class ProviderHttp:
             self._client = httpx.Client(timeout=self.config.timeout(), headers=self.config.headers,
                                          verify=tls_context())
         error: ProviderError | None = None
+        reached = False
         for attempt in range(self.config.max_attempts):
             try:
                 response = self._client.request(method, self._url(path_or_url), headers=headers, **kwargs)
@@ -196,10 +199,12 @@ class ProviderHttp:
                 retryable, error = self._classify(response, safe)
                 if error is None:
                     return response
+            reached = reached or not error.not_sent
             if not retryable or attempt + 1 == self.config.max_attempts:
                 break
             time.sleep(self._delay(attempt, error))
         assert error is not None
+        error.not_sent = not reached  # no attempt reached the provider: a new one costs nothing
         raise error
 
     def close(self) -> None:
@@ -222,6 +227,7 @@ class ProviderHttp:
             self._aclient = httpx.AsyncClient(timeout=self.config.timeout(), headers=self.config.headers,
                                                verify=tls_context())
         error: ProviderError | None = None
+        reached = False
         for attempt in range(self.config.max_attempts):
             try:
                 response = await self._aclient.request(
@@ -233,10 +239,12 @@ class ProviderHttp:
                 retryable, error = self._classify(response, safe)
                 if error is None:
                     return response
+            reached = reached or not error.not_sent
             if not retryable or attempt + 1 == self.config.max_attempts:
                 break
             await asyncio.sleep(self._delay(attempt, error))
         assert error is not None
+        error.not_sent = not reached  # no attempt reached the provider: a new one costs nothing
         raise error
 
     async def aclose(self) -> None:

@@ -11,12 +11,15 @@ class ProviderError(Exception):
     """A provider failure. `permanent` ones end the job; others are retried with backoff."""
 
     def __init__(self, message: str, *, code: str = "provider_error", permanent: bool = True,
-                 retry_after_seconds: float | None = None):
+                 retry_after_seconds: float | None = None, not_sent: bool = False):
         super().__init__(message)
         self.message = message
         self.code = code
         self.permanent = permanent
         self.retry_after_seconds = retry_after_seconds
+        # True when the request surely did not reach the provider (a connect error, or a 429 or
+        # 502/503/504 answer to every attempt): a create may then be sent again at no cost.
+        self.not_sent = not_sent
 
 
 class ProviderNotConfigured(ProviderError):

@@ -9,8 +9,8 @@ from uuid import UUID
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, F, Max, Window
-from django.db.models.functions import RowNumber
+from django.db.models import Count, F, Max, Q, Value, Window
+from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 
 from accounts.models import User
@@ -55,6 +55,8 @@ def jobs_dispatch() -> list[UUID]:
         _dispatch_lock()
         candidates = list(
             Job.objects.filter(status=JobStatus.QUEUED)
+            # A job sent back by a provider outage waits until it is due again.
+            .filter(Q(next_check_at__isnull=True) | Q(next_check_at__lte=now))
             .annotate(
                 rank=Window(
                     RowNumber(), partition_by=[F("user_id")], order_by=[F("created_at").asc(), F("id").asc()]
@@ -94,8 +96,10 @@ def jobs_dispatch() -> list[UUID]:
                 sources=[JobStatus.QUEUED],
                 target=JobStatus.RUNNING,
                 stage=JobStage.PENDING,
-                started_at=now,
+                # A job tried again after an outage keeps its first start: its deadline stands.
+                started_at=Coalesce(F("started_at"), Value(now)),
                 stage_changed_at=now,
+                next_check_at=None,
             ):
                 user_running[job.user_id] += 1
                 provider_running[job.provider] += 1

@@ -24,6 +24,7 @@ from generation.providers import (
 from generation.selectors import jobs_in_flight, seconds_to_next_poll
 from generation.services.events import job_progress_event
 from generation.services.lifecycle import job_fail
+from generation.services.outage import queued_retries, retries_wake_due, seconds_to_next_retry
 from generation.services.queue import enqueue
 from generation.services.reconcile import jobs_reconcile, jobs_time_out
 from generation.services.transitions import job_stage_change
@@ -173,15 +174,20 @@ def engine_tick(*, budget_seconds: float, patient: bool = False) -> None:
         if not poller_acquire(holder=holder, ttl_seconds=_LEASE_SECONDS):
             return
     last_reconcile = 0.0
+    retries_since = None
     try:
         while True:
             jobs_time_out()
             jobs_poll_due()
+            checked_at = timezone.now()
+            retries_wake_due(since=retries_since)  # jobs sent back by a provider outage
+            retries_since = checked_at
             if time.monotonic() - last_reconcile >= 10:
                 jobs_reconcile(wake_poller=False)
                 last_reconcile = time.monotonic()
             remaining = budget_seconds - (time.monotonic() - started)
-            next_due = seconds_to_next_poll()
+            dues = [d for d in (seconds_to_next_poll(), seconds_to_next_retry()) if d is not None]
+            next_due = min(dues) if dues else None
             if remaining <= 0 or next_due is None:
                 break
             time.sleep(max(0.05, min(next_due, remaining, 1.0)))
@@ -190,5 +196,5 @@ def engine_tick(*, budget_seconds: float, patient: bool = False) -> None:
     finally:
         poller_release(holder=holder)
     # Checked after releasing the lease, so a job that began waiting meanwhile is not missed.
-    if jobs_in_flight().exists():
+    if jobs_in_flight().exists() or queued_retries().exists():
         poller_request(force=budget_seconds > 0)

@@ -16,6 +16,7 @@ from generation.providers import (
 )
 from generation.selectors import jobs_in_flight
 from generation.services.lifecycle import job_end, job_fail
+from generation.services.outage import queued_retries
 from generation.services.queue import enqueue
 from generation.services.transitions import job_stage_change
 from generation.services.wakeups import (
@@ -28,18 +29,21 @@ logger = logging.getLogger(__name__)
 def jobs_time_out() -> int:
     """End running jobs past JOB_TIMEOUT_SECONDS with a readable message."""
     limit = settings.JOB_TIMEOUT_SECONDS
+    # Running jobs, and waiting ones that had started (sent back by a provider outage).
     overdue = Job.objects.filter(
-        status=JobStatus.RUNNING, started_at__lt=timezone.now() - timedelta(seconds=limit)
+        status__in=[JobStatus.RUNNING, JobStatus.QUEUED],
+        started_at__lt=timezone.now() - timedelta(seconds=limit),
     )
     ended = 0
-    for job_id in overdue.values_list("id", flat=True)[:500]:
-        ended += job_end(
-            job_id=job_id,
-            target=JobStatus.TIMED_OUT,
-            error_code="timeout",
-            error_message=f"The image was not ready within {limit} seconds, so the job was "
-            "stopped. Try again, perhaps with a smaller image or a simpler prompt.",
-        )
+    for job_id, status in overdue.values_list("id", "status")[:500]:
+        if status == JobStatus.QUEUED:
+            message = (f"The provider stayed unavailable, so the image could not be started "
+                       f"within {limit} seconds and the job was stopped. Try again later.")
+        else:
+            message = (f"The image was not ready within {limit} seconds, so the job was "
+                       "stopped. Try again, perhaps with a smaller image or a simpler prompt.")
+        ended += job_end(job_id=job_id, target=JobStatus.TIMED_OUT, sources=(status,),
+                         error_code="timeout", error_message=message)
     return ended
 
 
@@ -81,7 +85,7 @@ def jobs_reconcile(*, wake_poller: bool = True) -> ReconcileReport:
         elif job.stage == JobStage.FINALIZING:
             enqueue("generation_job_finalize", str(job.id))
             report.refinalized += 1
-    if wake_poller and jobs_in_flight().exists():
+    if wake_poller and (jobs_in_flight().exists() or queued_retries().exists()):
         poller_request()
     if Job.objects.filter(status=JobStatus.QUEUED).exists():
         dispatch_request(force=wake_poller)

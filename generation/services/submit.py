@@ -18,6 +18,7 @@ from generation.providers import (
 )
 from generation.providers.base import InputImage
 from generation.services.lifecycle import job_fail
+from generation.services.outage import job_wait_for_provider, provider_outcome_record
 from generation.services.transitions import job_stage_change
 from generation.services.wakeups import (
     poller_request,
@@ -75,6 +76,13 @@ def job_submit(*, job_id: UUID) -> None:
     try:
         submission = provider.submit(provider_request(job))  # outside any transaction
     except ProviderError as exc:
+        if not exc.permanent:
+            provider_outcome_record(job.provider, ok=False, message=exc.message)
+        if not exc.permanent and exc.not_sent:
+            # Surely not processed (refused or never connected): the job waits and is sent
+            # again later, still one paid call. Anything that may have reached it ends here.
+            job_wait_for_provider(job_id=job_id, error=exc)
+            return
         job_fail(job_id=job_id, code=exc.code, message=exc.message)
         return
     except Exception:
@@ -89,6 +97,7 @@ def job_submit(*, job_id: UUID) -> None:
     # canceled during the call still records what must be canceled at the provider.
     now = timezone.now()
     Job.objects.filter(pk=job_id).update(provider_ref=submission.ref, provider_state=submission.state)
+    provider_outcome_record(job.provider, ok=True)
     if job_stage_change(
         job_id=job_id,
         source=JobStage.SUBMITTING,

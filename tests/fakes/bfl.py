@@ -43,6 +43,8 @@ class FakeBfl(FakeServer):
     def submit(self, request, model):
         if request.headers.get("x-key") != KEY:
             return json_reply({"detail": "Invalid API key"}, 401)
+        if self.is_down():
+            return json_reply({"detail": "Service temporarily unavailable"}, 503)
         if self.submit_failures:
             status = self.submit_failures.pop(0)
             return json_reply({"detail": {402: "Insufficient credits", 429: "Too many active tasks"}.get(

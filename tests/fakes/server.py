@@ -51,6 +51,8 @@ class FakeServer:
         self.requests: list[Request] = []
         self.lock = threading.Lock()
         self.hang_seconds = 0.0  # > 0: every answer comes this late (client timeouts)
+        self.down_until = 0.0  # time.monotonic() until which creates answer 503 (down_for)
+        self.unavailable_answers = 0  # 503s answered while down
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -80,6 +82,17 @@ class FakeServer:
         self.httpd.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def down_for(self, seconds: float) -> None:
+        """An outage: creates answer 503 (in the provider's error shape) for `seconds`."""
+        self.down_until = time.monotonic() + seconds
+
+    def is_down(self) -> bool:
+        down = time.monotonic() < self.down_until
+        if down:
+            with self.lock:
+                self.unavailable_answers += 1
+        return down
 
     def route(self, method: str, pattern: str, handler) -> None:
         self.routes.append((method, re.compile(f"^{pattern}$"), handler))
