@@ -50,9 +50,13 @@ def fetch_image(url: str, *, field: str, max_side: int | None = None) -> Prepare
     """Download an image from a user-given URL, or raise InvalidInput naming `field`.
 
     The result went through image_prepare_upload: decoded, checked and normalised exactly like
-    an uploaded file (long side scaled to `max_side`, default INPUT_MAX_SIDE_PX).
+    an uploaded file (long side scaled to `max_side`, default INPUT_MAX_SIDE_PX). At most
+    FETCH_MAX_PER_PROCESS run at once per process (config/slow.py): past it, 429 `throttled`.
     """
-    data = fetch_bytes(url, field=field)
+    from config.slow import FETCH, slow_request
+
+    with slow_request(FETCH):
+        data = fetch_bytes(url, field=field)
     return image_prepare_upload(ContentFile(data, name="remote"), field=field, max_side=max_side)
 
 

@@ -23,6 +23,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.errors import error_body, localized_message
+from config.slow import SEED, slow_request
 from gallery.selectors import images_for_jobs
 from gallery.services import image_add
 from generation.apis import ImageUploadField, JobGoodsCreateApi, JobPplCreateApi, JobProductPageCreateApi
@@ -69,8 +70,9 @@ class SeedPplGenerateApi(APIView):
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         inputs = [NewInput(role=r, image=values.pop(r)) for r in ("input_image_1", "input_image_2")]
-        job, _ = job_create(user=request.user, kind=JobKind.PPL, params=values, inputs=inputs)
-        return _answer_when_done(job)
+        with slow_request(SEED, user_id=request.user.id):  # before the job: a refusal costs nothing
+            job, _ = job_create(user=request.user, kind=JobKind.PPL, params=values, inputs=inputs)
+            return _answer_when_done(job)
 
 
 class SeedGoodsGenerateApi(APIView):
@@ -94,8 +96,9 @@ class SeedGoodsGenerateApi(APIView):
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         inputs = [NewInput(role="character_image", image=values.pop("image"))]
-        job, _ = job_create(user=request.user, kind=JobKind.GOODS, params=values, inputs=inputs)
-        return _answer_when_done(job)
+        with slow_request(SEED, user_id=request.user.id):
+            job, _ = job_create(user=request.user, kind=JobKind.GOODS, params=values, inputs=inputs)
+            return _answer_when_done(job)
 
 
 # --- seed 003 (product details service) ----------------------------------------------------------
@@ -154,8 +157,9 @@ class SeedDisplayListApi(APIView):
             template_ids=values.get("template_ids"),
             category_id=values.get("category_id"),
         )
-        job, _ = job_create(user=request.user, kind=JobKind.PAGE, params=values, inputs=[])
-        job = job_wait(job_id=job.id, timeout_seconds=settings.SEED_ENDPOINT_WAIT_SECONDS)
+        with slow_request(SEED, user_id=request.user.id):
+            job, _ = job_create(user=request.user, kind=JobKind.PAGE, params=values, inputs=[])
+            job = job_wait(job_id=job.id, timeout_seconds=settings.SEED_ENDPOINT_WAIT_SECONDS)
         if job.status != JobStatus.SUCCEEDED:
             return _unfinished(job)
         page = page_get(user=request.user, page_id=job.provider_state["page_id"])
@@ -190,19 +194,20 @@ class SeedImageEditApi(APIView):
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        image, source = edit_source_image(user=request.user, url=data.validated_data["image_url"])
-        job, _ = job_create(
-            user=request.user,
-            kind=JobKind.EDIT,
-            inputs=[NewInput(role="image", image=image)],
-            params={
-                "prompt": data.validated_data["prompt"],
-                "aspect_ratio": "match_input_image",
-                "output_format": "png",
-                "source": source,
-            },
-        )
-        job = job_wait(job_id=job.id, timeout_seconds=settings.SEED_ENDPOINT_WAIT_SECONDS)
+        with slow_request(SEED, user_id=request.user.id):
+            image, source = edit_source_image(user=request.user, url=data.validated_data["image_url"])
+            job, _ = job_create(
+                user=request.user,
+                kind=JobKind.EDIT,
+                inputs=[NewInput(role="image", image=image)],
+                params={
+                    "prompt": data.validated_data["prompt"],
+                    "aspect_ratio": "match_input_image",
+                    "output_format": "png",
+                    "source": source,
+                },
+            )
+            job = job_wait(job_id=job.id, timeout_seconds=settings.SEED_ENDPOINT_WAIT_SECONDS)
         if job.status != JobStatus.SUCCEEDED:
             return _unfinished(job)
         result = images_for_jobs(job_ids=[job.id])[job.id][0]
