@@ -8,6 +8,9 @@ One run prints a block of figures per section (each section is a function; add y
   than 503 (goal 0), jobs lost (answered 202 but never stored or never ended: 0), inputs missing
   from storage (0), jobs stored although their answer was an error (0: a client would retry and
   pay twice), and duplicate paid submits counted by the BFL fake (0).
+- provider: the provider (BFL fake) answers 503 to every create for --provider-outage-seconds
+  while jobs are posted. Prints the jobs failed (goal 0: they wait and are tried again), duplicate
+  paid submits (0), the waiting reasons and /healthz's provider check seen during the window.
 
 Usage: .venv/bin/python benchmarks/fault_bench.py [--sections redis] [--outage-seconds 30]
 Needs PostgreSQL (postgres@127.0.0.1:5432, trust), redis-server on the PATH, and the Redis at
@@ -189,7 +192,66 @@ def redis_outage(args) -> dict:
         redis.kill()
 
 
-SECTIONS = {"redis": redis_outage}
+def provider_outage_section(args) -> dict:
+    """The provider (the BFL fake) answers every create 503 for --provider-outage-seconds while
+    jobs are posted: each should wait (waiting_reason=provider_unavailable) and then succeed, with
+    one paid submit; /healthz should show the provider failing during the window."""
+    window = args.provider_outage_seconds
+    fake, env, web, cluster, client = platform_up(
+        db=DB + "_provider", polls=args.polls, redis_db=args.redis_db,
+        extra_env={"JOB_TIMEOUT_SECONDS": "180", "ENGINE_TICK_SECONDS": "5"})
+    load = Load(client=client, image=character_png())
+    reasons: collections.Counter[str] = collections.Counter()
+    health_during: collections.Counter[str] = collections.Counter()
+    try:
+        fake.down_for(window)
+        started = time.monotonic()
+        poster = threading.Thread(target=load.submit_loop, args=(args.post_gap * 3,))
+        poster.start()
+        while time.monotonic() - started < window:
+            time.sleep(1)
+            for job in client.get("/api/v1/jobs", params={"size": 100, "status": "queued"}).json()["results"]:
+                reasons[job["waiting_reason"]] += 1
+            checks = client.get("/healthz").json().get("checks", {})
+            health_during[str(checks.get("provider:bfl", {}).get("status", "?"))] += 1
+        load.stop.set()
+        poster.join()
+        down_answers = fake.unavailable_answers
+
+        django_setup(env)
+        from generation.models import Job
+
+        accepted = {job_id: n for _, n, status, job_id in load.posts if status == 202}
+        deadline = time.monotonic() + args.drain_seconds
+        while time.monotonic() < deadline:
+            if not Job.objects.filter(id__in=list(accepted), status__in=["queued", "running"]).exists():
+                break
+            time.sleep(1)
+        final = collections.Counter(
+            Job.objects.filter(id__in=list(accepted)).values_list("status", flat=True))
+        ended = time.monotonic() - started
+        health_after = client.get("/healthz").json().get("checks", {}).get("provider:bfl", {}).get("status")
+        return {
+            "jobs posted during the window": len(load.posts),
+            "answered 202": len(accepted),
+            "503 answers from the provider": down_answers,
+            "waiting reasons seen during the window": dict(reasons),
+            "/healthz provider:bfl during the window": dict(health_during),
+            "/healthz provider:bfl after": health_after,
+            "final states": dict(final),
+            f"{window:.0f} s provider 503 window: jobs failed (goal 0)":
+                sum(c for s, c in final.items() if s != "succeeded"),
+            "duplicate paid submits (goal 0)": sum(1 for n in accepted.values() if fake.paid.get(n, 0) > 1),
+            "paid submits / accepted jobs": f"{sum(fake.paid.get(n, 0) for n in accepted.values())}"
+                                            f" / {len(accepted)}",
+            "all ended within (s from the window's start)": round(ended, 1),
+        }
+    finally:
+        load.stop.set()
+        platform_down(fake, web, cluster)
+
+
+SECTIONS = {"redis": redis_outage, "provider": provider_outage_section}
 
 
 def main() -> None:
@@ -198,6 +260,7 @@ def main() -> None:
     parser.add_argument("--outage-seconds", type=float, default=30)
     parser.add_argument("--before-seconds", type=float, default=5)
     parser.add_argument("--after-seconds", type=float, default=5)
+    parser.add_argument("--provider-outage-seconds", type=float, default=10)
     parser.add_argument("--drain-seconds", type=float, default=180, help="wait for jobs to end")
     parser.add_argument("--posters", type=int, default=2)
     parser.add_argument("--post-gap", type=float, default=0.3)
