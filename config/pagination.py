@@ -102,3 +102,18 @@ def _planner_estimate(queryset: QuerySet) -> int:
     if isinstance(plan, str):
         plan = json.loads(plan)
     return int(plan[0]["Plan"]["Plan Rows"])
+
+
+def page_serializer(item_serializer: type[serializers.Serializer], name: str) -> type[serializers.Serializer]:
+    """The envelope of a paged list of `item_serializer` rows, for the schema (component `name`)."""
+    from drf_spectacular.utils import extend_schema_serializer
+
+    fields = {
+        "results": item_serializer(many=True),
+        "page": serializers.IntegerField(),
+        "size": serializers.IntegerField(),
+        "has_next": serializers.BooleanField(),
+        "next_cursor": serializers.CharField(allow_null=True, help_text="For `cursor`: the next page, "
+                                             "cheaper than a page number deep into the list."),
+    }
+    return extend_schema_serializer(component_name=name)(type(name, (serializers.Serializer,), fields))

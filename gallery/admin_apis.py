@@ -11,7 +11,7 @@ from rest_framework.permissions import IsAdminUser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.fields import IdField
+from config.fields import ID_MAX
 from config.pagination import PageParamsSerializer
 from gallery.apis import (
     FILE_RESPONSES,
@@ -29,13 +29,13 @@ from gallery.services import trash_purge
 from gallery.services.review import admin_image_view, admin_images_review
 
 
-class _UserIdField(IdField):
+class _UserIdField(serializers.IntegerField):
     """A user id, answered as the user (400 naming the field when there is no such user)."""
 
     def to_internal_value(self, data):
         user_id = super().to_internal_value(data)
         users = get_user_model().objects.filter(pk=user_id).only("id", "username")
-        user = users.first() if user_id > 0 else None
+        user = users.first() if 0 < user_id <= ID_MAX else None  # beyond 64 bits: OverflowError
         if user is None:
             raise serializers.ValidationError("no user has this id.")
         return user

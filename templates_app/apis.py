@@ -19,7 +19,8 @@ from rest_framework.views import APIView
 
 from config.errors import NotFound
 from config.fields import ID_MAX, BoundedPrimaryKeyRelatedField, IdField
-from config.pagination import Page, PageParamsSerializer, paginate_newest_first
+from config.pagination import Page, PageParamsSerializer, page_serializer, paginate_newest_first
+from config.schema import PagedListAutoSchema
 from templates_app.cache import catalogue_cached
 from templates_app.models import BlockType, Category, TemplateSet
 from templates_app.page_blocks import page_block_image_set
@@ -155,6 +156,11 @@ class TemplateSetOutputSerializer(serializers.Serializer):
     items = TemplateSetItemOutputSerializer(many=True, source="items.all")
 
 
+TemplatePageSerializer = page_serializer(TemplateListItemSerializer, "TemplatePage")
+CategoryPageSerializer = page_serializer(CategoryOutputSerializer, "CategoryPage")
+TemplateSetPageSerializer = page_serializer(TemplateSetOutputSerializer, "TemplateSetPage")
+
+
 def _page_envelope(serializer_class, page: Page) -> dict:
     return page.envelope(serializer_class(page.items, many=True).data)
 
@@ -193,7 +199,9 @@ class TemplateInputSerializer(serializers.Serializer):
 
 
 class TemplateListCreateApi(CatalogueApi):
-    @extend_schema(parameters=[TemplateFilterSerializer], responses=TemplateListItemSerializer(many=True))
+    schema = PagedListAutoSchema()  # a paged envelope, still `…_list`
+
+    @extend_schema(parameters=[TemplateFilterSerializer], responses=TemplatePageSerializer)
     def get(self, request):
         return Response(_template_page(request))
 
@@ -274,7 +282,9 @@ class CategoryInputSerializer(serializers.Serializer):
 
 
 class CategoryListCreateApi(CatalogueApi):
-    @extend_schema(parameters=[IdPageParamsSerializer], responses=CategoryOutputSerializer(many=True))
+    schema = PagedListAutoSchema()  # a paged envelope, still `…_list`
+
+    @extend_schema(parameters=[IdPageParamsSerializer], responses=CategoryPageSerializer)
     def get(self, request):
         params = _params(IdPageParamsSerializer, request)
         return Response(catalogue_cached("categories", params, lambda: _page_envelope(
@@ -291,7 +301,9 @@ class CategoryListCreateApi(CatalogueApi):
 
 
 class CategoryTemplateListApi(CatalogueApi):
-    @extend_schema(parameters=[TemplateFilterSerializer], responses=TemplateListItemSerializer(many=True))
+    schema = PagedListAutoSchema()  # a paged envelope, still `…_list`
+
+    @extend_schema(parameters=[TemplateFilterSerializer], responses=TemplatePageSerializer)
     def get(self, request, category_id: int):
         catalogue_cached("category", {"id": category_id}, lambda: category_get(category_id=category_id).id)
         return Response(_template_page(request, category_id=category_id))
@@ -313,7 +325,9 @@ class TemplateSetInputSerializer(serializers.Serializer):
 
 
 class TemplateSetListCreateApi(CatalogueApi):
-    @extend_schema(parameters=[TemplateSetFilterSerializer], responses=TemplateSetOutputSerializer(many=True))
+    schema = PagedListAutoSchema()  # a paged envelope, still `…_list`
+
+    @extend_schema(parameters=[TemplateSetFilterSerializer], responses=TemplateSetPageSerializer)
     def get(self, request):
         params = _params(TemplateSetFilterSerializer, request)
         return Response(catalogue_cached("sets", params, lambda: _page_envelope(
