@@ -11,6 +11,10 @@ One run prints a block of figures per section (each section is a function; add y
 - provider: the provider (BFL fake) answers 503 to every create for --provider-outage-seconds
   while jobs are posted. Prints the jobs failed (goal 0: they wait and are tried again), duplicate
   paid submits (0), the waiting reasons and /healthz's provider check seen during the window.
+- schemathesis: tests/test_schemathesis.py's contract run (schemathesis against the live OpenAPI
+  schema, as a user and as staff, valid and invalid data and coverage-phase edge cases) with
+  --schemathesis-examples and --schemathesis-coverage cases per operation, on PostgreSQL. Prints
+  the cases run, how many answered 5xx (goal 0), and how many answers did not match the schema.
 
 Usage: .venv/bin/python benchmarks/fault_bench.py [--sections redis] [--outage-seconds 30]
 Needs PostgreSQL (postgres@127.0.0.1:5432, trust), redis-server on the PATH, and the Redis at
@@ -22,11 +26,16 @@ from __future__ import annotations
 import argparse
 import collections
 import contextlib
+import json
+import os
 import socket
 import subprocess
+import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import httpx
 from bench_common import character_png, free_port
@@ -251,7 +260,35 @@ def provider_outage_section(args) -> dict:
         platform_down(fake, web, cluster)
 
 
-SECTIONS = {"redis": redis_outage, "provider": provider_outage_section}
+def schemathesis_section(args) -> dict:
+    root = Path(__file__).resolve().parents[1]
+    with tempfile.TemporaryDirectory() as tmp:
+        report = Path(tmp) / "contract.json"
+        env = {**os.environ, "CONTRACT_REPORT": str(report),
+               "CONTRACT_MAX_EXAMPLES": str(args.schemathesis_examples),
+               "CONTRACT_COVERAGE": str(args.schemathesis_coverage),
+               "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DB}"}  # pytest-django's test_… copy
+        run = subprocess.run([sys.executable, "-m", "pytest", "tests/test_schemathesis.py", "-q",
+                              "-p", "no:cacheprovider"], cwd=root, env=env, capture_output=True, text=True)
+        if not report.exists():
+            print(run.stdout[-3000:], run.stderr[-3000:], sep="\n")
+            raise RuntimeError("the contract run ended without figures")
+        figures = json.loads(report.read_text())
+    mismatches = figures["failing_cases"] - figures["server_errors"]
+    print(f"schemathesis: cases run {figures['cases']}, 5xx {figures['server_errors']} (goal 0)", flush=True)
+    if run.returncode:  # the test's own summary: each distinct failure with its curl command
+        print(run.stdout[max(0, run.stdout.find("failing cases of")):][:6000])
+    return {
+        "operations": figures["operations"],
+        "cases run": figures["cases"],
+        "5xx (goal 0)": figures["server_errors"],
+        "answers that do not match the schema": mismatches,
+        "distinct (persona, operation, status) failing": figures["distinct_failures"],
+        "seconds": figures["seconds"],
+    }
+
+
+SECTIONS = {"redis": redis_outage, "provider": provider_outage_section, "schemathesis": schemathesis_section}
 
 
 def main() -> None:
@@ -267,6 +304,10 @@ def main() -> None:
     parser.add_argument("--read-gap", type=float, default=0.2)
     parser.add_argument("--polls", type=int, default=2, help="fake BFL polls before a task is Ready")
     parser.add_argument("--redis-db", type=int, default=12, help="db of the shared Redis platform_up flushes")
+    parser.add_argument("--schemathesis-examples", type=int, default=15,
+                        help="generated cases per operation, persona and mode (valid, invalid)")
+    parser.add_argument("--schemathesis-coverage", type=int, default=30,
+                        help="coverage-phase edge cases per operation and persona")
     args = parser.parse_args()
     failed = False
     for name in args.sections.split(","):
