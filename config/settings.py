@@ -386,7 +386,14 @@ Q_CLUSTER = {
     "label": "Task queue",
 }
 if Q_BROKER == "redis":
-    Q_CLUSTER["redis"] = REDIS_URL
+    # Bounded waits (query parameters in REDIS_URL win): a Redis that does not answer fails an
+    # enqueue in seconds, which the web tier survives (generation/services/queue.py), instead of
+    # holding the request for the system's TCP timeout. dequeue's BLPOP waits 1 s, below both.
+    _redis_timeouts = {"socket_connect_timeout": env_float("REDIS_CONNECT_TIMEOUT_SECONDS", 2.0, minimum=0.1),
+                       "socket_timeout": env_float("REDIS_TIMEOUT_SECONDS", 5.0, minimum=2.0)}
+    _missing = [f"{k}={v:g}" for k, v in _redis_timeouts.items() if f"{k}=" not in REDIS_URL]
+    _separator = "&" if "?" in REDIS_URL else "?"
+    Q_CLUSTER["redis"] = REDIS_URL + (_separator + "&".join(_missing) if _missing else "")
 elif Q_BROKER == "orm":
     Q_CLUSTER["orm"] = "default"
 else:

@@ -274,3 +274,30 @@ def test_a_broker_that_cannot_take_the_wake_up_still_leaves_the_job_committed_wi
     job = Job.objects.get(pk=answer.json()["id"])
     for job_input in job.inputs.all():
         assert job_input.file.storage.exists(job_input.file.name)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_redis_that_accepts_but_never_answers_costs_seconds_not_the_request(processes, tmp_path):
+    """A hung Redis (connections accepted, nothing answered): bounded waits, then 202 and 200."""
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(100)  # the kernel completes the connections; nobody ever reads them
+    port = silent.getsockname()[1]
+    try:
+        env = _base_env(tmp_path, DATABASE_URL=_database_url(), Q_BROKER="redis",
+                        REDIS_URL=f"redis://127.0.0.1:{port}/0", CACHE_URL=f"redis://127.0.0.1:{port}/1",
+                        MAX_PER_USER_QUEUE="100", MAX_PER_USER_CONCURRENT="100")
+        user = user_create(username="erin", password="pw-123456789")
+        client = _web(processes, env)
+        _sign_in(client, user)
+        started = time.monotonic()
+        answer = client.post("/api/v1/jobs/goods", **_goods_files())
+        assert answer.status_code == 202, answer.text
+        assert time.monotonic() - started < 15  # the cache's 1 s and the broker's 5 s, not forever
+        assert Job.objects.filter(pk=answer.json()["id"]).exists()
+        started = time.monotonic()
+        assert client.get("/api/v1/jobs").status_code == 200
+        assert client.get("/api/v1/templates").status_code == 200
+        assert time.monotonic() - started < 5  # the cache is skipped for a while after it failed
+    finally:
+        silent.close()
