@@ -193,6 +193,10 @@ INPUT_MAX_SIDE_PX = env_int("INPUT_MAX_SIDE_PX", 1024, minimum=64)
 # Checked from the header before decoding: decoding costs CPU and memory in proportion (a 6300 x 6300
 # PNG took seconds of web CPU at the former 40 M); 25 M still takes a 24-megapixel camera photo.
 INPUT_MAX_PIXELS = env_int("INPUT_MAX_PIXELS", 25_000_000, minimum=1_000_000)
+# All the images one request decodes together (two inputs at the limit, or an upload and its
+# thumbnail); past it the request is refused (400) instead of holding a web thread for seconds.
+INPUT_DECODE_PIXELS_PER_REQUEST = env_int("INPUT_DECODE_PIXELS_PER_REQUEST",
+                                          2 * INPUT_MAX_PIXELS + 10_000_000, minimum=INPUT_MAX_PIXELS)
 
 # --- API --------------------------------------------------------------------------------------
 REST_FRAMEWORK = {

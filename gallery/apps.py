@@ -18,4 +18,10 @@ class GalleryConfig(AppConfig):
     verbose_name = "Gallery"
 
     def ready(self) -> None:
+        from django.core.signals import request_finished, request_started
+
+        from gallery.imaging import decode_budget_end, decode_budget_start
+
         post_migrate.connect(_install_schedules, sender=self)
+        request_started.connect(decode_budget_start, dispatch_uid="gallery.decode_budget_start")
+        request_finished.connect(decode_budget_end, dispatch_uid="gallery.decode_budget_end")

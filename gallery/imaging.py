@@ -10,6 +10,7 @@ goes anywhere (seed 001: big inputs made providers time out).
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
 import io
 import warnings
@@ -41,6 +42,29 @@ def _invalid(field: str, message: str) -> InvalidInput:
     return InvalidInput(f"{field}: {message}", fields={field: [message]})
 
 
+# Pixels decoded so far by the request being served (None outside requests: workers are not
+# bounded). Reset when a request starts (GalleryConfig.ready connects request_started), so one
+# request decodes at most INPUT_DECODE_PIXELS_PER_REQUEST whatever number of images it carries.
+_decoded_pixels: contextvars.ContextVar[int | None] = contextvars.ContextVar("decoded_pixels", default=None)
+
+
+def decode_budget_start(**kwargs) -> None:
+    _decoded_pixels.set(0)
+
+
+def decode_budget_end(**kwargs) -> None:
+    _decoded_pixels.set(None)
+
+
+def _decode_budget_spend(pixels: int, field: str) -> None:
+    spent = _decoded_pixels.get()
+    if spent is None:
+        return
+    if spent + pixels > settings.INPUT_DECODE_PIXELS_PER_REQUEST:
+        raise _invalid(field, "has too many pixels to be processed with the other images of this request.")
+    _decoded_pixels.set(spent + pixels)
+
+
 def image_decode(data: bytes, *, field: str, max_side: int | None = None) -> Image.Image:
     """Open and fully decode untrusted bytes, or raise InvalidInput naming the field.
 
@@ -60,6 +84,7 @@ def image_decode(data: bytes, *, field: str, max_side: int | None = None) -> Ima
                 raise Image.DecompressionBombError
             if max_side and image.format == "JPEG" and min(width, height) >= 2 * max_side:
                 image.draft(image.mode, (max_side, max_side))
+            _decode_budget_spend(image.width * image.height, field)
             image.load()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise _invalid(field, "has too many pixels to be processed safely.")

@@ -92,3 +92,22 @@ def test_a_large_jpeg_is_decoded_at_a_reduced_scale(api):
     assert api.post("/api/v1/jobs/goods", form, format="multipart").status_code == 202
     job_input = JobInput.objects.get(role="character_image")
     assert (job_input.width, job_input.height) == (1024, 683)
+
+
+def test_one_request_decodes_a_bounded_number_of_pixels_in_all(api, settings, storage_dir):
+    settings.INPUT_MAX_PIXELS = 1_000_000
+    settings.INPUT_DECODE_PIXELS_PER_REQUEST = 1_500_000
+    buffer = io.BytesIO()
+    PILImage.new("RGB", (1000, 900), (10, 20, 30)).save(buffer, "PNG")  # 0.9 M pixels each
+    form = {"prompt": "Place it", "input_image_1": upload("a.png", buffer.getvalue()),
+            "input_image_2": upload("b.png", buffer.getvalue())}
+    response = api.post("/api/v1/jobs/ppl", form, format="multipart")
+    assert response.status_code == 400
+    assert "this request" in response.json()["fields"]["input_image_2"][0]
+    assert Job.objects.count() == 0 and stored_files(storage_dir) == []
+    # each request has its own budget (an upload decodes its image and then its thumbnail)
+    small = io.BytesIO()
+    PILImage.new("RGB", (800, 800), (10, 20, 30)).save(small, "PNG")
+    response = api.post("/api/v1/images/upload", {"image": upload("a.png", small.getvalue())},
+                        format="multipart")
+    assert response.status_code == 201, response.json()
