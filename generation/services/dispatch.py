@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 from django.conf import settings
@@ -57,6 +57,8 @@ def jobs_dispatch() -> list[UUID]:
             Job.objects.filter(status=JobStatus.QUEUED)
             # A job sent back by a provider outage waits until it is due again.
             .filter(Q(next_check_at__isnull=True) | Q(next_check_at__lte=now))
+            # … and not once its deadline has passed: the time-out ends it instead.
+            .exclude(started_at__lt=now - timedelta(seconds=settings.JOB_TIMEOUT_SECONDS))
             .annotate(
                 rank=Window(
                     RowNumber(), partition_by=[F("user_id")], order_by=[F("created_at").asc(), F("id").asc()]

@@ -35,8 +35,8 @@ def jobs_time_out() -> int:
         started_at__lt=timezone.now() - timedelta(seconds=limit),
     )
     ended = 0
-    for job_id, status in overdue.values_list("id", "status")[:500]:
-        if status == JobStatus.QUEUED:
+    for job_id, status, state in overdue.values_list("id", "status", "provider_state")[:500]:
+        if status == JobStatus.QUEUED or (state or {}).get("unavailable_attempts"):
             message = (f"The provider stayed unavailable, so the image could not be started "
                        f"within {limit} seconds and the job was stopped. Try again later.")
         else:
