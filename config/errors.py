@@ -20,7 +20,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils import translation
-from drf_spectacular.utils import extend_schema_serializer
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -82,13 +82,20 @@ class Throttled(ApplicationError):
                          extra={"retry_after_seconds": retry_after_seconds})
 
 
+@extend_schema_field({"oneOf": [{"type": "array", "items": {"type": "string"}},
+                                {"type": "object", "additionalProperties": True}]})
+class _FieldErrors(serializers.JSONField):
+    """One field's messages; for a list or an object given, the same keyed by item or key
+    (`{"ids": {"0": ["Must be a valid UUID."]}}`)."""
+
+
 @extend_schema_serializer(component_name="Error")
 class ErrorSerializer(serializers.Serializer):
     """The error shape, for the schema: the figures appear only with the codes that carry them."""
 
     code = serializers.CharField()
     message = serializers.CharField(help_text="In the request's language (Accept-Language: ko or en).")
-    fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()), required=False,
+    fields = serializers.DictField(child=_FieldErrors(), required=False,
                                    help_text="Per input field, what is wrong with it (code `invalid`).")
     limit = serializers.IntegerField(required=False, help_text="queue_full: jobs that may wait.")
     waiting = serializers.IntegerField(required=False, help_text="queue_full: your jobs waiting now.")

@@ -10,6 +10,7 @@ from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
+    OpenApiResponse,
     extend_schema,
     extend_schema_field,
     extend_schema_serializer,
@@ -362,7 +363,9 @@ class JobProductPageCreateApi(APIView):
         with_images = serializers.BooleanField(default=False)
 
     @extend_schema(request=InputSerializer, parameters=[IDEMPOTENCY_HEADER],
-                   responses={202: JobOutputSerializer}, operation_id="jobs_product_page_create")
+                   responses={202: JobOutputSerializer,
+                              404: OpenApiResponse(description="No category or template set with that id.")},
+                   operation_id="jobs_product_page_create")
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
