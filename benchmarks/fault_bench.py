@@ -165,9 +165,9 @@ def redis_outage(args) -> dict:
         stored = dict(Job.objects.values_list("id", "status"))
         stored = {str(k): v for k, v in stored.items()}
         lost = [j for j in accepted if j not in stored or stored[j] in ("queued", "running")]
-        missing_inputs = sum(
-            1 for name in JobInput.objects.filter(job_id__in=list(accepted)).values_list("file", flat=True)
-            if not default_storage.exists(name))
+        # Every stored job's inputs, answered 202 or not: a job stored is a job that runs.
+        missing_inputs = sum(1 for name in JobInput.objects.values_list("file", flat=True)
+                             if not default_storage.exists(name))
         marks = {int(p["prompt"].split("-")[1]) for p in Job.objects.values_list("params", flat=True)
                  if str(p.get("prompt", "")).startswith("chaos-")}
         refused_but_stored = sum(1 for _, n, status, _ in load.posts if status != 202 and n in marks)
