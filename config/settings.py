@@ -188,6 +188,8 @@ WHITENOISE_ADD_HEADERS_FUNCTION = _static_file_headers
 MAX_UPLOAD_BYTES = env_int("MAX_UPLOAD_BYTES", 5 * 1024 * 1024, minimum=1024)
 # Multipart bodies carry up to two images plus fields; Django refuses bigger bodies early.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 3 * MAX_UPLOAD_BYTES
+# A JSON request body (config/parsers.py): the largest real one, a template, is ~100 KB.
+JSON_BODY_MAX_BYTES = env_int("JSON_BODY_MAX_BYTES", 1024 * 1024, minimum=1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = MAX_UPLOAD_BYTES + 1
 INPUT_MAX_SIDE_PX = env_int("INPUT_MAX_SIDE_PX", 1024, minimum=64)
 # Checked from the header before decoding: decoding costs CPU and memory in proportion (a 6300 x 6300

@@ -154,9 +154,14 @@ def test_brackets_inside_strings_do_not_count_as_nesting(api):
     assert list(_fields(response)) == ["template_ids"]
 
 
-def test_a_json_body_over_the_size_limit_is_413(api, settings):
-    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
-    body = json.dumps({"product_info": "x" * 2000})
+@pytest.mark.parametrize(
+    "setting,limit",
+    [("JSON_BODY_MAX_BYTES", 1000), ("DATA_UPLOAD_MAX_MEMORY_SIZE", 1000), ("JSON_BODY_MAX_BYTES", None)],
+)
+def test_a_json_body_over_the_size_limit_is_413(api, settings, setting, limit):
+    if limit is not None:
+        setattr(settings, setting, limit)
+    body = json.dumps({"product_info": "x" * (2000 if limit else 1024 * 1024)})  # None: the default, 1 MiB
     response = api.post("/api/v1/jobs/product-page", body, content_type="application/json")
     assert response.status_code == 413
     assert response.json()["code"] == "payload_too_large"

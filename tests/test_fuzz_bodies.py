@@ -25,14 +25,64 @@ HUGE = 2**70
 NUL = "a\u0000b"
 DEEP = "[" * 3000 + "]" * 3000
 FIELD_NAMES = [
-    "prompt", "product_info", "product_name", "template_ids", "template_set_id", "category_id", "category",
-    "slots", "metadata", "html", "name", "slug", "ids", "status", "image_id", "url", "image_url", "refresh",
-    "username", "password", "old_password", "new_password", "aspect_ratio", "output_format", "goods_type",
-    "seed", "safety_tolerance", "language", "with_images", "dry_run", "older_than_days", "is_default",
-    "thumbnail_url", "description", "block_type", "is_active", "productInfo", "categoryId", "imageUrl",
+    "prompt",
+    "product_info",
+    "product_name",
+    "template_ids",
+    "template_set_id",
+    "category_id",
+    "category",
+    "slots",
+    "metadata",
+    "html",
+    "name",
+    "slug",
+    "ids",
+    "status",
+    "image_id",
+    "url",
+    "image_url",
+    "refresh",
+    "username",
+    "password",
+    "old_password",
+    "new_password",
+    "aspect_ratio",
+    "output_format",
+    "goods_type",
+    "seed",
+    "safety_tolerance",
+    "language",
+    "with_images",
+    "dry_run",
+    "older_than_days",
+    "is_default",
+    "thumbnail_url",
+    "description",
+    "block_type",
+    "is_active",
+    "productInfo",
+    "categoryId",
+    "imageUrl",
 ]
-WRONG_VALUES = [HUGE, -HUGE, NUL, [NUL], {"x": NUL}, [HUGE], 1.5e308, True, None, "", [], {}, "\u202e" * 3,
-                "9" * 500, [[[[[]]]]], "http://127.0.0.1:9/x.png"]
+WRONG_VALUES = [
+    HUGE,
+    -HUGE,
+    NUL,
+    [NUL],
+    {"x": NUL},
+    [HUGE],
+    1.5e308,
+    True,
+    None,
+    "",
+    [],
+    {},
+    "\u202e" * 3,
+    "9" * 500,
+    [[[[[]]]]],
+    "http://127.0.0.1:9/x.png",
+]
 
 
 def _routes() -> list[tuple[str, list[str]]]:
@@ -60,8 +110,11 @@ ROUTES = _routes()
 def _fill(pattern: str, rng: random.Random) -> str:
     def value(match: re.Match) -> str:
         converter = match.group(1) or "str"
-        return {"uuid": str(uuid.UUID(int=rng.getrandbits(128))), "int": str(rng.choice([0, 1, 7])),
-                "id": str(rng.choice([1, 2, 999999999999999999]))}.get(converter, "x")
+        return {
+            "uuid": str(uuid.UUID(int=rng.getrandbits(128))),
+            "int": str(rng.choice([0, 1, 7])),
+            "id": str(rng.choice([1, 2, 999999999999999999])),
+        }.get(converter, "x")
 
     return "/" + re.sub(r"<(?:(\w+):)?\w+>", value, pattern)
 
@@ -72,11 +125,17 @@ def _bodies(rng: random.Random) -> list[tuple[str, str | bytes]]:
     everything_huge = dict.fromkeys(FIELD_NAMES, HUGE)
     everything_nul = dict.fromkeys(FIELD_NAMES, NUL)
     return [
-        ("application/json", "0"), ("application/json", "true"), ("application/json", "1.5"),
-        ("application/json", '"x"'), ("application/json", "null"), ("application/json", DEEP),
-        ("application/json", json.dumps(everything_huge)), ("application/json", json.dumps(everything_nul)),
-        ("application/json", json.dumps(wrong)), ("application/json", '{"a": 1' + "9" * 5000 + "}"),
-        ("application/json", b"\xff\xfe{\"a\": 1}"),
+        ("application/json", "0"),
+        ("application/json", "true"),
+        ("application/json", "1.5"),
+        ("application/json", '"x"'),
+        ("application/json", "null"),
+        ("application/json", DEEP),
+        ("application/json", json.dumps(everything_huge)),
+        ("application/json", json.dumps(everything_nul)),
+        ("application/json", json.dumps(wrong)),
+        ("application/json", '{"a": 1' + "9" * 5000 + "}"),
+        ("application/json", b'\xff\xfe{"a": 1}'),
         ("application/x-www-form-urlencoded", f"category_id={HUGE}&prompt=%00&template_ids={HUGE}"),
     ]
 
