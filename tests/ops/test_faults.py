@@ -301,3 +301,27 @@ def test_a_redis_that_accepts_but_never_answers_costs_seconds_not_the_request(pr
         assert time.monotonic() - started < 5  # the cache is skipped for a while after it failed
     finally:
         silent.close()
+
+
+def test_a_job_whose_transaction_rolls_back_leaves_no_input_files(api, storage_dir):
+    """The database refuses the inputs' rows after their files were written: the transaction rolls
+    back and takes the files with it (on PostgreSQL as a connection failure: 503, not 500)."""
+    table = JobInput._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("CREATE FUNCTION refuse_inputs() RETURNS trigger AS $$ BEGIN "
+                           "RAISE EXCEPTION 'terminating connection' USING ERRCODE = '57P01'; END $$ "
+                           "LANGUAGE plpgsql")
+            cursor.execute(f"CREATE TRIGGER refuse BEFORE INSERT ON {table} "
+                           "FOR EACH ROW EXECUTE FUNCTION refuse_inputs()")
+        else:
+            cursor.execute(f"CREATE TRIGGER refuse BEFORE INSERT ON {table} "
+                           "BEGIN SELECT RAISE(ABORT, 'inputs refused'); END")
+    api.raise_request_exception = False
+    answer = api.post("/api/v1/jobs/goods", goods_form(), format="multipart")
+    assert answer.status_code != 202
+    if connection.vendor == "postgresql":
+        assert answer.status_code == 503 and answer.json()["code"] == "service_unavailable"
+        assert answer["Retry-After"]
+    assert Job.objects.count() == 0
+    assert [p for p in storage_dir.rglob("*") if p.is_file() and "inputs" in p.parts] == []
