@@ -4,7 +4,7 @@ import type { components } from "./schema";
 type Schemas = components["schemas"];
 
 export type JobKind = Schemas["KindEnum"];
-export type JobStatus = Schemas["StatusEnum"];
+export type JobStatus = Schemas["JobOutput"]["status"];
 export type Job = Schemas["JobOutput"];
 export type JobPage = Schemas["JobPage"];
 export type GalleryImage = Schemas["GalleryImage"];
