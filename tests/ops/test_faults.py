@@ -203,6 +203,9 @@ def test_a_stopped_database_answers_503_and_healthz_says_why(processes, tmp_path
     assert answer.headers["Content-Type"].startswith("text/html")
 
     assert client.get("/healthz").json()["checks"]["database"]["status"] == "fail"
+    client.cookies.set("sessionid", "x" * 32)  # a staff browser's session cannot be read either
+    assert client.get("/healthz").json()["checks"]["database"]["status"] == "fail"
+    client.cookies.clear()
     health = client.get("/healthz", headers={"Authorization": "Bearer fault-test-metrics-token"})
     assert health.status_code == 503
     body = health.json()
