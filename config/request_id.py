@@ -14,6 +14,7 @@ import re
 import time
 import uuid
 
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 
 HEADER = "X-Request-ID"
@@ -74,12 +75,16 @@ class RequestIdMiddleware:
             _observe(request.method, route, response.status_code, seconds)
             if not route.startswith("ops:"):  # probes and scrapes every few seconds are noise
                 user = getattr(request, "user", None)
+                try:
+                    user_id = getattr(user, "pk", None) if user is not None else None
+                except DatabaseError:  # the session's user cannot be read (the database is down)
+                    user_id = None
                 access_logger.info(
                     "%s %s %s", request.method, request.path, response.status_code,
                     extra={"event": "http_request", "method": request.method, "path": request.path,
                            "route": route, "status": response.status_code,
                            "duration_ms": round(seconds * 1000, 1),
-                           "user_id": getattr(user, "pk", None) if user is not None else None})
+                           "user_id": user_id})
             return response
         finally:
             _current.reset(token)

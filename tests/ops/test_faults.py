@@ -201,6 +201,7 @@ def test_a_stopped_database_answers_503_and_healthz_says_why(processes, tmp_path
     client.cookies.clear()
     assert answer.status_code == 503 and answer.headers["Retry-After"]
     assert answer.headers["Content-Type"].startswith("text/html")
+    assert answer.headers.get("X-Request-ID")  # answered through every middleware, logged as usual
 
     assert client.get("/healthz").json()["checks"]["database"]["status"] == "fail"
     client.cookies.set("sessionid", "x" * 32)  # a staff browser's session cannot be read either
