@@ -1,4 +1,5 @@
-"""Garbage bodies to every write route of the URL configuration: never a 5xx.
+"""Garbage bodies to every write route, and garbage query parameters to every read route, of the
+URL configuration: never a 5xx (503 aside: a health check may be down in a test).
 
 Routes are discovered from the URL resolver (a new route is fuzzed without an entry here), path
 parameters filled with ids that exist or not, and each gets a few bodies: JSON scalars, deep
@@ -9,6 +10,7 @@ Bounded: a few cases per route, no network (URLs in bodies point at a closed loc
 
 from __future__ import annotations
 
+import base64
 import json
 import random
 import re
@@ -85,7 +87,7 @@ WRONG_VALUES = [
 ]
 
 
-def _routes() -> list[tuple[str, list[str]]]:
+def _routes(write: tuple[str, ...] = ("post", "put", "patch")) -> list[tuple[str, list[str]]]:
     """(path pattern, write methods) for every API route; pattern keeps Django's <conv:name>."""
     found: list[tuple[str, list[str]]] = []
 
@@ -95,7 +97,7 @@ def _routes() -> list[tuple[str, list[str]]]:
                 walk(entry.url_patterns, prefix + str(entry.pattern))
             elif isinstance(entry, URLPattern):
                 view = getattr(entry.callback, "view_class", None) or getattr(entry.callback, "cls", None)
-                methods = [m for m in ("post", "put", "patch") if view is not None and hasattr(view, m)]
+                methods = [m for m in write if view is not None and hasattr(view, m)]
                 path = prefix + str(entry.pattern)
                 if methods and path.startswith("api/"):
                     found.append((path, methods))
@@ -105,6 +107,39 @@ def _routes() -> list[tuple[str, list[str]]]:
 
 
 ROUTES = _routes()
+READ_ROUTES = [route for route in _routes(("get",)) if route[0] != "api/schema/"]  # seconds per schema
+QUERY_NAMES = [
+    "page",
+    "size",
+    "cursor",
+    "category",
+    "category_id",
+    "user_id",
+    "from_date",
+    "to_date",
+    "status",
+    "kind",
+    "ids",
+    "search",
+    "block_type",
+    "include",
+    "include_inactive",
+    "inline_images",
+    "download",
+]
+QUERY_VALUES = [
+    str(HUGE),
+    str(-HUGE),
+    NUL,
+    "0001-01-01T00:00:00+14:00",
+    "9999-12-31T23:59:59-14:00",
+    "1e999",
+    base64.urlsafe_b64encode(b"0001-01-01T00:00:00+14:00|00000000-0000-0000-0000-000000000001").decode(),
+    base64.urlsafe_b64encode(f"id:{HUGE}".encode()).decode(),
+    "%ff",
+    "[" * 50,
+    "",
+]
 
 
 def _fill(pattern: str, rng: random.Random) -> str:
@@ -151,6 +186,31 @@ def test_garbage_bodies_never_get_a_5xx(staff_user, settings, route, methods):
         for content_type, body in _bodies(rng):
             path = _fill(route, rng)
             response = getattr(client, method)(path, body, content_type=content_type)
-            if response.status_code >= 500:
+            if response.status_code >= 500 and response.status_code != 503:  # 503: a check is down
                 failures.append((method.upper(), path, content_type, body[:60], response.status_code))
+    assert not failures, failures
+
+
+def _likely_bad(name: str) -> str:
+    """The value most likely to hurt a parameter of this name."""
+    if name.endswith("date"):
+        return "0001-01-01T00:00:00+14:00"  # before year 1 in UTC
+    if name == "cursor":
+        return QUERY_VALUES[6]  # a cursor whose moment is before year 1 in UTC
+    return str(HUGE) if name in ("page", "size", "category", "category_id", "user_id") else NUL
+
+
+@pytest.mark.parametrize("route", [path for path, _ in READ_ROUTES], ids=[path for path, _ in READ_ROUTES])
+def test_garbage_query_parameters_never_get_a_5xx(staff_user, route):
+    rng = random.Random(route)
+    client = api_client_for(staff_user)
+    failures = []
+    # One parameter at a time (another bad one would be refused first and hide it), a few values each.
+    cases = [{name: value} for name in QUERY_NAMES for value in {rng.choice(QUERY_VALUES), _likely_bad(name)}]
+    cases += [{name: rng.choice(QUERY_VALUES) for name in rng.sample(QUERY_NAMES, 6)} for _ in range(2)]
+    for query in cases:
+        path = _fill(route, rng)
+        response = client.get(path, query)
+        if response.status_code >= 500 and response.status_code != 503:  # 503: a check is down
+            failures.append((path, query, response.status_code))
     assert not failures, failures
