@@ -24,6 +24,7 @@ import time
 
 import psutil
 from django.conf import settings
+from django.db import connections
 
 from generation.heartbeat import broker_tasks_waiting, file_age_seconds, progress_file
 
@@ -66,6 +67,9 @@ def cluster_run_watched() -> None:
     from django_q.cluster import Cluster
 
     limit = settings.WORKER_RESTART_SECONDS
+    # The cluster's processes are forked from this one: a database connection opened here before
+    # the fork would be shared with them (and closed under us by the first child that closes it).
+    connections.close_all()
     cluster = Cluster()
     cluster.start()
     next_check = time.monotonic() + FIRST_CHECK_AFTER_SECONDS
@@ -78,6 +82,7 @@ def cluster_run_watched() -> None:
             hung, waiting, age = cluster_is_hung(limit)
         except Exception as exc:  # a database or broker hiccup is /healthz's business
             logger.warning("watchdog check failed: %r", exc)
+            connections.close_all()  # the next check opens a fresh connection
             continue
         if hung:
             restart_in_place(f"{waiting} task(s) waiting and no task started for {age:.0f} s "
