@@ -225,7 +225,7 @@ class ComfyUIClient:
 
     def view(self, ref: OutputRef, *, max_bytes: int) -> bytes:
         query = urlencode({"filename": ref.filename, "subfolder": ref.subfolder, "type": ref.type})
-        return self.http.download(f"{self.base_url}/view?{query}", max_bytes=max_bytes)
+        return self.http.download_from_server(f"{self.base_url}/view?{query}", max_bytes=max_bytes)
 
     def system_stats(self) -> dict:
         return self.http.json(self.http.request("GET", "/system_stats"), "system_stats")

@@ -286,6 +286,49 @@ class ProviderHttp:
         assert error is not None
         raise error
 
+    def download_from_server(self, path_or_url: str, *, max_bytes: int) -> bytes:
+        """A file from the provider's own configured server (ComfyUI's /view on COMFYUI_SERVER,
+        which is usually a private address): the URL is ours, not an answer's, so it is fetched
+        from that server only (no redirects followed), with the size cap and retry budget."""
+        error: ProviderError | None = None
+        with httpx.Client(timeout=self.config.timeout(), verify=tls_context(), trust_env=False) as plain:
+            for attempt in range(self.config.max_attempts):
+                try:
+                    return self._download_once(plain, self._url(path_or_url), max_bytes)
+                except httpx.TransportError as exc:
+                    retryable, error = self._transport_error(exc, True)
+                except _Retryable as exc:
+                    retryable, error = True, exc.error
+                if not retryable or attempt + 1 == self.config.max_attempts:
+                    break
+                time.sleep(self._delay(attempt, error))
+        assert error is not None
+        raise error
+
+    def _download_once(self, client: httpx.Client, url: str, max_bytes: int) -> bytes:
+        with client.stream("GET", url, follow_redirects=False) as response:
+            if response.status_code >= 300:
+                response.read()  # small error bodies only; needed to describe the failure
+            if 300 <= response.status_code < 400:
+                raise bad_response(self.config.provider, "a redirect for a file on its own server",
+                                   response.status_code)
+            retryable, error = self._classify(response, True)
+            if error is not None:
+                if retryable:
+                    raise _Retryable(error)
+                if response.status_code in (401, 403, 404, 410):
+                    raise ProviderError(f"{self.config.provider}'s result is gone.",
+                                        code="provider_result_expired")
+                raise error
+            chunks, size = [], 0
+            for chunk in response.iter_bytes():
+                size += len(chunk)
+                if size > max_bytes:
+                    raise ProviderError(f"{self.config.provider}'s result is larger than {max_bytes} bytes.",
+                                        code="provider_bad_response")
+                chunks.append(chunk)
+            return b"".join(chunks)
+
     def _download_error(self, exc, url: str, max_bytes: int) -> tuple[bool, ProviderError]:
         provider = self.config.provider
         status = getattr(exc, "http_status", None)
@@ -338,3 +381,8 @@ def _same_provider_host(url: str, base_url: str) -> bool:
     if len(labels) < 3 or all(label.isdigit() for label in labels) or ":" in base.host:
         return False
     return target.host.endswith("." + ".".join(labels[1:])) and target.port == base.port
+
+
+class _Retryable(Exception):
+    def __init__(self, error: ProviderError):
+        self.error = error
