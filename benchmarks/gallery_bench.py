@@ -36,6 +36,7 @@ def setup_django(server: str) -> None:
     os.environ["DATABASE_URL"] = f"{server}/{DB_NAME}"
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     os.environ.setdefault("DEBUG", "false")
+    os.environ.setdefault("HTTPS", "off")  # the test client speaks plain http
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     import django
