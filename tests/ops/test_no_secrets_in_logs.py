@@ -86,7 +86,7 @@ def test_no_key_token_or_password_appears_in_any_log_line(client, settings, task
     tasks()
     job = Job.objects.get(pk=response.json()["id"])
     if "bfl" in PROVIDERS:
-        assert job.status == "queued" and job.provider_state["unavailable_attempts"] == 1, job.error_message
+        assert job.status == "queued" and job.provider_state["unavailable_attempts"] >= 1, job.error_message
 
     # A provider selected without its key, health with the probes, and an authorised scrape.
     settings.BFL_API_KEY = ""
