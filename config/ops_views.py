@@ -37,6 +37,9 @@ def _may_see_health_detail(request: HttpRequest) -> bool:
         given.strip().encode("utf-8", "surrogateescape"), token.encode())
 
 
+WEB_SERVING_CHECKS = frozenset({"database", "migrations", "disk", "storage"})
+
+
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
@@ -47,7 +50,14 @@ def healthz(request: HttpRequest) -> JsonResponse:
     if not _may_see_health_detail(request):
         body["checks"] = {name: {"status": check["status"], "required": check["required"]}
                           for name, check in body["checks"].items()}
-    return JsonResponse(body, status=200 if report.is_healthy else 503)
+    healthy = report.is_healthy
+    if request.GET.get("scope") == "web":
+        # The web pods' readiness: only what serving a request needs. A broker or worker outage
+        # must not take every web pod out of the Service: jobs are still accepted (202) then,
+        # and the reconciler runs them once the broker is back.
+        healthy = not any(check.name in WEB_SERVING_CHECKS for check in report.failing)
+        body["scope"] = "web"
+    return JsonResponse(body, status=200 if healthy else 503)
 
 
 @never_cache

@@ -60,7 +60,7 @@ for d in docs:
             assert "livenessProbe" in c, where
     if d["metadata"]["name"] == "studio-web":
         c = spec["containers"][0]
-        assert c["readinessProbe"]["httpGet"]["path"] == "/healthz", "web readiness must be /healthz"
+        assert c["readinessProbe"]["httpGet"]["path"] == "/healthz?scope=web", "web readiness must be /healthz?scope=web"
         assert c["livenessProbe"]["httpGet"]["path"] == "/healthz/live", "web liveness must be /healthz/live"
     if d["metadata"]["name"] == "studio-worker":
         assert spec["containers"][0]["livenessProbe"]["exec"]["command"][-1] == "workers_alive"

@@ -11,6 +11,7 @@ from django.core.management import call_command
 from django.utils import timezone
 from django_q.conf import Conf
 
+from config.health import health_cache_clear
 from generation.models import Job
 from generation.providers.base import Provider, ProviderNotConfigured
 from tests.ops.conftest import beat, expire_heartbeats
@@ -68,6 +69,18 @@ def test_without_a_live_worker_heartbeat_healthz_is_503(client, workers_up):
     response = client.get("/healthz")
     assert response.status_code == 503
     assert "manage.py runworkers" in response.json()["checks"]["workers"]["message"]
+
+
+def test_web_readiness_stays_200_without_workers_but_not_without_what_serving_needs(
+        client, workers_up, settings):
+    expire_heartbeats()
+    response = client.get("/healthz?scope=web")
+    assert response.status_code == 200  # the web pod keeps taking jobs; they wait for workers
+    assert response.json()["checks"]["workers"]["status"] == "fail"
+    settings.HEALTHZ_DISK_MIN_FREE_MB = 10**12
+    health_cache_clear()  # the report is reused for a few seconds
+    response = client.get("/healthz?scope=web")
+    assert response.status_code == 503 and response.json()["checks"]["disk"]["status"] == "fail"
 
 
 def test_a_cluster_that_stops_removes_its_heartbeat_at_once(client, db):
