@@ -5,7 +5,7 @@
 export type ApiErrorBody = {
   code: string;
   message: string;
-  fields?: Record<string, string[] | string>;
+  fields?: Record<string, unknown>;
   // Figures some codes carry: queue_full → limit, waiting; storage_quota_exceeded → used_bytes, quota_bytes.
   [extra: string]: unknown;
 };
@@ -30,10 +30,16 @@ export class ApiError extends Error {
 
   /** Messages for one field, e.g. fieldErrors("prompt"). */
   fieldErrors(name: string): string[] {
-    const value = this.body.fields?.[name];
-    if (value == null) return [];
-    return Array.isArray(value) ? value.map(String) : [String(value)];
+    return flattenMessages(this.body.fields?.[name]);
   }
+}
+
+/** DRF nests errors per list item or key (`{"ids": {"0": ["Must be a valid UUID."]}}`): flatten. */
+function flattenMessages(value: unknown): string[] {
+  if (value == null) return [];
+  if (Array.isArray(value)) return value.flatMap(flattenMessages);
+  if (typeof value === "object") return Object.values(value as Record<string, unknown>).flatMap(flattenMessages);
+  return [String(value)];
 }
 
 /** Network failures (offline, DNS, server gone) are ApiErrors too, with status 0. */
