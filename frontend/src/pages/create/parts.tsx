@@ -24,7 +24,7 @@ import styles from "./Create.module.css";
 import type { JobSubmit } from "./useJobSubmit";
 
 // What the platform accepts when GET /api/v1/config has not answered (its defaults).
-export const FALLBACK_LIMITS = { maxBytes: 5 * 1024 * 1024, maxPixels: 40_000_000, maxSide: 1024 };
+export const FALLBACK_LIMITS = { maxBytes: 5 * 1024 * 1024, maxPixels: 25_000_000, maxSide: 1024 };
 export const FALLBACK_PROMPT_MAX = 2000;
 export const FALLBACK_ASPECT_RATIOS = ["match_input_image", "1:1", "16:9", "9:16", "4:3", "3:4", "3:2", "2:3", "4:5", "5:4", "21:9", "9:21"];
 export const SEED_MAX = 2 ** 32 - 1;
