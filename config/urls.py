@@ -25,5 +25,6 @@ urlpatterns = [
     path("", include("config.spa")),  # last: every other browser path is the web app (index.html)
 ]
 
+handler400 = "config.views.bad_request"
 handler404 = "config.views.api_not_found"
 handler500 = "config.views.server_error"

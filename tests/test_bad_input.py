@@ -177,6 +177,15 @@ def test_a_json_body_that_is_not_json_is_400_parse_error(api):
 # --- ids and dates out of range (OverflowError on SQLite) --------------------------------------
 
 
+def test_a_form_with_more_fields_than_django_reads_is_a_json_400(api, settings):
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 10
+    body = "&".join(f"ids={i}" for i in range(11))
+    response = api.post("/api/v1/images/delete", body, content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("application/json")
+    assert response.json()["code"] == "invalid"
+
+
 @pytest.mark.parametrize("path", ["/api/v1/images", "/api/v1/admin/images"])
 def test_a_date_that_cannot_be_moved_to_utc_is_400_naming_from_date(staff_user, path):
     response = api_client_for(staff_user).get(path, {"from_date": "0001-01-01T00:00:00+14:00"})
