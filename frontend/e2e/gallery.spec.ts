@@ -54,7 +54,7 @@ test("select, trash, undo, trash again, restore from the trash and empty it", as
 
   await page.getByRole("button", { name: tr("휴지통 비우기", "Empty the trash") }).click();
   const confirm = page.getByRole("dialog", { name: tr("휴지통을 비울까요?", "Empty the trash?") });
-  await expect(confirm).toContainText(tr("이미지 1개", "All 1 images"));
+  await expect(confirm).toContainText(tr("이미지 1개", "The one image"));
   await expect(confirm).toContainText(/KB|MB/);
   await shot("trash-empty-confirm");
   await confirm.getByRole("button", { name: tr("휴지통 비우기", "Empty the trash") }).click();
