@@ -27,10 +27,10 @@ test("select, trash, undo, trash again, restore from the trash and empty it", as
   await expect(bar.getByText(tr("2개 선택됨", "2 selected"))).toBeVisible();
   await shot("gallery-selected");
   await bar.getByRole("button", { name: tr("휴지통으로 이동", "Move to trash") }).click();
-  await expect(page.getByRole("status").getByText(tr("2개를 휴지통으로 옮겼습니다", "Moved 2 to the trash"))).toBeVisible();
+  await expect(page.getByRole("status").getByText(tr("2개를 휴지통으로 옮겼습니다", "Moved 2 images to the trash"))).toBeVisible();
   await expect(tiles).toHaveCount(1);
   await page.getByRole("status").getByRole("button", { name: tr("실행 취소", "Undo") }).click();
-  await expect(page.getByRole("status").getByText(tr("2개를 복원했습니다", "Restored 2"))).toBeVisible();
+  await expect(page.getByRole("status").getByText(tr("2개를 복원했습니다", "Restored 2 images"))).toBeVisible();
   await expect(tiles).toHaveCount(3);
 
   // Again, for good this time.
