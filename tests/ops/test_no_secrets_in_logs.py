@@ -86,7 +86,8 @@ def test_no_key_token_or_password_appears_in_any_log_line(client, settings, task
     tasks()
     job = Job.objects.get(pk=response.json()["id"])
     if "bfl" in PROVIDERS:
-        assert job.status == "queued" and job.provider_state["unavailable_attempts"] >= 1, job.error_message
+        # Not failed: waiting for the provider again, or already claimed for its next try.
+        assert job.status in {"queued", "running"}, job.error_message
 
     # A provider selected without its key, health with the probes, and an authorised scrape.
     settings.BFL_API_KEY = ""
