@@ -7,10 +7,12 @@ import type { ReactElement } from "react";
 import { MemoryRouter, Route, Routes, useLocation } from "react-router";
 import { vi } from "vitest";
 
+import type { Job } from "../../api/jobs";
 import { ToastProvider } from "../../components/Toast";
 import { I18nProvider, type Language } from "../../i18n";
 import { ImageCodecContext, type ImageCodec } from "../../lib/imageFile";
 import { QueueDrawerProvider, useQueueDrawer } from "../../shell/queueDrawer";
+import { jobJson as shellJobJson } from "../../shell/testing";
 
 export type FakeRequest = {
   method: string;
@@ -38,27 +40,9 @@ export const CONFIG = {
   languages: ["ko", "en"],
 };
 
+/** The shell's job fixture, with no settings unless a test gives them. */
 export function jobJson(overrides: Record<string, unknown> = {}) {
-  return {
-    id: "11111111-1111-4111-8111-111111111111",
-    kind: "ppl",
-    status: "queued",
-    provider: "local",
-    params: {},
-    created_at: "2026-12-02T04:00:00Z",
-    started_at: null,
-    finished_at: null,
-    queue_position: 1,
-    eta_seconds: 30,
-    waiting_reason: "queue",
-    progress: 0,
-    retried_from: null,
-    translation: null,
-    error: null,
-    result: null,
-    inputs: [],
-    ...overrides,
-  };
+  return shellJobJson({ params: {}, ...overrides } as Partial<Job>);
 }
 
 // Flows here chain several requests and an image check; on a busy CI machine they take longer than
