@@ -3,13 +3,12 @@ endpoints, and seed 003's catalogue paths answer as deprecated aliases of /api/v
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from rest_framework.test import APIClient
 
 from generation.models import Job
-from tests.conftest import goods_form, run_tasks
+from tests.conftest import goods_form
+from tests.generation.test_seed_endpoints import worker  # noqa: F401 (fixture)
 
 
 @pytest.fixture
@@ -19,28 +18,8 @@ def session(user):
     return client
 
 
-@pytest.fixture
-def worker():
-    """A stand-in worker thread running queued tasks while the request waits."""
-    stop = threading.Event()
-
-    def loop():
-        from django.db import connection
-
-        while not stop.is_set():
-            run_tasks(max_tasks=20)
-            stop.wait(0.05)
-        connection.close()
-
-    thread = threading.Thread(target=loop, daemon=True)
-    thread.start()
-    yield
-    stop.set()
-    thread.join(timeout=10)
-
-
 @pytest.mark.django_db(transaction=True)
-def test_the_seed_goods_endpoint_accepts_a_signed_in_session(session, user, worker):
+def test_the_seed_goods_endpoint_accepts_a_signed_in_session(session, user, worker):  # noqa: F811
     form = goods_form()
     form["image"] = form.pop("character_image")
     response = session.post("/api/goods-gen/generate", form, format="multipart")
