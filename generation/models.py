@@ -104,6 +104,11 @@ class Job(models.Model):
             # Recent durations per kind and provider feed the ETA.
             models.Index(fields=["kind", "provider", "-finished_at"], name="job_recent_success",
                          condition=Q(status="succeeded")),
+            # The admin's job list order and date drill-down, and the dashboard's jobs per hour.
+            models.Index(fields=["-created_at", "-id"], name="job_newest"),
+            # The dashboard's windows over finished jobs: failures, waits and durations of the last day.
+            models.Index(fields=["-finished_at"], name="job_finished_newest",
+                         condition=Q(finished_at__isnull=False)),
         ]
 
     def __str__(self) -> str:
