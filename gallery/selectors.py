@@ -144,3 +144,35 @@ def storage_usage(*, user) -> StorageUsage:
     )
     return StorageUsage(used_bytes=totals["used"] or 0, quota_bytes=storage_quota_bytes(user=user),
                         active_images=totals["active"], trash_images=totals["trash"])
+
+
+def storage_used_by_owners(*, owner_ids: Iterable[int]) -> dict[int, int]:
+    """Bytes used (originals, thumbnails, trash) per owner, in one query: a page of a user list."""
+    ids = list(owner_ids)
+    if not ids:
+        return {}
+    rows = (Image.objects.filter(owner_id__in=ids).values("owner_id")
+            .annotate(used=Sum(F("size_bytes") + F("thumbnail_bytes"))).order_by())
+    return {row["owner_id"]: row["used"] or 0 for row in rows}
+
+
+@dataclass(frozen=True)
+class StorageTotals:
+    used_bytes: int
+    images: int
+    trash_bytes: int
+    trash_images: int
+    top_owners: list[tuple[int, int]]  # (owner id, bytes used), largest first
+
+
+def storage_totals(*, top: int = 5) -> StorageTotals:
+    """Storage over every user: totals, the trash, and who uses most. Two passes over the usage
+    index (index-only on PostgreSQL): callers cache the answer."""
+    used = F("size_bytes") + F("thumbnail_bytes")
+    totals = Image.objects.aggregate(used=Sum(used), images=Count("id"), trash=Sum(used, filter=TRASHED),
+                                     trash_images=Count("id", filter=TRASHED))
+    owners = (Image.objects.values("owner_id").annotate(used=Sum(used)).order_by("-used")
+              .values_list("owner_id", "used")[:top])
+    return StorageTotals(used_bytes=totals["used"] or 0, images=totals["images"],
+                         trash_bytes=totals["trash"] or 0, trash_images=totals["trash_images"],
+                         top_owners=list(owners))
