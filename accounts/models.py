@@ -27,3 +27,26 @@ class User(AbstractUser):
                 name="user_max_concurrent_jobs_at_least_one",
             ),
         ]
+
+
+class Event(models.Model):
+    """The outbox of user-visible changes, written in the transaction of each change and streamed
+    by /api/v1/events (accounts/streams.py). Ids grow monotonically; clients resume by id."""
+
+    id = models.BigAutoField(primary_key=True)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    type = models.CharField(max_length=40)
+    object_type = models.CharField(max_length=16)  # job | image | usage | queue
+    object_id = models.CharField(max_length=64, blank=True)
+    payload = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["user", "id"], name="event_user_id"),
+            models.Index(fields=["object_type", "object_id", "id"], name="event_object"),
+            models.Index(fields=["created_at"], name="event_created_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.id} {self.type} {self.object_type}:{self.object_id}"

@@ -597,3 +597,25 @@ TEMPLATE_CACHE_SECONDS = env_int("TEMPLATE_CACHE_SECONDS", 300, minimum=0)
 # Block-writing LLM calls of one page in flight at once.
 PAGE_BLOCK_CONCURRENCY = env_int("PAGE_BLOCK_CONCURRENCY", 4, minimum=1)
 PAGE_MAX_BLOCKS = env_int("PAGE_MAX_BLOCKS", 12, minimum=1)
+
+# --- Live events (accounts/events.py, accounts/streams.py) -------------------------------------
+# The outbox keeps this many hours of events; a client resuming from an older id gets `reset`.
+EVENT_RETENTION_HOURS = env_int("EVENT_RETENTION_HOURS", 24, minimum=1)
+# What wakes the streams of a web process when an event commits: redis (pub/sub on
+# EVENT_REDIS_URL), postgres (LISTEN/NOTIFY), poll (a read of the table every EVENT_POLL_SECONDS).
+# auto: redis when EVENT_REDIS_URL or REDIS_URL is set explicitly, else postgres on PostgreSQL,
+# else poll. A lost wake-up loses nothing: every process also reads the table every
+# EVENT_POLL_SECONDS (and the log is what streams send).
+EVENT_REDIS_URL = env_str("EVENT_REDIS_URL") or (REDIS_URL if "REDIS_URL" in os.environ else "")
+EVENT_NOTIFY = env_str("EVENT_NOTIFY", "auto")
+if EVENT_NOTIFY == "auto":
+    EVENT_NOTIFY = ("redis" if EVENT_REDIS_URL else
+                    "postgres" if DATABASES["default"]["ENGINE"].endswith("postgresql") else "poll")
+if EVENT_NOTIFY not in ("redis", "postgres", "poll"):
+    raise ImproperlyConfigured(f"EVENT_NOTIFY must be auto, redis, postgres or poll, not {EVENT_NOTIFY!r}")
+if EVENT_NOTIFY == "redis" and not EVENT_REDIS_URL:
+    EVENT_REDIS_URL = REDIS_URL
+EVENT_POLL_SECONDS = env_float("EVENT_POLL_SECONDS", 0.2 if EVENT_NOTIFY == "poll" else 5.0, minimum=0.02)
+# Progress events per job at most this often (the final 100 % always goes out).
+EVENT_PROGRESS_MIN_MS = env_int("EVENT_PROGRESS_MIN_MS", 300, minimum=0)
+EVENT_HEARTBEAT_SECONDS = env_float("EVENT_HEARTBEAT_SECONDS", 15.0, minimum=0.1)
