@@ -1,7 +1,8 @@
 // Jobs through TanStack Query: one job (polled while it runs), the history (cursor paging), the
 // active ones (the header badge and the queue drawer), the recently finished ones, and the
 // actions (cancel, bulk cancel, retry). Every page that shows jobs uses these hooks, so the cache
-// keys and the polling rules live in one place.
+// keys and the polling rules live in one place. While the live event stream is open (events.ts
+// patches these caches as jobs change), polling slows down to a safety net.
 import {
   useInfiniteQuery,
   useMutation,
@@ -13,6 +14,7 @@ import { useEffect, useRef } from "react";
 
 import { api, ApiError, idempotencyKey, qs } from "./client";
 import { IMAGES_KEY, USAGE_KEY } from "./gallery";
+import { useStreamLive } from "./liveStatus";
 import type { Job as GeneratedJob, JobStatus } from "./types";
 
 export type { JobKind, JobStatus } from "./types";
@@ -103,22 +105,26 @@ function failures(query: { state: { status: string; fetchFailureCount: number } 
   return query.state.status === "error" ? 1 : 0;
 }
 
+/** The poll while the event stream is live: only a net for a stream that went quiet unnoticed. */
+export const LIVE_POLL_MS = 45_000;
+
 /** How often to poll one job: ~1 s running, ~2 s waiting, never once it has finished. */
-export function jobPollInterval(job: Pick<Job, "status"> | undefined): number | false {
-  if (!job) return 2_000;
-  if (job.status === "running") return 1_000;
-  if (job.status === "queued") return 2_000;
-  return false;
+export function jobPollInterval(job: Pick<Job, "status"> | undefined, live = false): number | false {
+  if (job && !isJobActive(job)) return false;
+  if (live) return LIVE_POLL_MS;
+  return job?.status === "running" ? 1_000 : 2_000;
 }
 
 export function useJob(id: string | undefined) {
+  // A change of the stream's state re-renders, and TanStack re-reads the interval at once.
+  const live = useStreamLive();
   return useQuery<Job, ApiError>({
     queryKey: jobKeys.detail(id ?? ""),
     queryFn: ({ signal }) => api.get<Job>(`/api/v1/jobs/${encodeURIComponent(id!)}`, { signal }),
     enabled: Boolean(id),
     refetchInterval: (query) => {
       if (query.state.error instanceof ApiError && query.state.error.status === 404) return false;
-      const base = jobPollInterval(query.state.data);
+      const base = jobPollInterval(query.state.data, live);
       return base === false ? false : backoff(base, failures(query));
     },
     refetchIntervalInBackground: false,
@@ -141,6 +147,7 @@ type PageParam = { cursor: string | null; page: number };
 
 /** The history, newest first, a page at a time (`fetchNextPage()` for "more"). */
 export function useJobs(filters: JobFilters = {}) {
+  const live = useStreamLive();
   return useInfiniteQuery<JobPage, ApiError, { pages: JobPage[] }, ReturnType<typeof jobKeys.list>, PageParam>({
     queryKey: jobKeys.list(filters),
     queryFn: ({ pageParam, signal }) => api.get<JobPage>(listPath(filters, pageParam.cursor, pageParam.page), { signal }),
@@ -150,7 +157,7 @@ export function useJobs(filters: JobFilters = {}) {
     // Rows of waiting or running jobs move: refresh while any is on screen.
     refetchInterval: (query) => {
       const anyActive = query.state.data?.pages.some((p) => p.results.some(isJobActive));
-      return anyActive ? backoff(3_000, failures(query)) : false;
+      return anyActive ? backoff(live ? LIVE_POLL_MS : 3_000, failures(query)) : false;
     },
     refetchIntervalInBackground: false,
   });
@@ -159,17 +166,18 @@ export function useJobs(filters: JobFilters = {}) {
 /**
  * The caller's waiting and running jobs (at most 100), oldest first so the drawer reads like
  * the queue. When one leaves the set (it finished), the history, the recent list, that job's
- * page and the gallery are refreshed.
+ * page and the gallery are refreshed (while the stream is live, its events do that instead).
  */
 export function useActiveJobs() {
   const client = useQueryClient();
+  const live = useStreamLive();
   const query = useQuery<Job[], ApiError>({
     queryKey: jobKeys.active(),
     queryFn: async ({ signal }) => {
       const page = await api.get<JobPage>(`/api/v1/jobs${qs({ status: ACTIVE.join(","), size: 100 })}`, { signal });
       return [...page.results].sort((a, b) => a.created_at.localeCompare(b.created_at));
     },
-    refetchInterval: (q) => backoff(q.state.data?.length ? 1_500 : 10_000, failures(q)),
+    refetchInterval: (q) => backoff(live ? LIVE_POLL_MS : q.state.data?.length ? 1_500 : 10_000, failures(q)),
     refetchIntervalInBackground: false,
     staleTime: 1_000,
   });
@@ -180,7 +188,7 @@ export function useActiveJobs() {
     const now = new Set(query.data.map((job) => job.id));
     const before = previous.current;
     previous.current = now;
-    if (!before) return;
+    if (!before || live) return;
     const gone = [...before].filter((id) => !now.has(id));
     const arrived = [...now].some((id) => !before.has(id));
     if (gone.length === 0 && !arrived) return;
@@ -193,7 +201,7 @@ export function useActiveJobs() {
       void client.invalidateQueries({ queryKey: USAGE_KEY });
       void client.invalidateQueries({ queryKey: ["gallery"] });
     }
-  }, [query.data, client]);
+  }, [query.data, client, live]);
 
   return query;
 }

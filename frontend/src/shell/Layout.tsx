@@ -1,10 +1,12 @@
 // The frame around every signed-in page: skip link, header (brand, navigation, the queue badge,
 // language), the platform banner, <main id="main"> and the queue drawer. Below 1180 px the
-// navigation folds into a 메뉴 disclosure button.
+// navigation folds into a 메뉴 disclosure button. While it is mounted (signed in), the live event
+// stream is open.
 import { useEffect, useId, useRef, useState } from "react";
 import { Link, NavLink, Outlet, useLocation } from "react-router";
 
 import { useMe } from "../api/auth";
+import { useLiveEvents } from "../api/events";
 import { useActiveJobs } from "../api/jobs";
 import { useI18n } from "../i18n";
 import { LanguageSwitch } from "./LanguageSwitch";
@@ -36,6 +38,7 @@ export function useActiveCountTitle(count: number, base = "PPL Studio") {
 export function Layout() {
   const { t } = useI18n();
   const me = useMe();
+  useLiveEvents();
   const active = useActiveJobs();
   const drawer = useQueueDrawer();
   const location = useLocation();

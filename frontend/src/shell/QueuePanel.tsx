@@ -1,6 +1,7 @@
 // The queue drawer: a side panel on the native <dialog> (showModal keeps focus inside and makes
 // the page behind inert; Escape closes it). Active jobs with progress, position, ETA and the
-// reason they wait, each with 취소; the last few finished ones; 대기 작업 모두 취소.
+// reason they wait, each with 취소; the last few finished ones; 대기 작업 모두 취소. A small mark
+// says whether it follows the live event stream (실시간) or polls (새로고침 중).
 import { useEffect, useId, useRef, useState } from "react";
 import { Link } from "react-router";
 
@@ -14,6 +15,7 @@ import {
   type Job,
 } from "../api/jobs";
 import { errorMessage } from "../api/errors";
+import { useStreamStatus } from "../api/liveStatus";
 import { ConfirmDialog } from "../components/Dialog";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { Skeleton } from "../components/Skeleton";
@@ -66,6 +68,7 @@ export function QueuePanel() {
         <div className={styles.panel}>
           <header className={styles.header}>
             <h2 id={titleId} className={styles.title}>{t("shell.queue.title")}</h2>
+            <LiveMark />
             <button type="button" className="btn btn-ghost btn-sm" onClick={drawer.close} aria-label={t("common.close")}>
               <svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true">
                 <path d="M6 6l12 12M18 6L6 18" stroke="currentColor" strokeWidth="2" strokeLinecap="round" />
@@ -76,6 +79,19 @@ export function QueuePanel() {
         </div>
       )}
     </dialog>
+  );
+}
+
+function LiveMark() {
+  const { t } = useI18n();
+  const status = useStreamStatus();
+  if (status === "off" || status === "connecting") return null;
+  const live = status === "live";
+  return (
+    <span className={`${styles.live} ${live ? styles.isLive : ""}`} title={t(live ? "shell.queue.liveHint" : "shell.queue.pollingHint")}>
+      <span className={styles.dot} aria-hidden="true" />
+      {t(live ? "shell.queue.live" : "shell.queue.polling")}
+    </span>
   );
 }
 

@@ -1,0 +1,309 @@
+// The live event stream (GET /api/v1/events, server-sent events): one EventSource per signed-in
+// tab. An event patches the TanStack Query caches in place when its payload says enough (a job's
+// status, progress, place in line, result; images leaving a list; the storage usage) and marks
+// the lists it cannot patch stale, a few at a time. While the stream is healthy the pages poll
+// only as a slow safety net (jobs.ts); while it is down they poll as before.
+import { useEffect } from "react";
+import { useQueryClient, type InfiniteData, type QueryClient, type QueryKey } from "@tanstack/react-query";
+
+import { IMAGES_KEY, USAGE_KEY, type ImagePages } from "./gallery";
+import { isJobActive, jobKeys, type Job, type JobFilters, type JobPage } from "./jobs";
+import { setStreamStatus } from "./liveStatus";
+import type { StorageUsage } from "./types";
+
+export const EVENTS_URL = "/api/v1/events";
+
+// ---- Coalesced invalidation ----
+
+/** How long invalidations gather before one refetch (a burst of 100 events is one request). */
+export const COALESCE_MS = 250;
+
+/**
+ * Invalidates query groups at most once per COALESCE_MS each, never while the previous refetch
+ * of the same group is still running (a refetch cancelled by the next one would never land).
+ */
+class Invalidator {
+  private readonly pending = new Map<string, { timer: ReturnType<typeof setTimeout> | null; running: boolean; again: boolean }>();
+
+  constructor(private readonly client: QueryClient) {}
+
+  schedule(name: string, run: (client: QueryClient) => Promise<unknown>) {
+    let entry = this.pending.get(name);
+    if (!entry) this.pending.set(name, (entry = { timer: null, running: false, again: false }));
+    if (entry.running) {
+      entry.again = true;
+      return;
+    }
+    if (entry.timer) return;
+    const state = entry;
+    state.timer = setTimeout(async () => {
+      state.timer = null;
+      state.running = true;
+      try {
+        await run(this.client);
+      } finally {
+        state.running = false;
+        if (state.again) {
+          state.again = false;
+          this.schedule(name, run);
+        }
+      }
+    }, COALESCE_MS);
+  }
+
+  cancel() {
+    for (const entry of this.pending.values()) if (entry.timer) clearTimeout(entry.timer);
+    this.pending.clear();
+  }
+}
+
+const invalidate = (queryKey: QueryKey, predicate?: (key: QueryKey) => boolean) => (client: QueryClient) =>
+  client.invalidateQueries({ queryKey, predicate: predicate && ((query) => predicate(query.queryKey)) });
+
+// ---- Event payloads (accounts/events.py) ----
+
+type JobEvent = Partial<Job> & {
+  id: string;
+  stage?: string;
+  /** job.succeeded: the job detail's results (the same shape as its `result`). */
+  results?: Job["result"] | NonNullable<Job["result"]>["images"];
+};
+type QueueMoved = { jobs: Pick<Job, "id" | "queue_position" | "eta_seconds">[] };
+type ImageIds = { ids: string[] };
+
+const JOB_FIELDS = ["status", "progress", "queue_position", "eta_seconds", "started_at", "finished_at", "translation", "error"] as const;
+
+/** What a job.* event changes in the job JSON. */
+function jobPatch(event: JobEvent): Partial<Job> & { stage?: string } {
+  const patch: Partial<Job> & { stage?: string } = {};
+  for (const key of JOB_FIELDS) if (key in event) (patch as Record<string, unknown>)[key] = event[key];
+  if (event.stage !== undefined) patch.stage = event.stage;
+  const results = event.results ?? event.result;
+  if (results) patch.result = Array.isArray(results) ? { images: results } : results;
+  if (event.status && event.status !== "queued") {
+    patch.queue_position = null;
+    patch.waiting_reason = null;
+  }
+  if (event.status && !isJobActive({ status: event.status })) patch.eta_seconds = null;
+  return patch;
+}
+
+/**
+ * An ETA is "seconds left as of the answer" and counts down from the query's dataUpdatedAt
+ * (lib/eta.ts). A patch moves dataUpdatedAt to now, so the ETAs it does not replace are
+ * restated as of now (fractional: the display rounds), and the countdown carries on unbroken.
+ */
+function rebase(job: Job, elapsedSeconds: number, patch: Partial<Job> | undefined): Job {
+  const eta = job.eta_seconds == null ? job.eta_seconds : Math.max(0, job.eta_seconds - elapsedSeconds);
+  return { ...job, eta_seconds: eta, ...patch };
+}
+
+type Patches = Map<string, Partial<Job>>;
+
+/** Apply patches to every cached copy of these jobs; finished ones leave the active list. */
+function patchJobs(client: QueryClient, patches: Patches) {
+  const now = Date.now();
+  const elapsed = (key: QueryKey) => Math.max(0, (now - (client.getQueryState(key)?.dataUpdatedAt ?? now)) / 1000);
+
+  for (const [id, patch] of patches) {
+    const key = jobKeys.detail(id);
+    const job = client.getQueryData<Job>(key);
+    if (job) client.setQueryData<Job>(key, rebase(job, elapsed(key), patch), { updatedAt: now });
+  }
+
+  const active = client.getQueryData<Job[]>(jobKeys.active());
+  if (active?.some((job) => patches.has(job.id))) {
+    const seconds = elapsed(jobKeys.active());
+    client.setQueryData<Job[]>(
+      jobKeys.active(),
+      active.map((job) => rebase(job, seconds, patches.get(job.id))).filter(isJobActive),
+      { updatedAt: now },
+    );
+  }
+
+  for (const [key, data] of client.getQueriesData<InfiniteData<JobPage>>({ queryKey: jobKeys.lists() })) {
+    if (!data?.pages.some((page) => page.results.some((job) => patches.has(job.id)))) continue;
+    const seconds = elapsed(key);
+    client.setQueryData<InfiniteData<JobPage>>(key, {
+      ...data,
+      pages: data.pages.map((page) => ({ ...page, results: page.results.map((job) => rebase(job, seconds, patches.get(job.id))) })),
+    }, { updatedAt: now });
+  }
+}
+
+function removeImages(client: QueryClient, state: "active" | "trash" | null, ids: ReadonlySet<string>) {
+  client.setQueriesData<ImagePages>({ queryKey: state ? [...IMAGES_KEY, state] : IMAGES_KEY }, (data) =>
+    data && {
+      ...data,
+      pages: data.pages.map((page) => ({ ...page, results: page.results.filter((image) => !ids.has(image.id)) })),
+    });
+}
+
+const isFilteredList = (key: QueryKey) => Boolean((key[2] as JobFilters | undefined)?.status);
+const JOB_FINISHED = new Set(["job.succeeded", "job.failed", "job.canceled", "job.timed_out"]);
+
+/** Everything the app shows of jobs and images (a `reset`: the client missed too much). */
+function invalidateEverything(client: QueryClient) {
+  void client.invalidateQueries({ queryKey: jobKeys.all });
+  void client.invalidateQueries({ queryKey: IMAGES_KEY });
+  void client.invalidateQueries({ queryKey: USAGE_KEY });
+  void client.invalidateQueries({ queryKey: ["gallery"] });
+}
+
+/** Bring the caches up to date with one event. Returns false for a type the app does not know. */
+function applyEvent(client: QueryClient, later: Invalidator, type: string, data: unknown): boolean {
+  if (type === "reset") {
+    invalidateEverything(client);
+    return true;
+  }
+  if (type === "usage.changed") {
+    client.setQueryData<StorageUsage>(USAGE_KEY, data as StorageUsage);
+    return true;
+  }
+  if (type === "queue.moved") {
+    patchJobs(client, new Map((data as QueueMoved).jobs.map(({ id, ...place }) => [id, place])));
+    return true;
+  }
+  if (type === "job.created") {
+    // The payload is not the whole job (no inputs, no params): the lists that show it refetch.
+    later.schedule("jobs.active", invalidate(jobKeys.active()));
+    later.schedule("jobs.lists", invalidate(jobKeys.lists()));
+    return true;
+  }
+  if (type.startsWith("job.")) {
+    const event = data as JobEvent;
+    patchJobs(client, new Map([[event.id, jobPatch(event)]]));
+    // Lists filtered by status may no longer hold the job (or now hold it).
+    if (type === "job.started" || JOB_FINISHED.has(type)) later.schedule("jobs.filtered", invalidate(jobKeys.lists(), isFilteredList));
+    if (JOB_FINISHED.has(type)) {
+      later.schedule("jobs.recent", invalidate(jobKeys.recent()));
+      // A place in the queue freed up: the create page's "submit when there is room" counts again.
+      later.schedule("create.counts", invalidate(["create", "queue-counts"]));
+    }
+    return true;
+  }
+  if (type.startsWith("image.")) {
+    const ids = new Set((data as ImageIds).ids);
+    if (type === "image.trashed") {
+      removeImages(client, "active", ids);
+      later.schedule("images.trash", invalidate([...IMAGES_KEY, "trash"]));
+    } else if (type === "image.restored") {
+      removeImages(client, "trash", ids);
+      later.schedule("images.active", invalidate([...IMAGES_KEY, "active"]));
+    } else if (type === "image.deleted") {
+      removeImages(client, null, ids);
+    } else {
+      later.schedule("images.active", invalidate([...IMAGES_KEY, "active"]));
+    }
+    later.schedule("gallery", invalidate(["gallery"])); // the create pages' picker
+    return true;
+  }
+  return false;
+}
+
+// ---- The connection ----
+
+export const EVENT_TYPES = [
+  "job.created", "job.started", "job.stage", "job.progress", "job.translated", "job.succeeded", "job.failed",
+  "job.canceled", "job.timed_out", "queue.moved", "image.created", "image.trashed", "image.restored",
+  "image.deleted", "usage.changed", "reset",
+] as const;
+
+/** Re-opening after the browser gave up: 1 s, 2 s, 4 s … at most a minute apart. */
+export function reopenDelay(failures: number): number {
+  return Math.min(60_000, 1_000 * 2 ** Math.min(failures, 6));
+}
+
+const CLOSED = 2; // EventSource.CLOSED: the browser has given up on this one
+
+export type OpenEventSource = (url: string) => EventSource;
+
+/**
+ * One stream for the signed-in tab. The browser reconnects by itself after a drop and sends
+ * Last-Event-ID, so the server replays what was missed; when it gives up (an error answer, the
+ * server gone for good) the stream is re-opened here with ?last_event_id= and a backoff.
+ */
+export class LiveEvents {
+  private source: EventSource | null = null;
+  private lastId: string | null = null;
+  private failures = 0;
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private readonly later: Invalidator;
+
+  constructor(
+    private readonly client: QueryClient,
+    private readonly openSource: OpenEventSource = (url) => new EventSource(url),
+  ) {
+    this.later = new Invalidator(client);
+  }
+
+  start() {
+    setStreamStatus("connecting");
+    window.addEventListener("online", this.onOnline);
+    this.open();
+  }
+
+  stop() {
+    window.removeEventListener("online", this.onOnline);
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.source?.close();
+    this.source = null;
+    this.later.cancel();
+    setStreamStatus("off");
+  }
+
+  /** Back online while waiting to re-open: re-open now. */
+  private readonly onOnline = () => {
+    if (!this.timer) return;
+    clearTimeout(this.timer);
+    this.timer = null;
+    this.open();
+  };
+
+  private open() {
+    const url = this.lastId ? `${EVENTS_URL}?last_event_id=${encodeURIComponent(this.lastId)}` : EVENTS_URL;
+    const source = this.openSource(url);
+    this.source = source;
+    source.onopen = () => {
+      this.failures = 0;
+      setStreamStatus("live");
+      // Without an id to resume from, the stream starts at "now": whatever changed between the
+      // pages' last fetch and this moment would never arrive, so the job views fetch once more.
+      if (!this.lastId) void this.client.invalidateQueries({ queryKey: jobKeys.all });
+    };
+    source.onerror = () => {
+      if (source !== this.source) return;
+      setStreamStatus("down");
+      if (source.readyState !== CLOSED) return; // the browser is reconnecting
+      source.close();
+      this.source = null;
+      this.timer = setTimeout(() => {
+        this.timer = null;
+        this.open();
+      }, reopenDelay(this.failures++));
+    };
+    const onEvent = (event: MessageEvent<string>) => {
+      if (event.lastEventId) this.lastId = event.lastEventId;
+      let data: unknown;
+      try {
+        data = JSON.parse(event.data);
+      } catch {
+        return;
+      }
+      applyEvent(this.client, this.later, event.type, data);
+    };
+    for (const type of EVENT_TYPES) source.addEventListener(type, onEvent as EventListener);
+  }
+}
+
+/** Keep the stream open while the signed-in shell is mounted (signing out unmounts it). */
+export function useLiveEvents(openSource?: OpenEventSource) {
+  const client = useQueryClient();
+  useEffect(() => {
+    if (typeof EventSource === "undefined" && !openSource) return; // polling it is
+    const live = new LiveEvents(client, openSource);
+    live.start();
+    return () => live.stop();
+  }, [client, openSource]);
+}
