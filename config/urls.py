@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from accounts.apis import EventStreamApi
 from config.client_config import ClientConfigApi
 from generation.preflight import JobPreflightApi
 
@@ -12,6 +13,7 @@ api_v1 = [
     path("", include("templates_app.urls")),
     path("preflight", JobPreflightApi.as_view(), name="preflight"),
     path("config", ClientConfigApi.as_view(), name="config"),
+    path("events", EventStreamApi.as_view(), name="events"),
 ]
 
 urlpatterns = [
