@@ -260,6 +260,8 @@ ROUTES: dict[str, Route] = {
         "old_password": PASSWORD, "new_password": "a much longer new passphrase 42"})}),
     "preflight": Route({"GET": Op(user_api(), query="?kind=goods")}),
     "config": Route({"GET": Op(user_api())}),
+    # Under WSGI (this test client) the stream sends what the log holds and ends.
+    "events": Route({"GET": Op(user_api())}),
     # Jobs: creation by any user (their own job); a job's id belongs to its owner alone.
     "generation:job-list": Route({"GET": Op(user_api())}),
     "generation:job-ppl-create": Route({"POST": Op(user_api(202), format="multipart", body=lambda w, u: {
