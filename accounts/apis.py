@@ -1,7 +1,14 @@
 from django.contrib.auth import get_user_model, update_session_auth_hash
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import ensure_csrf_cookie
-from drf_spectacular.utils import extend_schema, extend_schema_serializer, inline_serializer
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_serializer,
+    inline_serializer,
+)
 from rest_framework import serializers, status
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import AuthenticationFailed
@@ -25,6 +32,7 @@ from accounts.services import (
     user_session_login,
     user_session_logout,
 )
+from accounts.streams import event_stream_response
 from config.errors import ErrorSerializer
 
 
@@ -189,3 +197,35 @@ class MeApi(APIView):
     def get(self, request):
         return Response(me_data(request.user))
 
+
+class EventStreamApi(APIView):
+    """Your live events as Server-Sent Events: `retry: 3000` first, then frames of `id:`, `event:`
+    (job.created, job.started, job.stage, job.progress, job.translated, job.succeeded, job.failed,
+    job.canceled, job.timed_out, queue.moved, image.created, image.trashed, image.restored,
+    image.deleted, usage.changed) and `data:` (JSON), a `: ping` comment every 15 s. With
+    `Last-Event-ID` (header, as browsers send it on reconnect, or `last_event_id`) every event
+    after that id is sent first; an id the log no longer holds (or never held) gets one
+    `event: reset` (refetch your lists) instead. Without it: new events only."""
+
+    class FilterSerializer(serializers.Serializer):
+        last_event_id = serializers.IntegerField(required=False, min_value=0, max_value=2**63 - 1)
+        types = serializers.CharField(required=False, max_length=1000,
+                                      help_text="Only these event types, comma-separated.")
+
+    @extend_schema(
+        parameters=[FilterSerializer, OpenApiParameter("Last-Event-ID", int, OpenApiParameter.HEADER,
+                                                       description="Wins over last_event_id.")],
+        responses={(200, "text/event-stream"): OpenApiResponse(OpenApiTypes.STR, description="The stream.")},
+    )
+    def get(self, request):
+        filters = self.FilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        last_event_id = filters.validated_data.get("last_event_id")
+        header = request.headers.get("Last-Event-ID", "").strip()
+        if header:
+            if not header.isdigit() or int(header) >= 2**63:
+                raise serializers.ValidationError({"Last-Event-ID": ["An event id (a whole number)."]})
+            last_event_id = int(header)
+        types = frozenset(t.strip() for t in filters.validated_data.get("types", "").split(",") if t.strip())
+        return event_stream_response(request._request, user_id=request.user.id,
+                                     last_event_id=last_event_id, types=types)

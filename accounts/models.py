@@ -1,4 +1,5 @@
 from django.contrib.auth.models import AbstractUser
+from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import MinValueValidator
 from django.db import models
 
@@ -38,7 +39,7 @@ class Event(models.Model):
     type = models.CharField(max_length=40)
     object_type = models.CharField(max_length=16)  # job | image | usage | queue
     object_id = models.CharField(max_length=64, blank=True)
-    payload = models.JSONField(default=dict)
+    payload = models.JSONField(default=dict, encoder=DjangoJSONEncoder)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

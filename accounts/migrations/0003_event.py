@@ -1,3 +1,4 @@
+import django.core.serializers.json
 import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
@@ -17,7 +18,7 @@ class Migration(migrations.Migration):
                 ("type", models.CharField(max_length=40)),
                 ("object_type", models.CharField(max_length=16)),
                 ("object_id", models.CharField(blank=True, max_length=64)),
-                ("payload", models.JSONField(default=dict)),
+                ("payload", models.JSONField(default=dict, encoder=django.core.serializers.json.DjangoJSONEncoder)),
                 ("created_at", models.DateTimeField(auto_now_add=True)),
                 (
                     "user",

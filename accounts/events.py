@@ -1,0 +1,108 @@
+"""The event outbox: every change a user can see is written as an `Event` row in the transaction
+of the change (`event_publish`), and streamed to the user by /api/v1/events (accounts/streams.py).
+
+The table is the truth. A wake-up (PostgreSQL NOTIFY, Redis pub/sub) only tells the web
+processes to read it now instead of at their next EVENT_POLL_SECONDS: a lost one delays an event,
+never loses it.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import timedelta
+from functools import cache
+
+import redis
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from accounts.models import Event
+
+logger = logging.getLogger(__name__)
+
+CHANNEL = "studio_events"
+_SWEEP_BATCH = 5000
+
+# When each job's last progress event went out, in this process (one engine polls a job at a
+# time; a hand-over costs at most one extra event).
+_progress_published: dict[str, float] = {}
+
+
+def event_publish(*, user_id: int, type: str, object_type: str, object_id: str = "",
+                  payload: dict) -> Event | None:
+    """Write an event in the caller's transaction; the streams are woken when it commits.
+    Progress is coalesced to one event per job every EVENT_PROGRESS_MIN_MS (None when dropped)."""
+    if type == "job.progress" and not _progress_is_due(object_id, payload.get("progress", 0)):
+        return None
+    if object_type == "job" and type != "job.progress":
+        _progress_published.pop(str(object_id), None)
+    event = Event.objects.create(user_id=user_id, type=type, object_type=object_type,
+                                 object_id=str(object_id), payload=payload)
+    _wake_on_commit()
+    return event
+
+
+def _progress_is_due(job_id: str, progress: int) -> bool:
+    now = time.monotonic()
+    last = _progress_published.get(str(job_id))
+    if progress < 100 and last is not None and (now - last) * 1000 < settings.EVENT_PROGRESS_MIN_MS:
+        return False
+    if len(_progress_published) > 10_000:
+        _progress_published.clear()
+    _progress_published[str(job_id)] = now
+    return True
+
+
+def _wake_on_commit() -> None:
+    if settings.EVENT_NOTIFY == "postgres":
+        # NOTIFY is transactional: delivered at commit, and folded into one per transaction.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_notify(%s, '')", [CHANNEL])
+    elif settings.EVENT_NOTIFY == "redis":
+        transaction.on_commit(_redis_wake)
+
+
+@cache
+def _redis() -> redis.Redis:
+    return redis.Redis.from_url(settings.EVENT_REDIS_URL, socket_connect_timeout=1, socket_timeout=1)
+
+
+def _redis_wake() -> None:
+    try:
+        _redis().publish(CHANNEL, b"")
+    except redis.RedisError as exc:  # the streams still read the table every EVENT_POLL_SECONDS
+        logger.warning("event wake-up not sent (%s)", type(exc).__name__,
+                       extra={"event": "event_wake_failed", "error": type(exc).__name__})
+
+
+def events_sweep() -> int:
+    """Delete events older than EVENT_RETENTION_HOURS, in batches; returns how many."""
+    cutoff = timezone.now() - timedelta(hours=settings.EVENT_RETENTION_HOURS)
+    deleted = 0
+    while True:
+        ids = list(Event.objects.filter(created_at__lt=cutoff).order_by("id")
+                   .values_list("id", flat=True)[:_SWEEP_BATCH])
+        if not ids:
+            return deleted
+        deleted += Event.objects.filter(id__in=ids).delete()[0]
+
+
+# --- reads (the streams') ------------------------------------------------------------------------
+
+def event_id_bounds() -> tuple[int | None, int | None]:
+    """The oldest and the newest event id still in the log."""
+    ids = Event.objects.order_by("id").values_list("id", flat=True)
+    return ids.first(), ids.last()
+
+
+def events_after(*, after_id: int, user_id: int | None = None, up_to_id: int | None = None,
+                 limit: int = 500) -> list[tuple[int, int, str, dict]]:
+    """(id, user_id, type, payload) of the events after `after_id`, oldest first."""
+    events = Event.objects.filter(id__gt=after_id)
+    if user_id is not None:
+        events = events.filter(user_id=user_id)
+    if up_to_id is not None:
+        events = events.filter(id__lte=up_to_id)
+    return list(events.order_by("id").values_list("id", "user_id", "type", "payload")[:limit])
