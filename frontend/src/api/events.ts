@@ -100,34 +100,39 @@ function rebase(job: Job, elapsedSeconds: number, patch: Partial<Job> | undefine
 
 type Patches = Map<string, Partial<Job>>;
 
-/** Apply patches to every cached copy of these jobs; finished ones leave the active list. */
-function patchJobs(client: QueryClient, patches: Patches) {
+/**
+ * Apply patches to every cached copy of these jobs; finished ones leave the active list. A fetch
+ * already under way may answer with what the event just replaced: that query fetches once more.
+ */
+function patchJobs(client: QueryClient, later: Invalidator, patches: Patches) {
   const now = Date.now();
   const elapsed = (key: QueryKey) => Math.max(0, (now - (client.getQueryState(key)?.dataUpdatedAt ?? now)) / 1000);
+  const setPatched = <T,>(key: QueryKey, data: T) => {
+    if (client.getQueryState(key)?.fetchStatus === "fetching") {
+      later.schedule(`refetch ${JSON.stringify(key)}`, invalidate(key, (other) => JSON.stringify(other) === JSON.stringify(key)));
+    }
+    client.setQueryData<T>(key, data, { updatedAt: now });
+  };
 
   for (const [id, patch] of patches) {
     const key = jobKeys.detail(id);
     const job = client.getQueryData<Job>(key);
-    if (job) client.setQueryData<Job>(key, rebase(job, elapsed(key), patch), { updatedAt: now });
+    if (job) setPatched(key, rebase(job, elapsed(key), patch));
   }
 
   const active = client.getQueryData<Job[]>(jobKeys.active());
   if (active?.some((job) => patches.has(job.id))) {
     const seconds = elapsed(jobKeys.active());
-    client.setQueryData<Job[]>(
-      jobKeys.active(),
-      active.map((job) => rebase(job, seconds, patches.get(job.id))).filter(isJobActive),
-      { updatedAt: now },
-    );
+    setPatched(jobKeys.active(), active.map((job) => rebase(job, seconds, patches.get(job.id))).filter(isJobActive));
   }
 
   for (const [key, data] of client.getQueriesData<InfiniteData<JobPage>>({ queryKey: jobKeys.lists() })) {
     if (!data?.pages.some((page) => page.results.some((job) => patches.has(job.id)))) continue;
     const seconds = elapsed(key);
-    client.setQueryData<InfiniteData<JobPage>>(key, {
+    setPatched(key, {
       ...data,
       pages: data.pages.map((page) => ({ ...page, results: page.results.map((job) => rebase(job, seconds, patches.get(job.id))) })),
-    }, { updatedAt: now });
+    });
   }
 }
 
@@ -161,7 +166,7 @@ function applyEvent(client: QueryClient, later: Invalidator, type: string, data:
     return true;
   }
   if (type === "queue.moved") {
-    patchJobs(client, new Map((data as QueueMoved).jobs.map(({ id, ...place }) => [id, place])));
+    patchJobs(client, later, new Map((data as QueueMoved).jobs.map(({ id, ...place }) => [id, place])));
     return true;
   }
   if (type === "job.created") {
@@ -172,7 +177,7 @@ function applyEvent(client: QueryClient, later: Invalidator, type: string, data:
   }
   if (type.startsWith("job.")) {
     const event = data as JobEvent;
-    patchJobs(client, new Map([[event.id, jobPatch(event)]]));
+    patchJobs(client, later, new Map([[event.id, jobPatch(event)]]));
     // Lists filtered by status may no longer hold the job (or now hold it).
     if (type === "job.started" || JOB_FINISHED.has(type)) later.schedule("jobs.filtered", invalidate(jobKeys.lists(), isFilteredList));
     if (JOB_FINISHED.has(type)) {
