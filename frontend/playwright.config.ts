@@ -36,7 +36,7 @@ export default defineConfig<E2EOptions>({
     {
       name: "en",
       use: { locale: "en-US", lang: "en" satisfies Lang },
-      testMatch: ["tour.spec.ts", "auth.spec.ts", "create.spec.ts", "gallery.spec.ts"],
+      testMatch: ["tour.spec.ts", "auth.spec.ts", "create.spec.ts", "gallery.spec.ts", "events.spec.ts"],
     },
   ],
 });
