@@ -47,7 +47,7 @@ HOST = env_str("HOST", "127.0.0.1")
 PORT = env_int("PORT", 8000, minimum=1)
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "config.apps.StudioAdminConfig",  # the Django admin with our site (config/admin_site.py)
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
