@@ -44,7 +44,7 @@ def main() -> None:
     os.environ.update({
         "DATABASE_URL": f"sqlite:///{tmp / 'db.sqlite3'}", "OUTPUT_DIR": str(tmp / "outputs"),
         "LOG_LEVEL": "WARNING", "DJANGO_SETTINGS_MODULE": "config.settings", "LLM_PROVIDER": "openai",
-        "OPENAI_BASE_URL": fake.base_url, "OPENAI_API_KEY": fake.api_key, "LLM_MAX_RETRIES": "0",
+        "OPENAI_BASE_URL": fake.base_url, "OPENAI_API_KEY": fake.api_key,
         "PAGE_BLOCK_CONCURRENCY": str(args.concurrency), "PAGE_IMAGE_PROVIDER": "local",
     })
     import django

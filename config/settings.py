@@ -355,7 +355,6 @@ OPENAI_API_KEY = env_secret("OPENAI_API_KEY")
 OPENAI_BASE_URL = env_str("OPENAI_BASE_URL", "https://api.openai.com/v1")
 LLM_MODEL = env_str("LLM_MODEL", "gpt-4o-mini")
 LLM_TIMEOUT_SECONDS = env_float("LLM_TIMEOUT_SECONDS", 60.0, minimum=1)
-LLM_MAX_RETRIES = env_int("LLM_MAX_RETRIES", 2, minimum=0)
 
 # Hosts a user-given URL may point at although they are not public (tests, staging).
 ALLOWED_FETCH_HOSTS = env_list("ALLOWED_FETCH_HOSTS")

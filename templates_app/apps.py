@@ -8,12 +8,8 @@ class TemplatesAppConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_delete, post_save
 
-        from templates_app import local_copy
         from templates_app.cache import catalogue_cache_invalidate
         from templates_app.models import Category, Template, TemplateSet, TemplateSetItem
-
-        # The offline LLM writes real page copy with these (generation.llm's `local` provider).
-        local_copy.register()
 
         # Any change to the catalogue, by a service, the admin or a script, empties its cache.
         def invalidate(sender, **kwargs):

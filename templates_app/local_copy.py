@@ -1,10 +1,11 @@
 """The offline LLM's page copy: real, sensible content from the product text, no network.
 
-Registered with generation.llm as the `local` generators of the tasks "page_plan" and
-"page_block". The copy is the product text's own sentences and facts, arranged per block:
-name, tagline and introduction from the first lines, key features from bullet-like lines and
-sentences, spec pairs from "key: value" lines, steps from usage sentences, reviews only where
-the text has some (none are ever invented), a FAQ built from the facts, and a call to action.
+The offline LLM (generation.llm's `local`) answers the page tasks "page_plan" and "page_block"
+with these (PAGE_TASKS); nothing here knows of any LLM. The copy is the product text's own
+sentences and facts, arranged per block: name, tagline and introduction from the first lines,
+key features from bullet-like lines and sentences, spec pairs from "key: value" lines, steps
+from usage sentences, reviews only where the text has some (none are ever invented), a FAQ
+built from the facts, and a call to action.
 Headings come from a small per-language phrase table (Korean, English, Japanese, Chinese).
 """
 
@@ -14,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from templates_app.pages import BLOCK_TASK, PLAN_TASK
 from templates_app.slots import (
     ITEM_FIELDS,
     LIST_TYPES,
@@ -463,8 +465,5 @@ def local_page_block(context: dict, schema: dict) -> dict:
     return {name: answer.get(name) for name in schema.get("properties", {})}
 
 
-def register() -> None:
-    from generation.llm import register_local_task
-
-    register_local_task("page_plan", local_page_plan)
-    register_local_task("page_block", local_page_block)
+# The offline answers to the page pipeline's JSON tasks: fn(context, schema) -> dict.
+PAGE_TASKS = {PLAN_TASK: local_page_plan, BLOCK_TASK: local_page_block}

@@ -1,12 +1,16 @@
 """The product-page pipeline: plan → structured content per block (concurrently) → render →
 assemble and sanitise → store. The job engine calls `page_generate`; nothing here knows of jobs.
 
-    result = async_to_sync(page_generate)(owner_id=..., product_info=..., product_name=None,
-                                          template_ids=[...], language=None, with_images=False)
+    result = async_to_sync(page_generate)(llm=get_llm(), owner_id=..., product_info=...,
+                                          product_name=None, template_ids=[...], language=None,
+                                          with_images=False)
 
-The LLM never writes HTML: it answers JSON that matches each template's slot schema, and the
-templates (escaping every value) make the HTML. Call it from synchronous code through
-`async_to_sync` (ORM work runs through `sync_to_async`, thread-sensitive).
+The caller hands in the LLM (anything shaped like PageLLM; generation.llm's in the platform):
+this app never imports one. The LLM never writes HTML: it answers JSON that matches each
+template's slot schema, and the templates (escaping every value) make the HTML. An answer that
+does not fit is asked again by the LLM itself, its one retry layer; nothing here retries. Call
+it from synchronous code through `async_to_sync` (ORM work runs through `sync_to_async`,
+thread-sensitive).
 """
 
 from __future__ import annotations
@@ -16,20 +20,17 @@ import hashlib
 import json
 import logging
 import re
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 
 from config.errors import InvalidInput
-from generation.llm import LLMError, detect_language, get_llm
 from templates_app.models import Page, Template
 from templates_app.rendering import page_assemble, template_render
 from templates_app.services import template_usage_record
@@ -40,7 +41,6 @@ logger = logging.getLogger(__name__)
 PRODUCT_INFO_MAX_CHARS = 20_000
 PRODUCT_NAME_MAX_CHARS = 200
 _LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
-_ATTEMPTS = 2  # one retry for malformed output
 
 PLAN_TASK = "page_plan"
 BLOCK_TASK = "page_block"
@@ -67,6 +67,36 @@ SPARSE_BRIEF = (
     "The product information has little for this block. Fill only what it truly supports and leave "
     "every other field null or empty; a short block is right here. Never invent content to fill it."
 )
+
+
+class PageCompletion(Protocol):
+    @property
+    def value(self) -> Any: ...  # what `check` made of the answer
+    @property
+    def model(self) -> str: ...
+    @property
+    def prompt_tokens(self) -> int: ...
+    @property
+    def completion_tokens(self) -> int: ...
+    @property
+    def seconds(self) -> float: ...
+    @property
+    def attempts(self) -> int: ...
+
+
+class PageLLM(Protocol):
+    """What writing a page needs from an LLM."""
+
+    def detect_language(self, text: str) -> str:
+        """An ISO 639-1 code, or "und"."""
+        ...
+
+    async def acomplete_json(self, *, task: str, system: str, user: str, schema: dict, context: dict,
+                             check: Callable[[dict], Any], what: str) -> PageCompletion:
+        """An answer matching `schema` that `check` accepts (it raises ValueError or ValidationError
+        saying what is wrong), asking again within the LLM's own attempts; otherwise an error
+        with code llm_bad_output naming `what`. `context` feeds offline generators."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -220,38 +250,14 @@ def _label(template: Template) -> str:
     return f"block '{template.name}' ({template.block_type}, template {template.id})"
 
 
-async def _complete(llm, *, task: str, what: str, system: str, user: str, schema: dict, context: dict,
-                    check: Callable[[dict], Any]):
-    """One LLM JSON call with one retry when the answer is malformed; `check` turns the answer
-    into what the caller wants or raises ValueError/ValidationError saying what is wrong."""
-    problem = ""
-    started = time.monotonic()
-    prompt_tokens = completion_tokens = 0
-    model = getattr(llm, "model", "")
-    for attempt in range(1, _ATTEMPTS + 1):
-        prompt = user if not problem else (f"{user}\n\nYour previous answer was rejected: {problem}. "
-                                           "Answer again with valid JSON.")
-        try:
-            completion = await llm.acomplete_json(task=task, system=system, user=prompt, schema=schema,
-                                                  context={**context, "attempt": attempt})
-        except LLMError as exc:
-            if exc.code != "llm_bad_output":
-                raise
-            problem = exc.message
-            continue
-        prompt_tokens += completion.prompt_tokens
-        completion_tokens += completion.completion_tokens
-        model = completion.model
-        try:
-            value = check(completion.data)
-        except (ValueError, ValidationError) as exc:
-            problem = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
-            logger.info("LLM answer for %s invalid (%s)", what, problem,
-                        extra={"event": "page_llm_retry", "task": task, "attempt": attempt})
-            continue
-        return value, {"model": model, "prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
-                       "seconds": round(time.monotonic() - started, 3), "attempts": attempt}
-    raise LLMError(f"The LLM gave unusable output for {what} twice: {problem}"[:900], code="llm_bad_output")
+async def _complete(llm: PageLLM, *, task: str, what: str, system: str, user: str, schema: dict,
+                    context: dict, check: Callable[[dict], Any]) -> tuple[Any, dict]:
+    """One answer from the LLM, `check`ed, and the record of what it cost."""
+    completion = await llm.acomplete_json(task=task, system=system, user=user, schema=schema, context=context,
+                                          check=check, what=what)
+    return completion.value, {"model": completion.model, "prompt_tokens": completion.prompt_tokens,
+                              "completion_tokens": completion.completion_tokens,
+                              "seconds": round(completion.seconds, 3), "attempts": completion.attempts}
 
 
 def _user_prompt(product_info: str, product_name: str | None, language: str, extra: str) -> str:
@@ -261,7 +267,7 @@ def _user_prompt(product_info: str, product_name: str | None, language: str, ext
             f"<<<PRODUCT\n{product_info}\nPRODUCT>>>")
 
 
-async def _write_block(llm, block: _PlannedBlock, *, common: dict, product_info: str,
+async def _write_block(llm: PageLLM, block: _PlannedBlock, *, common: dict, product_info: str,
                        product_name: str | None, language: str, title: str,
                        limiter: asyncio.Semaphore) -> tuple[dict, dict]:
     template = block.template
@@ -321,31 +327,30 @@ def _store(*, owner_id: int, title: str, language: str, document: str, blocks: l
     return page
 
 
-async def page_generate(*, owner_id: int, product_info: str, product_name: str | None,
+async def page_generate(*, llm: PageLLM, owner_id: int, product_info: str, product_name: str | None,
                         template_ids: list[int], language: str | None, with_images: bool,
                         make_image: MakeImage | None = None, job_id: UUID | None = None) -> PageResult:
-    """Make, store and return a product page built from `template_ids` in that order (`job_id`:
-    the job that asked for it, recorded on the page).
+    """Make, store and return a product page built from `template_ids` in that order, written by
+    `llm` (`job_id`: the job that asked for it, recorded on the page).
 
-    Raises InvalidInput for bad inputs and LLMError (code llm_bad_output naming the block, or the
-    LLM's own codes) when the LLM fails."""
+    Raises InvalidInput for bad inputs, and the LLM's own errors when it fails (code
+    llm_bad_output naming the block when no answer for it was usable)."""
     _validate_inputs(product_info, product_name, template_ids, language)
     try:
-        return await _page_generate(owner_id=owner_id, product_info=product_info, product_name=product_name,
-                                    template_ids=template_ids, language=language, with_images=with_images,
-                                    make_image=make_image, job_id=job_id)
+        return await _page_generate(llm=llm, owner_id=owner_id, product_info=product_info,
+                                    product_name=product_name, template_ids=template_ids, language=language,
+                                    with_images=with_images, make_image=make_image, job_id=job_id)
     finally:
         await sync_to_async(_release_connection)()
 
 
-async def _page_generate(*, owner_id: int, product_info: str, product_name: str | None,
+async def _page_generate(*, llm: PageLLM, owner_id: int, product_info: str, product_name: str | None,
                          template_ids: list[int], language: str | None, with_images: bool,
                          make_image: MakeImage | None, job_id: UUID | None) -> PageResult:
     templates = await sync_to_async(_load_templates)(list(template_ids))
-    language = language or detect_language(product_info)
+    language = language or llm.detect_language(product_info)
     if language == "und":
         language = "en"
-    llm = get_llm()
     common = {"product_info": product_info, "product_name": product_name or "", "language": language}
 
     blocks_text = "\n".join(f"- template_id {t.id}: {t.name} ({t.block_type}) — {t.description or ''}"
@@ -381,11 +386,8 @@ async def _page_generate(*, owner_id: int, product_info: str, product_name: str 
         image_slot = image_slot_name(block.template.slots or {})
         if image is not None and image_slot:
             content = {**content, image_slot: block_image_url(image.id)}
-        try:
-            rendered.append(block_render(template=block.template, content=content, sparse=block.sparse))
-        except ValidationError as exc:
-            raise LLMError(f"The content for {_label(block.template)} does not fit it: "
-                           f"{'; '.join(exc.messages)}", code="llm_bad_output")
+        # The content passed the same slot validation in `check`; the image URL is ours.
+        rendered.append(block_render(template=block.template, content=content, sparse=block.sparse))
         blocks.append({"position": block.position, "template_id": block.template.id,
                        "template_name": block.template.name, "block_type": block.template.block_type,
                        "template_revision": block.template.revision, "brief": block.brief,

@@ -30,6 +30,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from accounts.services import user_create
 from gallery.imaging import prepared_from_image
 from gallery.services import image_create, image_trash
+from generation.llm import get_llm
 from generation.models import Job
 from generation.selectors import job_get
 from generation.services.jobs import job_cancel
@@ -86,7 +87,8 @@ class World:
             return await sync_to_async(_picture)(self.owner)
 
         return async_to_sync(page_generate)(
-            owner_id=self.owner.id, product_info="Linen wide trousers, 100% linen, S/M/L, beige.",
+            llm=get_llm(), owner_id=self.owner.id,
+            product_info="Linen wide trousers, 100% linen, S/M/L, beige.",
             product_name=None, template_ids=page_template_ids_resolve(category_id=category.id),
             language=None, with_images=True, make_image=make_image)
 

@@ -20,6 +20,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from accounts.services import user_create
 from gallery.imaging import prepared_from_image
 from gallery.services import image_create
+from generation.llm import get_llm
 from generation.selectors import job_get
 from generation.services.jobs import job_cancel
 from templates_app.models import Category, Template, TemplateSet
@@ -51,7 +52,8 @@ def _persona(user) -> Persona:
 
     living = Category.objects.get(slug="living")
     page = async_to_sync(page_generate)(
-        owner_id=user.id, product_info="Linen wide trousers, 100% linen, S/M/L, beige.", product_name=None,
+        llm=get_llm(), owner_id=user.id,
+        product_info="Linen wide trousers, 100% linen, S/M/L, beige.", product_name=None,
         template_ids=page_template_ids_resolve(category_id=living.id), language=None, with_images=True,
         make_image=make_image)
     template = Template.objects.filter(is_active=True).order_by("id").first()

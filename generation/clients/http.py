@@ -1,30 +1,98 @@
-"""The one seam for outbound HTTP to providers: timeouts, bounded retries with backoff and
-jitter (honouring Retry-After), and translation of failures into ProviderError codes.
+"""The one seam for outbound HTTP to providers: timeouts, one retry policy (bounded attempts,
+exponential backoff with full jitter, a server's Retry-After honoured), and translation of
+failures into ProviderError codes.
 
 Provider clients (generation/clients/<provider>.py) build on this; nothing else imports httpx
-for provider traffic. Request headers (which carry keys) are never logged; answers that cannot
-be understood are logged truncated.
+for provider traffic. The LLM (generation/llm) retries with the same RetryPolicy. Request headers
+(which carry keys) are never logged; answers that cannot be understood are logged truncated.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import random
-import time
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import TypeVar
 
 import httpx
+import tenacity
 
 from config.tls import tls_context
 from generation.providers.base import ProviderError
 
 logger = logging.getLogger(__name__)
 
+T = TypeVar("T")
+
 RETRYABLE_STATUS = {429, 500, 502, 503, 504}
 # A POST that creates paid work is retried only when the provider surely did not process it.
 RETRYABLE_STATUS_UNSAFE = {429, 502, 503, 504}
 MAX_RETRY_AFTER_SECONDS = 30.0
+
+
+class Retry(Exception):
+    """Raised by an attempt that may be made again. `error` is what the caller gets once the
+    attempts run out; `retry_after_seconds` (the server's Retry-After, or 0 to ask again at
+    once) replaces the backoff."""
+
+    def __init__(self, error: Exception, *, retry_after_seconds: float | None = None):
+        super().__init__(str(error))
+        self.error = error
+        self.retry_after_seconds = (getattr(error, "retry_after_seconds", None)
+                                    if retry_after_seconds is None else retry_after_seconds)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Every retry of provider and LLM traffic: at most `max_attempts` attempts; between them the
+    server's Retry-After (capped) or exponential backoff with full jitter, so many clients do not
+    retry in step. An attempt asks to be made again by raising Retry; any other exception ends
+    the call at once."""
+
+    max_attempts: int = 4
+    backoff_base_seconds: float = 0.5
+    backoff_cap_seconds: float = 8.0
+    max_retry_after_seconds: float = MAX_RETRY_AFTER_SECONDS
+
+    def call(self, attempt: Callable[[], T]) -> T:
+        try:
+            return tenacity.Retrying(**self._options())(attempt)
+        except Retry as exc:
+            raise exc.error from None
+
+    async def acall(self, attempt: Callable[[], Awaitable[T]]) -> T:
+        async def attempt_once() -> T:  # tenacity awaits coroutine functions only, not lambdas
+            return await attempt()
+
+        try:
+            return await tenacity.AsyncRetrying(**self._options())(attempt_once)
+        except Retry as exc:
+            raise exc.error from None
+
+    def wait_seconds(self, state: tenacity.RetryCallState) -> float:
+        failure = state.outcome.exception() if state.outcome else None
+        hint = getattr(failure, "retry_after_seconds", None)
+        if hint is not None:
+            return min(hint, self.max_retry_after_seconds)
+        backoff = tenacity.wait_random_exponential(multiplier=self.backoff_base_seconds,
+                                                   max=self.backoff_cap_seconds)
+        return backoff(state)
+
+    def _options(self) -> dict:
+        return {"stop": tenacity.stop_after_attempt(self.max_attempts), "wait": self.wait_seconds,
+                "retry": tenacity.retry_if_exception_type(Retry), "reraise": True,
+                "before_sleep": _log_retry}
+
+
+def _log_retry(state: tenacity.RetryCallState) -> None:
+    failure = state.outcome.exception() if state.outcome else None
+    error = getattr(failure, "error", failure)
+    logger.info("attempt %d failed (%s); trying again in %.2fs", state.attempt_number,
+                getattr(error, "code", type(error).__name__), state.upcoming_sleep,
+                extra={"event": "retry", "attempt": state.attempt_number,
+                       "code": getattr(error, "code", "")})
 
 
 @dataclass(frozen=True)
@@ -41,15 +109,38 @@ class HttpConfig:
     def timeout(self) -> httpx.Timeout:
         return httpx.Timeout(self.read_timeout, connect=self.connect_timeout)
 
+    def retry_policy(self) -> RetryPolicy:
+        return RetryPolicy(max_attempts=self.max_attempts, backoff_base_seconds=self.backoff_base_seconds,
+                           backoff_cap_seconds=self.backoff_cap_seconds)
 
-def _retry_after(response: httpx.Response) -> float | None:
-    raw = response.headers.get("retry-after")
+
+def retry_after_seconds(headers: Mapping[str, str]) -> float | None:
+    """How long a server asks us to wait: Retry-After in seconds or as an HTTP-date, or the
+    retry-after-ms that OpenAI-compatible servers send."""
+    raw_ms = headers.get("retry-after-ms")
+    if raw_ms is not None:
+        try:
+            return max(0.0, float(raw_ms) / 1000)
+        except ValueError:
+            pass
+    raw = headers.get("retry-after")
     if raw is None:
         return None
     try:
         return max(0.0, float(raw))
     except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(raw)
+    except (TypeError, ValueError):
         return None
+    if when.tzinfo is None:  # "-0000": UTC by RFC 5322
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    return retry_after_seconds(response.headers)
 
 
 def _detail(response: httpx.Response) -> str:
@@ -130,10 +221,11 @@ def provider_http(
 
 
 class ProviderHttp:
-    """Sync and async requests with one retry policy. Use `async with`/`aclose()` for async."""
+    """Sync and async requests under one RetryPolicy. Use `async with`/`aclose()` for async."""
 
     def __init__(self, config: HttpConfig):
         self.config = config
+        self.policy = config.retry_policy()
         self._client: httpx.Client | None = None
         self._aclient: httpx.AsyncClient | None = None
 
@@ -147,12 +239,6 @@ class ProviderHttp:
                                    httpx.URL(path_or_url).host)
             return path_or_url
         return self.config.base_url.rstrip("/") + "/" + path_or_url.lstrip("/")
-
-    def _delay(self, attempt: int, error: ProviderError | None) -> float:
-        if error is not None and error.retry_after_seconds is not None:
-            return min(error.retry_after_seconds, MAX_RETRY_AFTER_SECONDS)
-        base = min(self.config.backoff_cap_seconds, self.config.backoff_base_seconds * 2**attempt)
-        return base * random.uniform(0.5, 1.0)  # full jitter keeps retries from synchronising
 
     def _classify(self, response: httpx.Response, safe: bool) -> tuple[bool, ProviderError | None]:
         if response.status_code < 400:
@@ -184,28 +270,18 @@ class ProviderHttp:
         headers: dict | None = None,
         **kwargs,
     ) -> httpx.Response:
-        safe = method in ("GET", "HEAD", "DELETE") if safe is None else safe
         if self._client is None:
             self._client = httpx.Client(timeout=self.config.timeout(), headers=self.config.headers,
                                          verify=tls_context())
-        error: ProviderError | None = None
-        reached = False
-        for attempt in range(self.config.max_attempts):
+        client, url, call = self._client, self._url(path_or_url), _Call(self, method, safe)
+
+        def attempt() -> httpx.Response:
             try:
-                response = self._client.request(method, self._url(path_or_url), headers=headers, **kwargs)
+                return call.checked(client.request(method, url, headers=headers, **kwargs))
             except httpx.TransportError as exc:
-                retryable, error = self._transport_error(exc, safe)
-            else:
-                retryable, error = self._classify(response, safe)
-                if error is None:
-                    return response
-            reached = reached or not error.not_sent
-            if not retryable or attempt + 1 == self.config.max_attempts:
-                break
-            time.sleep(self._delay(attempt, error))
-        assert error is not None
-        error.not_sent = not reached  # no attempt reached the provider: a new one costs nothing
-        raise error
+                raise call.failed(*self._transport_error(exc, call.safe)) from exc
+
+        return self.policy.call(attempt)
 
     def close(self) -> None:
         if self._client is not None:
@@ -222,30 +298,18 @@ class ProviderHttp:
         headers: dict | None = None,
         **kwargs,
     ) -> httpx.Response:
-        safe = method in ("GET", "HEAD", "DELETE") if safe is None else safe
         if self._aclient is None:
             self._aclient = httpx.AsyncClient(timeout=self.config.timeout(), headers=self.config.headers,
                                                verify=tls_context())
-        error: ProviderError | None = None
-        reached = False
-        for attempt in range(self.config.max_attempts):
+        client, url, call = self._aclient, self._url(path_or_url), _Call(self, method, safe)
+
+        async def attempt() -> httpx.Response:
             try:
-                response = await self._aclient.request(
-                    method, self._url(path_or_url), headers=headers, **kwargs
-                )
+                return call.checked(await client.request(method, url, headers=headers, **kwargs))
             except httpx.TransportError as exc:
-                retryable, error = self._transport_error(exc, safe)
-            else:
-                retryable, error = self._classify(response, safe)
-                if error is None:
-                    return response
-            reached = reached or not error.not_sent
-            if not retryable or attempt + 1 == self.config.max_attempts:
-                break
-            await asyncio.sleep(self._delay(attempt, error))
-        assert error is not None
-        error.not_sent = not reached  # no attempt reached the provider: a new one costs nothing
-        raise error
+                raise call.failed(*self._transport_error(exc, call.safe)) from exc
+
+        return await self.policy.acall(attempt)
 
     async def aclose(self) -> None:
         if self._aclient is not None:
@@ -274,36 +338,30 @@ class ProviderHttp:
 
         hosts = list(getattr(settings, _RESULT_HOSTS_SETTING.get(self.config.provider, ""), None) or [])
         total = max(settings.FETCH_TOTAL_TIMEOUT_SECONDS, self.config.read_timeout)
-        error: ProviderError | None = None
-        for attempt in range(self.config.max_attempts):
+
+        def attempt() -> bytes:
             try:
                 return fetch_bytes(url, field="result", max_bytes=max_bytes, hosts=hosts, total_seconds=total)
             except InvalidInput as exc:
                 retryable, error = self._download_error(exc, url, max_bytes)
-            if not retryable or attempt + 1 == self.config.max_attempts:
-                break
-            time.sleep(self._delay(attempt, error))
-        assert error is not None
-        raise error
+                raise (Retry(error) if retryable else error) from exc
+
+        return self.policy.call(attempt)
 
     def download_from_server(self, path_or_url: str, *, max_bytes: int) -> bytes:
         """A file from the provider's own configured server (ComfyUI's /view on COMFYUI_SERVER,
         which is usually a private address): the URL is ours, not an answer's, so it is fetched
-        from that server only (no redirects followed), with the size cap and retry budget."""
-        error: ProviderError | None = None
+        from that server only (no redirects followed), with the size cap and retry policy."""
+        url = self._url(path_or_url)
         with httpx.Client(timeout=self.config.timeout(), verify=tls_context(), trust_env=False) as plain:
-            for attempt in range(self.config.max_attempts):
+            def attempt() -> bytes:
                 try:
-                    return self._download_once(plain, self._url(path_or_url), max_bytes)
+                    return self._download_once(plain, url, max_bytes)
                 except httpx.TransportError as exc:
                     retryable, error = self._transport_error(exc, True)
-                except _Retryable as exc:
-                    retryable, error = True, exc.error
-                if not retryable or attempt + 1 == self.config.max_attempts:
-                    break
-                time.sleep(self._delay(attempt, error))
-        assert error is not None
-        raise error
+                    raise (Retry(error) if retryable else error) from exc
+
+            return self.policy.call(attempt)
 
     def _download_once(self, client: httpx.Client, url: str, max_bytes: int) -> bytes:
         with client.stream("GET", url, follow_redirects=False) as response:
@@ -315,7 +373,7 @@ class ProviderHttp:
             retryable, error = self._classify(response, True)
             if error is not None:
                 if retryable:
-                    raise _Retryable(error)
+                    raise Retry(error)
                 if response.status_code in (401, 403, 404, 410):
                     raise ProviderError(f"{self.config.provider}'s result is gone.",
                                         code="provider_result_expired")
@@ -353,6 +411,28 @@ class ProviderHttp:
                                    code="provider_unavailable", permanent=False)
 
 
+class _Call:
+    """One request's attempts: which failures it may retry (any transient one when the request is
+    safe to repeat; a create only when the provider surely did not process it), and whether any
+    attempt may have reached the provider, which its error's `not_sent` then denies."""
+
+    def __init__(self, http: ProviderHttp, method: str, safe: bool | None):
+        self.http = http
+        self.safe = method in ("GET", "HEAD", "DELETE") if safe is None else safe
+        self.reached = False
+
+    def checked(self, response: httpx.Response) -> httpx.Response:
+        retryable, error = self.http._classify(response, self.safe)
+        if error is None:
+            return response
+        raise self.failed(retryable, error)
+
+    def failed(self, retryable: bool, error: ProviderError) -> Exception:
+        self.reached = self.reached or not error.not_sent
+        error.not_sent = not self.reached  # no attempt reached the provider: a new one costs nothing
+        return Retry(error) if retryable else error
+
+
 # Where each provider's result files may come from (settings; the real delivery hosts by default).
 _RESULT_HOSTS_SETTING = {"BFL": "BFL_RESULT_HOSTS", "Replicate": "REPLICATE_RESULT_HOSTS",
                          "Together": "TOGETHER_RESULT_HOSTS"}
@@ -381,8 +461,3 @@ def _same_provider_host(url: str, base_url: str) -> bool:
     if len(labels) < 3 or all(label.isdigit() for label in labels) or ":" in base.host:
         return False
     return target.host.endswith("." + ".".join(labels[1:])) and target.port == base.port
-
-
-class _Retryable(Exception):
-    def __init__(self, error: ProviderError):
-        self.error = error

@@ -8,8 +8,20 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
+from generation.clients.http import RetryPolicy
 from generation.providers.base import ProviderError, ProviderNotConfigured
+
+# The one retry layer of the LLM path: every request of one answer (a transient failure, a
+# refused answer format, an unusable answer) counts against these attempts, so a page block
+# costs at most LLM_MAX_ATTEMPTS calls whatever goes wrong.
+LLM_MAX_ATTEMPTS = 3
+LLM_RETRY = RetryPolicy(max_attempts=LLM_MAX_ATTEMPTS)
+
+# A caller's own test of an answer that matches the schema: returns what the caller wants from
+# it, or raises ValueError (or django's ValidationError) saying what is wrong, to ask again.
+Check = Callable[[dict], Any]
 
 
 @dataclass(frozen=True)
@@ -23,11 +35,13 @@ class Translation:
 
 @dataclass(frozen=True)
 class JsonCompletion:
-    data: dict
+    data: dict  # the answer, valid against the schema
+    value: Any  # what the caller's `check` made of it (`data` without a check)
     model: str
     prompt_tokens: int
     completion_tokens: int
     seconds: float
+    attempts: int = 1
 
 
 class LLMError(ProviderError):
@@ -39,6 +53,10 @@ class LLMError(ProviderError):
     def __init__(self, message: str, *, code: str = "llm_error", permanent: bool = True,
                  retry_after_seconds: float | None = None):
         super().__init__(message, code=code, permanent=permanent, retry_after_seconds=retry_after_seconds)
+
+
+def unusable_answer(what: str, problem: str) -> LLMError:
+    return LLMError(f"The LLM gave unusable output for {what}: {problem}"[:900], code="llm_bad_output")
 
 
 class LLMNotConfigured(ProviderNotConfigured, LLMError):
@@ -249,6 +267,9 @@ class LLM:
         """A cheap readiness check for health, or None where there is none."""
         return None
 
+    def detect_language(self, text: str) -> str:
+        return detect_language(text)
+
     def translate_to_english(self, text: str) -> Translation:
         """`text` in English. English (and text without letters) is returned as it is, unsent."""
         language = detect_language(text)
@@ -264,12 +285,13 @@ class LLM:
         raise NotImplementedError
 
     async def acomplete_json(self, *, task: str, system: str, user: str, schema: dict,
-                             context: dict | None = None, max_tokens: int = 1500) -> JsonCompletion:
-        """A JSON object for `task` that validates against `schema`, or LLMError."""
+                             context: dict | None = None, max_tokens: int = 1500, check: Check | None = None,
+                             what: str = "") -> JsonCompletion:
+        """A JSON object for `task` that validates against `schema` and passes `check`, or LLMError
+        (llm_bad_output naming `what`, "the task '<task>'" by default, when no answer was usable).
+        `context` is for the offline LLM's generators; the prompts are what a real model reads."""
         raise NotImplementedError
 
-    def complete_json(self, *, task: str, system: str, user: str, schema: dict,
-                      context: dict | None = None, max_tokens: int = 1500) -> JsonCompletion:
+    def complete_json(self, **request: Any) -> JsonCompletion:
         """acomplete_json for callers outside an event loop."""
-        return asyncio.run(self.acomplete_json(task=task, system=system, user=user, schema=schema,
-                                               context=context, max_tokens=max_tokens))
+        return asyncio.run(self.acomplete_json(**request))

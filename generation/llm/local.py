@@ -1,20 +1,26 @@
 """The offline LLM: no network. It detects languages but translates nothing (it says so), and
-answers JSON tasks with the rule-based generators that apps registered with register_local_task."""
+answers JSON tasks with rule-based generators: templates_app's page copy, and any registered
+with register_local_task."""
 
 from __future__ import annotations
 
 import logging
 import time
 
+from django.core.exceptions import ValidationError
+
 from generation.llm.base import (
     LLM,
+    Check,
     JsonCompletion,
     LLMError,
     Translation,
     language_name,
     local_task,
+    unusable_answer,
     validation_error,
 )
+from templates_app.local_copy import PAGE_TASKS
 
 logger = logging.getLogger(__name__)
 
@@ -33,8 +39,9 @@ class LocalLLM(LLM):
                            model=self.model)
 
     async def acomplete_json(self, *, task: str, system: str, user: str, schema: dict,
-                             context: dict | None = None, max_tokens: int = 1500) -> JsonCompletion:
-        generate = local_task(task)
+                             context: dict | None = None, max_tokens: int = 1500, check: Check | None = None,
+                             what: str = "") -> JsonCompletion:
+        generate = local_task(task) or PAGE_TASKS.get(task)
         if generate is None:
             raise LLMError(f"The offline LLM has no generator for the task '{task}'.",
                            code="llm_bad_output")
@@ -47,9 +54,15 @@ class LocalLLM(LLM):
         if problem is not None:
             raise LLMError(f"The offline generator for '{task}' gave output that does not match "
                            f"the schema {problem}.", code="llm_bad_output")
+        try:
+            value = check(data) if check else data
+        except (ValueError, ValidationError) as exc:
+            # The generators are deterministic: asking again would give the same answer.
+            problem = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+            raise unusable_answer(what or f"the task '{task}'", problem) from exc
         seconds = time.monotonic() - started
         logger.info("llm json task %s done offline", task,
                     extra={"event": "llm_json", "task": task, "model": self.model,
                            "seconds": round(seconds, 3)})
-        return JsonCompletion(data=data, model=self.model, prompt_tokens=0, completion_tokens=0,
+        return JsonCompletion(data=data, value=value, model=self.model, prompt_tokens=0, completion_tokens=0,
                               seconds=seconds)

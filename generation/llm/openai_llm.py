@@ -1,13 +1,15 @@
 """The LLM through the `openai` SDK, against OPENAI_BASE_URL: OpenAI or any compatible server.
 
+Every call is retried in one place, LLM_RETRY (generation.clients.http's RetryPolicy; the SDK's
+own retries are off): at most LLM_MAX_ATTEMPTS requests per answer, whatever went wrong —
+connection errors, timeouts, 429 and 5xx (after the server's Retry-After or a backoff), a
+refused answer format, or an answer that is not usable.
+
 JSON tasks ask for structured outputs (`json_schema`, strict). Servers vary in what they
 support, so the answer format steps down — json_schema → json_object → plain text with the
 schema in the prompt — when a server rejects a format (400 naming it) or ignores it (answers
-something that is not JSON). Every answer is validated against the schema whatever the format;
-an invalid one is asked again once, with the problem fed back, before LLMError(llm_bad_output).
-
-The SDK retries connection errors, timeouts, 429 and 5xx itself (LLM_MAX_RETRIES, honouring
-Retry-After); what is left after that is mapped to LLMError codes here. Neither the key nor the
+something that is not JSON). Every answer is validated against the schema, then by the caller's
+`check`; an unusable one is asked again with the problem fed back. Neither the key nor the
 prompts are logged at INFO: only the model, task, tokens and seconds.
 """
 
@@ -22,15 +24,20 @@ from urllib.parse import urlsplit
 
 import openai
 from django.conf import settings
+from django.core.exceptions import ValidationError
 
+from generation.clients.http import Retry, retry_after_seconds
 from generation.llm.base import (
     LLM,
+    LLM_RETRY,
+    Check,
     JsonCompletion,
     LLMError,
     LLMNotConfigured,
     Translation,
     language_name,
     parse_json_object,
+    unusable_answer,
     validation_error,
 )
 
@@ -71,7 +78,6 @@ class OpenAILLM(LLM):
         self.base_url = settings.OPENAI_BASE_URL.rstrip("/")
         self.model = settings.LLM_MODEL
         self.timeout_seconds = float(settings.LLM_TIMEOUT_SECONDS)
-        self.max_retries = int(settings.LLM_MAX_RETRIES)
 
     def check_configured(self) -> None:
         if not self.api_key:
@@ -79,15 +85,15 @@ class OpenAILLM(LLM):
 
     def _client_options(self) -> dict:
         self.check_configured()
+        # The SDK's own retries are off: LLM_RETRY is the one retry layer.
         return {"api_key": self.api_key, "base_url": self.base_url, "timeout": self.timeout_seconds,
-                "max_retries": self.max_retries}
+                "max_retries": 0}
 
     def probe(self) -> tuple[bool, str] | None:
         if not self.api_key:
             return False, "OPENAI_API_KEY is not set"
         host = urlsplit(self.base_url).netloc
-        options = {**self._client_options(), "timeout": min(self.timeout_seconds, PROBE_TIMEOUT_SECONDS),
-                   "max_retries": 0}
+        options = {**self._client_options(), "timeout": min(self.timeout_seconds, PROBE_TIMEOUT_SECONDS)}
         try:
             with openai.OpenAI(**options) as client:
                 models = [model.id for model in client.models.list()]
@@ -101,16 +107,19 @@ class OpenAILLM(LLM):
 
     def _translate(self, text: str, language: str) -> Translation:
         started = time.monotonic()
-        try:
-            with openai.OpenAI(**self._client_options()) as client:
-                completion = client.chat.completions.create(
-                    model=self.model,
-                    messages=[{"role": "system", "content": TRANSLATE_SYSTEM_PROMPT},
-                              {"role": "user", "content": text}],
-                    max_completion_tokens=max(256, len(text) * 4),
-                )
-        except openai.OpenAIError as exc:
-            raise _error(exc) from exc
+        with openai.OpenAI(**self._client_options()) as client:
+            def attempt():
+                try:
+                    return client.chat.completions.create(
+                        model=self.model,
+                        messages=[{"role": "system", "content": TRANSLATE_SYSTEM_PROMPT},
+                                  {"role": "user", "content": text}],
+                        max_completion_tokens=max(256, len(text) * 4),
+                    )
+                except openai.OpenAIError as exc:
+                    raise _retryable(_error(exc)) from exc
+
+            completion = LLM_RETRY.call(attempt)
         choice = _first_choice(completion)
         _check_finish(choice, task="translate")
         english = _clean_translation(choice.message.content or "")
@@ -126,57 +135,81 @@ class OpenAILLM(LLM):
     # --- JSON tasks ---
 
     async def acomplete_json(self, *, task: str, system: str, user: str, schema: dict,
-                             context: dict | None = None, max_tokens: int = 1500) -> JsonCompletion:
+                             context: dict | None = None, max_tokens: int = 1500, check: Check | None = None,
+                             what: str = "") -> JsonCompletion:
         started = time.monotonic()
-        usage = _Usage()
-        key = (self.base_url, self.model, task)
-        format_index = _refused_formats.get(key, 0)
-        feedback: list[dict] = []  # the invalid answer and what was wrong with it, for the one retry
-        has_retried = False
+        conversation = _Conversation(self, task=task, system=system, user=user, schema=schema,
+                                     max_tokens=max_tokens, check=check, what=what or f"the task '{task}'")
         async with openai.AsyncOpenAI(**self._client_options()) as client:
-            while True:
-                answer_format = _FORMATS[format_index]
-                request = _json_request(self.model, task, system, user, schema, answer_format, max_tokens)
-                request["messages"] += feedback
-                try:
-                    completion = await client.chat.completions.create(**request)
-                except openai.BadRequestError as exc:
-                    if answer_format != PLAIN_TEXT and _FORMAT_REFUSAL.search(_server_message(exc)):
-                        format_index += 1
-                        _refused_formats[key] = max(_refused_formats.get(key, 0), format_index)
-                        logger.warning("LLM server refused response_format %s; falling back to %s",
-                                       answer_format, _FORMATS[format_index],
-                                       extra={"event": "llm_format_fallback", "task": task,
-                                              "model": self.model})
-                        continue
-                    raise _error(exc) from exc
-                except openai.OpenAIError as exc:
-                    raise _error(exc) from exc
-                usage.add(completion)
-                choice = _first_choice(completion)
-                _check_finish(choice, task=task)
-                content = choice.message.content or ""
-                data = parse_json_object(content)
-                problem = ("the answer is not a JSON object" if data is None
-                           else validation_error(data, schema))
-                if problem is None:
-                    break
-                if has_retried:
-                    raise LLMError(f"The LLM's answer for '{task}' does not match its schema: {problem}.",
-                                   code="llm_bad_output")
-                has_retried = True
-                if data is None and answer_format != PLAIN_TEXT:
-                    # A server that ignores the format answers prose: ask in the next format down.
-                    format_index += 1
-                logger.info("LLM answer for %s invalid (%s); asking again", task, problem,
-                            extra={"event": "llm_retry", "task": task, "model": self.model})
-                feedback = [{"role": "assistant", "content": content[:4000]},
-                            {"role": "user", "content": f"That answer is invalid: {problem}. Answer again "
-                                                        "with only a JSON object that matches the schema."}]
+            data, value = await LLM_RETRY.acall(lambda: conversation.ask(client))
         seconds = time.monotonic() - started
+        usage = conversation.usage
         _log_done(task, self.model, usage, seconds)
-        return JsonCompletion(data=data, model=self.model, prompt_tokens=usage.prompt_tokens,
-                              completion_tokens=usage.completion_tokens, seconds=seconds)
+        return JsonCompletion(data=data, value=value, model=self.model, prompt_tokens=usage.prompt_tokens,
+                              completion_tokens=usage.completion_tokens, seconds=seconds,
+                              attempts=conversation.attempts)
+
+
+class _Conversation:
+    """One JSON answer, asked for once per attempt of LLM_RETRY: each attempt uses the best
+    answer format the server has not refused, and repeats what was wrong with the last answer."""
+
+    def __init__(self, llm: OpenAILLM, *, task: str, system: str, user: str, schema: dict, max_tokens: int,
+                 check: Check | None, what: str):
+        self.llm, self.task, self.system, self.user, self.schema = llm, task, system, user, schema
+        self.max_tokens, self.check, self.what = max_tokens, check, what
+        self.key = (llm.base_url, llm.model, task)
+        self.format_index = _refused_formats.get(self.key, 0)
+        self.feedback: list[dict] = []  # the last unusable answer and what was wrong with it
+        self.usage = _Usage()
+        self.attempts = 0
+
+    async def ask(self, client: openai.AsyncOpenAI) -> tuple[dict, object]:
+        self.attempts += 1
+        answer_format = _FORMATS[self.format_index]
+        request = _json_request(self.llm.model, self.task, self.system, self.user, self.schema, answer_format,
+                                self.max_tokens)
+        request["messages"] += self.feedback
+        try:
+            completion = await client.chat.completions.create(**request)
+        except openai.BadRequestError as exc:
+            if answer_format != PLAIN_TEXT and _FORMAT_REFUSAL.search(_server_message(exc)):
+                self._step_down(refused=True)
+                raise Retry(_error(exc), retry_after_seconds=0) from exc
+            raise _error(exc) from exc
+        except openai.OpenAIError as exc:
+            raise _retryable(_error(exc)) from exc
+        self.usage.add(completion)
+        choice = _first_choice(completion)
+        _check_finish(choice, task=self.task)
+        content = choice.message.content or ""
+        data = parse_json_object(content)
+        try:
+            if data is None:
+                raise ValueError("the answer is not a JSON object")
+            problem = validation_error(data, self.schema)
+            if problem is not None:
+                raise ValueError(f"it does not match the schema {problem}")
+            return data, (self.check(data) if self.check else data)
+        except (ValueError, ValidationError) as exc:
+            problem = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+        if data is None and answer_format != PLAIN_TEXT:
+            self._step_down(refused=False)  # a server that ignores the format answers prose
+        logger.info("LLM answer for %s unusable (%s)", self.task, problem,
+                    extra={"event": "llm_retry", "task": self.task, "model": self.llm.model,
+                           "attempt": self.attempts})
+        self.feedback = [{"role": "assistant", "content": content[:4000]},
+                         {"role": "user", "content": f"That answer is invalid: {problem}. Answer again "
+                                                     "with only a JSON object that matches the schema."}]
+        raise Retry(unusable_answer(self.what, problem), retry_after_seconds=0)
+
+    def _step_down(self, *, refused: bool) -> None:
+        self.format_index += 1
+        if refused:
+            _refused_formats[self.key] = max(_refused_formats.get(self.key, 0), self.format_index)
+            logger.warning("LLM server refused response_format %s; falling back to %s",
+                           _FORMATS[self.format_index - 1], _FORMATS[self.format_index],
+                           extra={"event": "llm_format_fallback", "task": self.task, "model": self.llm.model})
 
 
 def _json_request(model: str, task: str, system: str, user: str, schema: dict, answer_format: str,
@@ -231,18 +264,13 @@ def _server_message(exc: openai.APIError) -> str:
     return exc.message or ""
 
 
-def _retry_after_seconds(exc: openai.APIStatusError) -> float | None:
-    headers = exc.response.headers
-    for name, divisor in (("retry-after-ms", 1000.0), ("retry-after", 1.0)):
-        try:
-            return max(0.0, float(headers[name]) / divisor)
-        except (KeyError, ValueError):
-            continue
-    return None
+def _retryable(error: LLMError) -> Exception:
+    """Transient failures (connection, timeout, 429, 5xx) are tried again; the rest end the call."""
+    return error if error.permanent else Retry(error)
 
 
 def _error(exc: openai.OpenAIError) -> LLMError:
-    """One SDK failure, after the SDK's own retries, as an LLMError with a stable code."""
+    """One SDK failure as an LLMError with a stable code."""
     if isinstance(exc, openai.APITimeoutError):
         return LLMError("The LLM server did not answer in time.", code="llm_timeout", permanent=False)
     if isinstance(exc, openai.APIConnectionError):
@@ -259,7 +287,7 @@ def _error(exc: openai.OpenAIError) -> LLMError:
             return LLMError(f"The LLM account is out of credits: {detail}", code="llm_credits")
         if status == 429:
             return LLMError(f"The LLM server is rate limiting us: {detail}", code="llm_rate_limited",
-                            permanent=False, retry_after_seconds=_retry_after_seconds(exc))
+                            permanent=False, retry_after_seconds=retry_after_seconds(exc.response.headers))
         if status >= 500:
             return LLMError(f"The LLM server failed (HTTP {status}): {detail}", code="llm_unavailable",
                             permanent=False)

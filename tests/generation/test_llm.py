@@ -4,10 +4,11 @@ OpenAI-compatible server on loopback (the only stand-in)."""
 from __future__ import annotations
 
 import asyncio
+import time
 
 import pytest
 
-from generation.llm import LLMError, detect_language, get_llm, register_local_task
+from generation.llm import LLM_MAX_ATTEMPTS, LLMError, detect_language, get_llm, register_local_task
 from generation.providers.base import ProviderError, ProviderNotConfigured
 from tests.fakes.openai_server import FakeOpenAIServer, Reply
 
@@ -30,7 +31,6 @@ def fake(settings):
         settings.OPENAI_BASE_URL = server.base_url
         settings.LLM_MODEL = "gpt-4o-mini"
         settings.LLM_TIMEOUT_SECONDS = 5
-        settings.LLM_MAX_RETRIES = 0
         yield server
 
 
@@ -129,6 +129,12 @@ def test_korean_is_translated_by_the_configured_model(fake):
     assert request.body["messages"][-1] == {"role": "user", "content": "병을 나무 테이블 위에 올려줘"}
 
 
+def test_a_translation_is_retried_through_a_server_error(fake):
+    fake.queue(Reply.server_error(502), Reply.text("Put the bottle on a wooden table"))
+    assert get_llm().translate_to_english("병을 나무 테이블 위에 올려줘").translated is True
+    assert len(fake.chat_requests) == 2
+
+
 def test_english_is_not_sent_to_the_model(fake):
     translation = get_llm().translate_to_english("Put the bottle on a wooden table")
     assert translation.text == "Put the bottle on a wooden table"
@@ -173,14 +179,17 @@ def test_a_server_without_any_json_mode_gets_plain_text_and_the_answer_is_still_
         "json_schema", "json_object", None]
 
 
-def test_an_answer_that_is_not_json_is_asked_again_once_then_bad_output(fake):
-    fake.queue(Reply.malformed(), Reply.malformed())
+def test_an_answer_that_is_not_json_is_asked_again_in_the_next_format_until_the_attempts_run_out(fake):
+    fake.responder = lambda body: Reply.malformed()
     error = llm_error()
-    assert error.code == "llm_bad_output"
-    _first, second = fake.chat_requests
-    # The server ignored json_schema, so the retry steps down a format and says what was wrong.
-    assert second["response_format"] == {"type": "json_object"}
+    assert (error.code, error.permanent) == ("llm_bad_output", True)
+    assert "the task 'page_copy'" in error.message and "not a JSON object" in error.message
+    # The server ignored json_schema, so each new ask steps down a format and says what was wrong.
+    _first, second, third = fake.chat_requests
+    assert [body.get("response_format", {}).get("type") for body in fake.chat_requests] == [
+        "json_schema", "json_object", None]
     assert "not a JSON object" in second["messages"][-1]["content"]
+    assert "not a JSON object" in third["messages"][-1]["content"]
 
 
 def test_an_invalid_answer_followed_by_a_valid_one_succeeds(fake):
@@ -192,13 +201,28 @@ def test_an_invalid_answer_followed_by_a_valid_one_succeeds(fake):
 
 
 def test_an_answer_violating_the_schema_is_asked_again_with_the_error_then_bad_output(fake):
-    fake.queue(Reply.json({"title": "Fresh coffee"}), Reply.json({"title": 7, "bullets": []}))
+    fake.queue(Reply.json({"title": "Fresh coffee"}), Reply.json({"title": 7, "bullets": []}),
+               Reply.json({"bullets": []}))
     error = llm_error()
-    assert error.code == "llm_bad_output"
-    assert error.permanent is True
-    _first, second = fake.chat_requests
+    assert (error.code, error.permanent) == ("llm_bad_output", True)
+    assert len(fake.chat_requests) == LLM_MAX_ATTEMPTS
+    _first, second, third = fake.chat_requests
     assert second["response_format"]["type"] == "json_schema"
     assert "'bullets' is a required property" in second["messages"][-1]["content"]
+    assert "7 is not of type 'string'" in third["messages"][-1]["content"]
+
+
+def test_a_callers_check_rejecting_an_answer_asks_again_with_its_reason(fake):
+    fake.queue(Reply.json({"title": "Tea", "bullets": []}), Reply.json(GOOD))
+
+    def check(data):
+        if data["title"] == "Tea":
+            raise ValueError("the title must name the coffee")
+        return data["title"].upper()
+
+    result = complete(check=check, what="the coffee page")
+    assert (result.value, result.data, result.attempts) == ("FRESH COFFEE", GOOD, 2)
+    assert "the title must name the coffee" in fake.chat_requests[1]["messages"][-1]["content"]
 
 
 def test_a_refusal_is_llm_refused(fake):
@@ -223,17 +247,21 @@ def test_a_wrong_key_is_llm_auth_and_the_key_is_not_repeated(fake, settings):
     assert fake.requests[0].headers["authorization"] == "Bearer sk-wrong-key"
 
 
-def test_a_rate_limit_is_llm_rate_limited_and_transient(fake):
-    fake.queue(Reply.rate_limited(retry_after=7))
+def test_a_rate_limit_on_every_attempt_is_llm_rate_limited_and_transient(fake):
+    fake.responder = lambda body: Reply.rate_limited(retry_after=0.05)
     error = llm_error()
-    assert (error.code, error.permanent, error.retry_after_seconds) == ("llm_rate_limited", False, 7.0)
+    assert (error.code, error.permanent, error.retry_after_seconds) == ("llm_rate_limited", False, 0.05)
+    assert len(fake.chat_requests) == LLM_MAX_ATTEMPTS
 
 
-def test_the_sdk_retries_a_rate_limit_honouring_retry_after(fake, settings):
-    settings.LLM_MAX_RETRIES = 1
-    fake.queue(Reply.rate_limited(retry_after=0.05), Reply.json(GOOD))
+def test_a_rate_limit_is_retried_once_its_retry_after_has_passed(fake):
+    fake.queue(Reply.rate_limited(retry_after=1), Reply.json(GOOD))
+    started = time.monotonic()
     assert complete().data == GOOD
+    assert time.monotonic() - started >= 1.0
     assert len(fake.chat_requests) == 2
+    # The SDK's own retries are off (it counts its retries in this header): ours are the only layer.
+    assert [request.headers.get("x-stainless-retry-count") for request in fake.requests] == ["0", "0"]
 
 
 def test_an_exhausted_quota_is_llm_credits(fake):
@@ -242,10 +270,17 @@ def test_an_exhausted_quota_is_llm_credits(fake):
     assert (error.code, error.permanent) == ("llm_credits", True)
 
 
-def test_a_server_error_is_llm_unavailable(fake):
-    fake.queue(Reply.server_error(500))
+def test_a_server_error_on_every_attempt_is_llm_unavailable(fake):
+    fake.responder = lambda body: Reply.server_error(500)
     error = llm_error()
     assert (error.code, error.permanent) == ("llm_unavailable", False)
+    assert len(fake.chat_requests) == LLM_MAX_ATTEMPTS
+
+
+def test_a_server_error_then_an_answer_succeeds(fake):
+    fake.queue(Reply.server_error(503), Reply.json(GOOD))
+    assert complete().data == GOOD
+    assert len(fake.chat_requests) == 2
 
 
 def test_a_server_that_is_down_is_llm_unavailable(settings):
@@ -254,15 +289,15 @@ def test_a_server_that_is_down_is_llm_unavailable(settings):
     settings.LLM_PROVIDER = "openai"
     settings.OPENAI_API_KEY = API_KEY
     settings.OPENAI_BASE_URL = base_url
-    settings.LLM_MAX_RETRIES = 0
     assert llm_error().code == "llm_unavailable"
 
 
 def test_a_server_hanging_past_the_timeout_is_llm_timeout(fake, settings):
     settings.LLM_TIMEOUT_SECONDS = 0.3
-    fake.queue(Reply.hang(10))
+    fake.responder = lambda body: Reply.hang(10)
     error = llm_error()
     assert (error.code, error.permanent) == ("llm_timeout", False)
+    assert len(fake.chat_requests) == LLM_MAX_ATTEMPTS
 
 
 def test_a_missing_key_is_named_before_anything_is_sent(fake, settings):

@@ -14,12 +14,15 @@ from PIL import Image as PILImage
 from gallery.imaging import prepared_from_image
 from gallery.models import Image
 from gallery.services import image_create, image_trash
+from generation.llm import get_llm
 from templates_app.models import Page, Template, TemplateSet
 from templates_app.pages import page_generate
 from templates_app.selectors import page_template_ids_resolve
 from tests.templates_app.conftest import KOREAN_PRODUCT, dangerous_markup
 
-generate = async_to_sync(page_generate)
+
+def generate(**arguments):
+    return async_to_sync(page_generate)(llm=get_llm(), **arguments)
 
 
 def _picture(owner, color=(200, 180, 160)) -> Image:

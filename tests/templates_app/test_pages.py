@@ -12,14 +12,16 @@ from rest_framework.test import APIClient
 
 from gallery.imaging import prepared_from_image
 from gallery.services import image_create
-from generation.llm import LLMError
+from generation.llm import LLM_MAX_ATTEMPTS, LLMError, get_llm
 from templates_app.models import Page, Template, TemplateSet
 from templates_app.pages import page_generate
 from templates_app.selectors import page_summary, page_template_ids_resolve
 from tests.fakes.openai_server import FakeOpenAIServer, Reply, page_answer, page_task
 from tests.templates_app.conftest import KOREAN_PRODUCT, dangerous_markup
 
-generate = async_to_sync(page_generate)
+
+def generate(**arguments):
+    return async_to_sync(page_generate)(llm=get_llm(), **arguments)
 
 
 def _default_ids(category) -> list[int]:
@@ -201,9 +203,9 @@ class _openai:
         from django.conf import settings
 
         self.saved = {name: getattr(settings, name) for name in
-                      ("LLM_PROVIDER", "OPENAI_API_KEY", "OPENAI_BASE_URL", "LLM_MAX_RETRIES")}
+                      ("LLM_PROVIDER", "OPENAI_API_KEY", "OPENAI_BASE_URL")}
         settings.LLM_PROVIDER, settings.OPENAI_API_KEY = "openai", self.fake.api_key
-        settings.OPENAI_BASE_URL, settings.LLM_MAX_RETRIES = self.fake.base_url, 0
+        settings.OPENAI_BASE_URL = self.fake.base_url
         return self
 
     def __exit__(self, *exc):
@@ -308,19 +310,19 @@ def test_a_javascript_url_from_the_llm_is_rejected_and_the_block_fails_with_a_cl
     assert not Page.objects.filter(owner=user).exists()
 
 
-def test_malformed_block_output_is_retried_once_then_succeeds(user, catalogue, fake_openai):
+def test_malformed_block_output_is_asked_again_within_the_llms_attempts(user, catalogue, fake_openai):
     faq = Template.objects.get(name="Food · FAQ")
     plan = {"title": "감귤 주스", "blocks": [{"template_id": faq.id, "brief": "", "wants_image": False,
                                            "image_prompt": ""}]}
-    # The plan, then two broken answers: the LLM client's own retry, then the pipeline's.
+    # The plan, then two broken answers and a good one: the LLM's one retry layer.
     fake_openai.queue(Reply.json(plan), Reply.malformed(), Reply.malformed())
     fake_openai.responder = lambda body: Reply.json(page_answer(body))
     result = generate(owner_id=user.id, product_info="감귤 주스", product_name=None, template_ids=[faq.id],
                       language="ko", with_images=False)
-    assert result.blocks[0]["attempts"] == 2 and len(fake_openai.chat_requests) == 4
+    assert result.blocks[0]["attempts"] == 3 and len(fake_openai.chat_requests) == 4
 
 
-def test_malformed_output_twice_fails_with_llm_bad_output_naming_the_block(user, catalogue, fake_openai):
+def test_malformed_output_every_time_fails_with_llm_bad_output_naming_the_block(user, catalogue, fake_openai):
     faq = Template.objects.get(name="Food · FAQ")
     fake_openai.responder = lambda body: (Reply.json(page_answer(body)) if page_task(body)[0]
                                           == "page_plan" else Reply.malformed())
@@ -329,7 +331,7 @@ def test_malformed_output_twice_fails_with_llm_bad_output_naming_the_block(user,
                  language="ko", with_images=False)
     assert caught.value.code == "llm_bad_output"
     assert f"block 'Food · FAQ' (FAQ, template {faq.id})" in caught.value.message
-    assert len(fake_openai.chat_requests) == 5  # plan + 2 attempts x (ask + the client's re-ask)
+    assert len(fake_openai.chat_requests) == 1 + LLM_MAX_ATTEMPTS  # the plan, then the block's attempts
 
 
 def test_a_plan_that_picks_no_given_block_is_retried_then_fails(user, catalogue, fake_openai):
