@@ -84,13 +84,15 @@ def test_a_failure_link_lists_exactly_those_jobs(client_for, superuser, jobs):
     page = admin.get("/admin/").content.decode()
     link = re.search(r'href="(/admin/generation/job/\?failed_24h=provider_failed)"', page).group(1)
     listed = admin.get(link).content.decode()
-    expected = Job.objects.filter(error_code="provider_failed", finished_at__gte=timezone.now() - timedelta(1))
+    since = timezone.now() - timedelta(days=1)
+    expected = Job.objects.filter(error_code="provider_failed", finished_at__gte=since)
     shown = set(re.findall(r'name="_selected_action" value="([^"]+)"', listed))
     assert shown == {str(job.id) for job in expected} and len(shown) == 2
 
 
 def test_storage_totals_the_trash_and_who_uses_most(client_for, superuser, user, other_user):
-    for owner, size, trashed in ((user, 3_000_000, False), (user, 1_000_000, True), (other_user, 500_000, False)):
+    rows = ((user, 3_000_000, False), (user, 1_000_000, True), (other_user, 500_000, False))
+    for owner, size, trashed in rows:
         Image.objects.create(owner=owner, file="images/x.png", width=1, height=1, format="png",
                              size_bytes=size, sha256="0" * 64, source="upload",
                              deleted_at=timezone.now() if trashed else None)

@@ -30,7 +30,8 @@ def messages_of(response) -> list[str]:
 
 @pytest.fixture
 def finished_ppl(api, tasks):
-    job_id = api.post("/api/v1/jobs/ppl", ppl_form(), format="multipart", HTTP_X_REQUEST_ID="req-abc123").json()["id"]
+    response = api.post("/api/v1/jobs/ppl", ppl_form(), format="multipart", HTTP_X_REQUEST_ID="req-abc123")
+    job_id = response.json()["id"]
     tasks()
     return Job.objects.get(pk=job_id)
 
@@ -45,7 +46,7 @@ def test_a_finished_job_page_shows_status_parameters_results_and_how_to_find_it_
     page = page_of(client_for(superuser), finished_ppl.id)
     assert '<span class="job-status job-status-succeeded">Succeeded</span>' in page
     assert '<th scope="row">prompt</th><td>Place the bottle on the table</td>' in page
-    assert "req-abc123" in page and f"grep -hF &#x27;req-abc123&#x27;" in page
+    assert "req-abc123" in page and "grep -hF &#x27;req-abc123&#x27;" in page
     image = finished_ppl.user.images.get()
     assert f'href="/admin/gallery/image/{image.id}/change/"' in page
     assert f'src="/admin/gallery/image/{image.id}/thumbnail/"' in page
@@ -184,7 +185,8 @@ def test_a_superuser_deletes_finished_jobs_with_their_input_files_but_keeps_shar
     done = admin.post(LIST, {**form, "confirm": "yes"})
     assert messages_of(done) == [f"Deleted 1 job: {str(finished_ppl.id)[:8]}, 2 input files removed. Kept "
                                  f"(still active): {str(waiting_goods.id)[:8]}."]
-    assert not Job.objects.filter(pk=finished_ppl.id).exists() and Job.objects.filter(pk=waiting_goods.id).exists()
+    assert not Job.objects.filter(pk=finished_ppl.id).exists()
+    assert Job.objects.filter(pk=waiting_goods.id).exists()
     assert not any(path.exists() for path in ppl_files) and all(path.exists() for path in goods_files)
     assert finished_ppl.user.images.count() == 1  # results stay in the owner's gallery
     assert LogEntry.objects.filter(object_id=str(finished_ppl.id), action_flag=3, user=superuser).exists()
