@@ -13,9 +13,18 @@ from datetime import timedelta
 from django.conf import settings
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Sum
 from django.utils import timezone
+from prometheus_client import Gauge
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 
 from config.metrics import register
+
+# Set by the engine process (generation/engine/); one series per engine process.
+engine_loop_lag_seconds = Gauge("ppl_engine_loop_lag_seconds",
+                                "How late the engine's asyncio loop runs what is due.",
+                                multiprocess_mode="liveall")
+engine_jobs_in_flight = Gauge("ppl_engine_jobs_in_flight",
+                              "Provider jobs and product pages the engine holding the lease keeps moving.",
+                              multiprocess_mode="liveall")
 
 DURATION_BUCKETS = (1, 2.5, 5, 10, 20, 30, 60, 90, 120, 180, 300)
 WAIT_BUCKETS = (0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600)

@@ -3,8 +3,6 @@ the Job row is the truth, and the reconciler repairs whatever a lost task leaves
 
 from uuid import UUID
 
-from django.conf import settings
-
 from generation.services import engine
 
 
@@ -14,10 +12,6 @@ def generation_jobs_dispatch() -> None:
 
 def generation_job_submit(job_id: str) -> None:
     engine.job_submit(job_id=UUID(job_id))
-
-
-def generation_engine_tick(patient: bool = False) -> None:
-    engine.engine_tick(budget_seconds=settings.ENGINE_TICK_SECONDS, patient=patient)
 
 
 def generation_job_finalize(job_id: str) -> None:

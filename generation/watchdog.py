@@ -19,8 +19,11 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import signal
 import sys
 import time
+from collections.abc import Sequence
+from multiprocessing.process import BaseProcess
 
 import psutil
 from django.conf import settings
@@ -33,6 +36,8 @@ logger = logging.getLogger(__name__)
 CHECK_SECONDS = 5.0
 # Give a fresh cluster time to start its processes and take its first task.
 FIRST_CHECK_AFTER_SECONDS = 10.0
+# On SIGTERM the engine gets this long to hand back what it holds (Kubernetes waits 30 s).
+STOP_SECONDS = 8.0
 
 
 def cluster_is_hung(limit_seconds: float) -> tuple[bool, int, float | None]:
@@ -55,14 +60,16 @@ def restart_in_place(reason: str) -> None:
     os.execv(sys.executable, [sys.executable, *sys.argv])  # noqa: S606  (the same command, again)
 
 
-def cluster_run_watched() -> None:
-    """Run a django-q2 cluster (what `manage.py qcluster` does) and watch it from this thread.
+def cluster_run_watched(*, companions: Sequence[BaseProcess] = ()) -> None:
+    """Run a django-q2 cluster (what `manage.py qcluster` does) beside `companions` (the engine
+    process) and watch them from this thread.
 
     The check runs in the main thread rather than a side thread on purpose: once the cluster has
     started, `qcluster` returns and the interpreter sits in its exit path joining the sentinel,
     so a side thread that killed the sentinel would be torn down with the exiting interpreter
-    before it could re-execute the command. SIGTERM/SIGINT still reach the cluster's own handler
-    (it stops the sentinel) and end this loop.
+    before it could re-execute the command. SIGTERM/SIGINT stop the companions and the cluster
+    (its own handler stops the sentinel) and end this loop; a companion still running after
+    STOP_SECONDS is killed.
     """
     from django_q.cluster import Cluster
 
@@ -71,10 +78,28 @@ def cluster_run_watched() -> None:
     # the fork would be shared with them (and closed under us by the first child that closes it).
     connections.close_all()
     cluster = Cluster()
+    stopping = False
+
+    def stop(signum, frame) -> None:
+        nonlocal stopping
+        stopping = True
+        for companion in companions:
+            if companion.pid and companion.is_alive():
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(companion.pid, signal.SIGTERM)
+        cluster.sig_handler(signum, frame)
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, stop)
     cluster.start()
     next_check = time.monotonic() + FIRST_CHECK_AFTER_SECONDS
     while cluster.sentinel is not None and cluster.sentinel.is_alive():
         time.sleep(1.0)
+        if stopping:
+            break
+        dead = [c.name for c in companions if not c.is_alive()]
+        if dead:
+            restart_in_place(f"{', '.join(dead)} exited")
         if not limit or time.monotonic() < next_check:
             continue
         next_check = time.monotonic() + CHECK_SECONDS
@@ -87,3 +112,9 @@ def cluster_run_watched() -> None:
         if hung:
             restart_in_place(f"{waiting} task(s) waiting and no task started for {age:.0f} s "
                              f"(WORKER_RESTART_SECONDS={limit:g})")
+    deadline = time.monotonic() + STOP_SECONDS
+    for companion in companions:
+        companion.join(max(0.0, deadline - time.monotonic()))
+        if companion.is_alive():
+            companion.kill()
+            companion.join()

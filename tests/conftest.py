@@ -129,10 +129,17 @@ def goods_form(**overrides) -> dict:
 
 
 def run_tasks(max_tasks: int = 200) -> list[str]:
-    """Run what the broker holds, as a worker would, until it is empty. Returns task names."""
+    """Run what the broker holds, as a worker would, and turns of the engine (polls due, pages
+    claimed), until neither has anything left to do now. Returns task names ("engine": a turn)."""
+    from generation.engine import engine_run_once
+
     broker = get_broker()
     ran: list[str] = []
-    while len(ran) < max_tasks and broker.queue_size():
+    while len(ran) < max_tasks:
+        if not broker.queue_size():
+            if not engine_run_once():
+                break
+            ran.append("engine")
         for ack_id, payload in broker.dequeue() or []:
             task = SignedPackage.loads(payload)
             broker.acknowledge(ack_id)

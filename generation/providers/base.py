@@ -111,6 +111,11 @@ class Provider:
         raise ProviderError(f"The {self.name} provider cannot make an image from text alone.",
                             code="provider_unsupported")
 
+    async def agenerate_image(self, *, prompt: str, aspect_ratio: str = "4:3") -> bytes:
+        """generate_image for the engine's loop. Cancelling it (a page past its budget) returns at
+        once; a provider whose client is sync finishes its call in the thread, unread."""
+        return await asyncio.to_thread(self.generate_image, prompt=prompt, aspect_ratio=aspect_ratio)
+
     def probe(self) -> tuple[bool, str] | None:
         """A cheap reachability check for health, or None where there is none."""
         return None

@@ -3,9 +3,10 @@
 
 All the paid work happens in the guarded submit step, like Together's synchronous call: a job
 is never written twice, and the result (a stored page) is ready as soon as submit returns.
-That step holds one task process while the LLM writes (the block calls run concurrently, so a
-page takes about a plan call plus two or three block calls); PAGE_TIMEOUT_SECONDS bounds it
-below django-q2's task timeout and PAGE_MAX_CONCURRENT bounds how many pages run at once.
+The engine process runs that step as a task of its asyncio loop (`asubmit`), so pages hold no
+task process; the block calls run concurrently (a page takes about a plan call plus two or three
+block calls). PAGE_TIMEOUT_SECONDS is its budget, enforced by cancelling the whole write, image
+calls included; PAGE_MAX_CONCURRENT bounds how many pages run at once.
 """
 
 from __future__ import annotations
@@ -44,31 +45,30 @@ class PageProvider(Provider):
     def check_configured(self) -> None:
         get_llm().check_configured()
 
-    def submit(self, request: SubmitRequest) -> Submission:
+    async def asubmit(self, request: SubmitRequest) -> Submission:
         from templates_app.pages import page_generate
 
         params = request.params
         make_image = self._image_maker(request) if params.get("with_images") else None
         budget = settings.PAGE_TIMEOUT_SECONDS
-
-        async def generate():
+        try:
             async with asyncio.timeout(budget):
-                return await page_generate(
-                    llm=get_llm(), owner_id=request.user_id, product_info=params["product_info"],
+                result = await page_generate(
+                    owner_id=request.user_id, product_info=params["product_info"],
                     product_name=params.get("product_name"), template_ids=params["template_ids"],
                     language=params.get("language"), with_images=bool(params.get("with_images")),
                     make_image=make_image, job_id=request.job_id)
-
-        try:
-            result = asyncio.run(generate())
         except TimeoutError:
             raise ProviderError(
-                f"The page was not finished within {budget:g} s (PAGE_TIMEOUT_SECONDS, which stays "
-                "below Q_TIMEOUT). Try fewer blocks or no images, or raise both settings.",
+                f"The page was not finished within {budget:g} s (PAGE_TIMEOUT_SECONDS). "
+                "Try fewer blocks or no images, or raise the setting.",
                 code="page_timeout") from None
         return Submission(ref=str(result.page_id), poll_after_seconds=0.0,
                           state={"page_id": str(result.page_id), "title": result.title,
                                  "language": result.language})
+
+    def submit(self, request: SubmitRequest) -> Submission:
+        raise NotImplementedError("product pages are written by the engine process (asubmit)")
 
     def _image_maker(self, request: SubmitRequest):
         images = get_provider(settings.PAGE_IMAGE_PROVIDER)
@@ -80,7 +80,7 @@ class PageProvider(Provider):
                                 prompt=prompt, job_id=request.job_id)
 
         async def make_image(prompt: str):
-            data = await asyncio.to_thread(images.generate_image, prompt=prompt, aspect_ratio="4:3")
+            data = await images.agenerate_image(prompt=prompt, aspect_ratio="4:3")
             return await sync_to_async(store)(data, prompt)
 
         return make_image

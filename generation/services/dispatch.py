@@ -106,13 +106,9 @@ def jobs_dispatch() -> list[UUID]:
                 user_running[job.user_id] += 1
                 provider_running[job.provider] += 1
                 claimed.append(job)
-                # A product page is written during its submit step (many LLM calls): it may run
-                # up to the job timeout; its stage guard makes a re-delivery harmless.
-                enqueue(
-                    "generation_job_submit",
-                    str(job.id),
-                    timeout=settings.JOB_TIMEOUT_SECONDS if job.kind == JobKind.PAGE else None,
-                )
+                # Product pages are written by the engine process, which picks up pending ones.
+                if job.kind != JobKind.PAGE:
+                    enqueue("generation_job_submit", str(job.id))
                 if len(claimed) >= settings.ENGINE_DISPATCH_BATCH:
                     transaction.on_commit(dispatch_request)  # more may be claimable
                     break

@@ -7,19 +7,20 @@ Exactly one paid provider call per job:
   reference is stored the moment the call returns, before anything waits on it;
 - a job found `submitting` by the reconciler (its worker died mid-call) is never sent again
   to a paid provider: it fails with a clear message instead.
-Waiting on providers holds no worker: one leased poller task polls every in-flight job
-concurrently (asyncio), so two worker processes keep hundreds of provider jobs in flight.
+Waiting on providers holds no task process: the engine process (generation/engine/) polls every
+in-flight job from one asyncio loop and writes product pages there; task processes only run
+short steps (dispatch, submit, finalize, the reconciler).
 """
 
 from generation.services.dispatch import jobs_dispatch
 from generation.services.finalize import job_finalize
-from generation.services.polling import engine_tick, job_apply_provider_update, jobs_poll_due
+from generation.services.polling import job_apply_provider_update, jobs_poll_due
 from generation.services.reconcile import ReconcileReport, jobs_reconcile, jobs_time_out
 from generation.services.submit import job_provider_cancel, job_submit
-from generation.services.wakeups import poller_acquire, poller_release
+from generation.services.wakeups import engine_lease_acquire, engine_lease_release
 
 __all__ = [
-    "ReconcileReport", "engine_tick", "job_apply_provider_update", "job_finalize", "job_provider_cancel",
-    "job_submit", "jobs_dispatch", "jobs_poll_due", "jobs_reconcile", "jobs_time_out", "poller_acquire",
-    "poller_release",
+    "ReconcileReport", "engine_lease_acquire", "engine_lease_release", "job_apply_provider_update",
+    "job_finalize", "job_provider_cancel", "job_submit", "jobs_dispatch", "jobs_poll_due",
+    "jobs_reconcile", "jobs_time_out",
 ]

@@ -22,7 +22,7 @@ from generation.models import TRANSITIONS, EngineLease, Job, JobStage, JobStatus
 from generation.providers import ProviderError
 from generation.services.events import job_event
 from generation.services.transitions import IllegalTransition
-from generation.services.wakeups import dispatch_request, poller_request
+from generation.services.wakeups import dispatch_request
 
 logger = logging.getLogger(__name__)
 
@@ -102,7 +102,6 @@ def job_wait_for_provider(*, job_id: UUID, error: ProviderError) -> bool:
     job_event("job_provider_unavailable", job, level=logging.WARNING, error_code=error.code,
               attempt=attempt + 1, retry_in_ms=int((due - now).total_seconds() * 1000))
     dispatch_request()  # its running slot is free for another job
-    poller_request()  # the poller wakes the dispatcher when the retry is due
     return True
 
 

@@ -9,22 +9,15 @@ from datetime import timedelta
 from django.conf import settings
 from django.utils import timezone
 
-from generation.models import Job, JobStage, JobStatus
-from generation.providers import (
-    ProviderError,
-    get_provider,
-)
-from generation.selectors import jobs_in_flight
-from generation.services.lifecycle import job_end, job_fail
-from generation.services.outage import queued_retries
+from generation.models import Job, JobKind, JobStage, JobStatus
+from generation.services.lifecycle import job_end
 from generation.services.queue import enqueue
+from generation.services.submit import job_submit_interrupted
 from generation.services.transitions import job_stage_change
-from generation.services.wakeups import (
-    dispatch_request,
-    poller_request,
-)
+from generation.services.wakeups import dispatch_request
 
 logger = logging.getLogger(__name__)
+
 
 def jobs_time_out() -> int:
     """End running jobs past JOB_TIMEOUT_SECONDS with a readable message."""
@@ -55,9 +48,9 @@ class ReconcileReport:
     refinalized: int = 0
 
 
-def jobs_reconcile(*, wake_poller: bool = True) -> ReconcileReport:
+def jobs_reconcile(*, force_dispatch: bool = True) -> ReconcileReport:
     """Repair what lost tasks and dead workers left behind. Runs every minute (and inside
-    the poller every 10 s); every job reaches an end because of this, not django-q2."""
+    the engine every 10 s); every job reaches an end because of this, not django-q2."""
     report = ReconcileReport(timed_out=jobs_time_out())
     stale_before = timezone.now() - timedelta(seconds=settings.ENGINE_STAGE_GRACE_SECONDS)
     stale = Job.objects.filter(
@@ -65,37 +58,22 @@ def jobs_reconcile(*, wake_poller: bool = True) -> ReconcileReport:
         stage_changed_at__lt=stale_before,
         stage__in=[JobStage.PENDING, JobStage.SUBMITTING, JobStage.FINALIZING],
     )
-    for job in stale.only("id", "stage", "provider", "stage_changed_at")[:500]:
+    for job in stale.only("id", "kind", "stage", "provider", "stage_changed_at")[:500]:
         if job.stage == JobStage.PENDING:
+            # The engine picks up pending pages by itself; other jobs need their submit task.
             if job_stage_change(job_id=job.id, source=JobStage.PENDING, target=JobStage.PENDING):
-                enqueue("generation_job_submit", str(job.id))
+                if job.kind != JobKind.PAGE:
+                    enqueue("generation_job_submit", str(job.id))
                 report.resubmitted += 1
         elif job.stage == JobStage.SUBMITTING:
-            if _provider_resubmit_is_safe(job.provider):
-                if job_stage_change(job_id=job.id, source=JobStage.SUBMITTING, target=JobStage.PENDING):
-                    enqueue("generation_job_submit", str(job.id))
-                    report.resubmitted += 1
-            elif job_fail(
-                job_id=job.id,
-                code="submit_interrupted",
-                message="The worker stopped while sending this job to the provider. "
-                "It was not sent again, to avoid paying twice; retry it.",
-            ):
-                report.abandoned += 1
+            outcome = job_submit_interrupted(job_id=job.id, kind=job.kind, provider=job.provider)
+            if outcome:
+                setattr(report, outcome, getattr(report, outcome) + 1)
         elif job.stage == JobStage.FINALIZING:
             enqueue("generation_job_finalize", str(job.id))
             report.refinalized += 1
-    if wake_poller and (jobs_in_flight().exists() or queued_retries().exists()):
-        poller_request()
     if Job.objects.filter(status=JobStatus.QUEUED).exists():
-        dispatch_request(force=wake_poller)
+        dispatch_request(force=force_dispatch)
     if any(vars(report).values()):
         logger.info("reconciled", extra={"event": "reconcile", **vars(report)})
     return report
-
-
-def _provider_resubmit_is_safe(name: str) -> bool:
-    try:
-        return get_provider(name).resubmit_is_safe
-    except ProviderError:
-        return False

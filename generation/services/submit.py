@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from datetime import timedelta
 from uuid import UUID
 
@@ -12,19 +13,20 @@ from django.utils import timezone
 from generation.llm import get_llm
 from generation.models import Job, JobInput, JobKind, JobStage, JobStatus
 from generation.providers import (
+    Provider,
     ProviderError,
+    Submission,
     SubmitRequest,
     get_provider,
 )
 from generation.providers.base import InputImage
 from generation.services.lifecycle import job_fail
 from generation.services.outage import job_wait_for_provider, provider_outcome_record
+from generation.services.queue import enqueue
 from generation.services.transitions import job_stage_change
-from generation.services.wakeups import (
-    poller_request,
-)
 
 logger = logging.getLogger(__name__)
+
 
 def provider_request(job: Job) -> SubmitRequest:
     def reader(job_input: JobInput):
@@ -55,38 +57,59 @@ def job_submit(*, job_id: UUID) -> None:
     while the job is still `pending`: a worker that dies there leaves a job the reconciler sends
     again (a second delivery may translate twice, never submit twice). Only the provider call
     runs in `submitting`, the one stage that is never repeated, so a kill -9 fails few jobs.
+    Product pages are written by the engine process instead (job_submit_begin/_end around
+    the provider's async submit).
     """
-    job = Job.objects.filter(pk=job_id, status=JobStatus.RUNNING, stage=JobStage.PENDING).first()
+    begun = job_submit_begin(job_id=job_id, kinds_excluded=(JobKind.PAGE,))
+    if begun is None:
+        return
+    job, provider = begun
+    try:
+        outcome: Submission | BaseException = provider.submit(provider_request(job))  # no transaction
+    except Exception as exc:
+        outcome = exc
+    job_submit_end(job=job, outcome=outcome)
+
+
+def job_submit_begin(*, job_id: UUID, kinds_excluded: Iterable[str] = ()) -> tuple[Job, Provider] | None:
+    """Prepare a claimed job and move it pending → submitting: the job and its provider when
+    the caller now owns the one paid call, None when there is nothing to send."""
+    job = (Job.objects.filter(pk=job_id, status=JobStatus.RUNNING, stage=JobStage.PENDING)
+           .exclude(kind__in=list(kinds_excluded)).first())
     if job is None:
-        return  # a second delivery, or the job ended meanwhile
+        return None  # a second delivery, the job ended meanwhile, or the engine's to write
     try:
         provider = get_provider(job.provider)
         provider.check_configured()
         _prepare(job)
     except ProviderError as exc:
         job_fail(job_id=job_id, code=exc.code, message=exc.message)
-        return
+        return None
     except Exception:
         logger.exception("job preparation crashed", extra={"job_id": str(job_id)})
         job_fail(job_id=job_id, code="internal_error",
                  message="The job could not be prepared because of an internal error.")
-        return
+        return None
     if not job_stage_change(job_id=job_id, source=JobStage.PENDING, target=JobStage.SUBMITTING):
-        return  # another delivery claimed it first, or the job ended meanwhile
-    try:
-        submission = provider.submit(provider_request(job))  # outside any transaction
-    except ProviderError as exc:
-        if not exc.permanent:
-            provider_outcome_record(job.provider, ok=False, message=exc.message)
-        if not exc.permanent and exc.not_sent:
+        return None  # another delivery claimed it first, or the job ended meanwhile
+    return job, provider
+
+
+def job_submit_end(*, job: Job, outcome: Submission | BaseException) -> None:
+    """Record what the provider call gave: its reference, or the failure."""
+    job_id = job.id
+    if isinstance(outcome, ProviderError):
+        if not outcome.permanent:
+            provider_outcome_record(job.provider, ok=False, message=outcome.message)
+        if not outcome.permanent and outcome.not_sent:
             # Surely not processed (refused or never connected): the job waits and is sent
             # again later, still one paid call. Anything that may have reached it ends here.
-            job_wait_for_provider(job_id=job_id, error=exc)
+            job_wait_for_provider(job_id=job_id, error=outcome)
             return
-        job_fail(job_id=job_id, code=exc.code, message=exc.message)
+        job_fail(job_id=job_id, code=outcome.code, message=outcome.message)
         return
-    except Exception:
-        logger.exception("provider submit crashed", extra={"job_id": str(job_id)})
+    if isinstance(outcome, BaseException):
+        logger.error("provider submit crashed", exc_info=outcome, extra={"job_id": str(job_id)})
         job_fail(
             job_id=job_id,
             code="provider_error",
@@ -96,19 +119,45 @@ def job_submit(*, job_id: UUID) -> None:
     # Store the reference before anything else can wait on it; keyed by id only, so a job
     # canceled during the call still records what must be canceled at the provider.
     now = timezone.now()
-    Job.objects.filter(pk=job_id).update(provider_ref=submission.ref, provider_state=submission.state)
+    Job.objects.filter(pk=job_id).update(provider_ref=outcome.ref, provider_state=outcome.state)
     provider_outcome_record(job.provider, ok=True)
-    if job_stage_change(
+    # The engine polls the job once it is due (next_check_at): no wake-up needed.
+    if not job_stage_change(
         job_id=job_id,
         source=JobStage.SUBMITTING,
         target=JobStage.WAITING,
-        next_check_at=now + timedelta(seconds=submission.poll_after_seconds),
+        next_check_at=now + timedelta(seconds=outcome.poll_after_seconds),
     ):
-        poller_request()
-    else:
         job.refresh_from_db(fields=["status"])
         if job.is_finished:
             job_provider_cancel(job_id=job_id)
+
+
+def job_submit_interrupted(*, job_id: UUID, kind: str, provider: str) -> str | None:
+    """A job left `submitting` by a process that stopped mid-call: sent again where that costs
+    nothing ("resubmitted"), otherwise failed, never paid for twice ("abandoned"). None if the
+    job had moved on."""
+    if _provider_resubmit_is_safe(provider):
+        if not job_stage_change(job_id=job_id, source=JobStage.SUBMITTING, target=JobStage.PENDING):
+            return None
+        if kind != JobKind.PAGE:  # the engine picks up pending pages by itself
+            enqueue("generation_job_submit", str(job_id))
+        return "resubmitted"
+    if job_fail(
+        job_id=job_id,
+        code="submit_interrupted",
+        message="The worker stopped while sending this job to the provider. "
+        "It was not sent again, to avoid paying twice; retry it.",
+    ):
+        return "abandoned"
+    return None
+
+
+def _provider_resubmit_is_safe(name: str) -> bool:
+    try:
+        return get_provider(name).resubmit_is_safe
+    except ProviderError:
+        return False
 
 
 def _prepare(job: Job) -> None:
@@ -136,7 +185,6 @@ def _webhook_url(job: Job) -> str | None:
 
 
 _WEBHOOK_PATHS = {"replicate": "/api/v1/webhooks/replicate", "bfl": "/api/v1/webhooks/bfl"}
-
 
 
 def job_provider_cancel(*, job_id: UUID) -> None:

@@ -1,9 +1,9 @@
-"""Coalesced wake-ups for the dispatcher and the provider poller.
+"""Coalesced wake-ups for the dispatcher, and the engine's lease.
 
-A burst of submissions enqueues one dispatch task, not one per job; the poller runs as one
-leased task at a time. A lost task (a worker killed, the Redis broker dropping it) only
-delays work: a request older than STALE_SECONDS enqueues again, and the reconciler forces
-both every minute.
+A burst of submissions enqueues one dispatch task, not one per job. A lost task (a worker
+killed, the Redis broker dropping it) only delays work: a request older than STALE_SECONDS
+enqueues again, and the reconciler forces it every minute. The engine process needs no
+wake-up: it looks for due work several times a second; one engine at a time holds its lease.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from generation.models import EngineLease
 from generation.services.queue import enqueue
 
 DISPATCH = "dispatch"
-POLLER = "poller"
+ENGINE = "engine"
 STALE_SECONDS = 10
 
 
@@ -47,28 +47,16 @@ def dispatch_request_clear() -> None:
     EngineLease.objects.filter(name=DISPATCH).update(requested_at=None)
 
 
-def poller_request(*, force: bool = False) -> None:
-    """Make sure a poller task is running or on its way."""
-    now = timezone.now()
-    lease_free = Q(expires_at__isnull=True) | Q(expires_at__lt=now)
-    if _update_lease(POLLER, lease_free & _not_recently_requested(now), requested_at=now) or force:
-        enqueue("generation_engine_tick")
-
-
-def poller_holder_id() -> str:
+def engine_holder_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
-def poller_acquire(*, holder: str, ttl_seconds: float) -> bool:
+def engine_lease_acquire(*, holder: str, ttl_seconds: float) -> bool:
+    """Take or renew the engine lease: one engine polls providers and writes pages at a time."""
     now = timezone.now()
     free = Q(expires_at__isnull=True) | Q(expires_at__lt=now) | Q(holder=holder)
-    return bool(_update_lease(POLLER, free, holder=holder,
-                              expires_at=now + timedelta(seconds=ttl_seconds), requested_at=None))
+    return bool(_update_lease(ENGINE, free, holder=holder, expires_at=now + timedelta(seconds=ttl_seconds)))
 
 
-def poller_release(*, holder: str) -> None:
-    EngineLease.objects.filter(name=POLLER, holder=holder).update(holder="", expires_at=None)
-
-
-def poller_is_alive() -> bool:
-    return EngineLease.objects.filter(name=POLLER, expires_at__gte=timezone.now()).exists()
+def engine_lease_release(*, holder: str) -> None:
+    EngineLease.objects.filter(name=ENGINE, holder=holder).update(holder="", expires_at=None)

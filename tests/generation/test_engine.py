@@ -13,11 +13,13 @@ from django_q.models import OrmQ
 
 from accounts.services import user_create
 from gallery.models import Image
+from generation.engine import engine_run_once
 from generation.models import EngineLease, Job
 from generation.selectors import typical_duration_seconds
 from generation.services import engine
 from generation.services.transitions import IllegalTransition, job_transition
 from tests.conftest import api_client_for, goods_form
+from tests.generation.test_provider_remote import finish
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -160,22 +162,35 @@ def test_a_job_interrupted_mid_submit_on_a_free_provider_is_sent_again_and_finis
     assert Job.objects.get(pk=job_id).status == "succeeded"
 
 
-def test_only_one_poller_holds_the_lease(db):
-    assert engine.poller_acquire(holder="one", ttl_seconds=30)
-    assert not engine.poller_acquire(holder="two", ttl_seconds=30)
-    EngineLease.objects.filter(name="poller").update(expires_at=timezone.now() - timedelta(seconds=1))
-    assert engine.poller_acquire(holder="two", ttl_seconds=30)
+def test_only_one_engine_holds_the_lease_until_it_runs_out(db):
+    assert engine.engine_lease_acquire(holder="one", ttl_seconds=30)
+    assert not engine.engine_lease_acquire(holder="two", ttl_seconds=30)
+    EngineLease.objects.filter(name="engine").update(expires_at=timezone.now() - timedelta(seconds=1))
+    assert engine.engine_lease_acquire(holder="two", ttl_seconds=30)
 
 
-def test_a_running_poller_keeps_jobs_moving_and_logs_the_event_sequence(api, settings, caplog, tasks):
+def test_a_standby_engine_polls_nothing_while_another_holds_the_lease(api, settings):
+    settings.LOCAL_PROVIDER_DELAY_SECONDS = 60
+    job_id = _submit(api)
+    engine.jobs_dispatch()
+    engine.job_submit(job_id=job_id)
+    Job.objects.filter(pk=job_id).update(next_check_at=timezone.now())
+    assert engine.engine_lease_acquire(holder="elsewhere", ttl_seconds=30)
+    assert engine_run_once() == 0
+    assert Job.objects.get(pk=job_id).poll_count == 0
+    engine.engine_lease_release(holder="elsewhere")
+    assert engine_run_once() == 1
+    assert Job.objects.get(pk=job_id).poll_count == 1
+
+
+def test_the_engine_keeps_jobs_moving_and_logs_the_event_sequence(api, settings, caplog):
     settings.LOCAL_PROVIDER_DELAY_SECONDS = 1.0
-    settings.ENGINE_TICK_SECONDS = 3
     settings.PROGRESS_LOG_MIN_MS = 0
     settings.PROGRESS_LOG_STEP = 20
     with caplog.at_level(logging.INFO, logger="generation.events"):
         job_id = _submit(api)
-        tasks()
-    assert Job.objects.get(pk=job_id).status == "succeeded"
+        job = finish(job_id)
+    assert job.status == "succeeded"
     events = [r.event for r in caplog.records if getattr(r, "job_id", None) == job_id]
     assert events[:2] == ["enqueue", "job_start"]
     assert events[-1] == "job_complete"

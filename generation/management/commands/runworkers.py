@@ -1,19 +1,23 @@
-"""Start the django-q2 cluster after repairing what a previous cluster left behind.
+"""Start the engine process and the django-q2 cluster after repairing what a previous cluster
+left behind.
 
 A worker that comes up after a crash (kill -9, OOM, node loss) reconciles at once instead of
-waiting for the next scheduled run: stale jobs are resumed or ended, and a patient poller
-takes over from a dead one as soon as its lease runs out. The cluster is restarted in place
-when its task processes stop taking work (generation/watchdog.py).
+waiting for the next scheduled run: stale jobs are resumed or ended, and its engine takes over
+from a dead one as soon as that one's lease runs out (a live one keeps it; this one stands by).
+The cluster is restarted in place when its task processes stop taking work
+(generation/watchdog.py). SIGTERM (to this process or its group) stops both.
 """
 
 import gc
+import multiprocessing
 from importlib import import_module
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
+from django.db import connections
 
+from generation.engine import engine_run
 from generation.services.engine import jobs_reconcile
-from generation.services.queue import enqueue
 from generation.watchdog import cluster_run_watched
 
 
@@ -43,11 +47,21 @@ def prepare_for_fork() -> None:
 
 
 class Command(BaseCommand):
-    help = "Reconcile jobs, then run the django-q2 cluster (qcluster)."
+    help = "Reconcile jobs, then run the engine process and the django-q2 cluster (qcluster)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--without-engine", action="store_true",
+                            help="Task processes only: the engine runs elsewhere (manage.py runengine).")
 
     def handle(self, *args, **options):
         report = jobs_reconcile()
         self.stdout.write(f"reconciled: {report}")
-        enqueue("generation_engine_tick", True)
+        companions = []
+        if not options["without_engine"]:
+            connections.close_all()  # the engine must not share this process's connection
+            engine = multiprocessing.get_context("fork").Process(target=engine_run, name="engine")
+            engine.start()
+            companions.append(engine)
         prepare_for_fork()
-        cluster_run_watched()  # `qcluster`, restarted in place when it stops taking work
+        # `qcluster`, restarted in place (engine included) when it stops taking work
+        cluster_run_watched(companions=companions)
