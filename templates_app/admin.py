@@ -1,17 +1,21 @@
 """The catalogue in the Django admin, for content managers.
 
-Templates: live preview with sample content from the slot schema (updates as the HTML or slots
-are edited), the slot list, usage counts, revisions (history, compare, revert). Template sets:
-items inline in order (drag rows or type positions), a preview of the whole set. Saves go
-through the services, so revisions are recorded and the API cache is invalidated.
+Templates: an HTML editor with line numbers (CodeMirror, a static bundle), slots as a table, a live
+preview at desktop, tablet and phone widths, a change note per revision, history with a
+field-by-field comparison, revert. Template sets: items in order (drag handle or keyboard
+buttons), a preview that follows the reordering, a picker of the set's category and a warning
+when a set mixes categories. Import of a CSV or a zipped folder with a dry run first. Generated
+pages, read-only with their preview. Saves go through the services, so revisions are recorded and
+the API cache is invalidated.
 """
 
 from __future__ import annotations
 
 import json
+import re
 
-from django import forms
 from django.contrib import admin, messages
+from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.http import Http404, HttpResponse
@@ -20,9 +24,27 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
+from templates_app.admin_forms import (
+    TemplateForm,
+    TemplateImportForm,
+    TemplateSetForm,
+    TemplateSetItemForm,
+    TemplateSetItemFormSet,
+)
 from templates_app.apis import PREVIEW_CSP
-from templates_app.models import Category, Page, Template, TemplateRevision, TemplateSet, TemplateSetItem
+from templates_app.importing import rows_from_csv, rows_from_zip, templates_import
+from templates_app.models import (
+    CONTENT_MANAGERS,
+    Category,
+    Page,
+    Template,
+    TemplateRevision,
+    TemplateSet,
+    TemplateSetItem,
+)
 from templates_app.rendering import template_check, template_preview, templates_preview
+from templates_app.revision_changes import template_revision_changes
+from templates_app.selectors import page_html
 from templates_app.services import (
     template_revert,
     template_revision_diff,
@@ -32,11 +54,11 @@ from templates_app.services import (
 )
 from templates_app.slots import slot_max_items, slot_max_length, slot_required, slot_type
 
-CODE_WIDGET = forms.Textarea(attrs={
-    "rows": 22, "spellcheck": "false",
-    "style": "font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12px;width:100%;"
-             "box-sizing:border-box",
-})
+PREVIEW_MEDIA = {"css": {"all": ("templates_app/admin/catalogue.css",)}}
+PREVIEW_WIDTHS = (("Desktop", ""), ("Tablet · 768", "768"), ("Phone · 390", "390"))
+_ERROR_LINE = re.compile(r"\bline (\d+)")
+IMPORT_SALT = "templates_app.admin.import"
+IMPORT_MAX_AGE_SECONDS = 3600
 
 
 def _html(document: str) -> HttpResponse:
@@ -46,11 +68,23 @@ def _html(document: str) -> HttpResponse:
     return response
 
 
-def _preview_frame(url: str, *, frame_id: str = "pp-preview", height: int = 720):
-    # sandbox without allow-scripts: nothing in a preview can ever run in the admin's origin.
-    return format_html('<iframe id="{}" src="{}" sandbox title="Preview" style="width:100%;max-width:1000px;'
-                       "height:{}px;border:1px solid var(--border-color,#ccc);border-radius:6px;"
-                       'background:#fff"></iframe>', frame_id, url, height)
+def _preview_frame(url: str, *, frame_id: str = "pp-preview", title: str = "Preview"):
+    """A preview at the available width, with desktop / tablet / phone widths to switch to
+    (preview.js). The frame is sandboxed without allow-scripts: nothing in a preview can ever run
+    in the admin's origin."""
+    buttons = format_html_join(
+        "", '<button type="button" class="button" data-preview-width="{}" aria-pressed="{}">{}</button>',
+        ((width, "false" if width else "true", label) for label, width in PREVIEW_WIDTHS))
+    return format_html(
+        '<div class="pp-preview" data-preview>'
+        '<div class="pp-preview__bar" role="group" aria-label="Preview width">{}'
+        '<a class="pp-preview__open" href="{}" target="_blank" rel="noopener">Open in a new tab</a></div>'
+        '<div class="pp-preview__stage"><iframe id="{}" src="{}" sandbox title="{}"></iframe></div></div>',
+        buttons, url, frame_id, url, title)
+
+
+def _is_content_manager(user) -> bool:
+    return user.is_active and user.is_staff and user.groups.filter(name=CONTENT_MANAGERS).exists()
 
 
 @admin.register(Category)
@@ -58,6 +92,7 @@ class CategoryAdmin(admin.ModelAdmin):
     list_display = ("name", "slug", "template_count", "set_count", "created_at")
     search_fields = ("name", "slug")
     prepopulated_fields = {"slug": ("name",)}
+    readonly_fields = ("created_at",)
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(
@@ -72,14 +107,6 @@ class CategoryAdmin(admin.ModelAdmin):
         return obj.set_total
 
 
-class TemplateForm(forms.ModelForm):
-    class Meta:
-        model = Template
-        fields = ("category", "name", "block_type", "description", "is_active", "thumbnail_url", "html",
-                  "slots", "metadata")
-        widgets = {"html": CODE_WIDGET, "slots": CODE_WIDGET, "metadata": forms.Textarea(attrs={"rows": 4})}
-
-
 @admin.register(Template)
 class TemplateAdmin(admin.ModelAdmin):
     form = TemplateForm
@@ -92,26 +119,44 @@ class TemplateAdmin(admin.ModelAdmin):
                        "history")
     fieldsets = (
         (None, {"fields": ("category", "name", "block_type", "description", "is_active", "thumbnail_url")}),
-        ("HTML and slots", {"fields": ("html", "slots", "slot_list"),
-                            "description": "Slots: {{ name }}, {% for item in list %}…{% endfor %}, "
-                                           "{% if name %}…{% else %}…{% endif %}; pairs items have "
-                                           ".key/.value, qa items .question/.answer. "
-                                           "Every value is escaped."}),
-        ("Live preview", {"fields": ("live_preview",),
+        ("HTML", {"fields": ("html",), "classes": ("pp-wide",),
+                  "description": "Slots: {{ name }}, {% for item in list %}…{% endfor %}, "
+                                 "{% if name %}…{% else %}…{% endif %}; pairs items have .key/.value, qa "
+                                 "items .question/.answer. Every value is escaped. A problem names its "
+                                 "line, which is marked in the editor."}),
+        ("Slots", {"fields": ("slots", "slot_list"), "classes": ("pp-wide",)}),
+        ("Live preview", {"fields": ("live_preview",), "classes": ("pp-wide",),
                           "description": "Rendered with the slots' example content; updates as you edit."}),
         ("Metadata", {"fields": ("metadata",), "classes": ("collapse",)}),
         ("Use and history", {"fields": ("usage_count", "revision", "history", "created_at", "updated_at")}),
+        ("Save", {"fields": ("change_note",)}),
     )
 
     class Media:
-        js = ("templates_app/template_admin.js",)
+        css = PREVIEW_MEDIA["css"]
+        js = ("templates_app/admin/editor.js", "templates_app/admin/preview.js",
+              "templates_app/admin/slot_table.js", "templates_app/template_admin.js")
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("import/", view(self.import_view), name="templates_app_template_import"),
+            path("live-preview/", view(self.live_preview_view), name="templates_app_template_live_preview"),
+            path("<int:pk>/preview/", view(self.preview_view), name="templates_app_template_preview"),
+            path("<int:pk>/revisions/", view(self.revisions_view), name="templates_app_template_revisions"),
+            path("<int:pk>/revisions/compare/", view(self.compare_view),
+                 name="templates_app_template_compare"),
+            path("<int:pk>/revisions/<int:number>/revert/", view(self.revert_view),
+                 name="templates_app_template_revert"),
+            *super().get_urls(),
+        ]
 
     @admin.display(description="Preview")
     def preview_link(self, obj):
         return format_html('<a href="{}" target="_blank" rel="noopener">open</a>',
                            reverse("admin:templates_app_template_preview", args=[obj.pk]))
 
-    @admin.display(description="Slots")
+    @admin.display(description="Effective limits")
     def slot_list(self, obj):
         slots = obj.slots if obj and isinstance(obj.slots, dict) else {}
         if not slots:
@@ -134,26 +179,15 @@ class TemplateAdmin(admin.ModelAdmin):
     def history(self, obj):
         if not obj or not obj.pk:
             return "—"
+        count = obj.revisions.count()
         return format_html('<a href="{}">{} revision{} — history, compare, revert</a>',
                            reverse("admin:templates_app_template_revisions", args=[obj.pk]),
-                           obj.revisions.count(), "" if obj.revisions.count() == 1 else "s")
+                           count, "" if count == 1 else "s")
 
     def save_model(self, request, obj, form, change):
+        note = form.cleaned_data.get("change_note", "").strip()
         template_save(template=obj, user=request.user,
-                      note="Admin edit" if change else "Created in the admin")
-
-    def get_urls(self):
-        view = self.admin_site.admin_view
-        return [
-            path("live-preview/", view(self.live_preview_view), name="templates_app_template_live_preview"),
-            path("<int:pk>/preview/", view(self.preview_view), name="templates_app_template_preview"),
-            path("<int:pk>/revisions/", view(self.revisions_view), name="templates_app_template_revisions"),
-            path("<int:pk>/revisions/compare/", view(self.compare_view),
-                 name="templates_app_template_compare"),
-            path("<int:pk>/revisions/<int:number>/revert/", view(self.revert_view),
-                 name="templates_app_template_revert"),
-            *super().get_urls(),
-        ]
+                      note=note or ("Edited in the admin" if change else "Created in the admin"))
 
     def _template(self, request, pk: int) -> Template:
         if not self.has_view_permission(request):
@@ -163,22 +197,30 @@ class TemplateAdmin(admin.ModelAdmin):
             raise Http404
         return template
 
+    def _context(self, request, **extra) -> dict:
+        return {**self.admin_site.each_context(request), "opts": self.model._meta, **extra}
+
     def preview_view(self, request, pk: int):
         return _html(template_preview(template=self._template(request, pk)))
 
     def live_preview_view(self, request):
-        """The form's unsaved HTML and slots, rendered; problems are shown instead of the page."""
+        """The form's unsaved HTML and slots, rendered; problems are shown instead of the page,
+        and the lines they name are sent in X-Template-Error-Lines for the editor to mark."""
         may_edit = self.has_change_permission(request) or self.has_add_permission(request)
         if request.method != "POST" or not may_edit:
             raise PermissionDenied
         html = request.POST.get("html", "")
+        slots_text = TemplateForm.base_fields["slots"].widget.value_from_datadict(request.POST, None, "slots")
         try:
-            slots = json.loads(request.POST.get("slots") or "{}")
+            slots = json.loads(slots_text or "{}")
         except ValueError as exc:
             return _html(_problems({"slots": [f"is not valid JSON: {exc}"]}))
         errors = template_check(html=html, slots=slots)
         if errors:
-            return _html(_problems(errors))
+            response = _html(_problems(errors))
+            lines = {int(n) for message in errors.get("html", []) for n in _ERROR_LINE.findall(message)}
+            response["X-Template-Error-Lines"] = ",".join(map(str, sorted(lines)))
+            return response
         try:
             return _html(template_preview(template=Template(name=request.POST.get("name", ""), html=html,
                                                             slots=slots)))
@@ -188,9 +230,9 @@ class TemplateAdmin(admin.ModelAdmin):
     def revisions_view(self, request, pk: int):
         template = self._template(request, pk)
         revisions = list(template.revisions.select_related("created_by").order_by("-number"))
-        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "template": template,
-                   "revisions": revisions, "title": f"Revisions of {template.name}",
-                   "can_revert": self.has_change_permission(request, template)}
+        context = self._context(request, template=template, revisions=revisions,
+                                title=f"Revisions of {template.name}",
+                                can_revert=self.has_change_permission(request, template))
         return TemplateResponse(request, "admin/templates_app/template/revisions.html", context)
 
     def compare_view(self, request, pk: int):
@@ -200,19 +242,16 @@ class TemplateAdmin(admin.ModelAdmin):
         except (KeyError, ValueError):
             messages.error(request, "Choose two revisions to compare.")
             return redirect("admin:templates_app_template_revisions", pk)
-        found = {r.number: r for r in template.revisions.filter(number__in=numbers)}
+        revisions = template.revisions.select_related("created_by").filter(number__in=numbers)
+        found = {revision.number: revision for revision in revisions}
         if len(found) != len(numbers) or len(numbers) != 2:
             messages.error(request, "Choose two different revisions of this template.")
             return redirect("admin:templates_app_template_revisions", pk)
         old, new = found[numbers[0]], found[numbers[1]]
-        diff = template_revision_diff(old=old, new=new)
-        lines = [("add" if line.startswith("+") and not line.startswith("+++") else
-                  "del" if line.startswith("-") and not line.startswith("---") else
-                  "hunk" if line.startswith("@@") else "", line) for line in diff.splitlines()]
-        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "template": template,
-                   "old": old, "new": new, "lines": lines,
-                   "title": f"{template.name}: r{old.number} → r{new.number}",
-                   "can_revert": self.has_change_permission(request, template)}
+        context = self._context(request, template=template, old=old, new=new,
+                                changes=template_revision_changes(old=old, new=new),
+                                title=f"{template.name}: r{old.number} → r{new.number}",
+                                can_revert=self.has_change_permission(request, template))
         return TemplateResponse(request, "admin/templates_app/template/compare.html", context)
 
     def revert_view(self, request, pk: int, number: int):
@@ -227,11 +266,85 @@ class TemplateAdmin(admin.ModelAdmin):
             messages.success(request,
                              f"Reverted to revision {number}; saved as revision {template.revision}.")
             return redirect("admin:templates_app_template_change", pk)
-        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "template": template,
-                   "revision": revision, "title": f"Revert {template.name} to revision {number}?",
-                   "diff": template_revision_diff(old=template.revisions.get(number=template.revision),
-                                                  new=revision)}
+        context = self._context(request, template=template, revision=revision,
+                                title=f"Revert {template.name} to revision {number}?",
+                                diff=template_revision_diff(old=template.revisions.get(number=template.revision),
+                                                            new=revision))
         return TemplateResponse(request, "admin/templates_app/template/revert.html", context)
+
+    def import_view(self, request):
+        """Upload a CSV or a zipped folder → a dry-run report → confirm → the import. The file
+        travels from the report to the confirmation signed in the page (no state on the server)."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        if request.method == "POST" and "payload" in request.POST:
+            return self._import_confirm(request)
+        form = TemplateImportForm(request.POST or None, request.FILES or None)
+        report = payload = None
+        can_confirm = False
+        if form.is_valid():
+            upload, options = form.cleaned_data["file"], form.options()
+            data = upload.read()
+            report, problem = _import_run(upload.name, data, options, user=request.user, dry_run=True)
+            if problem:
+                form.add_error("file", problem)
+            else:
+                payload = signing.dumps({"options": options, "name": upload.name, "data": data.hex()},
+                                        salt=IMPORT_SALT, compress=True)
+                can_confirm = bool(report.created or report.updated) and not (
+                    report.errors and not options["skip_invalid"])
+        context = self._context(request, title="Import templates", form=form, report=report, payload=payload,
+                                can_confirm=can_confirm,
+                                summary=_import_summary(report, dry_run=True) if report else "")
+        return TemplateResponse(request, "admin/templates_app/template/import.html", context)
+
+    def _import_confirm(self, request):
+        options, name, data = _import_unsign(request.POST["payload"])
+        if options is None:
+            messages.error(request, "That dry run is over an hour old or was altered; upload the file again.")
+            return redirect("admin:templates_app_template_import")
+        report, problem = _import_run(name, data, options, user=request.user, dry_run=False)
+        if problem or (report.errors and not options["skip_invalid"]):
+            messages.error(request, problem or f"Nothing was imported: {len(report.errors)} row(s) are "
+                                               "invalid now; run the dry run again.")
+            return redirect("admin:templates_app_template_import")
+        messages.success(request, f"Imported {name}: {_import_summary(report, dry_run=False)}")
+        return redirect("admin:templates_app_template_changelist")
+
+
+def _import_unsign(payload: str):
+    try:
+        value = signing.loads(payload, salt=IMPORT_SALT, max_age=IMPORT_MAX_AGE_SECONDS)
+        return value["options"], value["name"], bytes.fromhex(value["data"])
+    except (signing.BadSignature, KeyError, TypeError, ValueError):
+        return None, None, None
+
+
+def _import_run(name: str, data: bytes, options: dict, *, user, dry_run: bool):
+    """(report, None), or (None, why the file cannot be read)."""
+    try:
+        if name.lower().endswith(".zip"):
+            rows = rows_from_zip(data, source=name)
+        else:
+            rows = rows_from_csv(data.decode("utf-8-sig"), source=name)
+    except UnicodeDecodeError:
+        return None, f"{name} is not UTF-8 text."
+    except ValueError as exc:
+        return None, str(exc)
+    report = templates_import(rows=rows, user=user, default_category=options["category"] or None,
+                              create_categories=options["create_categories"], update=options["update"],
+                              skip_invalid=options["skip_invalid"], set_name=options["set_name"],
+                              set_default=options["set_default"], dry_run=dry_run)
+    return report, None
+
+
+def _import_summary(report, *, dry_run: bool) -> str:
+    verb = "would be" if dry_run else "were"
+    summary = (f"{len(report.created)} created, {len(report.updated)} updated, "
+               f"{len(report.skipped)} skipped, {len(report.errors)} refused")
+    if report.set_name:
+        summary += f"; the set “{report.set_name}” {verb} made"
+    return summary + ("; nothing is saved yet." if dry_run else ".")
 
 
 def _limits(declaration: dict) -> str:
@@ -253,44 +366,6 @@ def _problems(errors: dict) -> str:
 
 # --- template sets ---------------------------------------------------------------------------
 
-class TemplateSetItemForm(forms.ModelForm):
-    class Meta:
-        model = TemplateSetItem
-        fields = ("position", "template")
-        widgets = {"position": forms.NumberInput(attrs={"style": "width:4em", "class": "pp-position"})}
-
-    def _get_validation_exclusions(self):
-        # Positions and templates are checked across the submitted rows (the formset's clean);
-        # the rows replace the old ones whole, so a swap must not collide with rows being replaced.
-        return super()._get_validation_exclusions() | {"position", "template"}
-
-
-class TemplateSetItemFormSet(forms.BaseInlineFormSet):
-    def validate_unique(self):
-        """Checked in clean() against the submitted rows only."""
-
-    def clean(self):
-        super().clean()
-        seen_templates, seen_positions = set(), set()
-        for form in self.forms:
-            data = getattr(form, "cleaned_data", None)
-            if not data or data.get("DELETE") or not data.get("template"):
-                continue
-            if data["template"].pk in seen_templates:
-                raise ValidationError(f"“{data['template']}” is in the set twice.")
-            if data.get("position") in seen_positions:
-                raise ValidationError(f"Two rows have position {data['position']}.")
-            seen_templates.add(data["template"].pk)
-            seen_positions.add(data.get("position"))
-
-    def ordered_template_ids(self) -> list[int]:
-        rows = [(form.cleaned_data.get("position") or 0, form.cleaned_data["template"].pk)
-                for form in self.forms
-                if getattr(form, "cleaned_data", None) and not form.cleaned_data.get("DELETE")
-                and form.cleaned_data.get("template")]
-        return [template_id for _, template_id in sorted(rows)]
-
-
 class TemplateSetItemInline(admin.TabularInline):
     model = TemplateSetItem
     form = TemplateSetItemForm
@@ -305,17 +380,6 @@ class TemplateSetItemInline(admin.TabularInline):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
-class TemplateSetForm(forms.ModelForm):
-    class Meta:
-        model = TemplateSet
-        fields = ("name", "category", "description", "is_default")
-
-    def _get_validation_exclusions(self):
-        # Ticking "is default" moves the default from the category's current one (the service
-        # does it in one transaction); the one-default constraint must not refuse that first.
-        return super()._get_validation_exclusions() | {"is_default"}
-
-
 @admin.register(TemplateSet)
 class TemplateSetAdmin(admin.ModelAdmin):
     form = TemplateSetForm
@@ -323,11 +387,17 @@ class TemplateSetAdmin(admin.ModelAdmin):
     list_display = ("name", "category", "is_default", "item_count", "updated_at")
     list_filter = ("category", "is_default")
     search_fields = ("name", "description")
-    readonly_fields = ("set_preview",)
-    fields = ("name", "category", "description", "is_default", "set_preview")
+    readonly_fields = ("category_check", "set_preview")
+    fieldsets = (
+        (None, {"fields": ("name", "category", "description", "is_default", "category_check")}),
+        ("Preview of the whole set", {"fields": ("set_preview",), "classes": ("pp-wide",),
+                                      "description": "Follows the order above as you reorder; save to keep "
+                                                     "it."}),
+    )
 
     class Media:
-        js = ("templates_app/set_admin.js",)
+        css = PREVIEW_MEDIA["css"]
+        js = ("templates_app/admin/preview.js", "templates_app/set_admin.js")
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(item_total=Count("items"))
@@ -336,11 +406,22 @@ class TemplateSetAdmin(admin.ModelAdmin):
     def item_count(self, obj):
         return obj.item_total
 
+    @admin.display(description="Categories")
+    def category_check(self, obj):
+        others = _other_categories(obj)
+        if not others:
+            return "Every template is of the set's category." if obj and obj.pk else "—"
+        return format_html('<p class="pp-warning" role="alert">This set mixes categories: {} {} of {}, '
+                           "not {}. Pages built from it mix their looks.</p>",
+                           ", ".join(f"“{t.name}”" for t in others), "is" if len(others) == 1 else "are",
+                           ", ".join(sorted({t.category.name for t in others})), obj.category.name)
+
     @admin.display(description="Preview of the whole set")
     def set_preview(self, obj):
-        if not obj or not obj.pk:
-            return "Save the set to preview it."
-        return _preview_frame(reverse("admin:templates_app_templateset_preview", args=[obj.pk]), height=900)
+        url = (reverse("admin:templates_app_templateset_preview", args=[obj.pk]) if obj and obj.pk
+               else "about:blank")
+        return format_html('<div data-set-preview="{}">{}</div>',
+                           reverse("admin:templates_app_templateset_live_preview"), _preview_frame(url))
 
     def save_model(self, request, obj, form, change):
         template_set_save(template_set=obj)
@@ -354,9 +435,25 @@ class TemplateSetAdmin(admin.ModelAdmin):
             return
         super().save_formset(request, form, formset, change)
 
+    def response_post_save_change(self, request, obj):
+        self._warn_mixed(request, obj)
+        return super().response_post_save_change(request, obj)
+
+    def response_post_save_add(self, request, obj):
+        self._warn_mixed(request, obj)
+        return super().response_post_save_add(request, obj)
+
+    def _warn_mixed(self, request, obj):
+        others = _other_categories(obj)
+        if others:
+            messages.warning(request, f"“{obj.name}” mixes categories: {len(others)} of its templates "
+                                      f"{'is' if len(others) == 1 else 'are'} not of {obj.category.name}.")
+
     def get_urls(self):
-        return [path("<int:pk>/preview/", self.admin_site.admin_view(self.preview_view),
-                     name="templates_app_templateset_preview"), *super().get_urls()]
+        view = self.admin_site.admin_view
+        return [path("preview/", view(self.live_preview_view), name="templates_app_templateset_live_preview"),
+                path("<int:pk>/preview/", view(self.preview_view), name="templates_app_templateset_preview"),
+                *super().get_urls()]
 
     def preview_view(self, request, pk: int):
         if not self.has_view_permission(request):
@@ -365,8 +462,23 @@ class TemplateSetAdmin(admin.ModelAdmin):
         if template_set is None:
             raise Http404
         items = template_set.items.select_related("template").order_by("position")
-        templates = [item.template for item in items]
-        return _html(templates_preview(templates=templates, title=template_set.name))
+        return _html(templates_preview(templates=[item.template for item in items], title=template_set.name))
+
+    def live_preview_view(self, request):
+        """Templates in the order given (?ids=3,1,2): the set as it is being reordered."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        ids = [int(i) for i in request.GET.get("ids", "").split(",") if i.strip().isdigit()][:100]
+        found = Template.objects.in_bulk(ids)
+        templates = [found[i] for i in dict.fromkeys(ids) if i in found]
+        return _html(templates_preview(templates=templates, title=request.GET.get("title", "")[:200]))
+
+
+def _other_categories(template_set) -> list[Template]:
+    if not template_set or not template_set.pk:
+        return []
+    items = template_set.items.select_related("template__category").order_by("position")
+    return [item.template for item in items if item.template.category_id != template_set.category_id]
 
 
 @admin.register(TemplateRevision)
@@ -390,22 +502,29 @@ class TemplateRevisionAdmin(admin.ModelAdmin):
 
 @admin.register(Page)
 class PageAdmin(admin.ModelAdmin):
+    """Generated pages, read-only: staff with the permission and content managers see them."""
+
     list_display = ("title", "owner", "language", "block_count", "created_at")
     list_filter = ("language", "created_at")
     list_select_related = ("owner",)
     search_fields = ("title", "owner__username", "id")
-    readonly_fields = ("id", "owner", "title", "language", "product_name", "product_info_sha256", "blocks",
-                       "plan", "created_at", "page_preview")
-    exclude = ("html",)
+    readonly_fields = ("id", "owner", "title", "language", "product_name", "product_info_sha256",
+                       "block_count", "job_id", "created_at", "blocks", "plan", "page_preview")
+    fieldsets = (
+        (None, {"fields": ("title", "owner", "language", "product_name", "block_count", "created_at", "id",
+                           "job_id")}),
+        ("Page", {"fields": ("page_preview",), "classes": ("pp-wide",)}),
+        ("Blocks and plan", {"fields": ("blocks", "plan", "product_info_sha256"), "classes": ("collapse",)}),
+    )
     show_full_result_count = False
 
-    @admin.display(description="Blocks")
-    def block_count(self, obj):
-        return len(obj.blocks or [])
+    class Media:
+        css = PREVIEW_MEDIA["css"]
+        js = ("templates_app/admin/preview.js",)
 
     @admin.display(description="Page")
     def page_preview(self, obj):
-        return _preview_frame(reverse("admin:templates_app_page_html", args=[obj.pk]), height=900)
+        return _preview_frame(reverse("admin:templates_app_page_html", args=[obj.pk]), title=obj.title)
 
     def get_urls(self):
         return [path("<uuid:pk>/html/", self.admin_site.admin_view(self.html_view),
@@ -414,13 +533,20 @@ class PageAdmin(admin.ModelAdmin):
     def html_view(self, request, pk):
         if not self.has_view_permission(request):
             raise PermissionDenied
-        page = Page.objects.filter(pk=pk).first()
+        page = Page.objects.select_related("owner").filter(pk=pk).first()
         if page is None:
             raise Http404
-        return _html(page.html)
+        # The owner's gallery images inline, so they show to whoever reviews the page.
+        return _html(page_html(user=page.owner, page=page, inline_images=True))
+
+    def has_view_permission(self, request, obj=None):
+        return super().has_view_permission(request, obj) or _is_content_manager(request.user)
 
     def has_add_permission(self, request):
         return False
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser

@@ -27,6 +27,8 @@ import csv
 import io
 import json
 import re
+import tempfile
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -145,6 +147,40 @@ def rows_from_folder(folder: Path) -> list[ImportRow]:
         rows.append(ImportRow(source=path.name, fields=fields))
     if not rows:
         raise ValueError(f"{folder} has no .html files.")
+    return rows
+
+
+ZIP_MAX_FILES = 500
+ZIP_MAX_BYTES = 20 * 1024 * 1024
+
+
+def rows_from_zip(data: bytes, *, source: str = "upload.zip") -> list[ImportRow]:
+    """A zip of one folder (or of its files), read as rows_from_folder reads the folder; the
+    category defaults to the folder's name (or the zip's, when the files are at its top level)."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile:
+        raise ValueError(f"{source} is not a zip file.")
+    members = [info for info in archive.infolist() if not info.is_dir()
+               and info.filename.lower().endswith((".html", ".json"))
+               and not any(part.startswith((".", "__MACOSX")) for part in info.filename.split("/"))]
+    if not any(info.filename.lower().endswith(".html") for info in members):
+        raise ValueError(f"{source} has no .html files.")
+    folders = {info.filename.rpartition("/")[0] for info in members}
+    if len(folders) > 1:
+        raise ValueError(f"{source} holds several folders ({', '.join(sorted(folders))}); zip one folder.")
+    if len(members) > ZIP_MAX_FILES or sum(info.file_size for info in members) > ZIP_MAX_BYTES:
+        raise ValueError(f"{source} is too big (at most {ZIP_MAX_FILES} files, {ZIP_MAX_BYTES:,} bytes).")
+    name = (folders.pop() if folders else "").rpartition("/")[2] or Path(source).stem
+    with tempfile.TemporaryDirectory() as directory:
+        folder = Path(directory) / (slugify(name) or "imported")
+        folder.mkdir()
+        for info in members:  # by base name only: nothing is written outside the folder
+            (folder / Path(info.filename).name).write_bytes(archive.read(info))
+        rows = rows_from_folder(folder)
+    for row in rows:
+        if row.fields.get("category") == folder.name:
+            row.fields["category"] = name
     return rows
 
 

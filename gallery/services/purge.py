@@ -20,7 +20,7 @@ from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 
 from gallery.models import TRASHED, AuditLog, Image
-from gallery.services.audit import audit_finish, audit_start
+from gallery.services.audit import audit_finish, audit_image_ids, audit_start
 
 logger = logging.getLogger(__name__)
 
@@ -68,7 +68,7 @@ def trash_purge(*, older_than: timedelta, owner_id: int | None = None,
     report = PurgeReport(dry_run=dry_run)
     audit_filters = {"older_than_days": older_than.days, **(filters or {})}
     if image_ids is not None:
-        audit_filters["image_ids"] = len(image_ids)
+        audit_filters.update(audit_image_ids(image_ids))
     if dry_run:
         totals = candidates.aggregate(n=Count("id"), b=Sum(F("size_bytes") + F("thumbnail_bytes")))
         report.images, report.bytes = totals["n"], totals["b"] or 0

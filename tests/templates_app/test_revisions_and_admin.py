@@ -69,7 +69,8 @@ def test_a_content_manager_edits_a_template_in_the_admin_and_a_revision_is_recor
     data = {"category": template.category_id, "name": template.name, "block_type": "FAQ",
             "description": "Questions", "is_active": "on", "thumbnail_url": "",
             "html": template.html.replace("pp-faq__list", "pp-faq__list pp-faq__list--wide"),
-            "slots": json.dumps(template.slots, ensure_ascii=False), "metadata": "{}"}
+            "slots": json.dumps(template.slots, ensure_ascii=False), "metadata": "{}",
+            "change_note": "A wider FAQ list"}
     response = admin.post(f"/admin/templates_app/template/{template.id}/change/", data)
     assert response.status_code == 302, response.content.decode()[:2000]
     template.refresh_from_db()

@@ -1,27 +1,38 @@
-// Live preview on the template change form: the unsaved HTML and slots are rendered by the
-// server (same escaping and sanitising as real pages) and shown in the sandboxed iframe.
+// Live preview on the template change form: the unsaved form (HTML and the slot table) is
+// rendered by the server (same escaping and sanitising as real pages) and shown in the
+// sandboxed iframe. The lines a problem names are marked in the code editor (editor.js), from
+// the preview's X-Template-Error-Lines and from the form's own errors after a save.
 "use strict";
 window.addEventListener("load", function () {
   var holder = document.querySelector("[data-live-preview]");
   var html = document.getElementById("id_html");
-  var slots = document.getElementById("id_slots");
-  if (!holder || !html || !slots) return;
+  if (!holder || !html) return;
+  var form = html.form;
   var frame = holder.querySelector("iframe");
-  var csrf = document.querySelector("input[name=csrfmiddlewaretoken]");
   var timer = null;
   var sequence = 0;
+  function markLines(lines) {
+    html.dispatchEvent(new CustomEvent("pp:error-lines", {detail: lines}));
+  }
+  function linesIn(text) {
+    var found = [], pattern = /\bline (\d+)/g, match;
+    while ((match = pattern.exec(text))) found.push(parseInt(match[1], 10));
+    return found;
+  }
   function refresh() {
     var mine = ++sequence;
-    var body = new URLSearchParams();
-    body.append("html", html.value);
-    body.append("slots", slots.value);
-    var name = document.getElementById("id_name");
-    if (name) body.append("name", name.value);
+    var body = new FormData(form);
     fetch(holder.getAttribute("data-live-preview"), {
       method: "POST", credentials: "same-origin", body: body,
-      headers: {"X-CSRFToken": csrf ? csrf.value : ""}
-    }).then(function (response) { return response.text(); }).then(function (text) {
-      if (mine === sequence) frame.srcdoc = text;  // only the newest answer wins
+      headers: {"X-CSRFToken": body.get("csrfmiddlewaretoken") || ""}
+    }).then(function (response) {
+      var lines = (response.headers.get("X-Template-Error-Lines") || "").split(",").filter(Boolean).map(Number);
+      return response.text().then(function (text) {
+        if (mine !== sequence) return;  // only the newest answer wins
+        frame.srcdoc = text;
+        frame.setAttribute("data-state", lines.length || /cannot be previewed yet/.test(text) ? "problems" : "ok");
+        markLines(lines);
+      });
     });
   }
   function schedule() {
@@ -29,6 +40,9 @@ window.addEventListener("load", function () {
     timer = setTimeout(refresh, 400);
   }
   html.addEventListener("input", schedule);
-  slots.addEventListener("input", schedule);
-  if (frame.getAttribute("src") === "about:blank") refresh();
+  var slots = document.querySelector("[data-slot-table]") || document.getElementById("id_slots");
+  if (slots) slots.addEventListener("input", schedule);
+  var errors = document.querySelector(".field-html .errorlist");
+  if (errors) markLines(linesIn(errors.textContent));
+  if (frame.getAttribute("src") === "about:blank" || errors) refresh();
 });
