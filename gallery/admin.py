@@ -1,25 +1,36 @@
-from datetime import timedelta
+"""Image review for staff: a list and a grid of every user's images, filters that stay fast on
+millions of rows, and trash / restore / purge through the gallery's services, each audited.
+A purge always shows what will go (and what will be skipped) before anything is removed."""
 
-from django.conf import settings
+import json
+import re
+import uuid
+from datetime import date, datetime, time, timedelta
+
+from django import forms
 from django.contrib import admin, messages
-from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
-from django.urls import path, reverse
-from django.utils.functional import cached_property
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.admin.views.main import ORDER_VAR, PAGE_VAR
+from django.contrib.auth import get_user_model
+from django.http import Http404, HttpResponseNotFound, JsonResponse
+from django.template.defaultfilters import filesizeformat
+from django.template.response import TemplateResponse
+from django.urls import NoReverseMatch, path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 
-from config.pagination import count_bounded
+from config.admin_lists import EstimatedCountMixin
+from config.errors import NotFound
+from gallery.apis import PURGE_BUDGET_SECONDS, stored_file_response
 from gallery.models import AuditLog, Image
-from gallery.services import images_staff_set_trashed, trash_purge
+from gallery.services import trash_purge
 from gallery.services.audit import audit_record
+from gallery.services.review import admin_images_purge, admin_images_set_trashed, admin_purge_plan
 
-
-class BoundedCountPaginator(Paginator):
-    """The changelist's page count without a COUNT(*) over a million rows (estimate past a limit)."""
-
-    @cached_property
-    def count(self):
-        return count_bounded(self.object_list, exact_limit=max(settings.ADMIN_LIST_EXACT_COUNT_LIMIT, 1))[0]
+# A short id is the start of an image's uuid, as the list shows it (8 characters; 4 at least).
+SHORT_ID = re.compile(r"[0-9a-f]{4,32}")
+# Per session, how many distinct list filters are remembered as already audited.
+AUDITED_LISTS_KEPT = 200
 
 
 class StateFilter(admin.SimpleListFilter):
@@ -39,123 +50,302 @@ class StateFilter(admin.SimpleListFilter):
         return queryset
 
 
+class InputFilter(admin.ListFilter):
+    """A filter typed into inputs instead of picked from links: a table of a million rows has too
+    many owners and dates to list them all. The form keeps the list's other filters."""
+
+    template = "admin/gallery/image/input_filter.html"
+    inputs: tuple[tuple[str, str, str], ...] = ()  # (parameter, label, input type)
+
+    def __init__(self, request, params, model, model_admin):
+        super().__init__(request, params, model, model_admin)
+        for name, _, _ in self.inputs:
+            if name in params:
+                value = params.pop(name)
+                self.used_parameters[name] = (value[-1] if isinstance(value, list) else value).strip()
+
+    def has_output(self):
+        return True
+
+    def expected_parameters(self):
+        return [name for name, _, _ in self.inputs]
+
+    def choices(self, changelist):
+        names = self.expected_parameters()
+        yield {
+            "inputs": [(name, label, kind, self.used_parameters.get(name, ""))
+                       for name, label, kind in self.inputs],
+            "hidden": [(k, v) for k, v in changelist.params.items() if k not in names and k != PAGE_VAR],
+            "clear_url": any(self.used_parameters.values()) and changelist.get_query_string(remove=names),
+        }
+
+
+class OwnerFilter(InputFilter):
+    title = "owner"
+    inputs = (("owner", "Username", "search"),)
+
+    def queryset(self, request, queryset):
+        username = self.used_parameters.get("owner")
+        return queryset.filter(owner__username=username) if username else queryset
+
+
+class CreatedRangeFilter(InputFilter):
+    title = "date created"
+    inputs = (("created_from", "From", "date"), ("created_to", "To (inclusive)", "date"))
+
+    def queryset(self, request, queryset):
+        start, end = self._day(request, "created_from"), self._day(request, "created_to")
+        if start:
+            queryset = queryset.filter(created_at__gte=start)
+        if end:
+            queryset = queryset.filter(created_at__lt=end + timedelta(days=1))
+        return queryset
+
+    def _day(self, request, name) -> datetime | None:
+        value = self.used_parameters.get(name)
+        if not value:
+            return None
+        try:
+            return timezone.make_aware(datetime.combine(date.fromisoformat(value), time.min))
+        except ValueError:
+            messages.error(request, f"{name}: “{value}” is not a date (YYYY-MM-DD); not applied.")
+            return None
+
+
+class EmptyTrashForm(forms.Form):
+    username = forms.CharField(max_length=150)
+    older_than_days = forms.IntegerField(
+        min_value=0, max_value=36500, initial=0,
+        help_text="Only images in the trash for longer than this many days; 0: all of it.")
+
+    def clean_username(self):
+        user = get_user_model().objects.filter(username=self.cleaned_data["username"]).first()
+        if user is None:
+            raise forms.ValidationError("No user has this username.")
+        return user
+
+
 @admin.register(Image)
-class ImageAdmin(admin.ModelAdmin):
-    list_display = ("preview", "short_id", "owner", "source", "dimensions", "size_bytes", "created_at",
+class ImageAdmin(EstimatedCountMixin, admin.ModelAdmin):
+    list_display = ("preview", "short_id", "owner", "source", "dimensions", "file_size", "created_at",
                     "state")
-    list_filter = (StateFilter, ("owner", admin.RelatedFieldListFilter), "source", "format", "created_at")
+    list_display_links = ("preview", "short_id")
+    list_filter = (StateFilter, OwnerFilter, CreatedRangeFilter, "source", "format")
     list_select_related = ("owner",)
-    search_fields = ("=id", "owner__username", "prompt")
-    readonly_fields = ("preview_large", "id", "owner", "file", "thumbnail", "width", "height", "format",
-                       "size_bytes", "thumbnail_bytes", "sha256", "source", "prompt", "job_id", "position",
-                       "created_at", "deleted_at", "purging_at", "state")
+    search_fields = ("=owner__username",)
+    search_help_text = "A username, or the start of an image id (at least 4 characters)."
+    readonly_fields = ("preview_large", "files", "id", "owner", "job", "width", "height", "format",
+                       "file_size", "thumbnail_size", "sha256", "source", "prompt", "position",
+                       "created_at", "deleted_at", "purging_at", "state", "stored_as")
     fields = readonly_fields
-    show_full_result_count = False
-    paginator = BoundedCountPaginator
     list_per_page = 50
     actions = ["move_to_trash", "restore", "purge"]
+    show_facets = admin.ShowFacets.NEVER  # facet counts are a COUNT per filter value
+    change_list_template = "admin/gallery/image/change_list.html"
+
+    # --- columns and fields ---------------------------------------------------------------------
 
     @admin.display(description="Image")
     def preview(self, obj):
-        return format_html('<img src="{}" style="max-height:64px;max-width:96px" loading="lazy">',
+        return format_html('<img class="image-thumb" src="{}" alt="" loading="lazy">',
                            reverse("admin:gallery_image_thumbnail", args=[obj.pk]))
 
     @admin.display(description="Preview")
     def preview_large(self, obj):
-        return format_html('<a href="{0}"><img src="{0}" style="max-height:480px;max-width:100%"></a>',
-                           reverse("admin:gallery_image_file", args=[obj.pk]))
+        return format_html('<a href="{0}"><img class="image-large" src="{0}" alt="Image {1}"></a>',
+                           reverse("admin:gallery_image_file", args=[obj.pk]), str(obj.pk)[:8])
+
+    @admin.display(description="Files")
+    def files(self, obj):
+        return format_html('<a href="{}">File</a> · <a href="{}">Thumbnail</a> · <a href="{}">Download</a>',
+                           reverse("admin:gallery_image_file", args=[obj.pk]),
+                           reverse("admin:gallery_image_thumbnail", args=[obj.pk]),
+                           reverse("admin:gallery_image_download", args=[obj.pk]))
 
     @admin.display(description="Id", ordering="id")
     def short_id(self, obj):
         return str(obj.id)[:8]
 
-    @admin.display(description="Size")
+    @admin.display(description="Dimensions")
     def dimensions(self, obj):
         return f"{obj.width}×{obj.height} {obj.format}"
+
+    @admin.display(description="Size", ordering="size_bytes")
+    def file_size(self, obj):
+        return filesizeformat(obj.size_bytes)
+
+    @admin.display(description="Thumbnail size")
+    def thumbnail_size(self, obj):
+        return filesizeformat(obj.thumbnail_bytes)
+
+    @admin.display(description="Stored as")
+    def stored_as(self, obj):
+        return " · ".join(name for name in (obj.file.name, obj.thumbnail.name) if name)
+
+    @admin.display(description="Made by job")
+    def job(self, obj):
+        if obj.job_id is None:
+            return "—"
+        try:  # a URL name only: the gallery knows nothing of jobs
+            url = reverse("admin:generation_job_change", args=[obj.job_id])
+            return format_html('<a href="{}">{}</a>', url, str(obj.job_id)[:8])
+        except NoReverseMatch:
+            return str(obj.job_id)
 
     @admin.display(description="State")
     def state(self, obj):
         if obj.purging_at:
-            return format_html('<strong style="color:#ba2121">DELETED · being purged</strong>')
+            return format_html('<strong class="image-state deleted">DELETED · being purged</strong>')
         if obj.deleted_at:
-            return format_html('<strong style="color:#ba2121">DELETED</strong> <small>{}</small>',
+            return format_html('<strong class="image-state deleted">DELETED</strong> <small>{}</small>',
                                f"{obj.deleted_at:%Y-%m-%d %H:%M}")
         return "active"
 
-    # --- every look at other users' images is audited -----------------------------------------
+    # --- search: a username, or the start of an id ---------------------------------------------
+
+    def get_search_results(self, request, queryset, search_term):
+        prefix = search_term.strip().lower().replace("-", "")
+        if not SHORT_ID.fullmatch(prefix):
+            return super().get_search_results(request, queryset, search_term)
+        # A prefix of the uuid is a range of the primary key: one index seek.
+        low, high = uuid.UUID(prefix.ljust(32, "0")), uuid.UUID(prefix.ljust(32, "f"))
+        by_id = queryset.filter(pk__gte=low, pk__lte=high)
+        return by_id | queryset.filter(owner__username__iexact=search_term.strip()), False
+
+    # --- views: the list (audited once per session and filter), the grid, an image ---------------
 
     def changelist_view(self, request, extra_context=None):
         response = super().changelist_view(request, extra_context)
         changelist = getattr(response, "context_data", {}).get("cl")
-        if changelist is not None:
-            owner = request.GET.get("owner__id__exact")
-            audit_record(actor=request.user, action=AuditLog.Action.IMAGES_LIST,
-                         target_user_id=int(owner) if owner and owner.isdigit() else None,
-                         filters={"via": "django admin", **request.GET.dict()},
-                         image_count=len(changelist.result_list))
+        if changelist is not None and request.method == "GET":
+            self._audit_list_once(request, changelist)
         return response
+
+    def grid_view(self, request):
+        response = self.changelist_view(request, {"is_grid": True})
+        if isinstance(response, TemplateResponse):
+            response.template_name = "admin/gallery/image/change_list_grid.html"
+        return response
+
+    def _audit_list_once(self, request, changelist):
+        """Who looked at whose images, once per session and filter (not per page or sort order)."""
+        shown = {k: v for k, v in request.GET.items() if k not in (PAGE_VAR, ORDER_VAR)}
+        key = json.dumps(shown, sort_keys=True)
+        seen = request.session.get("gallery_audited_lists", [])
+        if key in seen:
+            return
+        owner = request.GET.get("owner__id__exact")
+        username = request.GET.get("owner", "")
+        target = get_user_model().objects.filter(username=username).values_list("pk", flat=True).first()
+        audit_record(actor=request.user, action=AuditLog.Action.IMAGES_LIST,
+                     target_user_id=int(owner) if owner and owner.isdigit() else target,
+                     filters={"via": "django admin", **shown}, image_count=len(changelist.result_list))
+        request.session["gallery_audited_lists"] = [*seen, key][-AUDITED_LISTS_KEPT:]
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         image = Image.objects.select_related("owner").filter(pk=object_id).first()
-        if image is not None and image.owner_id != request.user.pk:
+        if image is not None and image.owner_id != request.user.pk and self.has_view_permission(request):
             audit_record(actor=request.user, action=AuditLog.Action.IMAGE_VIEW, target_user_id=image.owner_id,
                          target_username=image.owner.username,
                          filters={"via": "django admin", "image_id": str(image.pk)}, image_count=1)
         return super().change_view(request, object_id, form_url, extra_context)
 
-    # --- actions --------------------------------------------------------------------------------
+    # --- actions: one summary message each; purge through a confirmation page ------------------
 
     @admin.action(description="Move selected images to the trash", permissions=["trash"])
     def move_to_trash(self, request, queryset):
-        result = images_staff_set_trashed(image_ids=list(queryset.values_list("id", flat=True)), trash=True)
-        self.message_user(request, f"{len(result.changed)} image(s) moved to the trash.")
+        result = admin_images_set_trashed(actor=request.user, images=queryset, trash=True)
+        text = f"Moved {_images(len(result.changed))} to the trash."
+        if result.unchanged:
+            text += f" {_images(len(result.unchanged))} skipped: already in the trash."
+        self.message_user(request, text, messages.SUCCESS if result.changed else messages.WARNING)
 
     @admin.action(description="Restore selected images from the trash", permissions=["trash"])
     def restore(self, request, queryset):
-        result = images_staff_set_trashed(image_ids=list(queryset.values_list("id", flat=True)), trash=False)
-        self.message_user(request, f"{len(result.changed)} image(s) restored.")
+        result = admin_images_set_trashed(actor=request.user, images=queryset, trash=False)
+        text = f"Restored {_images(len(result.changed))}."
+        if result.unchanged:
+            text += f" {_images(len(result.unchanged))} skipped: not in the trash."
+        if result.not_found:
+            text += f" {_images(len(result.not_found))} skipped: being purged, no longer restorable."
+        self.message_user(request, text, messages.SUCCESS if result.changed else messages.WARNING)
 
-    @admin.action(description="Purge selected images (only those in the trash) for good",
+    @admin.action(description="Purge selected images for good (only those in the trash)…",
                   permissions=["purge"])
     def purge(self, request, queryset):
-        ids = list(queryset.filter(deleted_at__isnull=False).values_list("id", flat=True))
-        report = trash_purge(older_than=timedelta(0), image_ids=ids, actor=request.user,
-                             action=AuditLog.Action.ADMIN_ACTION, filters={"via": "django admin"})
-        skipped = queryset.count() - len(ids)
-        level = messages.SUCCESS if report.verified else messages.ERROR
-        text = f"Purged {report.images} image(s) ({report.bytes} bytes); "
-        text += ("their files are gone from storage." if report.verified
-                 else f"{len(report.files_remaining)} file(s) could not be deleted.")
-        if skipped:
-            text += f" {skipped} active image(s) skipped: move them to the trash first."
-        self.message_user(request, text, level)
+        context = {**self.admin_site.each_context(request), "opts": self.opts,
+                   "title": "Purge images for good"}
+        if request.POST.get("confirmed") != "yes":
+            return TemplateResponse(request, "admin/gallery/image/purge_confirmation.html", {
+                **context, "plan": admin_purge_plan(images=queryset),
+                "selected": request.POST.getlist(ACTION_CHECKBOX_NAME),
+                "select_across": request.POST.get("select_across", "0"), "action": "purge",
+                "action_index": request.POST.get("index", "0")})
+        report, skipped = admin_images_purge(actor=request.user, images=queryset,
+                                             budget_seconds=PURGE_BUDGET_SECONDS)
+        return self._purge_result(request, context, report, skipped_active=skipped)
+
+    def _purge_result(self, request, context, report, *, skipped_active=0, username=None):
+        return TemplateResponse(request, "admin/gallery/image/purge_result.html", {
+            **context, "title": "Purge done" if report.complete else "Purge partly done", "report": report,
+            "skipped_active": skipped_active, "username": username,
+            "audit_url": report.audit_id and reverse("admin:gallery_auditlog_change",
+                                                     args=[report.audit_id])})
+
+    # --- a user's trash older than N days: a dry run, then the purge ---------------------------
+
+    def empty_trash_view(self, request):
+        if not self.has_purge_permission(request):
+            raise Http404
+        form = EmptyTrashForm(request.POST or None, initial={"username": request.GET.get("owner", "")})
+        context = {**self.admin_site.each_context(request), "opts": self.opts, "form": form,
+                   "title": "Empty a user's trash"}
+        if request.method == "POST" and form.is_valid():
+            user, days = form.cleaned_data["username"], form.cleaned_data["older_than_days"]
+            confirmed = request.POST.get("confirmed") == "yes"
+            report = trash_purge(older_than=timedelta(days=days), owner_id=user.pk, dry_run=not confirmed,
+                                 actor=request.user, filters={"via": "django admin"},
+                                 budget_seconds=PURGE_BUDGET_SECONDS)
+            if confirmed:
+                return self._purge_result(request, context, report, username=user.username)
+            context.update(dry_run=report, user=user, days=days)
+        return TemplateResponse(request, "admin/gallery/image/empty_trash.html", context)
 
     # --- files ----------------------------------------------------------------------------------
 
     def get_urls(self):
+        view = self.admin_site.admin_view
         return [
-            path("<uuid:pk>/file/", self.admin_site.admin_view(self.file_view), name="gallery_image_file"),
-            path("<uuid:pk>/thumbnail/", self.admin_site.admin_view(self.thumbnail_view),
+            path("grid/", view(self.grid_view), name="gallery_image_grid"),
+            path("empty-trash/", view(self.empty_trash_view), name="gallery_image_empty_trash"),
+            path("owners/", view(self.owner_suggestions_view), name="gallery_image_owners"),
+            path("<uuid:pk>/file/", view(self.file_view), name="gallery_image_file"),
+            path("<uuid:pk>/thumbnail/", view(self.file_view), {"thumbnail": True},
                  name="gallery_image_thumbnail"),
+            path("<uuid:pk>/download/", view(self.file_view), {"as_attachment": True},
+                 name="gallery_image_download"),
             *super().get_urls(),
         ]
 
-    def file_view(self, request, pk, thumbnail=False):
+    def file_view(self, request, pk, thumbnail=False, as_attachment=False):
+        image = Image.objects.filter(pk=pk).first()
+        if image is None or not self.has_view_permission(request):
+            raise Http404
+        try:
+            return stored_file_response(image, thumbnail=thumbnail, as_attachment=as_attachment)
+        except NotFound:  # said in words: the site's 404 handler answers in the API's JSON
+            return HttpResponseNotFound("The image file is missing from storage.", content_type="text/plain")
+
+    def owner_suggestions_view(self, request):
+        """Usernames starting with ?term= for the owner filter (at most 20)."""
         if not self.has_view_permission(request):
             raise Http404
-        image = Image.objects.filter(pk=pk).first()
-        if image is None:
-            raise Http404
-        field = image.thumbnail if thumbnail and image.thumbnail else image.file
-        try:
-            handle = field.open("rb")
-        except FileNotFoundError:
-            raise Http404
-        content_type = "image/webp" if field is image.thumbnail else image.content_type
-        return FileResponse(handle, content_type=content_type)
+        term = request.GET.get("term", "").strip()[:150]
+        names = (get_user_model().objects.filter(username__istartswith=term).order_by("username")
+                 .values_list("username", flat=True)[:20]) if term else []
+        return JsonResponse({"usernames": list(names)})
 
-    def thumbnail_view(self, request, pk):
-        return self.file_view(request, pk, thumbnail=True)
+    # --- permissions ----------------------------------------------------------------------------
 
     def has_trash_permission(self, request):
         return request.user.has_perm("gallery.change_image")
@@ -173,14 +363,17 @@ class ImageAdmin(admin.ModelAdmin):
         return False  # a row delete would leave its files behind: use the purge action
 
 
+def _images(n: int) -> str:
+    return f"{n:,} image" if n == 1 else f"{n:,} images"
+
+
 @admin.register(AuditLog)
-class AuditLogAdmin(admin.ModelAdmin):
+class AuditLogAdmin(EstimatedCountMixin, admin.ModelAdmin):
     list_display = ("created_at", "actor_username", "action", "target_username", "image_count", "byte_count",
                     "finished")
     list_filter = ("action", "created_at")
     search_fields = ("actor_username", "target_username")
     readonly_fields = [f.name for f in AuditLog._meta.fields]
-    show_full_result_count = False
 
     @admin.display(description="Finished", boolean=True)
     def finished(self, obj):

@@ -123,7 +123,9 @@ class AuditLog(models.Model):
         PURGE = "purge", "Purged trash"
         PURGE_DRY_RUN = "purge_dry_run", "Purge dry run"
         SWEEP = "sweep", "Swept expired trash"
-        ADMIN_ACTION = "admin_action", "Django admin action"
+        TRASH = "trash", "Moved images to the trash"
+        RESTORE = "restore", "Restored images from the trash"
+        ADMIN_ACTION = "admin_action", "Django admin action"  # before trash and restore had their own
 
     id = models.BigAutoField(primary_key=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)

@@ -1,6 +1,9 @@
-"""The audit log of staff looks at users' images and of purges."""
+"""The audit log of staff looks at users' images and of what staff did to them."""
 
 from __future__ import annotations
+
+from collections.abc import Collection
+from uuid import UUID
 
 from django.contrib.auth import get_user_model
 from django.utils import timezone
@@ -12,6 +15,16 @@ def _username(user_id: int | None) -> str:
     if user_id is None:
         return ""
     return get_user_model().objects.filter(pk=user_id).values_list("username", flat=True).first() or ""
+
+
+# The ids kept in one audit row; a bigger selection keeps its total beside them.
+AUDITED_IDS_MAX = 1000
+
+
+def audit_image_ids(image_ids: Collection[UUID]) -> dict:
+    """The selection an action was asked for, as audit filters: its ids (up to a limit) and total."""
+    ids = [str(i) for i in list(image_ids)[:AUDITED_IDS_MAX]]
+    return {"image_ids": ids, "image_total": len(image_ids)}
 
 
 def audit_start(*, actor, action: str, target_user_id: int | None, filters: dict) -> AuditLog:

@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from accounts.services import user_create
-from gallery.models import AuditLog, Image
+from gallery.models import AuditLog
 
 pytestmark = pytest.mark.django_db
 
@@ -36,26 +36,7 @@ def test_the_image_list_shows_thumbnails_owners_and_a_deleted_label(admin_client
     assert listed.actor_username == "root" and listed.filters["via"] == "django admin"
 
 
-def test_admin_actions_trash_restore_and_purge(admin_client, user, make_image, storage_dir):
-    image = make_image(user)
-
-    def act(action):
-        return admin_client.post("/admin/gallery/image/", {"action": action, "_selected_action": [image.pk]},
-                                 follow=True)
-
-    act("move_to_trash")
-    image.refresh_from_db()
-    assert image.deleted_at is not None
-    act("restore")
-    image.refresh_from_db()
-    assert image.deleted_at is None
-    response = act("purge")
-    assert "active image(s) skipped" in response.content.decode() and Image.objects.count() == 1
-    act("move_to_trash")
-    response = act("purge")
-    assert "gone from storage" in response.content.decode()
-    assert not Image.objects.exists() and not (storage_dir / image.file.name).exists()
-    assert AuditLog.objects.filter(action="admin_action", image_count=1).exists()
+# Trash, restore and purge through the admin: tests/admin/test_images_purge.py.
 
 
 def test_viewing_another_users_image_in_the_admin_is_audited(admin_client, user, make_image):
