@@ -14,6 +14,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from accounts.models import Event
+from config.admin_lists import EstimatedCountMixin
 from config.admin_site import SuperuserReadOnlyMixin
 from config.errors import ApplicationError
 from gallery.selectors import images_for_jobs
@@ -88,7 +89,7 @@ class JobInputInline(admin.TabularInline):
 
 
 @admin.register(Job)
-class JobAdmin(admin.ModelAdmin):
+class JobAdmin(EstimatedCountMixin, admin.ModelAdmin):
     list_display = ("short_id", "status_badge", "user", "kind", "provider", "progress", "created_at",
                     "duration")
     list_filter = ("status", "kind", "provider", FailedLastDayFilter,
