@@ -51,12 +51,27 @@ def images_for_jobs(*, job_ids: Iterable[UUID]) -> dict[UUID, list[Image]]:
     return found
 
 
-def image_ids_visible(*, user, image_ids: Iterable[UUID]) -> set[UUID]:
-    """Which of these ids are the user's own images (active or in the trash), in one query."""
-    ids = list(image_ids)
-    if not ids:
-        return set()
-    return set(Image.objects.visible_to(user).filter(pk__in=ids).values_list("id", flat=True))
+def images_for_jobs_and_owned(*, job_ids: Iterable[UUID], user,
+                              image_ids: Iterable[UUID]) -> tuple[dict[UUID, list[Image]], set[UUID]]:
+    """The result images per job (as images_for_jobs), and which of `image_ids` are the user's own
+    images (active or in the trash), in one query: a job list reads both."""
+    job_ids, image_ids = list(job_ids), list(image_ids)
+    found: dict[UUID, list[Image]] = defaultdict(list)
+    owned: set[UUID] = set()
+    if not job_ids and not image_ids:
+        return found, owned
+    wanted = Q(job_id__in=job_ids) | Q(pk__in=image_ids, owner=user, purging_at__isnull=True)
+    rows = (Image.objects.filter(wanted)
+            .only("id", "owner_id", "job_id", "width", "height", "format", "position", "deleted_at",
+                  "purging_at")
+            .order_by("job_id", "position"))
+    job_set = set(job_ids)
+    for image in rows:
+        if image.job_id in job_set:
+            found[image.job_id].append(image)
+        if image.pk in image_ids and image.owner_id == user.pk and image.purging_at is None:
+            owned.add(image.pk)
+    return found, owned
 
 
 def image_data_urls(*, user, image_ids: Iterable[UUID]) -> dict[UUID, str]:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from uuid import UUID
 
 from django.conf import settings
 from django.http import FileResponse, HttpResponse, HttpResponseNotModified, HttpResponseRedirect
 from django.urls import reverse
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -25,7 +27,7 @@ from config.fields import IdField
 from config.pagination import PageParamsSerializer, paginate_newest_first
 from config.parsers import BoundedJSONParser
 from gallery.imaging import image_prepare_upload
-from gallery.selectors import image_ids_visible, images_for_jobs
+from gallery.selectors import images_for_jobs_and_owned
 from generation.constants import (
     ASPECT_RATIOS,
     GOODS_TYPES,
@@ -35,13 +37,13 @@ from generation.constants import (
 )
 from generation.models import ACTIVE_STATUSES, Job, JobInput, JobKind, JobStatus
 from generation.selectors import (
-    QueueInfo,
+    job_detail_get,
     job_get,
     job_input_get,
     job_input_thumbnail,
     job_inputs_for,
     job_list,
-    job_queue_infos,
+    job_standing,
 )
 from generation.services.jobs import (
     NewInput,
@@ -51,7 +53,7 @@ from generation.services.jobs import (
     job_retry,
     jobs_cancel,
 )
-from templates_app.selectors import page_summaries, page_template_ids_resolve
+from templates_app.selectors import page_template_ids_resolve
 
 IDEMPOTENCY_HEADER = OpenApiParameter(
     "Idempotency-Key", str, OpenApiParameter.HEADER, required=False,
@@ -140,25 +142,41 @@ class JobPageSerializer(serializers.Serializer):
     next_cursor = serializers.CharField(allow_null=True)
 
 
-def _job_data(request, job: Job, images=None, info: QueueInfo | None = None,
-              inputs: list[JobInput] | None = None, own_image_ids: set | None = None,
-              pages: dict[str, dict] | None = None) -> dict:
-    info = info or job_queue_infos(user=request.user, jobs=[job])[job.id]
-    if images is None:
-        images = images_for_jobs(job_ids=[job.id]).get(job.id, [])
-    if inputs is None:
-        inputs = job_inputs_for(job_ids=[job.id]).get(job.id, [])
-    if own_image_ids is None:
-        own_image_ids = image_ids_visible(user=request.user, image_ids=_source_image_ids([job]))
+@dataclass(frozen=True)
+class _Related:
+    """What a page of jobs shows beside the jobs' own rows, read for the whole page at once."""
+
+    images: dict
+    inputs: dict
+    own_image_ids: set
+
+    @classmethod
+    def read(cls, *, user, jobs: list[Job]) -> _Related:
+        images, own = images_for_jobs_and_owned(
+            job_ids=[job.id for job in jobs if job.status == JobStatus.SUCCEEDED], user=user,
+            image_ids=[UUID(str(image_id)) for image_id in map(_source_image_id, jobs) if image_id])
+        inputs = job_inputs_for(job_ids=[job.id for job in jobs if job.kind != JobKind.PAGE])
+        return cls(images=images, inputs=inputs, own_image_ids=own)
+
+
+def _jobs_data(request, jobs: list[Job]) -> list[dict]:
+    """`jobs` as read by job_list or job_detail_get (their standing and page annotated)."""
+    related = _Related.read(user=request.user, jobs=jobs)
+    now = timezone.now()
+    return [_job_data(request, job, related, now) for job in jobs]
+
+
+def _job_data(request, job: Job, related: _Related, now) -> dict:
+    info = job_standing(job=job, user=request.user, now=now)
     result = None
     if job.status == JobStatus.SUCCEEDED:
-        result = {} if job.kind != JobKind.PAGE else {"page": _page(request, job, pages)}
+        result = {} if job.kind != JobKind.PAGE else {"page": _page(request, job)}
         result["images"] = [
             {"id": image.id, "width": image.width, "height": image.height,
              "format": image.format,
              "url": request.build_absolute_uri(reverse("gallery:image-file", args=[image.id])),
              "thumbnail_url": request.build_absolute_uri(reverse("gallery:image-thumbnail", args=[image.id]))}
-            for image in images
+            for image in related.images.get(job.id, [])
         ]
     return {
         "id": job.id, "kind": job.kind, "status": job.status, "provider": job.provider,
@@ -170,7 +188,8 @@ def _job_data(request, job: Job, images=None, info: QueueInfo | None = None,
         "translation": job.translation,
         "error": {"code": job.error_code, "message": job.error_message} if job.error_code else None,
         "result": result,
-        "inputs": [_input_data(request, job, row, own_image_ids) for row in inputs],
+        "inputs": [_input_data(request, job, row, related.own_image_ids)
+                   for row in related.inputs.get(job.id, [])],
         "request_id": job.request_id,
     }
 
@@ -182,10 +201,6 @@ def _source_image_id(job: Job):
     return None
 
 
-def _source_image_ids(jobs) -> list:
-    return [image_id for image_id in map(_source_image_id, jobs) if image_id]
-
-
 def _input_data(request, job: Job, row: JobInput, own_image_ids: set) -> dict:
     source = _source_image_id(job) if row.role == "image" else None
     image_id = source if source and UUID(source) in own_image_ids else None
@@ -194,25 +209,19 @@ def _input_data(request, job: Job, row: JobInput, own_image_ids: set) -> dict:
             "width": row.width, "height": row.height}
 
 
-def _page_ids(jobs) -> list[str]:
-    return [job.provider_state["page_id"] for job in jobs if job.kind == JobKind.PAGE
-            and job.status == JobStatus.SUCCEEDED and job.provider_state.get("page_id")]
-
-
-def _page(request, job: Job, pages: dict[str, dict] | None = None) -> dict | None:
-    page_id = job.provider_state.get("page_id")
-    if not page_id:
+def _page(request, job: Job) -> dict | None:
+    if job.page_id is None:
         return None
-    if pages is None:
-        pages = page_summaries(page_ids=[page_id])
-    page = pages.get(str(page_id))
-    if page is None:
-        return None
-    return {**page, "html_url": request.build_absolute_uri(page["html_url"])}
+    return {"id": str(job.page_id), "blocks": job.page_blocks,
+            "html_url": request.build_absolute_uri(reverse("templates_app:page-html", args=[job.page_id]))}
 
 
 def _job_response(request, job: Job, *, created: bool = True, status_code=status.HTTP_200_OK):
-    response = Response(JobOutputSerializer(_job_data(request, job)).data, status=status_code)
+    """The job as its detail shows it; `job` is read again with its standing unless it was
+    read through job_detail_get."""
+    if not hasattr(job, "waiting_ahead"):
+        job = job_detail_get(user=request.user, job_id=job.id)
+    response = Response(JobOutputSerializer(_jobs_data(request, [job])[0]).data, status=status_code)
     response["Location"] = reverse("generation:job-detail", args=[job.id])
     if not created:
         response["Idempotent-Replayed"] = "true"
@@ -435,22 +444,14 @@ class JobListApi(APIView):
             job_list(user=request.user, statuses=filters.get("status"), kinds=filters.get("kind"),
                      ids=filters.get("ids")),
             filters)
-        jobs = page.items
-        images = images_for_jobs(job_ids=[j.id for j in jobs if j.status == JobStatus.SUCCEEDED])
-        inputs = job_inputs_for(job_ids=[j.id for j in jobs])
-        own = image_ids_visible(user=request.user, image_ids=_source_image_ids(jobs))
-        infos = job_queue_infos(user=request.user, jobs=jobs)
-        pages = page_summaries(page_ids=_page_ids(jobs))
-        results = [_job_data(request, job, images.get(job.id, []), info=infos[job.id],
-                             inputs=inputs.get(job.id, []), own_image_ids=own, pages=pages)
-                   for job in jobs]
+        results = _jobs_data(request, page.items)
         return Response(page.envelope(JobOutputSerializer(results, many=True).data))
 
 
 class JobDetailApi(APIView):
     @extend_schema(responses=JobOutputSerializer)
     def get(self, request, job_id):
-        return _job_response(request, job_get(user=request.user, job_id=job_id))
+        return _job_response(request, job_detail_get(user=request.user, job_id=job_id))
 
 
 class JobCancelApi(APIView):

@@ -12,19 +12,71 @@ from uuid import UUID
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, Q, QuerySet
+from django.db.models import (
+    Case,
+    DateTimeField,
+    Func,
+    IntegerField,
+    JSONField,
+    OuterRef,
+    QuerySet,
+    Subquery,
+    UUIDField,
+    When,
+)
 from django.utils import timezone
 
 from accounts.selectors import user_job_limits
 from config.errors import NotFound
 from gallery.imaging import image_thumbnail
-from generation.models import Job, JobInput, JobStage, JobStatus
+from generation.models import Job, JobInput, JobKind, JobStage, JobStatus
 from generation.providers import ProviderError, get_provider
+from templates_app.selectors import page_of_job
+
+
+def _count(queryset: QuerySet) -> Subquery:
+    return Subquery(queryset.order_by().annotate(n=Func("pk", function="COUNT")).values("n"),
+                    output_field=IntegerField())
+
+
+def _earliest_start(queryset: QuerySet) -> Subquery:
+    return Subquery(queryset.order_by().annotate(first=Func("started_at", function="MIN")).values("first"),
+                    output_field=DateTimeField())
+
+
+def _while_waiting(expression) -> Case:
+    """Only a waiting row's figure is computed (the database skips the others' subqueries)."""
+    return Case(When(status=JobStatus.QUEUED, then=expression), default=None,
+                output_field=expression.output_field)
+
+
+def _with_standing(jobs: QuerySet[Job]) -> QuerySet[Job]:
+    """Jobs with what their queue position, ETA and waiting reason need, and a finished page's
+    id and blocks, all in the jobs' own query: a list costs the same whatever its mix."""
+    waiting = Job.objects.filter(status=JobStatus.QUEUED, created_at__lt=OuterRef("created_at"))
+    running = Job.objects.filter(status=JobStatus.RUNNING)
+    provider_running = running.filter(provider=OuterRef("provider"))
+    own_running = running.filter(user=OuterRef("user"))
+    page = page_of_job(job_id=OuterRef("pk"))
+    return jobs.annotate(
+        waiting_ahead=_while_waiting(_count(waiting.filter(provider=OuterRef("provider")))),
+        own_waiting_ahead=_while_waiting(_count(waiting.filter(user=OuterRef("user")))),
+        provider_running=_while_waiting(_count(provider_running)),
+        provider_first_start=_while_waiting(_earliest_start(provider_running)),
+        own_running=_while_waiting(_count(own_running)),
+        own_first_start=_while_waiting(_earliest_start(own_running)),
+        page_id=Case(When(kind=JobKind.PAGE, status=JobStatus.SUCCEEDED,
+                          then=Subquery(page.values("id")[:1])), default=None, output_field=UUIDField()),
+        page_blocks=Case(When(kind=JobKind.PAGE, status=JobStatus.SUCCEEDED,
+                              then=Subquery(page.values("blocks")[:1])), default=None,
+                         output_field=JSONField()),
+    )
 
 
 def job_list(*, user, statuses: Iterable[str] | None = None, kinds: Iterable[str] | None = None,
              ids: Iterable[UUID] | None = None) -> QuerySet[Job]:
-    """The user's own jobs, newest first; each filter given narrows to any of its values."""
+    """The user's own jobs, newest first, with their standing (see job_standing); each filter
+    given narrows to any of its values."""
     jobs = Job.objects.filter(user=user).defer("request_fingerprint")
     if statuses:
         jobs = jobs.filter(status__in=list(statuses))
@@ -32,7 +84,7 @@ def job_list(*, user, statuses: Iterable[str] | None = None, kinds: Iterable[str
         jobs = jobs.filter(kind__in=list(kinds))
     if ids is not None:
         jobs = jobs.filter(pk__in=list(ids))
-    return jobs.order_by("-created_at", "-id")
+    return _with_standing(jobs).order_by("-created_at", "-id")
 
 
 def job_inputs_for(*, job_ids: Iterable[UUID]) -> dict[UUID, list[JobInput]]:
@@ -57,6 +109,14 @@ def job_input_get(*, user, job_id, role: str) -> JobInput:
 def job_get(*, user, job_id) -> Job:
     """The user's own job; another user's id is simply not found (404, never 403)."""
     job = Job.objects.filter(pk=job_id, user=user).first()
+    if job is None:
+        raise NotFound("Job not found.")
+    return job
+
+
+def job_detail_get(*, user, job_id) -> Job:
+    """The user's own job with its standing (see job_standing), in one query."""
+    job = _with_standing(Job.objects.filter(pk=job_id, user=user)).first()
     if job is None:
         raise NotFound("Job not found.")
     return job
@@ -111,72 +171,46 @@ def _remaining(started_at: datetime | None, duration: float, now: datetime) -> f
     return max(1.0, duration - (now - started_at).total_seconds())
 
 
-def job_queue_info(*, job: Job) -> QueueInfo:
-    """Where a job stands (see job_queue_infos)."""
-    return job_queue_infos(user=job.user, jobs=[job])[job.id]
-
-
-def job_queue_infos(*, user, jobs: list[Job]) -> dict[UUID, QueueInfo]:
-    """Where each of the user's jobs stands, in a fixed number of queries however many jobs
-    there are. Waiting: position among jobs waiting for the same provider, why it waits, and an
-    ETA (seconds until its result) from recent real durations. Running: ETA. Finished: nothing."""
-    now = timezone.now()
-    infos: dict[UUID, QueueInfo] = {}
-    queued = [job for job in jobs if job.status == JobStatus.QUEUED]
-    for job in jobs:
-        if job.status == JobStatus.RUNNING:
-            if job.progress > 0:
-                elapsed = (now - job.started_at).total_seconds()
-                left = elapsed * (100 - job.progress) / job.progress
-            else:
-                duration = typical_duration_seconds(kind=job.kind, provider=job.provider)
-                left = _remaining(job.started_at, duration, now)
-            infos[job.id] = QueueInfo(None, max(1, round(left)), None)
-        elif job.status != JobStatus.QUEUED:
-            infos[job.id] = QueueInfo(None, None, None)
-    if not queued:
-        return infos
-
-    waiting = Job.objects.filter(status=JobStatus.QUEUED)
-    # Every position in one pass over the waiting jobs (served by job_queued_fifo).
-    ahead_all = waiting.aggregate(**{
-        f"j{index}": Count("id", filter=Q(provider=job.provider, created_at__lt=job.created_at))
-        for index, job in enumerate(queued)})
-    own_waiting = list(waiting.filter(user=user).values_list("created_at", flat=True))
-    own_running = list(Job.objects.filter(user=user, status=JobStatus.RUNNING)
-                       .values_list("started_at", flat=True))
-    providers = {job.provider for job in queued}
-    provider_running: dict[str, list[datetime | None]] = defaultdict(list)
-    for provider, started_at in Job.objects.filter(status=JobStatus.RUNNING, provider__in=providers) \
-            .values_list("provider", "started_at"):
-        provider_running[provider].append(started_at)
-    limits = user_job_limits(user=user)
-
-    for index, job in enumerate(queued):
-        duration = typical_duration_seconds(kind=job.kind, provider=job.provider)
-        try:
-            capacity = get_provider(job.provider).max_concurrent
-        except ProviderError:
-            capacity = 1
-        running_here = provider_running[job.provider]
-        start_in = 0.0
-        if job.next_check_at is not None:  # sent back by a provider outage, due again then
-            reason = "provider_unavailable"
-            start_in = max(0.0, (job.next_check_at - now).total_seconds())
-        elif len(own_running) >= limits.max_concurrent:
-            reason = "user_concurrency"
-            start_in = min(_remaining(s, duration, now) for s in own_running)
-        elif len(running_here) >= capacity:
-            reason = "provider_capacity"
-            start_in = min(_remaining(s, duration, now) for s in running_here)
+def job_standing(*, job: Job, user, now: datetime | None = None) -> QueueInfo:
+    """Where a job read through job_list or job_detail_get stands, from its own row and
+    annotations (no query; the typical durations are cached). Waiting: position among jobs
+    waiting for the same provider, why it waits, and an ETA (seconds until its result) from
+    recent real durations. Running: ETA. Finished: nothing."""
+    now = now or timezone.now()
+    if job.status == JobStatus.RUNNING:
+        if job.progress > 0 and job.started_at:
+            elapsed = (now - job.started_at).total_seconds()
+            left = elapsed * (100 - job.progress) / job.progress
         else:
-            reason = "queue"
-        # Each of the user's own earlier jobs runs before this one, limits.max_concurrent at a time.
-        own_ahead = sum(1 for created_at in own_waiting if created_at < job.created_at)
-        start_in += own_ahead * duration / limits.max_concurrent
-        infos[job.id] = QueueInfo(queue_position=ahead_all[f"j{index}"] + 1,
-                                  eta_seconds=max(1, round(start_in + duration)), waiting_reason=reason)
-    return infos
+            duration = typical_duration_seconds(kind=job.kind, provider=job.provider)
+            left = _remaining(job.started_at, duration, now)
+        return QueueInfo(None, max(1, round(left)), None)
+    if job.status != JobStatus.QUEUED:
+        return QueueInfo(None, None, None)
+
+    limits = user_job_limits(user=user)
+    duration = typical_duration_seconds(kind=job.kind, provider=job.provider)
+    try:
+        capacity = get_provider(job.provider).max_concurrent
+    except ProviderError:
+        capacity = 1
+    start_in = 0.0
+    # The longest-running job frees its place first: its start alone tells when one frees up.
+    if job.next_check_at is not None:  # sent back by a provider outage, due again then
+        reason = "provider_unavailable"
+        start_in = max(0.0, (job.next_check_at - now).total_seconds())
+    elif (job.own_running or 0) >= limits.max_concurrent:
+        reason = "user_concurrency"
+        start_in = _remaining(job.own_first_start, duration, now)
+    elif (job.provider_running or 0) >= capacity:
+        reason = "provider_capacity"
+        start_in = _remaining(job.provider_first_start, duration, now)
+    else:
+        reason = "queue"
+    # Each of the user's own earlier jobs runs before this one, limits.max_concurrent at a time.
+    start_in += (job.own_waiting_ahead or 0) * duration / max(1, limits.max_concurrent)
+    return QueueInfo(queue_position=(job.waiting_ahead or 0) + 1,
+                     eta_seconds=max(1, round(start_in + duration)), waiting_reason=reason)
 
 
 def job_wait(*, job_id, timeout_seconds: float, interval_seconds: float = 0.25) -> Job:

@@ -205,7 +205,8 @@ class Page(models.Model):
     # len(blocks), kept so a list of pages never reads the blocks' content.
     block_count = models.PositiveSmallIntegerField(default=0)
     # The job that made the page, if any. No foreign key: templates_app knows nothing of jobs.
-    job_id = models.UUIDField(null=True, blank=True)
+    # Indexed: a job's detail and the job list read its page by it.
+    job_id = models.UUIDField(null=True, blank=True, db_index=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -148,22 +148,9 @@ def page_get(*, user, page_id) -> Page:
     return page
 
 
-def page_summary(*, page_id) -> dict:
-    """What a job result shows of a page: {"id", "html_url", "blocks"} (html_url is a path)."""
-    summary = page_summaries(page_ids=[page_id]).get(str(page_id))
-    if summary is None:
-        raise NotFound("Page not found.")
-    return summary
-
-
-def page_summaries(*, page_ids) -> dict[str, dict]:
-    """page_summary for several pages in one query, by page id (as text); missing ones left out."""
-    ids = [str(page_id) for page_id in page_ids]
-    if not ids:
-        return {}
-    return {str(page.id): {"id": str(page.id), "html_url": f"/api/v1/pages/{page.id}/html",
-                           "blocks": page.blocks}
-            for page in Page.objects.only("id", "blocks").filter(pk__in=ids)}
+def page_of_job(*, job_id) -> QuerySet:
+    """The page a job made (`job_id` may be an OuterRef: for a subquery in the job's own query)."""
+    return Page.objects.filter(job_id=job_id)
 
 
 PAGE_LIST_FIELDS = ("id", "title", "language", "created_at", "job_id", "block_count")

@@ -214,9 +214,9 @@ def test_the_list_query_count_does_not_grow_with_the_page_size(api, user, tasks,
         api.post("/api/v1/jobs/goods", goods_form(), format="multipart")
     tasks()
     assert Job.objects.filter(status="succeeded").count() == 12
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(4):
         assert len(api.get("/api/v1/jobs?size=2").json()["results"]) == 2
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(4):
         assert len(api.get("/api/v1/jobs?size=12").json()["results"]) == 12
 
 
