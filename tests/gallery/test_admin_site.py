@@ -52,7 +52,7 @@ def test_the_user_page_shows_storage_usage_and_the_quota_field(admin_client, use
     make_image(user, trashed_for=timedelta(days=1))
     page = admin_client.get(f"/admin/accounts/user/{user.pk}/change/").content.decode()
     assert "storage_quota_mb" in page
-    assert "of 100 MB — 1 image(s), 1 in the trash" in page
+    assert "of 100.0\xa0MB (default)" in page and "— 1 image(s), 1 in the trash" in page
 
 
 def test_the_audit_log_is_read_only(admin_client, staff_user):
