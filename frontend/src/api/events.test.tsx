@@ -1,70 +1,14 @@
-import { act, renderHook, waitFor } from "@testing-library/react";
+import { renderHook, waitFor } from "@testing-library/react";
 import { QueryClient, QueryClientProvider, type InfiniteData } from "@tanstack/react-query";
 import type { ReactNode } from "react";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 
 import { installFakeServer, jobJson, jobPage } from "../shell/testing";
+import { FakeEventSource } from "./fakeEventSource";
 import { COALESCE_MS, reopenDelay, useLiveEvents } from "./events";
 import { IMAGES_KEY, imagesKey, USAGE_KEY, useImages, type ImagePages } from "./gallery";
 import { jobKeys, LIVE_POLL_MS, useActiveJobs, useJob, useJobs, type Job, type JobPage } from "./jobs";
 import { streamStatus, useStreamStatus } from "./liveStatus";
-
-/** The browser's EventSource as far as the app uses it; the test plays the server's side. */
-class FakeEventSource {
-  static readonly CONNECTING = 0;
-  static readonly OPEN = 1;
-  static readonly CLOSED = 2;
-  static instances: FakeEventSource[] = [];
-
-  readyState = FakeEventSource.CONNECTING;
-  onopen: ((event: Event) => void) | null = null;
-  onerror: ((event: Event) => void) | null = null;
-  private readonly listeners = new Map<string, Set<(event: MessageEvent) => void>>();
-
-  constructor(readonly url: string) {
-    FakeEventSource.instances.push(this);
-  }
-
-  static latest(): FakeEventSource {
-    return FakeEventSource.instances[FakeEventSource.instances.length - 1];
-  }
-
-  addEventListener(type: string, listener: (event: MessageEvent) => void) {
-    if (!this.listeners.has(type)) this.listeners.set(type, new Set());
-    this.listeners.get(type)!.add(listener);
-  }
-
-  removeEventListener(type: string, listener: (event: MessageEvent) => void) {
-    this.listeners.get(type)?.delete(listener);
-  }
-
-  close() {
-    this.readyState = FakeEventSource.CLOSED;
-  }
-
-  // The server's side.
-  open() {
-    act(() => {
-      this.readyState = FakeEventSource.OPEN;
-      this.onopen?.(new Event("open"));
-    });
-  }
-
-  send(type: string, data: unknown, id: number) {
-    act(() => {
-      const event = new MessageEvent(type, { data: JSON.stringify(data), lastEventId: String(id) });
-      for (const listener of this.listeners.get(type) ?? []) listener(event);
-    });
-  }
-
-  /** The connection dropped: the browser reconnects by itself (CONNECTING) or gives up (CLOSED). */
-  fail(givesUp: boolean) {
-    act(() => {
-      this.readyState = givesUp ? FakeEventSource.CLOSED : FakeEventSource.CONNECTING;
-      this.onerror?.(new Event("error"));
-    });
-  }
-}
 
 const RUNNING = jobJson({ id: "j1", status: "running", progress: 10, queue_position: null, eta_seconds: 20, waiting_reason: null });
 const WAITING = jobJson({ id: "j2", status: "queued", queue_position: 2, eta_seconds: 60, created_at: "2026-12-02T04:00:05Z" });

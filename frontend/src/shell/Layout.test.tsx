@@ -2,6 +2,7 @@ import { act, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 
+import { FakeEventSource } from "../api/fakeEventSource";
 import { Layout } from "./Layout";
 import { installDialogPolyfill, installFakeServer, jobJson, jobPage, ME, renderWithApp, type FakeRequest } from "./testing";
 
@@ -203,5 +204,23 @@ describe("the queue drawer", () => {
     });
     await waitFor(() => expect(screen.queryByRole("dialog", { name: "작업 대기열" })).not.toBeInTheDocument());
     expect(badge).toHaveAttribute("aria-expanded", "false");
+  });
+
+  it("says whether it follows the live event stream or polls, and shows a job's progress from the stream", async () => {
+    FakeEventSource.instances = [];
+    vi.stubGlobal("EventSource", FakeEventSource);
+    server();
+    renderWithApp(<Layout />);
+    await userEvent.click(await screen.findByRole("button", { name: "작업 대기열, 진행 중 2개" }));
+    const drawer = await screen.findByRole("dialog", { name: "작업 대기열" });
+    expect(await within(drawer).findByText("40%")).toBeInTheDocument();
+
+    FakeEventSource.latest().open();
+    expect(await within(drawer).findByText("실시간")).toBeInTheDocument();
+    FakeEventSource.latest().send("job.progress", { id: running.id, kind: "goods", status: "running", progress: 75 }, 9);
+    expect(await within(drawer).findByText("75%")).toBeInTheDocument();
+
+    FakeEventSource.latest().fail(false);
+    expect(await within(drawer).findByText("새로고침 중")).toBeInTheDocument();
   });
 });
