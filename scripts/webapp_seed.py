@@ -7,7 +7,9 @@ SECRET_KEY); one command per call, arguments as JSON, the answer as one JSON lin
 
 users   creates the accounts through accounts.services.user_create (the password hashed once and
         shared: a pool of test users costs one hash, not one each); optional per-user
-        `storage_quota_mb` and `used_bytes` (an image whose recorded size fills the quota).
+        `storage_quota_mb` and `used_bytes` (an image whose recorded size fills the quota), and
+        for admin accounts `is_staff`, `is_superuser`, `groups` (names) and `permissions`
+        ("app_label.codename").
 images  bulk-inserts gallery rows for one user that share one small file and thumbnail: a
         10,000-image gallery in seconds, for the scrolling budget.
 """
@@ -29,6 +31,7 @@ import django
 
 django.setup()
 
+from django.contrib.auth.models import Group, Permission  # noqa: E402
 from django.core.files.base import ContentFile  # noqa: E402
 from django.core.files.storage import default_storage  # noqa: E402
 from django.db import transaction  # noqa: E402
@@ -71,6 +74,15 @@ def users(args: dict) -> dict:
             user = User(username=spec["username"], password=template.password)
             user.full_clean()
             user.save()
+        if spec.get("is_staff") or spec.get("is_superuser"):
+            user.is_staff, user.is_superuser = True, bool(spec.get("is_superuser"))
+            user.save(update_fields=["is_staff", "is_superuser"])
+        for name in spec.get("groups", []):
+            user.groups.add(Group.objects.get_or_create(name=name)[0])
+        for permission in spec.get("permissions", []):
+            app_label, codename = permission.split(".")
+            user.user_permissions.add(Permission.objects.get(content_type__app_label=app_label,
+                                                             codename=codename))
         if spec.get("storage_quota_mb") is not None:
             user.storage_quota_mb = spec["storage_quota_mb"]
             user.save(update_fields=["storage_quota_mb"])

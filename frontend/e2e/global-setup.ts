@@ -4,7 +4,7 @@
 import type { FullConfig } from "@playwright/test";
 
 import { buildAppIfStale, prepareBase, removeBase, startPlatform, writeState } from "./platform.mjs";
-import { MAIN_USERS, PASSWORD, QUOTA_USERS } from "./users";
+import { ADMIN_USER, EDITOR_USER, MAIN_USERS, PASSWORD, QUOTA_USERS, STAFF_PERMISSIONS, STAFF_USER } from "./users";
 
 export default async function globalSetup(_config: FullConfig): Promise<() => Promise<void>> {
   await buildAppIfStale();
@@ -17,6 +17,9 @@ export default async function globalSetup(_config: FullConfig): Promise<() => Pr
       ...MAIN_USERS.map((username) => ({ username })),
       // 1 MB of storage, 2 MB already used: the next job is refused with storage_quota_exceeded.
       ...QUOTA_USERS.map((username) => ({ username, storage_quota_mb: 1, used_bytes: 2_000_000 })),
+      { username: ADMIN_USER, is_superuser: true },
+      { username: STAFF_USER, is_staff: true, permissions: STAFF_PERMISSIONS },
+      { username: EDITOR_USER, is_staff: true, groups: ["content managers"] },
     ],
   }).catch((error: unknown) => {
     if (!process.env.E2E_KEEP) removeBase(base);

@@ -4,7 +4,16 @@ export type Log = (message: string) => void;
 
 export type Base = { root: string; template: string; staticRoot: string };
 
-export type SeedUser = { username: string; storage_quota_mb?: number; used_bytes?: number };
+export type SeedUser = {
+  username: string;
+  storage_quota_mb?: number;
+  used_bytes?: number;
+  /** Admin accounts: staff, superuser, group names, permissions as "app_label.codename". */
+  is_staff?: boolean;
+  is_superuser?: boolean;
+  groups?: string[];
+  permissions?: string[];
+};
 
 export type Platform = {
   name: string;
