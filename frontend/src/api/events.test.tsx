@@ -63,10 +63,10 @@ describe("events update the caches", () => {
 
     const images = [{ id: "r1", url: "/r1", thumbnail_url: "/r1/thumbnail", width: 8, height: 8, format: "png" }];
     stream.send("job.succeeded", {
-      id: "j1", kind: "ppl", status: "succeeded", stage: "", progress: 100, results: { images }, finished_at: "2026-12-02T04:01:00Z",
+      id: "j1", kind: "ppl", status: "succeeded", stage: "", progress: 100, results: images, finished_at: "2026-12-02T04:01:00Z",
     }, 13);
     expect(job()).toMatchObject({
-      status: "succeeded", progress: 100, result: { images }, finished_at: "2026-12-02T04:01:00Z", eta_seconds: null,
+      status: "succeeded", progress: 100, result: { images, page: null }, finished_at: "2026-12-02T04:01:00Z", eta_seconds: null,
     });
     // It left the queue; the history shows it finished; the page shows it.
     expect(queue().map((j) => j.id)).toEqual(["j2"]);

@@ -65,8 +65,9 @@ const invalidate = (queryKey: QueryKey, predicate?: (key: QueryKey) => boolean) 
 type JobEvent = Partial<Job> & {
   id: string;
   stage?: string;
-  /** job.succeeded: the job detail's results (the same shape as its `result`). */
-  results?: Job["result"] | NonNullable<Job["result"]>["images"];
+  /** job.succeeded: the result images (as in the job's `result.images`) and a page job's page. */
+  results?: NonNullable<Job["result"]>["images"];
+  page?: NonNullable<Job["result"]>["page"];
 };
 type QueueMoved = { jobs: Pick<Job, "id" | "queue_position" | "eta_seconds">[] };
 type ImageIds = { ids: string[] };
@@ -78,8 +79,7 @@ function jobPatch(event: JobEvent): Partial<Job> & { stage?: string } {
   const patch: Partial<Job> & { stage?: string } = {};
   for (const key of JOB_FIELDS) if (key in event) (patch as Record<string, unknown>)[key] = event[key];
   if (event.stage !== undefined) patch.stage = event.stage;
-  const results = event.results ?? event.result;
-  if (results) patch.result = Array.isArray(results) ? { images: results } : results;
+  if (event.results) patch.result = { images: event.results, page: event.page ?? null };
   if (event.status && event.status !== "queued") {
     patch.queue_position = null;
     patch.waiting_reason = null;
