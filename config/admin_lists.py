@@ -1,10 +1,10 @@
 """Admin changelists that stay fast on tables of millions of rows.
 
 Stock Django counts every matching row (COUNT(*)) on each page and turns a page past its count
-into a jump back to page 1. Here the count is exact only up to ADMIN_LIST_EXACT_COUNT_LIMIT
-rows; past it the list says "about N" (PostgreSQL's planner estimate; elsewhere "more than N")
-and pages by previous / next, which work at any depth. Templates: admin/pagination.html and
-admin/actions.html in config/templates.
+into a jump back to page 1. Here the count is exact only up to ADMIN_LIST_EXACT_COUNT_LIMIT rows
+(or the list's "show all" size, if larger); past it the list says "about N" (PostgreSQL's
+planner estimate; elsewhere "more than N") and pages by previous / next, which work at any
+depth. Templates: admin/pagination.html and admin/actions.html in config/templates.
 """
 
 from __future__ import annotations
@@ -33,9 +33,10 @@ class EstimatedPage(Page):
 class EstimatedCountPaginator(Paginator):
     """A changelist paginator that never counts past the limit (see the module's docstring)."""
 
-    @property
-    def exact_limit(self) -> int:
-        return max(settings.ADMIN_LIST_EXACT_COUNT_LIMIT, 1)
+    def __init__(self, object_list, per_page, *args, exact_limit: int | None = None, **kwargs):
+        super().__init__(object_list, per_page, *args, **kwargs)
+        limit = settings.ADMIN_LIST_EXACT_COUNT_LIMIT if exact_limit is None else exact_limit
+        self.exact_limit = max(limit, per_page, 1)
 
     @cached_property
     def _count(self) -> tuple[int, bool]:
@@ -103,3 +104,8 @@ class EstimatedCountMixin:
 
     def get_changelist(self, request, **kwargs):
         return EstimatedChangeList
+
+    def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
+        # Counted exactly at least as far as "show all" reaches: an estimate must never offer it.
+        limit = max(settings.ADMIN_LIST_EXACT_COUNT_LIMIT, self.list_max_show_all)
+        return self.paginator(queryset, per_page, orphans, allow_empty_first_page, exact_limit=limit)
