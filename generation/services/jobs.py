@@ -141,6 +141,8 @@ def job_create(
             return existing, False
     provider = provider_name_for_kind(kind)
     get_provider(provider)  # an unknown provider name fails here, before anything is stored
+    # Input files are written before the locking transaction: storage I/O (network I/O on S3)
+    # never runs under the lock on the user's row. Until the job commits, they are ours to remove.
     written: list[str] = []
     committed = False
 
@@ -149,6 +151,19 @@ def job_create(
         committed = True
 
     try:
+        if inputs:
+            _check_queue_limit(user)  # a request refused anyway writes no file (checked again below)
+        rows = []
+        for new in inputs:
+            name = gallery_file_store(prepared=new.image, folder="inputs")
+            written.append(name)
+            rows.append(JobInput(role=new.role, file=name, width=new.image.width, height=new.image.height,
+                                 format=new.image.format, size_bytes=len(new.image.data),
+                                 sha256=new.image.sha256))
+        # A retry shares the original's input files (they are never modified).
+        rows += [JobInput(role=old.role, file=old.file.name, width=old.width, height=old.height,
+                          format=old.format, size_bytes=old.size_bytes, sha256=old.sha256)
+                 for old in stored_inputs]
         with transaction.atomic():
             transaction.on_commit(mark_committed)  # first hook: runs before any that could fail
             get_user_model().objects.select_for_update().filter(pk=user.pk).first()
@@ -165,36 +180,8 @@ def job_create(
                 request_id=current_request_id() or "",
             )
             job.save(force_insert=True)
-            rows = []
-            for new in inputs:
-                name = gallery_file_store(prepared=new.image, folder="inputs")
-                written.append(name)
-                rows.append(
-                    JobInput(
-                        job=job,
-                        role=new.role,
-                        file=name,
-                        width=new.image.width,
-                        height=new.image.height,
-                        format=new.image.format,
-                        size_bytes=len(new.image.data),
-                        sha256=new.image.sha256,
-                    )
-                )
-            for old in stored_inputs:
-                # A retry shares the original's input files (they are never modified).
-                rows.append(
-                    JobInput(
-                        job=job,
-                        role=old.role,
-                        file=old.file.name,
-                        width=old.width,
-                        height=old.height,
-                        format=old.format,
-                        size_bytes=old.size_bytes,
-                        sha256=old.sha256,
-                    )
-                )
+            for row in rows:
+                row.job = job
             JobInput.objects.bulk_create(rows)
             transaction.on_commit(_after_commit(lambda: job_event("enqueue", job, status=job.status),
                                                 "the enqueue event"))
