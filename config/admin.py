@@ -41,8 +41,8 @@ class UserChangeList(ChangeList):
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
-    list_display = ("username", "email", "is_staff", "is_active", "queue_limit", "concurrency_limit",
-                    "storage", "date_joined")
+    list_display = ("username", "email", "is_staff", "queue_limit", "concurrency_limit", "storage",
+                    "date_joined")
     list_filter = ("is_staff", "is_superuser", "is_active", "groups")
     readonly_fields = ("limits_applied", "storage_usage")
     fieldsets = (

@@ -27,6 +27,12 @@ from generation.services.jobs import job_cancel, job_retry
 # A bulk action over more jobs than this is refused: one page of confirmation, one request.
 ACTION_MAX_JOBS = 500
 TIMELINE_MAX_EVENTS = 200
+WAITING_REASONS = {
+    "queue": "jobs ahead of it",
+    "user_concurrency": "its owner's running limit is reached",
+    "provider_capacity": "the provider is busy with as many jobs as it takes",
+    "provider_unavailable": "the provider could not be reached; tried again soon",
+}
 
 
 def _short(job_id) -> str:
@@ -143,8 +149,9 @@ class JobAdmin(EstimatedCountMixin, admin.ModelAdmin):
             return "Finished."
         info = job_standing(job=job_detail_get(user=obj.user, job_id=obj.id), user=obj.user)
         if obj.status == JobStatus.QUEUED:
-            return format_html("Waiting: position {} for {}, because: {}; result in about {} s.",
-                               info.queue_position, obj.provider, info.waiting_reason, info.eta_seconds)
+            why = WAITING_REASONS.get(info.waiting_reason, info.waiting_reason)
+            return format_html("Waiting: position {} for {}; {} ({}). Result in about {} s.",
+                               info.queue_position, obj.provider, why, info.waiting_reason, info.eta_seconds)
         return format_html("Running ({}), result in about {} s.", obj.get_stage_display(), info.eta_seconds)
 
     @admin.display(description="Parameters")

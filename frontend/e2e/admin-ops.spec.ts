@@ -112,7 +112,7 @@ test("the dashboard's figures match the jobs, and a job is canceled after its co
   // The newest waiting job's page: where it stands, then cancel through the confirmation page.
   await page.goto(url(`/admin/generation/job/${third}/change/`));
   await expect(page.locator(".job-status")).toHaveText("Queued");
-  await expect(page.locator(".field-queue_state")).toContainText("Waiting: position 2 for local");
+  await expect(page.locator(".field-queue_state")).toContainText("Waiting: position 2 for local; its owner's running limit is reached (user_concurrency)");
   await photograph(page, shot, "job-page");
   await page.getByRole("button", { name: "Cancel this job…" }).click();
   await expect(page.locator("#chosen-jobs")).toContainText(third.slice(0, 8));

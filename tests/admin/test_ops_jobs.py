@@ -64,7 +64,8 @@ def test_the_job_page_is_read_only_without_save_or_delete(client_for, superuser,
 
 def test_a_waiting_job_shows_where_it_stands(client_for, superuser, waiting_goods):
     page = page_of(client_for(superuser), waiting_goods.id)
-    assert re.search(r"Waiting: position 1 for local, because: \w+; result in about \d+ s\.", page)
+    assert re.search(r"Waiting: position 1 for local; [^(]+ \((queue|user_concurrency|provider_capacity)\)\. "
+                     r"Result in about \d+ s\.", page)
     assert "Cancel this job…" in page and "Retry as its owner…" not in page
 
 
