@@ -144,6 +144,8 @@ class TemplateForm(forms.ModelForm):
             "slots": SlotTableWidget,
             "metadata": forms.Textarea(attrs={"rows": 4, "class": "pp-code"}),
         }
+        help_texts = {"html": "", "slots": "One row per slot; a row without a name is left out. Limits left "
+                                           "empty take the defaults shown under “Effective limits”."}
 
     def clean(self):
         cleaned = super().clean()

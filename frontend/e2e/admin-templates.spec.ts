@@ -1,0 +1,158 @@
+// The content managers' admin in real Chromium, as the content manager (EDITOR_USER) on the main
+// platform: a CSV import with a dry run first (three blocks and a set, in a category of their
+// own), a template edited in the code editor with the live preview following (an error marks its
+// line), and the new set reordered with the keyboard buttons and the drag handle while its
+// preview follows. Each page is photographed at 1440×900 and 390×844.
+import type { Locator, Page } from "@playwright/test";
+
+import { expect, test } from "./fixtures";
+import { EDITOR_USER, PASSWORD } from "./users";
+
+test.describe.configure({ mode: "serial" });
+test.use({ viewport: { width: 1440, height: 900 } });
+
+const RUN = Date.now().toString(36);
+const CATEGORY = `E2E Garden ${RUN}`;
+const SET = `Garden page ${RUN}`;
+const HTML = {
+  hero: '<section class="e2e-hero">\n  <h2>{{ title }}</h2>\n  <p>{{ lead }}</p>\n</section>',
+  perks: '<section class="e2e-perks">\n  <h2>{{ title }}</h2>\n  <ul>{% for f in features %}<li>{{ f }}</li>{% endfor %}</ul>\n</section>',
+  specs: '<section class="e2e-specs">\n  <h2>{{ title }}</h2>\n  <dl>{% for s in specs %}<dt>{{ s.key }}</dt><dd>{{ s.value }}</dd>{% endfor %}</dl>\n</section>',
+};
+
+function csv(): string {
+  const quote = (value: string) => `"${value.replace(/"/g, '""')}"`;
+  const rows = [["Hero", "hero", HTML.hero], ["Perks", "features", HTML.perks], ["Specs", "specs", HTML.specs]];
+  const lines = rows.map(([name, type, html]) => [`${name} ${RUN}`, type, CATEGORY, html].map(quote).join(","));
+  return ["name,block_type,category,html", ...lines].join("\n");
+}
+
+async function adminSignIn(page: Page): Promise<void> {
+  await page.goto("/admin/login/?next=/admin/");
+  await page.locator("#id_username").fill(EDITOR_USER);
+  await page.locator("#id_password").fill(PASSWORD);
+  await page.locator("#login-form [type=submit]").click();
+  await expect(page.locator("#content h1")).toBeVisible();
+}
+
+/** A screenshot at 1440×900, then at 390×844 (the page is left at desktop size). */
+async function shots(page: Page, shot: (name: string) => Promise<void>, name: string): Promise<void> {
+  await shot(`admin-templates-${name}`);
+  await page.setViewportSize({ width: 390, height: 844 });
+  await shot(`phone-admin-templates-${name}`);
+  await page.setViewportSize({ width: 1440, height: 900 });
+}
+
+/** The section classes of the blocks the preview frame shows, in order. */
+async function previewOrder(frame: Locator): Promise<string[]> {
+  return frame.contentFrame().locator("section").evaluateAll((nodes) => nodes.map((node) => node.className));
+}
+
+test("a content manager imports a CSV after a dry run", async ({ page, shot }) => {
+  const errors: string[] = [];
+  page.on("pageerror", (error) => errors.push(error.message));
+  await adminSignIn(page);
+  await page.goto("/admin/templates_app/template/");
+  await page.getByRole("link", { name: "Import CSV or folder" }).click();
+  await expect(page.locator("#content h1")).toHaveText("Import templates");
+
+  await page.getByLabel("CSV or zip of a folder").setInputFiles({ name: "garden.csv", mimeType: "text/csv", buffer: Buffer.from(csv()) });
+  await page.getByLabel("Create categories that do not exist").check();
+  await page.getByLabel("Also make a template set named").fill(SET);
+  await page.getByRole("button", { name: "Dry run" }).click();
+
+  await expect(page.locator("[data-import-summary]")).toHaveText(
+    `3 created, 0 updated, 0 skipped, 0 refused; the set “${SET}” would be made; nothing is saved yet.`);
+  await expect(page.getByRole("heading", { name: "Would be created (3)" })).toBeVisible();
+  await shots(page, shot, "import-dry-run");
+  await page.getByRole("button", { name: "Import for real" }).click();
+  await expect(page.locator(".messagelist .success")).toContainText("Imported garden.csv: 3 created, 0 updated, 0 skipped, 0 refused");
+  await page.goto(`/admin/templates_app/templateset/?q=${encodeURIComponent(SET)}`);
+  await expect(page.getByRole("link", { name: SET })).toBeVisible();
+  expect(errors).toEqual([]);
+});
+
+test("a template edit with the live preview, an error marked on its line", async ({ page, shot }) => {
+  const errors: string[] = [];
+  page.on("pageerror", (error) => errors.push(error.message));
+  await adminSignIn(page);
+  await page.goto(`/admin/templates_app/template/?q=${encodeURIComponent(`Hero ${RUN}`)}`);
+  await page.getByRole("link", { name: `Hero ${RUN}`, exact: true }).click();
+
+  const editor = page.locator(".cm-editor");
+  await expect(editor).toBeVisible();
+  await expect(editor.locator(".cm-lineNumbers .cm-gutterElement", { hasText: /^4$/ })).toBeVisible();
+  await expect(page.locator("#id_html")).toBeHidden();  // the editor stands in for the textarea
+  const frame = page.locator("#pp-preview");
+  await expect(frame.contentFrame().locator("section.e2e-hero h2")).toBeVisible();
+
+  // A loop that is never closed: the preview says so and the editor marks line 5.
+  await editor.locator(".cm-content").click();
+  await page.keyboard.press("Control+End");
+  const broken = "\n{% for x in features %}";
+  await page.keyboard.type(broken);
+  await expect(frame.contentFrame().getByText("The template cannot be previewed yet:")).toBeVisible();
+  await expect(editor.locator(".cm-line.pp-error-line")).toHaveText("{% for x in features %}");
+  await shots(page, shot, "template-error");
+
+  for (let i = 0; i < broken.length; i += 1) await page.keyboard.press("Backspace");
+  await page.keyboard.type('\n<p class="e2e-note">Fresh from the editor</p>');
+  await expect(frame.contentFrame().locator("p.e2e-note")).toHaveText("Fresh from the editor");
+  await expect(editor.locator(".pp-error-line")).toHaveCount(0);
+
+  // Full width, then a phone's width.
+  const full = (await frame.boundingBox())!.width;
+  expect(full).toBeGreaterThan(1000);
+  await page.getByRole("button", { name: "Phone · 390" }).click();
+  await expect.poll(() => frame.evaluate((node) => node.clientWidth)).toBe(390);
+  await page.getByRole("button", { name: "Tablet · 768" }).click();
+  await expect.poll(() => frame.evaluate((node) => node.clientWidth)).toBe(768);
+  await frame.scrollIntoViewIfNeeded();
+  await shots(page, shot, "template-edit");
+
+  // The slots as a table: the hero's two slots, a description added to the first.
+  await expect(page.locator('input[name="slots-0-name"]')).toHaveValue("title");
+  await page.locator('textarea[name="slots-0-description"]').fill("The block's heading");
+
+  await page.getByLabel("Change note").fill("A note under the hero");
+  await page.locator('input[name="_continue"]').click();
+  await expect(page.locator(".messagelist .success")).toBeVisible();
+  await page.getByRole("link", { name: /2 revisions/ }).click();
+  await expect(page.getByRole("cell", { name: "A note under the hero" })).toBeVisible();
+  await page.getByRole("button", { name: "Compare the two revisions" }).click();
+  await expect(page.locator('[data-field="HTML"] .add')).toContainText("Fresh from the editor");
+  await expect(page.locator('[data-field="Slots"]')).toContainText("The block's heading");
+  await shots(page, shot, "template-compare");
+  expect(errors).toEqual([]);
+});
+
+test("a set reordered by keys and by its handle, the preview following", async ({ page, shot }) => {
+  const errors: string[] = [];
+  page.on("pageerror", (error) => errors.push(error.message));
+  await adminSignIn(page);
+  await page.goto(`/admin/templates_app/templateset/?q=${encodeURIComponent(SET)}`);
+  await page.getByRole("link", { name: SET }).click();
+
+  const frame = page.locator("[data-set-preview] iframe");
+  await expect.poll(() => previewOrder(frame)).toEqual(["e2e-hero", "e2e-perks", "e2e-specs"]);
+  const rows = page.locator("#items-group tbody tr.form-row:not(.empty-form)");
+  await expect(rows.first().locator(".pp-handle")).toBeVisible();
+  // The picker offers this category's three templates only.
+  await expect(rows.first().locator("select[name$='-template'] option:not([value=''])")).toHaveCount(3);
+
+  // Hero moves down one with its button: Perks, Hero, Specs.
+  await rows.first().getByRole("button", { name: "Move down" }).click();
+  await expect(rows.nth(1).locator("input.pp-position")).toHaveValue("2");
+  await expect.poll(() => previewOrder(frame)).toEqual(["e2e-perks", "e2e-hero", "e2e-specs"]);
+
+  // Specs is dragged by its handle to the top: Specs, Perks, Hero.
+  await rows.nth(2).locator(".pp-handle").dragTo(rows.nth(0), { targetPosition: { x: 20, y: 4 } });
+  await expect.poll(() => previewOrder(frame)).toEqual(["e2e-specs", "e2e-perks", "e2e-hero"]);
+  await shots(page, shot, "set-reorder");
+
+  await page.locator('input[name="_continue"]').click();
+  await expect(page.locator(".messagelist .success")).toBeVisible();
+  await expect.poll(() => previewOrder(frame)).toEqual(["e2e-specs", "e2e-perks", "e2e-hero"]);
+  await expect(page.locator(".pp-warning")).toHaveCount(0);  // one category: no warning
+  expect(errors).toEqual([]);
+});
