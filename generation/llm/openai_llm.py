@@ -184,15 +184,12 @@ class _Conversation:
         _check_finish(choice, task=self.task)
         content = choice.message.content or ""
         data = parse_json_object(content)
-        try:
-            if data is None:
-                raise ValueError("the answer is not a JSON object")
-            problem = validation_error(data, self.schema)
-            if problem is not None:
-                raise ValueError(f"it does not match the schema {problem}")
-            return data, (self.check(data) if self.check else data)
-        except (ValueError, ValidationError) as exc:
-            problem = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+        problem = "the answer is not a JSON object" if data is None else validation_error(data, self.schema)
+        if data is not None and problem is None:
+            try:
+                return data, (self.check(data) if self.check else data)
+            except (ValueError, ValidationError) as exc:
+                problem = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
         if data is None and answer_format != PLAIN_TEXT:
             self._step_down(refused=False)  # a server that ignores the format answers prose
         logger.info("LLM answer for %s unusable (%s)", self.task, problem,
