@@ -89,10 +89,9 @@ class RetryPolicy:
 def _log_retry(state: tenacity.RetryCallState) -> None:
     failure = state.outcome.exception() if state.outcome else None
     error = getattr(failure, "error", failure)
-    logger.info("attempt %d failed (%s); trying again in %.2fs", state.attempt_number,
-                getattr(error, "code", type(error).__name__), state.upcoming_sleep,
-                extra={"event": "retry", "attempt": state.attempt_number,
-                       "code": getattr(error, "code", "")})
+    logger.info("attempt %d failed (%.200s); trying again in %.2fs", state.attempt_number, error,
+                state.upcoming_sleep, extra={"event": "retry", "attempt": state.attempt_number,
+                                             "code": getattr(error, "code", "")})
 
 
 @dataclass(frozen=True)
