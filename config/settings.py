@@ -261,6 +261,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
                              "config.schema.error_responses"],
     "PATH_CONVERTER_OVERRIDES": {"id": int},  # config/fields.py: ids that fit 64 bits
+    "ENUM_NAME_OVERRIDES": {"ErrorCode": "config.error_codes.error_code_choices"},
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

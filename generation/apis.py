@@ -22,6 +22,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.error_codes import error_code_choices
 from config.errors import InvalidInput, NotFound
 from config.fields import IdField
 from config.pagination import PageParamsSerializer, paginate_newest_first
@@ -66,7 +67,7 @@ INPUT_CACHE_CONTROL = "private, max-age=86400, immutable"
 # --- output -----------------------------------------------------------------------------------
 
 class JobErrorSerializer(serializers.Serializer):
-    code = serializers.CharField()
+    code = serializers.ChoiceField(choices=error_code_choices())
     message = serializers.CharField()
 
 

@@ -133,11 +133,12 @@ def test_an_unknown_code_keeps_the_english_message():
 
 
 def test_every_korean_message_renders_with_its_figures():
-    from config.errors import _KO_MESSAGES, localized_message
+    from config.error_codes import ErrorCode
+    from config.errors import localized_message
 
     figures = {"limit": 2, "waiting": 2, "running": 1, "max_concurrent": 1, "used_bytes": 5 * 2**20,
                "quota_bytes": 2**20, "retry_after_seconds": 30}
-    for code in _KO_MESSAGES:
+    for code in ErrorCode:
         text = localized_message(code, "English.", figures, language="ko")
         assert text != "English." and "{" not in text, code
         assert any("\uac00" <= ch <= "\ud7a3" for ch in text), code

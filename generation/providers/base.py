@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from typing import Literal
 from uuid import UUID
 
+from config.error_codes import error_code
+
 
 class ProviderError(Exception):
     """A provider failure. `permanent` ones end the job; others are retried with backoff."""
@@ -14,7 +16,7 @@ class ProviderError(Exception):
                  retry_after_seconds: float | None = None, not_sent: bool = False):
         super().__init__(message)
         self.message = message
-        self.code = code
+        self.code = error_code(code)  # becomes the job's error code: registered, or it fails here
         self.permanent = permanent
         self.retry_after_seconds = retry_after_seconds
         # True when the request surely did not reach the provider (a connect error, or a 429 or

@@ -8,6 +8,7 @@ from uuid import UUID
 
 from django.utils import timezone
 
+from config.error_codes import error_code
 from generation.models import TERMINAL_STATUSES, TRANSITIONS, Job, JobStage
 
 
@@ -21,6 +22,8 @@ def job_transition(*, job_id: UUID, sources: Iterable[str], target: str, **field
     for source in sources:
         if target not in TRANSITIONS.get(source, ()):
             raise IllegalTransition(f"{source} → {target} is not a legal job transition")
+    if fields.get("error_code"):
+        error_code(fields["error_code"])  # an unregistered code fails here, not in a client
     now = timezone.now()
     if target in TERMINAL_STATUSES:
         fields.setdefault("finished_at", now)
