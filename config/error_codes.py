@@ -89,7 +89,6 @@ class ErrorCode(StrEnum):
         "가져올 수 없는 URL입니다(공개된 http(s) 주소만 가능합니다).")
     FETCH_FAILED = ("fetch_failed", 400, "The image could not be fetched from the URL.",
         "URL에서 이미지를 가져올 수 없습니다.")
-    SERVER_ERROR = ("server_error", 500, "Internal server error.", "서버 오류가 발생했습니다.")
     INTERNAL_ERROR = ("internal_error", 500, "Something went wrong on our side.", "서버 오류가 발생했습니다.")
     ERROR = ("error", 400, "The request could not be handled.", "요청을 처리하지 못했습니다.")
     CONFLICT = ("conflict", 409, "Conflicts with another change; reload and try again.",

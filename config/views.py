@@ -19,4 +19,4 @@ def server_error(request):
     if unavailable is not None:
         log_unavailable(unavailable, request)
         return unavailable_response(request)
-    return JsonResponse(error_body("server_error", "Internal server error."), status=500)
+    return JsonResponse(error_body("internal_error", "Internal server error."), status=500)
