@@ -68,7 +68,7 @@ class JobInputInline(admin.TabularInline):
     model = JobInput
     extra = 0
     can_delete = False
-    fields = ("preview", "role", "dimensions", "size", "sha256_short")
+    fields = ("preview", "role", "from_gallery", "dimensions", "size", "sha256_short")
     readonly_fields = fields
     verbose_name = "input image"
 
@@ -77,6 +77,15 @@ class JobInputInline(admin.TabularInline):
         url = reverse("admin:generation_job_input_file", args=[obj.job_id, obj.pk])
         return format_html('<a href="{0}"><img src="{0}" alt="{1}" style="max-height:120px"></a>', url,
                            obj.role)
+
+    @admin.display(description="From the gallery")
+    def from_gallery(self, obj):
+        """An edit's source picked from the owner's gallery: that image's page."""
+        params = obj.job.params
+        if obj.role != "image" or params.get("source") != "gallery" or not params.get("image_id"):
+            return "—"
+        url = reverse("admin:gallery_image_change", args=[params["image_id"]])
+        return format_html('<a href="{}">image {}</a>', url, _short(params["image_id"]))
 
     @admin.display(description="Size")
     def dimensions(self, obj):

@@ -201,3 +201,14 @@ def test_deleting_a_job_keeps_the_input_files_its_retry_still_uses(client_for, s
     admin.post(LIST, {"action": "delete_jobs", "_selected_action": [finished_ppl.id], "confirm": "yes"})
     assert not Job.objects.filter(pk=finished_ppl.id).exists()
     assert all(path.exists() for path in files)
+
+
+def test_an_edit_of_a_gallery_image_links_that_image(client_for, superuser, api):
+    from tests.conftest import upload
+
+    image_id = api.post("/api/v1/images/upload", {"image": upload()}, format="multipart").json()["id"]
+    response = api.post("/api/v1/jobs/edit", {"prompt": "Make it blue", "image_id": image_id},
+                        format="multipart")
+    assert response.status_code == 202, response.json()
+    page = page_of(client_for(superuser), response.json()["id"])
+    assert f'<a href="/admin/gallery/image/{image_id}/change/">image {image_id[:8]}</a>' in page
