@@ -223,7 +223,7 @@ class ImageAdmin(EstimatedCountMixin, admin.ModelAdmin):
 
     def grid_view(self, request):
         response = self.changelist_view(request, {"is_grid": True})
-        if isinstance(response, TemplateResponse):
+        if isinstance(response, TemplateResponse) and "cl" in response.context_data:  # not an action's page
             response.template_name = "admin/gallery/image/change_list_grid.html"
         return response
 

@@ -53,8 +53,11 @@ def test_the_grid_shows_cards_with_selectable_images_and_keeps_the_filters(clien
 
 def test_an_action_posted_from_the_grid_comes_back_to_the_grid(client_for, superuser, user, make_image):
     image = make_image(user)
-    response = client_for(superuser).post(GRID, {"action": "move_to_trash", "_selected_action": [image.pk]})
+    admin = client_for(superuser)
+    response = admin.post(GRID, {"action": "move_to_trash", "_selected_action": [image.pk]})
     assert response.status_code == 302 and response["Location"].startswith(GRID)
+    confirmation = admin.post(GRID, {"action": "purge", "_selected_action": [image.pk]})
+    assert "These <strong>1 image</strong>" in confirmation.content.decode()
 
 
 def test_a_short_id_finds_the_image_and_a_username_finds_the_owners(client_for, superuser, user, other_user,
