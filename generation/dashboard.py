@@ -199,8 +199,12 @@ def dashboard_get() -> Dashboard:
 
 
 def failure_codes_last_day() -> list[tuple[str, int]]:
-    """The jobs list's "failed in the last 24 h" filter choices (the dashboard's figures)."""
-    return dashboard_get().failures
+    """The jobs list's "failed in the last 24 h" filter choices, cached like the dashboard."""
+    found = cache.get("admin-dashboard:failures")
+    if found is None:
+        found = _failures(timezone.now() - WINDOW)
+        cache.set("admin-dashboard:failures", found, CACHE_SECONDS)
+    return found
 
 
 def failed_last_day(queryset, code: str):
