@@ -75,7 +75,7 @@ class _Stream:
 class EventHub:
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
-        self.horizon = 0
+        self.horizon: int | None = None  # None: the log was empty when this hub started
         self._streams: dict[int, set[_Stream]] = defaultdict(set)
         self._wake = asyncio.Event()
         self._gap_since: float | None = None
@@ -95,8 +95,15 @@ class EventHub:
         return await self.loop.run_in_executor(self._executor, call)
 
     async def _start(self) -> None:
-        self.horizon = (await self.db(event_id_bounds))[1] or 0
+        self.horizon = (await self.db(event_id_bounds))[1]
         self._tasks = [self.loop.create_task(self._read_loop()), self.loop.create_task(self._listen())]
+
+    def close(self) -> None:
+        """Stop reading and give the database connection back (the loop may be closed already)."""
+        for task in self._tasks:
+            task.cancel()
+        self._executor.submit(connection.close)
+        self._executor.shutdown(wait=True)
 
     def stats(self) -> dict:
         return {"streams": sum(map(len, self._streams.values())), "users": len(self._streams),
@@ -104,7 +111,7 @@ class EventHub:
 
     async def subscribe(self, *, user_id: int, types: frozenset[str]) -> _Stream:
         await asyncio.shield(self._ready)
-        stream = _Stream(user_id=user_id, types=types, cursor=self.horizon)
+        stream = _Stream(user_id=user_id, types=types, cursor=self.horizon or 0)
         self._streams[user_id].add(stream)
         return stream
 
@@ -135,9 +142,10 @@ class EventHub:
 
     async def _read_once(self) -> bool:
         """Hand out the events after the horizon; True when there may be more to read now."""
-        rows = await self.db(events_after, after_id=self.horizon, limit=_READ_BATCH)
+        rows = await self.db(events_after, after_id=self.horizon or 0, limit=_READ_BATCH)
         for event_id, user_id, type_, payload in rows:
-            if event_id != self.horizon + 1 and not self._gap_passed():
+            # From an empty log, the first event starts the sequence (ids before it were swept).
+            if self.horizon is not None and event_id != self.horizon + 1 and not self._gap_passed():
                 self.loop.call_later(0.02, self._wake.set)  # look again shortly
                 return False
             self._gap_since = None
@@ -257,9 +265,20 @@ def event_hub() -> EventHub:
     hub = _hubs.get(loop)
     if hub is None:
         for stale in [other for other in _hubs if other.is_closed()]:
-            del _hubs[stale]
+            _hubs.pop(stale).close()
         hub = _hubs[loop] = EventHub(loop)
     return hub
+
+
+async def _live_frames(**stream) -> AsyncIterator[bytes]:
+    async for frame in event_hub().frames(**stream):  # the hub of the loop serving the response
+        yield frame
+
+
+def event_hubs_close() -> None:
+    """Close every hub (a server that stopped; tests)."""
+    while _hubs:
+        _hubs.popitem()[1].close()
 
 
 def event_frames_now(*, user_id: int, last_event_id: int | None, types: frozenset[str]) -> Iterator[bytes]:
@@ -283,14 +302,17 @@ def event_frames_now(*, user_id: int, last_event_id: int | None, types: frozense
 def event_stream_response(request: HttpRequest, *, user_id: int, last_event_id: int | None,
                           types: frozenset[str]) -> StreamingHttpResponse:
     if isinstance(request, ASGIRequest):
-        frames = event_hub().frames(user_id=user_id, last_event_id=last_event_id, types=types)
-        # The stream may stay open for hours; the request's thread needs no connection meanwhile
-        # (the hub reads for every stream). Inside a test's transaction it must stay.
-        if not connection.in_atomic_block:
-            connection.close()
+        frames = _live_frames(user_id=user_id, last_event_id=last_event_id, types=types)
     else:
         frames = event_frames_now(user_id=user_id, last_event_id=last_event_id, types=types)
     response = StreamingHttpResponse(frames, content_type="text/event-stream")
     response["Cache-Control"] = "no-cache, no-store"
     response["X-Accel-Buffering"] = "no"  # proxies (nginx) must not buffer the stream
     return response
+
+
+def event_request_connection_release(request: HttpRequest) -> None:
+    """Under ASGI the request's thread stays idle as long as its stream is open: it must not keep
+    a database connection (the hub reads for every stream). A test's transaction keeps it."""
+    if isinstance(request, ASGIRequest) and not connection.in_atomic_block:
+        connection.close()
