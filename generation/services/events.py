@@ -8,6 +8,9 @@ import time
 
 from django.conf import settings
 
+from generation.models import JobStage
+from generation.services.live import job_progress_publish
+
 logger = logging.getLogger("generation.events")
 
 # Last progress logged per job, kept by the process that polls (only one polls at a time;
@@ -47,7 +50,10 @@ def _request_id_of(job) -> str:
 
 
 def job_progress_event(job, progress: int) -> None:
-    """Log progress when it crossed a PROGRESS_LOG_STEP boundary and PROGRESS_LOG_MIN_MS passed."""
+    """Publish progress to the job's owner (accounts/events.py coalesces it), and log it when it
+    crossed a PROGRESS_LOG_STEP boundary and PROGRESS_LOG_MIN_MS passed."""
+    job_progress_publish(job_id=job.id, user_id=job.user_id, kind=job.kind, stage=JobStage.WAITING,
+                         progress=progress)
     key = str(job.id)
     last_progress, last_at = _progress_logged.get(key, (0, 0.0))
     now = time.monotonic()

@@ -17,6 +17,7 @@ from generation.providers import (
     get_provider,
 )
 from generation.services.lifecycle import job_end, job_fail
+from generation.services.live import job_event_publish
 from generation.services.submit import provider_request
 
 logger = logging.getLogger(__name__)
@@ -73,6 +74,7 @@ def job_finalize(*, job_id: UUID) -> None:
                     position=position,
                     file_name=name,
                 )
+            job_event_publish(job_id=job_id, type="job.succeeded")
     except _Abandon:
         gallery_files_delete(names=names)  # canceled or timed out while we worked
     except BaseException:

@@ -23,6 +23,7 @@ from generation.models import ACTIVE_STATUSES, Job, JobInput, JobStatus
 from generation.providers import get_provider, provider_name_for_kind
 from generation.services.events import job_event
 from generation.services.lifecycle import job_end
+from generation.services.live import job_event_publish
 from generation.services.wakeups import dispatch_request
 
 logger = logging.getLogger(__name__)
@@ -183,6 +184,7 @@ def job_create(
             for row in rows:
                 row.job = job
             JobInput.objects.bulk_create(rows)
+            job_event_publish(job_id=job.id, type="job.created")
             transaction.on_commit(_after_commit(lambda: job_event("enqueue", job, status=job.status),
                                                 "the enqueue event"))
             transaction.on_commit(_after_commit(dispatch_request, "the dispatch wake-up"))
