@@ -17,6 +17,7 @@ from django.utils import timezone
 from config.errors import NotFound
 from gallery.imaging import PreparedImage, image_thumbnail
 from gallery.models import Image
+from gallery.services.live import images_changed_publish
 from gallery.services.quota import gallery_quota_check
 
 
@@ -58,7 +59,9 @@ def image_create(*, owner, prepared: PreparedImage, source: str, prompt: str = "
             source=source, prompt=prompt[:4000], job_id=job_id, position=position,
         )
         image.full_clean()
-        image.save(force_insert=True)
+        with transaction.atomic():
+            image.save(force_insert=True)
+            images_changed_publish(type="image.created", owner_images=[(image.owner_id, image.id)])
     except BaseException:
         gallery_files_delete(names=written)
         raise
@@ -140,6 +143,8 @@ def _set_state(scope: QuerySet, *, image_ids: Iterable[UUID], trash: bool) -> Bu
                 # The purge's claim and this update exclude each other: a row is either restored
                 # here or purged there, never restored with its files gone.
                 rows.filter(deleted_at__isnull=False, purging_at__isnull=True).update(deleted_at=None)
+            images_changed_publish(type="image.trashed" if trash else "image.restored",
+                                   owner_images=rows.values_list("owner_id", "id"))
     for image_id in ids:
         if image_id not in found:
             result.not_found.append(image_id)

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from gallery.models import TRASHED, AuditLog, Image
 from gallery.services.audit import audit_finish, audit_image_ids, audit_start
+from gallery.services.live import images_changed_publish
 
 logger = logging.getLogger(__name__)
 
@@ -110,9 +111,10 @@ def _purge_batch(candidates, batch: list[UUID], report: PurgeReport) -> set[UUID
     # was selected is not claimed.
     candidates.filter(pk__in=batch, purging_at__isnull=True).update(purging_at=timezone.now())
     rows = list(Image.objects.filter(pk__in=batch, purging_at__isnull=False)
-                .values_list("id", "file", "thumbnail", "size_bytes", "thumbnail_bytes"))
+                .values_list("id", "file", "thumbnail", "size_bytes", "thumbnail_bytes", "owner_id"))
     stuck: set[UUID] = set()
-    for image_id, file_name, thumbnail_name, size_bytes, thumbnail_bytes in rows:
+    deleted_images = []
+    for image_id, file_name, thumbnail_name, size_bytes, thumbnail_bytes, owner_id in rows:
         names = [n for n in (file_name, thumbnail_name) if n]
         for name in names:
             try:
@@ -128,7 +130,9 @@ def _purge_batch(candidates, batch: list[UUID], report: PurgeReport) -> set[UUID
         # that finds it gone counts nothing.
         deleted, _ = Image.objects.filter(pk=image_id, purging_at__isnull=False).delete()
         if deleted:
+            deleted_images.append((owner_id, image_id))
             report.images += 1
             report.bytes += size_bytes + thumbnail_bytes
             report.files_deleted += len(names)
+    images_changed_publish(type="image.deleted", owner_images=deleted_images)
     return stuck
