@@ -1,6 +1,31 @@
+"""The ASGI application (gunicorn with uvicorn workers: deploy/gunicorn.conf.py).
+
+/api/v1/events goes to Django's ASGI handler: an open stream is a coroutine waiting on the
+process's event hub (accounts/streams.py), not a thread. Every other request goes to the WSGI
+application on a fixed pool of WEB_THREADS threads (a2wsgi), exactly as gthread served it:
+Django's ASGI handler runs each sync view on a new thread per request, which opens a new
+database connection per request (benchmarks/events_bench.py compares the three).
+"""
+
 import os
 
+from a2wsgi import WSGIMiddleware
+from django.conf import settings
 from django.core.asgi import get_asgi_application
+from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-application = get_asgi_application()
+STREAM_PATHS = frozenset({"/api/v1/events"})
+
+django_asgi = get_asgi_application()
+django_wsgi = WSGIMiddleware(get_wsgi_application(), workers=settings.WEB_THREADS)
+
+
+async def application(scope, receive, send):
+    if scope["type"] == "http":
+        handler = django_asgi if scope["path"] in STREAM_PATHS else django_wsgi
+        await handler(scope, receive, send)
+    elif scope["type"] == "lifespan":  # nothing to set up or tear down
+        while (await receive())["type"] != "lifespan.shutdown":
+            await send({"type": "lifespan.startup.complete"})
+        await send({"type": "lifespan.shutdown.complete"})
