@@ -8,6 +8,7 @@ from datetime import timedelta
 from uuid import UUID
 
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 
 from generation.llm import get_llm
@@ -21,6 +22,7 @@ from generation.providers import (
 )
 from generation.providers.base import InputImage
 from generation.services.lifecycle import job_fail
+from generation.services.live import job_event_publish
 from generation.services.outage import job_wait_for_provider, provider_outcome_record
 from generation.services.queue import enqueue
 from generation.services.transitions import job_stage_change
@@ -174,7 +176,9 @@ def _prepare(job: Job) -> None:
         "note": translation.note,
         "model": translation.model,
     }
-    Job.objects.filter(pk=job.pk).update(params=job.params, translation=job.translation)
+    with transaction.atomic():
+        Job.objects.filter(pk=job.pk).update(params=job.params, translation=job.translation)
+        job_event_publish(job_id=job.pk, type="job.translated")
 
 
 def _webhook_url(job: Job) -> str | None:
