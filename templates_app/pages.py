@@ -70,6 +70,8 @@ SPARSE_BRIEF = (
 
 
 class PageCompletion(Protocol):
+    """One accepted answer and what it cost."""
+
     @property
     def value(self) -> Any: ...  # what `check` made of the answer
     @property
@@ -85,7 +87,7 @@ class PageCompletion(Protocol):
 
 
 class PageLLM(Protocol):
-    """What writing a page needs from an LLM."""
+    """What writing a page needs from an LLM (the job engine hands in generation.llm's)."""
 
     def detect_language(self, text: str) -> str:
         """An ISO 639-1 code, or "und"."""
