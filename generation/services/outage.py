@@ -16,11 +16,13 @@ from datetime import timedelta
 from uuid import UUID
 
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 
 from generation.models import TRANSITIONS, EngineLease, Job, JobStage, JobStatus
 from generation.providers import ProviderError
 from generation.services.events import job_event
+from generation.services.live import job_event_publish, queue_moved_soon
 from generation.services.transitions import IllegalTransition
 from generation.services.wakeups import dispatch_request
 
@@ -89,14 +91,18 @@ def job_wait_for_provider(*, job_id: UUID, error: ProviderError) -> bool:
     due = now + timedelta(seconds=outage_delay_seconds(attempt, error.retry_after_seconds))
     if job.started_at is not None:  # never due after the deadline; the time-out ends it there
         due = min(due, job.started_at + timedelta(seconds=settings.JOB_TIMEOUT_SECONDS))
-    moved = Job.objects.filter(pk=job_id, status=JobStatus.RUNNING, stage=JobStage.SUBMITTING).update(
-        status=JobStatus.QUEUED,
-        stage=JobStage.NONE,
-        stage_changed_at=now,
-        next_check_at=due,
-        provider_ref="",
-        provider_state={"unavailable_attempts": attempt + 1},
-    )
+    with transaction.atomic():
+        moved = Job.objects.filter(pk=job_id, status=JobStatus.RUNNING, stage=JobStage.SUBMITTING).update(
+            status=JobStatus.QUEUED,
+            stage=JobStage.NONE,
+            stage_changed_at=now,
+            next_check_at=due,
+            provider_ref="",
+            provider_state={"unavailable_attempts": attempt + 1},
+        )
+        if moved:  # back in the queue: its owner sees it waiting (status queued, a position)
+            job_event_publish(job_id=job_id, type="job.stage")
+            queue_moved_soon(provider=job.provider)
     if not moved:
         return False
     job_event("job_provider_unavailable", job, level=logging.WARNING, error_code=error.code,
