@@ -21,6 +21,7 @@ import logging
 import os
 import signal
 import sys
+import threading
 import time
 from collections.abc import Sequence
 from multiprocessing.process import BaseProcess
@@ -67,9 +68,8 @@ def cluster_run_watched(*, companions: Sequence[BaseProcess] = ()) -> None:
     The check runs in the main thread rather than a side thread on purpose: once the cluster has
     started, `qcluster` returns and the interpreter sits in its exit path joining the sentinel,
     so a side thread that killed the sentinel would be torn down with the exiting interpreter
-    before it could re-execute the command. SIGTERM/SIGINT stop the companions and the cluster
-    (its own handler stops the sentinel) and end this loop; a companion still running after
-    STOP_SECONDS is killed.
+    before it could re-execute the command. SIGTERM/SIGINT end this loop; then the companions
+    and the cluster get STOP_SECONDS to stop before what is left is killed.
     """
     from django_q.cluster import Cluster
 
@@ -83,22 +83,17 @@ def cluster_run_watched(*, companions: Sequence[BaseProcess] = ()) -> None:
     def stop(signum, frame) -> None:
         nonlocal stopping
         stopping = True
-        for companion in companions:
-            if companion.pid and companion.is_alive():
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(companion.pid, signal.SIGTERM)
-        cluster.sig_handler(signum, frame)
 
+    # Replaces the cluster's own handler, which stops it from inside the handler and can wait
+    # forever on a lock held by a cluster process the same SIGTERM (to the group) killed.
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, stop)
     cluster.start()
     next_check = time.monotonic() + FIRST_CHECK_AFTER_SECONDS
-    while cluster.sentinel is not None and cluster.sentinel.is_alive():
-        time.sleep(1.0)
-        if stopping:
-            break
+    while not stopping and cluster.sentinel is not None and cluster.sentinel.is_alive():
+        time.sleep(0.2)
         dead = [c.name for c in companions if not c.is_alive()]
-        if dead:
+        if dead and not stopping:
             restart_in_place(f"{', '.join(dead)} exited")
         if not limit or time.monotonic() < next_check:
             continue
@@ -112,9 +107,32 @@ def cluster_run_watched(*, companions: Sequence[BaseProcess] = ()) -> None:
         if hung:
             restart_in_place(f"{waiting} task(s) waiting and no task started for {age:.0f} s "
                              f"(WORKER_RESTART_SECONDS={limit:g})")
-    deadline = time.monotonic() + STOP_SECONDS
+    _stop_within(cluster, companions, STOP_SECONDS)
+
+
+def _stop_within(cluster, companions: Sequence[BaseProcess], seconds: float) -> None:
+    """Stop the companions (SIGTERM: the engine hands back what it holds) and the cluster (its
+    task processes finish the task at hand); whatever still runs after `seconds` is killed. A
+    killed task is one the reconciler resumes, never one sent twice."""
+    deadline = time.monotonic() + seconds
+    for companion in companions:
+        if companion.is_alive():
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(companion.pid, signal.SIGTERM)
+    stopper = threading.Thread(target=cluster.stop, daemon=True)
+    stopper.start()
+    stopper.join(max(0.0, deadline - time.monotonic()))
     for companion in companions:
         companion.join(max(0.0, deadline - time.monotonic()))
-        if companion.is_alive():
-            companion.kill()
-            companion.join()
+    leftovers = psutil.Process().children(recursive=True)
+    for child in leftovers:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            child.kill()
+    psutil.wait_procs(leftovers, timeout=5)
+    if stopper.is_alive():
+        # Stuck on a lock a killed cluster process held; multiprocessing's exit handlers would
+        # wait on it too. Everything this process started is gone: leave now.
+        logger.warning("worker cluster did not stop in %g s; its processes were killed", seconds)
+        for stream in (sys.stdout, sys.stderr):
+            stream.flush()
+        os._exit(0)
