@@ -20,7 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.errors import NotFound
-from config.pagination import PageParamsSerializer, paginate_newest_first
+from config.pagination import PageParamsSerializer, page_serializer, paginate
 from gallery.fetch import fetch_image
 from gallery.imaging import image_prepare_upload
 from gallery.models import AuditLog, Image
@@ -191,13 +191,7 @@ def purge_data(report) -> dict:
 
 # --- the user's gallery -----------------------------------------------------------------------
 
-@extend_schema_serializer(component_name="GalleryImagePage")
-class ImagePageSerializer(serializers.Serializer):
-    results = ImageOutputSerializer(many=True)
-    page = serializers.IntegerField()
-    size = serializers.IntegerField()
-    has_next = serializers.BooleanField()
-    next_cursor = serializers.CharField(allow_null=True)
+ImagePageSerializer = page_serializer(ImageOutputSerializer, "GalleryImagePage")
 
 
 class ImageListApi(APIView):
@@ -213,7 +207,7 @@ class ImageListApi(APIView):
         params = self.FilterSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         filters = params.validated_data
-        page = paginate_newest_first(image_list(
+        page = paginate(image_list(
             user=request.user, trash=filters["state"] == "trash", source=filters.get("source"),
             created_from=filters.get("from_date"), created_before=filters.get("to_date")), filters)
         base = images_base(request)

@@ -25,7 +25,7 @@ from rest_framework.views import APIView
 from config.error_codes import error_code_choices
 from config.errors import InvalidInput, NotFound
 from config.fields import IdField
-from config.pagination import PageParamsSerializer, paginate_newest_first
+from config.pagination import PageParamsSerializer, page_serializer, paginate
 from config.parsers import BoundedJSONParser
 from gallery.imaging import image_prepare_upload
 from gallery.selectors import images_for_jobs_and_owned
@@ -135,12 +135,7 @@ class JobOutputSerializer(serializers.Serializer):
                                                  "(quote it when reporting a problem).")
 
 
-class JobPageSerializer(serializers.Serializer):
-    results = JobOutputSerializer(many=True)
-    page = serializers.IntegerField()
-    size = serializers.IntegerField()
-    has_next = serializers.BooleanField()
-    next_cursor = serializers.CharField(allow_null=True)
+JobPageSerializer = page_serializer(JobOutputSerializer, "JobPage")
 
 
 @dataclass(frozen=True)
@@ -441,7 +436,7 @@ class JobListApi(APIView):
         params = self.FilterSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         filters = params.validated_data
-        page = paginate_newest_first(
+        page = paginate(
             job_list(user=request.user, statuses=filters.get("status"), kinds=filters.get("kind"),
                      ids=filters.get("ids")),
             filters)

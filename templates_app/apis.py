@@ -6,9 +6,6 @@ manager or staff (403 otherwise). Unknown ids answer 404.
 
 from __future__ import annotations
 
-import base64
-import binascii
-
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer
@@ -18,8 +15,15 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.errors import NotFound
-from config.fields import ID_MAX, BoundedPrimaryKeyRelatedField, IdField
-from config.pagination import Page, PageParamsSerializer, page_serializer, paginate_newest_first
+from config.fields import BoundedPrimaryKeyRelatedField, IdField
+from config.pagination import (
+    BY_ID,
+    IdPageParamsSerializer,
+    Page,
+    PageParamsSerializer,
+    page_serializer,
+    paginate,
+)
 from config.schema import PagedListAutoSchema
 from templates_app.cache import catalogue_cached
 from templates_app.models import BlockType, Category, TemplateSet
@@ -63,31 +67,6 @@ class CatalogueApi(APIView):
 
 
 # --- paging by id (catalogue order) ----------------------------------------------------------
-
-class IdPageParamsSerializer(PageParamsSerializer):
-    def validate_cursor(self, value: str) -> int:
-        try:
-            kind, _, ident = base64.urlsafe_b64decode(value.encode()).decode().partition(":")
-            number = int(ident)
-            if kind != "id" or not 0 <= number <= ID_MAX:
-                raise ValueError
-            return number
-        except (ValueError, binascii.Error, UnicodeDecodeError):
-            raise serializers.ValidationError("is not a cursor this API gave out.")
-
-
-def paginate_by_id(queryset, params: dict) -> Page:
-    """Page/size (or a keyset cursor) over a queryset ordered by id, without COUNT(*)."""
-    size, page = params["size"], params["page"]
-    if params.get("cursor") is not None:
-        rows = list(queryset.filter(id__gt=params["cursor"])[: size + 1])
-    else:
-        rows = list(queryset[(page - 1) * size: (page - 1) * size + size + 1])
-    has_next = len(rows) > size
-    rows = rows[:size]
-    cursor = base64.urlsafe_b64encode(f"id:{rows[-1].id}".encode()).decode() if has_next and rows else None
-    return Page(items=rows, page=page, size=size, has_next=has_next, next_cursor=cursor)
-
 
 def _params(serializer_class, request) -> dict:
     serializer = serializer_class(data=request.query_params)
@@ -183,7 +162,7 @@ def _template_page(request, *, category_id: int | None = None) -> dict:
     filters = TemplateFilters(category_id=params.get("category"), block_type=params.get("block_type"),
                               search=params.get("search"), include_inactive=params["include_inactive"])
     return catalogue_cached("templates", params, lambda: _page_envelope(
-        TemplateListItemSerializer, paginate_by_id(template_list(filters=filters), params)))
+        TemplateListItemSerializer, paginate(template_list(filters=filters), params, keyset=BY_ID)))
 
 
 class TemplateInputSerializer(serializers.Serializer):
@@ -288,7 +267,7 @@ class CategoryListCreateApi(CatalogueApi):
     def get(self, request):
         params = _params(IdPageParamsSerializer, request)
         return Response(catalogue_cached("categories", params, lambda: _page_envelope(
-            CategoryOutputSerializer, paginate_by_id(category_list(), params))))
+            CategoryOutputSerializer, paginate(category_list(), params, keyset=BY_ID))))
 
     @extend_schema(request=CategoryInputSerializer, responses={201: CategoryOutputSerializer})
     def post(self, request):
@@ -331,8 +310,8 @@ class TemplateSetListCreateApi(CatalogueApi):
     def get(self, request):
         params = _params(TemplateSetFilterSerializer, request)
         return Response(catalogue_cached("sets", params, lambda: _page_envelope(
-            TemplateSetOutputSerializer, paginate_by_id(template_set_list(category_id=params.get("category")),
-                                                        params))))
+            TemplateSetOutputSerializer, paginate(template_set_list(category_id=params.get("category")),
+                                                  params, keyset=BY_ID))))
 
     @extend_schema(request=TemplateSetInputSerializer, responses={201: TemplateSetOutputSerializer})
     def post(self, request):
@@ -412,13 +391,7 @@ class PageListItemSerializer(serializers.Serializer):
     block_count = serializers.IntegerField()
 
 
-@extend_schema_serializer(component_name="ProductPageList")
-class PageListPageSerializer(serializers.Serializer):
-    results = PageListItemSerializer(many=True)
-    page = serializers.IntegerField()
-    size = serializers.IntegerField()
-    has_next = serializers.BooleanField()
-    next_cursor = serializers.CharField(allow_null=True)
+PageListPageSerializer = page_serializer(PageListItemSerializer, "ProductPageList")
 
 
 class PageListApi(APIView):
@@ -428,7 +401,7 @@ class PageListApi(APIView):
                    operation_id="pages_list")
     def get(self, request):
         params = _params(PageParamsSerializer, request)
-        page = paginate_newest_first(page_list(user=request.user), params)
+        page = paginate(page_list(user=request.user), params)
         base = request.build_absolute_uri("/api/v1/pages/")
         rows = [{**row, "html_url": f"{base}{row['id']}/html"} for row in page.items]
         return Response(page.envelope(PageListItemSerializer(rows, many=True).data))

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Count, F, QuerySet, Sum
 
-from config.pagination import Page, count_bounded, paginate_newest_first
+from config.pagination import Page, count_bounded, paginate
 from gallery.models import ACTIVE, TRASHED, AuditLog, Image
 from gallery.selectors import admin_image_list
 from gallery.services.audit import audit_image_ids, audit_record
@@ -36,7 +36,7 @@ def admin_images_review(*, actor, owner=None, include: str = "active", created_f
     which filters, how many rows were shown)."""
     images = admin_image_list(owner_id=owner.pk if owner else None, include=include,
                               created_from=created_from, created_before=created_before)
-    page = paginate_newest_first(images, page_params)
+    page = paginate(images, page_params)
     usernames = dict(get_user_model().objects.filter(pk__in={row["owner_id"] for row in page.items})
                      .values_list("id", "username"))
     count = exact = None
