@@ -1,4 +1,4 @@
-import { renderHook, waitFor } from "@testing-library/react";
+import { act, renderHook, waitFor } from "@testing-library/react";
 import { QueryClient, QueryClientProvider, type InfiniteData } from "@tanstack/react-query";
 import type { ReactNode } from "react";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
@@ -173,6 +173,23 @@ describe("the connection", () => {
     expect(FakeEventSource.instances).toHaveLength(3);
     FakeEventSource.latest().open();
     expect(result.current).toBe("live");
+  });
+
+  it("closes the stream when the device goes offline and re-opens it from the last event once online", () => {
+    const { wrapper } = setUp();
+    renderHook(() => useLiveEvents(), { wrapper });
+    const first = FakeEventSource.latest();
+    first.open();
+    first.send("usage.changed", {}, 77);
+
+    act(() => void window.dispatchEvent(new Event("offline")));
+    expect(first.readyState).toBe(FakeEventSource.CLOSED);
+    expect(streamStatus()).toBe("down");
+    act(() => void window.dispatchEvent(new Event("online")));
+    expect(FakeEventSource.instances).toHaveLength(2);
+    expect(FakeEventSource.latest().url).toBe("/api/v1/events?last_event_id=77");
+    FakeEventSource.latest().open();
+    expect(streamStatus()).toBe("live");
   });
 
   it("polls a running job every second while the stream is down, and only as a safety net while it is live", async () => {

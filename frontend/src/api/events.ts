@@ -219,6 +219,7 @@ export function reopenDelay(failures: number): number {
   return Math.min(60_000, 1_000 * 2 ** Math.min(failures, 6));
 }
 
+const OPEN = 1; // EventSource.OPEN
 const CLOSED = 2; // EventSource.CLOSED: the browser has given up on this one
 
 export type OpenEventSource = (url: string) => EventSource;
@@ -245,24 +246,38 @@ export class LiveEvents {
   start() {
     setStreamStatus("connecting");
     window.addEventListener("online", this.onOnline);
+    window.addEventListener("offline", this.onOffline);
     this.open();
   }
 
   stop() {
     window.removeEventListener("online", this.onOnline);
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    this.source?.close();
-    this.source = null;
+    window.removeEventListener("offline", this.onOffline);
+    this.close();
     this.later.cancel();
     setStreamStatus("off");
   }
 
-  /** Back online while waiting to re-open: re-open now. */
-  private readonly onOnline = () => {
-    if (!this.timer) return;
-    clearTimeout(this.timer);
+  private close() {
+    if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    this.source?.close();
+    this.source = null;
+  }
+
+  /**
+   * The device lost its network: the open connection may hang unnoticed for minutes (no TCP
+   * reset ever comes), so it is closed now, and the pages poll until the network is back.
+   */
+  private readonly onOffline = () => {
+    this.close();
+    setStreamStatus("down");
+  };
+
+  /** Back online: re-open now (from the last event seen) instead of at the next backoff. */
+  private readonly onOnline = () => {
+    if (this.source?.readyState === OPEN) return;
+    this.close();
     this.open();
   };
 
