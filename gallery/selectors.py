@@ -181,13 +181,16 @@ class StorageTotals:
 
 
 def storage_totals(*, top: int = 5) -> StorageTotals:
-    """Storage over every user: totals, the trash, and who uses most. Two passes over the usage
-    index (index-only on PostgreSQL): callers cache the answer."""
+    """Storage over every user: totals, the trash, and who uses most, in one pass over the images
+    (grouped by owner; the sums of the groups are the totals). Seconds at a million images:
+    callers cache the answer."""
     used = F("size_bytes") + F("thumbnail_bytes")
-    totals = Image.objects.aggregate(used=Sum(used), images=Count("id"), trash=Sum(used, filter=TRASHED),
-                                     trash_images=Count("id", filter=TRASHED))
-    owners = (Image.objects.values("owner_id").annotate(used=Sum(used)).order_by("-used")
-              .values_list("owner_id", "used")[:top])
-    return StorageTotals(used_bytes=totals["used"] or 0, images=totals["images"],
-                         trash_bytes=totals["trash"] or 0, trash_images=totals["trash_images"],
-                         top_owners=list(owners))
+    rows = list(Image.objects.values("owner_id").order_by()
+                .annotate(used=Sum(used), images=Count("id"), trash=Sum(used, filter=TRASHED),
+                          trash_images=Count("id", filter=TRASHED))
+                .values_list("owner_id", "used", "images", "trash", "trash_images"))
+    largest = sorted(rows, key=lambda row: row[1] or 0, reverse=True)[:top]
+    return StorageTotals(used_bytes=sum(row[1] or 0 for row in rows), images=sum(row[2] for row in rows),
+                         trash_bytes=sum(row[3] or 0 for row in rows),
+                         trash_images=sum(row[4] for row in rows),
+                         top_owners=[(owner, used or 0) for owner, used, *_ in largest])
