@@ -5,14 +5,25 @@ into a jump back to page 1. Here the count is exact only up to ADMIN_LIST_EXACT_
 (or the list's "show all" size, if larger); past it the list says "about N" (PostgreSQL's
 planner estimate; elsewhere "more than N") and pages by previous / next, which work at any
 depth. Templates: admin/pagination.html and admin/actions.html in config/templates.
+
+Filters for such lists: stock ones list every distinct value (a SELECT DISTINCT over the table:
+seconds at a million rows), these are typed in (a username, a date range) or fixed lists.
 """
 
 from __future__ import annotations
 
+import re
+import uuid
+from collections.abc import Callable, Iterable
+from datetime import date, datetime, time, timedelta
+
 from django.conf import settings
+from django.contrib import admin, messages
 from django.contrib.admin.views.main import PAGE_VAR, ChangeList
 from django.core.paginator import EmptyPage, Page, Paginator
 from django.db import connection
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.functional import cached_property
 
 from config.pagination import count_bounded
@@ -109,3 +120,111 @@ class EstimatedCountMixin:
         # Counted exactly at least as far as "show all" reaches: an estimate must never offer it.
         limit = max(settings.ADMIN_LIST_EXACT_COUNT_LIMIT, self.list_max_show_all)
         return self.paginator(queryset, per_page, orphans, allow_empty_first_page, exact_limit=limit)
+
+
+# A short id is the start of a uuid primary key, as lists show it (8 characters; 4 at least).
+SHORT_ID = re.compile(r"[0-9a-f]{4,32}")
+
+
+def short_id_match(term: str) -> Q | None:
+    """The rows whose uuid starts with `term` (dashes ignored), as a primary key range: one index
+    seek, where `id` in search_fields (LIKE '%…%' over the text of every id) scans the table."""
+    prefix = term.strip().lower().replace("-", "")
+    if not SHORT_ID.fullmatch(prefix):
+        return None
+    return Q(pk__gte=uuid.UUID(prefix.ljust(32, "0")), pk__lte=uuid.UUID(prefix.ljust(32, "f")))
+
+
+# --- filters ------------------------------------------------------------------------------------
+
+
+class InputFilter(admin.ListFilter):
+    """A filter typed into inputs instead of picked from links. Its form keeps the list's other
+    parameters. Subclasses name their `inputs` and filter in `queryset`."""
+
+    template = "admin/input_filter.html"
+    inputs: tuple[tuple[str, str, str], ...] = ()  # (parameter, label, input type)
+    suggest_url_name: str | None = None  # a view answering {"usernames": [...]} for ?term=
+
+    def __init__(self, request, params, model, model_admin):
+        super().__init__(request, params, model, model_admin)
+        for name, _, _ in self.inputs:
+            if name in params:
+                value = params.pop(name)
+                self.used_parameters[name] = (value[-1] if isinstance(value, list) else value).strip()
+
+    def has_output(self):
+        return True
+
+    def expected_parameters(self):
+        return [name for name, _, _ in self.inputs]
+
+    def choices(self, changelist):
+        names = self.expected_parameters()
+        yield {
+            "inputs": [(name, label, kind, self.used_parameters.get(name, ""))
+                       for name, label, kind in self.inputs],
+            "hidden": [(k, v) for k, v in changelist.params.items() if k not in names and k != PAGE_VAR],
+            "clear_url": any(self.used_parameters.values()) and changelist.get_query_string(remove=names),
+        }
+
+
+def username_filter(field: str, *, title: str = "owner", suggest_url_name: str | None = None):
+    """Rows of the user typed in (?<field>=username): the stock related filter lists every user."""
+
+    class UsernameFilter(InputFilter):
+        inputs = ((field, "Username", "search"),)
+
+        def queryset(self, request, queryset):
+            username = self.used_parameters.get(field)
+            return queryset.filter(**{f"{field}__username": username}) if username else queryset
+
+    UsernameFilter.title, UsernameFilter.suggest_url_name = title, suggest_url_name
+    return UsernameFilter
+
+
+def date_range_filter(field: str, *, title: str = "date created"):
+    """From / to dates (?created_from=, ?created_to=, inclusive): the stock date filter and the date
+    hierarchy read every row's date."""
+    prefix = field.removesuffix("_at")
+
+    class DateRangeFilter(InputFilter):
+        inputs = ((f"{prefix}_from", "From", "date"), (f"{prefix}_to", "To (inclusive)", "date"))
+
+        def queryset(self, request, queryset):
+            start, end = (self._day(request, name) for name, _, _ in self.inputs)
+            if start:
+                queryset = queryset.filter(**{f"{field}__gte": start})
+            if end:
+                queryset = queryset.filter(**{f"{field}__lt": end + timedelta(days=1)})
+            return queryset
+
+        def _day(self, request, name) -> datetime | None:
+            value = self.used_parameters.get(name)
+            if not value:
+                return None
+            try:
+                return timezone.make_aware(datetime.combine(date.fromisoformat(value), time.min))
+            except ValueError:
+                messages.error(request, f"{name}: “{value}” is not a date (YYYY-MM-DD); not applied.")
+                return None
+
+    DateRangeFilter.title = title
+    return DateRangeFilter
+
+
+def values_filter(field: str, values: Callable[[], Iterable[str]], *, title: str | None = None):
+    """Rows whose `field` is one of `values()` (known in code, such as the providers): the stock
+    filter of a field without choices finds them with a SELECT DISTINCT over the table."""
+
+    class ValuesFilter(admin.SimpleListFilter):
+        parameter_name = f"{field}__exact"
+
+        def lookups(self, request, model_admin):
+            return [(value, value) for value in values()]
+
+        def queryset(self, request, queryset):
+            return queryset.filter(**{field: self.value()}) if self.value() else queryset
+
+    ValuesFilter.title = title or field
+    return ValuesFilter

@@ -3,23 +3,21 @@ millions of rows, and trash / restore / purge through the gallery's services, ea
 A purge always shows what will go (and what will be skipped) before anything is removed."""
 
 import json
-import re
-import uuid
-from datetime import date, datetime, time, timedelta
+from datetime import timedelta
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.views.main import ORDER_VAR, PAGE_VAR
 from django.contrib.auth import get_user_model
+from django.db.models import Q
 from django.http import Http404, HttpResponseNotFound, JsonResponse
 from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse
-from django.utils import timezone
 from django.utils.html import format_html
 
-from config.admin_lists import EstimatedCountMixin
+from config.admin_lists import EstimatedCountMixin, date_range_filter, short_id_match, username_filter
 from config.errors import NotFound
 from gallery.apis import PURGE_BUDGET_SECONDS, stored_file_response
 from gallery.models import AuditLog, Image
@@ -27,8 +25,6 @@ from gallery.services import trash_purge
 from gallery.services.audit import audit_record
 from gallery.services.review import admin_images_purge, admin_images_set_trashed, admin_purge_plan
 
-# A short id is the start of an image's uuid, as the list shows it (8 characters; 4 at least).
-SHORT_ID = re.compile(r"[0-9a-f]{4,32}")
 # Per session, how many distinct list filters are remembered as already audited.
 AUDITED_LISTS_KEPT = 200
 
@@ -50,68 +46,6 @@ class StateFilter(admin.SimpleListFilter):
         return queryset
 
 
-class InputFilter(admin.ListFilter):
-    """A filter typed into inputs instead of picked from links: a table of a million rows has too
-    many owners and dates to list them all. The form keeps the list's other filters."""
-
-    template = "admin/gallery/image/input_filter.html"
-    inputs: tuple[tuple[str, str, str], ...] = ()  # (parameter, label, input type)
-
-    def __init__(self, request, params, model, model_admin):
-        super().__init__(request, params, model, model_admin)
-        for name, _, _ in self.inputs:
-            if name in params:
-                value = params.pop(name)
-                self.used_parameters[name] = (value[-1] if isinstance(value, list) else value).strip()
-
-    def has_output(self):
-        return True
-
-    def expected_parameters(self):
-        return [name for name, _, _ in self.inputs]
-
-    def choices(self, changelist):
-        names = self.expected_parameters()
-        yield {
-            "inputs": [(name, label, kind, self.used_parameters.get(name, ""))
-                       for name, label, kind in self.inputs],
-            "hidden": [(k, v) for k, v in changelist.params.items() if k not in names and k != PAGE_VAR],
-            "clear_url": any(self.used_parameters.values()) and changelist.get_query_string(remove=names),
-        }
-
-
-class OwnerFilter(InputFilter):
-    title = "owner"
-    inputs = (("owner", "Username", "search"),)
-
-    def queryset(self, request, queryset):
-        username = self.used_parameters.get("owner")
-        return queryset.filter(owner__username=username) if username else queryset
-
-
-class CreatedRangeFilter(InputFilter):
-    title = "date created"
-    inputs = (("created_from", "From", "date"), ("created_to", "To (inclusive)", "date"))
-
-    def queryset(self, request, queryset):
-        start, end = self._day(request, "created_from"), self._day(request, "created_to")
-        if start:
-            queryset = queryset.filter(created_at__gte=start)
-        if end:
-            queryset = queryset.filter(created_at__lt=end + timedelta(days=1))
-        return queryset
-
-    def _day(self, request, name) -> datetime | None:
-        value = self.used_parameters.get(name)
-        if not value:
-            return None
-        try:
-            return timezone.make_aware(datetime.combine(date.fromisoformat(value), time.min))
-        except ValueError:
-            messages.error(request, f"{name}: “{value}” is not a date (YYYY-MM-DD); not applied.")
-            return None
-
-
 class EmptyTrashForm(forms.Form):
     username = forms.CharField(max_length=150)
     older_than_days = forms.IntegerField(
@@ -130,7 +64,8 @@ class ImageAdmin(EstimatedCountMixin, admin.ModelAdmin):
     list_display = ("preview", "short_id", "owner", "source", "dimensions", "file_size", "created_at",
                     "state")
     list_display_links = ("preview", "short_id")
-    list_filter = (StateFilter, OwnerFilter, CreatedRangeFilter, "source", "format")
+    list_filter = (StateFilter, username_filter("owner", suggest_url_name="admin:gallery_image_owners"),
+                   date_range_filter("created_at"), "source", "format")
     list_select_related = ("owner",)
     search_fields = ("=owner__username",)
     search_help_text = "A username, or the start of an image id (at least 4 characters)."
@@ -204,13 +139,15 @@ class ImageAdmin(EstimatedCountMixin, admin.ModelAdmin):
     # --- search: a username, or the start of an id ---------------------------------------------
 
     def get_search_results(self, request, queryset, search_term):
-        prefix = search_term.strip().lower().replace("-", "")
-        if not SHORT_ID.fullmatch(prefix):
+        match = short_id_match(search_term)
+        if match is None:
             return super().get_search_results(request, queryset, search_term)
-        # A prefix of the uuid is a range of the primary key: one index seek.
-        low, high = uuid.UUID(prefix.ljust(32, "0")), uuid.UUID(prefix.ljust(32, "f"))
-        by_id = queryset.filter(pk__gte=low, pk__lte=high)
-        return by_id | queryset.filter(owner__username__iexact=search_term.strip()), False
+        # The owners are looked up first: an OR with a join to the users table scans every image.
+        owners = list(get_user_model().objects.filter(username__iexact=search_term.strip())
+                      .values_list("pk", flat=True))
+        if owners:
+            match |= Q(owner_id__in=owners)
+        return queryset.filter(match), False
 
     # --- views: the list (audited once per session and filter), the grid, an image ---------------
 
