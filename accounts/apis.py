@@ -12,6 +12,7 @@ from drf_spectacular.utils import (
 from rest_framework import serializers, status
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -198,6 +199,17 @@ class MeApi(APIView):
         return Response(me_data(request.user))
 
 
+class _AnswerJson(BaseContentNegotiation):
+    """Browsers' EventSource sends `Accept: text/event-stream`, which the JSON renderer cannot
+    satisfy (406): the stream is not rendered by DRF, and its errors answer JSON whatever is asked."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0]
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
 class EventStreamApi(APIView):
     """Your live events as Server-Sent Events: `retry: 3000` first, then frames of `id:`, `event:`
     (job.created, job.started, job.stage, job.progress, job.translated, job.succeeded, job.failed,
@@ -211,6 +223,8 @@ class EventStreamApi(APIView):
         last_event_id = serializers.IntegerField(required=False, min_value=0, max_value=2**63 - 1)
         types = serializers.CharField(required=False, max_length=1000,
                                       help_text="Only these event types, comma-separated.")
+
+    content_negotiation_class = _AnswerJson
 
     @extend_schema(
         parameters=[FilterSerializer, OpenApiParameter("Last-Event-ID", int, OpenApiParameter.HEADER,
