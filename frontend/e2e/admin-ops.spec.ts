@@ -129,6 +129,31 @@ test("the dashboard's figures match the jobs, and a job is canceled after its co
   await context.close();
 });
 
+test("on a phone the jobs and images lists show each row's status first", async ({ browser, shot }) => {
+  const ownerPage = await (await browser.newContext()).newPage();
+  await goodsJobs(ownerPage, 0);  // signs the owner in
+  const token = (await ownerPage.context().cookies()).find((c) => c.name === "csrftoken")!.value;
+  const uploaded = await ownerPage.request.post(url("/api/v1/images/upload"), {
+    multipart: { image: pngFile("photo.png", 480, 360, 200) }, headers: { "X-CSRFToken": token },
+  });
+  expect(uploaded.status(), await uploaded.text()).toBe(201);
+
+  const page = await (await browser.newContext({ viewport: SIZES.phone })).newPage();
+  await adminSignIn(page, ADMIN_USER);
+  for (const [path, status, other] of [
+    ["/admin/generation/job/", ".field-status_badge", ".field-short_id"],
+    ["/admin/gallery/image/", ".field-state", ".field-short_id"],
+  ]) {
+    await page.goto(url(path));
+    const row = page.locator("#result_list tbody tr").first();
+    const first = (await row.locator(status).boundingBox())!;
+    const second = (await row.locator(other).boundingBox())!;
+    expect(first.x + first.width).toBeLessThanOrEqual(390);  // on screen
+    expect(first.y < second.y || (first.y === second.y && first.x < second.x)).toBe(true);
+  }
+  await shot("admin-image-list-phone", page);
+});
+
 test("the user list shows the limits that apply and usage against quota", async ({ browser, shot }) => {
   const page = await (await browser.newContext({ viewport: SIZES.desktop })).newPage();
   await adminSignIn(page, ADMIN_USER);
