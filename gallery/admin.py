@@ -10,14 +10,13 @@ from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.views.main import ORDER_VAR, PAGE_VAR
 from django.contrib.auth import get_user_model
-from django.db.models import Q
 from django.http import Http404, HttpResponseNotFound, JsonResponse
 from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse
 from django.utils.html import format_html
 
-from config.admin_lists import EstimatedCountMixin, date_range_filter, short_id_match, username_filter
+from config.admin_lists import EstimatedCountMixin, IndexedSearchMixin, date_range_filter, username_filter
 from config.errors import NotFound
 from gallery.apis import PURGE_BUDGET_SECONDS, stored_file_response
 from gallery.models import AuditLog, Image
@@ -60,14 +59,15 @@ class EmptyTrashForm(forms.Form):
 
 
 @admin.register(Image)
-class ImageAdmin(EstimatedCountMixin, admin.ModelAdmin):
+class ImageAdmin(IndexedSearchMixin, EstimatedCountMixin, admin.ModelAdmin):
     list_display = ("preview", "short_id", "owner", "source", "dimensions", "file_size", "created_at",
                     "state")
     list_display_links = ("preview", "short_id")
     list_filter = (StateFilter, username_filter("owner", suggest_url_name="admin:gallery_image_owners"),
                    date_range_filter("created_at"), "source", "format")
     list_select_related = ("owner",)
-    search_fields = ("=owner__username",)
+    search_fields = ("=owner__username",)  # shows the search box; answered by IndexedSearchMixin
+    search_user_field = "owner"
     search_help_text = "A username, or the start of an image id (at least 4 characters)."
     readonly_fields = ("preview_large", "files", "id", "owner", "job", "width", "height", "format",
                        "file_size", "thumbnail_size", "sha256", "source", "prompt", "position",
@@ -135,19 +135,6 @@ class ImageAdmin(EstimatedCountMixin, admin.ModelAdmin):
             return format_html('<strong class="image-state deleted">DELETED</strong> <small>{}</small>',
                                f"{obj.deleted_at:%Y-%m-%d %H:%M}")
         return "active"
-
-    # --- search: a username, or the start of an id ---------------------------------------------
-
-    def get_search_results(self, request, queryset, search_term):
-        match = short_id_match(search_term)
-        if match is None:
-            return super().get_search_results(request, queryset, search_term)
-        # The owners are looked up first: an OR with a join to the users table scans every image.
-        owners = list(get_user_model().objects.filter(username__iexact=search_term.strip())
-                      .values_list("pk", flat=True))
-        if owners:
-            match |= Q(owner_id__in=owners)
-        return queryset.filter(match), False
 
     # --- views: the list (audited once per session and filter), the grid, an image ---------------
 

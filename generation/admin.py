@@ -14,12 +14,19 @@ from django.utils.html import format_html, format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from accounts.models import Event
-from config.admin_lists import EstimatedCountMixin
+from config.admin_lists import (
+    EstimatedCountMixin,
+    IndexedSearchMixin,
+    date_range_filter,
+    username_filter,
+    values_filter,
+)
 from config.admin_site import SuperuserReadOnlyMixin
 from config.errors import ApplicationError
 from gallery.selectors import images_for_jobs
 from generation.dashboard import failed_last_day, failure_codes_last_day
 from generation.models import ACTIVE_STATUSES, EngineLease, Job, JobInput, JobStatus
+from generation.providers.registry import PROVIDERS
 from generation.selectors import job_detail_get, job_standing
 from generation.services.deletion import jobs_delete
 from generation.services.jobs import job_cancel, job_retry
@@ -104,14 +111,16 @@ class JobInputInline(admin.TabularInline):
 
 
 @admin.register(Job)
-class JobAdmin(EstimatedCountMixin, admin.ModelAdmin):
+class JobAdmin(IndexedSearchMixin, EstimatedCountMixin, admin.ModelAdmin):
     list_display = ("short_id", "status_badge", "user", "kind", "provider", "progress", "created_at",
                     "duration")
-    list_filter = ("status", "kind", "provider", FailedLastDayFilter,
-                   ("user", admin.RelatedOnlyFieldListFilter), "created_at")
+    # Typed-in or fixed filters (config.admin_lists): the stock ones SELECT DISTINCT over every job.
+    list_filter = ("status", "kind", values_filter("provider", lambda: PROVIDERS), FailedLastDayFilter,
+                   username_filter("user", title="user"), date_range_filter("created_at"))
     list_select_related = ("user",)
-    search_fields = ("id", "user__username", "provider_ref", "request_id")
-    date_hierarchy = "created_at"
+    search_fields = ("=user__username", "=request_id")  # answered by IndexedSearchMixin
+    search_exact_fields = ("request_id",)
+    search_help_text = "A username, a request id, or the start of a job id."
     show_full_result_count = False  # no COUNT(*) over the whole table on every page
     list_per_page = 50
     inlines = [JobInputInline]

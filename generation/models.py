@@ -109,6 +109,8 @@ class Job(models.Model):
             # The dashboard's windows over finished jobs: failures, waits and durations of the last day.
             models.Index(fields=["-finished_at"], name="job_finished_newest",
                          condition=Q(finished_at__isnull=False)),
+            # The admin's search by request id (the id in a log line).
+            models.Index(fields=["request_id"], name="job_request_id", condition=~Q(request_id="")),
         ]
 
     def __str__(self) -> str:
