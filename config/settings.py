@@ -284,8 +284,6 @@ LOCAL_PROVIDER_DELAY_SECONDS = env_float("LOCAL_PROVIDER_DELAY_SECONDS", 3.0, mi
 LOCAL_MAX_CONCURRENT = env_int("LOCAL_MAX_CONCURRENT", 500, minimum=1)
 # How long a claimed job may sit in one stage before the reconciler assumes its task was lost.
 ENGINE_STAGE_GRACE_SECONDS = env_int("ENGINE_STAGE_GRACE_SECONDS", 45, minimum=1)
-# The poller task loops this long, then hands over to a fresh task (kept under Q_TIMEOUT).
-ENGINE_TICK_SECONDS = env_float("ENGINE_TICK_SECONDS", 20.0, minimum=0)
 ENGINE_POLL_CONCURRENCY = env_int("ENGINE_POLL_CONCURRENCY", 200, minimum=1)
 ENGINE_DISPATCH_BATCH = env_int("ENGINE_DISPATCH_BATCH", 200, minimum=1)
 PROGRESS_LOG_STEP = env_int("PROGRESS_LOG_STEP", 20, minimum=1)
@@ -412,13 +410,13 @@ if _min_retry >= Q_RETRY:
         f"Q_RETRY ({Q_RETRY}) must exceed {_min_retry}s for Q_TIMEOUT={Q_TIMEOUT} and "
         f"Q_WORKERS={Q_WORKERS}, or django-q2 delivers tasks twice."
     )
-if ENGINE_TICK_SECONDS >= Q_TIMEOUT - 5:
-    raise ImproperlyConfigured("ENGINE_TICK_SECONDS must be at least 5 s below Q_TIMEOUT.")
-# A product page is written inside one task (its LLM calls run concurrently there), so it must
-# end before django-q2's timeout kills the task process: past this budget it fails, clearly.
-PAGE_TIMEOUT_SECONDS = env_float("PAGE_TIMEOUT_SECONDS", Q_TIMEOUT - 5, minimum=1)
-if PAGE_TIMEOUT_SECONDS > Q_TIMEOUT - 2:
-    raise ImproperlyConfigured("PAGE_TIMEOUT_SECONDS must be at least 2 s below Q_TIMEOUT.")
+# A product page is written by the engine process; past this budget it fails, clearly. The
+# reconciler takes a page still `submitting` after ENGINE_STAGE_GRACE_SECONDS for one whose
+# engine died, so the budget stays within it.
+PAGE_TIMEOUT_SECONDS = env_float("PAGE_TIMEOUT_SECONDS", max(1.0, min(25.0, ENGINE_STAGE_GRACE_SECONDS - 2)),
+                                 minimum=1)
+if PAGE_TIMEOUT_SECONDS > ENGINE_STAGE_GRACE_SECONDS:
+    raise ImproperlyConfigured("PAGE_TIMEOUT_SECONDS must not exceed ENGINE_STAGE_GRACE_SECONDS.")
 
 # --- Logging ----------------------------------------------------------------------------------
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()

@@ -39,7 +39,6 @@ def _test_settings(settings, tmp_path):
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     settings.LOCAL_PROVIDER_DELAY_SECONDS = 0
-    settings.ENGINE_TICK_SECONDS = 0
     settings.MAX_PER_USER_QUEUE = 3
     settings.MAX_PER_USER_CONCURRENT = 1
     # Tests that create many jobs or uploads are not throttled; tests/abuse sets the limits it checks.
