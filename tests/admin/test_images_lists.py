@@ -5,10 +5,12 @@ The images and the jobs lists use it."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from generation.models import Job
 from tests.gallery.conftest import image_rows
@@ -83,3 +85,35 @@ def test_the_jobs_list_pages_the_same_way(client_for, superuser, user):
     assert 'rel="next"' in first and ("about" in first or "more than 200 jobs" in first)
     last = admin.get("/admin/generation/job/", {"p": "6"})
     assert last.status_code == 200 and len(_ids_on(last.content.decode())) == 20
+
+
+def test_the_jobs_list_searches_by_id_prefix_username_and_request_id(client_for, superuser, user, other_user):
+    mine = Job.objects.create(user=user, kind="ppl", provider="local", request_id="req-1234abcd")
+    theirs = Job.objects.create(user=other_user, kind="ppl", provider="replicate")
+    admin = client_for(superuser)
+
+    def found(term):
+        return set(_ids_on(admin.get("/admin/generation/job/", {"q": term}).content.decode()))
+
+    assert found(str(theirs.pk)[:8]) == {str(theirs.pk)}
+    assert found("ALICE") == {str(mine.pk)} and found("req-1234abcd") == {str(mine.pk)}
+    assert found("nobody") == set()
+
+
+def test_the_jobs_list_filters_by_typed_user_date_and_provider(client_for, superuser, user, other_user):
+    old = Job.objects.create(user=user, kind="ppl", provider="local")
+    Job.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=30))
+    new = Job.objects.create(user=user, kind="ppl", provider="replicate")
+    theirs = Job.objects.create(user=other_user, kind="ppl", provider="local")
+    admin = client_for(superuser)
+
+    def listed(**query):
+        return set(_ids_on(admin.get("/admin/generation/job/", query).content.decode()))
+
+    assert listed(user="bob") == {str(theirs.pk)}
+    assert listed(provider__exact="replicate") == {str(new.pk)}
+    day = timezone.localdate() - timedelta(days=30)
+    assert listed(created_from=str(day), created_to=str(day)) == {str(old.pk)}
+    with CaptureQueriesContext(connection) as queries:
+        admin.get("/admin/generation/job/")
+    assert not [q["sql"] for q in queries if "DISTINCT" in q["sql"].upper()]
