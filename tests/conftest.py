@@ -127,17 +127,26 @@ def goods_form(**overrides) -> dict:
     return {k: v for k, v in form.items() if v is not None}
 
 
-def run_tasks(max_tasks: int = 200) -> list[str]:
+def run_tasks(max_tasks: int = 200, *, wait_seconds: float = 0) -> list[str]:
     """Run what the broker holds, as a worker would, and turns of the engine (polls due, pages
-    claimed), until neither has anything left to do now. Returns task names ("engine": a turn)."""
+    claimed), until neither has anything left to do now, or, with `wait_seconds`, until no job
+    in flight is due within that time. Returns task names ("engine": a turn)."""
+    import time
+
     from generation.engine import engine_run_once
+    from generation.selectors import seconds_to_next_poll
 
     broker = get_broker()
     ran: list[str] = []
+    deadline = time.monotonic() + wait_seconds
     while len(ran) < max_tasks:
         if not broker.queue_size():
             if not engine_run_once():
-                break
+                due_in = seconds_to_next_poll()
+                if due_in is None or time.monotonic() + due_in > deadline:
+                    break
+                time.sleep(max(0.01, due_in))
+                continue
             ran.append("engine")
         for ack_id, payload in broker.dequeue() or []:
             task = SignedPackage.loads(payload)

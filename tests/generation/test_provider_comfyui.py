@@ -15,7 +15,7 @@ from generation.clients.comfyui import progress_watchers_stop
 from generation.models import Job
 from generation.providers import get_provider
 from generation.services import engine
-from tests.conftest import goods_form, png_bytes, ppl_form, upload
+from tests.conftest import goods_form, png_bytes, ppl_form, run_tasks, upload
 from tests.fakes.comfyui_server import FakeComfyUI
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -29,10 +29,14 @@ def comfy(settings):
     settings.COMFY_HTTP_READ_TIMEOUT = 2.0
     settings.COMFY_WS_CONNECT_TIMEOUT = 1.0
     settings.COMFY_WS_IDLE_TIMEOUT = 5.0
-    settings.ENGINE_TICK_SECONDS = 5  # one tasks() run polls the job to its end
     yield fake
     progress_watchers_stop()
     fake.stop()
+
+
+@pytest.fixture
+def tasks():
+    return lambda: run_tasks(wait_seconds=5)  # one tasks() run polls the job to its end
 
 
 def _post(api, kind: str, form: dict) -> str:
