@@ -8,6 +8,9 @@ import type { Locator, Page } from "@playwright/test";
 import { expect, test } from "./fixtures";
 import { EDITOR_USER, PASSWORD } from "./users";
 
+// Node's Buffer, which setInputFiles needs (the suite has no @types/node).
+declare const Buffer: { from(text: string): Uint8Array };
+
 test.describe.configure({ mode: "serial" });
 test.use({ viewport: { width: 1440, height: 900 } });
 
@@ -35,17 +38,32 @@ async function adminSignIn(page: Page): Promise<void> {
   await expect(page.locator("#content h1")).toBeVisible();
 }
 
-/** A screenshot at 1440×900, then at 390×844 (the page is left at desktop size). */
-async function shots(page: Page, shot: (name: string) => Promise<void>, name: string): Promise<void> {
-  await shot(`admin-templates-${name}`);
-  await page.setViewportSize({ width: 390, height: 844 });
-  await shot(`phone-admin-templates-${name}`);
+type Shot = (name: string) => Promise<void>;
+
+/**
+ * Full-page screenshots at 1440×900 and at 390×844, and with `preview`, one of the window
+ * scrolled to the preview at each size too (a full-page capture leaves out-of-process frames,
+ * as sandboxed previews are, blank). The page is left at desktop size.
+ */
+async function shots(page: Page, shot: Shot, name: string, preview?: Locator): Promise<void> {
+  const info = test.info();
+  for (const [size, prefix] of [[{ width: 1440, height: 900 }, ""], [{ width: 390, height: 844 }, "phone-"]] as const) {
+    await page.setViewportSize(size);
+    await expect.poll(() => page.evaluate(() => document.documentElement.scrollWidth)).toBe(size.width);  // no sideways scroll
+    await shot(`${prefix}admin-templates-${name}`);
+    if (preview) {
+      await preview.scrollIntoViewIfNeeded();
+      const path = `${info.project.outputDir}/screenshots/${info.project.name}-${prefix}admin-templates-${name}-preview.png`;
+      await info.attach(`${prefix}${name}-preview`, { body: await page.screenshot({ path }), contentType: "image/png" });
+    }
+  }
   await page.setViewportSize({ width: 1440, height: 900 });
 }
 
-/** The section classes of the blocks the preview frame shows, in order. */
+/** The section classes of the blocks the preview frame shows, in order ([] while it loads). */
 async function previewOrder(frame: Locator): Promise<string[]> {
-  return frame.contentFrame().locator("section").evaluateAll((nodes) => nodes.map((node) => node.className));
+  return frame.contentFrame().locator("section").evaluateAll((nodes) => nodes.map((node) => node.className))
+    .catch(() => []);  // the frame navigated away under the read: asked again by expect.poll
 }
 
 test("a content manager imports a CSV after a dry run", async ({ page, shot }) => {
@@ -93,7 +111,7 @@ test("a template edit with the live preview, an error marked on its line", async
   await page.keyboard.type(broken);
   await expect(frame.contentFrame().getByText("The template cannot be previewed yet:")).toBeVisible();
   await expect(editor.locator(".cm-line.pp-error-line")).toHaveText("{% for x in features %}");
-  await shots(page, shot, "template-error");
+  await shots(page, shot, "template-error", frame);
 
   for (let i = 0; i < broken.length; i += 1) await page.keyboard.press("Backspace");
   await page.keyboard.type('\n<p class="e2e-note">Fresh from the editor</p>');
@@ -107,8 +125,7 @@ test("a template edit with the live preview, an error marked on its line", async
   await expect.poll(() => frame.evaluate((node) => node.clientWidth)).toBe(390);
   await page.getByRole("button", { name: "Tablet · 768" }).click();
   await expect.poll(() => frame.evaluate((node) => node.clientWidth)).toBe(768);
-  await frame.scrollIntoViewIfNeeded();
-  await shots(page, shot, "template-edit");
+  await shots(page, shot, "template-edit", frame);
 
   // The slots as a table: the hero's two slots, a description added to the first.
   await expect(page.locator('input[name="slots-0-name"]')).toHaveValue("title");
@@ -148,7 +165,7 @@ test("a set reordered by keys and by its handle, the preview following", async (
   // Specs is dragged by its handle to the top: Specs, Perks, Hero.
   await rows.nth(2).locator(".pp-handle").dragTo(rows.nth(0), { targetPosition: { x: 20, y: 4 } });
   await expect.poll(() => previewOrder(frame)).toEqual(["e2e-specs", "e2e-perks", "e2e-hero"]);
-  await shots(page, shot, "set-reorder");
+  await shots(page, shot, "set-reorder", frame);
 
   await page.locator('input[name="_continue"]').click();
   await expect(page.locator(".messagelist .success")).toBeVisible();
