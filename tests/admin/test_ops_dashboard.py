@@ -107,7 +107,7 @@ def test_worker_clusters_and_provider_health_are_shown(client_for, superuser):
     assert figure(page, "clusters") == "0" and "provider:local" in page
 
 
-def test_the_figures_are_cached_a_few_seconds(client_for, superuser, user, django_assert_max_num_queries):
+def test_the_figures_are_cached_a_few_seconds(client_for, superuser, user):
     admin = client_for(superuser)
     admin.get("/admin/")
     make_job(user)
