@@ -33,7 +33,7 @@ from accounts.services import (
     user_session_login,
     user_session_logout,
 )
-from accounts.streams import event_request_connection_release, event_stream_response
+from accounts.streams import event_stream_response
 from config.errors import ErrorSerializer
 
 
@@ -231,12 +231,6 @@ class EventStreamApi(APIView):
                                                        description="Wins over last_event_id.")],
         responses={(200, "text/event-stream"): OpenApiResponse(OpenApiTypes.STR, description="The stream.")},
     )
-    def dispatch(self, request, *args, **kwargs):
-        try:
-            return super().dispatch(request, *args, **kwargs)
-        finally:
-            event_request_connection_release(request)
-
     def get(self, request):
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)

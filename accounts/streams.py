@@ -309,10 +309,3 @@ def event_stream_response(request: HttpRequest, *, user_id: int, last_event_id: 
     response["Cache-Control"] = "no-cache, no-store"
     response["X-Accel-Buffering"] = "no"  # proxies (nginx) must not buffer the stream
     return response
-
-
-def event_request_connection_release(request: HttpRequest) -> None:
-    """Under ASGI the request's thread stays idle as long as its stream is open: it must not keep
-    a database connection (the hub reads for every stream). A test's transaction keeps it."""
-    if isinstance(request, ASGIRequest) and not connection.in_atomic_block:
-        connection.close()

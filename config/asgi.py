@@ -11,14 +11,24 @@ import os
 
 from a2wsgi import WSGIMiddleware
 from django.conf import settings
-from django.core.asgi import get_asgi_application
+from django.core.handlers.asgi import ASGIHandler
 from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 STREAM_PATHS = frozenset({"/api/v1/events"})
 
-django_asgi = get_asgi_application()
-django_wsgi = WSGIMiddleware(get_wsgi_application(), workers=settings.WEB_THREADS)
+
+class StreamHandler(ASGIHandler):
+    """Django's ASGI handler without its thread per request: the sync parts of a stream request
+    (middleware, authentication; milliseconds) run on asgiref's one shared thread instead of a
+    thread (and a database connection) held by each stream for as long as it stays open."""
+
+    async def __call__(self, scope, receive, send):
+        await self.handle(scope, receive, send)
+
+
+django_wsgi = WSGIMiddleware(get_wsgi_application(), workers=settings.WEB_THREADS)  # sets Django up
+django_asgi = StreamHandler()
 
 
 async def application(scope, receive, send):

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 import httpx
 import pytest
 import uvicorn
-from django.db import connection
+from asgiref.sync import SyncToAsync
+from django.db import connection, connections
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.streams import event_hubs_close
@@ -41,6 +42,8 @@ class AsgiServer:
         self._server.should_exit = True
         self._thread.join(DEADLINE_SECONDS)
         event_hubs_close()
+        # The stream requests' shared thread (config.asgi.StreamHandler) keeps its connection.
+        SyncToAsync.single_thread_executor.submit(connections.close_all).result()
 
 
 @dataclass
