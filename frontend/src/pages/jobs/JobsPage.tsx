@@ -1,5 +1,6 @@
 // /jobs: the history, newest first, filtered by status and kind (kept in the URL), a page at a
-// time. Rows of active jobs take their figures from the drawer's 1.5 s poll.
+// time. Rows of active jobs take their figures from the queue drawer's list, which the live event
+// stream keeps current (or its poll, while the stream is down).
 import { useMemo } from "react";
 import { Link, useSearchParams } from "react-router";
 
