@@ -144,3 +144,14 @@ def test_an_operator_sees_the_dashboard(client_for, operator, jobs):
 def test_a_plain_user_is_sent_to_the_sign_in_page(client_for, db):
     response = client_for(user_create(username="plain", password="correct horse battery")).get("/admin/")
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+def test_a_queue_row_links_to_its_waiting_jobs(client_for, superuser, jobs):
+    admin = client_for(superuser)
+    page = admin.get("/admin/").content.decode()
+    row = re.search(r'<tr data-kind="goods" data-provider="local">(.*?)</tr>', page, re.S).group(1)
+    link = re.search(r'href="([^"]+)">2</a>', row).group(1).replace("&amp;", "&")
+    listed = admin.get(link)
+    assert listed.status_code == 200
+    shown = set(re.findall(r'name="_selected_action" value="([^"]+)"', listed.content.decode()))
+    assert shown == {str(job.id) for job in Job.objects.filter(status="queued", kind="goods")}
