@@ -4,6 +4,7 @@ OpenAI-compatible server on loopback, with the real `openai` SDK and the real pi
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 
 import pytest
@@ -71,6 +72,18 @@ def test_a_block_failing_every_call_costs_at_most_three_calls(user, catalogue, f
     assert _plan_calls(fake_llm) == 1
     assert list(_block_calls(fake_llm).values()) == [LLM_MAX_ATTEMPTS]
     assert not Page.objects.exists()
+
+
+def test_server_errors_and_malformed_answers_in_turn_cost_at_most_three_calls(user, catalogue, fake_llm):
+    # Before one retry layer this cost 12 calls: the SDK's retries, inside the client's re-ask,
+    # inside the pipeline's own retry.
+    turns = itertools.cycle([Reply.server_error(500), Reply.server_error(500), Reply.malformed()])
+    fake_llm.responder = lambda body: (Reply.json(page_answer(body)) if page_task(body)[0] == "page_plan"
+                                       else next(turns))
+    with pytest.raises(LLMError) as caught:
+        _write(user, [Template.objects.get(name="Food · FAQ").id])
+    assert caught.value.code == "llm_bad_output"
+    assert list(_block_calls(fake_llm).values()) == [LLM_MAX_ATTEMPTS]
 
 
 def test_a_server_refusing_every_answer_format_costs_at_most_three_calls(user, catalogue, fake_llm):
