@@ -14,6 +14,7 @@ from django.http import Http404, HttpResponseNotFound, JsonResponse
 from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 
 from config.admin_lists import EstimatedCountMixin, IndexedSearchMixin, date_range_filter, username_filter
@@ -60,8 +61,7 @@ class EmptyTrashForm(forms.Form):
 
 @admin.register(Image)
 class ImageAdmin(IndexedSearchMixin, EstimatedCountMixin, admin.ModelAdmin):
-    list_display = ("preview", "short_id", "owner", "source", "dimensions", "file_size", "created_at",
-                    "state")
+    list_display = ("preview", "short_id", "owner", "source", "dimensions", "file_size", "created", "state")
     list_display_links = ("preview", "short_id")
     list_filter = (StateFilter, username_filter("owner", suggest_url_name="admin:gallery_image_owners"),
                    date_range_filter("created_at"), "source", "format")
@@ -105,6 +105,10 @@ class ImageAdmin(IndexedSearchMixin, EstimatedCountMixin, admin.ModelAdmin):
     def dimensions(self, obj):
         return f"{obj.width}×{obj.height} {obj.format}"
 
+    @admin.display(description="Created", ordering="created_at")
+    def created(self, obj):
+        return f"{timezone.localtime(obj.created_at):%Y-%m-%d %H:%M}"
+
     @admin.display(description="Size", ordering="size_bytes")
     def file_size(self, obj):
         return filesizeformat(obj.size_bytes)
@@ -132,8 +136,8 @@ class ImageAdmin(IndexedSearchMixin, EstimatedCountMixin, admin.ModelAdmin):
         if obj.purging_at:
             return format_html('<strong class="image-state deleted">DELETED · being purged</strong>')
         if obj.deleted_at:
-            return format_html('<strong class="image-state deleted">DELETED</strong> <small>{}</small>',
-                               f"{obj.deleted_at:%Y-%m-%d %H:%M}")
+            return format_html('<strong class="image-state deleted">DELETED</strong><br><small>{}</small>',
+                               f"{timezone.localtime(obj.deleted_at):%Y-%m-%d %H:%M}")
         return "active"
 
     # --- views: the list (audited once per session and filter), the grid, an image ---------------
