@@ -11,7 +11,7 @@ import { isJobActive, jobKeys, type Job, type JobFilters, type JobPage } from ".
 import { setStreamStatus } from "./liveStatus";
 import type { StorageUsage } from "./types";
 
-export const EVENTS_URL = "/api/v1/events";
+const EVENTS_URL = "/api/v1/events";
 
 // ---- Coalesced invalidation ----
 
@@ -57,8 +57,12 @@ class Invalidator {
   }
 }
 
-const invalidate = (queryKey: QueryKey, predicate?: (key: QueryKey) => boolean) => (client: QueryClient) =>
-  client.invalidateQueries({ queryKey, predicate: predicate && ((query) => predicate(query.queryKey)) });
+const invalidate = (queryKey: QueryKey, filters: { exact?: boolean; predicate?: (key: QueryKey) => boolean } = {}) =>
+  (client: QueryClient) => client.invalidateQueries({
+    queryKey,
+    exact: filters.exact,
+    predicate: filters.predicate && ((query) => filters.predicate!(query.queryKey)),
+  });
 
 // ---- Event payloads (accounts/events.py) ----
 
@@ -109,7 +113,7 @@ function patchJobs(client: QueryClient, later: Invalidator, patches: Patches) {
   const elapsed = (key: QueryKey) => Math.max(0, (now - (client.getQueryState(key)?.dataUpdatedAt ?? now)) / 1000);
   const setPatched = <T,>(key: QueryKey, data: T) => {
     if (client.getQueryState(key)?.fetchStatus === "fetching") {
-      later.schedule(`refetch ${JSON.stringify(key)}`, invalidate(key, (other) => JSON.stringify(other) === JSON.stringify(key)));
+      later.schedule(`refetch ${JSON.stringify(key)}`, invalidate(key, { exact: true }));
     }
     client.setQueryData<T>(key, data, { updatedAt: now });
   };
@@ -155,37 +159,39 @@ function invalidateEverything(client: QueryClient) {
   void client.invalidateQueries({ queryKey: ["gallery"] });
 }
 
-/** Bring the caches up to date with one event. Returns false for a type the app does not know. */
-function applyEvent(client: QueryClient, later: Invalidator, type: string, data: unknown): boolean {
+/** Bring the caches up to date with one event (a type the app does not know is left alone). */
+function applyEvent(client: QueryClient, later: Invalidator, type: string, data: unknown): void {
   if (type === "reset") {
     invalidateEverything(client);
-    return true;
+    return;
   }
   if (type === "usage.changed") {
     client.setQueryData<StorageUsage>(USAGE_KEY, data as StorageUsage);
-    return true;
+    return;
   }
   if (type === "queue.moved") {
     patchJobs(client, later, new Map((data as QueueMoved).jobs.map(({ id, ...place }) => [id, place])));
-    return true;
+    return;
   }
   if (type === "job.created") {
     // The payload is not the whole job (no inputs, no params): the lists that show it refetch.
     later.schedule("jobs.active", invalidate(jobKeys.active()));
     later.schedule("jobs.lists", invalidate(jobKeys.lists()));
-    return true;
+    return;
   }
   if (type.startsWith("job.")) {
     const event = data as JobEvent;
     patchJobs(client, later, new Map([[event.id, jobPatch(event)]]));
     // Lists filtered by status may no longer hold the job (or now hold it).
-    if (type === "job.started" || JOB_FINISHED.has(type)) later.schedule("jobs.filtered", invalidate(jobKeys.lists(), isFilteredList));
+    if (type === "job.started" || JOB_FINISHED.has(type)) {
+      later.schedule("jobs.filtered", invalidate(jobKeys.lists(), { predicate: isFilteredList }));
+    }
     if (JOB_FINISHED.has(type)) {
       later.schedule("jobs.recent", invalidate(jobKeys.recent()));
       // A place in the queue freed up: the create page's "submit when there is room" counts again.
       later.schedule("create.counts", invalidate(["create", "queue-counts"]));
     }
-    return true;
+    return;
   }
   if (type.startsWith("image.")) {
     const ids = new Set((data as ImageIds).ids);
@@ -201,14 +207,12 @@ function applyEvent(client: QueryClient, later: Invalidator, type: string, data:
       later.schedule("images.active", invalidate([...IMAGES_KEY, "active"]));
     }
     later.schedule("gallery", invalidate(["gallery"])); // the create pages' picker
-    return true;
   }
-  return false;
 }
 
 // ---- The connection ----
 
-export const EVENT_TYPES = [
+const EVENT_TYPES = [
   "job.created", "job.started", "job.stage", "job.progress", "job.translated", "job.succeeded", "job.failed",
   "job.canceled", "job.timed_out", "queue.moved", "image.created", "image.trashed", "image.restored",
   "image.deleted", "usage.changed", "reset",
@@ -222,24 +226,19 @@ export function reopenDelay(failures: number): number {
 const OPEN = 1; // EventSource.OPEN
 const CLOSED = 2; // EventSource.CLOSED: the browser has given up on this one
 
-export type OpenEventSource = (url: string) => EventSource;
-
 /**
  * One stream for the signed-in tab. The browser reconnects by itself after a drop and sends
  * Last-Event-ID, so the server replays what was missed; when it gives up (an error answer, the
  * server gone for good) the stream is re-opened here with ?last_event_id= and a backoff.
  */
-export class LiveEvents {
+class LiveEvents {
   private source: EventSource | null = null;
   private lastId: string | null = null;
   private failures = 0;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private readonly later: Invalidator;
 
-  constructor(
-    private readonly client: QueryClient,
-    private readonly openSource: OpenEventSource = (url) => new EventSource(url),
-  ) {
+  constructor(private readonly client: QueryClient) {
     this.later = new Invalidator(client);
   }
 
@@ -283,7 +282,7 @@ export class LiveEvents {
 
   private open() {
     const url = this.lastId ? `${EVENTS_URL}?last_event_id=${encodeURIComponent(this.lastId)}` : EVENTS_URL;
-    const source = this.openSource(url);
+    const source = new EventSource(url);
     this.source = source;
     source.onopen = () => {
       this.failures = 0;
@@ -318,12 +317,12 @@ export class LiveEvents {
 }
 
 /** Keep the stream open while the signed-in shell is mounted (signing out unmounts it). */
-export function useLiveEvents(openSource?: OpenEventSource) {
+export function useLiveEvents() {
   const client = useQueryClient();
   useEffect(() => {
-    if (typeof EventSource === "undefined" && !openSource) return; // polling it is
-    const live = new LiveEvents(client, openSource);
+    if (typeof EventSource === "undefined") return; // polling it is
+    const live = new LiveEvents(client);
     live.start();
     return () => live.stop();
-  }, [client, openSource]);
+  }, [client]);
 }
