@@ -19,8 +19,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import tempfile
 import time
 from datetime import datetime
+from pathlib import Path
 from uuid import UUID
 
 from asgiref.sync import async_to_sync, sync_to_async
@@ -51,6 +53,7 @@ LEASE_SECONDS = 10.0
 RENEW_SECONDS = 2.0
 HOUSEKEEPING_SECONDS = 1.0
 RECONCILE_SECONDS = 10.0
+HEARTBEAT_SECONDS = 5.0
 
 
 def _db(fn):
@@ -188,11 +191,16 @@ class Engine:
         self._wake.clear()
 
     async def _measure_lag(self) -> None:
-        """How late the loop runs what is due: a busy loop delays every poll and page."""
+        """How late the loop runs what is due (a busy loop delays every poll and page), and a
+        heartbeat file for the liveness probe (`runengine --alive`)."""
+        beat_at = float("-inf")
         while True:
             started = time.monotonic()
             await asyncio.sleep(0.5)
             metrics.engine_loop_lag_seconds.set(max(0.0, time.monotonic() - started - 0.5))
+            if started - beat_at >= HEARTBEAT_SECONDS:
+                engine_heartbeat_file().touch()
+                beat_at = started
 
     async def _abandon(self) -> None:
         tasks = list(self.tasks)
@@ -213,6 +221,10 @@ class Engine:
             await _db(engine_lease_release)(holder=self.holder)
         finally:
             await self.pool.aclose()
+
+
+def engine_heartbeat_file() -> Path:
+    return Path(settings.WORKER_STATE_DIR or tempfile.gettempdir()) / "studio-engine.heartbeat"
 
 
 def _pages_pending(*, limit: int, exclude: set[UUID]) -> list[UUID]:
