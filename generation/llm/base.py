@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from config.error_codes import ErrorCode
 from generation.clients.http import RetryPolicy
 from generation.providers.base import ProviderError, ProviderNotConfigured
 
@@ -62,7 +63,7 @@ def unusable_answer(what: str, problem: str) -> LLMError:
 class LLMNotConfigured(ProviderNotConfigured, LLMError):
     def __init__(self, variable: str, provider: str):
         super().__init__(variable, provider)
-        self.code = "llm_not_configured"
+        self.code = ErrorCode.LLM_NOT_CONFIGURED
 
 
 LANGUAGE_NAMES = {

@@ -190,6 +190,7 @@ class _Conversation:
                 return data, (self.check(data) if self.check else data)
             except (ValueError, ValidationError) as exc:
                 problem = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+        assert problem is not None
         if data is None and answer_format != PLAIN_TEXT:
             self._step_down(refused=False)  # a server that ignores the format answers prose
         logger.info("LLM answer for %s unusable (%s)", self.task, problem,
