@@ -17,6 +17,7 @@ outer safety net, for a main process that is itself stuck.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import logging
 import os
 import signal
@@ -77,6 +78,7 @@ def cluster_run_watched(*, companions: Sequence[BaseProcess] = ()) -> None:
     # The cluster's processes are forked from this one: a database connection opened here before
     # the fork would be shared with them (and closed under us by the first child that closes it).
     connections.close_all()
+    _adopt_orphans()
     cluster = Cluster()
     stopping = False
 
@@ -108,6 +110,17 @@ def cluster_run_watched(*, companions: Sequence[BaseProcess] = ()) -> None:
             restart_in_place(f"{waiting} task(s) waiting and no task started for {age:.0f} s "
                              f"(WORKER_RESTART_SECONDS={limit:g})")
     _stop_within(cluster, companions, STOP_SECONDS)
+
+
+def _adopt_orphans() -> None:
+    """Become the Linux "child subreaper" of the processes started below: a task process the
+    sentinel starts while it dies (a SIGTERM to the group) is then this process's child, found
+    and stopped by _stop_within, instead of an orphan left running."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+
+
+_PR_SET_CHILD_SUBREAPER = 36
 
 
 def _stop_within(cluster, companions: Sequence[BaseProcess], seconds: float) -> None:
