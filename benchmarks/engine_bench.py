@@ -1,13 +1,23 @@
-"""Benchmark of the job engine on the `local` provider, over real HTTP and real workers.
+"""Benchmark of the job engine over real HTTP (gunicorn) and real worker processes (runworkers),
+runnable against any checkout, so one script gives the before and after figures.
 
-Prints:
-- API enqueue latency (POST /api/v1/jobs/goods, p50/p95) against gunicorn;
-- enqueue-to-start latency (job created_at → started_at, p50/p95);
-- how many local jobs with a 5 s provider delay two worker processes finish per minute, with
-  the peak number of jobs in flight at the provider and the workers' memory (PSS).
+Two phases, each printing its configuration, every job (none dropped) and each goal beside its
+figure:
+1. Flow (`local` provider, `--delay` s per job): `--jobs` goods jobs submitted over HTTP at
+   `--rate`/s, then a backlog kept at `--backlog` jobs for `--seconds`. Per job: enqueue →
+   provider submit (created_at → the provider's own submit timestamp), ready → noticed (the
+   provider's ready time → the first time the script saw the job leave `waiting`, sampled every
+   50 ms). Then finished jobs per minute with Q_WORKERS=2.
+2. In flight (`--inflight` jobs at a fake BFL on loopback whose tasks take 10-180 s, with
+   signed webhooks; `--full`: 1,000): the CPU and RSS of the worker processes while every job
+   waits at the provider (the engine process alone where there is one), and ready → noticed.
 
-Usage:  .venv/bin/python benchmarks/engine_bench.py [--database-url URL] [--seconds 60]
-Default database: a fresh SQLite file in a temporary folder (the embedded mode).
+Usage:
+  .venv/bin/python benchmarks/engine_bench.py [--checkout DIR] [--broker orm|redis] [--full]
+  git worktree add /tmp/engine-before <commit>   # the "before" figures:
+  .venv/bin/python benchmarks/engine_bench.py --checkout /tmp/engine-before
+Needs PostgreSQL (postgres@127.0.0.1:5432, trust; a fresh database per run) and, for
+`--broker redis`, Redis at 127.0.0.1:6379 (`--redis-db`, default 1).
 """
 
 from __future__ import annotations
@@ -15,11 +25,14 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import random
 import signal
 import subprocess
 import sys
-import tempfile
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -27,154 +40,317 @@ import psutil
 from bench_common import character_png, free_port, pct
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+GOALS = {
+    "submit_p50_ms": 50, "noticed_p95_s": 2.0, "rss_mb": 120, "cpu_pct": 10.0, "finished_ratio": 2.0,
+}
 
 
-def pss_mb(root: psutil.Process) -> float:
-    total = 0
-    for proc in [root, *root.children(recursive=True)]:
-        with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
-            total += proc.memory_full_info().pss
-    return total / 2**20
+def say(line: str) -> None:
+    print(line, flush=True)
 
 
-def burst(count: int, submit, job_model) -> None:
-    """A burst of `count` jobs from 8 client threads; every one must finish (none lost)."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    from django.db.models import Count
-
-    while job_model.objects.filter(status__in=["queued", "running"]).exists():
-        time.sleep(0.5)
-    before = set(job_model.objects.values_list("id", flat=True))
-    started = time.time()
-    with ThreadPoolExecutor(8) as pool:
-        list(pool.map(lambda _: submit(), range(count)))
-    submitted_in = time.time() - started
-    deadline = time.time() + 900
-    while job_model.objects.filter(status__in=["queued", "running"]).exists() and time.time() < deadline:
-        time.sleep(1)
-    jobs = job_model.objects.exclude(id__in=before)
-    by_status = dict(jobs.values_list("status").annotate(n=Count("id")))
-    print(f"burst: {count} jobs submitted in {submitted_in:.1f} s over HTTP; all done after "
-          f"{time.time() - started:.0f} s; by status: {by_status}")
+def goal(figure: float, limit: float, *, at_least: bool = False) -> str:
+    met = figure >= limit if at_least else figure <= limit
+    return f"(goal {'≥' if at_least else '≤'} {limit:g}: {'met' if met else 'NOT met'})"
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--database-url")
-    parser.add_argument("--seconds", type=int, default=60)
-    parser.add_argument("--latency-jobs", type=int, default=100)
-    parser.add_argument("--delay", type=float, default=5.0)
-    parser.add_argument("--burst", type=int, default=0, help="then a burst of N jobs")
-    args = parser.parse_args()
+class Platform:
+    """gunicorn + runworkers from `checkout`, on a fresh PostgreSQL database."""
 
-    tmp = Path(tempfile.mkdtemp(prefix="studio-bench-"))
-    port = free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": args.database_url or f"sqlite:///{tmp / 'bench.sqlite3'}",
-        "OUTPUT_DIR": str(tmp / "outputs"), "LOCAL_PROVIDER_DELAY_SECONDS": str(args.delay),
-        "Q_WORKERS": "2", "LOG_LEVEL": "WARNING", "MAX_PER_USER_QUEUE": "100000",
-        "MAX_PER_USER_CONCURRENT": "100000", "HOST": "127.0.0.1", "PORT": str(port),
-        "WEB_CONCURRENCY": "2", "WEB_THREADS": "4", "DJANGO_SETTINGS_MODULE": "config.settings",
-        "HTTPS": "off", "THROTTLE_JOBS_PER_MINUTE": "0", "THROTTLE_UPLOADS_PER_MINUTE": "0",
-    }
-    python = sys.executable
-    manage = [python, "manage.py"]
-    subprocess.run([*manage, "migrate", "-v0"], cwd=ROOT, env=env, check=True)
-    subprocess.run([*manage, "shell", "-c",
-                    "from accounts.services import user_create; from accounts.models import User;"
-                    "User.objects.filter(username='bench').exists() or "
-                    "user_create(username='bench', password='bench-pass-123')"],
-                   cwd=ROOT, env=env, check=True)
-    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "cwd": ROOT, "env": env,
-             "start_new_session": True}
-    web = subprocess.Popen([str(Path(python).parent / "gunicorn"), "-c", "deploy/gunicorn.conf.py",
-                            "config.wsgi:application"], **quiet)
-    workers = subprocess.Popen([*manage, "runworkers"], **quiet)
+    def __init__(self, checkout: Path, args, extra_env: dict[str, str], port: int | None = None) -> None:
+        import psycopg
 
-    os.environ.update({k: env[k] for k in ("DATABASE_URL", "OUTPUT_DIR", "DJANGO_SETTINGS_MODULE")})
-    sys.path.insert(0, str(ROOT))
-    import django
+        self.checkout = checkout
+        name = f"engine_bench_{os.getpid()}_{int(time.time())}"
+        with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        self.port = port or free_port()
+        self.env = {
+            **os.environ, "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{name}",
+            "OUTPUT_DIR": f"/tmp/{name}", "Q_WORKERS": "2", "LOG_LEVEL": "WARNING",
+            "MAX_PER_USER_QUEUE": "100000", "MAX_PER_USER_CONCURRENT": "100000",
+            "LOCAL_MAX_CONCURRENT": "5000",
+            "HOST": "127.0.0.1", "PORT": str(self.port), "WEB_CONCURRENCY": "2", "WEB_THREADS": "4",
+            "HTTPS": "off", "THROTTLE_JOBS_PER_MINUTE": "0", "THROTTLE_UPLOADS_PER_MINUTE": "0",
+            "DJANGO_SETTINGS_MODULE": "config.settings", "Q_BROKER": args.broker,
+            **({"REDIS_URL": f"redis://127.0.0.1:6379/{args.redis_db}"} if args.broker == "redis" else {}),
+            **extra_env,
+        }
+        self.env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+        manage = [sys.executable, "manage.py"]
+        subprocess.run([*manage, "migrate", "-v0"], cwd=checkout, env=self.env, check=True)
+        subprocess.run([*manage, "shell", "-c", "from accounts.services import user_create; "
+                        "user_create(username='bench', password='bench-pass-123')"],
+                       cwd=checkout, env=self.env, check=True)
+        if args.broker == "redis":
+            import redis
 
-    django.setup()
-    from generation.models import Job
-
-    base = f"http://127.0.0.1:{port}/api/v1"
-    try:
-        client = httpx.Client(timeout=30)
-        for _ in range(100):
-            try:
-                token = client.post(f"{base}/auth/token", json={"username": "bench",
-                                                               "password": "bench-pass-123"})
+            redis.Redis.from_url(self.env["REDIS_URL"]).flushdb()
+        quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "cwd": checkout, "env": self.env,
+                 "start_new_session": True}
+        self.web = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "-c",
+                                     "deploy/gunicorn.conf.py", "config.wsgi:application"], **quiet)
+        self.workers = subprocess.Popen([*manage, "runworkers"], **quiet)
+        self.base = f"http://127.0.0.1:{self.port}/api/v1"
+        self.client = httpx.Client(timeout=60)
+        for _ in range(300):
+            with contextlib.suppress(httpx.TransportError):
+                token = self.client.post(f"{self.base}/auth/token",
+                                         json={"username": "bench", "password": "bench-pass-123"})
                 break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        client.headers["Authorization"] = f"Bearer {token.json()['access']}"
-        image = character_png()
+            time.sleep(0.1)
+        self.client.headers["Authorization"] = f"Bearer {token.json()['access']}"
+        self.image = character_png()
+        from django.conf import settings
+        from django.db import connections
 
-        def submit() -> float:
-            started = time.perf_counter()
-            response = client.post(f"{base}/jobs/goods", data={"goods_type": "mug"},
-                                   files={"character_image": ("c.png", image, "image/png")})
-            assert response.status_code == 202, response.text
-            return (time.perf_counter() - started) * 1000
+        connections.close_all()  # this script reads the platform's database from here on
+        settings.DATABASES["default"]["NAME"] = name
 
-        # 1. Latency with free capacity: a job every 0.4 s (the engine is not saturated).
-        latencies = []
-        for _ in range(args.latency_jobs):
-            latencies.append(submit())
-            time.sleep(0.4)
-        time.sleep(2)
-        starts = [(j.started_at - j.created_at).total_seconds() * 1000
-                  for j in Job.objects.exclude(started_at=None)]
-        print(f"API enqueue latency over HTTP ({len(latencies)} jobs): "
-              f"p50 {pct(latencies, .5):.1f} ms, p95 {pct(latencies, .95):.1f} ms")
-        print(f"enqueue-to-start latency ({len(starts)} jobs): "
-              f"p50 {pct(starts, .5):.1f} ms, p95 {pct(starts, .95):.1f} ms")
-        while Job.objects.filter(status__in=["queued", "running"]).exists():
-            time.sleep(0.5)
+    def submit(self) -> str:
+        response = self.client.post(f"{self.base}/jobs/goods", data={"goods_type": "mug"},
+                                    files={"character_image": ("c.png", self.image, "image/png")})
+        assert response.status_code == 202, response.text
+        return response.json()["id"]
 
-        # 2. Throughput: keep ~400 jobs in the system for the measured window.
-        window_start = time.time()
-        peak_in_flight = 0
-        peak_pss = 0.0
-        submitted = 0
-        while time.time() - window_start < args.seconds:
-            active = Job.objects.filter(status__in=["queued", "running"]).count()
-            for _ in range(max(0, 400 - active) // 20):
-                submit()
-                submitted += 1
-            peak_in_flight = max(peak_in_flight, Job.objects.filter(stage="waiting").count())
-            peak_pss = max(peak_pss, pss_mb(psutil.Process(workers.pid)))
-            time.sleep(0.2)
-        from datetime import UTC, datetime
+    def worker_processes(self) -> list[psutil.Process]:
+        root = psutil.Process(self.workers.pid)
+        return [root, *root.children(recursive=True)]
 
-        window = Job.objects.filter(status="succeeded",
-                                    finished_at__gte=datetime.fromtimestamp(window_start, UTC))
-        finished = window.count()
-        waits = [(j.started_at - j.created_at).total_seconds() for j in window]
-        failed = Job.objects.exclude(status__in=["succeeded", "queued", "running"]).count()
-        per_minute = finished * 60 / args.seconds
-        print(f"throughput: {finished} local jobs ({args.delay:g} s provider delay) finished in "
-              f"{args.seconds} s by 2 worker processes = {per_minute:.0f} jobs/minute "
-              f"({submitted} submitted, {failed} failed)")
-        print(f"queue wait under that load (created → started): p50 {pct(waits, .5):.1f} s, "
-              f"p95 {pct(waits, .95):.1f} s")
-        print(f"peak jobs in flight at the provider at once: {peak_in_flight}")
-        print(f"worker cluster memory (runworkers: main + sentinel + 2 workers + monitor + pusher), "
-              f"peak PSS: {peak_pss:.0f} MB; web (gunicorn 2x4) PSS: "
-              f"{pss_mb(psutil.Process(web.pid)):.0f} MB")
-        if args.burst:
-            burst(args.burst, submit, Job)
-    finally:
-        for process in (web, workers):
-            os.killpg(process.pid, signal.SIGTERM)
-        for process in (web, workers):
+    def stop(self) -> None:
+        for process in (self.web, self.workers):
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGTERM)
+        for process in (self.web, self.workers):
             try:
                 process.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
+
+
+class Watcher(threading.Thread):
+    """Samples every 50 ms when each job was first seen past `waiting` (finalizing or ended)."""
+
+    def __init__(self) -> None:
+        super().__init__(daemon=True)
+        self.seen: dict[str, float] = {}
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        from django.db import connection
+
+        from generation.models import Job
+
+        while not self.stopped.is_set():
+            moved = Job.objects.exclude(status__in=["queued", "running"]).values_list("id", flat=True)
+            finalizing = Job.objects.filter(stage="finalizing").values_list("id", flat=True)
+            now = time.time()
+            for job_id in [*moved, *finalizing]:
+                self.seen.setdefault(str(job_id), now)
+            time.sleep(0.05)
+        connection.close()
+
+
+def jobs_table(ids: list[str], seen: dict[str, float], ready_at) -> tuple[list[float], list[float]]:
+    from generation.models import Job
+
+    rows = {str(r[0]): r for r in Job.objects.filter(pk__in=ids).values_list(
+        "id", "status", "created_at", "provider_state", "provider_ref")}
+    submit_ms, noticed_s = [], []
+    say("job                                   status     enqueue→submit ms  ready→noticed s")
+    for job_id in ids:
+        _, status, created, state, ref = rows[job_id]
+        submitted = (state or {}).get("submitted_at")
+        to_submit = (submitted - created.timestamp()) * 1000 if submitted else None
+        ready = ready_at(job_id, state or {}, ref)
+        noticed = seen[job_id] - ready if ready and job_id in seen else None
+        if to_submit is not None:
+            submit_ms.append(to_submit)
+        if noticed is not None:
+            noticed_s.append(max(0.0, noticed))
+        say(f"{job_id}  {status:<10} {_fmt(to_submit, '.0f'):>17}  {_fmt(noticed, '.2f'):>15}")
+    return submit_ms, noticed_s
+
+
+def _fmt(value, spec: str) -> str:
+    return "—" if value is None else format(value, spec)
+
+
+def phase_flow(checkout: Path, args) -> None:
+    say(f"\n== flow: local provider ({args.delay:g} s per job), {args.jobs} jobs at {args.rate:g}/s, "
+        f"then a backlog of {args.backlog} for {args.seconds} s; Q_WORKERS=2, broker {args.broker}, "
+        "PostgreSQL")
+    platform = Platform(checkout, args, {"LOCAL_PROVIDER_DELAY_SECONDS": str(args.delay)})
+    from generation.models import Job
+
+    watcher = Watcher()
+    watcher.start()
+    try:
+        ids = []
+        for _ in range(args.jobs):
+            ids.append(platform.submit())
+            time.sleep(1 / args.rate)
+        deadline = time.time() + 120 + args.delay
+        while _unfinished(ids) and time.time() < deadline:
+            time.sleep(0.5)
+        time.sleep(0.2)
+        submit_ms, noticed_s = jobs_table(ids, watcher.seen, lambda _id, state, _ref: state.get("ready_at"))
+        say(f"enqueue → provider submit ({len(submit_ms)} of {len(ids)} jobs submitted): "
+            f"p50 {pct(submit_ms, .5):.0f} ms, p95 {pct(submit_ms, .95):.0f} ms "
+            f"{goal(pct(submit_ms, .5), GOALS['submit_p50_ms'])}")
+        say(f"ready → noticed ({len(noticed_s)} jobs): p50 {pct(noticed_s, .5):.2f} s, "
+            f"p95 {pct(noticed_s, .95):.2f} s {goal(pct(noticed_s, .95), GOALS['noticed_p95_s'])}")
+
+        window_start = time.time()
+        submitted: list[str] = []
+        with ThreadPoolExecutor(4) as pool:
+            while time.time() - window_start < args.seconds:
+                active = Job.objects.filter(status__in=["queued", "running"]).count()
+                submitted += pool.map(lambda _: platform.submit(), range(max(0, args.backlog - active)))
+                time.sleep(0.5)
+        window = datetime.fromtimestamp(window_start, UTC)
+        finished = Job.objects.filter(pk__in=submitted, status="succeeded", finished_at__gte=window,
+                                      finished_at__lte=datetime.now(UTC)).count()
+        per_minute = finished * 60 / args.seconds
+        say(f"throughput: {finished} jobs finished in {args.seconds} s with 2 task processes = "
+            f"{per_minute:.0f} jobs/minute (goal ≥ {GOALS['finished_ratio']:g}× before; "
+            f"{len(submitted)} submitted in the window)")
+    finally:
+        watcher.stopped.set()
+        platform.stop()
+
+
+class SlowBfl:
+    """The loopback fake BFL (tests/fakes/bfl.py), each task ready 10-180 s after its submit, then
+    calling the job's webhook; polls before that answer Pending."""
+
+    def __init__(self, low: float, high: float) -> None:
+        from tests.fakes import bfl
+
+        self.module = bfl
+        outer = self
+
+        def ready(tid: str) -> float:
+            return outer.ready_at.setdefault(tid, time.time() + random.uniform(low, high))
+
+        class Fake(bfl.FakeBfl):
+            def result(self, request):
+                tid = request.query.get("id", [""])[0]
+                if tid in self.tasks and time.time() < ready(tid):
+                    return bfl.json_reply({"id": tid, "status": "Pending", "result": None, "progress": 0.5})
+                return super().result(request)
+
+            def _call_back(self, tid: str) -> None:
+                time.sleep(max(0.0, ready(tid) - time.time()))
+                super()._call_back(tid)
+
+        self.ready_at: dict[str, float] = {}
+        self.fake = Fake(polls_until_done=1, max_active=100_000)
+        self.fake.httpd.socket.listen(1024)  # a listen backlog of 5 refuses bursts
+
+
+def phase_inflight(checkout: Path, args) -> None:
+    count = 1000 if args.full else args.inflight
+    low, high = args.provider_seconds
+    say(f"\n== in flight: {count} goods jobs at a fake BFL whose tasks take {low:g}–{high:g} s "
+        f"(signed webhooks on, polling as the net); Q_WORKERS=2, broker {args.broker}, PostgreSQL")
+    slow = SlowBfl(low, high)
+    port = free_port()
+    with slow.fake as fake:
+        platform = Platform(checkout, args, {
+            "GOODS_PROVIDER": "bfl", "BFL_API_BASE": fake.url, "BFL_API_KEY": slow.module.KEY,
+            "BFL_MAX_CONCURRENT": "100000", "BFL_RESULT_HOSTS": "127.0.0.1",
+            "ALLOWED_FETCH_HOSTS": fake.url.removeprefix("http://"), "BFL_WEBHOOK_SECRET": "bench-secret",
+            "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}", "JOB_TIMEOUT_SECONDS": str(int(high) + 120)},
+            port=port)
+        from generation.models import Job
+
+        watcher = Watcher()
+        watcher.start()
+        try:
+            with ThreadPoolExecutor(8) as pool:
+                ids = list(pool.map(lambda _: platform.submit(), range(count)))
+            deadline = time.time() + 300
+            while Job.objects.filter(pk__in=ids, stage="waiting").count() < count and time.time() < deadline:
+                time.sleep(0.5)
+            waiting = Job.objects.filter(pk__in=ids, stage="waiting").count()
+            processes = platform.worker_processes()
+            engine = [p for p in processes if _safe(p.name) == "studio-engine"]
+            measured = engine or processes
+            for p in measured:
+                p.cpu_percent(None)
+            started = time.time()
+            cpu, rss, in_flight = [], [], []
+            while time.time() - started < args.sample_seconds:
+                time.sleep(1)
+                cpu.append(sum(_safe(p.cpu_percent, None) for p in measured))
+                rss.append(sum(_safe(lambda p=p: p.memory_info().rss) for p in measured) / 2**20)
+                in_flight.append(Job.objects.filter(pk__in=ids, stage="waiting").count())
+            what = "engine process" if engine else f"all {len(processes)} worker processes (no engine)"
+            say(f"while waiting ({args.sample_seconds} s, {waiting} of {count} at the provider, "
+                f"in flight min {min(in_flight)}): {what}: CPU mean {sum(cpu) / len(cpu):.1f} % of a core "
+                f"{goal(sum(cpu) / len(cpu), GOALS['cpu_pct'])}, RSS max {max(rss):.0f} MB "
+                f"{goal(max(rss), GOALS['rss_mb'])}")
+            deadline = time.time() + high + 240
+            while _unfinished(ids) and time.time() < deadline:
+                time.sleep(1)
+            time.sleep(0.2)
+            _, noticed_s = jobs_table(ids, watcher.seen, lambda _id, _state, ref: slow.ready_at.get(ref))
+            by_status = dict.fromkeys(("succeeded", "failed", "timed_out", "queued", "running"), 0)
+            for status in Job.objects.filter(pk__in=ids).values_list("status", flat=True):
+                by_status[status] = by_status.get(status, 0) + 1
+            say(f"jobs: {by_status}; provider tasks made: {len(fake.tasks)} for {count} jobs")
+            say(f"ready → noticed ({len(noticed_s)} jobs): p50 {pct(noticed_s, .5):.2f} s, "
+                f"p95 {pct(noticed_s, .95):.2f} s {goal(pct(noticed_s, .95), GOALS['noticed_p95_s'])}")
+        finally:
+            watcher.stopped.set()
+            platform.stop()
+
+
+def _unfinished(ids: list[str]) -> bool:
+    from generation.models import Job
+
+    return Job.objects.filter(pk__in=ids, status__in=["queued", "running"]).exists()
+
+
+def _safe(fn, *args) -> float:
+    try:
+        return fn(*args)
+    except psutil.Error:
+        return 0.0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--checkout", type=Path, default=ROOT, help="the tree whose platform runs")
+    parser.add_argument("--broker", choices=["orm", "redis"], default="orm")
+    parser.add_argument("--redis-db", type=int, default=1)
+    parser.add_argument("--jobs", type=int, default=int(os.environ.get("BENCH_JOBS", 60)))
+    parser.add_argument("--rate", type=float, default=5.0, help="jobs per second in the flow phase")
+    parser.add_argument("--delay", type=float, default=5.0, help="local provider seconds per job")
+    parser.add_argument("--backlog", type=int, default=200)
+    parser.add_argument("--seconds", type=int, default=int(os.environ.get("BENCH_SECONDS", 60)))
+    parser.add_argument("--inflight", type=int, default=int(os.environ.get("BENCH_INFLIGHT", 200)))
+    parser.add_argument("--provider-seconds", type=float, nargs=2, default=(10.0, 180.0))
+    parser.add_argument("--sample-seconds", type=int, default=10)
+    parser.add_argument("--full", action="store_true", help="1,000 jobs in flight")
+    parser.add_argument("--skip", choices=["flow", "inflight"], action="append", default=[])
+    args = parser.parse_args()
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=args.checkout, capture_output=True,
+                            text=True).stdout.strip()
+    say(f"engine_bench: checkout {args.checkout} at {commit}; {os.cpu_count()} cores; "
+        f"load average {os.getloadavg()[0]:.1f}; broker {args.broker}; Q_WORKERS=2")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ["DATABASE_URL"] = "postgres://postgres@127.0.0.1:5432/postgres"
+    import django
+
+    django.setup()
+    if "flow" not in args.skip:
+        phase_flow(args.checkout, args)
+    if "inflight" not in args.skip:
+        phase_inflight(args.checkout, args)
 
 
 if __name__ == "__main__":

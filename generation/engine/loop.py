@@ -17,6 +17,8 @@ and releases the lease, well within Kubernetes' grace period.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import ctypes
 import logging
 import signal
 import tempfile
@@ -259,5 +261,10 @@ def engine_run() -> None:
             loop.add_signal_handler(signum, engine.stop)
         await engine.run()
 
+    with contextlib.suppress(OSError, AttributeError):  # `studio-engine` in ps and top (Linux)
+        ctypes.CDLL(None).prctl(_PR_SET_NAME, b"studio-engine", 0, 0, 0)
     connections.close_all()
     asyncio.run(main())
+
+
+_PR_SET_NAME = 15
