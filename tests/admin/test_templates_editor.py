@@ -104,6 +104,20 @@ def test_slots_are_edited_as_table_rows_and_the_note_is_kept_with_the_revision(e
     assert (revision.note, revision.created_by) == ("A tagline under the list", manager)
 
 
+def test_a_new_template_is_added_with_its_slot_rows_and_needs_no_note(editor, manager, category):
+    page = editor.get("/admin/templates_app/template/add/").content.decode()
+    assert 'name="slots-rows" value="2"' in page  # two blank rows to start with
+    data = {"category": category.id, "name": "Banner", "block_type": "Introduction", "description": "",
+            "is_active": "on", "thumbnail_url": "", "html": "<h2>{{ title }}</h2>", "metadata": "{}",
+            "change_note": "", "slots-rows": "2", "slots-0-name": "title", "slots-0-type": "text",
+            "slots-0-required": "on", "slots-0-max_length": "50", "slots-1-name": "", "slots-1-type": "text"}
+    response = editor.post("/admin/templates_app/template/add/", data)
+    assert response.status_code == 302, errors(response)
+    banner = category.templates.get(name="Banner")
+    assert banner.slots == {"title": {"type": "text", "max_length": 50}}
+    assert banner.revisions.get().note == "Created in the admin"
+
+
 def test_a_content_change_without_a_note_is_refused_naming_the_note(editor, simple_template):
     data = form_data(simple_template, html=SIMPLE_HTML.replace("h2", "h3"))
     page = editor.post(change_url(simple_template), data).content.decode()
