@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.db.models.functions import TruncHour
 from django.utils import timezone
 
@@ -27,6 +27,7 @@ WINDOW = timedelta(hours=24)
 TIMING_SAMPLE = 500
 CACHE_SECONDS = 5
 STORAGE_CACHE_SECONDS = 300
+NO_CODE = "(none)"
 
 
 @dataclass(frozen=True)
@@ -124,7 +125,7 @@ def _jobs_per_hour(now: datetime) -> list[tuple[datetime, int]]:
 def _failures(since: datetime) -> list[tuple[str, int]]:
     rows = (Job.objects.filter(finished_at__gte=since, status__in=FAILED_STATUSES)
             .values("error_code").annotate(n=Count("id")).order_by("-n", "error_code"))
-    return [(row["error_code"] or "(none)", row["n"]) for row in rows]
+    return [(row["error_code"] or NO_CODE, row["n"]) for row in rows]
 
 
 def _timings(since: datetime) -> list[Timing]:
@@ -208,6 +209,7 @@ def failure_codes_last_day() -> list[tuple[str, int]]:
 
 
 def failed_last_day(queryset, code: str):
-    since = timezone.now() - WINDOW
-    return queryset.filter(Q(error_code="" if code == "(none)" else code), finished_at__gte=since,
-                           status__in=FAILED_STATUSES)
+    """Jobs of `queryset` that failed or timed out in the last 24 h with this error code (as the
+    dashboard names it: "(none)" for an empty code)."""
+    return queryset.filter(error_code="" if code == NO_CODE else code, status__in=FAILED_STATUSES,
+                           finished_at__gte=timezone.now() - WINDOW)
