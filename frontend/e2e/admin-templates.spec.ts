@@ -113,6 +113,14 @@ test("a template edit with the live preview, an error marked on its line", async
   await expect(editor.locator(".cm-line.pp-error-line")).toHaveText("{% for x in features %}");
   await shots(page, shot, "template-error", frame);
 
+  // Saved anyway: refused, and the form comes back with the line marked from its error.
+  await page.getByLabel("Change note").fill("An unclosed loop");
+  await page.locator('input[name="_continue"]').click();
+  await expect(page.locator(".field-html .errorlist")).toContainText("line 5:");
+  await expect(editor.locator(".cm-line.pp-error-line")).toHaveText("{% for x in features %}");
+
+  await editor.locator(".cm-content").click();
+  await page.keyboard.press("Control+End");
   for (let i = 0; i < broken.length; i += 1) await page.keyboard.press("Backspace");
   await page.keyboard.type('\n<p class="e2e-note">Fresh from the editor</p>');
   await expect(frame.contentFrame().locator("p.e2e-note")).toHaveText("Fresh from the editor");
