@@ -3,7 +3,7 @@
 Creates a dedicated database, migrates it, fills `generation_job` and `gallery_image` with
 INSERT … SELECT generate_series (rows only, no files: lists never open files; time-boxed by
 --fill-seconds, in batches, so a slow machine reports the scale it reached), then serves the
-platform with gunicorn (deploy/gunicorn.conf.py) and times the changelists over real HTTP as a
+platform with gunicorn (deploy/gunicorn.conf.py, config.asgi) and times the changelists over real HTTP as a
 signed-in superuser: first page, a filtered page, a search, page 300, the grid view. Prints p50 /
 p95 of the server time (the request log's duration_ms for each request) and of the client's wall
 time, against the goal: p95 ≤ 300 ms. The database is dropped at the end unless --keep.
@@ -247,7 +247,7 @@ def run(args, jobs: int, images: int, some_image: str, some_job: str) -> None:
            "PROMETHEUS_MULTIPROC_DIR": str(tmp / "prom"), "WORKER_STATE_DIR": str(tmp)}
     (tmp / "prom").mkdir()
     gunicorn = [str(Path(sys.executable).parent / "gunicorn"), "-c", "deploy/gunicorn.conf.py",
-                "config.wsgi:application"]
+                "config.asgi:application"]
     with log.open("w") as sink:
         web = subprocess.Popen(gunicorn, cwd=ROOT, env=env, stdout=sink, stderr=sink, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
