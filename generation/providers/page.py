@@ -54,7 +54,7 @@ class PageProvider(Provider):
         try:
             async with asyncio.timeout(budget):
                 result = await page_generate(
-                    owner_id=request.user_id, product_info=params["product_info"],
+                    llm=get_llm(), owner_id=request.user_id, product_info=params["product_info"],
                     product_name=params.get("product_name"), template_ids=params["template_ids"],
                     language=params.get("language"), with_images=bool(params.get("with_images")),
                     make_image=make_image, job_id=request.job_id)
