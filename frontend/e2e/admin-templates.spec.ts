@@ -1,11 +1,12 @@
 // The content managers' admin in real Chromium, as the content manager (EDITOR_USER) on the main
 // platform: a CSV import with a dry run first (three blocks and a set, in a category of their
 // own), a template edited in the code editor with the live preview following (an error marks its
-// line), and the new set reordered with the keyboard buttons and the drag handle while its
-// preview follows. Each page is photographed at 1440×900 and 390×844.
+// line), the new set reordered with the keyboard buttons and the drag handle while its preview
+// follows, and a marketer's generated page read in the admin. Each page is photographed at
+// 1440×900 and 390×844.
 import type { Locator, Page } from "@playwright/test";
 
-import { expect, test } from "./fixtures";
+import { apiPost, expect, signIn, test } from "./fixtures";
 import { EDITOR_USER, PASSWORD } from "./users";
 
 // Node's Buffer, which setInputFiles needs (the suite has no @types/node).
@@ -180,4 +181,30 @@ test("a set reordered by keys and by its handle, the preview following", async (
   await expect.poll(() => previewOrder(frame)).toEqual(["e2e-specs", "e2e-perks", "e2e-hero"]);
   await expect(page.locator(".pp-warning")).toHaveCount(0);  // one category: no warning
   expect(errors).toEqual([]);
+});
+
+test("a content manager reads a marketer's generated page", async ({ page, browser, baseURL, account, shot }) => {
+  // The marketer makes a page (through the API: the wizard has its own flow in page.spec.ts).
+  await signIn(page, account);
+  const categories = await (await page.request.get("/api/v1/categories")).json();
+  const living = categories.results.find((category: { slug: string }) => category.slug === "living");
+  const made = await apiPost(page, "/api/v1/jobs/product-page", { product_info: "Linen wide pants\nCool in summer.", category_id: living.id });
+  expect(made.status, JSON.stringify(made.body)).toBe(202);
+  let pageId = "";
+  await expect.poll(async () => {
+    const job = await (await page.request.get(`/api/v1/jobs/${made.body.id}`)).json();
+    pageId = job.result?.page?.id ?? "";
+    return job.status;
+  }, { timeout: 60_000 }).toBe("succeeded");
+
+  const context = await browser.newContext({ baseURL, viewport: { width: 1440, height: 900 } });  // a session of its own
+  const editor = await context.newPage();
+  await adminSignIn(editor);
+  await editor.goto("/admin/templates_app/page/");
+  await editor.locator(`a[href$="/admin/templates_app/page/${pageId}/change/"]`).click();
+  const frame = editor.locator(".pp-preview iframe");
+  await expect(frame.contentFrame().locator("h1, h2").first()).toBeVisible();
+  await expect(editor.locator('input[name="_save"]')).toHaveCount(0);  // read-only
+  await shots(editor, (name) => shot(name, editor), "page", frame);
+  await context.close();
 });
