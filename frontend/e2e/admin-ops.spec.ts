@@ -8,7 +8,7 @@ import type { Page } from "@playwright/test";
 
 import { expect, pngFile, test } from "./fixtures";
 import { startPlatform, type Platform } from "./platform.mjs";
-import { ADMIN_USER, EDITOR_USER, PASSWORD, STAFF_PERMISSIONS, STAFF_USER } from "./users";
+import { ADMIN_USER, EDITOR_USER, PASSWORD, STAFF_USER } from "./users";
 
 const OWNER = "ops-owner";
 const SIZES = { desktop: { width: 1440, height: 900 }, phone: { width: 390, height: 844 } };
@@ -28,7 +28,7 @@ test.beforeAll(async ({ state }) => {
     users: [
       { username: OWNER },
       { username: ADMIN_USER, is_superuser: true },
-      { username: STAFF_USER, is_staff: true, permissions: STAFF_PERMISSIONS },
+      { username: STAFF_USER, is_staff: true, groups: ["operators"] },
       { username: EDITOR_USER, is_staff: true, groups: ["content managers"] },
     ],
   });

@@ -4,7 +4,7 @@
 import type { FullConfig } from "@playwright/test";
 
 import { buildAppIfStale, prepareBase, removeBase, startPlatform, writeState } from "./platform.mjs";
-import { ADMIN_USER, EDITOR_USER, MAIN_USERS, PASSWORD, QUOTA_USERS, STAFF_PERMISSIONS, STAFF_USER } from "./users";
+import { ADMIN_USER, EDITOR_USER, MAIN_USERS, PASSWORD, QUOTA_USERS, STAFF_USER } from "./users";
 
 export default async function globalSetup(_config: FullConfig): Promise<() => Promise<void>> {
   await buildAppIfStale();
@@ -18,7 +18,7 @@ export default async function globalSetup(_config: FullConfig): Promise<() => Pr
       // 1 MB of storage, 2 MB already used: the next job is refused with storage_quota_exceeded.
       ...QUOTA_USERS.map((username) => ({ username, storage_quota_mb: 1, used_bytes: 2_000_000 })),
       { username: ADMIN_USER, is_superuser: true },
-      { username: STAFF_USER, is_staff: true, permissions: STAFF_PERMISSIONS },
+      { username: STAFF_USER, is_staff: true, groups: ["operators"] },
       { username: EDITOR_USER, is_staff: true, groups: ["content managers"] },
     ],
   }).catch((error: unknown) => {

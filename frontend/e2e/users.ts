@@ -8,12 +8,8 @@ export const MAIN_USERS = pool("marketer", 40);
 export const QUOTA_USERS = pool("quota", 4);
 /** Users of the platforms a worker starts for one flow (slow provider, short timeout). */
 export const SIDE_USERS = pool("side", 10);
-/** Admin accounts (Django admin): a superuser, an operator (staff with the job and user
- * permissions, not superuser) and a content manager (staff in the "content managers" group). */
+/** Admin accounts (Django admin): a superuser, an operator (staff in the "operators" group, not
+ * superuser) and a content manager (staff in the "content managers" group). */
 export const ADMIN_USER = "admin-root";
 export const STAFF_USER = "admin-staff";
 export const EDITOR_USER = "admin-editor";
-export const STAFF_PERMISSIONS = [
-  "generation.view_job", "generation.change_job", "accounts.view_user", "accounts.change_user",
-  "gallery.view_image", "django_q.view_failure", "django_q.view_success", "django_q.view_schedule",
-];
