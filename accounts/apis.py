@@ -1,7 +1,6 @@
 from django.contrib.auth import get_user_model, update_session_auth_hash
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import ensure_csrf_cookie
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
@@ -229,7 +228,12 @@ class EventStreamApi(APIView):
     @extend_schema(
         parameters=[FilterSerializer, OpenApiParameter("Last-Event-ID", int, OpenApiParameter.HEADER,
                                                        description="Wins over last_event_id.")],
-        responses={(200, "text/event-stream"): OpenApiResponse(OpenApiTypes.STR, description="The stream.")},
+        responses={(200, "text/event-stream"): OpenApiResponse(inline_serializer("ServerSentEvent", {
+            "id": serializers.CharField(required=False, help_text="The event id (resume after it)."),
+            "event": serializers.CharField(required=False, help_text="Its type, or reset."),
+            "data": serializers.CharField(required=False, help_text="Its payload (JSON)."),
+            "retry": serializers.IntegerField(required=False, help_text="Milliseconds before reconnecting."),
+        }), description="A stream of these events (text/event-stream).")},
     )
     def get(self, request):
         filters = self.FilterSerializer(data=request.query_params)
