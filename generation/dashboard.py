@@ -10,9 +10,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.db.models.functions import TruncHour
 from django.utils import timezone
 
@@ -28,6 +29,8 @@ TIMING_SAMPLE = 500
 CACHE_SECONDS = 5
 STORAGE_CACHE_SECONDS = 300
 NO_CODE = "(none)"
+# The reconciler ends an overdue job within a minute: past that, nothing is ending it.
+OVERDUE_GRACE_SECONDS = 60
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,9 @@ class Dashboard:
     storage_owners: list[tuple[int, str, int]]  # (user id, username, bytes), largest first
     oldest_waiting: JobRef | None
     oldest_running: JobRef | None
+    overdue_running: int  # running past their deadline and the reconciler's next round: stuck
+    long_waiting: int  # waiting longer than the health check's warning
+    long_wait_seconds: int
 
     @property
     def waiting(self) -> int:
@@ -152,6 +158,17 @@ def _job_ref(jobs, since_field: str) -> JobRef | None:
                   since=getattr(job, since_field))
 
 
+def _stuck(now: datetime) -> tuple[int, int]:
+    """Jobs the reconciler should already have ended, and jobs waiting past the backlog warning
+    (both on the partial indexes of active jobs)."""
+    deadline = now - timedelta(seconds=settings.JOB_TIMEOUT_SECONDS + OVERDUE_GRACE_SECONDS)
+    waited = now - timedelta(seconds=settings.HEALTHZ_QUEUE_WAIT_WARN_SECONDS)
+    counts = Job.objects.filter(status__in=ACTIVE_STATUSES).aggregate(
+        overdue=Count("id", filter=Q(status=JobStatus.RUNNING, started_at__lt=deadline)),
+        waiting=Count("id", filter=Q(status=JobStatus.QUEUED, created_at__lt=waited)))
+    return counts["overdue"], counts["waiting"]
+
+
 def _services() -> list[ServiceHealth]:
     report = health_report()
     return [ServiceHealth(name=check.name, status=check.status, message=check.message)
@@ -173,6 +190,7 @@ def dashboard_compute() -> Dashboard:
     now = timezone.now()
     since = now - WINDOW
     totals, owners = _storage()
+    overdue, long_waiting = _stuck(now)
     return Dashboard(
         computed_at=now,
         queue=_queue(),
@@ -187,6 +205,9 @@ def dashboard_compute() -> Dashboard:
                                 "created_at"),
         oldest_running=_job_ref(Job.objects.filter(status=JobStatus.RUNNING).order_by("started_at"),
                                 "started_at"),
+        overdue_running=overdue,
+        long_waiting=long_waiting,
+        long_wait_seconds=settings.HEALTHZ_QUEUE_WAIT_WARN_SECONDS,
     )
 
 

@@ -155,3 +155,14 @@ def test_a_queue_row_links_to_its_waiting_jobs(client_for, superuser, jobs):
     assert listed.status_code == 200
     shown = set(re.findall(r'name="_selected_action" value="([^"]+)"', listed.content.decode()))
     assert shown == {str(job.id) for job in Job.objects.filter(status="queued", kind="goods")}
+
+
+def test_stuck_jobs_are_counted_and_flagged(client_for, superuser, user, settings):
+    settings.JOB_TIMEOUT_SECONDS, settings.HEALTHZ_QUEUE_WAIT_WARN_SECONDS = 100, 300
+    make_job(user, status=JobStatus.RUNNING, ago=200)  # started 195 s ago: past 100 s + a minute
+    make_job(user, status=JobStatus.RUNNING, ago=60)
+    make_job(user, ago=400)
+    make_job(user, ago=10)
+    page = client_for(superuser).get("/admin/").content.decode()
+    assert figure(page, "overdue") == "1" and figure(page, "long-waiting") == "1"
+    assert '<p id="ops-stuck" class="ops-alert">' in page
