@@ -206,7 +206,11 @@ def username_filter(field: str, *, title: str = "owner", suggest_url_name: str |
 
         def queryset(self, request, queryset):
             username = self.used_parameters.get(field)
-            return queryset.filter(**{f"{field}__username": username}) if username else queryset
+            if not username:
+                return queryset
+            # The id first: a join on the username makes PostgreSQL walk the newest-first index.
+            user_id = get_user_model().objects.filter(username=username).values_list("pk", flat=True).first()
+            return queryset.filter(**{f"{field}_id": user_id}) if user_id else queryset.none()
 
     UsernameFilter.title, UsernameFilter.suggest_url_name = title, suggest_url_name
     return UsernameFilter
