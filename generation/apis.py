@@ -38,13 +38,13 @@ from generation.constants import (
 )
 from generation.models import ACTIVE_STATUSES, Job, JobInput, JobKind, JobStatus
 from generation.selectors import (
-    job_detail_get,
     job_get,
     job_input_get,
     job_input_thumbnail,
     job_inputs_for,
     job_list,
     job_standing,
+    job_with_standing,
 )
 from generation.services.jobs import (
     NewInput,
@@ -156,7 +156,7 @@ class _Related:
 
 
 def _jobs_data(request, jobs: list[Job]) -> list[dict]:
-    """`jobs` as read by job_list or job_detail_get (their standing and page annotated)."""
+    """`jobs` as read by job_list or job_with_standing (their standing and page annotated)."""
     related = _Related.read(user=request.user, jobs=jobs)
     now = timezone.now()
     return [_job_data(request, job, related, now) for job in jobs]
@@ -213,10 +213,7 @@ def _page(request, job: Job) -> dict | None:
 
 
 def _job_response(request, job: Job, *, created: bool = True, status_code=status.HTTP_200_OK):
-    """The job as its detail shows it; `job` is read again with its standing unless it was
-    read through job_detail_get."""
-    if not hasattr(job, "waiting_ahead"):
-        job = job_detail_get(user=request.user, job_id=job.id)
+    job = job_with_standing(job=job)
     response = Response(JobOutputSerializer(_jobs_data(request, [job])[0]).data, status=status_code)
     response["Location"] = reverse("generation:job-detail", args=[job.id])
     if not created:
@@ -447,7 +444,7 @@ class JobListApi(APIView):
 class JobDetailApi(APIView):
     @extend_schema(responses=JobOutputSerializer)
     def get(self, request, job_id):
-        return _job_response(request, job_detail_get(user=request.user, job_id=job_id))
+        return _job_response(request, job_get(user=request.user, job_id=job_id))
 
 
 class JobCancelApi(APIView):

@@ -14,11 +14,14 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db.models import (
     Case,
+    Count,
     DateTimeField,
     Func,
     IntegerField,
     JSONField,
+    Min,
     OuterRef,
+    Q,
     QuerySet,
     Subquery,
     UUIDField,
@@ -29,7 +32,7 @@ from django.utils import timezone
 from accounts.selectors import user_job_limits
 from config.errors import NotFound
 from gallery.imaging import image_thumbnail
-from generation.models import Job, JobInput, JobKind, JobStage, JobStatus
+from generation.models import ACTIVE_STATUSES, Job, JobInput, JobKind, JobStage, JobStatus
 from generation.providers import ProviderError, get_provider
 from templates_app.selectors import page_of_job
 
@@ -115,10 +118,30 @@ def job_get(*, user, job_id) -> Job:
 
 
 def job_detail_get(*, user, job_id) -> Job:
-    """The user's own job with its standing (see job_standing), in one query."""
-    job = _with_standing(Job.objects.filter(pk=job_id, user=user)).first()
-    if job is None:
-        raise NotFound("Job not found.")
+    """The user's own job with its standing (see job_standing)."""
+    return job_with_standing(job=job_get(user=user, job_id=job_id))
+
+
+def job_with_standing(*, job: Job) -> Job:
+    """`job` (read with job_get) with what job_standing and its result need, each read only when it
+    applies: this is what every client polls. A waiting job's queue figures come from one
+    aggregate over the active jobs (the annotations of job_list cost ten times more to build), a
+    finished page job's page from its own query."""
+    job.page_id = job.page_blocks = None
+    if job.status == JobStatus.QUEUED:
+        waiting = Q(status=JobStatus.QUEUED, created_at__lt=job.created_at)
+        running = Q(status=JobStatus.RUNNING)
+        for name, value in Job.objects.filter(status__in=ACTIVE_STATUSES).aggregate(
+                waiting_ahead=Count("pk", filter=waiting & Q(provider=job.provider)),
+                own_waiting_ahead=Count("pk", filter=waiting & Q(user_id=job.user_id)),
+                provider_running=Count("pk", filter=running & Q(provider=job.provider)),
+                provider_first_start=Min("started_at", filter=running & Q(provider=job.provider)),
+                own_running=Count("pk", filter=running & Q(user_id=job.user_id)),
+                own_first_start=Min("started_at", filter=running & Q(user_id=job.user_id))).items():
+            setattr(job, name, value)
+    elif job.kind == JobKind.PAGE and job.status == JobStatus.SUCCEEDED:
+        page = page_of_job(job_id=job.id).values("id", "blocks").first() or {}
+        job.page_id, job.page_blocks = page.get("id"), page.get("blocks")
     return job
 
 
@@ -172,7 +195,7 @@ def _remaining(started_at: datetime | None, duration: float, now: datetime) -> f
 
 
 def job_standing(*, job: Job, user, now: datetime | None = None) -> QueueInfo:
-    """Where a job read through job_list or job_detail_get stands, from its own row and
+    """Where a job read through job_list or job_with_standing stands, from its own row and
     annotations (no query; the typical durations are cached). Waiting: position among jobs
     waiting for the same provider, why it waits, and an ETA (seconds until its result) from
     recent real durations. Running: ETA. Finished: nothing."""

@@ -88,6 +88,10 @@ def test_queue_positions_count_every_users_earlier_jobs_for_the_same_provider(al
     assert {job["waiting_reason"] for job in shown} == {"user_concurrency"}  # both places are taken
     etas = [job["eta_seconds"] for job in shown]
     assert etas == sorted(etas, reverse=True) and etas[-1] >= 1  # later jobs wait longer
+    for job in shown:  # the detail reads its standing its own way, to the same figures
+        detail = api_client_for(alice).get(f"/api/v1/jobs/{job['id']}").json()
+        assert (detail["queue_position"], detail["eta_seconds"], detail["waiting_reason"]) == (
+            job["queue_position"], job["eta_seconds"], job["waiting_reason"])
 
 
 def test_a_job_waiting_out_a_provider_outage_says_so(alice):
