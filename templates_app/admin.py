@@ -15,7 +15,6 @@ import json
 import re
 
 from django.contrib import admin, messages
-from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.http import Http404, HttpResponse
@@ -26,13 +25,12 @@ from django.utils.html import format_html, format_html_join
 
 from templates_app.admin_forms import (
     TemplateForm,
-    TemplateImportForm,
     TemplateSetForm,
     TemplateSetItemForm,
     TemplateSetItemFormSet,
 )
+from templates_app.admin_import import TemplateImportMixin
 from templates_app.apis import PREVIEW_CSP
-from templates_app.importing import rows_from_csv, rows_from_zip, templates_import
 from templates_app.models import (
     CONTENT_MANAGERS,
     Category,
@@ -54,11 +52,9 @@ from templates_app.services import (
 )
 from templates_app.slots import slot_max_items, slot_max_length, slot_required, slot_type
 
-PREVIEW_MEDIA = {"css": {"all": ("templates_app/admin/catalogue.css",)}}
+CATALOGUE_CSS = {"all": ("templates_app/admin/catalogue.css",)}
 PREVIEW_WIDTHS = (("Desktop", ""), ("Tablet · 768", "768"), ("Phone · 390", "390"))
 _ERROR_LINE = re.compile(r"\bline (\d+)")
-IMPORT_SALT = "templates_app.admin.import"
-IMPORT_MAX_AGE_SECONDS = 3600
 
 
 def _html(document: str) -> HttpResponse:
@@ -108,7 +104,7 @@ class CategoryAdmin(admin.ModelAdmin):
 
 
 @admin.register(Template)
-class TemplateAdmin(admin.ModelAdmin):
+class TemplateAdmin(TemplateImportMixin, admin.ModelAdmin):
     form = TemplateForm
     list_display = ("name", "category", "block_type", "usage_count", "is_active", "revision", "updated_at",
                     "preview_link")
@@ -133,7 +129,7 @@ class TemplateAdmin(admin.ModelAdmin):
     )
 
     class Media:
-        css = PREVIEW_MEDIA["css"]
+        css = CATALOGUE_CSS
         js = ("templates_app/admin/editor.js", "templates_app/admin/preview.js",
               "templates_app/admin/slot_table.js", "templates_app/template_admin.js")
 
@@ -272,80 +268,6 @@ class TemplateAdmin(admin.ModelAdmin):
                                                             new=revision))
         return TemplateResponse(request, "admin/templates_app/template/revert.html", context)
 
-    def import_view(self, request):
-        """Upload a CSV or a zipped folder → a dry-run report → confirm → the import. The file
-        travels from the report to the confirmation signed in the page (no state on the server)."""
-        if not self.has_add_permission(request):
-            raise PermissionDenied
-        if request.method == "POST" and "payload" in request.POST:
-            return self._import_confirm(request)
-        form = TemplateImportForm(request.POST or None, request.FILES or None)
-        report = payload = None
-        can_confirm = False
-        if form.is_valid():
-            upload, options = form.cleaned_data["file"], form.options()
-            data = upload.read()
-            report, problem = _import_run(upload.name, data, options, user=request.user, dry_run=True)
-            if problem:
-                form.add_error("file", problem)
-            else:
-                payload = signing.dumps({"options": options, "name": upload.name, "data": data.hex()},
-                                        salt=IMPORT_SALT, compress=True)
-                can_confirm = bool(report.created or report.updated) and not (
-                    report.errors and not options["skip_invalid"])
-        context = self._context(request, title="Import templates", form=form, report=report, payload=payload,
-                                can_confirm=can_confirm,
-                                summary=_import_summary(report, dry_run=True) if report else "")
-        return TemplateResponse(request, "admin/templates_app/template/import.html", context)
-
-    def _import_confirm(self, request):
-        options, name, data = _import_unsign(request.POST["payload"])
-        if options is None:
-            messages.error(request, "That dry run is over an hour old or was altered; upload the file again.")
-            return redirect("admin:templates_app_template_import")
-        report, problem = _import_run(name, data, options, user=request.user, dry_run=False)
-        if problem or (report.errors and not options["skip_invalid"]):
-            messages.error(request, problem or f"Nothing was imported: {len(report.errors)} row(s) are "
-                                               "invalid now; run the dry run again.")
-            return redirect("admin:templates_app_template_import")
-        messages.success(request, f"Imported {name}: {_import_summary(report, dry_run=False)}")
-        return redirect("admin:templates_app_template_changelist")
-
-
-def _import_unsign(payload: str):
-    try:
-        value = signing.loads(payload, salt=IMPORT_SALT, max_age=IMPORT_MAX_AGE_SECONDS)
-        return value["options"], value["name"], bytes.fromhex(value["data"])
-    except (signing.BadSignature, KeyError, TypeError, ValueError):
-        return None, None, None
-
-
-def _import_run(name: str, data: bytes, options: dict, *, user, dry_run: bool):
-    """(report, None), or (None, why the file cannot be read)."""
-    try:
-        if name.lower().endswith(".zip"):
-            rows = rows_from_zip(data, source=name)
-        else:
-            rows = rows_from_csv(data.decode("utf-8-sig"), source=name)
-    except UnicodeDecodeError:
-        return None, f"{name} is not UTF-8 text."
-    except ValueError as exc:
-        return None, str(exc)
-    report = templates_import(rows=rows, user=user, default_category=options["category"] or None,
-                              create_categories=options["create_categories"], update=options["update"],
-                              skip_invalid=options["skip_invalid"], set_name=options["set_name"],
-                              set_default=options["set_default"], dry_run=dry_run)
-    return report, None
-
-
-def _import_summary(report, *, dry_run: bool) -> str:
-    verb = "would be" if dry_run else "were"
-    summary = (f"{len(report.created)} created, {len(report.updated)} updated, "
-               f"{len(report.skipped)} skipped, {len(report.errors)} refused")
-    if report.set_name:
-        summary += f"; the set “{report.set_name}” {verb} made"
-    return summary + ("; nothing is saved yet." if dry_run else ".")
-
 
 def _limits(declaration: dict) -> str:
     kind = slot_type(declaration)
@@ -396,7 +318,7 @@ class TemplateSetAdmin(admin.ModelAdmin):
     )
 
     class Media:
-        css = PREVIEW_MEDIA["css"]
+        css = CATALOGUE_CSS
         js = ("templates_app/admin/preview.js", "templates_app/set_admin.js")
 
     def get_queryset(self, request):
@@ -519,7 +441,7 @@ class PageAdmin(admin.ModelAdmin):
     show_full_result_count = False
 
     class Media:
-        css = PREVIEW_MEDIA["css"]
+        css = CATALOGUE_CSS
         js = ("templates_app/admin/preview.js",)
 
     @admin.display(description="Page")

@@ -184,6 +184,17 @@ def rows_from_zip(data: bytes, *, source: str = "upload.zip") -> list[ImportRow]
     return rows
 
 
+def rows_from_upload(name: str, data: bytes) -> list[ImportRow]:
+    """Rows from an uploaded file: a .zip of a folder, else a UTF-8 CSV."""
+    if name.lower().endswith(".zip"):
+        return rows_from_zip(data, source=name)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ValueError(f"{name} is not UTF-8 text.")
+    return rows_from_csv(text, source=name)
+
+
 def _category(value: str, *, default: str | None, create: bool) -> Category:
     wanted = (value or default or "").strip()
     if not wanted:
