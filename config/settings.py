@@ -42,6 +42,9 @@ def _secret_key() -> str:
 
 SECRET_KEY = _secret_key()
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver")
+# Kubernetes probes and Prometheus address the pod by its IP (downward API: POD_IP).
+if env_str("POD_IP"):
+    ALLOWED_HOSTS.append(env_str("POD_IP"))
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 HOST = env_str("HOST", "127.0.0.1")
 PORT = env_int("PORT", 8000, minimum=1)
@@ -99,6 +102,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "config.ops_views.health_banner",
             ],
         },
     },
@@ -388,6 +392,9 @@ Q_CLUSTER = {
     "poll": env_float("Q_POLL_SECONDS", 0.1, minimum=0.01),
     "guard_cycle": 0.5,
     "label": "Task queue",
+    # The brokers renew the cluster's heartbeat (/healthz, workers_alive; see Operations below).
+    "broker_class": ("generation.heartbeat.HeartbeatRedisBroker" if Q_BROKER == "redis"
+                     else "generation.heartbeat.HeartbeatOrmBroker"),
 }
 if Q_BROKER == "redis":
     # Bounded waits (query parameters in REDIS_URL win): a Redis that does not answer fails an
@@ -437,11 +444,14 @@ LOGGING = {
         "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s %(context)s",
                  "()": "config.logging.TextFormatter"},
     },
+    # Every log line written during a request carries its request id (config/request_id.py).
+    "filters": {"request_id": {"()": "config.request_id.RequestIdFilter"}},
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT},
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_id"]},
     },
     "root": {"handlers": _handlers, "level": LOG_LEVEL},
     "loggers": {
+        "studio.request": {"level": env_str("ACCESS_LOG_LEVEL", "INFO").upper()},
         "django-q": {"level": env_str("Q_LOG_LEVEL", "WARNING").upper(), "propagate": True},
         "httpx": {"level": "WARNING"},
         "httpx2": {"level": "WARNING"},
@@ -455,6 +465,7 @@ if LOG_TO_FILE:
         "maxBytes": LOG_MAX_BYTES,
         "backupCount": LOG_BACKUP_COUNT,
         "formatter": "json",
+        "filters": ["request_id"],
     }
     _handlers.append("file")
 
@@ -550,22 +561,12 @@ WORKER_RESTART_SECONDS = env_int("WORKER_RESTART_SECONDS", Q_TIMEOUT + 15, minim
 if 0 < WORKER_RESTART_SECONDS < Q_TIMEOUT + 5:
     raise ImproperlyConfigured("WORKER_RESTART_SECONDS must be at least Q_TIMEOUT + 5 (or 0: off).")
 WORKER_STATE_DIR = env_str("WORKER_STATE_DIR", "")  # default: the system temp dir
-Q_CLUSTER["broker_class"] = ("generation.heartbeat.HeartbeatRedisBroker" if Q_BROKER == "redis"
-                             else "generation.heartbeat.HeartbeatOrmBroker")
 
 # /metrics: a bearer token (METRICS_TOKEN) or a client address in METRICS_ALLOWED_IPS (addresses
 # or networks); anything else gets 401/403.
 METRICS_TOKEN = env_secret("METRICS_TOKEN")
 METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", "127.0.0.1,::1")
 METRICS_CACHE_SECONDS = env_float("METRICS_CACHE_SECONDS", 5.0, minimum=0)
-
-# Every log line written during a request carries its request id (config/request_id.py).
-LOGGING["filters"] = {"request_id": {"()": "config.request_id.RequestIdFilter"}}
-for _handler in LOGGING["handlers"].values():
-    _handler.setdefault("filters", []).append("request_id")
-LOGGING["loggers"]["studio.request"] = {"level": env_str("ACCESS_LOG_LEVEL", "INFO").upper()}
-
-TEMPLATES[0]["OPTIONS"]["context_processors"].append("config.ops_views.health_banner")
 
 # Production security, secure by default: with DEBUG off the site is taken to be served over https
 # (secure cookies, a year of HSTS, http redirected to https), so `check --deploy` is clean with
@@ -585,9 +586,6 @@ SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", HTTPS)
 SECURE_REDIRECT_EXEMPT = [r"^healthz", r"^metrics$"]
 if env_bool("TRUST_X_FORWARDED_PROTO", False):  # only behind a proxy that sets the header itself
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-# Kubernetes probes and Prometheus address the pod by its IP (downward API: POD_IP).
-if env_str("POD_IP"):
-    ALLOWED_HOSTS.append(env_str("POD_IP"))
 
 # --- Templates and product pages (templates_app) ------------------------------------------------
 # Catalogue reads (templates, categories, sets) are cached this long; every change invalidates them.
