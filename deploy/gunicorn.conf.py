@@ -1,8 +1,10 @@
 """gunicorn settings from the environment (HOST, PORT, WEB_CONCURRENCY, WEB_THREADS, ...).
 
-gthread workers: sync DRF views with keep-alive and threads for the endpoints that wait on a
-result (the seed endpoints wait up to JOB_TIMEOUT_SECONDS), at a fraction of the memory of more
-processes (measured: one worker ~75 MB PSS; see deploy/RUNBOOK.md "Sizing").
+uvicorn workers serving config.asgi: the live event streams (/api/v1/events) as coroutines, every
+other request (sync DRF views) on a pool of WEB_THREADS threads per process as gthread served them,
+threads also for the endpoints that wait on a result (the seed endpoints wait up to
+JOB_TIMEOUT_SECONDS); the app is config.asgi:application (benchmarks/events_bench.py: the API is
+as fast as under gthread; 1,000 open streams cost a process ~45 MB).
 
 Metrics: each worker process keeps its instruments in PROMETHEUS_MULTIPROC_DIR, so a scrape that
 lands on any worker reports the sum of all of them. The directory is emptied at start-up and a
@@ -16,8 +18,7 @@ from pathlib import Path
 
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-threads = int(os.environ.get("WEB_THREADS", "4"))
-worker_class = "gthread"
+worker_class = "uvicorn_worker.UvicornWorker"  # WEB_THREADS: the WSGI pool of config/asgi.py
 timeout = int(os.environ.get("WEB_TIMEOUT", "240"))  # above JOB_TIMEOUT_SECONDS for waiting endpoints
 graceful_timeout = int(os.environ.get("WEB_GRACEFUL_TIMEOUT", "30"))
 keepalive = int(os.environ.get("WEB_KEEPALIVE", "5"))
@@ -35,13 +36,6 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 _multiproc_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR") or str(
     Path(tempfile.gettempdir()) / f"studio-prometheus-{os.environ.get('PORT', '8000')}")
 os.environ["PROMETHEUS_MULTIPROC_DIR"] = _multiproc_dir
-
-
-def post_request(worker, req, environ, resp):
-    if req.method != "GET":  # uploads are decoded by writes; see config/memory.py
-        from config.memory import release_free_memory
-
-        release_free_memory()
 
 
 def on_starting(server):
