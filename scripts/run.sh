@@ -59,4 +59,4 @@ echo
 $PY manage.py runworkers &
 worker=$!
 trap 'kill $worker 2>/dev/null; wait $worker 2>/dev/null' EXIT INT TERM
-.venv/bin/gunicorn -c deploy/gunicorn.conf.py config.wsgi:application
+.venv/bin/gunicorn -c deploy/gunicorn.conf.py config.asgi:application
