@@ -196,7 +196,7 @@ export async function startPlatform({ base, name, env: overrides = {}, users = [
     child.on("exit", () => running.delete(child));
     children.push(child);
   };
-  spawnLogged("web", GUNICORN, ["-c", "deploy/gunicorn.conf.py", "config.wsgi:application"]);
+  spawnLogged("web", GUNICORN, ["-c", "deploy/gunicorn.conf.py", "config.asgi:application"]);
   spawnLogged("workers", PYTHON, ["manage.py", "runworkers"]);
 
   const stop = async () => {
