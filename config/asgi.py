@@ -7,12 +7,15 @@ Django's ASGI handler runs each sync view on a new thread per request, which ope
 database connection per request (benchmarks/events_bench.py compares the three).
 """
 
+import asyncio
 import os
 
 from a2wsgi import WSGIMiddleware
 from django.conf import settings
 from django.core.handlers.asgi import ASGIHandler
 from django.core.wsgi import get_wsgi_application
+
+from config.memory import release_free_memory
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 STREAM_PATHS = frozenset({"/api/v1/events"})
@@ -33,8 +36,12 @@ django_asgi = StreamHandler()
 
 async def application(scope, receive, send):
     if scope["type"] == "http":
-        handler = django_asgi if scope["path"] in STREAM_PATHS else django_wsgi
-        await handler(scope, receive, send)
+        if scope["path"] in STREAM_PATHS:
+            await django_asgi(scope, receive, send)
+            return
+        await django_wsgi(scope, receive, send)
+        if scope["method"] != "GET":  # uploads are decoded by writes; see config/memory.py
+            await asyncio.get_running_loop().run_in_executor(None, release_free_memory)
     elif scope["type"] == "lifespan":  # nothing to set up or tear down
         while (await receive())["type"] != "lifespan.shutdown":
             await send({"type": "lifespan.startup.complete"})
