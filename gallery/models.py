@@ -106,10 +106,6 @@ class Image(models.Model):
     def is_deleted(self) -> bool:
         return self.deleted_at is not None
 
-    @property
-    def stored_bytes(self) -> int:
-        return self.size_bytes + self.thumbnail_bytes
-
 
 class AuditLog(models.Model):
     """Who looked at whose images, and who purged what. Written by services, read in the admin.

@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 
 from config.errors import localized_message
 from config.health import health_report
+from gallery.selectors import storage_usage
 from generation.models import JobKind
 from generation.providers import ProviderError, get_provider, provider_name_for_kind
 from generation.services.jobs import user_queue_usage
@@ -52,15 +53,8 @@ _BLOCKING_CHECKS = {
 
 
 def _storage_quota_reason(user) -> PreflightReason | None:
-    try:
-        from gallery import selectors as gallery_selectors
-    except ImportError:
-        return None
-    usage_of = getattr(gallery_selectors, "storage_usage", None)
-    if usage_of is None:
-        return None
-    usage = usage_of(user=user)
-    if getattr(usage, "is_over_quota", False):
+    usage = storage_usage(user=user)
+    if usage.is_over_quota:
         used_mb = usage.used_bytes / 2**20
         quota_mb = usage.quota_bytes / 2**20
         return PreflightReason("storage_quota_exceeded",

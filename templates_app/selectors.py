@@ -15,7 +15,6 @@ from templates_app.models import (
     Category,
     Page,
     Template,
-    TemplateRevision,
     TemplateSet,
     TemplateSetItem,
 )
@@ -58,13 +57,6 @@ def template_get(*, template_id: int) -> Template:
     if template is None:
         raise NotFound("Template not found.")
     return template
-
-
-def template_revision_get(*, template: Template, number: int) -> TemplateRevision:
-    revision = template.revisions.filter(number=number).first()
-    if revision is None:
-        raise NotFound(f"Template {template.pk} has no revision {number}.")
-    return revision
 
 
 # --- categories and sets ---------------------------------------------------------------------
