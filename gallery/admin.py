@@ -236,7 +236,7 @@ class ImageAdmin(IndexedSearchMixin, EstimatedCountMixin, admin.ModelAdmin):
                                  budget_seconds=PURGE_BUDGET_SECONDS)
             if confirmed:
                 return self._purge_result(request, context, report, username=user.username)
-            context.update(dry_run=report, user=user, days=days)
+            context.update(dry_run=report, owner=user, days=days)  # not "user": the signed-in admin
         return TemplateResponse(request, "admin/gallery/image/empty_trash.html", context)
 
     # --- files ----------------------------------------------------------------------------------

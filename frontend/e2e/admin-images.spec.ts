@@ -85,6 +85,10 @@ test("a purge from the grid shows what will go and what is skipped, then the ver
   await expect(page.locator("#result_list")).toContainText("DELETED");
   await photograph(page, shot, "image-list");
 
+  // The owner filter suggests usernames as they are typed.
+  await page.locator("#filter-owner").fill("images-o");
+  await expect(page.locator('#owner-suggestions option[value="images-owner"]')).toHaveCount(1);
+
   // The grid keeps the owner filter; every thumbnail loads.
   await page.getByRole("link", { name: "Grid view" }).click();
   await expect(page).toHaveURL(url(`/admin/gallery/image/grid/?owner=${OWNER}`));
@@ -138,4 +142,25 @@ test("an image's page opens its file, thumbnail and download", async ({ browser,
     expect(response.headers()["content-type"]).toBe(type);
   }
   await photograph(page, shot, "image-page");
+});
+
+test("a user's trash is emptied after a dry run", async ({ browser, shot }) => {
+  const ownerPage = await (await browser.newContext()).newPage();
+  const [trashed] = await ownerImages(ownerPage, 2, 1);
+  const page = await (await browser.newContext({ viewport: SIZES.desktop })).newPage();
+  await adminSignIn(page);
+  await page.goto(url(`/admin/gallery/image/?owner=${OWNER}`));
+  await page.getByRole("link", { name: "Empty a user's trash…" }).click();
+  await expect(page.locator("#id_username")).toHaveValue(OWNER);
+  await photograph(page, shot, "image-empty-trash");
+  await page.getByRole("button", { name: "Dry run" }).click();
+  await expect(page.locator(".purge-lead")).toContainText("Dry run: 1 image");
+  await expect(page.locator(".purge-lead")).toContainText("Nothing has been deleted yet.");
+  await expect(page.locator("#user-tools")).toContainText(ADMIN_USER);
+  await photograph(page, shot, "image-empty-trash-dry-run");
+  await page.getByRole("button", { name: "Purge 1 image for good" }).click();
+  await expect(page.locator(".purge-lead")).toContainText(`Purged 1 image`);
+  await expect(page.locator(".purge-lead")).toContainText(`from ${OWNER}'s trash`);
+  await expect(page.locator(".purge-verified")).toContainText("Verified:");
+  expect((await page.request.get(url(`/admin/gallery/image/${trashed}/file/`))).status()).toBe(404);
 });

@@ -122,6 +122,7 @@ def test_emptying_a_users_trash_older_than_n_days_starts_with_a_dry_run(client_f
     assert 'name="username"' in admin.get(EMPTY_TRASH, {"owner": "alice"}).content.decode()
     dry = admin.post(EMPTY_TRASH, {"username": "alice", "older_than_days": "30"}).content.decode()
     assert "Dry run: <strong>1 image</strong>" in dry and "Nothing has been deleted yet" in dry
+    assert "<strong>root</strong>" in dry  # the header still greets the admin, not the owner
     assert Image.objects.count() == 3 and AuditLog.objects.get().action == "purge_dry_run"
     done = admin.post(EMPTY_TRASH, {"username": "alice", "older_than_days": "30", "confirmed": "yes"})
     assert "Purged <strong>1 image</strong>" in done.content.decode() and "Verified:" in done.content.decode()
