@@ -1,6 +1,7 @@
 """The seed services' endpoints, kept so their React frontends keep working (ADR-003: the
 image bytes are the answer). Each runs a normal job for the caller and waits for it up to
-JOB_TIMEOUT_SECONDS. Deprecated in favour of the job API."""
+SEED_ENDPOINT_WAIT_SECONDS (JOB_TIMEOUT_SECONDS + 10 by default), polling its row. Deprecated in
+favour of the job API."""
 
 from __future__ import annotations
 

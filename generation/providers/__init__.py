@@ -2,7 +2,7 @@
 
     submit(request)         -> Submission     (one paid call; the reference is stored at once)
     apoll(ref, state)       -> PollResult     (cheap, async: many jobs are polled together)
-    fetch_outputs(request, state) -> [bytes]  (download or render the result)
+    fetch_outputs(request, state) -> [OutputImage]  (download or render the result)
     cancel(ref, state)                        (best effort)
 """
 

@@ -73,7 +73,7 @@ class OutputImage:
 
 
 class Provider:
-    """Base class. Subclasses set `name` and implement submit/poll/fetch_outputs."""
+    """Base class. Subclasses set `name` and implement submit, apoll (or poll) and fetch_outputs."""
 
     name: str = ""
     kinds: frozenset[str] = frozenset()

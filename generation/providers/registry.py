@@ -7,7 +7,7 @@ from django.utils.module_loading import import_string
 
 from generation.providers.base import Provider, ProviderError
 
-# name -> class path; the real adapters register here as they land.
+# name -> class path, imported on first use (a provider's client libraries load only if it is used).
 PROVIDERS: dict[str, str] = {
     "local": "generation.providers.local.LocalProvider",
     "replicate": "generation.providers.replicate.ReplicateProvider",
