@@ -15,6 +15,7 @@ prompts are logged at INFO: only the model, task, tokens and seconds.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
@@ -140,14 +141,28 @@ class OpenAILLM(LLM):
         started = time.monotonic()
         conversation = _Conversation(self, task=task, system=system, user=user, schema=schema,
                                      max_tokens=max_tokens, check=check, what=what or f"the task '{task}'")
-        async with openai.AsyncOpenAI(**self._client_options()) as client:
-            data, value = await LLM_RETRY.acall(lambda: conversation.ask(client))
+        client = _async_client(self._client_options())
+        data, value = await LLM_RETRY.acall(lambda: conversation.ask(client))
         seconds = time.monotonic() - started
         usage = conversation.usage
         _log_done(task, self.model, usage, seconds)
         return JsonCompletion(data=data, value=value, model=self.model, prompt_tokens=usage.prompt_tokens,
                               completion_tokens=usage.completion_tokens, seconds=seconds,
                               attempts=conversation.attempts)
+
+
+_async_clients: dict[tuple, tuple[asyncio.AbstractEventLoop, openai.AsyncOpenAI]] = {}
+
+
+def _async_client(options: dict) -> openai.AsyncOpenAI:
+    """One AsyncOpenAI client per settings and event loop, kept: creating one builds a TLS context
+    (0.1-0.4 s of CPU), which would stall the engine's loop, and every page in it, on each call."""
+    loop = asyncio.get_running_loop()
+    key = tuple(sorted(options.items()))
+    cached = _async_clients.get(key)
+    if cached is None or cached[0] is not loop:
+        cached = _async_clients[key] = (loop, openai.AsyncOpenAI(**options))
+    return cached[1]
 
 
 class _Conversation:
