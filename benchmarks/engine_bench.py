@@ -272,9 +272,11 @@ def phase_inflight(checkout: Path, args) -> None:
         try:
             with ThreadPoolExecutor(8) as pool:
                 ids = list(pool.map(lambda _: platform.submit(), range(count)))
-            deadline = time.time() + 300
-            while Job.objects.filter(pk__in=ids, stage="waiting").count() < count and time.time() < deadline:
+            deadline, peak = time.time() + 300, 0
+            while peak < count and time.time() < deadline:
+                peak = max(peak, Job.objects.filter(pk__in=ids, stage="waiting").count())
                 time.sleep(0.5)
+            say(f"most jobs at the provider at once: {peak} of {count}")
             waiting = Job.objects.filter(pk__in=ids, stage="waiting").count()
             processes = platform.worker_processes()
             engine = [p for p in processes if _safe(p.name) == "studio-engine"]
