@@ -1,16 +1,19 @@
 """Exactly one paid provider call per job while workers are killed (kill -9) and restarted.
 
 A loopback fake of BFL (tests/fakes/bfl.py, the real contract) counts every submit by the job
-it belongs to. Goods jobs are submitted over HTTP to gunicorn while a chaos loop, every few
-seconds, either kills one process of the django-q2 cluster with SIGKILL, kills the whole
-cluster with SIGKILL, or (once a minute) stops it with SIGTERM, and starts it again. The Redis
-broker is used: it is the one that drops a task whose worker dies. After the chaos, one clean
-cluster drains what is left.
+it belongs to, and takes `--accept-seconds` to accept one (a real provider is not instant), with
+a listen backlog of 1,024. Goods jobs are submitted over HTTP to gunicorn while a chaos loop,
+every few seconds, waits for a submit to be under way and then kills one process of
+`runworkers` (a task process, the engine, a django-q2 helper) with SIGKILL, kills the whole tree
+with SIGKILL, or (once a minute) stops it with SIGTERM, and starts it again. The Redis broker
+is used: it is the one that drops a task whose worker dies. After the chaos, one clean
+`runworkers` drains what is left.
 
-Prints: jobs by final status and error code, jobs never ended, provider submits per job (the
-figure that must not exceed one), and how long the last jobs took to end after the last kill.
+Prints: jobs by final status and error code, jobs never ended, provider submits per job, jobs
+paid for without a result, and how long the last jobs took to end after the last kill. FAIL on
+any job submitted twice, any job never ended, or any job paid for that ended without its image.
 
-Usage: .venv/bin/python benchmarks/chaos_bench.py [--jobs 500] [--seconds 120]
+Usage: .venv/bin/python benchmarks/chaos_bench.py [--jobs 500] [--seconds 120] [--accept-seconds 1]
 Needs PostgreSQL (postgres@127.0.0.1:5432, trust) and Redis (127.0.0.1:6379).
 """
 
@@ -28,6 +31,7 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 from pathlib import Path
 
 import httpx
@@ -46,14 +50,21 @@ MARK = re.compile(r"chaos-(\d+)\b")
 class CountingBfl(bfl.FakeBfl):
     """The BFL fake, recording which job each paid submit belongs to (by a mark in its prompt)."""
 
-    def __init__(self, **kwargs) -> None:
+    def __init__(self, *, accept_seconds: float = 0.0, **kwargs) -> None:
         super().__init__(**kwargs)
+        self.accept_seconds = accept_seconds
+        self.in_submit = 0  # submits being accepted right now (the window kills aim at)
         self.paid: collections.Counter[int] = collections.Counter()
         self.submit_lock = threading.Lock()
         self.httpd.handle_error = lambda request, address: None  # clients killed mid-request
+        self.httpd.socket.listen(1024)  # the default backlog of 5 refuses connections under load
 
     def submit(self, request, model):
+        with self.submit_lock:
+            self.in_submit += 1
+        time.sleep(self.accept_seconds)  # the provider takes its time to accept (and bill)
         with self.submit_lock:  # the fake's id generator is not thread-safe
+            self.in_submit -= 1
             reply = super().submit(request, model)
             if reply.status == 200:
                 mark = MARK.search(request.json().get("prompt", ""))
@@ -101,7 +112,7 @@ class Cluster:
         time.sleep(3)
         # django-q2 replaces a dead task process; a dead sentinel, monitor or pusher leaves a
         # cluster that no longer works, which an orchestrator's liveness probe would restart.
-        if self.process.poll() is not None or len(self.children()) < 5:
+        if self.process.poll() is not None or len(self.children()) < 6:
             self.events["restart after a helper process died"] += 1
             self.kill_all()
             self.start()
@@ -122,14 +133,15 @@ class Cluster:
         self.start()
 
 
-def platform_up(*, db: str, polls: int, redis_db: int, extra_env: dict | None = None):
+def platform_up(*, db: str, polls: int, redis_db: int, extra_env: dict | None = None,
+                accept_seconds: float = 0.0):
     """A fresh PostgreSQL database, the counting BFL fake, gunicorn and one worker cluster on the
     Redis broker; returns (fake, env, web process, cluster, signed-in HTTP client)."""
     for sql in (f"DROP DATABASE IF EXISTS {db}", f"CREATE DATABASE {db}"):
         subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-q", "-c", sql], check=True)
     subprocess.run(["redis-cli", "-n", str(redis_db), "flushdb"], check=True, capture_output=True)
     tmp = Path(tempfile.mkdtemp(prefix="studio-bench-"))
-    fake = CountingBfl(polls_until_done=polls, max_active=100_000).__enter__()
+    fake = CountingBfl(polls_until_done=polls, max_active=100_000, accept_seconds=accept_seconds).__enter__()
     port = free_port()
     env = {
         **os.environ, "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{db}",
@@ -137,7 +149,7 @@ def platform_up(*, db: str, polls: int, redis_db: int, extra_env: dict | None = 
         "OUTPUT_DIR": str(tmp / "outputs"), "GOODS_PROVIDER": "bfl", "BFL_API_BASE": fake.url,
         "BFL_API_KEY": bfl.KEY, "BFL_MAX_CONCURRENT": "200", "Q_WORKERS": "2",
         "BFL_RESULT_HOSTS": "127.0.0.1", "ALLOWED_FETCH_HOSTS": fake.url.removeprefix("http://"),
-        "Q_TIMEOUT": "30", "Q_RETRY": "100", "ENGINE_TICK_SECONDS": "10",
+        "Q_TIMEOUT": "30", "Q_RETRY": "100",
         "ENGINE_STAGE_GRACE_SECONDS": "10", "JOB_TIMEOUT_SECONDS": "1800", "LOG_LEVEL": "WARNING",
         "MAX_PER_USER_QUEUE": "100000", "MAX_PER_USER_CONCURRENT": "100000", "HOST": "127.0.0.1",
         "HTTPS": "off", "THROTTLE_JOBS_PER_MINUTE": "0", "THROTTLE_UPLOADS_PER_MINUTE": "0",
@@ -190,11 +202,19 @@ def main() -> None:
     parser.add_argument("--min-gap", type=float, default=5.0)
     parser.add_argument("--max-gap", type=float, default=20.0)
     parser.add_argument("--polls", type=int, default=4, help="fake BFL polls before a task is Ready")
+    parser.add_argument("--accept-seconds", type=float, default=1.0,
+                        help="the fake's time to accept a submit")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--redis-db", type=int, default=9)
     args = parser.parse_args()
     random.seed(args.seed)
+    print(f"chaos_bench: {args.jobs} jobs, {args.seconds} s of chaos every "
+          f"{args.min_gap:g}-{args.max_gap:g} s, "
+          f"fake BFL accepting in {args.accept_seconds:g} s and ready after {args.polls} polls; Redis broker "
+          f"(db {args.redis_db}), PostgreSQL, Q_WORKERS=2", flush=True)
 
-    fake, env, web, cluster, client = platform_up(db=DB, polls=args.polls, redis_db=9)
+    fake, env, web, cluster, client = platform_up(db=DB, polls=args.polls, redis_db=args.redis_db,
+                                                  accept_seconds=args.accept_seconds)
     jobs: dict[int, str] = {}
     image = character_png()
 
@@ -213,6 +233,9 @@ def main() -> None:
     last_term = started
     while time.monotonic() - started < args.seconds:
         time.sleep(random.uniform(args.min_gap, args.max_gap))
+        aim = time.monotonic() + 5
+        while fake.in_submit == 0 and time.monotonic() < aim:  # aim at the submit window
+            time.sleep(0.01)
         if time.monotonic() - last_term >= 60:
             cluster.term_cluster()
             last_term = time.monotonic()
@@ -221,7 +244,7 @@ def main() -> None:
         else:
             cluster.kill_cluster()
     submitter.join()
-    if cluster.process.poll() is not None or len(cluster.children()) < 5:
+    if cluster.process.poll() is not None or len(cluster.children()) < 6:
         cluster.kill_all()
         cluster.start()
     print(f"chaos over after {time.monotonic() - started:.0f} s: " +
@@ -244,6 +267,9 @@ def main() -> None:
     unended = statuses.get("queued", 0) + statuses.get("running", 0)
     per_job = [fake.paid.get(n, 0) for n in jobs]
     duplicates = sum(1 for count in per_job if count > 1)
+    succeeded = set(Job.objects.filter(status="succeeded").values_list("id", flat=True))
+    paid_without_result = [n for n, job_id in jobs.items()
+                           if fake.paid.get(n, 0) and uuid.UUID(job_id) not in succeeded]
     print(f"jobs submitted: {len(jobs)}; final states: {dict(statuses)}")
     if codes:
         print(f"errors: {dict(codes)}")
@@ -251,7 +277,10 @@ def main() -> None:
     print(f"paid provider submits: {sum(fake.paid.values())} for {sum(1 for c in per_job if c)} jobs; "
           f"max per job: {max(per_job, default=0)}; jobs submitted twice or more: {duplicates}; "
           f"submits of unknown jobs: {fake.paid.get(-1, 0)}")
-    print("PASS" if duplicates == 0 and unended == 0 else "FAIL")
+    print(f"jobs paid for without a result (unrecovered): {len(paid_without_result)}")
+    for n in jobs:
+        print(f"  job {n} {jobs[n]}: paid submits {fake.paid.get(n, 0)}")
+    print("PASS" if duplicates == 0 and unended == 0 and not paid_without_result else "FAIL")
 
     platform_down(fake, web, cluster)
 
