@@ -3,9 +3,10 @@
 Goods jobs on the BFL adapter against the loopback fake (tests/fakes/bfl.py), whose tasks stay
 `Pending` for `--polls` polls (with the engine's backoff, about two minutes), are submitted as
 fast as the API takes them. While they wait, every second the script samples how many jobs are
-waiting at the provider and the CPU and memory of every process of the worker cluster (2 task
-processes + django-q2's main, sentinel, monitor and pusher). All the waiting is done by one
-leased poller task at a time (asyncio), so the figure to read is jobs in flight against CPU.
+waiting at the provider and the CPU and memory of every process of `runworkers` (the engine,
+2 task processes, django-q2's sentinel, monitor and pusher, and the main process). All the
+waiting is done by the engine's one asyncio loop, so the figure to read is jobs in flight
+against CPU (benchmarks/engine_bench.py measures the engine process alone).
 
 Usage: .venv/bin/python benchmarks/inflight_bench.py [--jobs 1000] [--polls 12]
 Needs PostgreSQL (postgres@127.0.0.1:5432, trust) and Redis (127.0.0.1:6379).
