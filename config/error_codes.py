@@ -106,6 +106,9 @@ class ErrorCode(StrEnum):
         "이미 끝난 작업이라 취소할 수 없습니다.")
     JOB_NOT_FINISHED = ("job_not_finished", 409, "Only a finished job can be retried.",
         "끝난 작업만 다시 실행할 수 있습니다.")
+    JOB_INPUTS_EXPIRED = ("job_inputs_expired", 409,
+        "The job's input files were removed after JOB_INPUT_RETENTION_DAYS; it cannot be retried.",
+        "보관 기간이 지나 작업의 입력 이미지가 삭제되어 다시 실행할 수 없습니다.")
     IDEMPOTENCY_KEY_REUSED = ("idempotency_key_reused", 409,
         "The Idempotency-Key was used for a different request.",
         "이 Idempotency-Key는 이미 다른 요청에 사용되었습니다.")

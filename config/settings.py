@@ -517,20 +517,23 @@ elif STORAGE_BACKEND == "azure":
 elif STORAGE_BACKEND != "local":
     raise ImproperlyConfigured(f"STORAGE_BACKEND must be local, s3 or azure, not {STORAGE_BACKEND!r}")
 
-# Per-user storage for originals, thumbnails and trash; a per-user override sits on the user.
-# 0 means unlimited.
+# Per-user storage for originals, thumbnails, trash and job inputs; a per-user override sits on
+# the user. 0 means unlimited.
 STORAGE_QUOTA_MB = env_int("STORAGE_QUOTA_MB", 1024, minimum=0)
 TRASH_RETENTION_DAYS = env_int("TRASH_RETENTION_DAYS", 30, minimum=1)
+# A finished job's input files are removed this long after it ended (swept hourly); the job keeps
+# its record and says its inputs expired.
+JOB_INPUT_RETENTION_DAYS = env_int("JOB_INPUT_RETENTION_DAYS", 30, minimum=1)
 THUMBNAIL_SIDE_PX = env_int("THUMBNAIL_SIDE_PX", 320, minimum=32)
 # Uploads and imports to the gallery keep more detail than job inputs (INPUT_MAX_SIDE_PX).
 GALLERY_MAX_SIDE_PX = env_int("GALLERY_MAX_SIDE_PX", 4096, minimum=64)
 # The admin list counts exactly up to this many rows, then estimates (never a full COUNT(*)).
 ADMIN_LIST_EXACT_COUNT_LIMIT = env_int("ADMIN_LIST_EXACT_COUNT_LIMIT", 1000, minimum=0)
-# The storage folders the gallery owns; the orphan-file command looks nowhere else, so other
-# apps' folders (job inputs under inputs/) are never touched.
-GALLERY_ORPHAN_PREFIXES = env_list("GALLERY_ORPHAN_PREFIXES", "images/,thumbs/")
-if any(p.strip("/") == "" or p.startswith("inputs") for p in GALLERY_ORPHAN_PREFIXES):
-    raise ImproperlyConfigured("GALLERY_ORPHAN_PREFIXES may only name the gallery's own folders.")
+# The storage folders the orphan-file command scans: the gallery's own and job inputs (whose
+# references, JobInput rows, generation registers in gallery.references); it looks nowhere else.
+GALLERY_ORPHAN_PREFIXES = env_list("GALLERY_ORPHAN_PREFIXES", "images/,thumbs/,inputs/")
+if any(p.strip("/") == "" for p in GALLERY_ORPHAN_PREFIXES):
+    raise ImproperlyConfigured("GALLERY_ORPHAN_PREFIXES may not name the whole storage.")
 
 # Fetching user-given URLs (gallery/fetch.py: gallery import, providers' image_url): public
 # addresses only. ALLOWED_FETCH_HOSTS (read in the providers section above) opens specific

@@ -14,6 +14,7 @@ from django.db.models import Count, F, Q, QuerySet, Sum
 
 from config.errors import NotFound
 from gallery.models import ACTIVE, TRASHED, Image
+from gallery.references import bytes_kept_elsewhere
 
 # The columns a list row shows. Lists are read as dicts (values()): a third of the cost of model
 # instances per row, measured, and all an API row needs.
@@ -151,24 +152,29 @@ def storage_quota_bytes(*, user) -> int | None:
 
 
 def storage_usage(*, user) -> StorageUsage:
-    """Bytes of originals and thumbnails, active and trash, in one query over the owner's index."""
+    """Bytes of originals and thumbnails, active and trash, in one query over the owner's index,
+    plus what other apps keep for the user (job inputs)."""
     totals = Image.objects.filter(owner=user).aggregate(
         used=Sum(F("size_bytes") + F("thumbnail_bytes")),
         active=Count("id", filter=ACTIVE),
         trash=Count("id", filter=TRASHED),
     )
-    return StorageUsage(used_bytes=totals["used"] or 0, quota_bytes=storage_quota_bytes(user=user),
+    used = (totals["used"] or 0) + bytes_kept_elsewhere([user.pk]).get(user.pk, 0)
+    return StorageUsage(used_bytes=used, quota_bytes=storage_quota_bytes(user=user),
                         active_images=totals["active"], trash_images=totals["trash"])
 
 
 def storage_used_by_owners(*, owner_ids: Iterable[int]) -> dict[int, int]:
-    """Bytes used (originals, thumbnails, trash) per owner, in one query: a page of a user list."""
+    """Bytes used (originals, thumbnails, trash, job inputs) per owner: a page of a user list."""
     ids = list(owner_ids)
     if not ids:
         return {}
     rows = (Image.objects.filter(owner_id__in=ids).values("owner_id")
             .annotate(used=Sum(F("size_bytes") + F("thumbnail_bytes"))).order_by())
-    return {row["owner_id"]: row["used"] or 0 for row in rows}
+    used = {row["owner_id"]: row["used"] or 0 for row in rows}
+    for owner_id, kept in bytes_kept_elsewhere(ids).items():
+        used[owner_id] = used.get(owner_id, 0) + kept
+    return used
 
 
 @dataclass(frozen=True)

@@ -94,8 +94,10 @@ class JobInputOutputSerializer(serializers.Serializer):
     image_id = serializers.UUIDField(allow_null=True,
                                      help_text="The gallery image it was taken from, while it is still "
                                                "yours; null for uploads and URLs.")
-    url = serializers.URLField(help_text="The input as the provider got it (for the owner).")
-    thumbnail_url = serializers.URLField(help_text="A small WebP preview (for the owner).")
+    url = serializers.URLField(allow_null=True, help_text="The input as the provider got it (for the "
+                                                          "owner); null once the job's inputs expired.")
+    thumbnail_url = serializers.URLField(allow_null=True, help_text="A small WebP preview (for the owner); "
+                                                                    "null once the job's inputs expired.")
     width = serializers.IntegerField()
     height = serializers.IntegerField()
 
@@ -130,6 +132,9 @@ class JobOutputSerializer(serializers.Serializer):
     error = JobErrorSerializer(allow_null=True)
     result = JobResultSerializer(allow_null=True)
     inputs = JobInputOutputSerializer(many=True)
+    inputs_expired = serializers.BooleanField(
+        help_text="The input files were removed JOB_INPUT_RETENTION_DAYS after the job ended "
+                  "(the inputs keep their role and size, without URLs).")
     request_id = serializers.CharField(allow_blank=True,
                                        help_text="The X-Request-ID of the request that made the job "
                                                  "(quote it when reporting a problem).")
@@ -186,6 +191,7 @@ def _job_data(request, job: Job, related: _Related, now) -> dict:
         "result": result,
         "inputs": [_input_data(request, job, row, related.own_image_ids)
                    for row in related.inputs.get(job.id, [])],
+        "inputs_expired": job.inputs_expired_at is not None,
         "request_id": job.request_id,
     }
 
@@ -200,8 +206,9 @@ def _source_image_id(job: Job):
 def _input_data(request, job: Job, row: JobInput, own_image_ids: set) -> dict:
     source = _source_image_id(job) if row.role == "image" else None
     image_id = source if source and UUID(source) in own_image_ids else None
-    url = request.build_absolute_uri(reverse("generation:job-input-file", args=[job.id, row.role]))
-    return {"role": row.role, "image_id": image_id, "url": url, "thumbnail_url": f"{url}/thumbnail",
+    url = (None if job.inputs_expired_at is not None
+           else request.build_absolute_uri(reverse("generation:job-input-file", args=[job.id, row.role])))
+    return {"role": row.role, "image_id": image_id, "url": url, "thumbnail_url": url and f"{url}/thumbnail",
             "width": row.width, "height": row.height}
 
 

@@ -3,13 +3,19 @@ from django.db.models.signals import post_migrate
 
 
 def _install_schedules(sender, **kwargs) -> None:
-    """The reconciler runs every minute on whatever cluster is up (django-q2 schedule)."""
+    """The reconciler runs every minute and the input retention sweep every hour, on whatever
+    cluster is up (django-q2 schedules)."""
     from django_q.models import Schedule
 
     Schedule.objects.update_or_create(
         name="generation.reconcile",
         defaults={"func": "generation.tasks.generation_jobs_reconcile",
                   "schedule_type": Schedule.MINUTES, "minutes": 1, "repeats": -1},
+    )
+    Schedule.objects.update_or_create(
+        name="generation.inputs_sweep",
+        defaults={"func": "generation.tasks.generation_job_inputs_sweep",
+                  "schedule_type": Schedule.HOURLY, "repeats": -1},
     )
 
 
@@ -21,6 +27,10 @@ class GenerationConfig(AppConfig):
         from django_q.signals import post_execute_in_worker
 
         from config.memory import release_after_task
+        from gallery.references import register_reference_check, register_usage_source
+        from generation.services.retention import job_inputs_bytes, job_inputs_referenced
 
         post_migrate.connect(_install_schedules, sender=self)
         post_execute_in_worker.connect(release_after_task, dispatch_uid="studio.release_after_task")
+        register_reference_check(job_inputs_referenced)
+        register_usage_source(job_inputs_bytes)

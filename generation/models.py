@@ -74,6 +74,9 @@ class Job(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     stage_changed_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # When the retention sweep removed the input files (JOB_INPUT_RETENTION_DAYS after the end);
+    # the JobInput rows stay as the record of what was sent.
+    inputs_expired_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -111,6 +114,9 @@ class Job(models.Model):
                          condition=Q(finished_at__isnull=False)),
             # The admin's search by request id (the id in a log line).
             models.Index(fields=["request_id"], name="job_request_id", condition=~Q(request_id="")),
+            # The input retention sweep: finished jobs whose inputs are still stored, oldest first.
+            models.Index(fields=["finished_at"], name="job_inputs_kept",
+                         condition=Q(finished_at__isnull=False, inputs_expired_at__isnull=True)),
         ]
 
     def __str__(self) -> str:

@@ -103,9 +103,11 @@ def job_inputs_for(*, job_ids: Iterable[UUID]) -> dict[UUID, list[JobInput]]:
 
 def job_input_get(*, user, job_id, role: str) -> JobInput:
     """One input of the user's own job; another user's job, or an unknown role, is not found."""
-    found = JobInput.objects.filter(job_id=job_id, job__user=user, role=role).first()
+    found = JobInput.objects.filter(job_id=job_id, job__user=user, role=role,
+                                    job__inputs_expired_at__isnull=True).first()
     if found is None:
-        raise NotFound("Job input not found.")
+        raise NotFound("Job input not found (a job's inputs are removed JOB_INPUT_RETENTION_DAYS "
+                       "after it ends).")
     return found
 
 

@@ -1,9 +1,13 @@
 """django-q2 tasks: thin wrappers that take ids and call one service. They only kick work;
 the Job row is the truth, and the reconciler repairs whatever a lost task leaves behind."""
 
+from datetime import timedelta
 from uuid import UUID
 
+from django.conf import settings
+
 from generation.services import engine
+from generation.services.retention import job_inputs_expire
 
 
 def generation_jobs_dispatch() -> None:
@@ -24,3 +28,9 @@ def generation_job_provider_cancel(job_id: str) -> None:
 
 def generation_jobs_reconcile() -> None:
     engine.jobs_reconcile()
+
+
+def generation_job_inputs_sweep() -> None:
+    # Under Q_TIMEOUT: whatever is left waits for the next hourly run.
+    job_inputs_expire(older_than=timedelta(days=settings.JOB_INPUT_RETENTION_DAYS),
+                      budget_seconds=settings.Q_TIMEOUT * 0.6)

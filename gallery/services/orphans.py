@@ -85,7 +85,7 @@ def _judge(names: list[str], report: OrphanReport, cutoff, remove: bool) -> None
         report.orphans.append((name, default_storage.size(name)))
         if remove:
             # Checked again just before: a row may have appeared since the batch was judged.
-            if Image.objects.filter(Q(file=name) | Q(thumbnail=name)).exists():
+            if not _unreferenced([name]):
                 report.orphans.pop()
                 continue
             default_storage.delete(name)

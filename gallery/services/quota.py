@@ -1,4 +1,5 @@
-"""The per-user storage quota: originals, thumbnails and trash all occupy storage, so all count."""
+"""The per-user storage quota: originals, thumbnails, trash and job inputs all occupy storage,
+so all count."""
 
 from __future__ import annotations
 
@@ -36,6 +37,6 @@ def gallery_quota_check(*, user, incoming_bytes: int) -> StorageUsage | None:
     needs = f" This needs {_mb(incoming_bytes)} more." if incoming_bytes else ""
     raise StorageQuotaExceeded(
         f"Your gallery uses {_mb(usage.used_bytes)} ({usage.used_bytes} bytes) of your "
-        f"{_mb(quota)} ({quota} bytes) storage quota, trash and thumbnails included.{needs} "
+        f"{_mb(quota)} ({quota} bytes) storage quota, trash, thumbnails and job inputs included.{needs} "
         f"Delete images and empty the trash to free space, then try again.",
         extra={"used_bytes": usage.used_bytes, "quota_bytes": quota})

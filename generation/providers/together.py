@@ -93,6 +93,12 @@ class TogetherProvider(Provider):
         return [OutputImage(data=self.http.download(state["url"],
                                                     max_bytes=settings.PROVIDER_RESULT_MAX_BYTES))]
 
+    def cancel(self, ref: str, state: dict) -> None:
+        """Nothing runs at Together once it answered; a result parked for a job that ended
+        without it (canceled, timed out) is removed."""
+        if "parked" in state:
+            default_storage.delete(state["parked"])
+
     def generate_image(self, *, prompt: str, aspect_ratio: str = "4:3") -> bytes:
         self.check_configured()
         body = {"model": settings.TOGETHER_IMAGE_MODEL, "prompt": prompt, "response_format": "base64",

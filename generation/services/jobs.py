@@ -234,6 +234,9 @@ def job_retry(
         raise Conflict(
             f"Only a finished job can be retried; this one is still {job.status}.", code="job_not_finished"
         )
+    if job.inputs_expired_at is not None and job.inputs.exists():
+        raise Conflict("This job's input files were removed after the retention period; "
+                       "start a new job with the images instead.", code="job_inputs_expired")
     changes = dict(changes or {})
     params = {**job.params, **changes}
     prompt_changed = "prompt" in changes and changes["prompt"] != job.params.get("prompt")

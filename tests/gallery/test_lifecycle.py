@@ -101,7 +101,7 @@ def test_images_without_a_thumbnail_get_one_from_the_backfill_command(user, make
     ({"STORAGE_BACKEND": "ftp"}, "STORAGE_BACKEND must be local, s3 or azure"),
     ({"STORAGE_BACKEND": "s3"}, "AWS_STORAGE_BUCKET_NAME" if _has("boto3") else "boto3"),
     ({"STORAGE_QUOTA_MB": "-1"}, "STORAGE_QUOTA_MB"),
-    ({"GALLERY_ORPHAN_PREFIXES": "images/,inputs/"}, "GALLERY_ORPHAN_PREFIXES"),
+    ({"GALLERY_ORPHAN_PREFIXES": "images/,/"}, "GALLERY_ORPHAN_PREFIXES"),
 ])
 def test_bad_gallery_settings_stop_start_up_with_their_name(env, message):
     import os

@@ -1,4 +1,4 @@
-"""The orphan-file command: finds files no row references, in the gallery's folders only."""
+"""The orphan-file command: finds files no row references, in the gallery's folders and job inputs only."""
 
 import os
 import time
@@ -35,7 +35,7 @@ def test_orphans_are_reported_then_removed_and_referenced_files_never(api, user,
     assert api.post("/api/v1/jobs/ppl", ppl_form(), format="multipart").status_code == 202
     job_inputs = [storage_dir / i.file.name for i in JobInput.objects.all()]
     assert len(job_inputs) == 2 and all(p.exists() for p in job_inputs)
-    for path in job_inputs:  # old enough to look orphaned, were they in a gallery folder
+    for path in job_inputs:  # old enough to look orphaned, were their JobInput rows not there
         os.utime(path, (time.time() - 86400, time.time() - 86400))
     lost = _plant(storage_dir, "images/2026/01/lost.png")
     lost_thumb = _plant(storage_dir, "thumbs/2026/01/lost.webp")
@@ -43,14 +43,16 @@ def test_orphans_are_reported_then_removed_and_referenced_files_never(api, user,
     stray_input = _plant(storage_dir, "inputs/2026/01/not-ours.png")
 
     report = _run()
-    assert "lost.png" in report and "lost.webp" in report and "2 orphan(s), 24 bytes" in report
+    assert "lost.png" in report and "lost.webp" in report and "not-ours.png" in report
+    assert "3 orphan(s), 36 bytes" in report
     assert "1 recent unreferenced file(s) left alone" in report
     assert (storage_dir / lost).exists()  # reported only
 
     report = _run("--delete")
-    assert "2 removed" in report
-    assert not (storage_dir / lost).exists() and not (storage_dir / lost_thumb).exists()
-    for kept in (image.file.name, image.thumbnail.name, fresh, stray_input):
+    assert "3 removed" in report
+    for gone in (lost, lost_thumb, stray_input):
+        assert not (storage_dir / gone).exists(), gone
+    for kept in (image.file.name, image.thumbnail.name, fresh):
         assert (storage_dir / kept).exists(), kept
     assert all(p.exists() for p in job_inputs)
 
@@ -72,7 +74,7 @@ def test_files_another_app_registers_as_referenced_are_kept(db, storage_dir):
 
 def test_the_command_refuses_folders_outside_the_gallery(db):
     with pytest.raises(CommandError, match="not inside the gallery's folders"):
-        _run("--prefix", "inputs/")
+        _run("--prefix", "provider-results/")
     with pytest.raises(CommandError):
         _run("--prefix", "../")
 

@@ -1,10 +1,9 @@
 """Find (and with --delete, remove) files in the gallery's storage folders that no row references.
 
-Only the folders in GALLERY_ORPHAN_PREFIXES (images/, thumbs/) are scanned: other apps' files,
-such as job inputs under inputs/ (referenced by generation's JobInput rows, which the gallery
-cannot see), are never looked at. Apps that reference files inside the gallery's folders
-register a check in gallery.references. Files younger than --min-age-minutes are left alone:
-a job writes its result file a moment before the row that names it.
+Only the folders in GALLERY_ORPHAN_PREFIXES (images/, thumbs/, inputs/) are scanned. Apps that
+reference files in them register a check in gallery.references (generation: a job input is
+referenced by its JobInput row until the retention sweep expires it). Files younger than
+--min-age-minutes are left alone: a job writes its result file a moment before the row that names it.
 """
 
 from datetime import timedelta
