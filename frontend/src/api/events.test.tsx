@@ -79,6 +79,25 @@ describe("events update the caches", () => {
     unmount();
   });
 
+  it("applies an event again over the answer of a fetch that was under way when it came", async () => {
+    const { client, wrapper } = setUp();
+    renderHook(() => useLiveEvents(), { wrapper });
+    FakeEventSource.latest().open();
+    client.setQueryData(jobKeys.detail("j1"), RUNNING);
+    let answer: (job: Job) => void = () => {};
+    const fetching = client.fetchQuery({
+      queryKey: jobKeys.detail("j1"),
+      queryFn: () => new Promise<Job>((resolve) => (answer = resolve)),
+      staleTime: 0,
+    });
+    FakeEventSource.latest().send("job.succeeded", { id: "j1", kind: "ppl", status: "succeeded", progress: 100, results: [] }, 8);
+    expect(client.getQueryData<Job>(jobKeys.detail("j1"))!.status).toBe("succeeded");
+
+    answer(RUNNING); // the answer was made before the job finished
+    await fetching;
+    expect(client.getQueryData<Job>(jobKeys.detail("j1"))).toMatchObject({ status: "succeeded", progress: 100 });
+  });
+
   it("keeps an ETA counting down across events that do not restate it", async () => {
     const { client, wrapper } = setUp();
     renderHook(() => useLiveEvents(), { wrapper });

@@ -57,12 +57,8 @@ class Invalidator {
   }
 }
 
-const invalidate = (queryKey: QueryKey, filters: { exact?: boolean; predicate?: (key: QueryKey) => boolean } = {}) =>
-  (client: QueryClient) => client.invalidateQueries({
-    queryKey,
-    exact: filters.exact,
-    predicate: filters.predicate && ((query) => filters.predicate!(query.queryKey)),
-  });
+const invalidate = (queryKey: QueryKey, predicate?: (key: QueryKey) => boolean) => (client: QueryClient) =>
+  client.invalidateQueries({ queryKey, predicate: predicate && ((query) => predicate(query.queryKey)) });
 
 // ---- Event payloads (accounts/events.py) ----
 
@@ -103,39 +99,66 @@ function rebase(job: Job, elapsedSeconds: number, patch: Partial<Job> | undefine
 }
 
 type Patches = Map<string, Partial<Job>>;
+type Update = (data: unknown, elapsedSeconds: number) => unknown;
 
 /**
- * Apply patches to every cached copy of these jobs; finished ones leave the active list. A fetch
- * already under way may answer with what the event just replaced: that query fetches once more.
+ * A fetch already under way when an event patches its query answers with a state from before the
+ * event (or just after it): the event's patch is applied again on top of that answer, so the
+ * change is neither lost nor paid for with another request.
  */
-function patchJobs(client: QueryClient, later: Invalidator, patches: Patches) {
-  const now = Date.now();
-  const elapsed = (key: QueryKey) => Math.max(0, (now - (client.getQueryState(key)?.dataUpdatedAt ?? now)) / 1000);
-  const setPatched = <T,>(key: QueryKey, data: T) => {
-    if (client.getQueryState(key)?.fetchStatus === "fetching") {
-      later.schedule(`refetch ${JSON.stringify(key)}`, invalidate(key, { exact: true }));
+class PendingPatches {
+  private readonly byQuery = new Map<string, ((data: unknown) => unknown)[]>();
+  private readonly unsubscribe: () => void;
+
+  constructor(private readonly client: QueryClient) {
+    this.unsubscribe = client.getQueryCache().subscribe((event) => {
+      if (event.type !== "updated" || (event.action.type !== "success" && event.action.type !== "error")) return;
+      const updates = this.byQuery.get(event.query.queryHash);
+      if (!updates || (event.action.type === "success" && event.action.manual)) return;
+      this.byQuery.delete(event.query.queryHash);
+      if (event.action.type === "success") {
+        client.setQueryData(event.query.queryKey, updates.reduce((data, update) => update(data), event.query.state.data));
+      }
+    });
+  }
+
+  /** Patch the query's data now, and its fetch's answer if one is under way. */
+  apply(key: QueryKey, update: Update) {
+    const query = this.client.getQueryCache().find({ queryKey: key, exact: true });
+    if (!query || query.state.data === undefined) return;
+    const now = Date.now();
+    if (query.state.fetchStatus === "fetching") {
+      const updates = this.byQuery.get(query.queryHash) ?? [];
+      this.byQuery.set(query.queryHash, [...updates, (data) => update(data, 0)]);
     }
-    client.setQueryData<T>(key, data, { updatedAt: now });
-  };
+    const elapsed = Math.max(0, (now - query.state.dataUpdatedAt) / 1000);
+    this.client.setQueryData(key, update(query.state.data, elapsed), { updatedAt: now });
+  }
 
+  stop() {
+    this.unsubscribe();
+    this.byQuery.clear();
+  }
+}
+
+/** Apply patches to every cached copy of these jobs; finished ones leave the active list. */
+function patchJobs(client: QueryClient, pending: PendingPatches, patches: Patches) {
+  const touches = (jobs: Job[]) => jobs.some((job) => patches.has(job.id));
   for (const [id, patch] of patches) {
-    const key = jobKeys.detail(id);
-    const job = client.getQueryData<Job>(key);
-    if (job) setPatched(key, rebase(job, elapsed(key), patch));
+    pending.apply(jobKeys.detail(id), (job, seconds) => rebase(job as Job, seconds, patch));
   }
-
-  const active = client.getQueryData<Job[]>(jobKeys.active());
-  if (active?.some((job) => patches.has(job.id))) {
-    const seconds = elapsed(jobKeys.active());
-    setPatched(jobKeys.active(), active.map((job) => rebase(job, seconds, patches.get(job.id))).filter(isJobActive));
+  if (touches(client.getQueryData<Job[]>(jobKeys.active()) ?? [])) {
+    pending.apply(jobKeys.active(), (jobs, seconds) =>
+      (jobs as Job[]).map((job) => rebase(job, seconds, patches.get(job.id))).filter(isJobActive));
   }
-
   for (const [key, data] of client.getQueriesData<InfiniteData<JobPage>>({ queryKey: jobKeys.lists() })) {
-    if (!data?.pages.some((page) => page.results.some((job) => patches.has(job.id)))) continue;
-    const seconds = elapsed(key);
-    setPatched(key, {
-      ...data,
-      pages: data.pages.map((page) => ({ ...page, results: page.results.map((job) => rebase(job, seconds, patches.get(job.id))) })),
+    if (!data?.pages.some((page) => touches(page.results))) continue;
+    pending.apply(key, (lists, seconds) => {
+      const pages = lists as InfiniteData<JobPage>;
+      return {
+        ...pages,
+        pages: pages.pages.map((page) => ({ ...page, results: page.results.map((job) => rebase(job, seconds, patches.get(job.id))) })),
+      };
     });
   }
 }
@@ -160,7 +183,7 @@ function invalidateEverything(client: QueryClient) {
 }
 
 /** Bring the caches up to date with one event (a type the app does not know is left alone). */
-function applyEvent(client: QueryClient, later: Invalidator, type: string, data: unknown): void {
+function applyEvent(client: QueryClient, later: Invalidator, pending: PendingPatches, type: string, data: unknown): void {
   if (type === "reset") {
     invalidateEverything(client);
     return;
@@ -170,7 +193,7 @@ function applyEvent(client: QueryClient, later: Invalidator, type: string, data:
     return;
   }
   if (type === "queue.moved") {
-    patchJobs(client, later, new Map((data as QueueMoved).jobs.map(({ id, ...place }) => [id, place])));
+    patchJobs(client, pending, new Map((data as QueueMoved).jobs.map(({ id, ...place }) => [id, place])));
     return;
   }
   if (type === "job.created") {
@@ -181,10 +204,10 @@ function applyEvent(client: QueryClient, later: Invalidator, type: string, data:
   }
   if (type.startsWith("job.")) {
     const event = data as JobEvent;
-    patchJobs(client, later, new Map([[event.id, jobPatch(event)]]));
+    patchJobs(client, pending, new Map([[event.id, jobPatch(event)]]));
     // Lists filtered by status may no longer hold the job (or now hold it).
     if (type === "job.started" || JOB_FINISHED.has(type)) {
-      later.schedule("jobs.filtered", invalidate(jobKeys.lists(), { predicate: isFilteredList }));
+      later.schedule("jobs.filtered", invalidate(jobKeys.lists(), isFilteredList));
     }
     if (JOB_FINISHED.has(type)) {
       later.schedule("jobs.recent", invalidate(jobKeys.recent()));
@@ -237,9 +260,11 @@ class LiveEvents {
   private failures = 0;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private readonly later: Invalidator;
+  private readonly pending: PendingPatches;
 
   constructor(private readonly client: QueryClient) {
     this.later = new Invalidator(client);
+    this.pending = new PendingPatches(client);
   }
 
   start() {
@@ -254,6 +279,7 @@ class LiveEvents {
     window.removeEventListener("offline", this.onOffline);
     this.close();
     this.later.cancel();
+    this.pending.stop();
     setStreamStatus("off");
   }
 
@@ -310,7 +336,7 @@ class LiveEvents {
       } catch {
         return;
       }
-      applyEvent(this.client, this.later, event.type, data);
+      applyEvent(this.client, this.later, this.pending, event.type, data);
     };
     for (const type of EVENT_TYPES) source.addEventListener(type, onEvent as EventListener);
   }
