@@ -3,7 +3,7 @@
 Creates a scratch PostgreSQL database, migrates it and stores one user's jobs through the ORM (a
 waiting job behind 20 others, a running job, a finished job with its inputs and result image, and
 20 more of every state for the list), starts gunicorn exactly as scripts/run.sh does
-(deploy/gunicorn.conf.py: gthread, WEB_CONCURRENCY=2 workers, WEB_THREADS=4 each) with a Redis cache,
+(deploy/gunicorn.conf.py and the app run.sh names; WEB_CONCURRENCY=2 workers) with a Redis cache,
 then runs 8 concurrent keep-alive clients against `GET /api/v1/jobs/{id}` (the waiting, running
 and finished job) and `GET /api/v1/jobs`, and `/healthz/live` as the server's own ceiling. It
 prints requests/s, p50 and p95 per endpoint and each web worker's RSS once the run has made at
@@ -26,6 +26,7 @@ import argparse
 import http.client
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -106,9 +107,13 @@ def _scratch_database(server: str, name: str) -> str:
 
 @contextmanager
 def _gunicorn(tree: Path, env: dict):
+    # The application scripts/run.sh serves in that tree (config.wsgi, or config.asgi since the
+    # live event streams).
+    app = re.search(r"config\.[aw]sgi:application", (tree / "scripts" / "run.sh").read_text()).group()
+    print(f"  serving {app} from {tree}", flush=True)
     with tempfile.TemporaryFile() as log:
-        server = subprocess.Popen([GUNICORN, "-c", str(tree / "deploy" / "gunicorn.conf.py"),
-                                   "config.wsgi:application"], cwd=tree, env=env,
+        server = subprocess.Popen([GUNICORN, "-c", str(tree / "deploy" / "gunicorn.conf.py"), app],
+                                  cwd=tree, env=env,
                                   stdout=subprocess.DEVNULL, stderr=log)
         try:
             deadline = time.monotonic() + 60
@@ -238,8 +243,8 @@ def main() -> None:
     parser.add_argument("--server", default="postgres://postgres@127.0.0.1:5432")
     parser.add_argument("--cache", default="redis://127.0.0.1:6379/3")
     args = parser.parse_args()
-    print(f"gunicorn: deploy/gunicorn.conf.py (gthread, {os.environ.get('WEB_CONCURRENCY', '2')} workers, "
-          f"{os.environ.get('WEB_THREADS', '4')} threads each), max_requests off; {args.clients} clients, "
+    print(f"gunicorn: each tree's deploy/gunicorn.conf.py and run.sh's app, "
+          f"{os.environ.get('WEB_CONCURRENCY', '2')} workers, max_requests off; {args.clients} clients, "
           f"{args.requests} requests per endpoint; PostgreSQL {args.server}; cache {args.cache}; "
           f"{os.cpu_count()} CPUs")
     for label, commit in (("before", args.before), ("after", args.after)):
