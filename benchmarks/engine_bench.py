@@ -63,7 +63,7 @@ class Platform:
         import psycopg
 
         self.checkout = checkout
-        name = f"engine_bench_{os.getpid()}_{int(time.time())}"
+        self.name = name = f"engine_bench_{os.getpid()}_{int(time.time())}"
         with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
             conn.execute(f'CREATE DATABASE "{name}"')
         self.port = port or free_port()
@@ -128,6 +128,12 @@ class Platform:
                 process.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
+        import psycopg
+        from django.db import connections
+
+        connections.close_all()
+        with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
 
 
 class Watcher(threading.Thread):
