@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 JOB_FIELDS = {"id", "kind", "status", "provider", "params", "created_at", "started_at",
               "finished_at", "queue_position", "eta_seconds", "waiting_reason", "progress",
-              "retried_from", "translation", "error", "result", "inputs", "request_id"}
+              "retried_from", "translation", "error", "result", "inputs", "inputs_expired", "request_id"}
 
 
 def test_a_ppl_job_is_accepted_with_202_and_the_job_shape(api):
