@@ -106,3 +106,18 @@ def events_after(*, after_id: int, user_id: int | None = None, up_to_id: int | N
     if up_to_id is not None:
         events = events.filter(id__lte=up_to_id)
     return list(events.order_by("id").values_list("id", "user_id", "type", "payload")[:limit])
+
+
+def database_now():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT CURRENT_TIMESTAMP")
+        return cursor.fetchone()[0]
+
+
+def writers_open_since(when) -> bool:
+    """PostgreSQL: is a transaction that has written, and began at or before `when`, still open?
+    (A missing event id older than every open writer was rolled back: it will never appear.)"""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE datname = current_database()"
+                       " AND backend_xid IS NOT NULL AND xact_start <= %s)", [when])
+        return cursor.fetchone()[0]

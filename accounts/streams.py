@@ -7,7 +7,9 @@ EVENT_NOTIFY) and every EVENT_POLL_SECONDS regardless, so a lost wake-up only de
 
 Ids come from a sequence, so a transaction can commit event 11 while event 10 is still
 uncommitted. The hub therefore hands out events strictly in id order and stops at a gap until
-the missing id commits, or for GAP_WAIT_SECONDS when it was rolled back. `horizon` is the id up to
+the missing id commits, or until it is known to be rolled back: on PostgreSQL once every writing
+transaction open when the gap was seen has ended (at most GAP_MAX_WAIT_SECONDS), elsewhere after
+GAP_WAIT_SECONDS (SQLite serialises writers, so a gap there is a deleted row). `horizon` is the id up to
 which everything has been handed out; a replay (Last-Event-ID) reads the log up to it and the
 queue takes over after it, so nothing is sent twice or skipped.
 """
@@ -30,12 +32,13 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import close_old_connections, connection
 from django.http import HttpRequest, StreamingHttpResponse
 
-from accounts.events import CHANNEL, event_id_bounds, events_after
+from accounts.events import CHANNEL, database_now, event_id_bounds, events_after, writers_open_since
 
 logger = logging.getLogger(__name__)
 
 RETRY_MS = 3000
-GAP_WAIT_SECONDS = 5.0  # longer than any transaction that writes events; then the id was rolled back
+GAP_WAIT_SECONDS = 5.0
+GAP_MAX_WAIT_SECONDS = 60.0
 _READ_BATCH = 1000
 _QUEUE_MAX = 5000  # a client this far behind is closed; it resumes from the log with Last-Event-ID
 
@@ -79,6 +82,7 @@ class EventHub:
         self._streams: dict[int, set[_Stream]] = defaultdict(set)
         self._wake = asyncio.Event()
         self._gap_since: float | None = None
+        self._gap_seen_at = None  # the database's clock when the gap was first seen
         # One thread, one database connection, for every read of this process's streams.
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="event-hub")
         self._ready = loop.create_task(self._start())
@@ -96,6 +100,8 @@ class EventHub:
 
     async def _start(self) -> None:
         self.horizon = (await self.db(event_id_bounds))[1]
+        if self.horizon is None and connection.vendor == "postgresql":
+            self.horizon = 0  # ids before the first one are then gaps, checked like any other
         self._tasks = [self.loop.create_task(self._read_loop()), self.loop.create_task(self._listen())]
 
     def close(self) -> None:
@@ -145,7 +151,7 @@ class EventHub:
         rows = await self.db(events_after, after_id=self.horizon or 0, limit=_READ_BATCH)
         for event_id, user_id, type_, payload in rows:
             # From an empty log, the first event starts the sequence (ids before it were swept).
-            if self.horizon is not None and event_id != self.horizon + 1 and not self._gap_passed():
+            if self.horizon is not None and event_id != self.horizon + 1 and not await self._gap_passed():
                 self.loop.call_later(0.02, self._wake.set)  # look again shortly
                 return False
             self._gap_since = None
@@ -157,11 +163,16 @@ class EventHub:
                     stream.offer(event_id, type_, frame)
         return len(rows) == _READ_BATCH
 
-    def _gap_passed(self) -> bool:
+    async def _gap_passed(self) -> bool:
         now = time.monotonic()
         if self._gap_since is None:
-            self._gap_since = now
-        if now - self._gap_since < GAP_WAIT_SECONDS:
+            self._gap_since, self._gap_seen_at = now, await self.db(database_now)
+            return False
+        waited = now - self._gap_since
+        if connection.vendor == "postgresql":
+            if waited < GAP_MAX_WAIT_SECONDS and await self.db(writers_open_since, self._gap_seen_at):
+                return False
+        elif waited < GAP_WAIT_SECONDS:
             return False
         logger.info("event ids after %s skipped (rolled back)", self.horizon,
                     extra={"event": "event_gap_skipped", "event_id": self.horizon + 1})

@@ -106,7 +106,11 @@ class Web:
     def stop(self) -> None:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(self.process.pid, 15)
-        self.process.wait(30)
+        try:
+            self.process.wait(40)  # open streams hold a graceful stop for WEB_GRACEFUL_TIMEOUT (30 s)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, 9)
+            self.process.wait()
 
 
 # --- 1. API latency at a fixed rate ------------------------------------------------------------

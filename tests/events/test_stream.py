@@ -4,15 +4,17 @@ LISTEN/NOTIFY; Redis pub/sub): order, owner only, replay by Last-Event-ID, reset
 from __future__ import annotations
 
 import json
+import threading
 from datetime import timedelta
 
 import pytest
+from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.events import event_publish, events_sweep
 from accounts.models import Event
 from accounts.services import user_create
-from tests.events.conftest import AsgiServer
+from tests.events.conftest import DEADLINE_SECONDS, AsgiServer
 
 PASSWORD = "correct horse battery"
 
@@ -129,3 +131,27 @@ def test_anonymous_gets_401_json_and_a_bad_id_400_naming_it(open_stream, alice):
     assert json.loads(anonymous.body)["code"] == "not_authenticated"
     bad = open_stream(alice, query="?last_event_id=x")
     assert bad.status == 400 and "last_event_id" in bad.body.decode()
+
+
+@pytest.mark.parametrize("backend", ["postgres"], indirect=True)
+def test_an_event_committed_after_a_later_one_still_arrives_first(open_stream, alice):
+    """Ids are taken at insert: a slow transaction's event (lower id) must not be overtaken."""
+    stream = open_stream(alice)
+    inserted, release = threading.Event(), threading.Event()
+
+    def slow_writer() -> None:
+        with transaction.atomic():
+            slow.append(publish(alice, 0).id)
+            inserted.set()
+            release.wait(DEADLINE_SECONDS)
+        connection.close()
+
+    slow: list[int] = []
+    writer = threading.Thread(target=slow_writer)
+    writer.start()
+    assert inserted.wait(DEADLINE_SECONDS)
+    fast = publish(alice, 1)
+    assert stream.nothing_more(0.5), "the later event waits for the earlier id"
+    release.set()
+    writer.join(DEADLINE_SECONDS)
+    assert [f.id for f in stream.frames(2)] == [slow[0], fast.id]
