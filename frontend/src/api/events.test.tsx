@@ -98,6 +98,28 @@ describe("events update the caches", () => {
     expect(client.getQueryData<Job>(jobKeys.detail("j1"))).toMatchObject({ status: "succeeded", progress: 100 });
   });
 
+  it("leaves a list that is due for a refetch so after patching it", async () => {
+    const { client, wrapper } = setUp();
+    renderHook(() => useLiveEvents(), { wrapper });
+    FakeEventSource.latest().open();
+    client.setQueryData<InfiniteData<JobPage>>(jobKeys.list({}), { pages: [jobPage([RUNNING])], pageParams: [{}] });
+    client.setQueryData(imagesKey("active"), {
+      pages: [{ results: [{ id: "i1" }, { id: "i2" }], page: 1, size: 60, has_next: false, next_cursor: null }],
+      pageParams: [null],
+    });
+    const stream = FakeEventSource.latest();
+
+    stream.send("job.created", { id: "j3", kind: "ppl", status: "queued", progress: 0, queue_position: 2, eta_seconds: 40 }, 1);
+    await vi.advanceTimersByTimeAsync(COALESCE_MS + 50); // the history is not on screen: marked stale only
+    stream.send("job.progress", { id: "j1", kind: "ppl", status: "running", progress: 50 }, 2);
+    expect(client.getQueryData<InfiniteData<JobPage>>(jobKeys.list({}))!.pages[0].results[0].progress).toBe(50);
+    expect(client.getQueryState(jobKeys.list({}))!.isInvalidated).toBe(true);
+
+    stream.send("image.deleted", { ids: ["i1"] }, 3);
+    expect(client.getQueryData<ImagePages>(imagesKey("active"))!.pages[0].results.map((image) => image.id)).toEqual(["i2"]);
+    expect(client.getQueryState(imagesKey("active"))!.isInvalidated).toBe(true);
+  });
+
   it("keeps an ETA counting down across events that do not restate it", async () => {
     const { client, wrapper } = setUp();
     renderHook(() => useLiveEvents(), { wrapper });

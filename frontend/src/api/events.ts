@@ -132,7 +132,10 @@ class PendingPatches {
       this.byQuery.set(query.queryHash, [...updates, (data) => update(data, 0)]);
     }
     const elapsed = Math.max(0, (now - query.state.dataUpdatedAt) / 1000);
+    const wasInvalidated = query.state.isInvalidated;
     this.client.setQueryData(key, update(query.state.data, elapsed), { updatedAt: now });
+    // Still due for a refetch (e.g. a list a new job will be in): the patch must not hide that.
+    if (wasInvalidated) void this.client.invalidateQueries({ queryKey: key, exact: true, refetchType: "none" });
   }
 
   stop() {
@@ -163,12 +166,18 @@ function patchJobs(client: QueryClient, pending: PendingPatches, patches: Patche
   }
 }
 
+/**
+ * Take images out of the loaded lists at once; like removeFromLists (gallery.ts) the lists stay
+ * due for a refetch on their next visit (a list marked stale by an earlier event must stay so).
+ */
 function removeImages(client: QueryClient, state: "active" | "trash" | null, ids: ReadonlySet<string>) {
-  client.setQueriesData<ImagePages>({ queryKey: state ? [...IMAGES_KEY, state] : IMAGES_KEY }, (data) =>
+  const queryKey = state ? [...IMAGES_KEY, state] : IMAGES_KEY;
+  client.setQueriesData<ImagePages>({ queryKey }, (data) =>
     data && {
       ...data,
       pages: data.pages.map((page) => ({ ...page, results: page.results.filter((image) => !ids.has(image.id)) })),
     });
+  void client.invalidateQueries({ queryKey, refetchType: "none" });
 }
 
 const isFilteredList = (key: QueryKey) => Boolean((key[2] as JobFilters | undefined)?.status);
