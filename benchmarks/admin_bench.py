@@ -21,6 +21,7 @@ import contextlib
 import json
 import os
 import re
+import shutil
 import signal
 import statistics
 import subprocess
@@ -305,6 +306,7 @@ def run(args, jobs: int, images: int, some_image: str, some_job: str) -> None:
         if web.poll() is None:
             os.killpg(web.pid, signal.SIGTERM)
             web.wait(timeout=30)
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":
