@@ -3,6 +3,7 @@ that runs queued django-q2 tasks in this process (real payloads from the real br
 
 from __future__ import annotations
 
+import functools
 import io
 import os
 
@@ -89,6 +90,7 @@ def other_api(other_user):
     return api_client_for(other_user)
 
 
+@functools.cache  # bytes cannot change: each picture is drawn and encoded once per session
 def png_bytes(size=(320, 240), color=(40, 120, 200), fmt="PNG", draw_square=None) -> bytes:
     image = Image.new("RGB", size, color)
     if draw_square:
