@@ -6,6 +6,8 @@ from __future__ import annotations
 import functools
 import io
 import os
+import runpy
+from pathlib import Path
 
 # The test client and the servers tests start speak plain http (DEBUG off would mean https): the
 # processes tests start inherit this; this process loaded its settings before, so they are set
@@ -15,6 +17,7 @@ os.environ.setdefault("HTTPS", "off")
 import pytest
 from django.conf import settings as django_settings
 from django.core.cache import cache
+from django.core.exceptions import ImproperlyConfigured
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils.module_loading import import_string
 from django_q.brokers import get_broker
@@ -174,3 +177,19 @@ def starter_catalogue(db):
     from django.apps import apps
 
     importlib.import_module("templates_app.migrations.0003_starter_catalogue").load(apps, None)
+
+
+@pytest.fixture
+def start_up_error(monkeypatch):
+    """What config/settings.py stops start-up with under an environment of only PATH, HOME,
+    DATABASE_URL and `env` (as `manage.py check` in a fresh process would, without starting one)."""
+    settings_file = Path(__file__).resolve().parents[1] / "config" / "settings.py"
+
+    def load(env: dict) -> str:
+        base = {k: v for k, v in os.environ.items() if k in {"PATH", "HOME", "DATABASE_URL"}}
+        monkeypatch.setattr(os, "environ", {**base, **env})
+        with pytest.raises(ImproperlyConfigured) as stopped:
+            runpy.run_path(str(settings_file))
+        return str(stopped.value)
+
+    return load

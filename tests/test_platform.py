@@ -9,11 +9,6 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _check(env: dict) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, env={**_base_env(), **env},
-                          capture_output=True, text=True, timeout=60)
-
-
 def _base_env() -> dict:
     import os
 
@@ -24,22 +19,19 @@ def _base_env() -> dict:
     ("MAX_PER_USER_QUEUE", "three"), ("JOB_TIMEOUT_SECONDS", "0"), ("DEBUG", "maybe"),
     ("LOG_FORMAT", "xml"), ("Q_BROKER", "kafka"),
 ])
-def test_a_malformed_setting_stops_start_up_with_its_name(name, value):
-    result = _check({name: value})
-    assert result.returncode != 0
-    assert name in result.stderr
+def test_a_malformed_setting_stops_start_up_with_its_name(start_up_error, name, value):
+    assert name in start_up_error({name: value})
 
 
-def test_a_retry_too_short_for_the_timeout_is_refused_at_start_up():
-    result = _check({"Q_TIMEOUT": "60", "Q_RETRY": "61"})
-    assert result.returncode != 0 and "Q_RETRY" in result.stderr
+def test_a_retry_too_short_for_the_timeout_is_refused_at_start_up(start_up_error):
+    assert "Q_RETRY" in start_up_error({"Q_TIMEOUT": "60", "Q_RETRY": "61"})
 
 
-def test_production_refuses_to_start_without_a_secret_key():
-    result = _check({"REQUIRE_SECRET_KEY": "true"})
-    assert result.returncode != 0 and "SECRET_KEY" in result.stderr
+def test_production_refuses_to_start_without_a_secret_key(start_up_error):
+    assert "SECRET_KEY" in start_up_error({"REQUIRE_SECRET_KEY": "true"})
 
 
+@pytest.mark.subprocess
 @pytest.mark.django_db
 def test_web_and_worker_processes_start_without_heavy_libraries():
     """The seed's pods were OOMKilled because ML libraries sat in every process; the web
@@ -80,6 +72,7 @@ def test_the_openapi_schema_documents_the_job_api(client):
     assert client.get("/api/docs/").status_code == 200
 
 
+@pytest.mark.subprocess
 def test_the_schema_generates_without_warnings():
     result = subprocess.run([sys.executable, "manage.py", "spectacular", "--fail-on-warn",
                              "--file", "/dev/null"], cwd=ROOT, env=_base_env(), capture_output=True,

@@ -34,12 +34,14 @@ def _manage(*args: str, env: dict, timeout: float = 120) -> subprocess.Completed
                           capture_output=True, text=True, timeout=timeout)
 
 
+@pytest.mark.subprocess
 def test_check_deploy_is_clean_with_the_production_settings():
     result = _manage("check", "--deploy", "--fail-level", "WARNING",
                      env={**PRODUCTION, "SECRET_KEY": secrets.token_urlsafe(50)})
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+@pytest.mark.subprocess
 def test_https_off_keeps_plain_http_cookies_and_no_redirect(settings):
     result = _manage("shell", "--no-imports", "-c", "from django.conf import settings as s; "
                      "print(s.SESSION_COOKIE_SECURE, s.SECURE_SSL_REDIRECT, s.SECURE_HSTS_SECONDS)",
