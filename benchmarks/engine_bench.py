@@ -303,7 +303,7 @@ def phase_inflight(checkout: Path, args) -> None:
             peak = max((n for n, _, _ in samples), default=0)
             held = [(cpu, rss) for n, cpu, rss in samples if peak and n >= 0.8 * peak]
             cpu_mean = sum(c for c, _ in held) / max(len(held), 1)
-            rss_max = max((r for _, r in samples), default=0.0)
+            rss_max = max((r for _, _, r in samples), default=0.0)
             say(f"most jobs at the provider at once: {peak} of {count}; while ≥ 80 % of that waited "
                 f"({len(held)} s): {sample.what}: CPU mean {cpu_mean:.1f} % of a core "
                 f"{goal(cpu_mean, GOALS['cpu_pct'])}; RSS max over the run {rss_max:.0f} MB "
