@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import cache
+from typing import Any
 
 import redis
 from django.conf import settings
@@ -31,7 +32,7 @@ _progress_published: dict[str, float] = {}
 
 
 def event_publish(*, user_id: int, type: str, object_type: str, object_id: str = "",
-                  payload: dict) -> Event | None:
+                  payload: dict[str, Any]) -> Event | None:
     """Write an event in the caller's transaction; the streams are woken when it commits.
     Progress is coalesced to one event per job every EVENT_PROGRESS_MIN_MS (None when dropped)."""
     if type == "job.progress" and not _progress_is_due(object_id, payload.get("progress", 0)):
@@ -98,7 +99,7 @@ def event_id_bounds() -> tuple[int | None, int | None]:
 
 
 def events_after(*, after_id: int, user_id: int | None = None, up_to_id: int | None = None,
-                 limit: int = 500) -> list[tuple[int, int, str, dict]]:
+                 limit: int = 500) -> list[tuple[int, int, str, dict[str, Any]]]:
     """(id, user_id, type, payload) of the events after `after_id`, oldest first."""
     events = Event.objects.filter(id__gt=after_id)
     if user_id is not None:
@@ -108,16 +109,21 @@ def events_after(*, after_id: int, user_id: int | None = None, up_to_id: int | N
     return list(events.order_by("id").values_list("id", "user_id", "type", "payload")[:limit])
 
 
-def database_now():
+def database_now() -> datetime:
     with connection.cursor() as cursor:
         cursor.execute("SELECT CURRENT_TIMESTAMP")
-        return cursor.fetchone()[0]
+        row = cursor.fetchone()
+        assert row is not None
+        now: datetime = row[0]
+        return now
 
 
-def writers_open_since(when) -> bool:
+def writers_open_since(when: datetime) -> bool:
     """PostgreSQL: is a transaction that has written, and began at or before `when`, still open?
     (A missing event id older than every open writer was rolled back: it will never appear.)"""
     with connection.cursor() as cursor:
         cursor.execute("SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE datname = current_database()"
                        " AND backend_xid IS NOT NULL AND xact_start <= %s)", [when])
-        return cursor.fetchone()[0]
+        row = cursor.fetchone()
+        assert row is not None
+        return bool(row[0])

@@ -1,8 +1,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.conf import settings
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 
 @dataclass(frozen=True)
@@ -11,7 +15,7 @@ class JobLimits:
     max_concurrent: int
 
 
-def user_job_limits(*, user) -> JobLimits:
+def user_job_limits(*, user: User) -> JobLimits:
     return JobLimits(
         max_queued=user.max_queued_jobs if user.max_queued_jobs is not None
         else settings.MAX_PER_USER_QUEUE,

@@ -11,12 +11,13 @@ from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth.password_validation import validate_password
 from django.core.cache import cache
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import HttpRequest
 from django.utils.translation import gettext
 from rest_framework import status
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
-from rest_framework_simplejwt.tokens import RefreshToken
+from rest_framework_simplejwt.tokens import RefreshToken, Token
 
 from accounts.models import User
 from config.errors import ApplicationError, InvalidInput, Throttled
@@ -43,7 +44,7 @@ def user_create(*, username: str, password: str, email: str = "", is_staff: bool
 def user_refresh_token_revoke(*, refresh: str) -> None:
     """Blacklist a refresh token so it can never mint access tokens again."""
     try:
-        RefreshToken(refresh).blacklist()
+        RefreshToken(refresh).blacklist()  # type: ignore[arg-type]  # simplejwt takes the encoded token too
     except TokenError as exc:
         raise InvalidInput(f"refresh: {exc}", code="token_not_valid",
                            fields={"refresh": [str(exc)]})
@@ -60,11 +61,11 @@ def _revoked_key(jti: str) -> str:
     return f"jwt-revoked:{jti}"
 
 
-def _revoked_before_key(user_id) -> str:
+def _revoked_before_key(user_id: object) -> str:
     return f"jwt-revoked-before:{user_id}"
 
 
-def access_token_revoke(*, token) -> None:
+def access_token_revoke(*, token: Token) -> None:
     """End one access token (a validated simplejwt token) for the rest of its lifetime."""
     remaining = int(token.get("exp", 0) - time.time()) + 1
     jti = token.get(jwt_settings.JTI_CLAIM)
@@ -78,7 +79,7 @@ def user_access_tokens_revoke(*, user: User) -> None:
     cache.set(_revoked_before_key(user.pk), int(time.time()), timeout=lifetime)
 
 
-def access_token_is_revoked(token) -> bool:
+def access_token_is_revoked(token: Token) -> bool:
     jti = token.get(jwt_settings.JTI_CLAIM)
     user_id = token.get(jwt_settings.USER_ID_CLAIM)
     try:
@@ -109,16 +110,17 @@ def _is_trusted_proxy(address: str) -> bool:
     return any(ip in ipaddress.ip_network(network, strict=False) for network in settings.TRUSTED_PROXIES)
 
 
-def request_client_address(request) -> str:
+def request_client_address(request: HttpRequest | None) -> str:
     """The caller's address: REMOTE_ADDR, or, when that is one of TRUSTED_PROXIES, the nearest
     address in X-Forwarded-For that is not a trusted proxy (the ones further left are whatever
     the client chose to send, so they are never believed). "" without a request."""
     if request is None:
         return ""
-    address = request.META.get("REMOTE_ADDR", "")
+    address: str = request.META.get("REMOTE_ADDR", "")
     if not _is_trusted_proxy(address):
         return address
-    for hop in reversed(request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")):
+    forwarded: str = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    for hop in reversed(forwarded.split(",")):
         hop = hop.strip()
         if not hop:
             continue
@@ -183,7 +185,7 @@ def login_failures_clear(*, username: str) -> None:
     cache.delete_many([key, f"{key}:since"])
 
 
-def user_credentials_check(*, request, username: str, password: str) -> User:
+def user_credentials_check(*, request: HttpRequest | None, username: str, password: str) -> User:
     """The user with this username and password; 429 `throttled` while too many attempts failed,
     401 `invalid_credentials` otherwise. (The auth backend counts and clears the failures.)"""
     login_failures_check(username=username, address=request_client_address(request))
@@ -193,14 +195,14 @@ def user_credentials_check(*, request, username: str, password: str) -> User:
     return user
 
 
-def user_session_login(*, request, username: str, password: str) -> User:
+def user_session_login(*, request: HttpRequest, username: str, password: str) -> User:
     """Sign a browser in: Django's session cookie (login() also rotates the CSRF token)."""
     user = user_credentials_check(request=request, username=username, password=password)
     login(request, user)
     return user
 
 
-def user_session_logout(*, request) -> None:
+def user_session_logout(*, request: HttpRequest) -> None:
     logout(request)
 
 

@@ -35,8 +35,8 @@ class ApplicationError(Exception):
     `extra` holds the figures behind the error; they are rendered as top-level keys.
     """
 
-    code = ErrorCode.ERROR
-    status_code = status.HTTP_400_BAD_REQUEST
+    code: str = ErrorCode.ERROR
+    status_code: int = status.HTTP_400_BAD_REQUEST
 
     def __init__(self, message: str, *, code: str | None = None, fields: dict | None = None,
                  status_code: int | None = None, headers: dict | None = None,
