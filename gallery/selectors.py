@@ -7,6 +7,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from django.conf import settings
@@ -16,21 +17,24 @@ from config.errors import NotFound
 from gallery.models import ACTIVE, TRASHED, Image
 from gallery.references import bytes_kept_elsewhere
 
+if TYPE_CHECKING:
+    from accounts.models import User
+
 # The columns a list row shows. Lists are read as dicts (values()): a third of the cost of model
 # instances per row, measured, and all an API row needs.
 LIST_FIELDS = ("id", "owner_id", "width", "height", "format", "size_bytes", "sha256", "source", "prompt",
                "job_id", "created_at", "deleted_at")
 
 
-def image_get(*, user, image_id) -> Image:
+def image_get(*, user: User, image_id: UUID | str) -> Image:
     """The user's own image (active or in the trash); anyone else's id is simply not found."""
-    image = Image.objects.visible_to(user).filter(pk=image_id).first()
+    image: Image | None = Image.objects.visible_to(user).filter(pk=image_id).first()
     if image is None:
         raise NotFound("Image not found.")
     return image
 
 
-def image_get_any(*, image_id) -> Image:
+def image_get_any(*, image_id: UUID | str) -> Image:
     """Any user's image, for staff review."""
     image = Image.objects.select_related("owner").filter(pk=image_id).first()
     if image is None:
@@ -48,11 +52,12 @@ def images_for_jobs(*, job_ids: Iterable[UUID]) -> dict[UUID, list[Image]]:
             .only("id", "job_id", "width", "height", "format", "position", "deleted_at")
             .order_by("job_id", "position"))
     for image in rows:
-        found[image.job_id].append(image)
+        if image.job_id is not None:  # always: the filter is on job_id
+            found[image.job_id].append(image)
     return found
 
 
-def images_for_jobs_and_owned(*, job_ids: Iterable[UUID], user,
+def images_for_jobs_and_owned(*, job_ids: Iterable[UUID], user: User,
                               image_ids: Iterable[UUID]) -> tuple[dict[UUID, list[Image]], set[UUID]]:
     """The result images per job (as images_for_jobs), and which of `image_ids` are the user's own
     images (active or in the trash), in one query: a job list reads both."""
@@ -75,7 +80,7 @@ def images_for_jobs_and_owned(*, job_ids: Iterable[UUID], user,
     return found, owned
 
 
-def image_data_urls(*, user, image_ids: Iterable[UUID]) -> dict[UUID, str]:
+def image_data_urls(*, user: User, image_ids: Iterable[UUID]) -> dict[UUID, str]:
     """The user's own images among `image_ids` as data: URLs, read from storage (any backend),
     for documents that must show them without a session (a downloaded product page). An image
     whose file is missing is left out."""
@@ -93,8 +98,8 @@ def image_data_urls(*, user, image_ids: Iterable[UUID]) -> dict[UUID, str]:
     return found
 
 
-def _created_between(images: QuerySet, created_from: datetime | None,
-                     created_before: datetime | None) -> QuerySet:
+def _created_between(images: QuerySet[Image], created_from: datetime | None,
+                     created_before: datetime | None) -> QuerySet[Image]:
     if created_from is not None:
         images = images.filter(created_at__gte=created_from)
     if created_before is not None:
@@ -102,14 +107,16 @@ def _created_between(images: QuerySet, created_from: datetime | None,
     return images
 
 
-def image_list(*, user, trash: bool = False, source: str | None = None,
-               created_from: datetime | None = None, created_before: datetime | None = None) -> QuerySet:
+def image_list(*, user: User, trash: bool = False, source: str | None = None,
+               created_from: datetime | None = None,
+               created_before: datetime | None = None) -> QuerySet[Image, dict[str, Any]]:
     """The user's gallery (or trash) as dict rows, newest first: served by image_owner_active/_trash."""
-    images = Image.objects.visible_to(user).filter(TRASHED if trash else ACTIVE)
+    images: QuerySet[Image] = Image.objects.visible_to(user).filter(TRASHED if trash else ACTIVE)
     if source:
         images = images.filter(source=source)
     images = _created_between(images, created_from, created_before)
-    return images.order_by("-created_at", "-id").values(*LIST_FIELDS)
+    rows: QuerySet[Image, dict[str, Any]] = images.order_by("-created_at", "-id").values(*LIST_FIELDS)
+    return rows
 
 
 INCLUDE_STATES = {"active": ACTIVE, "deleted": TRASHED, "all": Q()}
@@ -117,14 +124,15 @@ INCLUDE_STATES = {"active": ACTIVE, "deleted": TRASHED, "all": Q()}
 
 def admin_image_list(*, owner_id: int | None = None, include: str = "active",
                      created_from: datetime | None = None,
-                     created_before: datetime | None = None) -> QuerySet:
+                     created_before: datetime | None = None) -> QuerySet[Image, dict[str, Any]]:
     """Any user's images as dict rows for staff review, newest first, rows being purged included."""
-    images = Image.objects.filter(INCLUDE_STATES[include])
+    images: QuerySet[Image] = Image.objects.filter(INCLUDE_STATES[include])
     if owner_id is not None:
         images = images.filter(owner_id=owner_id)
     images = _created_between(images, created_from, created_before)
     # No join to the owners here: with OFFSET paging the database would join every skipped row.
-    return images.order_by("-created_at", "-id").values(*LIST_FIELDS)
+    rows: QuerySet[Image, dict[str, Any]] = images.order_by("-created_at", "-id").values(*LIST_FIELDS)
+    return rows
 
 
 # --- storage usage ----------------------------------------------------------------------------
@@ -145,13 +153,13 @@ class StorageUsage:
         return self.quota_bytes is not None and self.used_bytes >= self.quota_bytes
 
 
-def storage_quota_bytes(*, user) -> int | None:
+def storage_quota_bytes(*, user: User) -> int | None:
     """The user's override if set, else STORAGE_QUOTA_MB; 0 means unlimited (None)."""
     megabytes = user.storage_quota_mb if user.storage_quota_mb is not None else settings.STORAGE_QUOTA_MB
     return megabytes * 1024 * 1024 or None
 
 
-def storage_usage(*, user) -> StorageUsage:
+def storage_usage(*, user: User) -> StorageUsage:
     """Bytes of originals and thumbnails, active and trash, in one query over the owner's index,
     plus what other apps keep for the user (job inputs)."""
     totals = Image.objects.filter(owner=user).aggregate(

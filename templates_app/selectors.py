@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import OuterRef, Prefetch, Q, QuerySet
 
 from config.errors import InvalidInput, NotFound
 from gallery.selectors import image_data_urls
@@ -19,12 +20,17 @@ from templates_app.models import (
     TemplateSetItem,
 )
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
 
-def user_is_content_manager(user) -> bool:
+    from accounts.models import User
+
+
+def user_is_content_manager(user: User | AnonymousUser) -> bool:
     """Staff, or a member of the content managers group: they may change the catalogue."""
     if not getattr(user, "is_authenticated", False):
         return False
-    return user.is_staff or user.groups.filter(name=CONTENT_MANAGERS).exists()
+    return bool(user.is_staff or user.groups.filter(name=CONTENT_MANAGERS).exists())
 
 
 # --- templates -------------------------------------------------------------------------------
@@ -132,7 +138,7 @@ def page_template_ids_resolve(*, template_set_id: int | None = None, template_id
 
 # --- pages -----------------------------------------------------------------------------------
 
-def page_get(*, user, page_id) -> Page:
+def page_get(*, user: User, page_id: uuid.UUID | str) -> Page:
     """The user's own page; anyone else's id is simply not found."""
     page = Page.objects.filter(pk=page_id, owner=user).first()
     if page is None:
@@ -140,7 +146,7 @@ def page_get(*, user, page_id) -> Page:
     return page
 
 
-def page_of_job(*, job_id) -> QuerySet:
+def page_of_job(*, job_id: uuid.UUID | OuterRef) -> QuerySet[Page]:
     """The page a job made (`job_id` may be an OuterRef: for a subquery in the job's own query)."""
     return Page.objects.filter(job_id=job_id)
 
@@ -148,10 +154,12 @@ def page_of_job(*, job_id) -> QuerySet:
 PAGE_LIST_FIELDS = ("id", "title", "language", "created_at", "job_id", "block_count")
 
 
-def page_list(*, user) -> QuerySet:
+def page_list(*, user: User) -> QuerySet[Page, dict[str, Any]]:
     """The user's own pages as dict rows (never the HTML or blocks), newest first: served by
     page_owner_newest_id."""
-    return Page.objects.filter(owner=user).order_by("-created_at", "-id").values(*PAGE_LIST_FIELDS)
+    pages = Page.objects.filter(owner=user).order_by("-created_at", "-id")
+    rows: QuerySet[Page, dict[str, Any]] = pages.values(*PAGE_LIST_FIELDS)
+    return rows
 
 
 # How a page refers to its owner's gallery images (templates_app.pages.block_image_url).
@@ -159,7 +167,7 @@ _IMAGE_SRC = re.compile(r'src="/api/v1/images/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{
                         r'/file"')
 
 
-def page_html(*, user, page: Page, inline_images: bool = False) -> str:
+def page_html(*, user: User, page: Page, inline_images: bool = False) -> str:
     """The page's HTML document; with `inline_images`, every image of the owner's gallery it
     shows is a data: URL, so the document works in a sandboxed frame and offline."""
     if not inline_images:
@@ -167,7 +175,7 @@ def page_html(*, user, page: Page, inline_images: bool = False) -> str:
     ids = {uuid.UUID(match) for match in _IMAGE_SRC.findall(page.html)}
     urls = image_data_urls(user=user, image_ids=ids)
 
-    def inline(match: re.Match) -> str:
+    def inline(match: re.Match[str]) -> str:
         url = urls.get(uuid.UUID(match.group(1)))
         return f'src="{url}"' if url else match.group(0)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import difflib
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.models import Group
 from django.db import IntegrityError, transaction
@@ -25,6 +25,9 @@ from templates_app.models import (
     TemplateSet,
     TemplateSetItem,
 )
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 TEMPLATE_FIELDS = ("category", "name", "block_type", "description", "html", "slots", "thumbnail_url",
                    "metadata", "is_active")
@@ -51,7 +54,7 @@ def _snapshot_changed(template: Template, revision: TemplateRevision | None) -> 
     return any(getattr(template, name) != getattr(revision, name) for name in _SNAPSHOT_FIELDS)
 
 
-def template_save(*, template: Template, user=None, note: str = "") -> Template:
+def template_save(*, template: Template, user: User | None = None, note: str = "") -> Template:
     """Validate and save a template as it is in memory, recording a revision when its HTML,
     slots, metadata, name or block type changed. The one write path for templates."""
     template.full_clean()
@@ -81,16 +84,16 @@ def template_save(*, template: Template, user=None, note: str = "") -> Template:
     return template
 
 
-def template_create(*, user, category: Category, name: str, block_type: str, html: str, slots: dict,
-                    description: str = "", metadata: dict | None = None, thumbnail_url: str = "",
-                    is_active: bool = True) -> Template:
+def template_create(*, user: User | None, category: Category, name: str, block_type: str, html: str,
+                    slots: dict[str, Any], description: str = "", metadata: dict[str, Any] | None = None,
+                    thumbnail_url: str = "", is_active: bool = True) -> Template:
     template = Template(category=category, name=name, block_type=block_type, html=html, slots=slots,
                         description=description, metadata=metadata or {}, thumbnail_url=thumbnail_url,
                         is_active=is_active)
     return template_save(template=template, user=user, note="Created")
 
 
-def template_update(*, template: Template, user, data: dict[str, Any]) -> Template:
+def template_update(*, template: Template, user: User | None, data: dict[str, Any]) -> Template:
     """Change the given fields (a PUT passes all of them, a PATCH some)."""
     unknown = set(data) - set(TEMPLATE_FIELDS)
     if unknown:
@@ -111,7 +114,7 @@ def template_delete(*, template: Template) -> None:
     catalogue_cache_invalidate()
 
 
-def template_revert(*, template: Template, revision: TemplateRevision, user) -> Template:
+def template_revert(*, template: Template, revision: TemplateRevision, user: User | None) -> Template:
     """Make an old revision current again. History is never rewritten: the revert is a new revision."""
     if revision.template_id != template.pk:
         raise InvalidInput("That revision belongs to another template.")
@@ -212,7 +215,7 @@ def template_set_update(*, template_set: TemplateSet, data: dict[str, Any]) -> T
 
 # --- people ----------------------------------------------------------------------------------
 
-def content_manager_grant(*, user) -> None:
+def content_manager_grant(*, user: User) -> None:
     """Let a user manage the catalogue in the admin and through the API."""
     group, _ = Group.objects.get_or_create(name=CONTENT_MANAGERS)
     user.groups.add(group)
