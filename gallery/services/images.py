@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from django.contrib.auth import get_user_model
@@ -20,6 +21,9 @@ from gallery.models import Image
 from gallery.services.live import images_changed_publish
 from gallery.services.quota import gallery_quota_check
 
+if TYPE_CHECKING:
+    from accounts.models import User
+
 
 def gallery_file_store(*, prepared: PreparedImage, folder: str) -> str:
     """Write bytes under a random name (never a user's) and return the storage name."""
@@ -34,7 +38,7 @@ def gallery_files_delete(*, names: Iterable[str]) -> None:
             default_storage.delete(name)
 
 
-def image_create(*, owner, prepared: PreparedImage, source: str, prompt: str = "",
+def image_create(*, owner: User, prepared: PreparedImage, source: str, prompt: str = "",
                  job_id: UUID | None = None, position: int = 0, file_name: str | None = None,
                  thumbnail: PreparedImage | None = None, thumbnail_name: str | None = None) -> Image:
     """Create a gallery image with its thumbnail.
@@ -68,7 +72,7 @@ def image_create(*, owner, prepared: PreparedImage, source: str, prompt: str = "
     return image
 
 
-def image_add(*, owner, prepared: PreparedImage, source: str, prompt: str = "") -> Image:
+def image_add(*, owner: User, prepared: PreparedImage, source: str, prompt: str = "") -> Image:
     """A user's own picture (an upload or an import) into their gallery, within their quota.
 
     The quota is checked before any file is written (a quick refusal), then again under a lock
@@ -99,12 +103,12 @@ class BulkResult:
     not_found: list[UUID] = field(default_factory=list)  # unknown, or someone else's: the same
 
 
-def images_trash(*, user, image_ids: Iterable[UUID]) -> BulkResult:
+def images_trash(*, user: User, image_ids: Iterable[UUID]) -> BulkResult:
     """Move the user's images to the trash. Other users' ids are reported as not found."""
     return _set_state(Image.objects.visible_to(user), image_ids=image_ids, trash=True)
 
 
-def images_restore(*, user, image_ids: Iterable[UUID]) -> BulkResult:
+def images_restore(*, user: User, image_ids: Iterable[UUID]) -> BulkResult:
     """Bring the user's images back from the trash (not those a purge has already claimed)."""
     return _set_state(Image.objects.visible_to(user), image_ids=image_ids, trash=False)
 
@@ -114,21 +118,21 @@ def images_staff_set_trashed(*, image_ids: Iterable[UUID], trash: bool) -> BulkR
     return _set_state(Image.objects.filter(purging_at__isnull=True), image_ids=image_ids, trash=trash)
 
 
-def image_trash(*, user, image_id: UUID) -> Image:
+def image_trash(*, user: User, image_id: UUID) -> Image:
     return _single(images_trash, user=user, image_id=image_id)
 
 
-def image_restore(*, user, image_id: UUID) -> Image:
+def image_restore(*, user: User, image_id: UUID) -> Image:
     return _single(images_restore, user=user, image_id=image_id)
 
 
-def _single(action, *, user, image_id: UUID) -> Image:
+def _single(action: Callable[..., BulkResult], *, user: User, image_id: UUID) -> Image:
     if action(user=user, image_ids=[image_id]).not_found:
         raise NotFound("Image not found.")
     return Image.objects.get(pk=image_id)
 
 
-def _set_state(scope: QuerySet, *, image_ids: Iterable[UUID], trash: bool) -> BulkResult:
+def _set_state(scope: QuerySet[Image], *, image_ids: Iterable[UUID], trash: bool) -> BulkResult:
     ids = list(dict.fromkeys(image_ids))
     result = BulkResult()
     with transaction.atomic():

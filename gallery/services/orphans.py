@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.files.storage import default_storage
@@ -76,7 +76,7 @@ def storage_orphans_sweep(*, remove: bool = False, min_age: timedelta = timedelt
     return report
 
 
-def _judge(names: list[str], report: OrphanReport, cutoff, remove: bool) -> None:
+def _judge(names: list[str], report: OrphanReport, cutoff: datetime, remove: bool) -> None:
     report.scanned += len(names)
     for name in _unreferenced(names):
         if default_storage.get_modified_time(name) > cutoff:

@@ -13,15 +13,21 @@ import logging
 import time
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from django.core.files.storage import default_storage
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.utils import timezone
 
 from gallery.models import TRASHED, AuditLog, Image
 from gallery.services.audit import audit_finish, audit_image_ids, audit_start
 from gallery.services.live import images_changed_publish
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from accounts.models import User
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +51,8 @@ class PurgeReport:
         return not self.dry_run and not self.files_remaining
 
 
-def _candidates(*, older_than: timedelta, owner_id: int | None, image_ids: list[UUID] | None):
+def _candidates(*, older_than: timedelta, owner_id: int | None,
+                image_ids: list[UUID] | None) -> QuerySet[Image]:
     cutoff = timezone.now() - older_than
     # Claimed rows are always included, whatever their age: an earlier purge promised them.
     images = Image.objects.filter(TRASHED).filter(Q(deleted_at__lte=cutoff) | Q(purging_at__isnull=False))
@@ -57,8 +64,9 @@ def _candidates(*, older_than: timedelta, owner_id: int | None, image_ids: list[
 
 
 def trash_purge(*, older_than: timedelta, owner_id: int | None = None,
-                image_ids: list[UUID] | None = None, dry_run: bool = False, actor=None,
-                action: str = AuditLog.Action.PURGE, filters: dict | None = None,
+                image_ids: list[UUID] | None = None, dry_run: bool = False,
+                actor: User | AnonymousUser | None = None, action: str = AuditLog.Action.PURGE,
+                filters: dict[str, Any] | None = None,
                 budget_seconds: float | None = None) -> PurgeReport:
     """Remove trashed images older than `older_than` (of one owner, or of these ids).
 
@@ -73,10 +81,10 @@ def trash_purge(*, older_than: timedelta, owner_id: int | None = None,
     if dry_run:
         totals = candidates.aggregate(n=Count("id"), b=Sum(F("size_bytes") + F("thumbnail_bytes")))
         report.images, report.bytes = totals["n"], totals["b"] or 0
-        audit = audit_start(actor=actor, action=AuditLog.Action.PURGE_DRY_RUN, target_user_id=owner_id,
+        entry = audit_start(actor=actor, action=AuditLog.Action.PURGE_DRY_RUN, target_user_id=owner_id,
                             filters=audit_filters)
-        audit_finish(audit, image_count=report.images, byte_count=report.bytes, detail={"dry_run": True})
-        report.audit_id = audit.id
+        audit_finish(entry, image_count=report.images, byte_count=report.bytes, detail={"dry_run": True})
+        report.audit_id = entry.id
         return report
 
     # A sweep that finds nothing leaves no record; an admin's purge always does, from the start,
@@ -106,7 +114,7 @@ def trash_purge(*, older_than: timedelta, owner_id: int | None = None,
     return report
 
 
-def _purge_batch(candidates, batch: list[UUID], report: PurgeReport) -> set[UUID]:
+def _purge_batch(candidates: QuerySet[Image], batch: list[UUID], report: PurgeReport) -> set[UUID]:
     # The claim re-applies the selection, so a row restored (or trashed again, later) since it
     # was selected is not claimed.
     candidates.filter(pk__in=batch, purging_at__isnull=True).update(purging_at=timezone.now())

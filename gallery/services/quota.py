@@ -3,10 +3,15 @@ so all count."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rest_framework import status
 
 from config.errors import ApplicationError
 from gallery.selectors import StorageUsage, storage_quota_bytes, storage_usage
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 
 class StorageQuotaExceeded(ApplicationError):
@@ -21,7 +26,7 @@ def _mb(value: int) -> str:
     return f"{value / (1024 * 1024):.1f} MB"
 
 
-def gallery_quota_check(*, user, incoming_bytes: int) -> StorageUsage | None:
+def gallery_quota_check(*, user: User, incoming_bytes: int) -> StorageUsage | None:
     """Refuse new content for a user at or over their quota.
 
     `incoming_bytes` is what the request would add (0 for a job: its result size is unknown, so

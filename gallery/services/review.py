@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -18,6 +20,11 @@ from gallery.services.audit import audit_image_ids, audit_record
 from gallery.services.images import BulkResult, images_staff_set_trashed
 from gallery.services.purge import PurgeReport, trash_purge
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from accounts.models import User
+
 PLAN_OWNERS_SHOWN = 20
 
 
@@ -29,9 +36,9 @@ class ReviewPage:
     count_is_exact: bool | None
 
 
-def admin_images_review(*, actor, owner=None, include: str = "active", created_from: datetime | None = None,
-                        created_before: datetime | None = None, page_params: dict,
-                        filters: dict) -> ReviewPage:
+def admin_images_review(*, actor: User | AnonymousUser, owner: User | None = None, include: str = "active",
+                        created_from: datetime | None = None, created_before: datetime | None = None,
+                        page_params: dict[str, Any], filters: dict[str, Any]) -> ReviewPage:
     """One page of the review list. Every call is written to the audit log (who, which user,
     which filters, how many rows were shown)."""
     images = admin_image_list(owner_id=owner.pk if owner else None, include=include,
@@ -48,7 +55,7 @@ def admin_images_review(*, actor, owner=None, include: str = "active", created_f
     return ReviewPage(page=page, usernames=usernames, count=count, count_is_exact=exact)
 
 
-def admin_image_view(*, actor, image: Image) -> Image:
+def admin_image_view(*, actor: User | AnonymousUser, image: Image) -> Image:
     """A staff member opens another user's image file: recorded."""
     if image.owner_id != actor.pk:
         audit_record(actor=actor, action=AuditLog.Action.IMAGE_VIEW, target_user_id=image.owner_id,
@@ -76,7 +83,7 @@ class PurgePlan:
     skipped_active: int  # selected but not in the trash: a purge never touches them
 
 
-def admin_purge_plan(*, images: QuerySet) -> PurgePlan:
+def admin_purge_plan(*, images: QuerySet[Image]) -> PurgePlan:
     per_owner = (images.filter(TRASHED).order_by().values("owner_id", "owner__username")
                  .annotate(n=Count("id"), b=Sum(F("size_bytes") + F("thumbnail_bytes")))
                  .order_by("-b", "owner_id"))
@@ -87,8 +94,8 @@ def admin_purge_plan(*, images: QuerySet) -> PurgePlan:
                      skipped_active=images.filter(ACTIVE).order_by().count())
 
 
-def admin_images_purge(*, actor, images: QuerySet, budget_seconds: float | None = None,
-                       ) -> tuple[PurgeReport, int]:
+def admin_images_purge(*, actor: User | AnonymousUser, images: QuerySet[Image],
+                       budget_seconds: float | None = None) -> tuple[PurgeReport, int]:
     """Purge the trashed images of an admin's selection, as (report, active images skipped).
     Audited with the selected ids and their owner (or owners)."""
     rows = list(images.filter(TRASHED).order_by().values_list("id", "owner_id", "owner__username"))
@@ -100,7 +107,8 @@ def admin_images_purge(*, actor, images: QuerySet, budget_seconds: float | None 
     return report, images.filter(ACTIVE).order_by().count()
 
 
-def admin_images_set_trashed(*, actor, images: QuerySet, trash: bool) -> BulkResult:
+def admin_images_set_trashed(*, actor: User | AnonymousUser, images: QuerySet[Image],
+                             trash: bool) -> BulkResult:
     """Trash (or restore) an admin's selection; what changed is audited with its owner(s)."""
     result = images_staff_set_trashed(image_ids=list(images.values_list("id", flat=True)), trash=trash)
     if result.changed:
@@ -108,13 +116,13 @@ def admin_images_set_trashed(*, actor, images: QuerySet, trash: bool) -> BulkRes
         owners = _owners(list(rows))
         target = next(iter(owners)) if len(owners) == 1 else None
         audit_record(actor=actor, action=AuditLog.Action.TRASH if trash else AuditLog.Action.RESTORE,
-                     target_user_id=target, target_username=owners.get(target, ""),
+                     target_user_id=target, target_username=owners[target] if target is not None else "",
                      filters={"via": "django admin", "owners": owners, **audit_image_ids(result.changed)},
                      image_count=len(result.changed))
     return result
 
 
-def _owners(rows: list[tuple]) -> dict:
+def _owners(rows: list[tuple[UUID, int, str]]) -> dict[int, str]:
     """{owner id: username} of (image id, owner id, username) rows, the most images first."""
     counts = Counter((owner_id, username) for _, owner_id, username in rows)
     return {owner_id: username for (owner_id, username), _ in counts.most_common()}
