@@ -43,9 +43,11 @@ class _SlowImageServer:
     def __init__(self, delay: float) -> None:
         outer = self
         self.release = threading.Event()
+        self.asked = threading.Event()
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self):
+                outer.asked.set()
                 outer.release.wait(delay)
                 body = _png((10, 200, 10))
                 self.send_response(200)
@@ -99,7 +101,7 @@ def platform(tmp_path):
                           env=env, check=True, capture_output=True, text=True, timeout=120)
     tokens = dict(line.split() for line in made.stdout.splitlines() if line.count(" ") == 1)
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", "config.wsgi"], cwd=ROOT, env=env,
+        [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", "config.asgi"], cwd=ROOT, env=env,
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -134,6 +136,18 @@ def _import(base: str, token: str, url: str, timeout: float = 60) -> httpx.Respo
                       json={"url": url}, timeout=timeout)
 
 
+def _jobs(base: str, token: str) -> list:
+    answer = httpx.get(f"{base}/api/v1/jobs", headers={"Authorization": f"Bearer {token}"}, timeout=5)
+    return answer.json()["results"]
+
+
+def _wait_for(predicate, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "not within the deadline"
+        time.sleep(0.05)
+
+
 def _in_background(call) -> tuple[threading.Thread, list]:
     out: list = []
     thread = threading.Thread(target=lambda: out.append(call()), daemon=True)
@@ -147,7 +161,8 @@ def test_waiting_requests_are_capped_and_liveness_still_answers_at_once(platform
 
     # The cap's worth of waiting seed requests (WEB_THREADS=4 → 2 per process), from two users.
     waiting = [_in_background(lambda t=t: _seed_ppl(base, t)) for t in (ann, ben)]
-    time.sleep(2.0)  # both are inside their wait
+    # Both are inside their wait once their jobs exist (the slot is taken before the job is made).
+    _wait_for(lambda: all(_jobs(base, t) for t in (ann, ben)))
     assert all(not out for _, out in waiting), [out[0].text for _, out in waiting if out]
 
     # A third waiting request: over the process's cap → 429 at once, with Retry-After, no job made.
@@ -156,16 +171,14 @@ def test_waiting_requests_are_capped_and_liveness_still_answers_at_once(platform
     assert time.monotonic() - started < 3
     assert refused.status_code == 429, refused.text
     assert refused.json()["code"] == "throttled" and int(refused.headers["Retry-After"]) > 0
-    jobs = httpx.get(f"{base}/api/v1/jobs", headers={"Authorization": f"Bearer {cho}"}, timeout=5).json()
-    assert jobs["results"] == []
+    assert _jobs(base, cho) == []
 
     # A user's own cap (SEED_WAIT_MAX_PER_USER=1 here): ann's second wait is refused too.
     assert _seed_ppl(base, ann, timeout=10).status_code == 429
 
     # A slow user-given URL holds a thread too; the next fetch is over FETCH_MAX_PER_PROCESS (1).
     fetching = _in_background(lambda: _import(base, cho, f"http://{slow.host}/slow.png"))
-    time.sleep(1.0)
-    assert not fetching[1]
+    assert slow.asked.wait(60) and not fetching[1]  # its request reached the slow host: the slot is held
     second = _import(base, ben, f"http://{slow.host}/other.png", timeout=10)
     assert second.status_code == 429 and second.json()["code"] == "throttled", second.text
 
