@@ -118,7 +118,7 @@ def _web(processes: Processes, env: dict) -> httpx.Client:
     port = free_port()
     env = {**env, "PORT": str(port)}
     processes.start([str(Path(sys.executable).parent / "gunicorn"), "-c", "deploy/gunicorn.conf.py",
-                     "config.wsgi:application"], env)
+                     "config.asgi:application"], env)
     client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30)
     _wait_for(lambda: client.get("/healthz/live").status_code == 200, 30, "gunicorn did not start")
     return client
