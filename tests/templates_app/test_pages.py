@@ -224,11 +224,17 @@ def test_the_openai_path_makes_the_same_structure_and_block_calls_overlap(user, 
     settings.PAGE_BLOCK_CONCURRENCY = 4
     spans: list[tuple[float, float]] = []
     lock = threading.Lock()
+    four_in = threading.Event()  # block calls answer once four are in (however slowly they arrive)
+    calls = []
 
     def responder(body):
         started = time.monotonic()
         if page_task(body)[0] == "page_block":
-            time.sleep(0.3)
+            with lock:
+                calls.append(started)
+                if len(calls) == 4:
+                    four_in.set()
+            four_in.wait(10)
             with lock:
                 spans.append((started, time.monotonic()))
         return Reply.json(page_answer(body), usage={"prompt_tokens": 120, "completion_tokens": 40})
