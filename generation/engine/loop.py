@@ -23,8 +23,10 @@ import logging
 import signal
 import tempfile
 import time
+from collections.abc import Callable, Coroutine
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar, cast
 from uuid import UUID
 
 from asgiref.sync import async_to_sync, sync_to_async
@@ -47,7 +49,13 @@ from generation.services.submit import (
 )
 from generation.services.wakeups import engine_holder_id, engine_lease_acquire, engine_lease_release
 
+if TYPE_CHECKING:
+    from generation.providers.page import PageProvider
+
 logger = logging.getLogger(__name__)
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 IDLE_SECONDS = 0.25  # how soon a job newly due (or a page newly claimed) is noticed
 BATCH_SECONDS = 0.05  # answers arriving this close together are applied in one transaction
@@ -58,7 +66,7 @@ RECONCILE_SECONDS = 10.0
 HEARTBEAT_SECONDS = 5.0
 
 
-def _db(fn):
+def _db(fn: Callable[P, R]) -> Callable[P, Coroutine[Any, Any, R]]:
     return sync_to_async(fn, thread_sensitive=True)
 
 
@@ -68,8 +76,8 @@ class Engine:
         self.pool = ProviderPool()
         self.polling: set[UUID] = set()  # polled, or answered and not applied yet
         self.answers: list[tuple[Due, PollResult | BaseException]] = []
-        self.pages: dict[UUID, asyncio.Task] = {}
-        self.tasks: set[asyncio.Task] = set()
+        self.pages: dict[UUID, asyncio.Task[None]] = {}
+        self.tasks: set[asyncio.Task[None]] = set()
         self.has_lease = False
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
@@ -138,7 +146,7 @@ class Engine:
             jobs_reconcile(force_dispatch=False)
         metrics.engine_jobs_in_flight.set(jobs_in_flight().count() + len(self.pages))
 
-    def _spawn(self, coroutine) -> asyncio.Task:
+    def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
         task = asyncio.create_task(coroutine)
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
@@ -169,9 +177,10 @@ class Engine:
             if begun is None:
                 return
             job, provider = begun
+            page_provider = cast("PageProvider", provider)  # a page job's provider is always "page"
             outcome: Submission | BaseException
             try:
-                outcome = await provider.asubmit(await _db(provider_request)(job))
+                outcome = await page_provider.asubmit(await _db(provider_request)(job))
             except asyncio.CancelledError:
                 # Stopping mid-write: hand the page back (written again where that is free).
                 await _db(job_submit_interrupted)(job_id=job.id, kind=job.kind, provider=job.provider)
