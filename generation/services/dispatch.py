@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from uuid import UUID
 
 from django.conf import settings
@@ -112,12 +113,10 @@ def jobs_dispatch() -> list[UUID]:
                 if len(claimed) >= settings.ENGINE_DISPATCH_BATCH:
                     transaction.on_commit(dispatch_request)  # more may be claimable
                     break
-        for job in claimed:
-            wait_ms = int((now - job.created_at).total_seconds() * 1000)
-            transaction.on_commit(
-                lambda job=job, wait_ms=wait_ms: job_event("job_start", job, queue_wait_ms=wait_ms)
-            )
-    return [job.id for job in claimed]
+        for started in claimed:
+            wait_ms = int((now - started.created_at).total_seconds() * 1000)
+            transaction.on_commit(partial(job_event, "job_start", started, queue_wait_ms=wait_ms))
+    return [started.id for started in claimed]
 
 
 def _provider_capacity(name: str) -> int:

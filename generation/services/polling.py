@@ -11,6 +11,7 @@ import random
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 from uuid import UUID
 
 from django.conf import settings
@@ -39,7 +40,7 @@ class Due:
     kind: str
     provider: str
     provider_ref: str
-    provider_state: dict
+    provider_state: dict[str, Any]
     progress: int
     poll_count: int
 

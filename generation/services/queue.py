@@ -10,6 +10,7 @@ work, while raising would turn a write that succeeded into an error for the clie
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 
 from django.db import transaction
 from django_q.tasks import async_task
@@ -17,7 +18,7 @@ from django_q.tasks import async_task
 logger = logging.getLogger(__name__)
 
 
-def _send(task: str, args: tuple, options: dict) -> None:
+def _send(task: str, args: tuple[object, ...], options: Mapping[str, object]) -> None:
     try:
         async_task(f"generation.tasks.{task}", *args, **options)
     except Exception as exc:  # the broker is down (Redis refused, timed out; the ORM broker's DB)
@@ -26,6 +27,6 @@ def _send(task: str, args: tuple, options: dict) -> None:
                                                   "error": type(exc).__name__})
 
 
-def enqueue(task: str, *args, timeout: int | None = None) -> None:
+def enqueue(task: str, *args: object, timeout: int | None = None) -> None:
     options = {"timeout": timeout} if timeout else {}
     transaction.on_commit(lambda: _send(task, args, options))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from datetime import timedelta
+from functools import partial
 
 from django.db import transaction
 from django.db.models import Q
@@ -42,7 +43,7 @@ def job_inputs_expire(*, older_than: timedelta, batch: int = 500, budget_seconds
             names = set(JobInput.objects.filter(job_id__in=ids).values_list("file", flat=True))
             shared = set(JobInput.objects.filter(_KEPT, file__in=names).values_list("file", flat=True))
             gone = sorted(names - shared)
-            transaction.on_commit(lambda gone=gone: gallery_files_delete(names=gone))
+            transaction.on_commit(partial(gallery_files_delete, names=gone))
         expired += len(ids)
         logger.info("job inputs expired", extra={"event": "job_inputs_expired", "jobs": len(ids),
                                                  "files": len(gone)})

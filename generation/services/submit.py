@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import timedelta
 from uuid import UUID
 
@@ -31,10 +31,11 @@ logger = logging.getLogger(__name__)
 
 
 def provider_request(job: Job) -> SubmitRequest:
-    def reader(job_input: JobInput):
+    def reader(job_input: JobInput) -> Callable[[], bytes]:
         def read() -> bytes:
             with job_input.file.open("rb") as handle:
-                return handle.read()
+                data: bytes = handle.read()
+                return data
 
         return read
 

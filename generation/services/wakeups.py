@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import socket
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db.models import Q
 from django.utils import timezone
@@ -24,7 +24,7 @@ ENGINE = "engine"
 STALE_SECONDS = 10
 
 
-def _update_lease(name: str, condition: Q, **values) -> int:
+def _update_lease(name: str, condition: Q, **values: object) -> int:
     updated = EngineLease.objects.filter(condition, name=name).update(**values)
     if updated == 0 and not EngineLease.objects.filter(name=name).exists():
         EngineLease.objects.bulk_create([EngineLease(name=name)], ignore_conflicts=True)
@@ -32,7 +32,7 @@ def _update_lease(name: str, condition: Q, **values) -> int:
     return updated
 
 
-def _not_recently_requested(now) -> Q:
+def _not_recently_requested(now: datetime) -> Q:
     return Q(requested_at__isnull=True) | Q(requested_at__lt=now - timedelta(seconds=STALE_SECONDS))
 
 
