@@ -19,7 +19,7 @@ from generation.selectors import job_detail_get, job_list, job_standing
 
 logger = logging.getLogger(__name__)
 
-STATUS_EVENTS = {
+STATUS_EVENTS: dict[str, str] = {
     JobStatus.RUNNING: "job.started",
     JobStatus.SUCCEEDED: "job.succeeded",
     JobStatus.FAILED: "job.failed",

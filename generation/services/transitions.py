@@ -4,6 +4,7 @@ moved the job first). Never read, compare in Python, then save."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 from uuid import UUID
 
 from django.db import transaction
@@ -18,7 +19,7 @@ class IllegalTransition(Exception):
     pass
 
 
-def job_transition(*, job_id: UUID, sources: Iterable[str], target: str, **fields) -> bool:
+def job_transition(*, job_id: UUID, sources: Iterable[str], target: str, **fields: Any) -> bool:
     """Move a job from one of `sources` to `target` atomically; False if it was not there."""
     sources = list(sources)
     for source in sources:
@@ -41,7 +42,7 @@ def job_transition(*, job_id: UUID, sources: Iterable[str], target: str, **field
     return True
 
 
-def job_stage_change(*, job_id: UUID, source: str, target: str, **fields) -> bool:
+def job_stage_change(*, job_id: UUID, source: str, target: str, **fields: Any) -> bool:
     """Move a running job between stages atomically (compare-and-set on the stage)."""
     with transaction.atomic():
         if Job.objects.filter(pk=job_id, status="running", stage=source).update(
