@@ -154,7 +154,8 @@ def main() -> None:
         pages = [page_create(categories[n % len(categories)], False)
                  for n in range(args.pages if with_pages else 0)]
         # The goods jobs are claimed and at the provider (their submit is a task step, run here).
-        engine.jobs_dispatch()
+        while engine.jobs_dispatch():  # each round claims up to 20 jobs per user
+            pass
         for job in goods:
             engine.job_submit(job_id=job.id)
         running: dict = {}
