@@ -35,6 +35,13 @@ class OrphanReport:
 
 
 def _walk(prefix: str) -> Iterator[str]:
+    if hasattr(default_storage, "list_all"):
+        # Azure's listdir returns the whole tree below `prefix` at once, as full blob names
+        # (the storage's location included): the names are taken from there instead.
+        location = default_storage.location.strip("/")
+        for name in sorted(default_storage.list_all(prefix)):
+            yield name.removeprefix(f"{location}/") if location else name
+        return
     try:
         folders, files = default_storage.listdir(prefix)
     except (FileNotFoundError, NotADirectoryError):
