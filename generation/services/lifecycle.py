@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
+from typing import Any
 from uuid import UUID
 
 from django.db import transaction
@@ -14,7 +16,7 @@ from generation.services.queue import enqueue
 from generation.services.transitions import job_transition
 from generation.services.wakeups import dispatch_request
 
-_EVENTS = {
+_EVENTS: dict[str, tuple[str, int]] = {
     JobStatus.SUCCEEDED: ("job_complete", logging.INFO),
     JobStatus.FAILED: ("job_error", logging.WARNING),
     JobStatus.CANCELED: ("job_cancel", logging.INFO),
@@ -26,10 +28,10 @@ def job_end(
     *,
     job_id: UUID,
     target: str,
-    sources=(JobStatus.RUNNING,),
+    sources: Iterable[str] = (JobStatus.RUNNING,),
     error_code: str = "",
     error_message: str = "",
-    **fields,
+    **fields: Any,
 ) -> bool:
     """End a job if it is still in one of `sources`. Returns False if it had moved on."""
     with transaction.atomic():
@@ -54,7 +56,7 @@ def job_end(
             "status",
         ).get(pk=job_id)
         event, level = _EVENTS[target]
-        extra = {"error_code": error_code} if error_code else {}
+        extra: dict[str, Any] = {"error_code": error_code} if error_code else {}
         if job.started_at and job.finished_at:
             extra["duration_ms"] = int((job.finished_at - job.started_at).total_seconds() * 1000)
         transaction.on_commit(lambda: job_event(event, job, level=level, status=target, **extra))
@@ -67,7 +69,8 @@ def job_end(
     return True
 
 
-def job_fail(*, job_id: UUID, code: str, message: str, sources=(JobStatus.RUNNING,)) -> bool:
+def job_fail(*, job_id: UUID, code: str, message: str,
+             sources: Iterable[str] = (JobStatus.RUNNING,)) -> bool:
     return job_end(
         job_id=job_id, target=JobStatus.FAILED, sources=sources, error_code=code, error_message=message
     )
