@@ -38,7 +38,7 @@ def _walk(prefix: str) -> Iterator[str]:
     if hasattr(default_storage, "list_all"):
         # Azure's listdir returns the whole tree below `prefix` at once, as full blob names
         # (the storage's location included): the names are taken from there instead.
-        location = default_storage.location.strip("/")
+        location: str = getattr(default_storage, "location", "").strip("/")  # Storage has none in its type
         for name in sorted(default_storage.list_all(prefix)):
             yield name.removeprefix(f"{location}/") if location else name
         return
