@@ -18,8 +18,9 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 
+import psutil
 from django.conf import settings
-from prometheus_client import CollectorRegistry, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Gauge, Histogram, generate_latest
 from prometheus_client.core import Metric
 
 logger = logging.getLogger(__name__)
@@ -34,6 +35,42 @@ _METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"}
 
 def observe_request(*, method: str, route: str, status: int, seconds: float) -> None:
     REQUEST_SECONDS.labels(method if method in _METHODS else "OTHER", route, str(status)).observe(seconds)
+
+
+# --- this process's CPU and memory, by role (web, task, engine) ----------------------------------
+# In multiprocess mode each live process keeps its own value (a `pid` label); a dead process's
+# values go with it (gunicorn's child_exit, or the directory cleaned at start).
+
+PROCESS_CPU_SECONDS = Gauge("studio_process_cpu_seconds", "CPU time this process has used (user + system).",
+                            ["role"], multiprocess_mode="liveall")
+PROCESS_RSS_BYTES = Gauge("studio_process_resident_memory_bytes", "Resident memory of this process.",
+                          ["role"], multiprocess_mode="liveall")
+_process_role = "web"
+SAMPLE_SECONDS = 5.0
+
+
+def process_sample(role: str | None = None) -> None:
+    """Record this process's CPU time and resident memory under its role (web by default)."""
+    global _process_role
+    if role is not None:
+        _process_role = role
+    me = psutil.Process()
+    times = me.cpu_times()
+    PROCESS_CPU_SECONDS.labels(_process_role).set(times.user + times.system)
+    PROCESS_RSS_BYTES.labels(_process_role).set(me.memory_info().rss)
+
+
+def process_sampling_start(role: str, *, interval: float = SAMPLE_SECONDS) -> None:
+    """Sample this process every `interval` seconds from a daemon thread (the engine's and the task
+    processes' series stay current between scrapes of the web processes)."""
+    process_sample(role)
+
+    def loop() -> None:
+        while True:
+            time.sleep(interval)
+            process_sample()
+
+    threading.Thread(target=loop, name="process-metrics", daemon=True).start()
 
 
 # --- database-backed collectors ----------------------------------------------------------------
@@ -87,6 +124,7 @@ def _process_registry() -> CollectorRegistry:
 def render() -> bytes:
     """The exposition text: this server's processes, then the database figures."""
     global _cached
+    process_sample()  # the serving process's own figures are current at every scrape
     with _lock:
         now = time.monotonic()
         if _cached is None or now - _cached[0] >= settings.METRICS_CACHE_SECONDS:

@@ -35,14 +35,17 @@ loglevel = os.environ.get("WEB_LOG_LEVEL", "info")
 # Behind a proxy, trust X-Forwarded-* only from the addresses given (default: none but loopback).
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 
-# Set before the application (and prometheus_client) is imported in the workers.
+# Set before the application (and prometheus_client) is imported in the workers. A folder given
+# by the caller may be shared with the task and engine processes (scripts/run.sh cleans it first).
+_multiproc_given = bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
 _multiproc_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR") or str(
     Path(tempfile.gettempdir()) / f"studio-prometheus-{os.environ.get('PORT', '8000')}")
 os.environ["PROMETHEUS_MULTIPROC_DIR"] = _multiproc_dir
 
 
 def on_starting(server):
-    shutil.rmtree(_multiproc_dir, ignore_errors=True)  # figures of a previous run are not ours
+    if not _multiproc_given:
+        shutil.rmtree(_multiproc_dir, ignore_errors=True)  # figures of a previous run are not ours
     os.makedirs(_multiproc_dir, exist_ok=True)
 
 

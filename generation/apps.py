@@ -19,6 +19,13 @@ def _install_schedules(sender, **kwargs) -> None:
     )
 
 
+def _task_process_sample(sender, **kwargs) -> None:
+    """A task process's CPU and memory in /metrics (role="task"), after each task it ran."""
+    from config.metrics import process_sample
+
+    process_sample("task")
+
+
 class GenerationConfig(AppConfig):
     name = "generation"
     verbose_name = "Generation jobs"
@@ -32,5 +39,6 @@ class GenerationConfig(AppConfig):
 
         post_migrate.connect(_install_schedules, sender=self)
         post_execute_in_worker.connect(release_after_task, dispatch_uid="studio.release_after_task")
+        post_execute_in_worker.connect(_task_process_sample, dispatch_uid="studio.task_process_sample")
         register_reference_check(job_inputs_referenced)
         register_usage_source(job_inputs_bytes)

@@ -55,6 +55,9 @@ else
   echo "PPL Studio on http://$HOST:$PORT  (API docs /api/docs/, admin /admin/). Ctrl+C stops."
 fi
 echo
+# One metrics folder for the web, task and engine processes: /metrics shows all of them (by role).
+export PROMETHEUS_MULTIPROC_DIR=${PROMETHEUS_MULTIPROC_DIR:-${TMPDIR:-/tmp}/studio-prometheus-$PORT}
+rm -rf "$PROMETHEUS_MULTIPROC_DIR" && mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
 
 $PY manage.py runworkers &
 worker=$!

@@ -34,6 +34,7 @@ from django.conf import settings
 from django.db import close_old_connections, connections
 from django.utils import timezone
 
+from config.metrics import process_sampling_start
 from generation import metrics
 from generation.models import Job, JobKind, JobStage, JobStatus
 from generation.providers import PollResult, Submission
@@ -272,6 +273,7 @@ def engine_run() -> None:
 
     with contextlib.suppress(OSError, AttributeError):  # `studio-engine` in ps and top (Linux)
         ctypes.CDLL(None).prctl(_PR_SET_NAME, b"studio-engine", 0, 0, 0)
+    process_sampling_start("engine")  # its CPU and memory in /metrics (role="engine")
     connections.close_all()
     asyncio.run(main())
 
