@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import logging
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta
 from uuid import UUID
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from generation.models import TRANSITIONS, EngineLease, Job, JobStage, JobStatus
@@ -57,7 +58,7 @@ def provider_recent_failure(provider: str) -> tuple[int, str] | None:
     PROVIDER_OUTAGE_HEALTH_SECONDS, else None."""
     row = EngineLease.objects.filter(name=_outcome_name(provider), requested_at__isnull=False) \
         .values_list("requested_at", "holder").first()
-    if row is None:
+    if row is None or row[0] is None:  # never None: the filter says so
         return None
     ago = (timezone.now() - row[0]).total_seconds()
     if ago > settings.PROVIDER_OUTAGE_HEALTH_SECONDS:
@@ -68,8 +69,8 @@ def provider_recent_failure(provider: str) -> tuple[int, str] | None:
 def outage_delay_seconds(attempt: int, retry_after: float | None) -> float:
     """2, 4, 8 … seconds (PROVIDER_OUTAGE_BACKOFF_*), at most the cap; a Retry-After wins when
     it asks for longer, within the cap."""
-    cap = settings.PROVIDER_OUTAGE_BACKOFF_MAX_SECONDS
-    delay = min(cap, settings.PROVIDER_OUTAGE_BACKOFF_SECONDS * 2 ** min(attempt, 20))
+    cap: float = settings.PROVIDER_OUTAGE_BACKOFF_MAX_SECONDS
+    delay: float = min(cap, settings.PROVIDER_OUTAGE_BACKOFF_SECONDS * 2 ** min(attempt, 20))
     delay *= random.uniform(0.8, 1.0)  # jitter: jobs refused together do not retry together
     if retry_after is not None:
         delay = max(delay, retry_after)
@@ -111,19 +112,20 @@ def job_wait_for_provider(*, job_id: UUID, error: ProviderError) -> bool:
     return True
 
 
-def queued_retries() -> object:
+def queued_retries() -> QuerySet[Job]:
     """Waiting jobs that are due again at a set time (sent back by a provider outage)."""
     return Job.objects.filter(status=JobStatus.QUEUED, next_check_at__isnull=False)
 
 
 def seconds_to_next_retry() -> float | None:
-    next_at = queued_retries().order_by("next_check_at").values_list("next_check_at", flat=True).first()
+    retries = queued_retries().order_by("next_check_at")
+    next_at: datetime | None = retries.values_list("next_check_at", flat=True).first()
     if next_at is None:
         return None
     return max(0.0, (next_at - timezone.now()).total_seconds())
 
 
-def retries_wake_due(*, since) -> None:
+def retries_wake_due(*, since: datetime | None) -> None:
     """Wake the dispatcher when a retry became due after `since` (None: any due one)."""
     now = timezone.now()
     due = queued_retries().filter(next_check_at__lte=now)
