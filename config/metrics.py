@@ -17,6 +17,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterable
+from pathlib import Path
 
 import psutil
 from django.conf import settings
@@ -109,10 +110,22 @@ def _database_registry() -> CollectorRegistry:
     return registry
 
 
+def _dead_processes_mark(folder: str) -> None:
+    """Drop the live-only series of processes that are gone (task processes django-q2 recycled, an
+    engine that was restarted): no hook tells us when they exit, so each scrape looks."""
+    from prometheus_client import multiprocess
+
+    for path in Path(folder).glob("gauge_live*_*.db"):
+        pid = int(path.stem.rsplit("_", 1)[1])
+        if not psutil.pid_exists(pid):
+            multiprocess.mark_process_dead(pid, folder)
+
+
 def _process_registry() -> CollectorRegistry:
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         from prometheus_client import multiprocess
 
+        _dead_processes_mark(os.environ["PROMETHEUS_MULTIPROC_DIR"])
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
         return registry

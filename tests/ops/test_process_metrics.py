@@ -43,6 +43,14 @@ print(render().decode())
 
 
 @pytest.mark.subprocess
+def _scrape(env) -> tuple[str, str]:
+    scrape = subprocess.run([sys.executable, "-c", _SCRAPE], cwd=ROOT, env=env, text=True,
+                            capture_output=True, timeout=DEADLINE_SECONDS)
+    assert scrape.returncode == 0, scrape.stderr[-2000:]
+    web_pid, text = scrape.stdout.split("\n", 1)
+    return web_pid, text
+
+
 def test_in_multiprocess_mode_a_scrape_shows_every_live_process_by_role(tmp_path):
     env = {"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "config.settings",
            "PROMETHEUS_MULTIPROC_DIR": str(tmp_path), "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"}
@@ -50,10 +58,7 @@ def test_in_multiprocess_mode_a_scrape_shows_every_live_process_by_role(tmp_path
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     try:
         assert task.stdout.readline().strip() == "sampled"
-        scrape = subprocess.run([sys.executable, "-c", _SCRAPE], cwd=ROOT, env=env, text=True,
-                                capture_output=True, timeout=DEADLINE_SECONDS)
-        assert scrape.returncode == 0, scrape.stderr[-2000:]
-        web_pid, text = scrape.stdout.split("\n", 1)
+        web_pid, text = _scrape(env)
         for role, pid in (("task", str(task.pid)), ("web", web_pid)):
             assert _sample(text, "studio_process_resident_memory_bytes", role=role, pid=pid) > 0, role
             assert _sample(text, "studio_process_cpu_seconds", role=role, pid=pid) > 0, role
@@ -61,3 +66,6 @@ def test_in_multiprocess_mode_a_scrape_shows_every_live_process_by_role(tmp_path
         task.stdin.close()
         task.wait(timeout=DEADLINE_SECONDS)
         task.stdout.close()
+
+    _, text = _scrape(env)  # the task process has exited: its series are gone
+    assert _sample(text, "studio_process_resident_memory_bytes", role="task") is None
