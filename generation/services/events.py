@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 
-from generation.models import JobStage
+from generation.models import Job, JobStage
 from generation.services.live import job_progress_publish
+
+if TYPE_CHECKING:
+    from generation.services.polling import Due
 
 logger = logging.getLogger("generation.events")
 
@@ -18,7 +22,7 @@ logger = logging.getLogger("generation.events")
 _progress_logged: dict[str, tuple[int, float]] = {}
 
 
-def job_event(event: str, job, *, level: int = logging.INFO, **extra) -> None:
+def job_event(event: str, job: Job | Due, *, level: int = logging.INFO, **extra: Any) -> None:
     context = {
         "event": event, "job_id": str(job.id), "user_id": job.user_id, "kind": job.kind,
         "provider": job.provider, "request_id": _request_id_of(job), **extra,
@@ -34,14 +38,11 @@ def job_event(event: str, job, *, level: int = logging.INFO, **extra) -> None:
 _request_ids: dict[str, str] = {}
 
 
-def _request_id_of(job) -> str:
-    get_deferred = getattr(job, "get_deferred_fields", None)
-    if get_deferred is not None and "request_id" not in get_deferred():
+def _request_id_of(job: Job | Due) -> str:
+    if isinstance(job, Job) and "request_id" not in job.get_deferred_fields():
         return job.request_id
     key = str(job.id)
     if key not in _request_ids:
-        from generation.models import Job
-
         if len(_request_ids) > 10_000:
             _request_ids.clear()
         _request_ids[key] = (Job.objects.filter(pk=job.id).values_list("request_id", flat=True).first()
@@ -49,7 +50,7 @@ def _request_id_of(job) -> str:
     return _request_ids[key]
 
 
-def job_progress_event(job, progress: int) -> None:
+def job_progress_event(job: Job | Due, progress: int) -> None:
     """Publish progress to the job's owner (accounts/events.py coalesces it), and log it when it
     crossed a PROGRESS_LOG_STEP boundary and PROGRESS_LOG_MIN_MS passed."""
     job_progress_publish(job_id=job.id, user_id=job.user_id, kind=job.kind, stage=JobStage.WAITING,
