@@ -82,6 +82,10 @@ const EXTENSIONS: Record<string, string> = { "image/png": "png", "image/jpeg": "
 
 /** An earlier job's input image as a File (to refill a drop zone). */
 export async function fetchInputFile(input: JobInput, signal?: AbortSignal): Promise<File> {
+  if (!input.url) {
+    // Removed after the retention period: nothing left to refill the drop zone with.
+    throw new ApiError(409, { code: "job_inputs_expired", message: "inputs expired" }, null, null);
+  }
   let response: Response;
   try {
     response = await fetch(input.url, { credentials: "same-origin", signal });

@@ -24,7 +24,8 @@ export type WaitingReason = "user_concurrency" | "provider_capacity" | "queue" |
 export type JobInput = {
   role: string;
   image_id?: string | null;
-  url: string;
+  /** null once the job's inputs expired (JOB_INPUT_RETENTION_DAYS). */
+  url: string | null;
   thumbnail_url?: string | null;
   width?: number | null;
   height?: number | null;

@@ -539,6 +539,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Your live events as Server-Sent Events: `retry: 3000` first, then frames of `id:`, `event:`
+         *     (job.created, job.started, job.stage, job.progress, job.translated, job.succeeded, job.failed,
+         *     job.canceled, job.timed_out, queue.moved, image.created, image.trashed, image.restored,
+         *     image.deleted, usage.changed) and `data:` (JSON), a `: ping` comment every 15 s. With
+         *     `Last-Event-ID` (header, as browsers send it on reconnect, or `last_event_id`) every event
+         *     after that id is sent first; an id the log no longer holds (or never held) gets one
+         *     `event: reset` (refetch your lists) instead. Without it: new events only. */
+        get: operations["events_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/images": {
         parameters: {
             query?: never;
@@ -1325,7 +1348,84 @@ export interface components {
         };
         /** @description The error shape, for the schema: the figures appear only with the codes that carry them. */
         Error: {
-            code: string;
+            /** @description What went wrong, for programs (config/error_codes.py).
+             *
+             *     * `invalid` - 400: The request is invalid; `fields` names each field and its problem.
+             *     * `parse_error` - 400: The request body cannot be read.
+             *     * `payload_too_large` - 413: The request body is too large.
+             *     * `unsupported_media_type` - 415: Unsupported request media type.
+             *     * `not_acceptable` - 406: The asked-for response format is not available.
+             *     * `method_not_allowed` - 405: Method not allowed.
+             *     * `not_found` - 404: No such object, or not yours.
+             *     * `file_missing` - 404: The file is missing from storage.
+             *     * `not_authenticated` - 401: Sign-in required.
+             *     * `authentication_failed` - 401: Authentication failed; sign in again.
+             *     * `token_not_valid` - 401: The token is invalid or expired; sign in again.
+             *     * `invalid_credentials` - 401: Wrong username or password.
+             *     * `permission_denied` - 403: You may not do this.
+             *     * `csrf_failed` - 403: The CSRF token is missing or wrong; reload and try again.
+             *     * `throttled` - 429: Too many requests; `retry_after_seconds` (and Retry-After) says when.
+             *     * `invalid_signature` - 401: The webhook signature does not match.
+             *     * `url_not_allowed` - 400: The URL may not be fetched (not public http(s)).
+             *     * `fetch_failed` - 400: The image could not be fetched from the URL.
+             *     * `internal_error` - 500: Something went wrong on our side.
+             *     * `error` - 400: The request could not be handled.
+             *     * `conflict` - 409: Conflicts with another change; reload and try again.
+             *     * `queue_full` - 429: Your queue is full (`limit`, `waiting`, `running`, `max_concurrent`).
+             *     * `limit_exceeded` - 429: A limit was reached.
+             *     * `storage_quota_exceeded` - 409: Your storage quota is used up (`used_bytes`, `quota_bytes`).
+             *     * `job_finished` - 409: The job has finished and cannot be canceled.
+             *     * `job_not_finished` - 409: Only a finished job can be retried.
+             *     * `job_inputs_expired` - 409: The job's input files were removed after JOB_INPUT_RETENTION_DAYS; it cannot be retried.
+             *     * `idempotency_key_reused` - 409: The Idempotency-Key was used for a different request.
+             *     * `canceled` - 409: The job was canceled.
+             *     * `failed` - 502: The job failed.
+             *     * `moderated` - 422: The provider's safety check blocked the result.
+             *     * `timeout` - 504: The job took longer than JOB_TIMEOUT_SECONDS.
+             *     * `timed_out` - 504: The job timed out.
+             *     * `page_timeout` - 504: The product page took longer than its budget.
+             *     * `submit_interrupted` - 502: The server stopped while sending the job; it was not sent again (no double charge): retry it.
+             *     * `invalid_input` - 422: The job's inputs do not suit its provider.
+             *     * `service_unavailable` - 503: A service the request needs is unavailable; Retry-After says when to try again.
+             *     * `workers_down` - 503: No worker is running, so jobs would not start.
+             *     * `storage_full` - 503: The server's storage is full.
+             *     * `storage_unavailable` - 503: Storage cannot be written.
+             *     * `provider_error` - 502: The image provider failed.
+             *     * `provider_failed` - 502: The image provider could not make the image.
+             *     * `provider_unavailable` - 503: The image provider cannot be reached.
+             *     * `provider_timeout` - 504: The image provider did not answer in time.
+             *     * `provider_rate_limited` - 503: The image provider is busy.
+             *     * `provider_auth` - 502: The image provider refused our credentials.
+             *     * `provider_credits` - 502: The image provider account is out of credits.
+             *     * `provider_not_configured` - 503: The image provider is not configured.
+             *     * `provider_misconfigured` - 503: The image provider is configured wrongly.
+             *     * `provider_unknown` - 503: An unknown image provider is configured.
+             *     * `provider_rejected` - 502: The image provider rejected the request.
+             *     * `provider_bad_response` - 502: The image provider's answer cannot be used.
+             *     * `provider_not_found` - 502: The image provider does not know the task or model.
+             *     * `provider_result_expired` - 502: The result link expired; retry the job.
+             *     * `provider_task_lost` - 502: The image provider lost the task; retry the job.
+             *     * `provider_canceled` - 502: The image provider canceled the task.
+             *     * `provider_unsupported` - 400: The configured provider cannot do this.
+             *     * `llm_error` - 502: The writing model failed.
+             *     * `llm_unavailable` - 503: The writing model cannot be reached.
+             *     * `llm_timeout` - 504: The writing model did not answer in time.
+             *     * `llm_bad_output` - 502: The writing model's answer cannot be used.
+             *     * `llm_refused` - 502: The writing model refused the task.
+             *     * `llm_rejected` - 502: The writing model rejected the request.
+             *     * `llm_rate_limited` - 503: The writing model is busy.
+             *     * `llm_auth` - 502: The writing model refused our credentials.
+             *     * `llm_credits` - 502: The writing model account is out of credits.
+             *     * `llm_not_configured` - 503: The writing model is not configured.
+             *     * `no_default_set` - 400: The category has no default template set.
+             *     * `empty_template_set` - 400: The template set has no active templates.
+             *     * `default_set_conflict` - 409: The category already has a default template set.
+             *     * `template_in_use` - 409: The template is in use and cannot be deleted.
+             *     * `template_gone` - 409: The block's template no longer exists.
+             *     * `block_not_found` - 404: The page has no block at this index.
+             *     * `no_image_slot` - 400: The block has no image to replace.
+             *     * `category_exists` - 409: A category with this slug already exists. */
+            code: components["schemas"]["ErrorCode"];
             /** @description In the request's language (Accept-Language: ko or en). */
             message: string;
             /** @description Per input field, what is wrong with it (code `invalid`). */
@@ -1349,6 +1449,85 @@ export interface components {
             /** @description throttled (also Retry-After). */
             retry_after_seconds?: number;
         };
+        /**
+         * @description * `invalid` - 400: The request is invalid; `fields` names each field and its problem.
+         *     * `parse_error` - 400: The request body cannot be read.
+         *     * `payload_too_large` - 413: The request body is too large.
+         *     * `unsupported_media_type` - 415: Unsupported request media type.
+         *     * `not_acceptable` - 406: The asked-for response format is not available.
+         *     * `method_not_allowed` - 405: Method not allowed.
+         *     * `not_found` - 404: No such object, or not yours.
+         *     * `file_missing` - 404: The file is missing from storage.
+         *     * `not_authenticated` - 401: Sign-in required.
+         *     * `authentication_failed` - 401: Authentication failed; sign in again.
+         *     * `token_not_valid` - 401: The token is invalid or expired; sign in again.
+         *     * `invalid_credentials` - 401: Wrong username or password.
+         *     * `permission_denied` - 403: You may not do this.
+         *     * `csrf_failed` - 403: The CSRF token is missing or wrong; reload and try again.
+         *     * `throttled` - 429: Too many requests; `retry_after_seconds` (and Retry-After) says when.
+         *     * `invalid_signature` - 401: The webhook signature does not match.
+         *     * `url_not_allowed` - 400: The URL may not be fetched (not public http(s)).
+         *     * `fetch_failed` - 400: The image could not be fetched from the URL.
+         *     * `internal_error` - 500: Something went wrong on our side.
+         *     * `error` - 400: The request could not be handled.
+         *     * `conflict` - 409: Conflicts with another change; reload and try again.
+         *     * `queue_full` - 429: Your queue is full (`limit`, `waiting`, `running`, `max_concurrent`).
+         *     * `limit_exceeded` - 429: A limit was reached.
+         *     * `storage_quota_exceeded` - 409: Your storage quota is used up (`used_bytes`, `quota_bytes`).
+         *     * `job_finished` - 409: The job has finished and cannot be canceled.
+         *     * `job_not_finished` - 409: Only a finished job can be retried.
+         *     * `job_inputs_expired` - 409: The job's input files were removed after JOB_INPUT_RETENTION_DAYS; it cannot be retried.
+         *     * `idempotency_key_reused` - 409: The Idempotency-Key was used for a different request.
+         *     * `canceled` - 409: The job was canceled.
+         *     * `failed` - 502: The job failed.
+         *     * `moderated` - 422: The provider's safety check blocked the result.
+         *     * `timeout` - 504: The job took longer than JOB_TIMEOUT_SECONDS.
+         *     * `timed_out` - 504: The job timed out.
+         *     * `page_timeout` - 504: The product page took longer than its budget.
+         *     * `submit_interrupted` - 502: The server stopped while sending the job; it was not sent again (no double charge): retry it.
+         *     * `invalid_input` - 422: The job's inputs do not suit its provider.
+         *     * `service_unavailable` - 503: A service the request needs is unavailable; Retry-After says when to try again.
+         *     * `workers_down` - 503: No worker is running, so jobs would not start.
+         *     * `storage_full` - 503: The server's storage is full.
+         *     * `storage_unavailable` - 503: Storage cannot be written.
+         *     * `provider_error` - 502: The image provider failed.
+         *     * `provider_failed` - 502: The image provider could not make the image.
+         *     * `provider_unavailable` - 503: The image provider cannot be reached.
+         *     * `provider_timeout` - 504: The image provider did not answer in time.
+         *     * `provider_rate_limited` - 503: The image provider is busy.
+         *     * `provider_auth` - 502: The image provider refused our credentials.
+         *     * `provider_credits` - 502: The image provider account is out of credits.
+         *     * `provider_not_configured` - 503: The image provider is not configured.
+         *     * `provider_misconfigured` - 503: The image provider is configured wrongly.
+         *     * `provider_unknown` - 503: An unknown image provider is configured.
+         *     * `provider_rejected` - 502: The image provider rejected the request.
+         *     * `provider_bad_response` - 502: The image provider's answer cannot be used.
+         *     * `provider_not_found` - 502: The image provider does not know the task or model.
+         *     * `provider_result_expired` - 502: The result link expired; retry the job.
+         *     * `provider_task_lost` - 502: The image provider lost the task; retry the job.
+         *     * `provider_canceled` - 502: The image provider canceled the task.
+         *     * `provider_unsupported` - 400: The configured provider cannot do this.
+         *     * `llm_error` - 502: The writing model failed.
+         *     * `llm_unavailable` - 503: The writing model cannot be reached.
+         *     * `llm_timeout` - 504: The writing model did not answer in time.
+         *     * `llm_bad_output` - 502: The writing model's answer cannot be used.
+         *     * `llm_refused` - 502: The writing model refused the task.
+         *     * `llm_rejected` - 502: The writing model rejected the request.
+         *     * `llm_rate_limited` - 503: The writing model is busy.
+         *     * `llm_auth` - 502: The writing model refused our credentials.
+         *     * `llm_credits` - 502: The writing model account is out of credits.
+         *     * `llm_not_configured` - 503: The writing model is not configured.
+         *     * `no_default_set` - 400: The category has no default template set.
+         *     * `empty_template_set` - 400: The template set has no active templates.
+         *     * `default_set_conflict` - 409: The category already has a default template set.
+         *     * `template_in_use` - 409: The template is in use and cannot be deleted.
+         *     * `template_gone` - 409: The block's template no longer exists.
+         *     * `block_not_found` - 404: The page has no block at this index.
+         *     * `no_image_slot` - 400: The block has no image to replace.
+         *     * `category_exists` - 409: A category with this slug already exists.
+         * @enum {string}
+         */
+        ErrorCode: "invalid" | "parse_error" | "payload_too_large" | "unsupported_media_type" | "not_acceptable" | "method_not_allowed" | "not_found" | "file_missing" | "not_authenticated" | "authentication_failed" | "token_not_valid" | "invalid_credentials" | "permission_denied" | "csrf_failed" | "throttled" | "invalid_signature" | "url_not_allowed" | "fetch_failed" | "internal_error" | "error" | "conflict" | "queue_full" | "limit_exceeded" | "storage_quota_exceeded" | "job_finished" | "job_not_finished" | "job_inputs_expired" | "idempotency_key_reused" | "canceled" | "failed" | "moderated" | "timeout" | "timed_out" | "page_timeout" | "submit_interrupted" | "invalid_input" | "service_unavailable" | "workers_down" | "storage_full" | "storage_unavailable" | "provider_error" | "provider_failed" | "provider_unavailable" | "provider_timeout" | "provider_rate_limited" | "provider_auth" | "provider_credits" | "provider_not_configured" | "provider_misconfigured" | "provider_unknown" | "provider_rejected" | "provider_bad_response" | "provider_not_found" | "provider_result_expired" | "provider_task_lost" | "provider_canceled" | "provider_unsupported" | "llm_error" | "llm_unavailable" | "llm_timeout" | "llm_bad_output" | "llm_refused" | "llm_rejected" | "llm_rate_limited" | "llm_auth" | "llm_credits" | "llm_not_configured" | "no_default_set" | "empty_template_set" | "default_set_conflict" | "template_in_use" | "template_gone" | "block_not_found" | "no_image_slot" | "category_exists";
         /**
          * @description * `png` - PNG
          *     * `jpeg` - JPEG
@@ -1386,6 +1565,7 @@ export interface components {
             page: number;
             size: number;
             has_next: boolean;
+            /** @description For `cursor`: the next page, cheaper than a page number deep into the list. */
             next_cursor: string | null;
         };
         GoodsJobRequestRequest: {
@@ -1471,7 +1651,7 @@ export interface components {
             not_found: string[];
         };
         JobError: {
-            code: string;
+            code: components["schemas"]["ErrorCode"];
             message: string;
         };
         JobInputOutput: {
@@ -1484,14 +1664,14 @@ export interface components {
             image_id: string | null;
             /**
              * Format: uri
-             * @description The input as the provider got it (for the owner).
+             * @description The input as the provider got it (for the owner); null once the job's inputs expired.
              */
-            url: string;
+            url: string | null;
             /**
              * Format: uri
-             * @description A small WebP preview (for the owner).
+             * @description A small WebP preview (for the owner); null once the job's inputs expired.
              */
-            thumbnail_url: string;
+            thumbnail_url: string | null;
             width: number;
             height: number;
         };
@@ -1524,6 +1704,8 @@ export interface components {
             error: components["schemas"]["JobError"] | null;
             result: components["schemas"]["JobResult"] | null;
             inputs: components["schemas"]["JobInputOutput"][];
+            /** @description The input files were removed JOB_INPUT_RETENTION_DAYS after the job ended (the inputs keep their role and size, without URLs). */
+            inputs_expired: boolean;
             /** @description The X-Request-ID of the request that made the job (quote it when reporting a problem). */
             request_id: string;
         };
@@ -1542,6 +1724,7 @@ export interface components {
             page: number;
             size: number;
             has_next: boolean;
+            /** @description For `cursor`: the next page, cheaper than a page number deep into the list. */
             next_cursor: string | null;
         };
         JobResult: {
@@ -1743,6 +1926,7 @@ export interface components {
             page: number;
             size: number;
             has_next: boolean;
+            /** @description For `cursor`: the next page, cheaper than a page number deep into the list. */
             next_cursor: string | null;
         };
         PurgeResult: {
@@ -1844,6 +2028,16 @@ export interface components {
         SeedUploadImageRequestRequest: {
             /** Format: uri */
             url: string;
+        };
+        ServerSentEvent: {
+            /** @description The event id (resume after it). */
+            id?: string;
+            /** @description Its type, or reset. */
+            event?: string;
+            /** @description Its payload (JSON). */
+            data?: string;
+            /** @description Milliseconds before reconnecting. */
+            retry?: number;
         };
         SignInRequest: {
             username: string;
@@ -4624,6 +4818,60 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ClientConfig"];
+                };
+            };
+            /** @description Not signed in, or the token is invalid or expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A service the request needs is unavailable (`service_unavailable`, with Retry-After). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    events_retrieve: {
+        parameters: {
+            query?: {
+                last_event_id?: number;
+                /** @description Only these event types, comma-separated. */
+                types?: string;
+            };
+            header?: {
+                /** @description Wins over last_event_id. */
+                "Last-Event-ID"?: number;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A stream of these events (text/event-stream). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": components["schemas"]["ServerSentEvent"];
+                };
+            };
+            /** @description Invalid input (`invalid`, `fields` naming each field) or an unreadable body (`parse_error`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Not signed in, or the token is invalid or expired. */

@@ -43,6 +43,7 @@ export function jobJson(overrides: Partial<Job> = {}): Job {
     error: null,
     result: null,
     inputs: [],
+    inputs_expired: false,
     ...overrides,
   };
 }

@@ -109,7 +109,7 @@ export default function EditPage() {
 
   const fromStatus = useFromJob(useCallback((job: Job, images, inputs) => {
     const input = inputs.find((i) => i.role === "image") ?? inputs[0];
-    if (input?.image_id) {
+    if (input?.image_id && input.url) {
       setSource("gallery");
       setPicked({ id: input.image_id, url: input.url, thumbnail_url: input.thumbnail_url ?? "", width: input.width, height: input.height });
     } else if (images.image) {

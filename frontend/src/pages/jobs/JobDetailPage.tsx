@@ -306,15 +306,20 @@ function Inputs({ job }: { job: Job }) {
   return (
     <section className="card" aria-labelledby="job-inputs">
       <h2 id="job-inputs">{t("jobs.inputs")}</h2>
+      {job.inputs_expired && <p className="muted">{t("jobs.inputsExpired")}</p>}
       <ul className={styles.inputs}>
         {job.inputs!.map((input, index) => {
           const role = hasMessage(`jobs.role.${input.role}`) ? t(`jobs.role.${input.role}`) : input.role;
           return (
             <li key={`${input.role}-${index}`}>
               <figure className={styles.input}>
-                <a href={input.url} target="_blank" rel="noopener">
-                  <img src={input.thumbnail_url || input.url} alt={role} loading="lazy" />
-                </a>
+                {input.url ? (
+                  <a href={input.url} target="_blank" rel="noopener">
+                    <img src={input.thumbnail_url || input.url} alt={role} loading="lazy" />
+                  </a>
+                ) : (
+                  <div className={styles.inputGone} aria-hidden="true" />
+                )}
                 <figcaption>
                   {role}
                   {input.width && input.height ? <span className="muted"> · {input.width}×{input.height}</span> : null}
