@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+import re
 import socket
+from pathlib import Path
 
 from PIL import Image, ImageDraw
 
@@ -27,3 +29,9 @@ def character_png() -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, "PNG")
     return buffer.getvalue()
+
+
+def served_app(tree: Path) -> str:
+    """The application that tree's scripts/run.sh serves (config.wsgi before the live event
+    streams, config.asgi since): its deploy/gunicorn.conf.py only runs that one."""
+    return re.search(r"config\.[aw]sgi:application", (tree / "scripts" / "run.sh").read_text()).group()

@@ -36,7 +36,7 @@ from pathlib import Path
 
 import httpx
 import psutil
-from bench_common import character_png, free_port
+from bench_common import character_png, free_port, served_app
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -162,7 +162,7 @@ def platform_up(*, db: str, polls: int, redis_db: int, extra_env: dict | None = 
                     "from accounts.services import user_create; user_create(username='bench', "
                     "password='bench-pass-123')"], cwd=ROOT, env=env, check=True)
     web = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "-c", "deploy/gunicorn.conf.py",
-                            "config.wsgi:application"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                            served_app(ROOT)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
                            stderr=subprocess.DEVNULL, start_new_session=True)
     cluster = Cluster(env)
     cluster.start()

@@ -37,7 +37,7 @@ from pathlib import Path
 
 import httpx
 import psutil
-from bench_common import character_png, free_port, pct
+from bench_common import character_png, free_port, pct, served_app
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -91,7 +91,7 @@ class Platform:
         quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "cwd": checkout, "env": self.env,
                  "start_new_session": True}
         self.web = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "-c",
-                                     "deploy/gunicorn.conf.py", "config.wsgi:application"], **quiet)
+                                     "deploy/gunicorn.conf.py", served_app(checkout)], **quiet)
         self.workers = subprocess.Popen([*manage, "runworkers"], **quiet)
         self.base = f"http://127.0.0.1:{self.port}/api/v1"
         self.client = httpx.Client(timeout=60)

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import httpx
 import psutil
-from bench_common import character_png, free_port
+from bench_common import character_png, free_port, served_app
 
 ROOT = Path(__file__).resolve().parents[1]
 DB = "studio_ops_bench"
@@ -95,8 +95,7 @@ def main() -> None:
                     "password='bench-pass-123')"], cwd=ROOT, env=env, check=True)
     quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "cwd": ROOT, "env": env,
              "start_new_session": True}
-    gunicorn = [str(Path(python).parent / "gunicorn"), "-c", "deploy/gunicorn.conf.py",
-                "config.wsgi:application"]
+    gunicorn = [str(Path(python).parent / "gunicorn"), "-c", "deploy/gunicorn.conf.py", served_app(ROOT)]
     client = httpx.Client(timeout=30)
     base = f"http://127.0.0.1:{port}"
 

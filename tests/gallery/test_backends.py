@@ -24,7 +24,8 @@ from gallery.services import storage_orphans_sweep, trash_purge
 from generation.models import JobInput
 from tests.conftest import png_bytes, ppl_form, upload
 
-pytestmark = pytest.mark.django_db
+# moto's server and Azurite run as processes beside the test.
+pytestmark = [pytest.mark.django_db, pytest.mark.subprocess]
 
 TOOLS = Path(__file__).resolve().parent.parent / "tools"
 BUCKET = CONTAINER = "studio-test"
