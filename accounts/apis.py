@@ -42,18 +42,26 @@ class MeSerializer(serializers.Serializer):
     username = serializers.CharField()
     email = serializers.CharField(help_text="An email address, or empty when none was given.")
     is_staff = serializers.BooleanField()
-    limits = inline_serializer("JobLimits", {
-        "max_queued": serializers.IntegerField(),
-        "max_concurrent": serializers.IntegerField(),
-    })
+    limits = inline_serializer(
+        "JobLimits",
+        {
+            "max_queued": serializers.IntegerField(),
+            "max_concurrent": serializers.IntegerField(),
+        },
+    )
 
 
 def me_data(user) -> dict:
     limits = user_job_limits(user=user)
-    return MeSerializer({
-        "id": user.id, "username": user.username, "email": user.email, "is_staff": user.is_staff,
-        "limits": {"max_queued": limits.max_queued, "max_concurrent": limits.max_concurrent},
-    }).data
+    return MeSerializer(
+        {
+            "id": user.id,
+            "username": user.username,
+            "email": user.email,
+            "is_staff": user.is_staff,
+            "limits": {"max_queued": limits.max_queued, "max_concurrent": limits.max_concurrent},
+        }
+    ).data
 
 
 _ERROR = ErrorSerializer
@@ -144,20 +152,30 @@ class SessionApi(APIView):
         username = serializers.CharField(max_length=150)
         password = serializers.CharField(max_length=4096, trim_whitespace=False)
 
-    @extend_schema(request=InputSerializer, operation_id="auth_session_create",
-                   responses={200: MeSerializer, 401: _ERROR, 403: _ERROR, 429: _ERROR},
-                   description="Sign in: sets the session cookie and answers who is signed in "
-                               "(as GET /auth/me). Wrong credentials: 401 `invalid_credentials`; "
-                               "too many failures: 429 `throttled` with Retry-After.")
+    @extend_schema(
+        request=InputSerializer,
+        operation_id="auth_session_create",
+        responses={200: MeSerializer, 401: _ERROR, 403: _ERROR, 429: _ERROR},
+        description="Sign in: sets the session cookie and answers who is signed in "
+        "(as GET /auth/me). Wrong credentials: 401 `invalid_credentials`; "
+        "too many failures: 429 `throttled` with Retry-After.",
+    )
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user = user_session_login(request=request, username=data.validated_data["username"],
-                                  password=data.validated_data["password"])
+        user = user_session_login(
+            request=request,
+            username=data.validated_data["username"],
+            password=data.validated_data["password"],
+        )
         return Response(me_data(user))
 
-    @extend_schema(request=None, responses={204: None, 403: _ERROR}, operation_id="auth_session_destroy",
-                   description="Sign out (ends the session; 204 also when nobody was signed in).")
+    @extend_schema(
+        request=None,
+        responses={204: None, 403: _ERROR},
+        operation_id="auth_session_destroy",
+        description="Sign out (ends the session; 204 also when nobody was signed in).",
+    )
     def delete(self, request):
         user_session_logout(request=request)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -171,16 +189,22 @@ class PasswordChangeApi(APIView):
         old_password = serializers.CharField(max_length=4096, trim_whitespace=False)
         new_password = serializers.CharField(max_length=4096, trim_whitespace=False)
 
-    @extend_schema(request=InputSerializer, operation_id="auth_password_change",
-                   responses={204: None, 400: _ERROR, 429: _ERROR},
-                   description="400 `invalid` names `old_password` (wrong) or `new_password` (Django's "
-                               "password validators); this session stays signed in.")
+    @extend_schema(
+        request=InputSerializer,
+        operation_id="auth_password_change",
+        responses={204: None, 400: _ERROR, 429: _ERROR},
+        description="400 `invalid` names `old_password` (wrong) or `new_password` (Django's "
+        "password validators); this session stays signed in.",
+    )
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user_password_change(user=request.user, old_password=data.validated_data["old_password"],
-                             new_password=data.validated_data["new_password"],
-                             address=request_client_address(request))
+        user_password_change(
+            user=request.user,
+            old_password=data.validated_data["old_password"],
+            new_password=data.validated_data["new_password"],
+            address=request_client_address(request),
+        )
         if isinstance(request.successful_authenticator, SessionAuthentication):
             update_session_auth_hash(request, request.user)  # this session stays valid, others end
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -220,20 +244,37 @@ class EventStreamApi(APIView):
 
     class FilterSerializer(serializers.Serializer):
         last_event_id = serializers.IntegerField(required=False, min_value=0, max_value=2**63 - 1)
-        types = serializers.CharField(required=False, max_length=1000,
-                                      help_text="Only these event types, comma-separated.")
+        types = serializers.CharField(
+            required=False, max_length=1000, help_text="Only these event types, comma-separated."
+        )
 
     content_negotiation_class = _AnswerJson
 
     @extend_schema(
-        parameters=[FilterSerializer, OpenApiParameter("Last-Event-ID", int, OpenApiParameter.HEADER,
-                                                       description="Wins over last_event_id.")],
-        responses={(200, "text/event-stream"): OpenApiResponse(inline_serializer("ServerSentEvent", {
-            "id": serializers.CharField(required=False, help_text="The event id (resume after it)."),
-            "event": serializers.CharField(required=False, help_text="Its type, or reset."),
-            "data": serializers.CharField(required=False, help_text="Its payload (JSON)."),
-            "retry": serializers.IntegerField(required=False, help_text="Milliseconds before reconnecting."),
-        }), description="A stream of these events (text/event-stream).")},
+        parameters=[
+            FilterSerializer,
+            OpenApiParameter(
+                "Last-Event-ID", int, OpenApiParameter.HEADER, description="Wins over last_event_id."
+            ),
+        ],
+        responses={
+            (200, "text/event-stream"): OpenApiResponse(
+                inline_serializer(
+                    "ServerSentEvent",
+                    {
+                        "id": serializers.CharField(
+                            required=False, help_text="The event id (resume after it)."
+                        ),
+                        "event": serializers.CharField(required=False, help_text="Its type, or reset."),
+                        "data": serializers.CharField(required=False, help_text="Its payload (JSON)."),
+                        "retry": serializers.IntegerField(
+                            required=False, help_text="Milliseconds before reconnecting."
+                        ),
+                    },
+                ),
+                description="A stream of these events (text/event-stream).",
+            )
+        },
     )
     def get(self, request):
         filters = self.FilterSerializer(data=request.query_params)
@@ -245,5 +286,6 @@ class EventStreamApi(APIView):
                 raise serializers.ValidationError({"Last-Event-ID": ["An event id (a whole number)."]})
             last_event_id = int(header)
         types = frozenset(t.strip() for t in filters.validated_data.get("types", "").split(",") if t.strip())
-        return event_stream_response(request._request, user_id=request.user.id,
-                                     last_event_id=last_event_id, types=types)
+        return event_stream_response(
+            request._request, user_id=request.user.id, last_event_id=last_event_id, types=types
+        )

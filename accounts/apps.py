@@ -8,8 +8,11 @@ def _install_schedules(sender, **kwargs) -> None:
 
     Schedule.objects.update_or_create(
         name="accounts.events_sweep",
-        defaults={"func": "accounts.tasks.accounts_events_sweep",
-                  "schedule_type": Schedule.HOURLY, "repeats": -1},
+        defaults={
+            "func": "accounts.tasks.accounts_events_sweep",
+            "schedule_type": Schedule.HOURLY,
+            "repeats": -1,
+        },
     )
 
 

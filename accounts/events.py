@@ -31,16 +31,18 @@ _SWEEP_BATCH = 5000
 _progress_published: dict[str, float] = {}
 
 
-def event_publish(*, user_id: int, type: str, object_type: str, object_id: str = "",
-                  payload: dict[str, Any]) -> Event | None:
+def event_publish(
+    *, user_id: int, type: str, object_type: str, object_id: str = "", payload: dict[str, Any]
+) -> Event | None:
     """Write an event in the caller's transaction; the streams are woken when it commits.
     Progress is coalesced to one event per job every EVENT_PROGRESS_MIN_MS (None when dropped)."""
     if type == "job.progress" and not _progress_is_due(object_id, payload.get("progress", 0)):
         return None
     if object_type == "job" and type != "job.progress":
         _progress_published.pop(str(object_id), None)
-    event = Event.objects.create(user_id=user_id, type=type, object_type=object_type,
-                                 object_id=str(object_id), payload=payload)
+    event = Event.objects.create(
+        user_id=user_id, type=type, object_type=object_type, object_id=str(object_id), payload=payload
+    )
     _wake_on_commit()
     return event
 
@@ -74,8 +76,11 @@ def _redis_wake() -> None:
     try:
         _redis().publish(CHANNEL, b"")
     except redis.RedisError as exc:  # the streams still read the table every EVENT_POLL_SECONDS
-        logger.warning("event wake-up not sent (%s)", type(exc).__name__,
-                       extra={"event": "event_wake_failed", "error": type(exc).__name__})
+        logger.warning(
+            "event wake-up not sent (%s)",
+            type(exc).__name__,
+            extra={"event": "event_wake_failed", "error": type(exc).__name__},
+        )
 
 
 def events_sweep() -> int:
@@ -83,8 +88,11 @@ def events_sweep() -> int:
     cutoff = timezone.now() - timedelta(hours=settings.EVENT_RETENTION_HOURS)
     deleted = 0
     while True:
-        ids = list(Event.objects.filter(created_at__lt=cutoff).order_by("id")
-                   .values_list("id", flat=True)[:_SWEEP_BATCH])
+        ids = list(
+            Event.objects.filter(created_at__lt=cutoff)
+            .order_by("id")
+            .values_list("id", flat=True)[:_SWEEP_BATCH]
+        )
         if not ids:
             return deleted
         deleted += Event.objects.filter(id__in=ids).delete()[0]
@@ -92,14 +100,16 @@ def events_sweep() -> int:
 
 # --- reads (the streams') ------------------------------------------------------------------------
 
+
 def event_id_bounds() -> tuple[int | None, int | None]:
     """The oldest and the newest event id still in the log."""
     ids = Event.objects.order_by("id").values_list("id", flat=True)
     return ids.first(), ids.last()
 
 
-def events_after(*, after_id: int, user_id: int | None = None, up_to_id: int | None = None,
-                 limit: int = 500) -> list[tuple[int, int, str, dict[str, Any]]]:
+def events_after(
+    *, after_id: int, user_id: int | None = None, up_to_id: int | None = None, limit: int = 500
+) -> list[tuple[int, int, str, dict[str, Any]]]:
     """(id, user_id, type, payload) of the events after `after_id`, oldest first."""
     events = Event.objects.filter(id__gt=after_id)
     if user_id is not None:
@@ -122,8 +132,11 @@ def writers_open_since(when: datetime) -> bool:
     """PostgreSQL: is a transaction that has written, and began at or before `when`, still open?
     (A missing event id older than every open writer was rolled back: it will never appear.)"""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE datname = current_database()"
-                       " AND backend_xid IS NOT NULL AND xact_start <= %s)", [when])
+        cursor.execute(
+            "SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE datname = current_database()"
+            " AND backend_xid IS NOT NULL AND xact_start <= %s)",
+            [when],
+        )
         row = cursor.fetchone()
         assert row is not None
         return bool(row[0])

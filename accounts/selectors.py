@@ -17,8 +17,8 @@ class JobLimits:
 
 def user_job_limits(*, user: User) -> JobLimits:
     return JobLimits(
-        max_queued=user.max_queued_jobs if user.max_queued_jobs is not None
-        else settings.MAX_PER_USER_QUEUE,
-        max_concurrent=user.max_concurrent_jobs if user.max_concurrent_jobs is not None
+        max_queued=user.max_queued_jobs if user.max_queued_jobs is not None else settings.MAX_PER_USER_QUEUE,
+        max_concurrent=user.max_concurrent_jobs
+        if user.max_concurrent_jobs is not None
         else settings.MAX_PER_USER_CONCURRENT,
     )

@@ -32,8 +32,9 @@ class InvalidCredentials(ApplicationError):
     status_code = status.HTTP_401_UNAUTHORIZED
 
 
-def user_create(*, username: str, password: str, email: str = "", is_staff: bool = False,
-                is_superuser: bool = False) -> User:
+def user_create(
+    *, username: str, password: str, email: str = "", is_staff: bool = False, is_superuser: bool = False
+) -> User:
     user = User(username=username, email=email, is_staff=is_staff, is_superuser=is_superuser)
     user.set_password(password)
     user.full_clean()
@@ -46,8 +47,7 @@ def user_refresh_token_revoke(*, refresh: str) -> None:
     try:
         RefreshToken(refresh).blacklist()  # type: ignore[arg-type]  # simplejwt takes the encoded token too
     except TokenError as exc:
-        raise InvalidInput(f"refresh: {exc}", code="token_not_valid",
-                           fields={"refresh": [str(exc)]})
+        raise InvalidInput(f"refresh: {exc}", code="token_not_valid", fields={"refresh": [str(exc)]})
 
 
 # --- revoked access tokens ------------------------------------------------------------------------
@@ -56,6 +56,7 @@ def user_refresh_token_revoke(*, refresh: str) -> None:
 # of a password change (every access token issued in an earlier second ends). Both live in the
 # cache only as long as the tokens they end could still be used. An unreachable cache lets
 # tokens through (they still expire): the cache is never required to serve a request.
+
 
 def _revoked_key(jti: str) -> str:
     return f"jwt-revoked:{jti}"
@@ -96,11 +97,13 @@ def access_token_is_revoked(token: Token) -> bool:
 def user_refresh_tokens_revoke_all(*, user: User) -> None:
     """Blacklist every refresh token the user still holds (a password change signs out everywhere)."""
     outstanding = OutstandingToken.objects.filter(user=user, blacklistedtoken__isnull=True)
-    BlacklistedToken.objects.bulk_create([BlacklistedToken(token=t) for t in outstanding],
-                                         ignore_conflicts=True)
+    BlacklistedToken.objects.bulk_create(
+        [BlacklistedToken(token=t) for t in outstanding], ignore_conflicts=True
+    )
 
 
 # --- the client's address -------------------------------------------------------------------------
+
 
 def _is_trusted_proxy(address: str) -> bool:
     try:
@@ -138,6 +141,7 @@ def request_client_address(request: HttpRequest | None) -> str:
 # address. A counter lives LOGIN_FAILURE_WINDOW_SECONDS from its first failure; its start time is
 # kept beside it so Retry-After can say when it ends. Once a counter is full every attempt is
 # refused before the password is even checked, so a right guess during the lockout teaches nothing.
+
 
 def _failure_counters(*, username: str, address: str) -> list[tuple[str, int]]:
     # Usernames are hashed (any length, any characters, never a cache key injection) and folded

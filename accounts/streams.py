@@ -96,6 +96,7 @@ class EventHub:
             except Exception:
                 connection.close()  # a broken connection is reopened by the next call
                 raise
+
         return await self.loop.run_in_executor(self._executor, call)
 
     async def _start(self) -> None:
@@ -112,8 +113,11 @@ class EventHub:
         self._executor.shutdown(wait=True)
 
     def stats(self) -> dict:
-        return {"streams": sum(map(len, self._streams.values())), "users": len(self._streams),
-                "horizon": self.horizon}
+        return {
+            "streams": sum(map(len, self._streams.values())),
+            "users": len(self._streams),
+            "horizon": self.horizon,
+        }
 
     async def subscribe(self, *, user_id: int, types: frozenset[str]) -> _Stream:
         await asyncio.shield(self._ready)
@@ -142,8 +146,9 @@ class EventHub:
                 while await self._read_once():
                     pass
             except Exception:
-                logger.warning("event log read failed; retrying", exc_info=True,
-                               extra={"event": "event_read_failed"})
+                logger.warning(
+                    "event log read failed; retrying", exc_info=True, extra={"event": "event_read_failed"}
+                )
                 await asyncio.sleep(1)
 
     async def _read_once(self) -> bool:
@@ -174,8 +179,11 @@ class EventHub:
                 return False
         elif waited < GAP_WAIT_SECONDS:
             return False
-        logger.info("event ids after %s skipped (rolled back)", self.horizon,
-                    extra={"event": "event_gap_skipped", "event_id": self.horizon + 1})
+        logger.info(
+            "event ids after %s skipped (rolled back)",
+            self.horizon,
+            extra={"event": "event_gap_skipped", "event_id": self.horizon + 1},
+        )
         return True
 
     # --- wake-ups --------------------------------------------------------------------------------
@@ -190,8 +198,11 @@ class EventHub:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
-                logger.warning("event wake-ups lost (%s); reconnecting", type(exc).__name__,
-                               extra={"event": "event_listen_failed", "error": type(exc).__name__})
+                logger.warning(
+                    "event wake-ups lost (%s); reconnecting",
+                    type(exc).__name__,
+                    extra={"event": "event_listen_failed", "error": type(exc).__name__},
+                )
             self._wake.set()  # read whatever came while we were not listening
             await asyncio.sleep(1)
 
@@ -207,8 +218,9 @@ class EventHub:
     async def _listen_redis(self) -> None:
         import redis.asyncio
 
-        client = redis.asyncio.Redis.from_url(settings.EVENT_REDIS_URL, socket_connect_timeout=2,
-                                              health_check_interval=15)
+        client = redis.asyncio.Redis.from_url(
+            settings.EVENT_REDIS_URL, socket_connect_timeout=2, health_check_interval=15
+        )
         try:
             async with client.pubsub() as pubsub:
                 await pubsub.subscribe(CHANNEL)
@@ -221,8 +233,9 @@ class EventHub:
 
     # --- one client's stream ---------------------------------------------------------------------
 
-    async def frames(self, *, user_id: int, last_event_id: int | None,
-                     types: frozenset[str]) -> AsyncIterator[bytes]:
+    async def frames(
+        self, *, user_id: int, last_event_id: int | None, types: frozenset[str]
+    ) -> AsyncIterator[bytes]:
         stream = await self.subscribe(user_id=user_id, types=types)
         try:
             yield f"retry: {RETRY_MS}\n\n".encode()
@@ -260,10 +273,20 @@ class EventHub:
 def _libpq_params() -> dict:
     """Connection parameters of the default database for a separate psycopg connection."""
     db = settings.DATABASES["default"]
-    params = {"dbname": db["NAME"], "user": db.get("USER") or None, "password": db.get("PASSWORD") or None,
-              "host": db.get("HOST") or None, "port": db.get("PORT") or None}
-    params.update({k: v for k, v in db.get("OPTIONS", {}).items()
-                   if k in ("sslmode", "sslrootcert", "sslcert", "sslkey", "connect_timeout", "options")})
+    params = {
+        "dbname": db["NAME"],
+        "user": db.get("USER") or None,
+        "password": db.get("PASSWORD") or None,
+        "host": db.get("HOST") or None,
+        "port": db.get("PORT") or None,
+    }
+    params.update(
+        {
+            k: v
+            for k, v in db.get("OPTIONS", {}).items()
+            if k in ("sslmode", "sslrootcert", "sslcert", "sslkey", "connect_timeout", "options")
+        }
+    )
     return {k: v for k, v in params.items() if v is not None}
 
 
@@ -310,8 +333,9 @@ def event_frames_now(*, user_id: int, last_event_id: int | None, types: frozense
         after = rows[-1][0]
 
 
-def event_stream_response(request: HttpRequest, *, user_id: int, last_event_id: int | None,
-                          types: frozenset[str]) -> StreamingHttpResponse:
+def event_stream_response(
+    request: HttpRequest, *, user_id: int, last_event_id: int | None, types: frozenset[str]
+) -> StreamingHttpResponse:
     if isinstance(request, ASGIRequest):
         frames = _live_frames(user_id=user_id, last_event_id=last_event_id, types=types)
     else:

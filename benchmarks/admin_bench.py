@@ -82,8 +82,10 @@ def insert_select(model, overrides: dict[str, str]) -> tuple[str, list]:
             values.append("0")
         else:
             raise SystemExit(f"no value for {model.__name__}.{field.name}: add it to the overrides")
-    sql = (f"INSERT INTO {connection.ops.quote_name(model._meta.db_table)} ({', '.join(columns)}) "  # noqa: S608
-           f"SELECT {', '.join(values)} FROM generate_series(%s, %s) g")  # our own SQL, no input
+    sql = (
+        f"INSERT INTO {connection.ops.quote_name(model._meta.db_table)} ({', '.join(columns)}) "  # noqa: S608
+        f"SELECT {', '.join(values)} FROM generate_series(%s, %s) g"
+    )  # our own SQL, no input
     return sql, params
 
 
@@ -98,39 +100,55 @@ def fill(rows: int, users: int, seconds: float) -> tuple[int, int]:
 
     user_create(username="benchadmin", password=PASSWORD, is_staff=True, is_superuser=True)
     with connection.cursor() as cursor:
-        cursor.execute("""
+        cursor.execute(
+            """
             INSERT INTO accounts_user (password, is_superuser, username, first_name, last_name, email,
                                        is_staff, is_active, date_joined)
             SELECT '!', false, 'bench' || g, '', '', '', false, true, now()
-            FROM generate_series(1, %s) g""", [users])
+            FROM generate_series(1, %s) g""",
+            [users],
+        )
         cursor.execute("SELECT min(id), max(id) FROM accounts_user WHERE username ~ '^bench[0-9]+$'")
         first, last = cursor.fetchone()
     owner = f"{first} + (g % {last - first + 1})"
     created = f"now() - ((g::float / {rows}) * interval '365 days')"  # spread over a year
-    job_sql, job_params = insert_select(Job, {
-        "id": "gen_random_uuid()", "user_id": owner,
-        "kind": "(ARRAY['ppl','goods','edit','page'])[1 + g % 4]",
-        "provider": "(ARRAY['local','replicate','bfl','together'])[1 + (g / 4) % 4]",
-        # Mostly finished; 1 in 20 failed, 1 in 50 canceled, 1 in 10,000 still waiting.
-        "status": "CASE WHEN g % 10000 = 0 THEN 'queued' WHEN g % 20 = 0 THEN 'failed' "
-                  "WHEN g % 50 = 0 THEN 'canceled' ELSE 'succeeded' END",
-        "error_code": "CASE WHEN g % 20 = 0 AND g % 10000 <> 0 THEN 'provider_error' ELSE '' END",
-        "params": "'{\"prompt\": \"A bottle on a wooden table\"}'::jsonb",
-        "progress": "CASE WHEN g % 10000 = 0 THEN 0 ELSE 100 END",
-        "created_at": created,
-        "started_at": f"CASE WHEN g % 10000 = 0 THEN NULL ELSE {created} + interval '3 seconds' END",
-        "finished_at": f"CASE WHEN g % 10000 = 0 THEN NULL ELSE {created} + interval '20 seconds' END",
-    })
-    image_sql, image_params = insert_select(Image, {
-        "id": "gen_random_uuid()", "owner_id": owner,
-        "file": "'images/2026/01/' || md5(g::text) || '.png'",
-        "thumbnail": "'thumbs/2026/01/' || md5(g::text) || '.webp'",
-        "width": "1024", "height": "1024", "format": "'png'", "size_bytes": "900000 + (g % 100000)",
-        "thumbnail_bytes": "12000", "sha256": "md5(g::text) || md5(g::text)",
-        "source": "(ARRAY['ppl','goods','edit','upload','import','page'])[1 + g % 6]",
-        "prompt": "'A bottle on a wooden table, soft light'", "created_at": created,
-        "deleted_at": f"CASE WHEN g % 20 = 0 THEN {created} + interval '1 day' END",
-    })
+    job_sql, job_params = insert_select(
+        Job,
+        {
+            "id": "gen_random_uuid()",
+            "user_id": owner,
+            "kind": "(ARRAY['ppl','goods','edit','page'])[1 + g % 4]",
+            "provider": "(ARRAY['local','replicate','bfl','together'])[1 + (g / 4) % 4]",
+            # Mostly finished; 1 in 20 failed, 1 in 50 canceled, 1 in 10,000 still waiting.
+            "status": "CASE WHEN g % 10000 = 0 THEN 'queued' WHEN g % 20 = 0 THEN 'failed' "
+            "WHEN g % 50 = 0 THEN 'canceled' ELSE 'succeeded' END",
+            "error_code": "CASE WHEN g % 20 = 0 AND g % 10000 <> 0 THEN 'provider_error' ELSE '' END",
+            "params": '\'{"prompt": "A bottle on a wooden table"}\'::jsonb',
+            "progress": "CASE WHEN g % 10000 = 0 THEN 0 ELSE 100 END",
+            "created_at": created,
+            "started_at": f"CASE WHEN g % 10000 = 0 THEN NULL ELSE {created} + interval '3 seconds' END",
+            "finished_at": f"CASE WHEN g % 10000 = 0 THEN NULL ELSE {created} + interval '20 seconds' END",
+        },
+    )
+    image_sql, image_params = insert_select(
+        Image,
+        {
+            "id": "gen_random_uuid()",
+            "owner_id": owner,
+            "file": "'images/2026/01/' || md5(g::text) || '.png'",
+            "thumbnail": "'thumbs/2026/01/' || md5(g::text) || '.webp'",
+            "width": "1024",
+            "height": "1024",
+            "format": "'png'",
+            "size_bytes": "900000 + (g % 100000)",
+            "thumbnail_bytes": "12000",
+            "sha256": "md5(g::text) || md5(g::text)",
+            "source": "(ARRAY['ppl','goods','edit','upload','import','page'])[1 + g % 6]",
+            "prompt": "'A bottle on a wooden table, soft light'",
+            "created_at": created,
+            "deleted_at": f"CASE WHEN g % 20 = 0 THEN {created} + interval '1 day' END",
+        },
+    )
     started = time.monotonic()
     reached = [0, 0]
     for lo in range(1, rows + 1, BATCH):
@@ -149,9 +167,16 @@ def fill(rows: int, users: int, seconds: float) -> tuple[int, int]:
 def sign_in(client: httpx.Client, base: str) -> None:
     page = client.get(f"{base}/admin/login/")
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
-    answer = client.post(f"{base}/admin/login/?next=/admin/", data={
-        "csrfmiddlewaretoken": token, "username": "benchadmin", "password": PASSWORD, "next": "/admin/"},
-        headers={"Referer": f"{base}/admin/login/"})
+    answer = client.post(
+        f"{base}/admin/login/?next=/admin/",
+        data={
+            "csrfmiddlewaretoken": token,
+            "username": "benchadmin",
+            "password": PASSWORD,
+            "next": "/admin/",
+        },
+        headers={"Referer": f"{base}/admin/login/"},
+    )
     if answer.status_code != 302:
         raise SystemExit(f"sign-in failed: {answer.status_code}")
 
@@ -198,8 +223,11 @@ def measure(client, base, log, web_pid, label, path, requests) -> float:
     server = server or wall
     p95 = pct(server, 0.95)
     verdict = "ok" if p95 <= GOAL_P95_MS else "OVER"
-    print(f"{label:<42} server p50 {statistics.median(server):6.1f} p95 {p95:6.1f} ms  "
-          f"(wall p95 {pct(wall, 0.95):6.1f}; CPU {cpu_ms:5.1f} ms/request)  {verdict}", flush=True)
+    print(
+        f"{label:<42} server p50 {statistics.median(server):6.1f} p95 {p95:6.1f} ms  "
+        f"(wall p95 {pct(wall, 0.95):6.1f}; CPU {cpu_ms:5.1f} ms/request)  {verdict}",
+        flush=True,
+    )
     return p95
 
 
@@ -235,8 +263,9 @@ def main() -> None:
                 conn.execute("VACUUM ANALYZE gallery_image")
             print(f"filled and analysed in {time.monotonic() - started:.0f} s")
         with connection.cursor() as cursor:
-            cursor.execute("SELECT (SELECT count(*) FROM generation_job), "
-                           "(SELECT count(*) FROM gallery_image)")
+            cursor.execute(
+                "SELECT (SELECT count(*) FROM generation_job), (SELECT count(*) FROM gallery_image)"
+            )
             jobs, images = cursor.fetchone()
             cursor.execute("SELECT id::text FROM gallery_image ORDER BY created_at DESC OFFSET 5000 LIMIT 1")
             some_image = cursor.fetchone()[0]
@@ -257,13 +286,28 @@ def run(args, jobs: int, images: int, some_image: str, some_job: str) -> None:
     tmp = Path(tempfile.mkdtemp(prefix="studio-admin-bench-"))
     port = args.port or free_port()
     log = tmp / "web.log"
-    env = {**os.environ, "DATABASE_URL": f"{args.server}/{DB}", "HOST": "127.0.0.1", "PORT": str(port),
-           "HTTPS": "off", "DEBUG": "false", "LOG_LEVEL": "INFO", "WEB_CONCURRENCY": "1", "WEB_THREADS": "2",
-           "SECRET_KEY": "admin-bench-key-" + "x" * 40, "OUTPUT_DIR": str(tmp / "outputs"),
-           "PROMETHEUS_MULTIPROC_DIR": str(tmp / "prom"), "WORKER_STATE_DIR": str(tmp)}
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"{args.server}/{DB}",
+        "HOST": "127.0.0.1",
+        "PORT": str(port),
+        "HTTPS": "off",
+        "DEBUG": "false",
+        "LOG_LEVEL": "INFO",
+        "WEB_CONCURRENCY": "1",
+        "WEB_THREADS": "2",
+        "SECRET_KEY": "admin-bench-key-" + "x" * 40,
+        "OUTPUT_DIR": str(tmp / "outputs"),
+        "PROMETHEUS_MULTIPROC_DIR": str(tmp / "prom"),
+        "WORKER_STATE_DIR": str(tmp),
+    }
     (tmp / "prom").mkdir()
-    gunicorn = [str(Path(sys.executable).parent / "gunicorn"), "-c", "deploy/gunicorn.conf.py",
-                "config.asgi:application"]
+    gunicorn = [
+        str(Path(sys.executable).parent / "gunicorn"),
+        "-c",
+        "deploy/gunicorn.conf.py",
+        "config.asgi:application",
+    ]
     with log.open("w") as sink:
         web = subprocess.Popen(gunicorn, cwd=ROOT, env=env, stdout=sink, stderr=sink, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
@@ -278,16 +322,20 @@ def run(args, jobs: int, images: int, some_image: str, some_job: str) -> None:
                 raise SystemExit(f"gunicorn did not start:\n{log.read_text()[-2000:]}")
             time.sleep(0.2)
         sign_in(client, base)
-        print(f"\n{jobs:,} jobs, {images:,} images, {args.users:,} users; {args.requests} requests per line "
-              f"over HTTP (gunicorn, 1 worker); load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} "
-              f"CPUs; goal: p95 ≤ {GOAL_P95_MS} ms server time\n")
+        print(
+            f"\n{jobs:,} jobs, {images:,} images, {args.users:,} users; {args.requests} requests per line "
+            f"over HTTP (gunicorn, 1 worker); load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} "
+            f"CPUs; goal: p95 ≤ {GOAL_P95_MS} ms server time\n"
+        )
         n = args.requests
         cases = [
             ("images: first page", "/admin/gallery/image/"),
             ("images: filtered (in the trash)", "/admin/gallery/image/?state=deleted"),
             ("images: filtered (one owner)", "/admin/gallery/image/?owner=bench7"),
-            ("images: filtered (source + date range)",
-             "/admin/gallery/image/?source__exact=goods&created_from=2026-01-01&created_to=2026-06-30"),
+            (
+                "images: filtered (source + date range)",
+                "/admin/gallery/image/?source__exact=goods&created_from=2026-01-01&created_to=2026-06-30",
+            ),
             ("images: search by short id", f"/admin/gallery/image/?q={some_image[:8]}"),
             ("images: search by username", "/admin/gallery/image/?q=bench42"),
             ("images: page 300", "/admin/gallery/image/?p=300"),
@@ -298,10 +346,13 @@ def run(args, jobs: int, images: int, some_image: str, some_job: str) -> None:
             ("jobs: search by id", f"/admin/generation/job/?q={some_job}"),
             ("jobs: page 300", "/admin/generation/job/?p=300"),
         ]
-        worst = max(measure(client, base, log, web.pid, label, path, n) for label, path in cases
-                    if args.only in label)
-        print(f"\nworst p95 {worst:.1f} ms: {'meets' if worst <= GOAL_P95_MS else 'misses'} the goal "
-              f"(p95 ≤ {GOAL_P95_MS} ms)")
+        worst = max(
+            measure(client, base, log, web.pid, label, path, n) for label, path in cases if args.only in label
+        )
+        print(
+            f"\nworst p95 {worst:.1f} ms: {'meets' if worst <= GOAL_P95_MS else 'misses'} the goal "
+            f"(p95 ≤ {GOAL_P95_MS} ms)"
+        )
     finally:
         if web.poll() is None:
             os.killpg(web.pid, signal.SIGTERM)

@@ -107,8 +107,10 @@ def measure(runs: int) -> None:
     from generation.models import Job, JobStatus
 
     jobs, images = Job.objects.count(), dashboard.storage_totals().images
-    print(f"\n{jobs:,} jobs, {images:,} images; {runs} runs per line; load average "
-          f"{os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs\n")
+    print(
+        f"\n{jobs:,} jobs, {images:,} images; {runs} runs per line; load average "
+        f"{os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs\n"
+    )
     now = timezone.now()
     since = now - dashboard.WINDOW
     waiting = Job.objects.filter(status=JobStatus.QUEUED).order_by("created_at")
@@ -117,8 +119,11 @@ def measure(runs: int) -> None:
     timed("jobs per hour (24 h)", lambda: dashboard._jobs_per_hour(now), runs)
     timed("failures by error code (24 h)", lambda: dashboard._failures(since), runs)
     timed("median wait and run per kind (24 h)", lambda: dashboard._timings(since), runs)
-    timed("oldest waiting and running job", lambda: (dashboard._job_ref(waiting, "created_at"),
-                                                      dashboard._job_ref(running, "started_at")), runs)
+    timed(
+        "oldest waiting and running job",
+        lambda: (dashboard._job_ref(waiting, "created_at"), dashboard._job_ref(running, "started_at")),
+        runs,
+    )
     timed("storage totals and top users (cached 5 min)", dashboard.storage_totals, max(3, runs // 4))
 
     def compute_without_storage_cache():

@@ -91,11 +91,21 @@ print(json.dumps({"token": str(RefreshToken.for_user(user).access_token), "queue
 
 
 def _env(tree: Path, database_url: str, cache_url: str, port: int) -> dict:
-    return {**os.environ, "DATABASE_URL": database_url, "CACHE_URL": cache_url, "DEBUG": "false",
-            "HTTPS": "off", "SECRET_KEY": "api-bench-secret-key-" + "x" * 40, "LOG_LEVEL": "WARNING",
-            "PORT": str(port), "HOST": "127.0.0.1", "WEB_MAX_REQUESTS": "0", "WEB_LOG_LEVEL": "warning",
-            "PROMETHEUS_MULTIPROC_DIR": tempfile.mkdtemp(prefix="api-bench-prom-"),
-            "PYTHONPATH": str(tree)}
+    return {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "CACHE_URL": cache_url,
+        "DEBUG": "false",
+        "HTTPS": "off",
+        "SECRET_KEY": "api-bench-secret-key-" + "x" * 40,
+        "LOG_LEVEL": "WARNING",
+        "PORT": str(port),
+        "HOST": "127.0.0.1",
+        "WEB_MAX_REQUESTS": "0",
+        "WEB_LOG_LEVEL": "warning",
+        "PROMETHEUS_MULTIPROC_DIR": tempfile.mkdtemp(prefix="api-bench-prom-"),
+        "PYTHONPATH": str(tree),
+    }
 
 
 def _scratch_database(server: str, name: str) -> str:
@@ -112,9 +122,13 @@ def _gunicorn(tree: Path, env: dict):
     app = re.search(r"config\.[aw]sgi:application", (tree / "scripts" / "run.sh").read_text()).group()
     print(f"  serving {app} from {tree}", flush=True)
     with tempfile.TemporaryFile() as log:
-        server = subprocess.Popen([GUNICORN, "-c", str(tree / "deploy" / "gunicorn.conf.py"), app],
-                                  cwd=tree, env=env,
-                                  stdout=subprocess.DEVNULL, stderr=log)
+        server = subprocess.Popen(
+            [GUNICORN, "-c", str(tree / "deploy" / "gunicorn.conf.py"), app],
+            cwd=tree,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+        )
         try:
             deadline = time.monotonic() + 60
             while not _is_live(int(env["PORT"])):
@@ -168,8 +182,13 @@ def _load(port: int, path: str, headers: dict, clients: int, requests: int) -> d
     for thread in threads:
         thread.join()
     elapsed = time.perf_counter() - started
-    return {"requests": len(latencies), "rps": len(latencies) / elapsed, "p50": pct(latencies, 0.5),
-            "p95": pct(latencies, 0.95), "failures": len(failures)}
+    return {
+        "requests": len(latencies),
+        "rps": len(latencies) / elapsed,
+        "p50": pct(latencies, 0.5),
+        "p95": pct(latencies, 0.95),
+        "failures": len(failures),
+    }
 
 
 @contextmanager
@@ -177,8 +196,12 @@ def _worktree(commit: str):
     """`commit`'s tree in a temporary git worktree (never the shared working tree)."""
     with tempfile.TemporaryDirectory(prefix="api-bench-") as directory:
         tree = Path(directory) / "tree"
-        subprocess.run(["git", "worktree", "add", "--detach", str(tree), commit], cwd=ROOT, check=True,
-                       capture_output=True)
+        subprocess.run(
+            ["git", "worktree", "add", "--detach", str(tree), commit],
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+        )
         try:
             yield tree
         finally:
@@ -189,14 +212,22 @@ def run(tree: Path, label: str, args) -> dict:
     port = free_port()
     env = _env(tree, _scratch_database(args.server, f"api_bench_{label}"), args.cache, port)
     subprocess.run([PYTHON, "manage.py", "migrate", "--noinput", "-v0"], cwd=tree, env=env, check=True)
-    seeded = subprocess.run([PYTHON, "manage.py", "shell", "-c", SEED], cwd=tree, env=env, check=True,
-                            capture_output=True, text=True)
+    seeded = subprocess.run(
+        [PYTHON, "manage.py", "shell", "-c", SEED],
+        cwd=tree,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     ids = json.loads(seeded.stdout.strip().splitlines()[-1])
     auth = {"Authorization": f"Bearer {ids['token']}"}
-    paths = {"detail (queued)": f"/api/v1/jobs/{ids['queued']}",
-             "detail (running)": f"/api/v1/jobs/{ids['running']}",
-             "detail (finished)": f"/api/v1/jobs/{ids['finished']}",
-             "list (20 of 22 jobs)": "/api/v1/jobs"}
+    paths = {
+        "detail (queued)": f"/api/v1/jobs/{ids['queued']}",
+        "detail (running)": f"/api/v1/jobs/{ids['running']}",
+        "detail (finished)": f"/api/v1/jobs/{ids['finished']}",
+        "list (20 of 22 jobs)": "/api/v1/jobs",
+    }
     results = {}
     with _gunicorn(tree, env) as server:
         made = _load(port, "/healthz/live", {}, args.clients, 200)["requests"]  # warm-up
@@ -229,17 +260,22 @@ def report(label: str, results: dict) -> None:
         if "detail" in name:
             met = figures["rps"] >= GOAL_RPS and figures["p95"] <= GOAL_P95_MS
             goal += "  " + ("MET" if met else "not met")
-        print(f"{name:28} {figures['rps']:8.0f} {figures['p50']:8.1f} {figures['p95']:8.1f}  "
-              f"{figures['failures']:8}   {goal}")
+        print(
+            f"{name:28} {figures['rps']:8.0f} {figures['p50']:8.1f} {figures['p95']:8.1f}  "
+            f"{figures['failures']:8}   {goal}"
+        )
     rss = results["rss_mb"]
-    print(f"web worker RSS after warm-up: {results['rss_warm_mb']} MB; "
-          f"after {results['requests_made']} requests: {rss} MB "
-          f"(goal ≤ {GOAL_RSS_MB:g} MB after 10,000: {'MET' if max(rss) <= GOAL_RSS_MB else 'not met'})")
+    print(
+        f"web worker RSS after warm-up: {results['rss_warm_mb']} MB; "
+        f"after {results['requests_made']} requests: {rss} MB "
+        f"(goal ≤ {GOAL_RSS_MB:g} MB after 10,000: {'MET' if max(rss) <= GOAL_RSS_MB else 'not met'})"
+    )
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--before", help="a commit to measure first, in a temporary git worktree")
     parser.add_argument("--after", default="HEAD", help="the commit to measure (default: HEAD)")
     parser.add_argument("--requests", type=int, default=2500, help="per endpoint")
@@ -248,14 +284,17 @@ def main() -> None:
     parser.add_argument("--server", default="postgres://postgres@127.0.0.1:5432")
     parser.add_argument("--cache", default="redis://127.0.0.1:6379/3")
     args = parser.parse_args()
-    print(f"gunicorn: each tree's deploy/gunicorn.conf.py and run.sh's app, "
-          f"{os.environ.get('WEB_CONCURRENCY', '2')} workers, max_requests off; {args.clients} clients, "
-          f"{args.requests} requests per endpoint; PostgreSQL {args.server}; cache {args.cache}; "
-          f"{os.cpu_count()} CPUs")
+    print(
+        f"gunicorn: each tree's deploy/gunicorn.conf.py and run.sh's app, "
+        f"{os.environ.get('WEB_CONCURRENCY', '2')} workers, max_requests off; {args.clients} clients, "
+        f"{args.requests} requests per endpoint; PostgreSQL {args.server}; cache {args.cache}; "
+        f"{os.cpu_count()} CPUs"
+    )
     for label, commit in (("before", args.before), ("after", args.after)):
         if commit:
             with _worktree(commit) as tree:
                 report(f"{label} ({commit})", run(tree, label, args))
+
 
 if __name__ == "__main__":
     sys.exit(main())

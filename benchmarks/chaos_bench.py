@@ -82,9 +82,14 @@ class Cluster:
         self.last_kill = 0.0
 
     def start(self) -> None:
-        self.process = subprocess.Popen([sys.executable, "manage.py", "runworkers"], cwd=ROOT, env=self.env,
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                        start_new_session=True)
+        self.process = subprocess.Popen(
+            [sys.executable, "manage.py", "runworkers"],
+            cwd=ROOT,
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
 
     def children(self) -> list[psutil.Process]:
         with contextlib.suppress(psutil.NoSuchProcess):
@@ -133,8 +138,9 @@ class Cluster:
         self.start()
 
 
-def platform_up(*, db: str, polls: int, redis_db: int, extra_env: dict | None = None,
-                accept_seconds: float = 0.0):
+def platform_up(
+    *, db: str, polls: int, redis_db: int, extra_env: dict | None = None, accept_seconds: float = 0.0
+):
     """A fresh PostgreSQL database, the counting BFL fake, gunicorn and one worker cluster on the
     Redis broker; returns (fake, env, web process, cluster, signed-in HTTP client)."""
     for sql in (f"DROP DATABASE IF EXISTS {db}", f"CREATE DATABASE {db}"):
@@ -144,33 +150,68 @@ def platform_up(*, db: str, polls: int, redis_db: int, extra_env: dict | None = 
     fake = CountingBfl(polls_until_done=polls, max_active=100_000, accept_seconds=accept_seconds).__enter__()
     port = free_port()
     env = {
-        **os.environ, "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{db}",
-        "Q_BROKER": "redis", "REDIS_URL": f"redis://127.0.0.1:6379/{redis_db}",
-        "OUTPUT_DIR": str(tmp / "outputs"), "GOODS_PROVIDER": "bfl", "BFL_API_BASE": fake.url,
-        "BFL_API_KEY": bfl.KEY, "BFL_MAX_CONCURRENT": "200", "Q_WORKERS": "2",
-        "BFL_RESULT_HOSTS": "127.0.0.1", "ALLOWED_FETCH_HOSTS": fake.url.removeprefix("http://"),
-        "Q_TIMEOUT": "30", "Q_RETRY": "100",
-        "ENGINE_STAGE_GRACE_SECONDS": "10", "JOB_TIMEOUT_SECONDS": "1800", "LOG_LEVEL": "WARNING",
-        "MAX_PER_USER_QUEUE": "100000", "MAX_PER_USER_CONCURRENT": "100000", "HOST": "127.0.0.1",
-        "HTTPS": "off", "THROTTLE_JOBS_PER_MINUTE": "0", "THROTTLE_UPLOADS_PER_MINUTE": "0",
-        "PORT": str(port), "WEB_CONCURRENCY": "2", "WEB_THREADS": "4", "WORKER_STATE_DIR": str(tmp),
-        "PROMETHEUS_MULTIPROC_DIR": str(tmp / "prom"), "SECRET_KEY": "bench-key-" + "x" * 40,
+        **os.environ,
+        "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{db}",
+        "Q_BROKER": "redis",
+        "REDIS_URL": f"redis://127.0.0.1:6379/{redis_db}",
+        "OUTPUT_DIR": str(tmp / "outputs"),
+        "GOODS_PROVIDER": "bfl",
+        "BFL_API_BASE": fake.url,
+        "BFL_API_KEY": bfl.KEY,
+        "BFL_MAX_CONCURRENT": "200",
+        "Q_WORKERS": "2",
+        "BFL_RESULT_HOSTS": "127.0.0.1",
+        "ALLOWED_FETCH_HOSTS": fake.url.removeprefix("http://"),
+        "Q_TIMEOUT": "30",
+        "Q_RETRY": "100",
+        "ENGINE_STAGE_GRACE_SECONDS": "10",
+        "JOB_TIMEOUT_SECONDS": "1800",
+        "LOG_LEVEL": "WARNING",
+        "MAX_PER_USER_QUEUE": "100000",
+        "MAX_PER_USER_CONCURRENT": "100000",
+        "HOST": "127.0.0.1",
+        "HTTPS": "off",
+        "THROTTLE_JOBS_PER_MINUTE": "0",
+        "THROTTLE_UPLOADS_PER_MINUTE": "0",
+        "PORT": str(port),
+        "WEB_CONCURRENCY": "2",
+        "WEB_THREADS": "4",
+        "WORKER_STATE_DIR": str(tmp),
+        "PROMETHEUS_MULTIPROC_DIR": str(tmp / "prom"),
+        "SECRET_KEY": "bench-key-" + "x" * 40,
         **(extra_env or {}),
     }
     subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
-    subprocess.run([sys.executable, "manage.py", "shell", "--no-imports", "-c",
-                    "from accounts.services import user_create; user_create(username='bench', "
-                    "password='bench-pass-123')"], cwd=ROOT, env=env, check=True)
-    web = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "-c", "deploy/gunicorn.conf.py",
-                            served_app(ROOT)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                           stderr=subprocess.DEVNULL, start_new_session=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "manage.py",
+            "shell",
+            "--no-imports",
+            "-c",
+            "from accounts.services import user_create; user_create(username='bench', "
+            "password='bench-pass-123')",
+        ],
+        cwd=ROOT,
+        env=env,
+        check=True,
+    )
+    web = subprocess.Popen(
+        [str(Path(sys.executable).parent / "gunicorn"), "-c", "deploy/gunicorn.conf.py", served_app(ROOT)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     cluster = Cluster(env)
     cluster.start()
     client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30)
     for _ in range(200):
         with contextlib.suppress(httpx.TransportError):
-            token = client.post("/api/v1/auth/token",
-                                json={"username": "bench", "password": "bench-pass-123"}).json()["access"]
+            token = client.post(
+                "/api/v1/auth/token", json={"username": "bench", "password": "bench-pass-123"}
+            ).json()["access"]
             break
         time.sleep(0.1)
     client.headers["Authorization"] = f"Bearer {token}"
@@ -202,27 +243,35 @@ def main() -> None:
     parser.add_argument("--min-gap", type=float, default=5.0)
     parser.add_argument("--max-gap", type=float, default=20.0)
     parser.add_argument("--polls", type=int, default=4, help="fake BFL polls before a task is Ready")
-    parser.add_argument("--accept-seconds", type=float, default=1.0,
-                        help="the fake's time to accept a submit")
+    parser.add_argument(
+        "--accept-seconds", type=float, default=1.0, help="the fake's time to accept a submit"
+    )
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--redis-db", type=int, default=9)
     args = parser.parse_args()
     random.seed(args.seed)
-    print(f"chaos_bench: {args.jobs} jobs, {args.seconds} s of chaos every "
-          f"{args.min_gap:g}-{args.max_gap:g} s, "
-          f"fake BFL accepting in {args.accept_seconds:g} s and ready after {args.polls} polls; Redis broker "
-          f"(db {args.redis_db}), PostgreSQL, Q_WORKERS=2", flush=True)
+    print(
+        f"chaos_bench: {args.jobs} jobs, {args.seconds} s of chaos every "
+        f"{args.min_gap:g}-{args.max_gap:g} s, "
+        f"fake BFL accepting in {args.accept_seconds:g} s and ready after {args.polls} polls; Redis broker "
+        f"(db {args.redis_db}), PostgreSQL, Q_WORKERS=2",
+        flush=True,
+    )
 
-    fake, env, web, cluster, client = platform_up(db=DB, polls=args.polls, redis_db=args.redis_db,
-                                                  accept_seconds=args.accept_seconds)
+    fake, env, web, cluster, client = platform_up(
+        db=DB, polls=args.polls, redis_db=args.redis_db, accept_seconds=args.accept_seconds
+    )
     jobs: dict[int, str] = {}
     image = character_png()
 
     def submit_all() -> None:
         spacing = args.seconds * 0.6 / args.jobs  # submissions spread over the first 60 % of the chaos
         for n in range(args.jobs):
-            answer = client.post("/api/v1/jobs/goods", data={"goods_type": "mug", "prompt": f"chaos-{n}"},
-                                 files={"character_image": ("c.png", image, "image/png")})
+            answer = client.post(
+                "/api/v1/jobs/goods",
+                data={"goods_type": "mug", "prompt": f"chaos-{n}"},
+                files={"character_image": ("c.png", image, "image/png")},
+            )
             assert answer.status_code == 202, answer.text
             jobs[n] = answer.json()["id"]
             time.sleep(spacing)
@@ -247,8 +296,11 @@ def main() -> None:
     if cluster.process.poll() is not None or len(cluster.children()) < 6:
         cluster.kill_all()
         cluster.start()
-    print(f"chaos over after {time.monotonic() - started:.0f} s: " +
-          ", ".join(f"{name} ×{count}" for name, count in cluster.events.items()), flush=True)
+    print(
+        f"chaos over after {time.monotonic() - started:.0f} s: "
+        + ", ".join(f"{name} ×{count}" for name, count in cluster.events.items()),
+        flush=True,
+    )
 
     django_setup(env)
     from generation.models import Job
@@ -263,20 +315,24 @@ def main() -> None:
     statuses = collections.Counter(Job.objects.values_list("status", flat=True))
     codes = collections.Counter(
         f"{status}: {code}"
-        for status, code in Job.objects.exclude(error_code="").values_list("status", "error_code"))
+        for status, code in Job.objects.exclude(error_code="").values_list("status", "error_code")
+    )
     unended = statuses.get("queued", 0) + statuses.get("running", 0)
     per_job = [fake.paid.get(n, 0) for n in jobs]
     duplicates = sum(1 for count in per_job if count > 1)
     succeeded = set(Job.objects.filter(status="succeeded").values_list("id", flat=True))
-    paid_without_result = [n for n, job_id in jobs.items()
-                           if fake.paid.get(n, 0) and uuid.UUID(job_id) not in succeeded]
+    paid_without_result = [
+        n for n, job_id in jobs.items() if fake.paid.get(n, 0) and uuid.UUID(job_id) not in succeeded
+    ]
     print(f"jobs submitted: {len(jobs)}; final states: {dict(statuses)}")
     if codes:
         print(f"errors: {dict(codes)}")
     print(f"jobs never ended: {unended}; last job ended {drained:.0f} s after the last kill")
-    print(f"paid provider submits: {sum(fake.paid.values())} for {sum(1 for c in per_job if c)} jobs; "
-          f"max per job: {max(per_job, default=0)}; jobs submitted twice or more: {duplicates}; "
-          f"submits of unknown jobs: {fake.paid.get(-1, 0)}")
+    print(
+        f"paid provider submits: {sum(fake.paid.values())} for {sum(1 for c in per_job if c)} jobs; "
+        f"max per job: {max(per_job, default=0)}; jobs submitted twice or more: {duplicates}; "
+        f"submits of unknown jobs: {fake.paid.get(-1, 0)}"
+    )
     print(f"jobs paid for without a result (unrecovered): {len(paid_without_result)}")
     for n in jobs:
         print(f"  job {n} {jobs[n]}: paid submits {fake.paid.get(n, 0)}")

@@ -43,7 +43,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 GOALS = {
-    "submit_p50_ms": 50, "noticed_p95_s": 2.0, "rss_mb": 120, "cpu_pct": 10.0, "finished_ratio": 2.0,
+    "submit_p50_ms": 50,
+    "noticed_p95_s": 2.0,
+    "rss_mb": 120,
+    "cpu_pct": 10.0,
+    "finished_ratio": 2.0,
 }
 
 
@@ -68,37 +72,69 @@ class Platform:
             conn.execute(f'CREATE DATABASE "{name}"')
         self.port = port or free_port()
         self.env = {
-            **os.environ, "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{name}",
-            "OUTPUT_DIR": f"/tmp/{name}", "Q_WORKERS": "2", "LOG_LEVEL": "WARNING",
-            "MAX_PER_USER_QUEUE": "100000", "MAX_PER_USER_CONCURRENT": "100000",
+            **os.environ,
+            "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{name}",
+            "OUTPUT_DIR": f"/tmp/{name}",
+            "Q_WORKERS": "2",
+            "LOG_LEVEL": "WARNING",
+            "MAX_PER_USER_QUEUE": "100000",
+            "MAX_PER_USER_CONCURRENT": "100000",
             "LOCAL_MAX_CONCURRENT": "5000",
-            "HOST": "127.0.0.1", "PORT": str(self.port), "WEB_CONCURRENCY": "2", "WEB_THREADS": "4",
-            "HTTPS": "off", "THROTTLE_JOBS_PER_MINUTE": "0", "THROTTLE_UPLOADS_PER_MINUTE": "0",
-            "DJANGO_SETTINGS_MODULE": "config.settings", "Q_BROKER": args.broker,
+            "HOST": "127.0.0.1",
+            "PORT": str(self.port),
+            "WEB_CONCURRENCY": "2",
+            "WEB_THREADS": "4",
+            "HTTPS": "off",
+            "THROTTLE_JOBS_PER_MINUTE": "0",
+            "THROTTLE_UPLOADS_PER_MINUTE": "0",
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "Q_BROKER": args.broker,
             **({"REDIS_URL": f"redis://127.0.0.1:6379/{args.redis_db}"} if args.broker == "redis" else {}),
             **extra_env,
         }
         self.env.pop("PROMETHEUS_MULTIPROC_DIR", None)
         manage = [sys.executable, "manage.py"]
         subprocess.run([*manage, "migrate", "-v0"], cwd=checkout, env=self.env, check=True)
-        subprocess.run([*manage, "shell", "-c", "from accounts.services import user_create; "
-                        "user_create(username='bench', password='bench-pass-123')"],
-                       cwd=checkout, env=self.env, check=True)
+        subprocess.run(
+            [
+                *manage,
+                "shell",
+                "-c",
+                "from accounts.services import user_create; "
+                "user_create(username='bench', password='bench-pass-123')",
+            ],
+            cwd=checkout,
+            env=self.env,
+            check=True,
+        )
         if args.broker == "redis":
             import redis
 
             redis.Redis.from_url(self.env["REDIS_URL"]).flushdb()
-        quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "cwd": checkout, "env": self.env,
-                 "start_new_session": True}
-        self.web = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "-c",
-                                     "deploy/gunicorn.conf.py", served_app(checkout)], **quiet)
+        quiet = {
+            "stdout": subprocess.DEVNULL,
+            "stderr": subprocess.DEVNULL,
+            "cwd": checkout,
+            "env": self.env,
+            "start_new_session": True,
+        }
+        self.web = subprocess.Popen(
+            [
+                str(Path(sys.executable).parent / "gunicorn"),
+                "-c",
+                "deploy/gunicorn.conf.py",
+                served_app(checkout),
+            ],
+            **quiet,
+        )
         self.workers = subprocess.Popen([*manage, "runworkers"], **quiet)
         self.base = f"http://127.0.0.1:{self.port}/api/v1"
         self.client = httpx.Client(timeout=60)
         for _ in range(300):
             with contextlib.suppress(httpx.TransportError):
-                token = self.client.post(f"{self.base}/auth/token",
-                                         json={"username": "bench", "password": "bench-pass-123"})
+                token = self.client.post(
+                    f"{self.base}/auth/token", json={"username": "bench", "password": "bench-pass-123"}
+                )
                 break
             time.sleep(0.1)
         self.client.headers["Authorization"] = f"Bearer {token.json()['access']}"
@@ -110,8 +146,11 @@ class Platform:
         settings.DATABASES["default"]["NAME"] = name
 
     def submit(self) -> str:
-        response = self.client.post(f"{self.base}/jobs/goods", data={"goods_type": "mug"},
-                                    files={"character_image": ("c.png", self.image, "image/png")})
+        response = self.client.post(
+            f"{self.base}/jobs/goods",
+            data={"goods_type": "mug"},
+            files={"character_image": ("c.png", self.image, "image/png")},
+        )
         assert response.status_code == 202, response.text
         return response.json()["id"]
 
@@ -162,8 +201,12 @@ class Watcher(threading.Thread):
 def jobs_table(ids: list[str], seen: dict[str, float], ready_at) -> tuple[list[float], list[float]]:
     from generation.models import Job
 
-    rows = {str(r[0]): r for r in Job.objects.filter(pk__in=ids).values_list(
-        "id", "status", "created_at", "provider_state", "provider_ref")}
+    rows = {
+        str(r[0]): r
+        for r in Job.objects.filter(pk__in=ids).values_list(
+            "id", "status", "created_at", "provider_state", "provider_ref"
+        )
+    }
     submit_ms, noticed_s = [], []
     say("job                                   status     enqueue→submit ms  ready→noticed s")
     for job_id in ids:
@@ -185,9 +228,11 @@ def _fmt(value, spec: str) -> str:
 
 
 def phase_flow(checkout: Path, args) -> None:
-    say(f"\n== flow: local provider ({args.delay:g} s per job), {args.jobs} jobs at {args.rate:g}/s, "
+    say(
+        f"\n== flow: local provider ({args.delay:g} s per job), {args.jobs} jobs at {args.rate:g}/s, "
         f"then a backlog of {args.backlog} for {args.seconds} s; Q_WORKERS=2, broker {args.broker}, "
-        "PostgreSQL")
+        "PostgreSQL"
+    )
     platform = Platform(checkout, args, {"LOCAL_PROVIDER_DELAY_SECONDS": str(args.delay)})
     from generation.models import Job
 
@@ -203,11 +248,15 @@ def phase_flow(checkout: Path, args) -> None:
             time.sleep(0.5)
         time.sleep(0.2)
         submit_ms, noticed_s = jobs_table(ids, watcher.seen, lambda _id, state, _ref: state.get("ready_at"))
-        say(f"enqueue → provider submit ({len(submit_ms)} of {len(ids)} jobs submitted): "
-            f"p50 {pct(submit_ms, .5):.0f} ms, p95 {pct(submit_ms, .95):.0f} ms "
-            f"{goal(pct(submit_ms, .5), GOALS['submit_p50_ms'])}")
-        say(f"ready → noticed ({len(noticed_s)} jobs): p50 {pct(noticed_s, .5):.2f} s, "
-            f"p95 {pct(noticed_s, .95):.2f} s {goal(pct(noticed_s, .95), GOALS['noticed_p95_s'])}")
+        say(
+            f"enqueue → provider submit ({len(submit_ms)} of {len(ids)} jobs submitted): "
+            f"p50 {pct(submit_ms, 0.5):.0f} ms, p95 {pct(submit_ms, 0.95):.0f} ms "
+            f"{goal(pct(submit_ms, 0.5), GOALS['submit_p50_ms'])}"
+        )
+        say(
+            f"ready → noticed ({len(noticed_s)} jobs): p50 {pct(noticed_s, 0.5):.2f} s, "
+            f"p95 {pct(noticed_s, 0.95):.2f} s {goal(pct(noticed_s, 0.95), GOALS['noticed_p95_s'])}"
+        )
 
         window_start = time.time()
         submitted: list[str] = []
@@ -217,12 +266,15 @@ def phase_flow(checkout: Path, args) -> None:
                 submitted += pool.map(lambda _: platform.submit(), range(max(0, args.backlog - active)))
                 time.sleep(0.5)
         window = datetime.fromtimestamp(window_start, UTC)
-        finished = Job.objects.filter(pk__in=submitted, status="succeeded", finished_at__gte=window,
-                                      finished_at__lte=datetime.now(UTC)).count()
+        finished = Job.objects.filter(
+            pk__in=submitted, status="succeeded", finished_at__gte=window, finished_at__lte=datetime.now(UTC)
+        ).count()
         per_minute = finished * 60 / args.seconds
-        say(f"throughput: {finished} jobs finished in {args.seconds} s with 2 task processes = "
+        say(
+            f"throughput: {finished} jobs finished in {args.seconds} s with 2 task processes = "
             f"{per_minute:.0f} jobs/minute (goal ≥ {GOALS['finished_ratio']:g}× before; "
-            f"{len(submitted)} submitted in the window)")
+            f"{len(submitted)} submitted in the window)"
+        )
     finally:
         watcher.stopped.set()
         platform.stop()
@@ -260,17 +312,29 @@ class SlowBfl:
 def phase_inflight(checkout: Path, args) -> None:
     count = 1000 if args.full else args.inflight
     low, high = args.provider_seconds
-    say(f"\n== in flight: {count} goods jobs at a fake BFL whose tasks take {low:g}–{high:g} s "
-        f"(signed webhooks on, polling as the net); Q_WORKERS=2, broker {args.broker}, PostgreSQL")
+    say(
+        f"\n== in flight: {count} goods jobs at a fake BFL whose tasks take {low:g}–{high:g} s "
+        f"(signed webhooks on, polling as the net); Q_WORKERS=2, broker {args.broker}, PostgreSQL"
+    )
     slow = SlowBfl(low, high)
     port = free_port()
     with slow.fake as fake:
-        platform = Platform(checkout, args, {
-            "GOODS_PROVIDER": "bfl", "BFL_API_BASE": fake.url, "BFL_API_KEY": slow.module.KEY,
-            "BFL_MAX_CONCURRENT": "100000", "BFL_RESULT_HOSTS": "127.0.0.1",
-            "ALLOWED_FETCH_HOSTS": fake.url.removeprefix("http://"), "BFL_WEBHOOK_SECRET": "bench-secret",
-            "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}", "JOB_TIMEOUT_SECONDS": str(int(high) + 120)},
-            port=port)
+        platform = Platform(
+            checkout,
+            args,
+            {
+                "GOODS_PROVIDER": "bfl",
+                "BFL_API_BASE": fake.url,
+                "BFL_API_KEY": slow.module.KEY,
+                "BFL_MAX_CONCURRENT": "100000",
+                "BFL_RESULT_HOSTS": "127.0.0.1",
+                "ALLOWED_FETCH_HOSTS": fake.url.removeprefix("http://"),
+                "BFL_WEBHOOK_SECRET": "bench-secret",
+                "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+                "JOB_TIMEOUT_SECONDS": str(int(high) + 120),
+            },
+            port=port,
+        )
         from generation.models import Job
 
         watcher = Watcher()
@@ -304,18 +368,22 @@ def phase_inflight(checkout: Path, args) -> None:
             held = [(cpu, rss) for n, cpu, rss in samples if peak and n >= 0.8 * peak]
             cpu_mean = sum(c for c, _ in held) / max(len(held), 1)
             rss_max = max((r for _, _, r in samples), default=0.0)
-            say(f"most jobs at the provider at once: {peak} of {count}; while ≥ 80 % of that waited "
+            say(
+                f"most jobs at the provider at once: {peak} of {count}; while ≥ 80 % of that waited "
                 f"({len(held)} s): {sample.what}: CPU mean {cpu_mean:.1f} % of a core "
                 f"{goal(cpu_mean, GOALS['cpu_pct'])}; RSS max over the run {rss_max:.0f} MB "
-                f"{goal(rss_max, GOALS['rss_mb'])}")
+                f"{goal(rss_max, GOALS['rss_mb'])}"
+            )
             time.sleep(0.2)
             _, noticed_s = jobs_table(ids, watcher.seen, lambda _id, _state, ref: slow.ready_at.get(ref))
             by_status = dict.fromkeys(("succeeded", "failed", "timed_out", "queued", "running"), 0)
             for status in Job.objects.filter(pk__in=ids).values_list("status", flat=True):
                 by_status[status] = by_status.get(status, 0) + 1
             say(f"jobs: {by_status}; provider tasks made: {len(fake.tasks)} for {count} jobs")
-            say(f"ready → noticed ({len(noticed_s)} jobs): p50 {pct(noticed_s, .5):.2f} s, "
-                f"p95 {pct(noticed_s, .95):.2f} s {goal(pct(noticed_s, .95), GOALS['noticed_p95_s'])}")
+            say(
+                f"ready → noticed ({len(noticed_s)} jobs): p50 {pct(noticed_s, 0.5):.2f} s, "
+                f"p95 {pct(noticed_s, 0.95):.2f} s {goal(pct(noticed_s, 0.95), GOALS['noticed_p95_s'])}"
+            )
         finally:
             sampling.set()
             watcher.stopped.set()
@@ -350,10 +418,13 @@ def main() -> None:
     parser.add_argument("--full", action="store_true", help="1,000 jobs in flight")
     parser.add_argument("--skip", choices=["flow", "inflight"], action="append", default=[])
     args = parser.parse_args()
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=args.checkout, capture_output=True,
-                            text=True).stdout.strip()
-    say(f"engine_bench: checkout {args.checkout} at {commit}; {os.cpu_count()} cores; "
-        f"load average {os.getloadavg()[0]:.1f}; broker {args.broker}; Q_WORKERS=2")
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=args.checkout, capture_output=True, text=True
+    ).stdout.strip()
+    say(
+        f"engine_bench: checkout {args.checkout} at {commit}; {os.cpu_count()} cores; "
+        f"load average {os.getloadavg()[0]:.1f}; broker {args.broker}; Q_WORKERS=2"
+    )
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ["DATABASE_URL"] = "postgres://postgres@127.0.0.1:5432/postgres"
     import django

@@ -88,11 +88,19 @@ class Web:
         flags, app = SERVE[mode]
         self.base = f"http://127.0.0.1:{port}"
         self.log = tmp / f"web-{mode}.log"
-        command = [str(Path(sys.executable).parent / "gunicorn"), "-c", "deploy/gunicorn.conf.py", *flags,
-                   "--bind", f"127.0.0.1:{port}", app]
+        command = [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "-c",
+            "deploy/gunicorn.conf.py",
+            *flags,
+            "--bind",
+            f"127.0.0.1:{port}",
+            app,
+        ]
         with self.log.open("w") as sink:
-            self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=sink, stderr=sink,
-                                            start_new_session=True)
+            self.process = subprocess.Popen(
+                command, cwd=ROOT, env=env, stdout=sink, stderr=sink, start_new_session=True
+            )
         deadline = time.monotonic() + 60
         while True:
             with contextlib.suppress(httpx.TransportError):
@@ -115,6 +123,7 @@ class Web:
 
 # --- 1. API latency at a fixed rate ------------------------------------------------------------
 
+
 async def api_latency(base: str, token: str, job_ids: list[str], rate: float, seconds: float) -> dict:
     """Latencies (ms) of each kind of request, sent at `rate` a second whatever the answers' pace."""
     headers = {"Authorization": f"Bearer {token}"}
@@ -123,6 +132,7 @@ async def api_latency(base: str, token: str, job_ids: list[str], rate: float, se
     errors = 0
     limits = httpx.Limits(max_connections=200, max_keepalive_connections=50)
     async with httpx.AsyncClient(base_url=base, headers=headers, limits=limits, timeout=30) as client:
+
         async def one(kind: str, path: str) -> None:
             nonlocal errors
             started = time.perf_counter()
@@ -145,6 +155,7 @@ async def api_latency(base: str, token: str, job_ids: list[str], rate: float, se
 
 # --- 2. Streams ----------------------------------------------------------------------------------
 
+
 class Streams:
     """Many SSE clients on raw asyncio sockets (cheap enough for 10,000 in this process)."""
 
@@ -163,8 +174,10 @@ class Streams:
             async with semaphore:
                 try:
                     reader, writer = await asyncio.open_connection("127.0.0.1", self.port)
-                    writer.write(f"GET /api/v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer "
-                                 f"{token}\r\nAccept: text/event-stream\r\n\r\n".encode())
+                    writer.write(
+                        f"GET /api/v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer "
+                        f"{token}\r\nAccept: text/event-stream\r\n\r\n".encode()
+                    )
                     await writer.drain()
                     status = await reader.readline()
                     if b" 200 " not in status:
@@ -204,10 +217,19 @@ def publish_at(rate: float, seconds: float, user_ids: list[int], commits: dict[i
     while time.perf_counter() - start < seconds:
         user_id = user_ids[n % len(user_ids)]
         with transaction.atomic():
-            event = event_publish(user_id=user_id, type="job.stage", object_type="job",
-                                  object_id=f"bench-{n}", payload={
-                                      "id": f"bench-{n}", "kind": "goods", "status": "running",
-                                      "stage": "waiting", "progress": n % 100})
+            event = event_publish(
+                user_id=user_id,
+                type="job.stage",
+                object_type="job",
+                object_id=f"bench-{n}",
+                payload={
+                    "id": f"bench-{n}",
+                    "kind": "goods",
+                    "status": "running",
+                    "stage": "waiting",
+                    "progress": n % 100,
+                },
+            )
         commits[event.id] = time.time()
         n += 1
         time.sleep(max(0.0, n / rate - (time.perf_counter() - start)))
@@ -232,18 +254,26 @@ def run_streams(args, web: Web, tokens: list[str]) -> None:
     rss_idle, _ = usage(web.worker, 0.5)
     started = time.perf_counter()
     asyncio.run_coroutine_threadsafe(streams.connect_all(), loop).result()
-    print(f"  {streams.open:,} streams open in {time.perf_counter() - started:.1f} s ({len(tokens)} users "
-          f"x {per_user}; {streams.failed} failed {streams.error}); worker RSS before: {rss_idle:.0f} MiB")
+    print(
+        f"  {streams.open:,} streams open in {time.perf_counter() - started:.1f} s ({len(tokens)} users "
+        f"x {per_user}; {streams.failed} failed {streams.error}); worker RSS before: {rss_idle:.0f} MiB"
+    )
     time.sleep(2)
     rss, cpu = usage(web.worker, 10)
     print(f"  at rest:  RSS {rss:.0f} MiB, CPU {cpu:.1f} % of a core (heartbeats only)")
-    user_ids = list(User.objects.filter(username__startswith="bench-").exclude(username="bench-api")
-                    .order_by("id").values_list("id", flat=True))
+    user_ids = list(
+        User.objects.filter(username__startswith="bench-")
+        .exclude(username="bench-api")
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
     commits: dict[int, float] = {}
     # Four publishers (a quarter of the rate each), so a slow commit does not hold the others up.
     quarter = args.rate / 4
-    publishers = [threading.Thread(target=publish_at, args=(quarter, args.seconds, user_ids[n::4], commits))
-                  for n in range(4)]
+    publishers = [
+        threading.Thread(target=publish_at, args=(quarter, args.seconds, user_ids[n::4], commits))
+        for n in range(4)
+    ]
     for publisher in publishers:
         publisher.start()
     time.sleep(min(3, args.seconds / 3))
@@ -251,13 +281,21 @@ def run_streams(args, web: Web, tokens: list[str]) -> None:
     for publisher in publishers:
         publisher.join()
     time.sleep(2)  # the last events arrive
-    print(f"  {len(commits) / args.seconds:.0f} job events/s committed (asked {args.rate:g}): "
-          f"RSS {rss:.0f} MiB, CPU {cpu:.1f} % of a core")
-    latencies = [(arrival - commits[event_id]) * 1000 for event_id, arrivals in streams.arrivals.items()
-                 if event_id in commits for arrival in arrivals]
+    print(
+        f"  {len(commits) / args.seconds:.0f} job events/s committed (asked {args.rate:g}): "
+        f"RSS {rss:.0f} MiB, CPU {cpu:.1f} % of a core"
+    )
+    latencies = [
+        (arrival - commits[event_id]) * 1000
+        for event_id, arrivals in streams.arrivals.items()
+        if event_id in commits
+        for arrival in arrivals
+    ]
     expected = len(commits) * per_user
-    print(f"  commit -> client latency over {len(latencies):,} deliveries (expected {expected:,}): "
-          f"p50 {pct(latencies, 0.5):.1f} ms, p95 {pct(latencies, 0.95):.1f} ms, max {max(latencies):.1f} ms")
+    print(
+        f"  commit -> client latency over {len(latencies):,} deliveries (expected {expected:,}): "
+        f"p50 {pct(latencies, 0.5):.1f} ms, p95 {pct(latencies, 0.95):.1f} ms, max {max(latencies):.1f} ms"
+    )
     loop.call_soon_threadsafe(streams.close)
 
 
@@ -279,28 +317,47 @@ def main() -> None:
     args = parser.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="studio-events-bench-"))
-    env = {**os.environ, "DATABASE_URL": database_url(args, tmp), "HTTPS": "off", "DEBUG": "false",
-           "LOG_LEVEL": "WARNING", "WEB_CONCURRENCY": "1", "WEB_THREADS": "4", "ALLOWED_HOSTS": "127.0.0.1",
-           "SECRET_KEY": "events-bench-key-" + "x" * 40, "OUTPUT_DIR": str(tmp / "outputs"),
-           "PROMETHEUS_MULTIPROC_DIR": str(tmp / "prom"), "WORKER_STATE_DIR": str(tmp),
-           "EVENT_NOTIFY": args.backend, "EVENT_REDIS_URL": args.redis, "WEB_MAX_REQUESTS": "0",
-           "DJANGO_SETTINGS_MODULE": "config.settings"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url(args, tmp),
+        "HTTPS": "off",
+        "DEBUG": "false",
+        "LOG_LEVEL": "WARNING",
+        "WEB_CONCURRENCY": "1",
+        "WEB_THREADS": "4",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECRET_KEY": "events-bench-key-" + "x" * 40,
+        "OUTPUT_DIR": str(tmp / "outputs"),
+        "PROMETHEUS_MULTIPROC_DIR": str(tmp / "prom"),
+        "WORKER_STATE_DIR": str(tmp),
+        "EVENT_NOTIFY": args.backend,
+        "EVENT_REDIS_URL": args.redis,
+        "WEB_MAX_REQUESTS": "0",
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+    }
     (tmp / "prom").mkdir()
     try:
         tokens, api_token, job_ids = prepare(args, tmp, env)
         port = args.port or free_port()
-        print(f"events_bench: backend {args.backend}, one web process, {os.cpu_count()} CPUs, "
-              f"load average {os.getloadavg()[0]:.2f}")
+        print(
+            f"events_bench: backend {args.backend}, one web process, {os.cpu_count()} CPUs, "
+            f"load average {os.getloadavg()[0]:.2f}"
+        )
         if not args.skip_api:
-            print(f"API latency at {args.api_rate:g} requests/s for {args.api_seconds:g} s "
-                  "(half GET /api/v1/jobs/{id}, half GET /api/v1/jobs?size=20), p50 / p95 ms:")
+            print(
+                f"API latency at {args.api_rate:g} requests/s for {args.api_seconds:g} s "
+                "(half GET /api/v1/jobs/{id}, half GET /api/v1/jobs?size=20), p50 / p95 ms:"
+            )
             timings = {mode: {"detail": [], "list": [], "errors": 0} for mode in SERVE}
             for _ in range(args.rounds):  # interleaved, so a busy moment of the machine hits each mode
                 for mode in SERVE:
                     web = Web(mode, env, port, tmp)
                     try:
-                        figures = asyncio.run(api_latency(web.base, api_token, job_ids, args.api_rate,
-                                                          args.api_seconds / args.rounds))
+                        figures = asyncio.run(
+                            api_latency(
+                                web.base, api_token, job_ids, args.api_rate, args.api_seconds / args.rounds
+                            )
+                        )
                     finally:
                         web.stop()
                     for key in ("detail", "list"):
@@ -308,8 +365,10 @@ def main() -> None:
                     timings[mode]["errors"] += figures["errors"]
             for mode, figures in timings.items():
                 detail, listing = figures["detail"], figures["list"]
-                print(f"  {mode:12} detail {pct(detail, 0.5):6.1f} / {pct(detail, 0.95):6.1f}   list "
-                      f"{pct(listing, 0.5):6.1f} / {pct(listing, 0.95):6.1f}   errors {figures['errors']}")
+                print(
+                    f"  {mode:12} detail {pct(detail, 0.5):6.1f} / {pct(detail, 0.95):6.1f}   list "
+                    f"{pct(listing, 0.5):6.1f} / {pct(listing, 0.95):6.1f}   errors {figures['errors']}"
+                )
         if not args.skip_streams:
             print(f"Streams ({args.backend}), served by asgi:")
             web = Web("asgi", env, port, tmp)

@@ -57,8 +57,20 @@ class RedisServer:
 
     def start(self) -> None:
         self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", self.port), 1) as sock:
@@ -96,9 +108,11 @@ class Load:
         while not self.stop.is_set():
             n, phase = self._next(), self.phase
             try:
-                answer = self.client.post("/api/v1/jobs/goods",
-                                          data={"goods_type": "mug", "prompt": f"chaos-{n}"},
-                                          files={"character_image": ("c.png", self.image, "image/png")})
+                answer = self.client.post(
+                    "/api/v1/jobs/goods",
+                    data={"goods_type": "mug", "prompt": f"chaos-{n}"},
+                    files={"character_image": ("c.png", self.image, "image/png")},
+                )
                 status = answer.status_code
                 job_id = answer.json().get("id", "") if status == 202 else ""
             except httpx.HTTPError:
@@ -126,9 +140,16 @@ def redis_outage(args) -> dict:
     redis = RedisServer(free_port())
     redis.start()
     fake, env, web, cluster, client = platform_up(
-        db=DB, polls=args.polls, redis_db=args.redis_db,
-        extra_env={"REDIS_URL": f"{redis.url}/0", "CACHE_URL": f"{redis.url}/1", "ENGINE_TICK_SECONDS": "5",
-                   "ENGINE_STAGE_GRACE_SECONDS": "10"})
+        db=DB,
+        polls=args.polls,
+        redis_db=args.redis_db,
+        extra_env={
+            "REDIS_URL": f"{redis.url}/0",
+            "CACHE_URL": f"{redis.url}/1",
+            "ENGINE_TICK_SECONDS": "5",
+            "ENGINE_STAGE_GRACE_SECONDS": "10",
+        },
+    )
     load = Load(client=client, image=character_png())
     threads = [threading.Thread(target=load.submit_loop, args=(args.post_gap,)) for _ in range(args.posters)]
     threads += [threading.Thread(target=load.read_loop, args=(args.read_gap,)) for _ in range(2)]
@@ -166,10 +187,14 @@ def redis_outage(args) -> dict:
         stored = {str(k): v for k, v in stored.items()}
         lost = [j for j in accepted if j not in stored or stored[j] in ("queued", "running")]
         # Every stored job's inputs, answered 202 or not: a job stored is a job that runs.
-        missing_inputs = sum(1 for name in JobInput.objects.values_list("file", flat=True)
-                             if not default_storage.exists(name))
-        marks = {int(p["prompt"].split("-")[1]) for p in Job.objects.values_list("params", flat=True)
-                 if str(p.get("prompt", "")).startswith("chaos-")}
+        missing_inputs = sum(
+            1 for name in JobInput.objects.values_list("file", flat=True) if not default_storage.exists(name)
+        )
+        marks = {
+            int(p["prompt"].split("-")[1])
+            for p in Job.objects.values_list("params", flat=True)
+            if str(p.get("prompt", "")).startswith("chaos-")
+        }
         refused_but_stored = sum(1 for _, n, status, _ in load.posts if status != 202 and n in marks)
         paid_twice = sum(1 for n in accepted.values() if fake.paid.get(n, 0) > 1)
         by_phase = collections.Counter((phase, status) for phase, _, status, _ in load.posts)
@@ -192,7 +217,7 @@ def redis_outage(args) -> dict:
             "stored although answered an error (goal 0)": refused_but_stored,
             "duplicate paid submits (goal 0)": paid_twice,
             "paid submits / accepted jobs": f"{sum(fake.paid.get(n, 0) for n in accepted.values())}"
-                                            f" / {len(accepted)}",
+            f" / {len(accepted)}",
             "all ended within (s after Redis came back)": round(drained, 1),
         }
     finally:
@@ -207,8 +232,11 @@ def provider_outage_section(args) -> dict:
     one paid submit; /healthz should show the provider failing during the window."""
     window = args.provider_outage_seconds
     fake, env, web, cluster, client = platform_up(
-        db=DB + "_provider", polls=args.polls, redis_db=args.redis_db,
-        extra_env={"JOB_TIMEOUT_SECONDS": "180", "ENGINE_TICK_SECONDS": "5"})
+        db=DB + "_provider",
+        polls=args.polls,
+        redis_db=args.redis_db,
+        extra_env={"JOB_TIMEOUT_SECONDS": "180", "ENGINE_TICK_SECONDS": "5"},
+    )
     load = Load(client=client, image=character_png())
     reasons: collections.Counter[str] = collections.Counter()
     health_during: collections.Counter[str] = collections.Counter()
@@ -237,7 +265,8 @@ def provider_outage_section(args) -> dict:
                 break
             time.sleep(1)
         final = collections.Counter(
-            Job.objects.filter(id__in=list(accepted)).values_list("status", flat=True))
+            Job.objects.filter(id__in=list(accepted)).values_list("status", flat=True)
+        )
         ended = time.monotonic() - started
         health_after = client.get("/healthz").json().get("checks", {}).get("provider:bfl", {}).get("status")
         return {
@@ -248,11 +277,12 @@ def provider_outage_section(args) -> dict:
             "/healthz provider:bfl during the window": dict(health_during),
             "/healthz provider:bfl after": health_after,
             "final states": dict(final),
-            f"{window:.0f} s provider 503 window: jobs failed (goal 0)":
-                sum(c for s, c in final.items() if s != "succeeded"),
+            f"{window:.0f} s provider 503 window: jobs failed (goal 0)": sum(
+                c for s, c in final.items() if s != "succeeded"
+            ),
             "duplicate paid submits (goal 0)": sum(1 for n in accepted.values() if fake.paid.get(n, 0) > 1),
             "paid submits / accepted jobs": f"{sum(fake.paid.get(n, 0) for n in accepted.values())}"
-                                            f" / {len(accepted)}",
+            f" / {len(accepted)}",
             "all ended within (s from the window's start)": round(ended, 1),
         }
     finally:
@@ -264,12 +294,20 @@ def schemathesis_section(args) -> dict:
     root = Path(__file__).resolve().parents[1]
     with tempfile.TemporaryDirectory() as tmp:
         report = Path(tmp) / "contract.json"
-        env = {**os.environ, "CONTRACT_REPORT": str(report),
-               "CONTRACT_MAX_EXAMPLES": str(args.schemathesis_examples),
-               "CONTRACT_COVERAGE": str(args.schemathesis_coverage),
-               "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DB}"}  # pytest-django's test_… copy
-        run = subprocess.run([sys.executable, "-m", "pytest", "tests/test_schemathesis.py", "-q",
-                              "-p", "no:cacheprovider"], cwd=root, env=env, capture_output=True, text=True)
+        env = {
+            **os.environ,
+            "CONTRACT_REPORT": str(report),
+            "CONTRACT_MAX_EXAMPLES": str(args.schemathesis_examples),
+            "CONTRACT_COVERAGE": str(args.schemathesis_coverage),
+            "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DB}",
+        }  # pytest-django's test_… copy
+        run = subprocess.run(
+            [sys.executable, "-m", "pytest", "tests/test_schemathesis.py", "-q", "-p", "no:cacheprovider"],
+            cwd=root,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
         if not report.exists():
             print(run.stdout[-3000:], run.stderr[-3000:], sep="\n")
             raise RuntimeError("the contract run ended without figures")
@@ -277,7 +315,7 @@ def schemathesis_section(args) -> dict:
     mismatches = figures["failing_cases"] - figures["server_errors"]
     print(f"schemathesis: cases run {figures['cases']}, 5xx {figures['server_errors']} (goal 0)", flush=True)
     if run.returncode:  # the test's own summary: each distinct failure with its curl command
-        print(run.stdout[max(0, run.stdout.find("failing cases of")):][:6000])
+        print(run.stdout[max(0, run.stdout.find("failing cases of")) :][:6000])
     return {
         "operations": figures["operations"],
         "cases run": figures["cases"],
@@ -304,10 +342,18 @@ def main() -> None:
     parser.add_argument("--read-gap", type=float, default=0.2)
     parser.add_argument("--polls", type=int, default=2, help="fake BFL polls before a task is Ready")
     parser.add_argument("--redis-db", type=int, default=12, help="db of the shared Redis platform_up flushes")
-    parser.add_argument("--schemathesis-examples", type=int, default=15,
-                        help="generated cases per operation, persona and mode (valid, invalid)")
-    parser.add_argument("--schemathesis-coverage", type=int, default=30,
-                        help="coverage-phase edge cases per operation and persona")
+    parser.add_argument(
+        "--schemathesis-examples",
+        type=int,
+        default=15,
+        help="generated cases per operation, persona and mode (valid, invalid)",
+    )
+    parser.add_argument(
+        "--schemathesis-coverage",
+        type=int,
+        default=30,
+        help="coverage-phase edge cases per operation and persona",
+    )
     args = parser.parse_args()
     failed = False
     for name in args.sections.split(","):

@@ -51,15 +51,19 @@ def fill(rows: int, users: int, heavy_rows: int) -> None:
 
     started = time.perf_counter()
     with connection.cursor() as cursor:
-        cursor.execute("""
+        cursor.execute(
+            """
             INSERT INTO accounts_user (password, is_superuser, username, first_name, last_name, email,
                                        is_staff, is_active, date_joined)
             SELECT '!', false, 'bench' || g, '', '', '', g = 1, true, now()
-            FROM generate_series(1, %s) g""", [users])
+            FROM generate_series(1, %s) g""",
+            [users],
+        )
         cursor.execute("SELECT min(id), max(id) FROM accounts_user WHERE username LIKE 'bench%%'")
         first_id, last_id = cursor.fetchone()
         others = max(1, last_id - first_id)
-        cursor.execute("""
+        cursor.execute(
+            """
             INSERT INTO gallery_image (id, owner_id, file, thumbnail, width, height, format, size_bytes,
                                        thumbnail_bytes, sha256, source, prompt, job_id, position,
                                        created_at, deleted_at, purging_at)
@@ -72,9 +76,12 @@ def fill(rows: int, users: int, heavy_rows: int) -> None:
                    now() - (random() * interval '365 days'),
                    CASE WHEN g %% 20 = 0 THEN now() - (random() * interval '30 days') END, NULL
             FROM generate_series(1, %(rows)s) g""",
-                       {"heavy": heavy_rows, "first": first_id, "others": others, "rows": rows})
-    print(f"filled {rows:,} images for {users:,} users ({heavy_rows:,} for the heavy user) "
-          f"in {time.perf_counter() - started:.1f} s")
+            {"heavy": heavy_rows, "first": first_id, "others": others, "rows": rows},
+        )
+    print(
+        f"filled {rows:,} images for {users:,} users ({heavy_rows:,} for the heavy user) "
+        f"in {time.perf_counter() - started:.1f} s"
+    )
 
 
 def cursor_at(sql: str, params: list) -> str:
@@ -117,8 +124,10 @@ def measure(client, label: str, path: str, params: dict, requests: int) -> None:
             timings.append((time.perf_counter() - started) * 1000)
             sql.append(spent[0] * 1000)
             assert response.status_code == 200
-    print(f"{label:<60} p50 {statistics.median(timings):6.2f}  p95 {pct(timings, 0.95):6.2f} ms   "
-          f"SQL p50 {statistics.median(sql):5.2f} ms  {len(queries)} queries  {results} rows")
+    print(
+        f"{label:<60} p50 {statistics.median(timings):6.2f}  p95 {pct(timings, 0.95):6.2f} ms   "
+        f"SQL p50 {statistics.median(sql):5.2f} ms  {len(queries)} queries  {results} rows"
+    )
 
 
 def main() -> None:
@@ -175,40 +184,109 @@ def run(args) -> None:
 
     heavy_api, typical_api = client_for(heavy), client_for(typical)  # heavy is staff too
     user_depth, admin_depth = args.heavy_rows // 2, args.rows // 2
-    user_deep = cursor_at("""SELECT created_at, id FROM gallery_image
+    user_deep = cursor_at(
+        """SELECT created_at, id FROM gallery_image
                              WHERE owner_id = %s AND deleted_at IS NULL
-                             ORDER BY created_at DESC, id DESC OFFSET %s LIMIT 1""", [heavy.pk, user_depth])
-    admin_deep = cursor_at("""SELECT created_at, id FROM gallery_image WHERE deleted_at IS NULL
-                              ORDER BY created_at DESC, id DESC OFFSET %s LIMIT 1""", [admin_depth])
+                             ORDER BY created_at DESC, id DESC OFFSET %s LIMIT 1""",
+        [heavy.pk, user_depth],
+    )
+    admin_deep = cursor_at(
+        """SELECT created_at, id FROM gallery_image WHERE deleted_at IS NULL
+                              ORDER BY created_at DESC, id DESC OFFSET %s LIMIT 1""",
+        [admin_depth],
+    )
     n = args.requests
-    print(f"\n{n} requests each, in-process (DRF test client, JWT auth, full middleware); page size 20; "
-          f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
+    print(
+        f"\n{n} requests each, in-process (DRF test client, JWT auth, full middleware); page size 20; "
+        f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs"
+    )
     typical_rows = (args.rows - args.heavy_rows) // max(1, args.users - 1)
-    measure(typical_api, f"user list, first page (typical user, ~{typical_rows:,} images)", "/api/v1/images",
-            {"size": 20}, n)
-    measure(heavy_api, f"user list, first page (heavy user, {args.heavy_rows:,} images)", "/api/v1/images",
-            {"size": 20}, n)
-    measure(heavy_api, f"user list, cursor page {user_depth:,} rows deep (heavy user)", "/api/v1/images",
-            {"size": 20, "cursor": user_deep}, n)
-    measure(heavy_api, "user trash, first page (heavy user)", "/api/v1/images",
-            {"size": 20, "state": "trash"}, n)
-    measure(heavy_api, "user list, source + date filter (heavy user)", "/api/v1/images",
-            {"size": 20, "source": "goods", "from_date": "2000-01-01"}, n)
-    measure(heavy_api, "admin list, all users, first page (+count estimate, audit)", "/api/v1/admin/images",
-            {"size": 20}, n)
-    measure(heavy_api, f"admin list, all users, cursor {admin_depth:,} rows deep", "/api/v1/admin/images",
-            {"size": 20, "cursor": admin_deep}, n)
-    measure(heavy_api, "admin list, include=deleted, all users", "/api/v1/admin/images",
-            {"size": 20, "include": "deleted"}, n)
-    measure(heavy_api, "admin list, one user, include=all, date range", "/api/v1/admin/images",
-            {"size": 20, "user_id": typical.pk, "include": "all", "from_date": "2000-01-01",
-             "to_date": "2100-01-01"}, n)
-    measure(heavy_api, "admin list, page=50 (OFFSET 980, for the seed frontend)", "/api/v1/admin/images",
-            {"size": 20, "page": 50}, max(20, n // 5))
-    measure(heavy_api, "admin list, page=5000 (OFFSET 99,980: why cursors exist)", "/api/v1/admin/images",
-            {"size": 20, "page": 5000}, max(10, n // 15))
-    measure(heavy_api, f"usage (heavy user: SUM over {args.heavy_rows:,} rows)", "/api/v1/images/usage", {},
-            max(20, n // 5))
+    measure(
+        typical_api,
+        f"user list, first page (typical user, ~{typical_rows:,} images)",
+        "/api/v1/images",
+        {"size": 20},
+        n,
+    )
+    measure(
+        heavy_api,
+        f"user list, first page (heavy user, {args.heavy_rows:,} images)",
+        "/api/v1/images",
+        {"size": 20},
+        n,
+    )
+    measure(
+        heavy_api,
+        f"user list, cursor page {user_depth:,} rows deep (heavy user)",
+        "/api/v1/images",
+        {"size": 20, "cursor": user_deep},
+        n,
+    )
+    measure(
+        heavy_api, "user trash, first page (heavy user)", "/api/v1/images", {"size": 20, "state": "trash"}, n
+    )
+    measure(
+        heavy_api,
+        "user list, source + date filter (heavy user)",
+        "/api/v1/images",
+        {"size": 20, "source": "goods", "from_date": "2000-01-01"},
+        n,
+    )
+    measure(
+        heavy_api,
+        "admin list, all users, first page (+count estimate, audit)",
+        "/api/v1/admin/images",
+        {"size": 20},
+        n,
+    )
+    measure(
+        heavy_api,
+        f"admin list, all users, cursor {admin_depth:,} rows deep",
+        "/api/v1/admin/images",
+        {"size": 20, "cursor": admin_deep},
+        n,
+    )
+    measure(
+        heavy_api,
+        "admin list, include=deleted, all users",
+        "/api/v1/admin/images",
+        {"size": 20, "include": "deleted"},
+        n,
+    )
+    measure(
+        heavy_api,
+        "admin list, one user, include=all, date range",
+        "/api/v1/admin/images",
+        {
+            "size": 20,
+            "user_id": typical.pk,
+            "include": "all",
+            "from_date": "2000-01-01",
+            "to_date": "2100-01-01",
+        },
+        n,
+    )
+    measure(
+        heavy_api,
+        "admin list, page=50 (OFFSET 980, for the seed frontend)",
+        "/api/v1/admin/images",
+        {"size": 20, "page": 50},
+        max(20, n // 5),
+    )
+    measure(
+        heavy_api,
+        "admin list, page=5000 (OFFSET 99,980: why cursors exist)",
+        "/api/v1/admin/images",
+        {"size": 20, "page": 5000},
+        max(10, n // 15),
+    )
+    measure(
+        heavy_api,
+        f"usage (heavy user: SUM over {args.heavy_rows:,} rows)",
+        "/api/v1/images/usage",
+        {},
+        max(20, n // 5),
+    )
 
 
 if __name__ == "__main__":

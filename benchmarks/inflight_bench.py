@@ -35,7 +35,8 @@ def main() -> None:
     args = parser.parse_args()
 
     fake, env, web, cluster, client = platform_up(
-        db=DB, polls=args.polls, redis_db=10, extra_env={"BFL_MAX_CONCURRENT": str(args.jobs)})
+        db=DB, polls=args.polls, redis_db=10, extra_env={"BFL_MAX_CONCURRENT": str(args.jobs)}
+    )
     django_setup(env)
     from generation.models import Job
 
@@ -44,8 +45,11 @@ def main() -> None:
     submitted_after: list[float] = []
 
     def submit(n: int) -> None:
-        answer = client.post("/api/v1/jobs/goods", data={"goods_type": "mug", "prompt": f"chaos-{n}"},
-                             files={"character_image": ("c.png", image, "image/png")})
+        answer = client.post(
+            "/api/v1/jobs/goods",
+            data={"goods_type": "mug", "prompt": f"chaos-{n}"},
+            files={"character_image": ("c.png", image, "image/png")},
+        )
         assert answer.status_code == 202, answer.text
 
     def submit_all() -> None:
@@ -70,27 +74,40 @@ def main() -> None:
                 cpu[pid] = proc.cpu_percent(None)
                 rss[pid] = proc.memory_info().rss / 2**20
         in_flight = Job.objects.filter(status="running", stage="waiting").count()
-        samples.append((time.monotonic() - started, in_flight, sum(cpu.values()),
-                        max(cpu.values(), default=0), max(rss.values(), default=0)))
+        samples.append(
+            (
+                time.monotonic() - started,
+                in_flight,
+                sum(cpu.values()),
+                max(cpu.values(), default=0),
+                max(rss.values(), default=0),
+            )
+        )
         if submitted.is_set() and not Job.objects.filter(status__in=["queued", "running"]).exists():
             break
     elapsed = time.monotonic() - started
     done = Job.objects.filter(status="succeeded").count()
     paid = sum(fake.paid.values())
     holding = [s for s in samples if s[1] >= 200]
-    print(f"{args.jobs} jobs, fake BFL ready after {args.polls} polls; all ended in {elapsed:.0f} s "
-          f"({done} succeeded); paid submits {paid}, max per job {max(fake.paid.values(), default=0)}")
+    print(
+        f"{args.jobs} jobs, fake BFL ready after {args.polls} polls; all ended in {elapsed:.0f} s "
+        f"({done} succeeded); paid submits {paid}, max per job {max(fake.paid.values(), default=0)}"
+    )
     print(f"peak jobs in flight at the provider: {max(s[1] for s in samples)}")
     if holding:
-        print(f"while >= 200 were in flight ({len(holding)} s): whole cluster CPU mean "
-              f"{statistics.mean(s[2] for s in holding):.1f} % of one core (p95 "
-              f"{sorted(s[2] for s in holding)[int(0.95 * (len(holding) - 1))]:.1f} %), busiest process mean "
-              f"{statistics.mean(s[3] for s in holding):.1f} %")
+        print(
+            f"while >= 200 were in flight ({len(holding)} s): whole cluster CPU mean "
+            f"{statistics.mean(s[2] for s in holding):.1f} % of one core (p95 "
+            f"{sorted(s[2] for s in holding)[int(0.95 * (len(holding) - 1))]:.1f} %), busiest process mean "
+            f"{statistics.mean(s[3] for s in holding):.1f} %"
+        )
         calm = [s for s in holding if s[0] > submitted_after[0] + 2]
         if calm:
-            print(f"  of those, after the last submit ({submitted_after[0]:.0f} s): {len(calm)} s, cluster "
-                  f"CPU mean {statistics.mean(s[2] for s in calm):.1f} %, busiest process mean "
-                  f"{statistics.mean(s[3] for s in calm):.1f} %")
+            print(
+                f"  of those, after the last submit ({submitted_after[0]:.0f} s): {len(calm)} s, cluster "
+                f"CPU mean {statistics.mean(s[2] for s in calm):.1f} %, busiest process mean "
+                f"{statistics.mean(s[3] for s in calm):.1f} %"
+            )
     print(f"largest process RSS seen: {max(s[4] for s in samples):.0f} MiB")
     platform_down(fake, web, cluster)
 

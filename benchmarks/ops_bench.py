@@ -49,8 +49,10 @@ def memory(pid: int) -> dict:
 
 
 def show(label: str, stats: dict) -> None:
-    print(f"  {label}: PSS {stats['pss']:.1f} MiB, RSS {stats['rss']:.1f} MiB over {len(stats['processes'])} "
-          "processes")
+    print(
+        f"  {label}: PSS {stats['pss']:.1f} MiB, RSS {stats['rss']:.1f} MiB over {len(stats['processes'])} "
+        "processes"
+    )
     for name, pss, rss in stats["processes"]:
         print(f"      {pss:6.1f} PSS {rss:6.1f} RSS  {name}")
 
@@ -71,30 +73,62 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
 
-    subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-q", "-c", f"DROP DATABASE IF EXISTS {DB}"],
-                   check=True)
-    subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-q", "-c", f"CREATE DATABASE {DB}"],
-                   check=True)
+    subprocess.run(
+        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-q", "-c", f"DROP DATABASE IF EXISTS {DB}"], check=True
+    )
+    subprocess.run(
+        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-q", "-c", f"CREATE DATABASE {DB}"], check=True
+    )
     tmp = Path(tempfile.mkdtemp(prefix="studio-ops-bench-"))
     port = free_port()
     env = {
-        **os.environ, "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DB}",
-        "Q_BROKER": "redis", "REDIS_URL": "redis://127.0.0.1:6379/7", "CACHE_URL": "redis://127.0.0.1:6379/8",
-        "OUTPUT_DIR": str(tmp / "outputs"), "LOCAL_PROVIDER_DELAY_SECONDS": "1", "LOG_LEVEL": "WARNING",
-        "MAX_PER_USER_QUEUE": "100000", "MAX_PER_USER_CONCURRENT": "100000", "HOST": "127.0.0.1",
-        "HTTPS": "off", "THROTTLE_JOBS_PER_MINUTE": "0", "THROTTLE_UPLOADS_PER_MINUTE": "0",
-        "PORT": str(port), "WEB_CONCURRENCY": "1", "WEB_THREADS": "4", "Q_WORKERS": "2",
-        "WORKER_STATE_DIR": str(tmp), "PROMETHEUS_MULTIPROC_DIR": str(tmp / "prom"),
-        "SECRET_KEY": "ops-bench-key-" + "x" * 40, "DEBUG": "false",
+        **os.environ,
+        "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DB}",
+        "Q_BROKER": "redis",
+        "REDIS_URL": "redis://127.0.0.1:6379/7",
+        "CACHE_URL": "redis://127.0.0.1:6379/8",
+        "OUTPUT_DIR": str(tmp / "outputs"),
+        "LOCAL_PROVIDER_DELAY_SECONDS": "1",
+        "LOG_LEVEL": "WARNING",
+        "MAX_PER_USER_QUEUE": "100000",
+        "MAX_PER_USER_CONCURRENT": "100000",
+        "HOST": "127.0.0.1",
+        "HTTPS": "off",
+        "THROTTLE_JOBS_PER_MINUTE": "0",
+        "THROTTLE_UPLOADS_PER_MINUTE": "0",
+        "PORT": str(port),
+        "WEB_CONCURRENCY": "1",
+        "WEB_THREADS": "4",
+        "Q_WORKERS": "2",
+        "WORKER_STATE_DIR": str(tmp),
+        "PROMETHEUS_MULTIPROC_DIR": str(tmp / "prom"),
+        "SECRET_KEY": "ops-bench-key-" + "x" * 40,
+        "DEBUG": "false",
     }
     python = sys.executable
     subprocess.run(["redis-cli", "-n", "7", "flushdb"], check=True, capture_output=True)
     subprocess.run([python, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
-    subprocess.run([python, "manage.py", "shell", "--no-imports", "-c",
-                    "from accounts.services import user_create; user_create(username='bench', "
-                    "password='bench-pass-123')"], cwd=ROOT, env=env, check=True)
-    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "cwd": ROOT, "env": env,
-             "start_new_session": True}
+    subprocess.run(
+        [
+            python,
+            "manage.py",
+            "shell",
+            "--no-imports",
+            "-c",
+            "from accounts.services import user_create; user_create(username='bench', "
+            "password='bench-pass-123')",
+        ],
+        cwd=ROOT,
+        env=env,
+        check=True,
+    )
+    quiet = {
+        "stdout": subprocess.DEVNULL,
+        "stderr": subprocess.DEVNULL,
+        "cwd": ROOT,
+        "env": env,
+        "start_new_session": True,
+    }
     gunicorn = [str(Path(python).parent / "gunicorn"), "-c", "deploy/gunicorn.conf.py", served_app(ROOT)]
     client = httpx.Client(timeout=30)
     base = f"http://127.0.0.1:{port}"
@@ -119,8 +153,12 @@ def main() -> None:
         stop(web)
     stop(workers)
 
-    os.environ.update({k: env[k] for k in ("DATABASE_URL", "OUTPUT_DIR", "Q_BROKER", "REDIS_URL",
-                                            "CACHE_URL", "SECRET_KEY")})
+    os.environ.update(
+        {
+            k: env[k]
+            for k in ("DATABASE_URL", "OUTPUT_DIR", "Q_BROKER", "REDIS_URL", "CACHE_URL", "SECRET_KEY")
+        }
+    )
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
     sys.path.insert(0, str(ROOT))
     import django
@@ -133,16 +171,20 @@ def main() -> None:
     token = None
     for _ in range(100):
         with contextlib.suppress(httpx.TransportError):
-            token = client.post(f"{base}/api/v1/auth/token",
-                                json={"username": "bench", "password": "bench-pass-123"}).json()["access"]
+            token = client.post(
+                f"{base}/api/v1/auth/token", json={"username": "bench", "password": "bench-pass-123"}
+            ).json()["access"]
             break
         time.sleep(0.1)
     client.headers["Authorization"] = f"Bearer {token}"
     image = character_png()
 
     def submit() -> str:
-        response = client.post(f"{base}/api/v1/jobs/goods", data={"goods_type": "mug"},
-                               files={"character_image": ("c.png", image, "image/png")})
+        response = client.post(
+            f"{base}/api/v1/jobs/goods",
+            data={"goods_type": "mug"},
+            files={"character_image": ("c.png", image, "image/png")},
+        )
         assert response.status_code == 202, response.text
         return response.json()["id"]
 
@@ -185,8 +227,10 @@ def main() -> None:
     stop(workers)
 
     def summary(values: list[float]) -> str:
-        return (f"median {statistics.median(values):.2f} s (min {min(values):.2f}, "
-                f"max {max(values):.2f}, n={len(values)})")
+        return (
+            f"median {statistics.median(values):.2f} s (min {min(values):.2f}, "
+            f"max {max(values):.2f}, n={len(values)})"
+        )
 
     print("== cold start")
     print(f"  web: exec of gunicorn to /healthz 200: {summary(web_starts)}")

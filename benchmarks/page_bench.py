@@ -56,12 +56,20 @@ def main() -> None:
 
     tmp = Path(tempfile.mkdtemp(prefix="studio-page-bench-"))
     fake = FakeOpenAIServer().start()
-    os.environ.update({
-        "DATABASE_URL": f"sqlite:///{tmp / 'db.sqlite3'}", "OUTPUT_DIR": str(tmp / "outputs"),
-        "LOG_LEVEL": "WARNING", "DJANGO_SETTINGS_MODULE": "config.settings", "LLM_PROVIDER": "openai",
-        "OPENAI_BASE_URL": fake.base_url, "OPENAI_API_KEY": fake.api_key, "PAGE_IMAGE_PROVIDER": "local",
-        "PAGE_MAX_CONCURRENT": str(max(args.pages, 1)), "LOCAL_PROVIDER_DELAY_SECONDS": "2",
-    })
+    os.environ.update(
+        {
+            "DATABASE_URL": f"sqlite:///{tmp / 'db.sqlite3'}",
+            "OUTPUT_DIR": str(tmp / "outputs"),
+            "LOG_LEVEL": "WARNING",
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "LLM_PROVIDER": "openai",
+            "OPENAI_BASE_URL": fake.base_url,
+            "OPENAI_API_KEY": fake.api_key,
+            "PAGE_IMAGE_PROVIDER": "local",
+            "PAGE_MAX_CONCURRENT": str(max(args.pages, 1)),
+            "LOCAL_PROVIDER_DELAY_SECONDS": "2",
+        }
+    )
     if args.concurrency:
         os.environ["PAGE_BLOCK_CONCURRENCY"] = str(args.concurrency)
     import django
@@ -97,13 +105,18 @@ def main() -> None:
         time.sleep(latency)
         with lock:
             calls.append((page_task(body)[0], started, time.monotonic()))
-        return Reply.json(page_answer(body, wants_image=wants_image),
-                          usage={"prompt_tokens": 600, "completion_tokens": 250})
+        return Reply.json(
+            page_answer(body, wants_image=wants_image), usage={"prompt_tokens": 600, "completion_tokens": 250}
+        )
 
     def page_create(category, with_images: bool) -> Job:
         ids = page_template_ids_resolve(category_id=category.id)
-        job, _ = job_create(user=owner, kind=JobKind.PAGE, inputs=[],
-                            params={"product_info": PRODUCT, "template_ids": ids, "with_images": with_images})
+        job, _ = job_create(
+            user=owner,
+            kind=JobKind.PAGE,
+            inputs=[],
+            params={"product_info": PRODUCT, "template_ids": ids, "with_images": with_images},
+        )
         return job
 
     def page_written(job: Job) -> tuple[float, Job, Page | None]:
@@ -119,14 +132,18 @@ def main() -> None:
         return wall, job, page
 
     fake.responder = responder
-    print(f"LLM answer latency: log-normal, median {args.median:g} s, sigma {args.spread:g}, at most "
-          f"{args.max:g} s (seed {args.seed}); PAGE_BLOCK_CONCURRENCY={settings.PAGE_BLOCK_CONCURRENCY} "
-          f"(PAGE_MAX_BLOCKS={settings.PAGE_MAX_BLOCKS}), "
-          f"PAGE_TIMEOUT_SECONDS={settings.PAGE_TIMEOUT_SECONDS:g}")
+    print(
+        f"LLM answer latency: log-normal, median {args.median:g} s, sigma {args.spread:g}, at most "
+        f"{args.max:g} s (seed {args.seed}); PAGE_BLOCK_CONCURRENCY={settings.PAGE_BLOCK_CONCURRENCY} "
+        f"(PAGE_MAX_BLOCKS={settings.PAGE_MAX_BLOCKS}), "
+        f"PAGE_TIMEOUT_SECONDS={settings.PAGE_TIMEOUT_SECONDS:g}"
+    )
     for with_images in (False, True):
         wants_image = with_images
-        print(f"-- one page at a time, {'with' if with_images else 'without'} block images (goal: page ≈ "
-              "plan + slowest block call, far below the sum)")
+        print(
+            f"-- one page at a time, {'with' if with_images else 'without'} block images (goal: page ≈ "
+            "plan + slowest block call, far below the sum)"
+        )
         for category in Category.objects.order_by("name"):
             calls.clear()
             wall, job, page = page_written(page_create(category, with_images))
@@ -140,19 +157,24 @@ def main() -> None:
             at_once = max((sum(1 for s, e in blocks if s <= moment < e) for moment, _ in blocks), default=0)
             images = sum(1 for block in page.blocks if block.get("image_id"))
             floor = plan + slowest
-            print(f"  {category.name:<12} {len(page.blocks)} blocks: page {wall:5.2f} s; plan {plan:4.2f} s "
-                  f"+ slowest block {slowest:4.2f} s = {floor:5.2f} s (page/that "
-                  f"{wall / max(floor, 1e-9):.2f}); "
-                  f"blocks in sum {serial:5.2f} s; {at_once} at once; {images} images")
+            print(
+                f"  {category.name:<12} {len(page.blocks)} blocks: page {wall:5.2f} s; plan {plan:4.2f} s "
+                f"+ slowest block {slowest:4.2f} s = {floor:5.2f} s (page/that "
+                f"{wall / max(floor, 1e-9):.2f}); "
+                f"blocks in sum {serial:5.2f} s; {at_once} at once; {images} images"
+            )
 
     wants_image = False
     categories = list(Category.objects.order_by("name"))
     for with_pages in (False, True):
         params = {"goods_type": "mug", "output_format": "png"}
-        goods = [job_create(user=owner, kind=JobKind.GOODS, inputs=[], params=params)[0]
-                 for _ in range(args.jobs)]
-        pages = [page_create(categories[n % len(categories)], False)
-                 for n in range(args.pages if with_pages else 0)]
+        goods = [
+            job_create(user=owner, kind=JobKind.GOODS, inputs=[], params=params)[0] for _ in range(args.jobs)
+        ]
+        pages = [
+            page_create(categories[n % len(categories)], False)
+            for n in range(args.pages if with_pages else 0)
+        ]
         # The goods jobs are claimed and at the provider (their submit is a task step, run here).
         while engine.jobs_dispatch():  # each round claims up to 20 jobs per user
             pass
@@ -182,9 +204,11 @@ def main() -> None:
         delays = [max(0.0, noticed[i] - rows[i]["ready_at"]) for i in ids if i in noticed]
         written = Job.objects.filter(pk__in=page_ids).exclude(provider_ref="").count()
         beside = f"with {len(pages)} pages written at once" if with_pages else "alone"
-        print(f"-- {args.jobs} goods jobs (2 s at the provider) {beside}: ready → noticed p50 "
-              f"{pct(delays, .5):.2f} s, p95 {pct(delays, .95):.2f} s, {len(delays)} of {len(ids)} noticed; "
-              f"engine loop lag max {max(lags):.3f} s; pages written {written} of {len(pages)}")
+        print(
+            f"-- {args.jobs} goods jobs (2 s at the provider) {beside}: ready → noticed p50 "
+            f"{pct(delays, 0.5):.2f} s, p95 {pct(delays, 0.95):.2f} s, {len(delays)} of {len(ids)} noticed; "
+            f"engine loop lag max {max(lags):.3f} s; pages written {written} of {len(pages)}"
+        )
         Job.objects.filter(pk__in=ids + page_ids).delete()
     fake.stop()
 

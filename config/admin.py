@@ -41,15 +41,32 @@ class UserChangeList(ChangeList):
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
-    list_display = ("username", "email", "is_staff", "queue_limit", "concurrency_limit", "storage",
-                    "date_joined")
+    list_display = (
+        "username",
+        "email",
+        "is_staff",
+        "queue_limit",
+        "concurrency_limit",
+        "storage",
+        "date_joined",
+    )
     list_filter = ("is_staff", "is_superuser", "is_active", "groups")
     readonly_fields = ("limits_applied", "storage_usage")
     fieldsets = (
         BaseUserAdmin.fieldsets[0],
-        ("Limits", {"fields": ("limits_applied", "storage_usage", "max_queued_jobs", "max_concurrent_jobs",
-                               "storage_quota_mb"),
-                    "description": "Leave a limit empty to apply the default."}),
+        (
+            "Limits",
+            {
+                "fields": (
+                    "limits_applied",
+                    "storage_usage",
+                    "max_queued_jobs",
+                    "max_concurrent_jobs",
+                    "storage_quota_mb",
+                ),
+                "description": "Leave a limit empty to apply the default.",
+            },
+        ),
         *BaseUserAdmin.fieldsets[1:],
     )
 
@@ -60,11 +77,11 @@ class UserAdmin(BaseUserAdmin):
         form = super().get_form(request, obj, change=change, **kwargs)
         texts = {
             "max_queued_jobs": f"Jobs this user may have waiting at once. Empty: the default, "
-                               f"{settings.MAX_PER_USER_QUEUE}.",
+            f"{settings.MAX_PER_USER_QUEUE}.",
             "max_concurrent_jobs": f"Jobs this user may have running at once (at least 1). Empty: the "
-                                   f"default, {settings.MAX_PER_USER_CONCURRENT}.",
+            f"default, {settings.MAX_PER_USER_CONCURRENT}.",
             "storage_quota_mb": f"Gallery storage in MB (originals, thumbnails and trash); 0 means "
-                                f"unlimited. Empty: the default, {_quota_text(settings.STORAGE_QUOTA_MB)}.",
+            f"unlimited. Empty: the default, {_quota_text(settings.STORAGE_QUOTA_MB)}.",
         }
         for name, text in texts.items():
             if name in form.base_fields:
@@ -104,9 +121,12 @@ class UserAdmin(BaseUserAdmin):
         if obj is None or obj.pk is None:
             return "—"
         usage = storage_usage(user=obj)
-        return format_html("{} — {} image(s), {} in the trash (originals, thumbnails and trash count)",
-                           _usage_html(usage.used_bytes, usage.quota_bytes, obj.storage_quota_mb is None),
-                           usage.active_images, usage.trash_images)
+        return format_html(
+            "{} — {} image(s), {} in the trash (originals, thumbnails and trash count)",
+            _usage_html(usage.used_bytes, usage.quota_bytes, obj.storage_quota_mb is None),
+            usage.active_images,
+            usage.trash_images,
+        )
 
 
 def _usage_html(used: int, quota: int | None, is_default: bool):
@@ -114,10 +134,15 @@ def _usage_html(used: int, quota: int | None, is_default: bool):
         return format_html("{} of unlimited", filesizeformat(used))
     source = "default" if is_default else "override"
     if used >= quota:
-        return format_html('<strong class="over-quota">{} of {} ({}) · over quota</strong>',
-                           filesizeformat(used), filesizeformat(quota), source)
-    return format_html("{} of {} ({}) · {}%", filesizeformat(used), filesizeformat(quota), source,
-                       round(100 * used / quota))
+        return format_html(
+            '<strong class="over-quota">{} of {} ({}) · over quota</strong>',
+            filesizeformat(used),
+            filesizeformat(quota),
+            source,
+        )
+    return format_html(
+        "{} of {} ({}) · {}%", filesizeformat(used), filesizeformat(quota), source, round(100 * used / quota)
+    )
 
 
 # --- internal models --------------------------------------------------------------------------
@@ -134,23 +159,31 @@ class ExplainedListMixin:
 
 
 class StudioSuccessAdmin(ExplainedListMixin, TaskAdmin):
-    page_note = ("Always empty here: successful tasks are not kept (Q_CLUSTER save_limit is -1). Every "
-                 "task only moves a job along, and the job itself records the outcome: see Jobs.")
+    page_note = (
+        "Always empty here: successful tasks are not kept (Q_CLUSTER save_limit is -1). Every "
+        "task only moves a job along, and the job itself records the outcome: see Jobs."
+    )
 
 
 class StudioFailureAdmin(ExplainedListMixin, FailAdmin):
-    page_note = ("Tasks that raised or were killed (time-out, worker lost). A job whose task failed is "
-                 "finished or re-run by the reconciler within a minute; its own page tells what happened.")
+    page_note = (
+        "Tasks that raised or were killed (time-out, worker lost). A job whose task failed is "
+        "finished or re-run by the reconciler within a minute; its own page tells what happened."
+    )
 
 
 class StudioScheduleAdmin(ExplainedListMixin, ScheduleAdmin):
-    page_note = ("Periodic tasks (the reconciler, sweeps). \"Last run\" shows only failed runs: successful "
-                 "tasks are not kept. \"Next run\" moving forward means the schedule runs.")
+    page_note = (
+        'Periodic tasks (the reconciler, sweeps). "Last run" shows only failed runs: successful '
+        'tasks are not kept. "Next run" moving forward means the schedule runs.'
+    )
 
 
 class StudioQueueAdmin(SuperuserReadOnlyMixin, ExplainedListMixin, QueueAdmin):
-    page_note = ("Tasks waiting in the database broker (Q_BROKER=orm) for a worker. A task stays a few "
-                 "seconds at most; a growing list means no worker cluster is running.")
+    page_note = (
+        "Tasks waiting in the database broker (Q_BROKER=orm) for a worker. A task stays a few "
+        "seconds at most; a growing list means no worker cluster is running."
+    )
 
 
 class StudioOutstandingTokenAdmin(SuperuserReadOnlyMixin, OutstandingTokenAdmin):
@@ -161,10 +194,14 @@ class StudioBlacklistedTokenAdmin(SuperuserReadOnlyMixin, BlacklistedTokenAdmin)
     pass
 
 
-for model, model_admin in ((Success, StudioSuccessAdmin), (Failure, StudioFailureAdmin),
-                           (Schedule, StudioScheduleAdmin), (OrmQ, StudioQueueAdmin),
-                           (OutstandingToken, StudioOutstandingTokenAdmin),
-                           (BlacklistedToken, StudioBlacklistedTokenAdmin)):
+for model, model_admin in (
+    (Success, StudioSuccessAdmin),
+    (Failure, StudioFailureAdmin),
+    (Schedule, StudioScheduleAdmin),
+    (OrmQ, StudioQueueAdmin),
+    (OutstandingToken, StudioOutstandingTokenAdmin),
+    (BlacklistedToken, StudioBlacklistedTokenAdmin),
+):
     if admin.site.is_registered(model):  # django-q2 lists its queue only with the ORM broker
         admin.site.unregister(model)
         admin.site.register(model, model_admin)

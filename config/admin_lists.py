@@ -85,9 +85,10 @@ class EstimatedCountPaginator(Paginator):
             return super().page(number)
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
-        rows = list(self.object_list[bottom: bottom + self.per_page + 1])
-        self.current_page = EstimatedPage(rows[: self.per_page], number, self,
-                                          has_next=len(rows) > self.per_page)
+        rows = list(self.object_list[bottom : bottom + self.per_page + 1])
+        self.current_page = EstimatedPage(
+            rows[: self.per_page], number, self, has_next=len(rows) > self.per_page
+        )
         return self.current_page
 
 
@@ -191,8 +192,9 @@ class InputFilter(admin.ListFilter):
     def choices(self, changelist):
         names = self.expected_parameters()
         yield {
-            "inputs": [(name, label, kind, self.used_parameters.get(name, ""))
-                       for name, label, kind in self.inputs],
+            "inputs": [
+                (name, label, kind, self.used_parameters.get(name, "")) for name, label, kind in self.inputs
+            ],
             "hidden": [(k, v) for k, v in changelist.params.items() if k not in names and k != PAGE_VAR],
             "clear_url": any(self.used_parameters.values()) and changelist.get_query_string(remove=names),
         }

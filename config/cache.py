@@ -46,8 +46,11 @@ class _Breaker:
             self.down_until = time.monotonic() + retry_seconds
             if not self.is_down:
                 self.is_down = True
-                logger.warning("cache unreachable (%s); serving without it", type(exc).__name__,
-                               extra={"event": "cache_down", "error": type(exc).__name__})
+                logger.warning(
+                    "cache unreachable (%s); serving without it",
+                    type(exc).__name__,
+                    extra={"event": "cache_down", "error": type(exc).__name__},
+                )
 
     def close(self) -> None:
         if self.is_down:
@@ -120,8 +123,9 @@ class ResilientRedisCache(RedisCache):
         self._try(lambda: super(ResilientRedisCache, self).set(key, value, timeout, version), None)
 
     def set_many(self, data, timeout=DEFAULT_TIMEOUT, version=None):
-        return self._try(lambda: super(ResilientRedisCache, self).set_many(data, timeout, version),
-                         lambda: list(data))
+        return self._try(
+            lambda: super(ResilientRedisCache, self).set_many(data, timeout, version), lambda: list(data)
+        )
 
     def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
         return self._try(lambda: super(ResilientRedisCache, self).add(key, value, timeout, version), False)

@@ -34,8 +34,10 @@ def client_config(*, user) -> dict:
         "output_formats": list(OUTPUT_FORMATS),
         "goods_types": list(GOODS_TYPES),
         # Only the kinds whose request takes it (an edit always runs at the provider's default).
-        "safety_tolerance": {"ppl": _range_of(ppl["safety_tolerance"]),
-                             "goods": _range_of(goods["safety_tolerance"])},
+        "safety_tolerance": {
+            "ppl": _range_of(ppl["safety_tolerance"]),
+            "goods": _range_of(goods["safety_tolerance"]),
+        },
         "prompt_max_length": ppl["prompt"].max_length,
         "product_info_max_length": page["product_info"].max_length,
         "job_timeout_seconds": settings.JOB_TIMEOUT_SECONDS,
@@ -67,7 +69,8 @@ class ClientConfigApi(APIView):
         max_upload_bytes = serializers.IntegerField(help_text="Largest image upload, in bytes.")
         max_image_pixels = serializers.IntegerField(help_text="Largest image, in pixels (width × height).")
         max_image_side = serializers.IntegerField(
-            help_text="Images are scaled to this many pixels on the long side before any provider sees them.")
+            help_text="Images are scaled to this many pixels on the long side before any provider sees them."
+        )
         aspect_ratios = serializers.ListField(child=serializers.CharField())
         output_formats = serializers.ListField(child=serializers.CharField())
         goods_types = serializers.ListField(child=serializers.CharField())
@@ -78,7 +81,8 @@ class ClientConfigApi(APIView):
         trash_retention_days = serializers.IntegerField()
         languages = serializers.ListField(child=serializers.CharField(), help_text="For Accept-Language.")
         max_queued_jobs = serializers.IntegerField(
-            help_text="Jobs you may have waiting beyond the running ones.")
+            help_text="Jobs you may have waiting beyond the running ones."
+        )
         max_concurrent_jobs = serializers.IntegerField(help_text="Jobs of yours that run at once.")
 
     @extend_schema(responses=OutputSerializer, operation_id="config_retrieve")

@@ -33,8 +33,11 @@ _ADMIN = {"style-src": "'self' 'unsafe-inline'"}
 # schema in a web worker made from a blob. (Its template also links Google Fonts and a logo on
 # cdn.redoc.ly: blocked, so it falls back to system fonts.)
 _REDOC = {"style-src": "'self' 'unsafe-inline'", "worker-src": "'self' blob:"}
-_POLICIES = [(re.compile(r"^/admin/"), _ADMIN), (re.compile(r"^/api/docs/"), {}),
-             (re.compile(r"^/api/redoc/"), _REDOC)]
+_POLICIES = [
+    (re.compile(r"^/admin/"), _ADMIN),
+    (re.compile(r"^/api/docs/"), {}),
+    (re.compile(r"^/api/redoc/"), _REDOC),
+]
 _INLINE = re.compile(rb"<(script|style)(?:\s[^>]*)?>(.*?)</\1>", re.S | re.I)
 
 

@@ -38,9 +38,16 @@ class ApplicationError(Exception):
     code: str = ErrorCode.ERROR
     status_code: int = status.HTTP_400_BAD_REQUEST
 
-    def __init__(self, message: str, *, code: str | None = None, fields: dict | None = None,
-                 status_code: int | None = None, headers: dict | None = None,
-                 extra: dict | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        fields: dict | None = None,
+        status_code: int | None = None,
+        headers: dict | None = None,
+        extra: dict | None = None,
+    ):
         super().__init__(message)
         self.message = message
         if code:
@@ -78,12 +85,21 @@ class Throttled(ApplicationError):
     status_code = status.HTTP_429_TOO_MANY_REQUESTS
 
     def __init__(self, message: str, *, retry_after_seconds: int):
-        super().__init__(message, headers={"Retry-After": str(retry_after_seconds)},
-                         extra={"retry_after_seconds": retry_after_seconds})
+        super().__init__(
+            message,
+            headers={"Retry-After": str(retry_after_seconds)},
+            extra={"retry_after_seconds": retry_after_seconds},
+        )
 
 
-@extend_schema_field({"oneOf": [{"type": "array", "items": {"type": "string"}},
-                                {"type": "object", "additionalProperties": True}]})
+@extend_schema_field(
+    {
+        "oneOf": [
+            {"type": "array", "items": {"type": "string"}},
+            {"type": "object", "additionalProperties": True},
+        ]
+    }
+)
 class _FieldErrors(serializers.JSONField):
     """One field's messages; for a list or an object given, the same keyed by item or key
     (`{"ids": {"0": ["Must be a valid UUID."]}}`)."""
@@ -93,16 +109,21 @@ class _FieldErrors(serializers.JSONField):
 class ErrorSerializer(serializers.Serializer):
     """The error shape, for the schema: the figures appear only with the codes that carry them."""
 
-    code = serializers.ChoiceField(choices=error_code_choices(),
-                                   help_text="What went wrong, for programs (config/error_codes.py).")
+    code = serializers.ChoiceField(
+        choices=error_code_choices(), help_text="What went wrong, for programs (config/error_codes.py)."
+    )
     message = serializers.CharField(help_text="In the request's language (Accept-Language: ko or en).")
-    fields = serializers.DictField(child=_FieldErrors(), required=False,
-                                   help_text="Per input field, what is wrong with it (code `invalid`).")
+    fields = serializers.DictField(
+        child=_FieldErrors(),
+        required=False,
+        help_text="Per input field, what is wrong with it (code `invalid`).",
+    )
     limit = serializers.IntegerField(required=False, help_text="queue_full: jobs that may wait.")
     waiting = serializers.IntegerField(required=False, help_text="queue_full: your jobs waiting now.")
     running = serializers.IntegerField(required=False, help_text="queue_full: your jobs running now.")
-    max_concurrent = serializers.IntegerField(required=False,
-                                              help_text="queue_full: jobs that may run at once.")
+    max_concurrent = serializers.IntegerField(
+        required=False, help_text="queue_full: jobs that may run at once."
+    )
     used_bytes = serializers.IntegerField(required=False, help_text="storage_quota_exceeded.")
     quota_bytes = serializers.IntegerField(required=False, help_text="storage_quota_exceeded.")
     retry_after_seconds = serializers.IntegerField(required=False, help_text="throttled (also Retry-After).")
@@ -110,13 +131,20 @@ class ErrorSerializer(serializers.Serializer):
 
 # --- messages ---------------------------------------------------------------------------------------
 
+
 def request_language() -> str:
     """'ko' or 'en': the language LocaleMiddleware chose for this request."""
     return "ko" if (translation.get_language() or "").lower().startswith("ko") else "en"
 
 
-def localized_message(code: str, message: str, extra: dict | None = None,
-                      fields: dict | None = None, *, language: str | None = None) -> str:
+def localized_message(
+    code: str,
+    message: str,
+    extra: dict | None = None,
+    fields: dict | None = None,
+    *,
+    language: str | None = None,
+) -> str:
     """The message for `code` in the request's language; `message` (English) otherwise.
 
     For a validation error the first field's problem follows (Django and DRF translate those
@@ -134,6 +162,7 @@ def localized_message(code: str, message: str, extra: dict | None = None,
 
 
 # --- rendering ------------------------------------------------------------------------------------
+
 
 def _flatten(detail: Any) -> Any:
     if isinstance(detail, dict):
@@ -166,8 +195,7 @@ def error_body(code: str, message: str, fields: dict | None = None, extra: dict 
     return body
 
 
-def _localized_body(code: str, message: str, fields: dict | None = None,
-                    extra: dict | None = None) -> dict:
+def _localized_body(code: str, message: str, fields: dict | None = None, extra: dict | None = None) -> dict:
     return error_body(code, localized_message(code, message, extra, fields), fields, extra)
 
 
@@ -193,11 +221,17 @@ def _registered(code: str, default: ErrorCode) -> ErrorCode:
 def api_exception_handler(exc: Exception, context: dict) -> Response | None:
     if is_unavailable(exc):  # the database or the broker is down: 503, never 500
         log_unavailable(exc, context.get("request"))
-        return Response(_localized_body("service_unavailable", UNAVAILABLE_MESSAGE), status=503,
-                        headers={"Retry-After": str(retry_after_seconds())})
+        return Response(
+            _localized_body("service_unavailable", UNAVAILABLE_MESSAGE),
+            status=503,
+            headers={"Retry-After": str(retry_after_seconds())},
+        )
     if isinstance(exc, ApplicationError):
-        return Response(_localized_body(exc.code, exc.message, exc.fields, exc.extra),
-                        status=exc.status_code, headers=exc.headers)
+        return Response(
+            _localized_body(exc.code, exc.message, exc.fields, exc.extra),
+            status=exc.status_code,
+            headers=exc.headers,
+        )
     if isinstance(exc, DjangoValidationError):
         fields = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         return Response(_localized_body("invalid", _first_message(fields), fields), status=400)

@@ -118,8 +118,9 @@ def register(name: str, *, required: bool = True, concurrent: bool = False, orde
     """Decorator: `@register("database")` on a function of no arguments."""
 
     def decorate(func):
-        _registry.checks[name] = Check(name=name, func=func, required=required,
-                                       concurrent=concurrent, order=order)
+        _registry.checks[name] = Check(
+            name=name, func=func, required=required, concurrent=concurrent, order=order
+        )
         return func
 
     return decorate
@@ -158,6 +159,7 @@ def registered_checks() -> list[Check]:
 def _crashed_factory(exc: Exception):
     def check() -> str:
         raise CheckFailed(f"The checks could not be listed ({type(exc).__name__}).")
+
     return check
 
 
@@ -202,18 +204,23 @@ def run_checks(checks: list[Check] | None = None) -> HealthReport:
         for check in parallel:
             try:
                 results[check.name] = futures[check.name].result(
-                    timeout=max(0.0, deadline - time.monotonic()))
+                    timeout=max(0.0, deadline - time.monotonic())
+                )
             except FutureTimeout:
                 limit = settings.HEALTHZ_PROBE_TIMEOUT_SECONDS
                 results[check.name] = CheckResult(
-                    name=check.name, status=FAIL if check.required else WARN,
-                    message=f"No answer within {limit:g} s.", ms=round(limit * 1000, 1),
-                    required=check.required)
+                    name=check.name,
+                    status=FAIL if check.required else WARN,
+                    message=f"No answer within {limit:g} s.",
+                    ms=round(limit * 1000, 1),
+                    required=check.required,
+                )
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
     duration = round((time.perf_counter() - started) * 1000, 1)
-    return HealthReport(checks=[results[c.name] for c in checks], checked_at=datetime.now(UTC),
-                        duration_ms=duration)
+    return HealthReport(
+        checks=[results[c.name] for c in checks], checked_at=datetime.now(UTC), duration_ms=duration
+    )
 
 
 _cache_lock = threading.Lock()
@@ -227,8 +234,12 @@ def health_report(*, fresh: bool = False) -> HealthReport:
     with _cache_lock:
         if not fresh and _cached is not None and time.monotonic() - _cached[0] < max_age:
             report = _cached[1]
-            return HealthReport(checks=report.checks, checked_at=report.checked_at,
-                                duration_ms=report.duration_ms, cached=True)
+            return HealthReport(
+                checks=report.checks,
+                checked_at=report.checked_at,
+                duration_ms=report.duration_ms,
+                cached=True,
+            )
         report = run_checks()
         _cached = (time.monotonic(), report)
         _log_change(report)
@@ -246,8 +257,11 @@ def _log_change(report: HealthReport) -> None:
         return
     _last_failing = failing
     if failing:
-        logger.warning("health: FAIL (%s)", "; ".join(f"{c.name}: {c.message}" for c in report.failing),
-                       extra={"event": "health_fail", "failing": list(failing)})
+        logger.warning(
+            "health: FAIL (%s)",
+            "; ".join(f"{c.name}: {c.message}" for c in report.failing),
+            extra={"event": "health_fail", "failing": list(failing)},
+        )
     else:
         logger.info("health: OK again", extra={"event": "health_ok"})
 
@@ -259,6 +273,7 @@ def health_cache_clear() -> None:
 
 
 # --- the platform's own checks --------------------------------------------------------------
+
 
 def _output_dir() -> Path:
     path = Path(settings.OUTPUT_DIR)
@@ -272,8 +287,10 @@ def disk_free() -> str:
     minimum_mb = settings.HEALTHZ_DISK_MIN_FREE_MB
     free_mb = shutil.disk_usage(_output_dir()).free // 2**20
     if free_mb < minimum_mb:
-        raise CheckFailed(f"Only {free_mb} MB free on OUTPUT_DIR, below HEALTHZ_DISK_MIN_FREE_MB "
-                          f"({minimum_mb} MB): free space or move OUTPUT_DIR.")
+        raise CheckFailed(
+            f"Only {free_mb} MB free on OUTPUT_DIR, below HEALTHZ_DISK_MIN_FREE_MB "
+            f"({minimum_mb} MB): free space or move OUTPUT_DIR."
+        )
     return f"{free_mb} MB free (minimum {minimum_mb} MB)"
 
 
@@ -313,8 +330,10 @@ def cache_reachable() -> str:
         cache.delete(key)
     except Exception as exc:
         # Served without it (config/cache.py), so degraded, not down: throttles count nothing.
-        raise CheckWarning(f"The cache does not answer ({type(exc).__name__}): check CACHE_URL. "
-                           "Requests are served without it meanwhile.")
+        raise CheckWarning(
+            f"The cache does not answer ({type(exc).__name__}): check CACHE_URL. "
+            "Requests are served without it meanwhile."
+        )
     if value != "1":
         raise CheckFailed("The cache lost a value it was just given.")
     return type(cache).__name__

@@ -27,9 +27,11 @@ from prometheus_client.core import Metric
 logger = logging.getLogger(__name__)
 
 REQUEST_SECONDS = Histogram(
-    "studio_http_request_duration_seconds", "HTTP request latency by route (Django view name).",
+    "studio_http_request_duration_seconds",
+    "HTTP request latency by route (Django view name).",
     ["method", "route", "status"],
-    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 180.0))
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 180.0),
+)
 
 _METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"}
 
@@ -42,10 +44,18 @@ def observe_request(*, method: str, route: str, status: int, seconds: float) -> 
 # In multiprocess mode each live process keeps its own value (a `pid` label); a dead process's
 # values go with it (gunicorn's child_exit, or the directory cleaned at start).
 
-PROCESS_CPU_SECONDS = Gauge("studio_process_cpu_seconds", "CPU time this process has used (user + system).",
-                            ["role"], multiprocess_mode="liveall")
-PROCESS_RSS_BYTES = Gauge("studio_process_resident_memory_bytes", "Resident memory of this process.",
-                          ["role"], multiprocess_mode="liveall")
+PROCESS_CPU_SECONDS = Gauge(
+    "studio_process_cpu_seconds",
+    "CPU time this process has used (user + system).",
+    ["role"],
+    multiprocess_mode="liveall",
+)
+PROCESS_RSS_BYTES = Gauge(
+    "studio_process_resident_memory_bytes",
+    "Resident memory of this process.",
+    ["role"],
+    multiprocess_mode="liveall",
+)
 _process_role = "web"
 SAMPLE_SECONDS = 5.0
 

@@ -33,8 +33,11 @@ def _may_see_health_detail(request: HttpRequest) -> bool:
         pass
     token = settings.METRICS_TOKEN
     scheme, _, given = request.headers.get("Authorization", "").partition(" ")
-    return bool(token) and scheme.lower() == "bearer" and hmac.compare_digest(
-        given.strip().encode("utf-8", "surrogateescape"), token.encode())
+    return (
+        bool(token)
+        and scheme.lower() == "bearer"
+        and hmac.compare_digest(given.strip().encode("utf-8", "surrogateescape"), token.encode())
+    )
 
 
 WEB_SERVING_CHECKS = frozenset({"database", "migrations", "disk", "storage"})
@@ -48,8 +51,10 @@ def healthz(request: HttpRequest) -> JsonResponse:
     report = health_report()
     body = report.as_dict()
     if not _may_see_health_detail(request):
-        body["checks"] = {name: {"status": check["status"], "required": check["required"]}
-                          for name, check in body["checks"].items()}
+        body["checks"] = {
+            name: {"status": check["status"], "required": check["required"]}
+            for name, check in body["checks"].items()
+        }
     healthy = report.is_healthy
     if request.GET.get("scope") == "web":
         # The web pods' readiness: only what serving a request needs. A broker or worker outage
@@ -94,8 +99,13 @@ def _metrics_denied(request: HttpRequest) -> HttpResponse | None:
         return None
     if token:
         return _unauthorized("A bearer token (METRICS_TOKEN) is required.")
-    return JsonResponse(error_body("permission_denied", "Metrics are only served to METRICS_ALLOWED_IPS "
-                                   "or with a METRICS_TOKEN bearer token."), status=403)
+    return JsonResponse(
+        error_body(
+            "permission_denied",
+            "Metrics are only served to METRICS_ALLOWED_IPS or with a METRICS_TOKEN bearer token.",
+        ),
+        status=403,
+    )
 
 
 def _unauthorized(message: str) -> JsonResponse:
@@ -122,8 +132,9 @@ def admin_health_refresh(request: HttpRequest) -> HttpResponse:
     """The banner's refresh link: run the checks now, then go back to the page."""
     health_cache_clear()
     target = request.GET.get("next", "")
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                           require_https=request.is_secure()):
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         target = "/admin/"
     return redirect(target)
 

@@ -95,8 +95,13 @@ class Page:
     next_cursor: str | None
 
     def envelope(self, results: list) -> dict:
-        return {"results": results, "page": self.page, "size": self.size,
-                "has_next": self.has_next, "next_cursor": self.next_cursor}
+        return {
+            "results": results,
+            "page": self.page,
+            "size": self.size,
+            "has_next": self.has_next,
+            "next_cursor": self.next_cursor,
+        }
 
 
 def _value(row: Any, field: str) -> Any:
@@ -114,7 +119,7 @@ def paginate(queryset: QuerySet, params: dict, *, keyset: Keyset = NEWEST_FIRST)
         rows = list(queryset.filter(keyset.after(cursor))[: size + 1])
     else:
         offset = (page - 1) * size
-        rows = list(queryset[offset: offset + size + 1])
+        rows = list(queryset[offset : offset + size + 1])
     has_next = len(rows) > size
     rows = rows[:size]
     next_cursor = None
@@ -160,7 +165,9 @@ def page_serializer(item_serializer: type[serializers.Serializer], name: str) ->
         "page": serializers.IntegerField(),
         "size": serializers.IntegerField(),
         "has_next": serializers.BooleanField(),
-        "next_cursor": serializers.CharField(allow_null=True, help_text="For `cursor`: the next page, "
-                                             "cheaper than a page number deep into the list."),
+        "next_cursor": serializers.CharField(
+            allow_null=True,
+            help_text="For `cursor`: the next page, cheaper than a page number deep into the list.",
+        ),
     }
     return extend_schema_serializer(component_name=name)(type(name, (serializers.Serializer,), fields))

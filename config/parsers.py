@@ -42,8 +42,11 @@ def json_depth(raw: bytes) -> int:
 
 def json_body_max_bytes() -> int | None:
     """JSON_BODY_MAX_BYTES, within DATA_UPLOAD_MAX_MEMORY_SIZE (None: that one is off too)."""
-    limits = [limit for limit in (settings.JSON_BODY_MAX_BYTES, settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
-              if limit is not None]
+    limits = [
+        limit
+        for limit in (settings.JSON_BODY_MAX_BYTES, settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+        if limit is not None
+    ]
     return min(limits) if limits else None
 
 

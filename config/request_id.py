@@ -80,11 +80,20 @@ class RequestIdMiddleware:
                 except DatabaseError:  # the session's user cannot be read (the database is down)
                     user_id = None
                 access_logger.info(
-                    "%s %s %s", request.method, request.path, response.status_code,
-                    extra={"event": "http_request", "method": request.method, "path": request.path,
-                           "route": route, "status": response.status_code,
-                           "duration_ms": round(seconds * 1000, 1),
-                           "user_id": user_id})
+                    "%s %s %s",
+                    request.method,
+                    request.path,
+                    response.status_code,
+                    extra={
+                        "event": "http_request",
+                        "method": request.method,
+                        "path": request.path,
+                        "route": route,
+                        "status": response.status_code,
+                        "duration_ms": round(seconds * 1000, 1),
+                        "user_id": user_id,
+                    },
+                )
             return response
         finally:
             _current.reset(token)

@@ -31,13 +31,22 @@ _DESCRIPTIONS = {
 }
 # Operations whose services raise Conflict (409) for the state of what they change.
 _CONFLICTS = {
-    ("/api/v1/jobs/{job_id}/cancel", "post"), ("/api/v1/jobs/{job_id}/retry", "post"),
-    ("/api/v1/jobs/ppl", "post"), ("/api/v1/jobs/goods", "post"), ("/api/v1/jobs/edit", "post"),
-    ("/api/v1/jobs/product-page", "post"), ("/api/v1/images/upload", "post"),
-    ("/api/v1/images/import", "post"), ("/api/v1/images/{image_id}/restore", "post"),
-    ("/api/v1/images/restore", "post"), ("/api/v1/categories", "post"), ("/api/v1/template-sets", "post"),
-    ("/api/v1/template-sets/{template_set_id}", "put"), ("/api/v1/template-sets/{template_set_id}", "patch"),
-    ("/api/v1/templates/{template_id}", "delete"), ("/api/v1/pages/{page_id}/blocks/{index}/image", "post"),
+    ("/api/v1/jobs/{job_id}/cancel", "post"),
+    ("/api/v1/jobs/{job_id}/retry", "post"),
+    ("/api/v1/jobs/ppl", "post"),
+    ("/api/v1/jobs/goods", "post"),
+    ("/api/v1/jobs/edit", "post"),
+    ("/api/v1/jobs/product-page", "post"),
+    ("/api/v1/images/upload", "post"),
+    ("/api/v1/images/import", "post"),
+    ("/api/v1/images/{image_id}/restore", "post"),
+    ("/api/v1/images/restore", "post"),
+    ("/api/v1/categories", "post"),
+    ("/api/v1/template-sets", "post"),
+    ("/api/v1/template-sets/{template_set_id}", "put"),
+    ("/api/v1/template-sets/{template_set_id}", "patch"),
+    ("/api/v1/templates/{template_id}", "delete"),
+    ("/api/v1/pages/{page_id}/blocks/{index}/image", "post"),
 }
 
 
@@ -61,7 +70,8 @@ def _codes(path: str, method: str, operation: dict, view) -> set[str]:
     if method in _UNSAFE and any(issubclass(a, SessionAuthentication) for a in authenticators):
         codes.add("403")
     throttled = getattr(view, "throttle_scope", None) or any(
-        getattr(t, "scope", None) for t in getattr(view, "throttle_classes", []))
+        getattr(t, "scope", None) for t in getattr(view, "throttle_classes", [])
+    )
     if throttled:
         codes.add("429")
     if (path, method) in _CONFLICTS or (path.replace("/api/", "/api/v1/", 1), method) in _CONFLICTS:
@@ -71,8 +81,10 @@ def _codes(path: str, method: str, operation: dict, view) -> set[str]:
 
 def error_responses(result: dict, generator, request, public) -> dict:
     """drf-spectacular POSTPROCESSING_HOOKS entry."""
-    views = {(path, method.lower()): getattr(callback, "cls", None)
-             for path, _regex, method, callback in (generator.endpoints or [])}
+    views = {
+        (path, method.lower()): getattr(callback, "cls", None)
+        for path, _regex, method, callback in (generator.endpoints or [])
+    }
     for path, item in result.get("paths", {}).items():
         for method, operation in item.items():
             if method not in _UNSAFE | {"get", "head", "options"}:

@@ -120,9 +120,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": env_int("SQLITE_BUSY_TIMEOUT_SECONDS", 20),
-        "init_command": (
-            "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL;PRAGMA busy_timeout=20000;"
-        ),
+        "init_command": ("PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL;PRAGMA busy_timeout=20000;"),
     }
     # A file, not memory, so worker processes started by the tests share the test database;
     # one per test run, so runs side by side do not share it.
@@ -138,11 +136,16 @@ SERVICE_UNAVAILABLE_RETRY_AFTER_SECONDS = env_int("SERVICE_UNAVAILABLE_RETRY_AFT
 CACHE_URL = env_str("CACHE_URL", "")
 if CACHE_URL.startswith("redis"):
     # Best-effort (config/cache.py): Redis unreachable means cache misses, never a failed request.
-    CACHES = {"default": {
-        "BACKEND": "config.cache.ResilientRedisCache", "LOCATION": CACHE_URL,
-        "OPTIONS": {"RETRY_SECONDS": env_float("CACHE_RETRY_SECONDS", 5.0, minimum=0),
-                    "SOCKET_TIMEOUT": env_float("CACHE_TIMEOUT_SECONDS", 1.0, minimum=0.05)},
-    }}
+    CACHES = {
+        "default": {
+            "BACKEND": "config.cache.ResilientRedisCache",
+            "LOCATION": CACHE_URL,
+            "OPTIONS": {
+                "RETRY_SECONDS": env_float("CACHE_RETRY_SECONDS", 5.0, minimum=0),
+                "SOCKET_TIMEOUT": env_float("CACHE_TIMEOUT_SECONDS", 1.0, minimum=0.05),
+            },
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -201,8 +204,9 @@ INPUT_MAX_SIDE_PX = env_int("INPUT_MAX_SIDE_PX", 1024, minimum=64)
 INPUT_MAX_PIXELS = env_int("INPUT_MAX_PIXELS", 25_000_000, minimum=1_000_000)
 # All the images one request decodes together (two inputs at the limit, or an upload and its
 # thumbnail); past it the request is refused (400) instead of holding a web thread for seconds.
-INPUT_DECODE_PIXELS_PER_REQUEST = env_int("INPUT_DECODE_PIXELS_PER_REQUEST",
-                                          2 * INPUT_MAX_PIXELS + 10_000_000, minimum=INPUT_MAX_PIXELS)
+INPUT_DECODE_PIXELS_PER_REQUEST = env_int(
+    "INPUT_DECODE_PIXELS_PER_REQUEST", 2 * INPUT_MAX_PIXELS + 10_000_000, minimum=INPUT_MAX_PIXELS
+)
 
 # --- API --------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -214,8 +218,11 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     # JSON bodies bounded in size and nesting depth (config/parsers.py); forms as DRF's defaults.
-    "DEFAULT_PARSER_CLASSES": ["config.parsers.BoundedJSONParser", "rest_framework.parsers.FormParser",
-                               "rest_framework.parsers.MultiPartParser"],
+    "DEFAULT_PARSER_CLASSES": [
+        "config.parsers.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "config.errors.api_exception_handler",
     # Per-user rates of job creation, uploads and imports (config/throttles.py; views opt in).
@@ -262,8 +269,10 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v[0-9]",
     # Every 4xx/503 an operation can answer, with the Error shape (config/schema.py).
-    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
-                             "config.schema.error_responses"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.schema.error_responses",
+    ],
     "PATH_CONVERTER_OVERRIDES": {"id": int},  # config/fields.py: ids that fit 64 bits
     "ENUM_NAME_OVERRIDES": {"ErrorCode": "config.error_codes.error_code_choices"},
     "SWAGGER_UI_DIST": "SIDECAR",
@@ -273,7 +282,12 @@ SPECTACULAR_SETTINGS = {
 
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS")
 CORS_ALLOW_HEADERS = (
-    "accept", "authorization", "content-type", "idempotency-key", "origin", "x-csrftoken",
+    "accept",
+    "authorization",
+    "content-type",
+    "idempotency-key",
+    "origin",
+    "x-csrftoken",
     "x-requested-with",
 )
 CORS_EXPOSE_HEADERS = ("content-disposition", "idempotent-replayed", "retry-after")
@@ -393,15 +407,20 @@ Q_CLUSTER = {
     "guard_cycle": 0.5,
     "label": "Task queue",
     # The brokers renew the cluster's heartbeat (/healthz, workers_alive; see Operations below).
-    "broker_class": ("generation.heartbeat.HeartbeatRedisBroker" if Q_BROKER == "redis"
-                     else "generation.heartbeat.HeartbeatOrmBroker"),
+    "broker_class": (
+        "generation.heartbeat.HeartbeatRedisBroker"
+        if Q_BROKER == "redis"
+        else "generation.heartbeat.HeartbeatOrmBroker"
+    ),
 }
 if Q_BROKER == "redis":
     # Bounded waits (query parameters in REDIS_URL win): a Redis that does not answer fails an
     # enqueue in seconds, which the web tier survives (generation/services/queue.py), instead of
     # holding the request for the system's TCP timeout. dequeue's BLPOP waits 1 s, below both.
-    _redis_timeouts = {"socket_connect_timeout": env_float("REDIS_CONNECT_TIMEOUT_SECONDS", 2.0, minimum=0.1),
-                       "socket_timeout": env_float("REDIS_TIMEOUT_SECONDS", 5.0, minimum=2.0)}
+    _redis_timeouts = {
+        "socket_connect_timeout": env_float("REDIS_CONNECT_TIMEOUT_SECONDS", 2.0, minimum=0.1),
+        "socket_timeout": env_float("REDIS_TIMEOUT_SECONDS", 5.0, minimum=2.0),
+    }
     _missing = [f"{k}={v:g}" for k, v in _redis_timeouts.items() if f"{k}=" not in REDIS_URL]
     _separator = "&" if "?" in REDIS_URL else "?"
     Q_CLUSTER["redis"] = REDIS_URL + (_separator + "&".join(_missing) if _missing else "")
@@ -420,8 +439,9 @@ if _min_retry >= Q_RETRY:
 # A product page is written by the engine process; past this budget it fails, clearly. The
 # reconciler takes a page still `submitting` after ENGINE_STAGE_GRACE_SECONDS for one whose
 # engine died, so the budget stays within it.
-PAGE_TIMEOUT_SECONDS = env_float("PAGE_TIMEOUT_SECONDS", max(1.0, min(25.0, ENGINE_STAGE_GRACE_SECONDS - 2)),
-                                 minimum=1)
+PAGE_TIMEOUT_SECONDS = env_float(
+    "PAGE_TIMEOUT_SECONDS", max(1.0, min(25.0, ENGINE_STAGE_GRACE_SECONDS - 2)), minimum=1
+)
 if PAGE_TIMEOUT_SECONDS > ENGINE_STAGE_GRACE_SECONDS:
     raise ImproperlyConfigured("PAGE_TIMEOUT_SECONDS must not exceed ENGINE_STAGE_GRACE_SECONDS.")
 
@@ -441,8 +461,10 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {
         "json": {"()": "config.logging.JsonFormatter"},
-        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s %(context)s",
-                 "()": "config.logging.TextFormatter"},
+        "text": {
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s %(context)s",
+            "()": "config.logging.TextFormatter",
+        },
     },
     # Every log line written during a request carries its request id (config/request_id.py).
     "filters": {"request_id": {"()": "config.request_id.RequestIdFilter"}},
@@ -481,39 +503,46 @@ def _storage_backend_needs(module: str, package: str) -> None:
     import importlib.util
 
     if importlib.util.find_spec(module) is None:
-        raise ImproperlyConfigured(f"STORAGE_BACKEND={STORAGE_BACKEND} needs the {package} package "
-                                   f"(pip install {package}).")
+        raise ImproperlyConfigured(
+            f"STORAGE_BACKEND={STORAGE_BACKEND} needs the {package} package (pip install {package})."
+        )
 
 
 if STORAGE_BACKEND == "s3":
     _storage_backend_needs("boto3", "boto3")
     if not env_str("AWS_STORAGE_BUCKET_NAME"):
         raise ImproperlyConfigured("STORAGE_BACKEND=s3 needs AWS_STORAGE_BUCKET_NAME.")
-    STORAGES["default"] = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {
-        "bucket_name": env_str("AWS_STORAGE_BUCKET_NAME"),
-        "region_name": env_str("AWS_S3_REGION_NAME") or None,
-        "endpoint_url": env_str("AWS_S3_ENDPOINT_URL") or None,
-        # Empty keys leave boto3 its own credential chain (instance role, IRSA, ~/.aws).
-        "access_key": env_secret("AWS_ACCESS_KEY_ID") or None,
-        "secret_key": env_secret("AWS_SECRET_ACCESS_KEY") or None,
-        "location": env_str("AWS_LOCATION", ""),
-        "querystring_auth": True,
-        "querystring_expire": STORAGE_URL_EXPIRE_SECONDS,
-        "file_overwrite": False,
-    }}
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env_str("AWS_STORAGE_BUCKET_NAME"),
+            "region_name": env_str("AWS_S3_REGION_NAME") or None,
+            "endpoint_url": env_str("AWS_S3_ENDPOINT_URL") or None,
+            # Empty keys leave boto3 its own credential chain (instance role, IRSA, ~/.aws).
+            "access_key": env_secret("AWS_ACCESS_KEY_ID") or None,
+            "secret_key": env_secret("AWS_SECRET_ACCESS_KEY") or None,
+            "location": env_str("AWS_LOCATION", ""),
+            "querystring_auth": True,
+            "querystring_expire": STORAGE_URL_EXPIRE_SECONDS,
+            "file_overwrite": False,
+        },
+    }
 elif STORAGE_BACKEND == "azure":
     _storage_backend_needs("azure.storage.blob", "azure-storage-blob")
     if not env_str("AZURE_CONTAINER"):
         raise ImproperlyConfigured("STORAGE_BACKEND=azure needs AZURE_CONTAINER.")
-    STORAGES["default"] = {"BACKEND": "storages.backends.azure_storage.AzureStorage", "OPTIONS": {
-        "azure_container": env_str("AZURE_CONTAINER"),
-        "account_name": env_str("AZURE_ACCOUNT_NAME") or None,
-        "account_key": env_secret("AZURE_ACCOUNT_KEY") or None,
-        "connection_string": env_secret("AZURE_CONNECTION_STRING") or None,
-        "location": env_str("AZURE_LOCATION", ""),
-        "expiration_secs": STORAGE_URL_EXPIRE_SECONDS,
-        "overwrite_files": False,
-    }}
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.azure_storage.AzureStorage",
+        "OPTIONS": {
+            "azure_container": env_str("AZURE_CONTAINER"),
+            "account_name": env_str("AZURE_ACCOUNT_NAME") or None,
+            "account_key": env_secret("AZURE_ACCOUNT_KEY") or None,
+            "connection_string": env_secret("AZURE_CONNECTION_STRING") or None,
+            "location": env_str("AZURE_LOCATION", ""),
+            "expiration_secs": STORAGE_URL_EXPIRE_SECONDS,
+            "overwrite_files": False,
+        },
+    }
 elif STORAGE_BACKEND != "local":
     raise ImproperlyConfigured(f"STORAGE_BACKEND must be local, s3 or azure, not {STORAGE_BACKEND!r}")
 
@@ -608,8 +637,13 @@ EVENT_RETENTION_HOURS = env_int("EVENT_RETENTION_HOURS", 24, minimum=1)
 EVENT_REDIS_URL = env_str("EVENT_REDIS_URL") or (REDIS_URL if "REDIS_URL" in os.environ else "")
 EVENT_NOTIFY = env_str("EVENT_NOTIFY", "auto")
 if EVENT_NOTIFY == "auto":
-    EVENT_NOTIFY = ("redis" if EVENT_REDIS_URL else
-                    "postgres" if DATABASES["default"]["ENGINE"].endswith("postgresql") else "poll")
+    EVENT_NOTIFY = (
+        "redis"
+        if EVENT_REDIS_URL
+        else "postgres"
+        if DATABASES["default"]["ENGINE"].endswith("postgresql")
+        else "poll"
+    )
 if EVENT_NOTIFY not in ("redis", "postgres", "poll"):
     raise ImproperlyConfigured(f"EVENT_NOTIFY must be auto, redis, postgres or poll, not {EVENT_NOTIFY!r}")
 if EVENT_NOTIFY == "redis" and not EVENT_REDIS_URL:

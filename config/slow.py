@@ -52,8 +52,10 @@ def _threads_limit() -> int:
 def _refuse(what: str) -> Throttled:
     retry_after = settings.SLOW_REQUESTS_RETRY_AFTER_SECONDS
     logger.warning("slow request refused: %s", what, extra={"event": "slow_request_refused"})
-    return Throttled(f"Too many requests are waiting ({what}); try again in {retry_after} s.",
-                     retry_after_seconds=retry_after)
+    return Throttled(
+        f"Too many requests are waiting ({what}); try again in {retry_after} s.",
+        retry_after_seconds=retry_after,
+    )
 
 
 @contextmanager

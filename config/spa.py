@@ -35,18 +35,20 @@ INDEX_NAME = "app/index.html"
 # policy, and generated pages carry their CSS in <style> elements and style="" attributes, hence
 # 'unsafe-inline' for styles only; scripts stay 'self' (and the sandbox runs none). Style
 # injection cannot leak data anywhere: every fetch and image is limited to this origin.
-CONTENT_SECURITY_POLICY = "; ".join([
-    "default-src 'self'",
-    "script-src 'self'",
-    "style-src 'self' 'unsafe-inline'",
-    "img-src 'self' data: blob:",
-    "connect-src 'self'",
-    "frame-src 'self'",
-    "object-src 'none'",
-    "base-uri 'self'",
-    "form-action 'self'",
-    "frame-ancestors 'none'",
-])
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data: blob:",
+        "connect-src 'self'",
+        "frame-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
 
 
 @dataclass(frozen=True)
@@ -132,13 +134,15 @@ _NOT_BUILT_STYLE = (
     "h2{font-size:1.1rem;margin-top:2rem}"
 )
 _NOT_BUILT_STYLE_HASH = base64.b64encode(hashlib.sha256(_NOT_BUILT_STYLE.encode()).digest()).decode()
-_NOT_BUILT_CSP = "; ".join([
-    "default-src 'none'",
-    f"style-src 'sha256-{_NOT_BUILT_STYLE_HASH}'",
-    "base-uri 'none'",
-    "form-action 'none'",
-    "frame-ancestors 'none'",
-])
+_NOT_BUILT_CSP = "; ".join(
+    [
+        "default-src 'none'",
+        f"style-src 'sha256-{_NOT_BUILT_STYLE_HASH}'",
+        "base-uri 'none'",
+        "form-action 'none'",
+        "frame-ancestors 'none'",
+    ]
+)
 _NOT_BUILT_PAGE = """<!doctype html>
 <html lang="ko">
 <head>
@@ -178,8 +182,7 @@ two commands above yourself.</p>
 
 
 def not_built_response() -> HttpResponse:
-    html = _NOT_BUILT_PAGE.format(style=_NOT_BUILT_STYLE, admin=reverse("admin:index"),
-                                  docs=reverse("docs"))
+    html = _NOT_BUILT_PAGE.format(style=_NOT_BUILT_STYLE, admin=reverse("admin:index"), docs=reverse("docs"))
     response = HttpResponse(html, status=503, content_type="text/html; charset=utf-8")
     return _no_cache(response, _NOT_BUILT_CSP)
 

@@ -42,14 +42,18 @@ class UserActionThrottle(SimpleRateThrottle):
         try:
             return super().allow_request(request, view)
         except Exception:  # the cache is down: serve rather than refuse
-            logger.warning("throttle cache unavailable; request let through", exc_info=True,
-                           extra={"scope": scope})
+            logger.warning(
+                "throttle cache unavailable; request let through", exc_info=True, extra={"scope": scope}
+            )
             return True
 
     def get_cache_key(self, request, view) -> str:
         from accounts.services import request_client_address
 
         user = getattr(request, "user", None)
-        ident = f"user:{user.pk}" if user is not None and user.is_authenticated else (
-            f"address:{request_client_address(request)}")
+        ident = (
+            f"user:{user.pk}"
+            if user is not None and user.is_authenticated
+            else (f"address:{request_client_address(request)}")
+        )
         return f"throttle:{self.scope}:{ident}"

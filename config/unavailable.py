@@ -27,7 +27,10 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 logger = logging.getLogger(__name__)
 
 UNAVAILABLE_ERRORS: tuple[type[BaseException], ...] = (
-    OperationalError, InterfaceError, RedisConnectionError, RedisTimeoutError,
+    OperationalError,
+    InterfaceError,
+    RedisConnectionError,
+    RedisTimeoutError,
 )
 
 MESSAGE = "The service is briefly unavailable. Try again in a few seconds."
@@ -46,9 +49,16 @@ def what_is_down(exc: BaseException) -> str:
 
 
 def log_unavailable(exc: BaseException, request: HttpRequest | None = None) -> None:
-    logger.warning("503: the %s is unavailable (%s)", what_is_down(exc), type(exc).__name__,
-                   extra={"event": "service_unavailable", "error": type(exc).__name__,
-                          "path": getattr(request, "path", "")})
+    logger.warning(
+        "503: the %s is unavailable (%s)",
+        what_is_down(exc),
+        type(exc).__name__,
+        extra={
+            "event": "service_unavailable",
+            "error": type(exc).__name__,
+            "path": getattr(request, "path", ""),
+        },
+    )
 
 
 def unavailable_response(request: HttpRequest) -> HttpResponse:
@@ -59,9 +69,11 @@ def unavailable_response(request: HttpRequest) -> HttpResponse:
         body = error_body("service_unavailable", localized_message("service_unavailable", MESSAGE))
         response: HttpResponse = JsonResponse(body, status=503)
     else:
-        response = HttpResponse(f"<!doctype html><title>Service unavailable</title><h1>Service "
-                                f"unavailable</h1><p>{MESSAGE}</p>", status=503,
-                                content_type="text/html; charset=utf-8")
+        response = HttpResponse(
+            f"<!doctype html><title>Service unavailable</title><h1>Service unavailable</h1><p>{MESSAGE}</p>",
+            status=503,
+            content_type="text/html; charset=utf-8",
+        )
     response["Retry-After"] = str(retry)
     response["Cache-Control"] = "no-store"
     return response

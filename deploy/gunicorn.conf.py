@@ -39,7 +39,8 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 # by the caller may be shared with the task and engine processes (scripts/run.sh cleans it first).
 _multiproc_given = bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
 _multiproc_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR") or str(
-    Path(tempfile.gettempdir()) / f"studio-prometheus-{os.environ.get('PORT', '8000')}")
+    Path(tempfile.gettempdir()) / f"studio-prometheus-{os.environ.get('PORT', '8000')}"
+)
 os.environ["PROMETHEUS_MULTIPROC_DIR"] = _multiproc_dir
 
 

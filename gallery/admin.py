@@ -49,8 +49,11 @@ class StateFilter(admin.SimpleListFilter):
 class EmptyTrashForm(forms.Form):
     username = forms.CharField(max_length=150)
     older_than_days = forms.IntegerField(
-        min_value=0, max_value=36500, initial=0,
-        help_text="Only images in the trash for longer than this many days; 0: all of it.")
+        min_value=0,
+        max_value=36500,
+        initial=0,
+        help_text="Only images in the trash for longer than this many days; 0: all of it.",
+    )
 
     def clean_username(self):
         user = get_user_model().objects.filter(username=self.cleaned_data["username"]).first()
@@ -63,15 +66,38 @@ class EmptyTrashForm(forms.Form):
 class ImageAdmin(IndexedSearchMixin, EstimatedCountMixin, admin.ModelAdmin):
     list_display = ("preview", "short_id", "owner", "source", "dimensions", "file_size", "created", "state")
     list_display_links = ("preview", "short_id")
-    list_filter = (StateFilter, username_filter("owner", suggest_url_name="admin:gallery_image_owners"),
-                   date_range_filter("created_at"), "source", "format")
+    list_filter = (
+        StateFilter,
+        username_filter("owner", suggest_url_name="admin:gallery_image_owners"),
+        date_range_filter("created_at"),
+        "source",
+        "format",
+    )
     list_select_related = ("owner",)
     search_fields = ("=owner__username",)  # shows the search box; answered by IndexedSearchMixin
     search_user_field = "owner"
     search_help_text = "A username, or the start of an image id (at least 4 characters)."
-    readonly_fields = ("preview_large", "files", "id", "owner", "job", "width", "height", "format",
-                       "file_size", "thumbnail_size", "sha256", "source", "prompt", "position",
-                       "created_at", "deleted_at", "purging_at", "state", "stored_as")
+    readonly_fields = (
+        "preview_large",
+        "files",
+        "id",
+        "owner",
+        "job",
+        "width",
+        "height",
+        "format",
+        "file_size",
+        "thumbnail_size",
+        "sha256",
+        "source",
+        "prompt",
+        "position",
+        "created_at",
+        "deleted_at",
+        "purging_at",
+        "state",
+        "stored_as",
+    )
     fields = readonly_fields
     list_per_page = 50
     actions = ["move_to_trash", "restore", "purge"]
@@ -82,20 +108,27 @@ class ImageAdmin(IndexedSearchMixin, EstimatedCountMixin, admin.ModelAdmin):
 
     @admin.display(description="Image")
     def preview(self, obj):
-        return format_html('<img class="image-thumb" src="{}" alt="" loading="lazy">',
-                           reverse("admin:gallery_image_thumbnail", args=[obj.pk]))
+        return format_html(
+            '<img class="image-thumb" src="{}" alt="" loading="lazy">',
+            reverse("admin:gallery_image_thumbnail", args=[obj.pk]),
+        )
 
     @admin.display(description="Preview")
     def preview_large(self, obj):
-        return format_html('<a href="{0}"><img class="image-large" src="{0}" alt="Image {1}"></a>',
-                           reverse("admin:gallery_image_file", args=[obj.pk]), str(obj.pk)[:8])
+        return format_html(
+            '<a href="{0}"><img class="image-large" src="{0}" alt="Image {1}"></a>',
+            reverse("admin:gallery_image_file", args=[obj.pk]),
+            str(obj.pk)[:8],
+        )
 
     @admin.display(description="Files")
     def files(self, obj):
-        return format_html('<a href="{}">File</a> · <a href="{}">Thumbnail</a> · <a href="{}">Download</a>',
-                           reverse("admin:gallery_image_file", args=[obj.pk]),
-                           reverse("admin:gallery_image_thumbnail", args=[obj.pk]),
-                           reverse("admin:gallery_image_download", args=[obj.pk]))
+        return format_html(
+            '<a href="{}">File</a> · <a href="{}">Thumbnail</a> · <a href="{}">Download</a>',
+            reverse("admin:gallery_image_file", args=[obj.pk]),
+            reverse("admin:gallery_image_thumbnail", args=[obj.pk]),
+            reverse("admin:gallery_image_download", args=[obj.pk]),
+        )
 
     @admin.display(description="Id", ordering="id")
     def short_id(self, obj):
@@ -136,8 +169,10 @@ class ImageAdmin(IndexedSearchMixin, EstimatedCountMixin, admin.ModelAdmin):
         if obj.purging_at:
             return format_html('<strong class="image-state deleted">DELETED · being purged</strong>')
         if obj.deleted_at:
-            return format_html('<strong class="image-state deleted">DELETED</strong><br><small>{}</small>',
-                               f"{timezone.localtime(obj.deleted_at):%Y-%m-%d %H:%M}")
+            return format_html(
+                '<strong class="image-state deleted">DELETED</strong><br><small>{}</small>',
+                f"{timezone.localtime(obj.deleted_at):%Y-%m-%d %H:%M}",
+            )
         return "active"
 
     # --- views: the list (audited once per session and filter), the grid, an image ---------------
@@ -165,17 +200,26 @@ class ImageAdmin(IndexedSearchMixin, EstimatedCountMixin, admin.ModelAdmin):
         owner = request.GET.get("owner__id__exact")
         username = request.GET.get("owner", "")
         target = get_user_model().objects.filter(username=username).values_list("pk", flat=True).first()
-        audit_record(actor=request.user, action=AuditLog.Action.IMAGES_LIST,
-                     target_user_id=int(owner) if owner and owner.isdigit() else target,
-                     filters={"via": "django admin", **shown}, image_count=len(changelist.result_list))
+        audit_record(
+            actor=request.user,
+            action=AuditLog.Action.IMAGES_LIST,
+            target_user_id=int(owner) if owner and owner.isdigit() else target,
+            filters={"via": "django admin", **shown},
+            image_count=len(changelist.result_list),
+        )
         request.session["gallery_audited_lists"] = [*seen, key][-AUDITED_LISTS_KEPT:]
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         image = Image.objects.select_related("owner").filter(pk=object_id).first()
         if image is not None and image.owner_id != request.user.pk and self.has_view_permission(request):
-            audit_record(actor=request.user, action=AuditLog.Action.IMAGE_VIEW, target_user_id=image.owner_id,
-                         target_username=image.owner.username,
-                         filters={"via": "django admin", "image_id": str(image.pk)}, image_count=1)
+            audit_record(
+                actor=request.user,
+                action=AuditLog.Action.IMAGE_VIEW,
+                target_user_id=image.owner_id,
+                target_username=image.owner.username,
+                filters={"via": "django admin", "image_id": str(image.pk)},
+                image_count=1,
+            )
         return super().change_view(request, object_id, form_url, extra_context)
 
     # --- actions: one summary message each; purge through a confirmation page ------------------
@@ -198,27 +242,47 @@ class ImageAdmin(IndexedSearchMixin, EstimatedCountMixin, admin.ModelAdmin):
             text += f" {_images(len(result.not_found))} skipped: being purged, no longer restorable."
         self.message_user(request, text, messages.SUCCESS if result.changed else messages.WARNING)
 
-    @admin.action(description="Purge selected images for good (only those in the trash)…",
-                  permissions=["purge"])
+    @admin.action(
+        description="Purge selected images for good (only those in the trash)…", permissions=["purge"]
+    )
     def purge(self, request, queryset):
-        context = {**self.admin_site.each_context(request), "opts": self.opts,
-                   "title": "Purge images for good"}
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "Purge images for good",
+        }
         if request.POST.get("confirmed") != "yes":
-            return TemplateResponse(request, "admin/gallery/image/purge_confirmation.html", {
-                **context, "plan": admin_purge_plan(images=queryset),
-                "selected": request.POST.getlist(ACTION_CHECKBOX_NAME),
-                "select_across": request.POST.get("select_across", "0"), "action": "purge",
-                "action_index": request.POST.get("index", "0")})
-        report, skipped = admin_images_purge(actor=request.user, images=queryset,
-                                             budget_seconds=PURGE_BUDGET_SECONDS)
+            return TemplateResponse(
+                request,
+                "admin/gallery/image/purge_confirmation.html",
+                {
+                    **context,
+                    "plan": admin_purge_plan(images=queryset),
+                    "selected": request.POST.getlist(ACTION_CHECKBOX_NAME),
+                    "select_across": request.POST.get("select_across", "0"),
+                    "action": "purge",
+                    "action_index": request.POST.get("index", "0"),
+                },
+            )
+        report, skipped = admin_images_purge(
+            actor=request.user, images=queryset, budget_seconds=PURGE_BUDGET_SECONDS
+        )
         return self._purge_result(request, context, report, skipped_active=skipped)
 
     def _purge_result(self, request, context, report, *, skipped_active=0, username=None):
-        return TemplateResponse(request, "admin/gallery/image/purge_result.html", {
-            **context, "title": "Purge done" if report.complete else "Purge partly done", "report": report,
-            "skipped_active": skipped_active, "username": username,
-            "audit_url": report.audit_id and reverse("admin:gallery_auditlog_change",
-                                                     args=[report.audit_id])})
+        return TemplateResponse(
+            request,
+            "admin/gallery/image/purge_result.html",
+            {
+                **context,
+                "title": "Purge done" if report.complete else "Purge partly done",
+                "report": report,
+                "skipped_active": skipped_active,
+                "username": username,
+                "audit_url": report.audit_id
+                and reverse("admin:gallery_auditlog_change", args=[report.audit_id]),
+            },
+        )
 
     # --- a user's trash older than N days: a dry run, then the purge ---------------------------
 
@@ -226,14 +290,23 @@ class ImageAdmin(IndexedSearchMixin, EstimatedCountMixin, admin.ModelAdmin):
         if not self.has_purge_permission(request):
             raise Http404
         form = EmptyTrashForm(request.POST or None, initial={"username": request.GET.get("owner", "")})
-        context = {**self.admin_site.each_context(request), "opts": self.opts, "form": form,
-                   "title": "Empty a user's trash"}
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "form": form,
+            "title": "Empty a user's trash",
+        }
         if request.method == "POST" and form.is_valid():
             user, days = form.cleaned_data["username"], form.cleaned_data["older_than_days"]
             confirmed = request.POST.get("confirmed") == "yes"
-            report = trash_purge(older_than=timedelta(days=days), owner_id=user.pk, dry_run=not confirmed,
-                                 actor=request.user, filters={"via": "django admin"},
-                                 budget_seconds=PURGE_BUDGET_SECONDS)
+            report = trash_purge(
+                older_than=timedelta(days=days),
+                owner_id=user.pk,
+                dry_run=not confirmed,
+                actor=request.user,
+                filters={"via": "django admin"},
+                budget_seconds=PURGE_BUDGET_SECONDS,
+            )
             if confirmed:
                 return self._purge_result(request, context, report, username=user.username)
             context.update(dry_run=report, owner=user, days=days)  # not "user": the signed-in admin
@@ -248,10 +321,18 @@ class ImageAdmin(IndexedSearchMixin, EstimatedCountMixin, admin.ModelAdmin):
             path("empty-trash/", view(self.empty_trash_view), name="gallery_image_empty_trash"),
             path("owners/", view(self.owner_suggestions_view), name="gallery_image_owners"),
             path("<uuid:pk>/file/", view(self.file_view), name="gallery_image_file"),
-            path("<uuid:pk>/thumbnail/", view(self.file_view), {"thumbnail": True},
-                 name="gallery_image_thumbnail"),
-            path("<uuid:pk>/download/", view(self.file_view), {"as_attachment": True},
-                 name="gallery_image_download"),
+            path(
+                "<uuid:pk>/thumbnail/",
+                view(self.file_view),
+                {"thumbnail": True},
+                name="gallery_image_thumbnail",
+            ),
+            path(
+                "<uuid:pk>/download/",
+                view(self.file_view),
+                {"as_attachment": True},
+                name="gallery_image_download",
+            ),
             *super().get_urls(),
         ]
 
@@ -269,8 +350,16 @@ class ImageAdmin(IndexedSearchMixin, EstimatedCountMixin, admin.ModelAdmin):
         if not self.has_view_permission(request):
             raise Http404
         term = request.GET.get("term", "").strip()[:150]
-        names = (get_user_model().objects.filter(username__istartswith=term).order_by("username")
-                 .values_list("username", flat=True)[:20]) if term else []
+        names = (
+            (
+                get_user_model()
+                .objects.filter(username__istartswith=term)
+                .order_by("username")
+                .values_list("username", flat=True)[:20]
+            )
+            if term
+            else []
+        )
         return JsonResponse({"usernames": list(names)})
 
     # --- permissions ----------------------------------------------------------------------------
@@ -297,8 +386,15 @@ def _images(n: int) -> str:
 
 @admin.register(AuditLog)
 class AuditLogAdmin(EstimatedCountMixin, admin.ModelAdmin):
-    list_display = ("created_at", "actor_username", "action", "target_username", "image_count", "byte_count",
-                    "finished")
+    list_display = (
+        "created_at",
+        "actor_username",
+        "action",
+        "target_username",
+        "image_count",
+        "byte_count",
+        "finished",
+    )
     list_filter = ("action", "created_at")
     search_fields = ("actor_username", "target_username")
     readonly_fields = [f.name for f in AuditLog._meta.fields]

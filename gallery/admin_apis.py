@@ -47,8 +47,9 @@ class _StaffApi(APIView):
 
 @extend_schema_serializer(component_name="AdminGalleryImage")
 class AdminImageOutputSerializer(ImageOutputSerializer):
-    owner = inline_serializer("ImageOwner", {"id": serializers.IntegerField(),
-                                             "username": serializers.CharField()})
+    owner = inline_serializer(
+        "ImageOwner", {"id": serializers.IntegerField(), "username": serializers.CharField()}
+    )
 
 
 class AdminImageListApi(_StaffApi):
@@ -72,25 +73,40 @@ class AdminImageListApi(_StaffApi):
         count = serializers.IntegerField(allow_null=True, help_text="Null on cursor pages.")
         count_is_exact = serializers.BooleanField(allow_null=True)
 
-    @extend_schema(parameters=[FilterSerializer], responses=OutputSerializer,
-                   operation_id="admin_images_list")
+    @extend_schema(
+        parameters=[FilterSerializer], responses=OutputSerializer, operation_id="admin_images_list"
+    )
     def get(self, request):
         params = self.FilterSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         filters = params.validated_data
         owner = filters.get("user_id")
-        logged = {"user_id": owner.pk if owner else None, "include": filters["include"],
-                  "from_date": request.query_params.get("from_date"),
-                  "to_date": request.query_params.get("to_date"),
-                  "page": filters["page"], "size": filters["size"], "cursor": "cursor" in filters}
-        review = admin_images_review(actor=request.user, owner=owner, include=filters["include"],
-                                     created_from=filters.get("from_date"),
-                                     created_before=filters.get("to_date"), page_params=filters,
-                                     filters=logged)
+        logged = {
+            "user_id": owner.pk if owner else None,
+            "include": filters["include"],
+            "from_date": request.query_params.get("from_date"),
+            "to_date": request.query_params.get("to_date"),
+            "page": filters["page"],
+            "size": filters["size"],
+            "cursor": "cursor" in filters,
+        }
+        review = admin_images_review(
+            actor=request.user,
+            owner=owner,
+            include=filters["include"],
+            created_from=filters.get("from_date"),
+            created_before=filters.get("to_date"),
+            page_params=filters,
+            filters=logged,
+        )
         base = images_base(request, "gallery:admin-image-list")
-        rows = [{**image_data(row, base),
-                 "owner": {"id": row["owner_id"], "username": review.usernames.get(row["owner_id"], "")}}
-                for row in review.page.items]
+        rows = [
+            {
+                **image_data(row, base),
+                "owner": {"id": row["owner_id"], "username": review.usernames.get(row["owner_id"], "")},
+            }
+            for row in review.page.items
+        ]
         body = review.page.envelope(rows)  # plain dicts, like the user list (see image_data)
         return Response({**body, "count": review.count, "count_is_exact": review.count_is_exact})
 
@@ -118,8 +134,9 @@ class AdminTrashPurgeApi(_StaffApi):
     @extend_schema_serializer(component_name="AdminPurgeTrash")
     class InputSerializer(serializers.Serializer):
         user_id = _UserIdField(required=False, help_text="Only this user's trash.")
-        older_than_days = serializers.IntegerField(min_value=0, max_value=36500, default=0,
-                                                   help_text="Only trash older than this; 0: all of it.")
+        older_than_days = serializers.IntegerField(
+            min_value=0, max_value=36500, default=0, help_text="Only trash older than this; 0: all of it."
+        )
         dry_run = serializers.BooleanField(default=False, help_text="Count, change nothing.")
 
     @extend_schema_serializer(component_name="AdminPurgeResult")
@@ -132,7 +149,11 @@ class AdminTrashPurgeApi(_StaffApi):
         data.is_valid(raise_exception=True)
         values = data.validated_data
         owner = values.get("user_id")
-        report = trash_purge(older_than=timedelta(days=values["older_than_days"]),
-                             owner_id=owner.pk if owner else None, dry_run=values["dry_run"],
-                             actor=request.user, budget_seconds=PURGE_BUDGET_SECONDS)
+        report = trash_purge(
+            older_than=timedelta(days=values["older_than_days"]),
+            owner_id=owner.pk if owner else None,
+            dry_run=values["dry_run"],
+            actor=request.user,
+            budget_seconds=PURGE_BUDGET_SECONDS,
+        )
         return Response(self.OutputSerializer({**purge_data(report), "audit_id": report.audit_id}).data)

@@ -41,6 +41,7 @@ PURGE_BUDGET_SECONDS = 20
 
 # --- shared pieces (the admin API uses them too) ---------------------------------------------
 
+
 @extend_schema_field(OpenApiTypes.STR)
 class DateBoundField(serializers.Field):
     """A date (YYYY-MM-DD, the whole day in UTC) or an ISO 8601 date-time; both ends inclusive.
@@ -74,8 +75,9 @@ class DateBoundField(serializers.Field):
 
 class DateRangeSerializer(serializers.Serializer):
     from_date = DateBoundField(required=False, help_text="From this day (YYYY-MM-DD) or moment, inclusive.")
-    to_date = DateBoundField(required=False, upper=True,
-                             help_text="Up to this day (YYYY-MM-DD) or moment, inclusive.")
+    to_date = DateBoundField(
+        required=False, upper=True, help_text="Up to this day (YYYY-MM-DD) or moment, inclusive."
+    )
 
     def validate(self, attrs):
         start, stop = attrs.get("from_date"), attrs.get("to_date")
@@ -109,11 +111,22 @@ def image_data(row: dict, base: str) -> dict:
     (measured); ImageOutputSerializer still documents the shape and serializes single images.
     """
     image_id = row["id"]
-    return {"id": image_id, "source": row["source"], "width": row["width"], "height": row["height"],
-            "format": row["format"], "size_bytes": row["size_bytes"], "sha256": row["sha256"],
-            "prompt": row["prompt"], "job_id": row["job_id"], "created_at": row["created_at"],
-            "deleted_at": row["deleted_at"], "is_deleted": row["deleted_at"] is not None,
-            "url": f"{base}/{image_id}/file", "thumbnail_url": f"{base}/{image_id}/thumbnail"}
+    return {
+        "id": image_id,
+        "source": row["source"],
+        "width": row["width"],
+        "height": row["height"],
+        "format": row["format"],
+        "size_bytes": row["size_bytes"],
+        "sha256": row["sha256"],
+        "prompt": row["prompt"],
+        "job_id": row["job_id"],
+        "created_at": row["created_at"],
+        "deleted_at": row["deleted_at"],
+        "is_deleted": row["deleted_at"] is not None,
+        "url": f"{base}/{image_id}/file",
+        "thumbnail_url": f"{base}/{image_id}/thumbnail",
+    }
 
 
 def image_output(request, image: Image) -> dict:
@@ -136,24 +149,32 @@ def stored_file_response(image: Image, *, thumbnail: bool = False, as_attachment
     except FileNotFoundError:
         raise NotFound("The image file is missing from storage.", code="file_missing")
     extension = "webp" if field is image.thumbnail else image.extension
-    response = FileResponse(handle, content_type=content_type, as_attachment=as_attachment,
-                            filename=f"{image.source}-{image.id}.{extension}")
+    response = FileResponse(
+        handle,
+        content_type=content_type,
+        as_attachment=as_attachment,
+        filename=f"{image.source}-{image.id}.{extension}",
+    )
     response["Cache-Control"] = "private, max-age=3600"
     return response
 
 
 FILE_RESPONSES = {(200, "image/*"): OpenApiTypes.BINARY, 302: None}
-BULK_INPUT = inline_serializer("ImageIds", {"ids": serializers.ListField(
-    child=serializers.UUIDField(), min_length=1, max_length=MAX_BULK_IDS)})
+BULK_INPUT = inline_serializer(
+    "ImageIds",
+    {"ids": serializers.ListField(child=serializers.UUIDField(), min_length=1, max_length=MAX_BULK_IDS)},
+)
 
 
 @extend_schema_serializer(component_name="ImageBulkResult")
 class BulkOutputSerializer(serializers.Serializer):
     changed = serializers.ListField(child=serializers.UUIDField())
-    unchanged = serializers.ListField(child=serializers.UUIDField(),
-                                      help_text="Already in the asked-for state.")
-    not_found = serializers.ListField(child=serializers.UUIDField(),
-                                      help_text="Unknown ids, and ids that are not yours.")
+    unchanged = serializers.ListField(
+        child=serializers.UUIDField(), help_text="Already in the asked-for state."
+    )
+    not_found = serializers.ListField(
+        child=serializers.UUIDField(), help_text="Unknown ids, and ids that are not yours."
+    )
 
 
 @extend_schema_serializer(component_name="PurgeResult")
@@ -162,12 +183,15 @@ class PurgeOutputSerializer(serializers.Serializer):
     images = serializers.IntegerField(help_text="Images removed (or that would be, in a dry run).")
     bytes = serializers.IntegerField(help_text="Storage freed: originals and thumbnails.")
     files_deleted = serializers.IntegerField()
-    verified = serializers.BooleanField(allow_null=True,
-                                        help_text="Every purged image's files were checked in storage "
-                                                  "afterwards and are gone. Null in a dry run.")
-    files_remaining = serializers.ListField(child=serializers.CharField(),
-                                            help_text="Files still in storage; their images stay "
-                                                      "claimed and the next purge retries them.")
+    verified = serializers.BooleanField(
+        allow_null=True,
+        help_text="Every purged image's files were checked in storage "
+        "afterwards and are gone. Null in a dry run.",
+    )
+    files_remaining = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Files still in storage; their images stay claimed and the next purge retries them.",
+    )
     complete = serializers.BooleanField(help_text="False: time ran out; call again for the rest.")
     message = serializers.CharField()
 
@@ -177,16 +201,24 @@ def purge_data(report) -> dict:
     if report.dry_run:
         message = f"Would purge {report.images} image(s), {megabytes}."
     elif report.files_remaining:
-        message = (f"Purged {report.images} image(s), {megabytes}; {len(report.files_remaining)} file(s) "
-                   "could not be deleted and were left for the next purge.")
+        message = (
+            f"Purged {report.images} image(s), {megabytes}; {len(report.files_remaining)} file(s) "
+            "could not be deleted and were left for the next purge."
+        )
     else:
         message = f"Purged {report.images} image(s), {megabytes}; their files are gone from storage."
     if not report.complete:
         message += " More remain: run the purge again."
-    return {"dry_run": report.dry_run, "images": report.images, "bytes": report.bytes,
-            "files_deleted": report.files_deleted, "verified": None if report.dry_run else report.verified,
-            "files_remaining": report.files_remaining[:20], "complete": report.complete,
-            "message": message}
+    return {
+        "dry_run": report.dry_run,
+        "images": report.images,
+        "bytes": report.bytes,
+        "files_deleted": report.files_deleted,
+        "verified": None if report.dry_run else report.verified,
+        "files_remaining": report.files_remaining[:20],
+        "complete": report.complete,
+        "message": message,
+    }
 
 
 # --- the user's gallery -----------------------------------------------------------------------
@@ -207,9 +239,16 @@ class ImageListApi(APIView):
         params = self.FilterSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         filters = params.validated_data
-        page = paginate(image_list(
-            user=request.user, trash=filters["state"] == "trash", source=filters.get("source"),
-            created_from=filters.get("from_date"), created_before=filters.get("to_date")), filters)
+        page = paginate(
+            image_list(
+                user=request.user,
+                trash=filters["state"] == "trash",
+                source=filters.get("source"),
+                created_from=filters.get("from_date"),
+                created_before=filters.get("to_date"),
+            ),
+            filters,
+        )
         base = images_base(request)
         return Response(page.envelope([image_data(row, base) for row in page.items]))
 
@@ -226,8 +265,10 @@ class ImageFileApi(APIView):
 
     @extend_schema(responses=FILE_RESPONSES)
     def get(self, request, image_id):
-        return stored_file_response(image_get(user=request.user, image_id=image_id),
-                                    as_attachment=request.query_params.get("download") == "1")
+        return stored_file_response(
+            image_get(user=request.user, image_id=image_id),
+            as_attachment=request.query_params.get("download") == "1",
+        )
 
 
 class ImageThumbnailApi(APIView):
@@ -297,14 +338,21 @@ class ImageTrashEmptyApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         ids = data.validated_data.get("ids")
-        report = trash_purge(older_than=timedelta(0), owner_id=request.user.pk, image_ids=ids,
-                             actor=request.user, action=AuditLog.Action.PURGE,
-                             filters={"by_owner": True}, budget_seconds=PURGE_BUDGET_SECONDS)
+        report = trash_purge(
+            older_than=timedelta(0),
+            owner_id=request.user.pk,
+            image_ids=ids,
+            actor=request.user,
+            action=AuditLog.Action.PURGE,
+            filters={"by_owner": True},
+            budget_seconds=PURGE_BUDGET_SECONDS,
+        )
         return Response(PurgeOutputSerializer(purge_data(report)).data)
 
 
 class ImageUploadApi(APIView):
     """Add a picture to your gallery: PNG, JPEG or WebP up to MAX_UPLOAD_BYTES."""
+
     throttle_scope = "uploads"  # config/throttles.py
 
     parser_classes = [MultiPartParser]
@@ -317,14 +365,16 @@ class ImageUploadApi(APIView):
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        prepared = image_prepare_upload(data.validated_data["image"], field="image",
-                                        max_side=settings.GALLERY_MAX_SIDE_PX)
+        prepared = image_prepare_upload(
+            data.validated_data["image"], field="image", max_side=settings.GALLERY_MAX_SIDE_PX
+        )
         image = image_add(owner=request.user, prepared=prepared, source=Image.Source.UPLOAD)
         return _created(request, image)
 
 
 class ImageImportApi(APIView):
     """Add a picture from a public http(s) URL (fetched safely; see gallery/fetch.py)."""
+
     throttle_scope = "imports"  # config/throttles.py
 
     @extend_schema_serializer(component_name="ImageImport")
@@ -356,16 +406,23 @@ class ImageUsageApi(APIView):
         quota_bytes = serializers.IntegerField(allow_null=True, help_text="Null: unlimited.")
         available_bytes = serializers.IntegerField(allow_null=True)
         is_over_quota = serializers.BooleanField()
-        images = inline_serializer("ImageCounts", {"active": serializers.IntegerField(),
-                                                   "trash": serializers.IntegerField()})
+        images = inline_serializer(
+            "ImageCounts", {"active": serializers.IntegerField(), "trash": serializers.IntegerField()}
+        )
         trash_retention_days = serializers.IntegerField()
 
     @extend_schema(responses=OutputSerializer, operation_id="images_usage")
     def get(self, request):
         usage = storage_usage(user=request.user)
-        return Response(self.OutputSerializer({
-            "used_bytes": usage.used_bytes, "quota_bytes": usage.quota_bytes,
-            "available_bytes": usage.available_bytes, "is_over_quota": usage.is_over_quota,
-            "images": {"active": usage.active_images, "trash": usage.trash_images},
-            "trash_retention_days": settings.TRASH_RETENTION_DAYS}).data)
-
+        return Response(
+            self.OutputSerializer(
+                {
+                    "used_bytes": usage.used_bytes,
+                    "quota_bytes": usage.quota_bytes,
+                    "available_bytes": usage.available_bytes,
+                    "is_over_quota": usage.is_over_quota,
+                    "images": {"active": usage.active_images, "trash": usage.trash_images},
+                    "trash_retention_days": settings.TRASH_RETENTION_DAYS,
+                }
+            ).data
+        )

@@ -8,8 +8,11 @@ def _install_schedules(sender, **kwargs) -> None:
 
     Schedule.objects.update_or_create(
         name="gallery.trash_sweep",
-        defaults={"func": "gallery.tasks.gallery_trash_sweep",
-                  "schedule_type": Schedule.HOURLY, "repeats": -1},
+        defaults={
+            "func": "gallery.tasks.gallery_trash_sweep",
+            "schedule_type": Schedule.HOURLY,
+            "repeats": -1,
+        },
     )
 
 

@@ -60,8 +60,14 @@ def fetch_image(url: str, *, field: str, max_side: int | None = None) -> Prepare
     return image_prepare_upload(ContentFile(data, name="remote"), field=field, max_side=max_side)
 
 
-def fetch_bytes(url: str, *, field: str, max_bytes: int | None = None, hosts: list[str] | None = None,
-                total_seconds: float | None = None) -> bytes:
+def fetch_bytes(
+    url: str,
+    *,
+    field: str,
+    max_bytes: int | None = None,
+    hosts: list[str] | None = None,
+    total_seconds: float | None = None,
+) -> bytes:
     """The body of a URL, every hop guarded as above. `hosts` (provider result downloads: the
     provider's delivery hosts, "name" or "*.domain") restricts which host the URL may name; each
     redirect is then judged by the address rules, like any hop. A non-2xx answer raises
@@ -74,8 +80,9 @@ def fetch_bytes(url: str, *, field: str, max_bytes: int | None = None, hosts: li
     for _hop in range(MAX_REDIRECTS + 1):
         target = _Target.parse(current, field=field)
         addresses = _resolve(target, field=field, deadline=deadline)
-        status, location, body = _request(target, addresses, field=field, deadline=deadline,
-                                          max_bytes=max_bytes)
+        status, location, body = _request(
+            target, addresses, field=field, deadline=deadline, max_bytes=max_bytes
+        )
         if status in _REDIRECTS and location:
             current = urljoin(current, location)
             continue
@@ -89,6 +96,7 @@ def fetch_bytes(url: str, *, field: str, max_bytes: int | None = None, hosts: li
 
 # --- the address check ------------------------------------------------------------------------
 
+
 def is_public_address(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
     """True only for a public unicast address (also judging an IPv4 address inside IPv6)."""
     if isinstance(ip, ipaddress.IPv6Address):
@@ -97,8 +105,15 @@ def is_public_address(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool
             embedded = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
         if embedded is not None and not is_public_address(embedded):
             return False
-    return not (ip.is_loopback or ip.is_private or ip.is_link_local or ip.is_multicast
-                or ip.is_reserved or ip.is_unspecified or not ip.is_global)
+    return not (
+        ip.is_loopback
+        or ip.is_private
+        or ip.is_link_local
+        or ip.is_multicast
+        or ip.is_reserved
+        or ip.is_unspecified
+        or not ip.is_global
+    )
 
 
 @dataclass(frozen=True)
@@ -148,8 +163,9 @@ class _Target:
 def _resolve(target: _Target, *, field: str, deadline: float) -> list[str]:
     """Every address of the host, all checked; the connection will use these and only these."""
     remaining = deadline - time.monotonic()
-    future = _resolver.submit(socket.getaddrinfo, target.host, target.port, 0, socket.SOCK_STREAM,
-                              socket.IPPROTO_TCP)
+    future = _resolver.submit(
+        socket.getaddrinfo, target.host, target.port, 0, socket.SOCK_STREAM, socket.IPPROTO_TCP
+    )
     try:
         infos = future.result(timeout=max(0.01, remaining))
     except FutureTimeout:
@@ -163,42 +179,59 @@ def _resolve(target: _Target, *, field: str, deadline: float) -> list[str]:
         return addresses
     for address in addresses:
         if not is_public_address(ipaddress.ip_address(address)):
-            logger.warning("fetch refused: %s resolves to a non-public address", target.host,
-                           extra={"host": target.host, "address": address})
+            logger.warning(
+                "fetch refused: %s resolves to a non-public address",
+                target.host,
+                extra={"host": target.host, "address": address},
+            )
             raise _refused(field, "points at an address that is not on the public internet.")
     return addresses
 
 
 # --- the request ------------------------------------------------------------------------------
 
-def _request(target: _Target, addresses: list[str], *, field: str, deadline: float,
-             max_bytes: int) -> tuple[int, str | None, bytes]:
+
+def _request(
+    target: _Target, addresses: list[str], *, field: str, deadline: float, max_bytes: int
+) -> tuple[int, str | None, bytes]:
     """One GET to the checked addresses in turn. Returns (status, Location, body)."""
     last_error: Exception | None = None
     for address in addresses:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             raise _failed(field, _too_slow())
-        timeout = httpx.Timeout(connect=min(settings.FETCH_CONNECT_TIMEOUT_SECONDS, remaining),
-                                read=min(settings.FETCH_READ_TIMEOUT_SECONDS, remaining),
-                                write=min(settings.FETCH_READ_TIMEOUT_SECONDS, remaining),
-                                pool=min(settings.FETCH_CONNECT_TIMEOUT_SECONDS, remaining))
+        timeout = httpx.Timeout(
+            connect=min(settings.FETCH_CONNECT_TIMEOUT_SECONDS, remaining),
+            read=min(settings.FETCH_READ_TIMEOUT_SECONDS, remaining),
+            write=min(settings.FETCH_READ_TIMEOUT_SECONDS, remaining),
+            pool=min(settings.FETCH_CONNECT_TIMEOUT_SECONDS, remaining),
+        )
         pinned = target.url.copy_with(host=address)
         extensions = {}
         if target.url.scheme == "https" and not _is_ip_literal(target.host):
             extensions["sni_hostname"] = target.host  # TLS name and certificate check: the real host
-        headers = {"Host": target.host_header, "User-Agent": _USER_AGENT, "Accept-Encoding": "identity",
-                   "Accept": "image/png,image/jpeg,image/webp,image/*;q=0.8,*/*;q=0.1"}
+        headers = {
+            "Host": target.host_header,
+            "User-Agent": _USER_AGENT,
+            "Accept-Encoding": "identity",
+            "Accept": "image/png,image/jpeg,image/webp,image/*;q=0.8,*/*;q=0.1",
+        }
         try:
-            with httpx.Client(trust_env=False, follow_redirects=False, timeout=timeout,
-                              verify=tls_context()) as client, \
-                    client.stream("GET", pinned, headers=headers, extensions=extensions) as response:
+            with (
+                httpx.Client(
+                    trust_env=False, follow_redirects=False, timeout=timeout, verify=tls_context()
+                ) as client,
+                client.stream("GET", pinned, headers=headers, extensions=extensions) as response,
+            ):
                 if response.status_code in _REDIRECTS:
                     return response.status_code, response.headers.get("location"), b""
                 if not 200 <= response.status_code < 300:
                     return response.status_code, None, b""
-                return response.status_code, None, _read_body(response, field=field, deadline=deadline,
-                                                              max_bytes=max_bytes)
+                return (
+                    response.status_code,
+                    None,
+                    _read_body(response, field=field, deadline=deadline, max_bytes=max_bytes),
+                )
         except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
             last_error = exc  # try the host's next (also checked) address
         except httpx.TimeoutException:
@@ -214,8 +247,9 @@ def _read_body(response: httpx.Response, *, field: str, deadline: float, max_byt
     too_big = f"is larger than the {max_bytes // (1024 * 1024)} MB limit ({max_bytes} bytes)."
     encoding = response.headers.get("content-encoding", "identity").strip().lower()
     if encoding not in ("", "identity"):
-        raise _failed(field, f"the server sent a {encoding}-compressed body; images are not accepted "
-                             "compressed.")
+        raise _failed(
+            field, f"the server sent a {encoding}-compressed body; images are not accepted compressed."
+        )
     declared = response.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > max_bytes:
         raise _invalid(field, too_big)

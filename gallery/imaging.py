@@ -95,8 +95,15 @@ def image_decode(data: bytes, *, field: str, max_side: int | None = None) -> Ima
 
 # Metadata a stored or provider-bound image must not carry (EXIF holds GPS positions, camera
 # serials and the like; XMP and PNG text chunks anything at all).
-_METADATA_KEYS = ("exif", "xmp", "XML:com.adobe.xmp", "comment", "photoshop", "Raw profile type exif",
-                  "Raw profile type xmp")
+_METADATA_KEYS = (
+    "exif",
+    "xmp",
+    "XML:com.adobe.xmp",
+    "comment",
+    "photoshop",
+    "Raw profile type exif",
+    "Raw profile type xmp",
+)
 
 
 def image_has_metadata(image: Image.Image) -> bool:
@@ -126,8 +133,9 @@ def image_encode(image: Image.Image, fmt: str) -> bytes:
 
 def prepared_from_image(image: Image.Image, fmt: str) -> PreparedImage:
     data = image_encode(image, fmt)
-    return PreparedImage(data=data, format=fmt, width=image.width, height=image.height,
-                         sha256=hashlib.sha256(data).hexdigest())
+    return PreparedImage(
+        data=data, format=fmt, width=image.width, height=image.height, sha256=hashlib.sha256(data).hexdigest()
+    )
 
 
 def image_prepare_upload(upload, *, field: str, max_side: int | None = None) -> PreparedImage:
@@ -136,8 +144,11 @@ def image_prepare_upload(upload, *, field: str, max_side: int | None = None) -> 
     max_side = max_side or settings.INPUT_MAX_SIDE_PX
     size = getattr(upload, "size", None)
     if size is not None and size > max_bytes:
-        raise _invalid(field, f"must be at most {max_bytes // (1024 * 1024)} MB "
-                              f"({max_bytes} bytes); this file has {size} bytes.")
+        raise _invalid(
+            field,
+            f"must be at most {max_bytes // (1024 * 1024)} MB "
+            f"({max_bytes} bytes); this file has {size} bytes.",
+        )
     data = upload.read(max_bytes + 1)
     if len(data) > max_bytes:
         raise _invalid(field, f"must be at most {max_bytes} bytes.")
@@ -154,8 +165,13 @@ def image_prepare_upload(upload, *, field: str, max_side: int | None = None) -> 
         normalised.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
         changed = True
     if not changed:
-        return PreparedImage(data=data, format=fmt, width=image.width, height=image.height,
-                             sha256=hashlib.sha256(data).hexdigest())
+        return PreparedImage(
+            data=data,
+            format=fmt,
+            width=image.width,
+            height=image.height,
+            sha256=hashlib.sha256(data).hexdigest(),
+        )
     return prepared_from_image(normalised, fmt)
 
 
@@ -172,8 +188,13 @@ def image_prepare_output(data: bytes, *, fmt: str, field: str = "output") -> Pre
         image = ImageOps.exif_transpose(image)
         return prepared_from_image(image, fmt)
     if _FORMATS[image.format] == fmt:
-        return PreparedImage(data=data, format=fmt, width=image.width, height=image.height,
-                             sha256=hashlib.sha256(data).hexdigest())
+        return PreparedImage(
+            data=data,
+            format=fmt,
+            width=image.width,
+            height=image.height,
+            sha256=hashlib.sha256(data).hexdigest(),
+        )
     return prepared_from_image(image, fmt)
 
 
@@ -188,5 +209,10 @@ def image_thumbnail(data: bytes, *, max_side: int | None = None) -> PreparedImag
     buffer = io.BytesIO()
     image.save(buffer, format="WEBP", quality=80, method=4)
     thumb = buffer.getvalue()
-    return PreparedImage(data=thumb, format="webp", width=image.width, height=image.height,
-                         sha256=hashlib.sha256(thumb).hexdigest())
+    return PreparedImage(
+        data=thumb,
+        format="webp",
+        width=image.width,
+        height=image.height,
+        sha256=hashlib.sha256(thumb).hexdigest(),
+    )

@@ -44,8 +44,9 @@ class Image(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     # No single-column index: every composite index below starts with the owner.
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="images",
-                              db_index=False)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="images", db_index=False
+    )
     file = models.FileField(max_length=255)
     thumbnail = models.FileField(max_length=255, blank=True)
     width = models.PositiveIntegerField()
@@ -69,8 +70,9 @@ class Image(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             # A purge only ever claims trash: an active image can never lose its files.
-            models.CheckConstraint(condition=Q(purging_at__isnull=True) | TRASHED,
-                                   name="image_purging_only_in_trash"),
+            models.CheckConstraint(
+                condition=Q(purging_at__isnull=True) | TRASHED, name="image_purging_only_in_trash"
+            ),
         ]
         indexes = [
             # The owner's gallery and trash, newest first: the user list endpoint's keysets.
@@ -79,16 +81,17 @@ class Image(models.Model):
             # The admin's review of one user with include=all, and cascades. The trailing columns
             # let the usage sum read the index alone (100,000 rows: 12 ms instead of 78, measured);
             # they are key columns, not INCLUDE, so SQLite gets the same index.
-            models.Index(fields=["owner", "-created_at", "-id", "deleted_at", "size_bytes",
-                                 "thumbnail_bytes"], name="image_owner_usage"),
+            models.Index(
+                fields=["owner", "-created_at", "-id", "deleted_at", "size_bytes", "thumbnail_bytes"],
+                name="image_owner_usage",
+            ),
             # The admin's review across users: all/active walk the full index (trash is a small
             # share), include=deleted its own.
             models.Index(fields=["-created_at", "-id"], name="image_newest"),
             models.Index(fields=["-created_at", "-id"], name="image_trash_newest", condition=TRASHED),
             # The sweep: trash past retention, and purges a crash interrupted.
             models.Index(fields=["deleted_at"], name="image_trash_age", condition=TRASHED),
-            models.Index(fields=["purging_at"], name="image_purging",
-                         condition=Q(purging_at__isnull=False)),
+            models.Index(fields=["purging_at"], name="image_purging", condition=Q(purging_at__isnull=False)),
         ]
 
     def __str__(self) -> str:

@@ -22,8 +22,20 @@ if TYPE_CHECKING:
 
 # The columns a list row shows. Lists are read as dicts (values()): a third of the cost of model
 # instances per row, measured, and all an API row needs.
-LIST_FIELDS = ("id", "owner_id", "width", "height", "format", "size_bytes", "sha256", "source", "prompt",
-               "job_id", "created_at", "deleted_at")
+LIST_FIELDS = (
+    "id",
+    "owner_id",
+    "width",
+    "height",
+    "format",
+    "size_bytes",
+    "sha256",
+    "source",
+    "prompt",
+    "job_id",
+    "created_at",
+    "deleted_at",
+)
 
 
 def image_get(*, user: User, image_id: UUID | str) -> Image:
@@ -48,17 +60,20 @@ def images_for_jobs(*, job_ids: Iterable[UUID]) -> dict[UUID, list[Image]]:
     found: dict[UUID, list[Image]] = defaultdict(list)
     if not ids:
         return found
-    rows = (Image.objects.filter(job_id__in=ids)
-            .only("id", "job_id", "width", "height", "format", "position", "deleted_at")
-            .order_by("job_id", "position"))
+    rows = (
+        Image.objects.filter(job_id__in=ids)
+        .only("id", "job_id", "width", "height", "format", "position", "deleted_at")
+        .order_by("job_id", "position")
+    )
     for image in rows:
         if image.job_id is not None:  # always: the filter is on job_id
             found[image.job_id].append(image)
     return found
 
 
-def images_for_jobs_and_owned(*, job_ids: Iterable[UUID], user: User,
-                              image_ids: Iterable[UUID]) -> tuple[dict[UUID, list[Image]], set[UUID]]:
+def images_for_jobs_and_owned(
+    *, job_ids: Iterable[UUID], user: User, image_ids: Iterable[UUID]
+) -> tuple[dict[UUID, list[Image]], set[UUID]]:
     """The result images per job (as images_for_jobs), and which of `image_ids` are the user's own
     images (active or in the trash), in one query: a job list reads both."""
     job_ids, image_ids = list(job_ids), list(image_ids)
@@ -67,10 +82,11 @@ def images_for_jobs_and_owned(*, job_ids: Iterable[UUID], user: User,
     if not job_ids and not image_ids:
         return found, owned
     wanted = Q(job_id__in=job_ids) | Q(pk__in=image_ids, owner=user, purging_at__isnull=True)
-    rows = (Image.objects.filter(wanted)
-            .only("id", "owner_id", "job_id", "width", "height", "format", "position", "deleted_at",
-                  "purging_at")
-            .order_by("job_id", "position"))
+    rows = (
+        Image.objects.filter(wanted)
+        .only("id", "owner_id", "job_id", "width", "height", "format", "position", "deleted_at", "purging_at")
+        .order_by("job_id", "position")
+    )
     job_set = set(job_ids)
     for image in rows:
         if image.job_id in job_set:
@@ -98,8 +114,9 @@ def image_data_urls(*, user: User, image_ids: Iterable[UUID]) -> dict[UUID, str]
     return found
 
 
-def _created_between(images: QuerySet[Image], created_from: datetime | None,
-                     created_before: datetime | None) -> QuerySet[Image]:
+def _created_between(
+    images: QuerySet[Image], created_from: datetime | None, created_before: datetime | None
+) -> QuerySet[Image]:
     if created_from is not None:
         images = images.filter(created_at__gte=created_from)
     if created_before is not None:
@@ -107,9 +124,14 @@ def _created_between(images: QuerySet[Image], created_from: datetime | None,
     return images
 
 
-def image_list(*, user: User, trash: bool = False, source: str | None = None,
-               created_from: datetime | None = None,
-               created_before: datetime | None = None) -> QuerySet[Image, dict[str, Any]]:
+def image_list(
+    *,
+    user: User,
+    trash: bool = False,
+    source: str | None = None,
+    created_from: datetime | None = None,
+    created_before: datetime | None = None,
+) -> QuerySet[Image, dict[str, Any]]:
     """The user's gallery (or trash) as dict rows, newest first: served by image_owner_active/_trash."""
     images: QuerySet[Image] = Image.objects.visible_to(user).filter(TRASHED if trash else ACTIVE)
     if source:
@@ -122,9 +144,13 @@ def image_list(*, user: User, trash: bool = False, source: str | None = None,
 INCLUDE_STATES = {"active": ACTIVE, "deleted": TRASHED, "all": Q()}
 
 
-def admin_image_list(*, owner_id: int | None = None, include: str = "active",
-                     created_from: datetime | None = None,
-                     created_before: datetime | None = None) -> QuerySet[Image, dict[str, Any]]:
+def admin_image_list(
+    *,
+    owner_id: int | None = None,
+    include: str = "active",
+    created_from: datetime | None = None,
+    created_before: datetime | None = None,
+) -> QuerySet[Image, dict[str, Any]]:
     """Any user's images as dict rows for staff review, newest first, rows being purged included."""
     images: QuerySet[Image] = Image.objects.filter(INCLUDE_STATES[include])
     if owner_id is not None:
@@ -136,6 +162,7 @@ def admin_image_list(*, owner_id: int | None = None, include: str = "active",
 
 
 # --- storage usage ----------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class StorageUsage:
@@ -168,8 +195,12 @@ def storage_usage(*, user: User) -> StorageUsage:
         trash=Count("id", filter=TRASHED),
     )
     used = (totals["used"] or 0) + bytes_kept_elsewhere([user.pk]).get(user.pk, 0)
-    return StorageUsage(used_bytes=used, quota_bytes=storage_quota_bytes(user=user),
-                        active_images=totals["active"], trash_images=totals["trash"])
+    return StorageUsage(
+        used_bytes=used,
+        quota_bytes=storage_quota_bytes(user=user),
+        active_images=totals["active"],
+        trash_images=totals["trash"],
+    )
 
 
 def storage_used_by_owners(*, owner_ids: Iterable[int]) -> dict[int, int]:
@@ -177,8 +208,12 @@ def storage_used_by_owners(*, owner_ids: Iterable[int]) -> dict[int, int]:
     ids = list(owner_ids)
     if not ids:
         return {}
-    rows = (Image.objects.filter(owner_id__in=ids).values("owner_id")
-            .annotate(used=Sum(F("size_bytes") + F("thumbnail_bytes"))).order_by())
+    rows = (
+        Image.objects.filter(owner_id__in=ids)
+        .values("owner_id")
+        .annotate(used=Sum(F("size_bytes") + F("thumbnail_bytes")))
+        .order_by()
+    )
     used = {row["owner_id"]: row["used"] or 0 for row in rows}
     for owner_id, kept in bytes_kept_elsewhere(ids).items():
         used[owner_id] = used.get(owner_id, 0) + kept
@@ -199,12 +234,22 @@ def storage_totals(*, top: int = 5) -> StorageTotals:
     (grouped by owner; the sums of the groups are the totals). Seconds at a million images:
     callers cache the answer."""
     used = F("size_bytes") + F("thumbnail_bytes")
-    rows = list(Image.objects.values("owner_id").order_by()
-                .annotate(used=Sum(used), images=Count("id"), trash=Sum(used, filter=TRASHED),
-                          trash_images=Count("id", filter=TRASHED))
-                .values_list("owner_id", "used", "images", "trash", "trash_images"))
+    rows = list(
+        Image.objects.values("owner_id")
+        .order_by()
+        .annotate(
+            used=Sum(used),
+            images=Count("id"),
+            trash=Sum(used, filter=TRASHED),
+            trash_images=Count("id", filter=TRASHED),
+        )
+        .values_list("owner_id", "used", "images", "trash", "trash_images")
+    )
     largest = sorted(rows, key=lambda row: row[1] or 0, reverse=True)[:top]
-    return StorageTotals(used_bytes=sum(row[1] or 0 for row in rows), images=sum(row[2] for row in rows),
-                         trash_bytes=sum(row[3] or 0 for row in rows),
-                         trash_images=sum(row[4] for row in rows),
-                         top_owners=[(owner, used or 0) for owner, used, *_ in largest])
+    return StorageTotals(
+        used_bytes=sum(row[1] or 0 for row in rows),
+        images=sum(row[2] for row in rows),
+        trash_bytes=sum(row[3] or 0 for row in rows),
+        trash_images=sum(row[4] for row in rows),
+        top_owners=[(owner, used or 0) for owner, used, *_ in largest],
+    )

@@ -12,5 +12,8 @@ SWEEP_BUDGET_SECONDS = 20
 
 
 def gallery_trash_sweep() -> None:
-    trash_purge(older_than=timedelta(days=settings.TRASH_RETENTION_DAYS), action=AuditLog.Action.SWEEP,
-                budget_seconds=min(SWEEP_BUDGET_SECONDS, settings.Q_TIMEOUT * 0.6))
+    trash_purge(
+        older_than=timedelta(days=settings.TRASH_RETENTION_DAYS),
+        action=AuditLog.Action.SWEEP,
+        budget_seconds=min(SWEEP_BUDGET_SECONDS, settings.Q_TIMEOUT * 0.6),
+    )

@@ -18,9 +18,13 @@ urlpatterns = [
     path("images/<uuid:image_id>/delete", apis.ImageDeleteApi.as_view(), name="image-delete"),
     path("images/<uuid:image_id>/restore", apis.ImageRestoreApi.as_view(), name="image-restore"),
     path("admin/images", admin_apis.AdminImageListApi.as_view(), name="admin-image-list"),
-    path("admin/images/<uuid:image_id>/file", admin_apis.AdminImageFileApi.as_view(),
-         name="admin-image-file"),
-    path("admin/images/<uuid:image_id>/thumbnail", admin_apis.AdminImageThumbnailApi.as_view(),
-         name="admin-image-thumbnail"),
+    path(
+        "admin/images/<uuid:image_id>/file", admin_apis.AdminImageFileApi.as_view(), name="admin-image-file"
+    ),
+    path(
+        "admin/images/<uuid:image_id>/thumbnail",
+        admin_apis.AdminImageThumbnailApi.as_view(),
+        name="admin-image-thumbnail",
+    ),
     path("admin/purge-trash", admin_apis.AdminTrashPurgeApi.as_view(), name="admin-purge-trash"),
 ]

@@ -82,8 +82,9 @@ class JobInputInline(admin.TabularInline):
     @admin.display(description="Image")
     def preview(self, obj):
         url = reverse("admin:generation_job_input_file", args=[obj.job_id, obj.pk])
-        return format_html('<a href="{0}"><img src="{0}" alt="{1}" style="max-height:120px"></a>', url,
-                           obj.role)
+        return format_html(
+            '<a href="{0}"><img src="{0}" alt="{1}" style="max-height:120px"></a>', url, obj.role
+        )
 
     @admin.display(description="From the gallery")
     def from_gallery(self, obj):
@@ -112,11 +113,25 @@ class JobInputInline(admin.TabularInline):
 
 @admin.register(Job)
 class JobAdmin(IndexedSearchMixin, EstimatedCountMixin, admin.ModelAdmin):
-    list_display = ("short_id", "status_badge", "user", "kind", "provider", "progress", "created_at",
-                    "duration")
+    list_display = (
+        "short_id",
+        "status_badge",
+        "user",
+        "kind",
+        "provider",
+        "progress",
+        "created_at",
+        "duration",
+    )
     # Typed-in or fixed filters (config.admin_lists): the stock ones SELECT DISTINCT over every job.
-    list_filter = ("status", "kind", values_filter("provider", lambda: PROVIDERS), FailedLastDayFilter,
-                   username_filter("user", title="user"), date_range_filter("created_at"))
+    list_filter = (
+        "status",
+        "kind",
+        values_filter("provider", lambda: PROVIDERS),
+        FailedLastDayFilter,
+        username_filter("user", title="user"),
+        date_range_filter("created_at"),
+    )
     list_select_related = ("user",)
     search_fields = ("=user__username", "=request_id")  # answered by IndexedSearchMixin
     search_exact_fields = ("request_id",)
@@ -126,22 +141,72 @@ class JobAdmin(IndexedSearchMixin, EstimatedCountMixin, admin.ModelAdmin):
     inlines = [JobInputInline]
     actions = ["cancel_jobs", "retry_jobs", "delete_jobs"]
     change_form_template = "admin/generation/job/change_form.html"
-    readonly_fields = ("id", "user", "kind", "provider", "status_badge", "stage", "progress", "queue_state",
-                       "error_code", "error_message", "params_table", "translation_table", "results",
-                       "page_link", "retried_from", "retries", "request_trace", "timeline", "provider_ref",
-                       "provider_state", "idempotency_key", "poll_count", "next_check_at", "created_at",
-                       "started_at", "stage_changed_at", "finished_at", "duration")
+    readonly_fields = (
+        "id",
+        "user",
+        "kind",
+        "provider",
+        "status_badge",
+        "stage",
+        "progress",
+        "queue_state",
+        "error_code",
+        "error_message",
+        "params_table",
+        "translation_table",
+        "results",
+        "page_link",
+        "retried_from",
+        "retries",
+        "request_trace",
+        "timeline",
+        "provider_ref",
+        "provider_state",
+        "idempotency_key",
+        "poll_count",
+        "next_check_at",
+        "created_at",
+        "started_at",
+        "stage_changed_at",
+        "finished_at",
+        "duration",
+    )
     fieldsets = (
-        (None, {"fields": ("id", "status_badge", "queue_state", "stage", "progress", "error_code",
-                           "error_message", "user", "kind", "provider")}),
+        (
+            None,
+            {
+                "fields": (
+                    "id",
+                    "status_badge",
+                    "queue_state",
+                    "stage",
+                    "progress",
+                    "error_code",
+                    "error_message",
+                    "user",
+                    "kind",
+                    "provider",
+                )
+            },
+        ),
         ("What was asked", {"fields": ("params_table", "translation_table")}),
         ("What it made", {"fields": ("results", "page_link")}),
         ("Retries", {"fields": ("retried_from", "retries")}),
         ("Timing", {"fields": ("created_at", "started_at", "stage_changed_at", "finished_at", "duration")}),
         ("Logs and events", {"fields": ("request_trace", "timeline")}),
-        ("Provider", {"classes": ("collapse",),
-                      "fields": ("provider_ref", "provider_state", "poll_count", "next_check_at",
-                                 "idempotency_key")}),
+        (
+            "Provider",
+            {
+                "classes": ("collapse",),
+                "fields": (
+                    "provider_ref",
+                    "provider_state",
+                    "poll_count",
+                    "next_check_at",
+                    "idempotency_key",
+                ),
+            },
+        ),
     )
 
     # --- list columns and page fields -------------------------------------------------------
@@ -152,8 +217,9 @@ class JobAdmin(IndexedSearchMixin, EstimatedCountMixin, admin.ModelAdmin):
 
     @admin.display(description="Status", ordering="status")
     def status_badge(self, obj):
-        return format_html('<span class="job-status job-status-{}">{}</span>', obj.status,
-                           obj.get_status_display())
+        return format_html(
+            '<span class="job-status job-status-{}">{}</span>', obj.status, obj.get_status_display()
+        )
 
     @admin.display(description="Duration")
     def duration(self, obj):
@@ -168,8 +234,14 @@ class JobAdmin(IndexedSearchMixin, EstimatedCountMixin, admin.ModelAdmin):
         info = job_standing(job=job_detail_get(user=obj.user, job_id=obj.id), user=obj.user)
         if obj.status == JobStatus.QUEUED:
             why = WAITING_REASONS.get(info.waiting_reason, info.waiting_reason)
-            return format_html("Waiting: position {} for {}; {} ({}). Result in about {} s.",
-                               info.queue_position, obj.provider, why, info.waiting_reason, info.eta_seconds)
+            return format_html(
+                "Waiting: position {} for {}; {} ({}). Result in about {} s.",
+                info.queue_position,
+                obj.provider,
+                why,
+                info.waiting_reason,
+                info.eta_seconds,
+            )
         return format_html("Running ({}), result in about {} s.", obj.get_stage_display(), info.eta_seconds)
 
     @admin.display(description="Parameters")
@@ -185,13 +257,24 @@ class JobAdmin(IndexedSearchMixin, EstimatedCountMixin, admin.ModelAdmin):
         images = images_for_jobs(job_ids=[obj.id]).get(obj.id, [])
         if not images:
             return "—"
-        return format_html('<div class="job-thumbs">{}</div>', format_html_join(
-            "",
-            '<figure><a href="{}"><img src="{}" alt="result {}"></a><figcaption>{}{}</figcaption></figure>',
-            ((reverse("admin:gallery_image_change", args=[image.id]),
-              reverse("admin:gallery_image_thumbnail", args=[image.id]), index + 1, _short(image.id),
-              " · in the trash" if image.deleted_at else "")
-             for index, image in enumerate(images))))
+        return format_html(
+            '<div class="job-thumbs">{}</div>',
+            format_html_join(
+                "",
+                '<figure><a href="{}"><img src="{}" alt="result {}"></a>'
+                "<figcaption>{}{}</figcaption></figure>",
+                (
+                    (
+                        reverse("admin:gallery_image_change", args=[image.id]),
+                        reverse("admin:gallery_image_thumbnail", args=[image.id]),
+                        index + 1,
+                        _short(image.id),
+                        " · in the trash" if image.deleted_at else "",
+                    )
+                    for index, image in enumerate(images)
+                ),
+            ),
+        )
 
     @admin.display(description="Product page")
     def page_link(self, obj):
@@ -206,9 +289,14 @@ class JobAdmin(IndexedSearchMixin, EstimatedCountMixin, admin.ModelAdmin):
         retries = list(obj.retries.order_by("created_at").values_list("id", "status"))
         if not retries:
             return "—"
-        return format_html_join(", ", '<a href="{}">{}</a> ({})', (
-            (reverse("admin:generation_job_change", args=[job_id]), _short(job_id), status)
-            for job_id, status in retries))
+        return format_html_join(
+            ", ",
+            '<a href="{}">{}</a> ({})',
+            (
+                (reverse("admin:generation_job_change", args=[job_id]), _short(job_id), status)
+                for job_id, status in retries
+            ),
+        )
 
     @admin.display(description="Request id and logs")
     def request_trace(self, obj):
@@ -224,17 +312,31 @@ class JobAdmin(IndexedSearchMixin, EstimatedCountMixin, admin.ModelAdmin):
         events = _job_events(obj)
         if not events:
             return f"— (events are kept {settings.EVENT_RETENTION_HOURS} h)"
-        return format_html('<ol class="job-timeline">{}</ol>', format_html_join(
-            "", '<li><time datetime="{}">{}</time><strong>{}</strong> {}</li>',
-            ((event.created_at.isoformat(), event.created_at.strftime("%H:%M:%S.%f")[:-3], event.type,
-              _event_summary(event.payload)) for event in events)))
+        return format_html(
+            '<ol class="job-timeline">{}</ol>',
+            format_html_join(
+                "",
+                '<li><time datetime="{}">{}</time><strong>{}</strong> {}</li>',
+                (
+                    (
+                        event.created_at.isoformat(),
+                        event.created_at.strftime("%H:%M:%S.%f")[:-3],
+                        event.type,
+                        _event_summary(event.payload),
+                    )
+                    for event in events
+                ),
+            ),
+        )
 
     # --- pages --------------------------------------------------------------------------------
 
     def get_urls(self):
         view = self.admin_site.admin_view(self.input_file_view)
-        return [path("<uuid:job_id>/input/<int:input_id>/", view, name="generation_job_input_file"),
-                *super().get_urls()]
+        return [
+            path("<uuid:job_id>/input/<int:input_id>/", view, name="generation_job_input_file"),
+            *super().get_urls(),
+        ]
 
     def input_file_view(self, request, job_id, input_id):
         job_input = JobInput.objects.filter(pk=input_id, job_id=job_id).first()
@@ -247,11 +349,14 @@ class JobAdmin(IndexedSearchMixin, EstimatedCountMixin, admin.ModelAdmin):
         context = {**(extra_context or {}), "show_delete": False}
         if job is not None:
             context["job_buttons"] = [
-                (name, label, style) for name, label, style, allowed in (
+                (name, label, style)
+                for name, label, style, allowed in (
                     ("cancel_jobs", "Cancel this job…", "danger", not job.is_finished),
                     ("retry_jobs", "Retry as its owner…", "", job.is_finished),
                     ("delete_jobs", "Delete for good…", "danger", job.is_finished),
-                ) if allowed and name in self.get_actions(request)]
+                )
+                if allowed and name in self.get_actions(request)
+            ]
         return super().change_view(request, object_id, form_url, context)
 
     # --- actions: a confirmation page first, then one summary message -------------------------
@@ -264,8 +369,15 @@ class JobAdmin(IndexedSearchMixin, EstimatedCountMixin, admin.ModelAdmin):
         chosen = [job for job in jobs if job.status in ACTIVE_STATUSES]
         skipped = [job for job in jobs if job.status not in ACTIVE_STATUSES]
         if not self._confirmed(request):
-            return self._confirmation(request, "cancel_jobs", "Cancel jobs", chosen, skipped,
-                                      "already finished: nothing to cancel", "Yes, cancel")
+            return self._confirmation(
+                request,
+                "cancel_jobs",
+                "Cancel jobs",
+                chosen,
+                skipped,
+                "already finished: nothing to cancel",
+                "Yes, cancel",
+            )
         done, late = [], []
         for job in chosen:
             try:
@@ -290,8 +402,9 @@ class JobAdmin(IndexedSearchMixin, EstimatedCountMixin, admin.ModelAdmin):
         chosen = [job for job in jobs if job.is_finished]
         skipped = [job for job in jobs if not job.is_finished]
         if not self._confirmed(request):
-            return self._confirmation(request, "retry_jobs", "Retry jobs", chosen, skipped,
-                                      "still waiting or running", "Yes, retry")
+            return self._confirmation(
+                request, "retry_jobs", "Retry jobs", chosen, skipped, "still waiting or running", "Yes, retry"
+            )
         done, refused = [], []
         for job in chosen:
             try:
@@ -319,10 +432,17 @@ class JobAdmin(IndexedSearchMixin, EstimatedCountMixin, admin.ModelAdmin):
         chosen = [job for job in jobs if job.is_finished]
         skipped = [job for job in jobs if not job.is_finished]
         if not self._confirmed(request):
-            return self._confirmation(request, "delete_jobs", "Delete jobs for good", chosen, skipped,
-                                      "still waiting or running: cancel it first", "Yes, delete",
-                                      note="Their input files go too (unless a retry still uses them). "
-                                           "Result images stay in their owners' galleries.")
+            return self._confirmation(
+                request,
+                "delete_jobs",
+                "Delete jobs for good",
+                chosen,
+                skipped,
+                "still waiting or running: cancel it first",
+                "Yes, delete",
+                note="Their input files go too (unless a retry still uses them). "
+                "Result images stay in their owners' galleries.",
+            )
         # Logged before the rows go, as Django's own delete does.
         self.log_deletions(request, Job.objects.filter(pk__in=[job.id for job in chosen]))
         result = jobs_delete(job_ids=[job.id for job in chosen])
@@ -338,8 +458,11 @@ class JobAdmin(IndexedSearchMixin, EstimatedCountMixin, admin.ModelAdmin):
     def _selected(self, request, queryset) -> list[Job] | None:
         jobs = list(queryset.select_related("user").order_by("created_at")[: ACTION_MAX_JOBS + 1])
         if len(jobs) > ACTION_MAX_JOBS:
-            self.message_user(request, f"Select at most {ACTION_MAX_JOBS} jobs for one action (filter the "
-                                       "list first).", messages.ERROR)
+            self.message_user(
+                request,
+                f"Select at most {ACTION_MAX_JOBS} jobs for one action (filter the list first).",
+                messages.ERROR,
+            )
             return None
         return jobs
 
@@ -402,16 +525,24 @@ class JobAdmin(IndexedSearchMixin, EstimatedCountMixin, admin.ModelAdmin):
 
 def _table(data: dict):
     """A JSON object as a two-column table; nested values as compact JSON."""
-    return format_html('<table class="job-params"><tbody>{}</tbody></table>', format_html_join(
-        "", "<tr><th scope=\"row\">{}</th><td>{}</td></tr>",
-        ((key, value if isinstance(value, str) else json.dumps(value, ensure_ascii=False))
-         for key, value in data.items())))
+    return format_html(
+        '<table class="job-params"><tbody>{}</tbody></table>',
+        format_html_join(
+            "",
+            '<tr><th scope="row">{}</th><td>{}</td></tr>',
+            (
+                (key, value if isinstance(value, str) else json.dumps(value, ensure_ascii=False))
+                for key, value in data.items()
+            ),
+        ),
+    )
 
 
 def _job_events(job) -> list[Event]:
     """The job's events from the outbox (as long as they are kept), oldest first."""
-    return list(Event.objects.filter(object_type="job", object_id=str(job.id)).order_by("id")
-                [:TIMELINE_MAX_EVENTS])
+    return list(
+        Event.objects.filter(object_type="job", object_id=str(job.id)).order_by("id")[:TIMELINE_MAX_EVENTS]
+    )
 
 
 def _event_summary(payload: dict) -> str:

@@ -57,14 +57,19 @@ from generation.services.jobs import (
 from templates_app.selectors import page_template_ids_resolve
 
 IDEMPOTENCY_HEADER = OpenApiParameter(
-    "Idempotency-Key", str, OpenApiParameter.HEADER, required=False,
-    description="Retrying a POST with the same key returns the first job instead of a new one.")
+    "Idempotency-Key",
+    str,
+    OpenApiParameter.HEADER,
+    required=False,
+    description="Retrying a POST with the same key returns the first job instead of a new one.",
+)
 MAX_JOB_IDS = 100
 # Job inputs never change once stored (a retry shares them): the browser may keep them a day.
 INPUT_CACHE_CONTROL = "private, max-age=86400, immutable"
 
 
 # --- output -----------------------------------------------------------------------------------
+
 
 class JobErrorSerializer(serializers.Serializer):
     code = serializers.ChoiceField(choices=error_code_choices())
@@ -89,15 +94,21 @@ class ResultImageSerializer(serializers.Serializer):
 
 
 class JobInputOutputSerializer(serializers.Serializer):
-    role = serializers.CharField(help_text="The request field it came from: input_image_1 (scene), "
-                                           "input_image_2 (product), character_image, image (edit).")
-    image_id = serializers.UUIDField(allow_null=True,
-                                     help_text="The gallery image it was taken from, while it is still "
-                                               "yours; null for uploads and URLs.")
-    url = serializers.URLField(allow_null=True, help_text="The input as the provider got it (for the "
-                                                          "owner); null once the job's inputs expired.")
-    thumbnail_url = serializers.URLField(allow_null=True, help_text="A small WebP preview (for the owner); "
-                                                                    "null once the job's inputs expired.")
+    role = serializers.CharField(
+        help_text="The request field it came from: input_image_1 (scene), "
+        "input_image_2 (product), character_image, image (edit)."
+    )
+    image_id = serializers.UUIDField(
+        allow_null=True,
+        help_text="The gallery image it was taken from, while it is still yours; null for uploads and URLs.",
+    )
+    url = serializers.URLField(
+        allow_null=True,
+        help_text="The input as the provider got it (for the owner); null once the job's inputs expired.",
+    )
+    thumbnail_url = serializers.URLField(
+        allow_null=True, help_text="A small WebP preview (for the owner); null once the job's inputs expired."
+    )
     width = serializers.IntegerField()
     height = serializers.IntegerField()
 
@@ -125,7 +136,8 @@ class JobOutputSerializer(serializers.Serializer):
     queue_position = serializers.IntegerField(allow_null=True)
     eta_seconds = serializers.IntegerField(allow_null=True)
     waiting_reason = serializers.ChoiceField(
-        choices=["user_concurrency", "provider_capacity", "provider_unavailable", "queue"], allow_null=True)
+        choices=["user_concurrency", "provider_capacity", "provider_unavailable", "queue"], allow_null=True
+    )
     progress = serializers.IntegerField(min_value=0, max_value=100)
     retried_from = serializers.UUIDField(allow_null=True)
     translation = JobTranslationSerializer(allow_null=True)
@@ -134,10 +146,12 @@ class JobOutputSerializer(serializers.Serializer):
     inputs = JobInputOutputSerializer(many=True)
     inputs_expired = serializers.BooleanField(
         help_text="The input files were removed JOB_INPUT_RETENTION_DAYS after the job ended "
-                  "(the inputs keep their role and size, without URLs).")
-    request_id = serializers.CharField(allow_blank=True,
-                                       help_text="The X-Request-ID of the request that made the job "
-                                                 "(quote it when reporting a problem).")
+        "(the inputs keep their role and size, without URLs)."
+    )
+    request_id = serializers.CharField(
+        allow_blank=True,
+        help_text="The X-Request-ID of the request that made the job (quote it when reporting a problem).",
+    )
 
 
 JobPageSerializer = page_serializer(JobOutputSerializer, "JobPage")
@@ -154,8 +168,10 @@ class _Related:
     @classmethod
     def read(cls, *, user, jobs: list[Job]) -> _Related:
         images, own = images_for_jobs_and_owned(
-            job_ids=[job.id for job in jobs if job.status == JobStatus.SUCCEEDED], user=user,
-            image_ids=[UUID(str(image_id)) for image_id in map(_source_image_id, jobs) if image_id])
+            job_ids=[job.id for job in jobs if job.status == JobStatus.SUCCEEDED],
+            user=user,
+            image_ids=[UUID(str(image_id)) for image_id in map(_source_image_id, jobs) if image_id],
+        )
         inputs = job_inputs_for(job_ids=[job.id for job in jobs if job.kind != JobKind.PAGE])
         return cls(images=images, inputs=inputs, own_image_ids=own)
 
@@ -173,24 +189,38 @@ def _job_data(request, job: Job, related: _Related, now) -> dict:
     if job.status == JobStatus.SUCCEEDED:
         result = {} if job.kind != JobKind.PAGE else {"page": _page(request, job)}
         result["images"] = [
-            {"id": image.id, "width": image.width, "height": image.height,
-             "format": image.format,
-             "url": request.build_absolute_uri(reverse("gallery:image-file", args=[image.id])),
-             "thumbnail_url": request.build_absolute_uri(reverse("gallery:image-thumbnail", args=[image.id]))}
+            {
+                "id": image.id,
+                "width": image.width,
+                "height": image.height,
+                "format": image.format,
+                "url": request.build_absolute_uri(reverse("gallery:image-file", args=[image.id])),
+                "thumbnail_url": request.build_absolute_uri(
+                    reverse("gallery:image-thumbnail", args=[image.id])
+                ),
+            }
             for image in related.images.get(job.id, [])
         ]
     return {
-        "id": job.id, "kind": job.kind, "status": job.status, "provider": job.provider,
-        "params": job.params, "created_at": job.created_at, "started_at": job.started_at,
-        "finished_at": job.finished_at, "queue_position": info.queue_position,
-        "eta_seconds": info.eta_seconds, "waiting_reason": info.waiting_reason,
+        "id": job.id,
+        "kind": job.kind,
+        "status": job.status,
+        "provider": job.provider,
+        "params": job.params,
+        "created_at": job.created_at,
+        "started_at": job.started_at,
+        "finished_at": job.finished_at,
+        "queue_position": info.queue_position,
+        "eta_seconds": info.eta_seconds,
+        "waiting_reason": info.waiting_reason,
         "progress": 100 if job.status == JobStatus.SUCCEEDED else job.progress,
         "retried_from": job.retried_from_id,
         "translation": job.translation,
         "error": {"code": job.error_code, "message": job.error_message} if job.error_code else None,
         "result": result,
-        "inputs": [_input_data(request, job, row, related.own_image_ids)
-                   for row in related.inputs.get(job.id, [])],
+        "inputs": [
+            _input_data(request, job, row, related.own_image_ids) for row in related.inputs.get(job.id, [])
+        ],
         "inputs_expired": job.inputs_expired_at is not None,
         "request_id": job.request_id,
     }
@@ -206,17 +236,29 @@ def _source_image_id(job: Job):
 def _input_data(request, job: Job, row: JobInput, own_image_ids: set) -> dict:
     source = _source_image_id(job) if row.role == "image" else None
     image_id = source if source and UUID(source) in own_image_ids else None
-    url = (None if job.inputs_expired_at is not None
-           else request.build_absolute_uri(reverse("generation:job-input-file", args=[job.id, row.role])))
-    return {"role": row.role, "image_id": image_id, "url": url, "thumbnail_url": url and f"{url}/thumbnail",
-            "width": row.width, "height": row.height}
+    url = (
+        None
+        if job.inputs_expired_at is not None
+        else request.build_absolute_uri(reverse("generation:job-input-file", args=[job.id, row.role]))
+    )
+    return {
+        "role": row.role,
+        "image_id": image_id,
+        "url": url,
+        "thumbnail_url": url and f"{url}/thumbnail",
+        "width": row.width,
+        "height": row.height,
+    }
 
 
 def _page(request, job: Job) -> dict | None:
     if job.page_id is None:
         return None
-    return {"id": str(job.page_id), "blocks": job.page_blocks,
-            "html_url": request.build_absolute_uri(reverse("templates_app:page-html", args=[job.page_id]))}
+    return {
+        "id": str(job.page_id),
+        "blocks": job.page_blocks,
+        "html_url": request.build_absolute_uri(reverse("templates_app:page-html", args=[job.page_id])),
+    }
 
 
 def _job_response(request, job: Job, *, created: bool = True, status_code=status.HTTP_200_OK):
@@ -231,12 +273,15 @@ def _job_response(request, job: Job, *, created: bool = True, status_code=status
 def _idempotency_key(request) -> str | None:
     key = request.headers.get("Idempotency-Key")
     if key is not None and not (1 <= len(key) <= 200):
-        raise InvalidInput("Idempotency-Key: must be 1 to 200 characters.",
-                           fields={"Idempotency-Key": ["must be 1 to 200 characters."]})
+        raise InvalidInput(
+            "Idempotency-Key: must be 1 to 200 characters.",
+            fields={"Idempotency-Key": ["must be 1 to 200 characters."]},
+        )
     return key
 
 
 # --- input ------------------------------------------------------------------------------------
+
 
 class ImageUploadField(serializers.FileField):
     """An uploaded image, checked by decoding and normalised (see gallery.imaging)."""
@@ -266,8 +311,13 @@ class _JobCreateApi(APIView):
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         inputs = [NewInput(role=name, image=values.pop(name)) for name in self.image_fields]
-        job, created = job_create(user=request.user, kind=self.kind, params=values, inputs=inputs,
-                                  idempotency_key=_idempotency_key(request))
+        job, created = job_create(
+            user=request.user,
+            kind=self.kind,
+            params=values,
+            inputs=inputs,
+            idempotency_key=_idempotency_key(request),
+        )
         return _job_response(request, job, created=created, status_code=status.HTTP_202_ACCEPTED)
 
 
@@ -284,8 +334,12 @@ class JobPplCreateApi(_JobCreateApi):
         input_image_2 = ImageUploadField(help_text="The product (PNG, JPEG or WebP, at most 5 MB).")
         safety_tolerance = serializers.IntegerField(min_value=0, max_value=2, default=2)
 
-    @extend_schema(request={"multipart/form-data": InputSerializer}, parameters=[IDEMPOTENCY_HEADER],
-                   responses={202: JobOutputSerializer}, operation_id="jobs_ppl_create")
+    @extend_schema(
+        request={"multipart/form-data": InputSerializer},
+        parameters=[IDEMPOTENCY_HEADER],
+        responses={202: JobOutputSerializer},
+        operation_id="jobs_ppl_create",
+    )
     def post(self, request):
         return super().post(request)
 
@@ -300,13 +354,18 @@ class JobGoodsCreateApi(_JobCreateApi):
     class InputSerializer(_JobInput):
         character_image = ImageUploadField(help_text="The character (PNG, JPEG or WebP, ≤ 5 MB).")
         goods_type = serializers.ChoiceField(choices=GOODS_TYPES)
-        prompt = serializers.CharField(max_length=PROMPT_MAX_CHARS, required=False,
-                                       allow_blank=True, default="")
+        prompt = serializers.CharField(
+            max_length=PROMPT_MAX_CHARS, required=False, allow_blank=True, default=""
+        )
         aspect_ratio = serializers.ChoiceField(choices=ASPECT_RATIOS, default="1:1")
         safety_tolerance = serializers.IntegerField(min_value=0, max_value=6, default=2)
 
-    @extend_schema(request={"multipart/form-data": InputSerializer}, parameters=[IDEMPOTENCY_HEADER],
-                   responses={202: JobOutputSerializer}, operation_id="jobs_goods_create")
+    @extend_schema(
+        request={"multipart/form-data": InputSerializer},
+        parameters=[IDEMPOTENCY_HEADER],
+        responses={202: JobOutputSerializer},
+        operation_id="jobs_goods_create",
+    )
     def post(self, request):
         return super().post(request)
 
@@ -314,6 +373,7 @@ class JobGoodsCreateApi(_JobCreateApi):
 class JobEditCreateApi(APIView):
     """Queue a prompt edit of an image: upload it, give a URL, or pick one of your images.
     The prompt may be in any language; it is translated to English first."""
+
     throttle_scope = "jobs"  # config/throttles.py
 
     parser_classes = [MultiPartParser, FormParser, BoundedJSONParser]
@@ -321,8 +381,9 @@ class JobEditCreateApi(APIView):
     @extend_schema_serializer(component_name="EditJobRequest")
     class InputSerializer(_JobInput):
         image = ImageUploadField(required=False, help_text="PNG, JPEG or WebP, at most 5 MB.")
-        image_url = serializers.URLField(required=False, max_length=2000,
-                                         help_text="A public http(s) image URL.")
+        image_url = serializers.URLField(
+            required=False, max_length=2000, help_text="A public http(s) image URL."
+        )
         image_id = serializers.UUIDField(required=False, help_text="One of your gallery images.")
         prompt = serializers.CharField(max_length=PROMPT_MAX_CHARS, trim_whitespace=True)
 
@@ -330,64 +391,95 @@ class JobEditCreateApi(APIView):
             given = [name for name in ("image", "image_url", "image_id") if attrs.get(name)]
             if len(given) != 1:
                 message = "Give exactly one of image, image_url or image_id."
-                raise serializers.ValidationError({name: [message] for name in
-                                                   (given or ["image", "image_url", "image_id"])})
+                raise serializers.ValidationError(
+                    {name: [message] for name in (given or ["image", "image_url", "image_id"])}
+                )
             return attrs
 
-    @extend_schema(request={"multipart/form-data": InputSerializer, "application/json": InputSerializer},
-                   parameters=[IDEMPOTENCY_HEADER], responses={202: JobOutputSerializer},
-                   operation_id="jobs_edit_create")
+    @extend_schema(
+        request={"multipart/form-data": InputSerializer, "application/json": InputSerializer},
+        parameters=[IDEMPOTENCY_HEADER],
+        responses={202: JobOutputSerializer},
+        operation_id="jobs_edit_create",
+    )
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         image_id = values.pop("image_id", None)
-        image, source = edit_source_image(user=request.user, upload=values.pop("image", None),
-                                          url=values.pop("image_url", None), image_id=image_id)
+        image, source = edit_source_image(
+            user=request.user,
+            upload=values.pop("image", None),
+            url=values.pop("image_url", None),
+            image_id=image_id,
+        )
         params = {**values, "source": source}
         if source == "gallery":
             params["image_id"] = str(image_id)  # the job's input links back to the gallery image
-        job, created = job_create(user=request.user, kind=JobKind.EDIT, params=params,
-                                  inputs=[NewInput(role="image", image=image)],
-                                  idempotency_key=_idempotency_key(request))
+        job, created = job_create(
+            user=request.user,
+            kind=JobKind.EDIT,
+            params=params,
+            inputs=[NewInput(role="image", image=image)],
+            idempotency_key=_idempotency_key(request),
+        )
         return _job_response(request, job, created=created, status_code=status.HTTP_202_ACCEPTED)
 
 
 class JobProductPageCreateApi(APIView):
     """Queue a product-detail page: the LLM plans and writes each block of the chosen
     templates (a set, an ordered list, or the category's default set)."""
+
     throttle_scope = "jobs"  # config/throttles.py
 
     @extend_schema_serializer(component_name="ProductPageJobRequest")
     class InputSerializer(serializers.Serializer):
-        product_info = serializers.CharField(max_length=20_000, trim_whitespace=True,
-                                             help_text="Free text about the product, any language.")
+        product_info = serializers.CharField(
+            max_length=20_000, trim_whitespace=True, help_text="Free text about the product, any language."
+        )
         product_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
         category_id = IdField(required=False)
         template_set_id = IdField(required=False)
-        template_ids = serializers.ListField(child=IdField(), required=False,
-                                             max_length=30, allow_empty=False)
-        language = serializers.RegexField(r"^[a-z]{2,3}(-[A-Za-z]{2,4})?$", required=False,
-                                          help_text="Page language; default: the input's language.")
+        template_ids = serializers.ListField(
+            child=IdField(), required=False, max_length=30, allow_empty=False
+        )
+        language = serializers.RegexField(
+            r"^[a-z]{2,3}(-[A-Za-z]{2,4})?$",
+            required=False,
+            help_text="Page language; default: the input's language.",
+        )
         with_images = serializers.BooleanField(default=False)
 
-    @extend_schema(request=InputSerializer, parameters=[IDEMPOTENCY_HEADER],
-                   responses={202: JobOutputSerializer,
-                              404: OpenApiResponse(description="No category or template set with that id.")},
-                   operation_id="jobs_product_page_create")
+    @extend_schema(
+        request=InputSerializer,
+        parameters=[IDEMPOTENCY_HEADER],
+        responses={
+            202: JobOutputSerializer,
+            404: OpenApiResponse(description="No category or template set with that id."),
+        },
+        operation_id="jobs_product_page_create",
+    )
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         values["template_ids"] = page_template_ids_resolve(
-            template_set_id=values.get("template_set_id"), template_ids=values.get("template_ids"),
-            category_id=values.get("category_id"))
-        job, created = job_create(user=request.user, kind=JobKind.PAGE, params=values, inputs=[],
-                                  idempotency_key=_idempotency_key(request))
+            template_set_id=values.get("template_set_id"),
+            template_ids=values.get("template_ids"),
+            category_id=values.get("category_id"),
+        )
+        job, created = job_create(
+            user=request.user,
+            kind=JobKind.PAGE,
+            params=values,
+            inputs=[],
+            idempotency_key=_idempotency_key(request),
+        )
         return _job_response(request, job, created=created, status_code=status.HTTP_202_ACCEPTED)
 
 
 # --- reads and actions ------------------------------------------------------------------------
+
 
 @extend_schema_field(OpenApiTypes.STR)
 class CommaSeparatedField(serializers.Field):
@@ -427,13 +519,23 @@ class JobListApi(APIView):
     """Own jobs, newest first. `status`, `kind` and `ids` take several comma-separated values."""
 
     class FilterSerializer(PageParamsSerializer):
-        status = CommaSeparatedField(child=serializers.ChoiceField(choices=JobStatus.choices), required=False,
-                                     help_text="One or more of queued, running, succeeded, failed, "
-                                               "canceled, timed_out, comma-separated.")
-        kind = CommaSeparatedField(child=serializers.ChoiceField(choices=JobKind.choices), required=False,
-                                   help_text="One or more of ppl, goods, edit, page, comma-separated.")
-        ids = CommaSeparatedField(child=serializers.UUIDField(), max_items=MAX_JOB_IDS, required=False,
-                                  help_text=f"Only these jobs (at most {MAX_JOB_IDS} ids, comma-separated).")
+        status = CommaSeparatedField(
+            child=serializers.ChoiceField(choices=JobStatus.choices),
+            required=False,
+            help_text="One or more of queued, running, succeeded, failed, "
+            "canceled, timed_out, comma-separated.",
+        )
+        kind = CommaSeparatedField(
+            child=serializers.ChoiceField(choices=JobKind.choices),
+            required=False,
+            help_text="One or more of ppl, goods, edit, page, comma-separated.",
+        )
+        ids = CommaSeparatedField(
+            child=serializers.UUIDField(),
+            max_items=MAX_JOB_IDS,
+            required=False,
+            help_text=f"Only these jobs (at most {MAX_JOB_IDS} ids, comma-separated).",
+        )
 
     @extend_schema(parameters=[FilterSerializer], responses=JobPageSerializer, operation_id="jobs_list")
     def get(self, request):
@@ -441,9 +543,14 @@ class JobListApi(APIView):
         params.is_valid(raise_exception=True)
         filters = params.validated_data
         page = paginate(
-            job_list(user=request.user, statuses=filters.get("status"), kinds=filters.get("kind"),
-                     ids=filters.get("ids")),
-            filters)
+            job_list(
+                user=request.user,
+                statuses=filters.get("status"),
+                kinds=filters.get("kind"),
+                ids=filters.get("ids"),
+            ),
+            filters,
+        )
         results = _jobs_data(request, page.items)
         return Response(page.envelope(JobOutputSerializer(results, many=True).data))
 
@@ -464,10 +571,12 @@ class JobCancelApi(APIView):
 @extend_schema_serializer(component_name="JobBulkResult")
 class JobBulkOutputSerializer(serializers.Serializer):
     changed = serializers.ListField(child=serializers.UUIDField(), help_text="Canceled now.")
-    unchanged = serializers.ListField(child=serializers.UUIDField(),
-                                      help_text="Finished already (or not in the asked-for status).")
-    not_found = serializers.ListField(child=serializers.UUIDField(),
-                                      help_text="Unknown ids, and ids that are not yours.")
+    unchanged = serializers.ListField(
+        child=serializers.UUIDField(), help_text="Finished already (or not in the asked-for status)."
+    )
+    not_found = serializers.ListField(
+        child=serializers.UUIDField(), help_text="Unknown ids, and ids that are not yours."
+    )
 
 
 class JobBulkCancelApi(APIView):
@@ -476,11 +585,15 @@ class JobBulkCancelApi(APIView):
 
     @extend_schema_serializer(component_name="JobBulkCancel")
     class InputSerializer(serializers.Serializer):
-        ids = serializers.ListField(child=serializers.UUIDField(), required=False, min_length=1,
-                                    max_length=MAX_JOB_IDS)
+        ids = serializers.ListField(
+            child=serializers.UUIDField(), required=False, min_length=1, max_length=MAX_JOB_IDS
+        )
         status = serializers.ListField(
-            child=serializers.ChoiceField(choices=ACTIVE_STATUSES), required=False, min_length=1,
-            help_text='"queued", "running", or a list of them.')
+            child=serializers.ChoiceField(choices=ACTIVE_STATUSES),
+            required=False,
+            min_length=1,
+            help_text='"queued", "running", or a list of them.',
+        )
 
         def to_internal_value(self, data):
             if isinstance(data, dict) and isinstance(data.get("status"), str):
@@ -495,8 +608,9 @@ class JobBulkCancelApi(APIView):
 
     parser_classes = [BoundedJSONParser]
 
-    @extend_schema(request=InputSerializer, responses=JobBulkOutputSerializer,
-                   operation_id="jobs_bulk_cancel")
+    @extend_schema(
+        request=InputSerializer, responses=JobBulkOutputSerializer, operation_id="jobs_bulk_cancel"
+    )
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -530,8 +644,12 @@ class _PageRetryChanges(JobProductPageCreateApi.InputSerializer):
     template_ids = None
 
 
-RETRY_CHANGES = {JobKind.PPL: _PplRetryChanges, JobKind.GOODS: _GoodsRetryChanges,
-                 JobKind.EDIT: _EditRetryChanges, JobKind.PAGE: _PageRetryChanges}
+RETRY_CHANGES = {
+    JobKind.PPL: _PplRetryChanges,
+    JobKind.GOODS: _GoodsRetryChanges,
+    JobKind.EDIT: _EditRetryChanges,
+    JobKind.PAGE: _PageRetryChanges,
+}
 
 
 def _retry_changes(job: Job, data) -> dict:
@@ -556,13 +674,15 @@ class JobRetryInputSerializer(serializers.Serializer):
     prompt = serializers.CharField(required=False, max_length=PROMPT_MAX_CHARS)
     aspect_ratio = serializers.ChoiceField(choices=ASPECT_RATIOS, required=False)
     output_format = serializers.ChoiceField(choices=OUTPUT_FORMATS, required=False)
-    safety_tolerance = serializers.IntegerField(required=False, min_value=0, max_value=6,
-                                                help_text="PPL: 0–2; goods: 0–6.")
+    safety_tolerance = serializers.IntegerField(
+        required=False, min_value=0, max_value=6, help_text="PPL: 0–2; goods: 0–6."
+    )
     seed = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=SEED_MAX)
     goods_type = serializers.ChoiceField(choices=GOODS_TYPES, required=False, help_text="Goods only.")
     product_info = serializers.CharField(required=False, max_length=20_000, help_text="Pages only.")
-    product_name = serializers.CharField(required=False, allow_blank=True, max_length=200,
-                                         help_text="Pages only.")
+    product_name = serializers.CharField(
+        required=False, allow_blank=True, max_length=200, help_text="Pages only."
+    )
     language = serializers.CharField(required=False, help_text="Pages only.")
     with_images = serializers.BooleanField(required=False, help_text="Pages only.")
 
@@ -570,12 +690,14 @@ class JobRetryInputSerializer(serializers.Serializer):
 class JobRetryApi(APIView):
     """A new job from a finished one's inputs (`retried_from`), optionally with some settings
     changed (an empty body: the same settings)."""
+
     throttle_scope = "jobs"  # config/throttles.py
 
     parser_classes = [BoundedJSONParser, FormParser, MultiPartParser]
 
-    @extend_schema(request=JobRetryInputSerializer, parameters=[IDEMPOTENCY_HEADER],
-                   responses={202: JobOutputSerializer})
+    @extend_schema(
+        request=JobRetryInputSerializer, parameters=[IDEMPOTENCY_HEADER], responses={202: JobOutputSerializer}
+    )
     def post(self, request, job_id):
         job = job_get(user=request.user, job_id=job_id)
         changes = _retry_changes(job, request.data)
@@ -608,8 +730,9 @@ class JobInputFileApi(APIView):
         except FileNotFoundError:
             raise NotFound("The input file is missing from storage.", code="file_missing")
         extension = "jpg" if row.format == "jpeg" else row.format
-        response = FileResponse(handle, content_type=f"image/{row.format}",
-                                filename=f"{row.role}-{job_id}.{extension}")
+        response = FileResponse(
+            handle, content_type=f"image/{row.format}", filename=f"{row.role}-{job_id}.{extension}"
+        )
         response["Cache-Control"] = INPUT_CACHE_CONTROL
         response["ETag"] = etag
         return response

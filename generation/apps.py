@@ -9,13 +9,20 @@ def _install_schedules(sender, **kwargs) -> None:
 
     Schedule.objects.update_or_create(
         name="generation.reconcile",
-        defaults={"func": "generation.tasks.generation_jobs_reconcile",
-                  "schedule_type": Schedule.MINUTES, "minutes": 1, "repeats": -1},
+        defaults={
+            "func": "generation.tasks.generation_jobs_reconcile",
+            "schedule_type": Schedule.MINUTES,
+            "minutes": 1,
+            "repeats": -1,
+        },
     )
     Schedule.objects.update_or_create(
         name="generation.inputs_sweep",
-        defaults={"func": "generation.tasks.generation_job_inputs_sweep",
-                  "schedule_type": Schedule.HOURLY, "repeats": -1},
+        defaults={
+            "func": "generation.tasks.generation_job_inputs_sweep",
+            "schedule_type": Schedule.HOURLY,
+            "repeats": -1,
+        },
     )
 
 

@@ -278,8 +278,11 @@ class SeedActuatorHealthApi(APIView):
 
     permission_classes = [AllowAny]
 
-    @extend_schema(deprecated=True, operation_id="seed_actuator_health",
-                   responses={200: OpenApiTypes.OBJECT, 503: OpenApiTypes.OBJECT})
+    @extend_schema(
+        deprecated=True,
+        operation_id="seed_actuator_health",
+        responses={200: OpenApiTypes.OBJECT, 503: OpenApiTypes.OBJECT},
+    )
     def get(self, request):
         from config.health import health_report
 

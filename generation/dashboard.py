@@ -114,48 +114,76 @@ class Dashboard:
 def _queue() -> list[QueueRow]:
     # Only waiting and running rows: the partial indexes job_queued_fifo / job_user_active.
     counts: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: {"queued": 0, "running": 0})
-    for row in (Job.objects.filter(status__in=ACTIVE_STATUSES).values("kind", "provider", "status")
-                .annotate(n=Count("id")).order_by()):
+    for row in (
+        Job.objects.filter(status__in=ACTIVE_STATUSES)
+        .values("kind", "provider", "status")
+        .annotate(n=Count("id"))
+        .order_by()
+    ):
         counts[(row["kind"], row["provider"])][row["status"]] = row["n"]
-    return [QueueRow(kind=kind, provider=provider, waiting=c["queued"], running=c["running"])
-            for (kind, provider), c in sorted(counts.items())]
+    return [
+        QueueRow(kind=kind, provider=provider, waiting=c["queued"], running=c["running"])
+        for (kind, provider), c in sorted(counts.items())
+    ]
 
 
 def _jobs_per_hour(now: datetime) -> list[tuple[datetime, int]]:
     start = (now - WINDOW).replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
-    found = dict(Job.objects.filter(created_at__gte=start).annotate(hour=TruncHour("created_at"))
-                 .values("hour").annotate(n=Count("id")).order_by().values_list("hour", "n"))
+    found = dict(
+        Job.objects.filter(created_at__gte=start)
+        .annotate(hour=TruncHour("created_at"))
+        .values("hour")
+        .annotate(n=Count("id"))
+        .order_by()
+        .values_list("hour", "n")
+    )
     return [(start + timedelta(hours=i), found.get(start + timedelta(hours=i), 0)) for i in range(24)]
 
 
 def _failures(since: datetime) -> list[tuple[str, int]]:
-    rows = (Job.objects.filter(finished_at__gte=since, status__in=FAILED_STATUSES)
-            .values("error_code").annotate(n=Count("id")).order_by("-n", "error_code"))
+    rows = (
+        Job.objects.filter(finished_at__gte=since, status__in=FAILED_STATUSES)
+        .values("error_code")
+        .annotate(n=Count("id"))
+        .order_by("-n", "error_code")
+    )
     return [(row["error_code"] or NO_CODE, row["n"]) for row in rows]
 
 
 def _timings(since: datetime) -> list[Timing]:
-    rows = (Job.objects.filter(finished_at__gte=since, started_at__isnull=False)
-            .order_by("-finished_at")
-            .values_list("kind", "status", "created_at", "started_at", "finished_at")[:TIMING_SAMPLE])
+    rows = (
+        Job.objects.filter(finished_at__gte=since, started_at__isnull=False)
+        .order_by("-finished_at")
+        .values_list("kind", "status", "created_at", "started_at", "finished_at")[:TIMING_SAMPLE]
+    )
     waits: dict[str, list[float]] = defaultdict(list)
     durations: dict[str, list[float]] = defaultdict(list)
     for kind, status, created_at, started_at, finished_at in rows:
         waits[kind].append((started_at - created_at).total_seconds())
         if status == JobStatus.SUCCEEDED:
             durations[kind].append((finished_at - started_at).total_seconds())
-    return [Timing(kind=kind, median_wait_seconds=statistics.median(waits[kind]),
-                   median_duration_seconds=statistics.median(durations[kind]) if durations[kind] else None,
-                   samples=len(waits[kind]))
-            for kind in sorted(waits)]
+    return [
+        Timing(
+            kind=kind,
+            median_wait_seconds=statistics.median(waits[kind]),
+            median_duration_seconds=statistics.median(durations[kind]) if durations[kind] else None,
+            samples=len(waits[kind]),
+        )
+        for kind in sorted(waits)
+    ]
 
 
 def _job_ref(jobs, since_field: str) -> JobRef | None:
     job = jobs.select_related("user").only("id", "kind", "provider", since_field, "user__username").first()
     if job is None:
         return None
-    return JobRef(id=str(job.id), kind=job.kind, provider=job.provider, username=job.user.username,
-                  since=getattr(job, since_field))
+    return JobRef(
+        id=str(job.id),
+        kind=job.kind,
+        provider=job.provider,
+        username=job.user.username,
+        since=getattr(job, since_field),
+    )
 
 
 def _stuck(now: datetime) -> tuple[int, int]:
@@ -165,22 +193,29 @@ def _stuck(now: datetime) -> tuple[int, int]:
     waited = now - timedelta(seconds=settings.HEALTHZ_QUEUE_WAIT_WARN_SECONDS)
     counts = Job.objects.filter(status__in=ACTIVE_STATUSES).aggregate(
         overdue=Count("id", filter=Q(status=JobStatus.RUNNING, started_at__lt=deadline)),
-        waiting=Count("id", filter=Q(status=JobStatus.QUEUED, created_at__lt=waited)))
+        waiting=Count("id", filter=Q(status=JobStatus.QUEUED, created_at__lt=waited)),
+    )
     return counts["overdue"], counts["waiting"]
 
 
 def _services() -> list[ServiceHealth]:
     report = health_report()
-    return [ServiceHealth(name=check.name, status=check.status, message=check.message)
-            for check in report.checks if check.name.startswith(("provider:", "llm:", "broker"))]
+    return [
+        ServiceHealth(name=check.name, status=check.status, message=check.message)
+        for check in report.checks
+        if check.name.startswith(("provider:", "llm:", "broker"))
+    ]
 
 
 def _storage() -> tuple[StorageTotals, list[tuple[int, str, int]]]:
     cached = cache.get("admin-dashboard:storage")
     if cached is None:
         totals = storage_totals()
-        names = dict(get_user_model().objects.filter(pk__in=[owner for owner, _ in totals.top_owners])
-                     .values_list("id", "username"))
+        names = dict(
+            get_user_model()
+            .objects.filter(pk__in=[owner for owner, _ in totals.top_owners])
+            .values_list("id", "username")
+        )
         cached = (totals, [(owner, names.get(owner, f"#{owner}"), used) for owner, used in totals.top_owners])
         cache.set("admin-dashboard:storage", cached, STORAGE_CACHE_SECONDS)
     return cached
@@ -201,10 +236,12 @@ def dashboard_compute() -> Dashboard:
         services=_services(),
         storage=totals,
         storage_owners=owners,
-        oldest_waiting=_job_ref(Job.objects.filter(status=JobStatus.QUEUED).order_by("created_at"),
-                                "created_at"),
-        oldest_running=_job_ref(Job.objects.filter(status=JobStatus.RUNNING).order_by("started_at"),
-                                "started_at"),
+        oldest_waiting=_job_ref(
+            Job.objects.filter(status=JobStatus.QUEUED).order_by("created_at"), "created_at"
+        ),
+        oldest_running=_job_ref(
+            Job.objects.filter(status=JobStatus.RUNNING).order_by("started_at"), "started_at"
+        ),
         overdue_running=overdue,
         long_waiting=long_waiting,
         long_wait_seconds=settings.HEALTHZ_QUEUE_WAIT_WARN_SECONDS,
@@ -232,5 +269,8 @@ def failure_codes_last_day() -> list[tuple[str, int]]:
 def failed_last_day(queryset, code: str):
     """Jobs of `queryset` that failed or timed out in the last 24 h with this error code (as the
     dashboard names it: "(none)" for an empty code)."""
-    return queryset.filter(error_code="" if code == NO_CODE else code, status__in=FAILED_STATUSES,
-                           finished_at__gte=timezone.now() - WINDOW)
+    return queryset.filter(
+        error_code="" if code == NO_CODE else code,
+        status__in=FAILED_STATUSES,
+        finished_at__gte=timezone.now() - WINDOW,
+    )

@@ -53,8 +53,9 @@ def broker_reachable() -> str:
         waiting = broker_tasks_waiting()
     except Exception as exc:
         where = "REDIS_URL" if settings.Q_BROKER == "redis" else "the database"
-        raise CheckFailed(f"The task queue ({settings.Q_BROKER}) does not answer "
-                          f"({type(exc).__name__}): check {where}.")
+        raise CheckFailed(
+            f"The task queue ({settings.Q_BROKER}) does not answer ({type(exc).__name__}): check {where}."
+        )
     return f"{settings.Q_BROKER} broker, {waiting} task(s) waiting"
 
 
@@ -66,7 +67,8 @@ def workers_alive() -> str:
     if not alive:
         raise CheckFailed(
             f"No worker cluster has reported in the last {settings.CLUSTER_HEARTBEAT_TTL_SECONDS} s: "
-            "jobs will wait. Start the workers (manage.py runworkers).")
+            "jobs will wait. Start the workers (manage.py runworkers)."
+        )
     return f"{len(alive)} cluster(s): {', '.join(alive[:5])}"
 
 
@@ -75,16 +77,23 @@ def queue_backlog() -> str:
     from generation.models import Job, JobStatus
 
     limit = settings.HEALTHZ_QUEUE_WAIT_WARN_SECONDS
-    oldest = (Job.objects.filter(status=JobStatus.QUEUED).order_by("created_at")
-              .values_list("created_at", flat=True).first())
+    oldest = (
+        Job.objects.filter(status=JobStatus.QUEUED)
+        .order_by("created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
     if oldest is not None and oldest < timezone.now() - timedelta(seconds=limit):
         waited = int((timezone.now() - oldest).total_seconds())
-        raise CheckWarning(f"The oldest waiting job has waited {waited} s (warning at {limit} s): "
-                           "add workers or check the providers' capacity.")
+        raise CheckWarning(
+            f"The oldest waiting job has waited {waited} s (warning at {limit} s): "
+            "add workers or check the providers' capacity."
+        )
     return "no job waiting too long"
 
 
 # --- providers and the LLM (network probes: run concurrently, bounded in time) ----------------
+
 
 def _probe_outcome(outcome) -> str:
     """Providers' probe() returns (ok, message) or None; tolerate a bare bool or str too."""
@@ -112,6 +121,7 @@ def _service_check(get_service, what: str):
             return _probe_outcome(probe() if callable(probe) else None)
         except ProviderError as exc:
             raise CheckFailed(exc.message)
+
     check.__doc__ = what
     return check
 
@@ -119,15 +129,19 @@ def _service_check(get_service, what: str):
 def _provider_check(name: str, probe_check):
     """Failing while the provider's creates fail (the last one, within
     PROVIDER_OUTAGE_HEALTH_SECONDS), whatever its probe says; else the probe."""
+
     def check() -> str:
         from generation.services.outage import provider_recent_failure
 
         failure = provider_recent_failure(name)
         if failure is not None:
             ago, reason = failure
-            raise CheckFailed(f"Its last create failed {ago} s ago ({reason}); jobs wait and are "
-                              "tried again until their deadline.")
+            raise CheckFailed(
+                f"Its last create failed {ago} s ago ({reason}); jobs wait and are "
+                "tried again until their deadline."
+            )
         return probe_check()
+
     check.__doc__ = probe_check.__doc__
     return check
 
@@ -153,15 +167,32 @@ def provider_checks() -> list[Check]:
 
     checks = []
     for name, kinds in selected_providers().items():
-        checks.append(Check(name=f"provider:{name}", required=True, concurrent=True, order=70,
-                            func=_provider_check(name, _service_check(lambda name=name: get_provider(name),
-                                                                      f"{name} for {', '.join(kinds)}"))))
+        checks.append(
+            Check(
+                name=f"provider:{name}",
+                required=True,
+                concurrent=True,
+                order=70,
+                func=_provider_check(
+                    name,
+                    _service_check(lambda name=name: get_provider(name), f"{name} for {', '.join(kinds)}"),
+                ),
+            )
+        )
     if getattr(settings, "LLM_PROVIDER", ""):
+
         def llm():
             from generation.llm import get_llm
 
             return get_llm()
 
-        checks.append(Check(name=f"llm:{settings.LLM_PROVIDER}", required=True, concurrent=True,
-                            order=80, func=_service_check(llm, "LLM")))
+        checks.append(
+            Check(
+                name=f"llm:{settings.LLM_PROVIDER}",
+                required=True,
+                concurrent=True,
+                order=80,
+                func=_service_check(llm, "LLM"),
+            )
+        )
     return checks

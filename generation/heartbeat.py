@@ -99,14 +99,16 @@ class _HeartbeatMixin:
         expires = now + timedelta(seconds=settings.CLUSTER_HEARTBEAT_TTL_SECONDS)
         holder = holder_name(stat.pid)
         if not EngineLease.objects.filter(name=name).update(holder=holder, expires_at=expires):
-            EngineLease.objects.update_or_create(name=name,
-                                                 defaults={"holder": holder, "expires_at": expires})
+            EngineLease.objects.update_or_create(
+                name=name, defaults={"holder": holder, "expires_at": expires}
+            )
         _touch(heartbeat_file())
         if not self._started:
             self._started = True
             _touch(progress_file())  # "no task taken yet" counts from the cluster's start
-            EngineLease.objects.filter(name__startswith=LEASE_PREFIX,
-                                       expires_at__lt=now - timedelta(hours=1)).delete()
+            EngineLease.objects.filter(
+                name__startswith=LEASE_PREFIX, expires_at__lt=now - timedelta(hours=1)
+            ).delete()
 
 
 class HeartbeatOrmBroker(_HeartbeatMixin, ORM):
@@ -134,12 +136,16 @@ pre_execute.connect(_task_started, dispatch_uid="studio-worker-progress")
 
 # --- reads ------------------------------------------------------------------------------------
 
+
 def clusters_alive() -> list[str]:
     """Holders (host:pid) of the clusters whose heartbeat has not expired."""
     from generation.models import EngineLease
 
-    return list(EngineLease.objects.filter(name__startswith=LEASE_PREFIX, expires_at__gte=timezone.now())
-                .order_by("holder").values_list("holder", flat=True))
+    return list(
+        EngineLease.objects.filter(name__startswith=LEASE_PREFIX, expires_at__gte=timezone.now())
+        .order_by("holder")
+        .values_list("holder", flat=True)
+    )
 
 
 def broker_tasks_waiting() -> int:
@@ -163,5 +169,12 @@ def file_age_seconds(path: Path) -> float | None:
         return None
 
 
-__all__ = ["HeartbeatOrmBroker", "HeartbeatRedisBroker", "broker_tasks_waiting", "clusters_alive",
-           "file_age_seconds", "heartbeat_file", "progress_file"]
+__all__ = [
+    "HeartbeatOrmBroker",
+    "HeartbeatRedisBroker",
+    "broker_tasks_waiting",
+    "clusters_alive",
+    "file_age_seconds",
+    "heartbeat_file",
+    "progress_file",
+]

@@ -19,26 +19,35 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Histo
 from config.metrics import register
 
 # Set by the engine process (generation/engine/); one series per engine process.
-engine_loop_lag_seconds = Gauge("ppl_engine_loop_lag_seconds",
-                                "How late the engine's asyncio loop runs what is due.",
-                                multiprocess_mode="liveall")
-engine_jobs_in_flight = Gauge("ppl_engine_jobs_in_flight",
-                              "Provider jobs and product pages the engine holding the lease keeps moving.",
-                              multiprocess_mode="liveall")
+engine_loop_lag_seconds = Gauge(
+    "ppl_engine_loop_lag_seconds",
+    "How late the engine's asyncio loop runs what is due.",
+    multiprocess_mode="liveall",
+)
+engine_jobs_in_flight = Gauge(
+    "ppl_engine_jobs_in_flight",
+    "Provider jobs and product pages the engine holding the lease keeps moving.",
+    multiprocess_mode="liveall",
+)
 
 DURATION_BUCKETS = (1, 2.5, 5, 10, 20, 30, 60, 90, 120, 180, 300)
 WAIT_BUCKETS = (0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600)
 
 
-def _histogram(name: str, doc: str, labels: list[str], queryset, expression,
-               buckets) -> HistogramMetricFamily:
+def _histogram(
+    name: str, doc: str, labels: list[str], queryset, expression, buckets
+) -> HistogramMetricFamily:
     """One query: a COUNT per bucket (FILTER / CASE) grouped by the labels, plus the sum."""
     family = HistogramMetricFamily(name, doc, labels=labels)
-    aggregates = {f"le_{i}": Count("id", filter=Q(_value__lte=timedelta(seconds=b)))
-                  for i, b in enumerate(buckets)}
-    rows = (queryset.annotate(_value=ExpressionWrapper(expression, output_field=DurationField()))
-            .values(*labels).annotate(_count=Count("id"), _sum=Sum("_value"), **aggregates)
-            .order_by(*labels))
+    aggregates = {
+        f"le_{i}": Count("id", filter=Q(_value__lte=timedelta(seconds=b))) for i, b in enumerate(buckets)
+    }
+    rows = (
+        queryset.annotate(_value=ExpressionWrapper(expression, output_field=DurationField()))
+        .values(*labels)
+        .annotate(_count=Count("id"), _sum=Sum("_value"), **aggregates)
+        .order_by(*labels)
+    )
     for row in rows:
         cumulative = [(str(float(b)), row[f"le_{i}"]) for i, b in enumerate(buckets)]
         cumulative.append(("+Inf", row["_count"]))
@@ -51,46 +60,74 @@ def _histogram(name: str, doc: str, labels: list[str], queryset, expression,
 def job_metrics():
     from generation.models import Job, JobStage, JobStatus
 
-    jobs = GaugeMetricFamily("studio_jobs", "Jobs in the table by kind, provider and status.",
-                             labels=["kind", "provider", "status"])
+    jobs = GaugeMetricFamily(
+        "studio_jobs",
+        "Jobs in the table by kind, provider and status.",
+        labels=["kind", "provider", "status"],
+    )
     for row in Job.objects.values("kind", "provider", "status").annotate(n=Count("id")).order_by():
         jobs.add_metric([row["kind"], row["provider"], row["status"]], row["n"])
     yield jobs
 
     finished = Job.objects.filter(started_at__isnull=False, finished_at__isnull=False)
-    yield _histogram("studio_job_duration_seconds",
-                     "Run time of finished jobs (started → finished), by kind, provider and status.",
-                     ["kind", "provider", "status"], finished, F("finished_at") - F("started_at"),
-                     DURATION_BUCKETS)
-    yield _histogram("studio_job_queue_wait_seconds",
-                     "Time jobs waited in the queue before they started (created → started).",
-                     ["kind", "provider"], Job.objects.filter(started_at__isnull=False),
-                     F("started_at") - F("created_at"), WAIT_BUCKETS)
+    yield _histogram(
+        "studio_job_duration_seconds",
+        "Run time of finished jobs (started → finished), by kind, provider and status.",
+        ["kind", "provider", "status"],
+        finished,
+        F("finished_at") - F("started_at"),
+        DURATION_BUCKETS,
+    )
+    yield _histogram(
+        "studio_job_queue_wait_seconds",
+        "Time jobs waited in the queue before they started (created → started).",
+        ["kind", "provider"],
+        Job.objects.filter(started_at__isnull=False),
+        F("started_at") - F("created_at"),
+        WAIT_BUCKETS,
+    )
 
-    depth = GaugeMetricFamily("studio_queue_depth", "Jobs waiting to start, by kind and provider.",
-                              labels=["kind", "provider"])
+    depth = GaugeMetricFamily(
+        "studio_queue_depth", "Jobs waiting to start, by kind and provider.", labels=["kind", "provider"]
+    )
     waiting = Job.objects.filter(status=JobStatus.QUEUED)
     for row in waiting.values("kind", "provider").annotate(n=Count("id")).order_by():
         depth.add_metric([row["kind"], row["provider"]], row["n"])
     yield depth
     oldest = waiting.order_by("created_at").values_list("created_at", flat=True).first()
-    yield GaugeMetricFamily("studio_queue_oldest_wait_seconds", "How long the oldest waiting job has waited.",
-                            value=(timezone.now() - oldest).total_seconds() if oldest else 0.0)
+    yield GaugeMetricFamily(
+        "studio_queue_oldest_wait_seconds",
+        "How long the oldest waiting job has waited.",
+        value=(timezone.now() - oldest).total_seconds() if oldest else 0.0,
+    )
 
-    in_flight = GaugeMetricFamily("studio_jobs_in_flight",
-                                  "Jobs sent to a provider and not finished yet, by provider.",
-                                  labels=["provider"])
-    for row in (Job.objects.filter(status=JobStatus.RUNNING,
-                                   stage__in=[JobStage.SUBMITTING, JobStage.WAITING, JobStage.FINALIZING])
-                .values("provider").annotate(n=Count("id")).order_by()):
+    in_flight = GaugeMetricFamily(
+        "studio_jobs_in_flight",
+        "Jobs sent to a provider and not finished yet, by provider.",
+        labels=["provider"],
+    )
+    for row in (
+        Job.objects.filter(
+            status=JobStatus.RUNNING, stage__in=[JobStage.SUBMITTING, JobStage.WAITING, JobStage.FINALIZING]
+        )
+        .values("provider")
+        .annotate(n=Count("id"))
+        .order_by()
+    ):
         in_flight.add_metric([row["provider"]], row["n"])
     yield in_flight
 
-    errors = CounterMetricFamily("studio_provider_errors",
-                                 "Jobs that ended failed or timed out, by provider and error code.",
-                                 labels=["provider", "code"])
-    for row in (Job.objects.filter(status__in=[JobStatus.FAILED, JobStatus.TIMED_OUT])
-                .values("provider", "error_code").annotate(n=Count("id")).order_by()):
+    errors = CounterMetricFamily(
+        "studio_provider_errors",
+        "Jobs that ended failed or timed out, by provider and error code.",
+        labels=["provider", "code"],
+    )
+    for row in (
+        Job.objects.filter(status__in=[JobStatus.FAILED, JobStatus.TIMED_OUT])
+        .values("provider", "error_code")
+        .annotate(n=Count("id"))
+        .order_by()
+    ):
         errors.add_metric([row["provider"], row["error_code"] or "unknown"], row["n"])
     yield errors
 
@@ -99,10 +136,12 @@ def job_metrics():
 def worker_metrics():
     from generation.heartbeat import broker_tasks_waiting, clusters_alive
 
-    yield GaugeMetricFamily("studio_worker_clusters", "Worker clusters with a live heartbeat.",
-                            value=len(clusters_alive()))
-    yield GaugeMetricFamily("studio_broker_tasks_waiting", "django-q2 tasks waiting in the broker.",
-                            value=broker_tasks_waiting())
+    yield GaugeMetricFamily(
+        "studio_worker_clusters", "Worker clusters with a live heartbeat.", value=len(clusters_alive())
+    )
+    yield GaugeMetricFamily(
+        "studio_broker_tasks_waiting", "django-q2 tasks waiting in the broker.", value=broker_tasks_waiting()
+    )
 
 
 @register
@@ -110,11 +149,13 @@ def storage_metrics():
     from gallery.models import Image
     from generation.models import JobInput
 
-    stored = GaugeMetricFamily("studio_storage_bytes", "Bytes of files in storage, by area and state.",
-                               labels=["area", "state"])
+    stored = GaugeMetricFamily(
+        "studio_storage_bytes", "Bytes of files in storage, by area and state.", labels=["area", "state"]
+    )
     images = Image.objects.aggregate(
         active=Sum("size_bytes", filter=Q(deleted_at__isnull=True)),
-        trash=Sum("size_bytes", filter=Q(deleted_at__isnull=False)))
+        trash=Sum("size_bytes", filter=Q(deleted_at__isnull=False)),
+    )
     stored.add_metric(["images", "active"], images["active"] or 0)
     stored.add_metric(["images", "trash"], images["trash"] or 0)
     if any(f.name == "thumbnail_bytes" for f in Image._meta.get_fields()):
@@ -127,5 +168,6 @@ def storage_metrics():
             usage = shutil.disk_usage(settings.OUTPUT_DIR)
         except OSError:
             return
-        yield GaugeMetricFamily("studio_storage_free_bytes", "Free bytes on the OUTPUT_DIR filesystem.",
-                                value=usage.free)
+        yield GaugeMetricFamily(
+            "studio_storage_free_bytes", "Free bytes on the OUTPUT_DIR filesystem.", value=usage.free
+        )

@@ -39,10 +39,12 @@ TERMINAL_STATUSES = (JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELED, 
 # running → queued: a create that surely did not reach the provider (it was down) waits again;
 # queued → timed_out: such a job reaches its deadline while still waiting for the provider.
 TRANSITIONS: dict[str, frozenset[str]] = {
-    JobStatus.QUEUED: frozenset({JobStatus.RUNNING, JobStatus.CANCELED, JobStatus.FAILED,
-                                 JobStatus.TIMED_OUT}),
-    JobStatus.RUNNING: frozenset({JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELED,
-                                  JobStatus.TIMED_OUT, JobStatus.QUEUED}),
+    JobStatus.QUEUED: frozenset(
+        {JobStatus.RUNNING, JobStatus.CANCELED, JobStatus.FAILED, JobStatus.TIMED_OUT}
+    ),
+    JobStatus.RUNNING: frozenset(
+        {JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELED, JobStatus.TIMED_OUT, JobStatus.QUEUED}
+    ),
 }
 
 
@@ -61,8 +63,9 @@ class Job(models.Model):
     request_fingerprint = models.CharField(max_length=64, blank=True)
     # The X-Request-ID of the HTTP request that created the job; every job event logs it.
     request_id = models.CharField(max_length=64, blank=True)
-    retried_from = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
-                                     related_name="retries")
+    retried_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="retries"
+    )
     provider_ref = models.CharField(max_length=255, blank=True)
     provider_state = models.JSONField(default=dict, blank=True)
     progress = models.PositiveSmallIntegerField(default=0)
@@ -90,33 +93,50 @@ class Job(models.Model):
                 condition=~Q(status=JobStatus.RUNNING) | Q(started_at__isnull=False),
                 name="job_running_has_started_at",
             ),
-            models.UniqueConstraint(fields=["user", "idempotency_key"], name="job_idempotency_key_unique",
-                                    condition=Q(idempotency_key__isnull=False)),
+            models.UniqueConstraint(
+                fields=["user", "idempotency_key"],
+                name="job_idempotency_key_unique",
+                condition=Q(idempotency_key__isnull=False),
+            ),
         ]
         indexes = [
             models.Index(fields=["user", "-created_at", "-id"], name="job_user_newest"),
             # The dispatcher's FIFO scan and queue positions touch waiting jobs only.
             models.Index(fields=["created_at"], name="job_queued_fifo", condition=Q(status="queued")),
             # Fair dispatch asks when each waiting user's last job started.
-            models.Index(fields=["user", "-started_at"], name="job_user_last_start",
-                         condition=Q(started_at__isnull=False)),
-            models.Index(fields=["user", "status"], name="job_user_active",
-                         condition=Q(status__in=["queued", "running"])),
-            models.Index(fields=["next_check_at"], name="job_due_polls",
-                         condition=Q(status="running", stage="waiting")),
+            models.Index(
+                fields=["user", "-started_at"],
+                name="job_user_last_start",
+                condition=Q(started_at__isnull=False),
+            ),
+            models.Index(
+                fields=["user", "status"],
+                name="job_user_active",
+                condition=Q(status__in=["queued", "running"]),
+            ),
+            models.Index(
+                fields=["next_check_at"], name="job_due_polls", condition=Q(status="running", stage="waiting")
+            ),
             # Recent durations per kind and provider feed the ETA.
-            models.Index(fields=["kind", "provider", "-finished_at"], name="job_recent_success",
-                         condition=Q(status="succeeded")),
+            models.Index(
+                fields=["kind", "provider", "-finished_at"],
+                name="job_recent_success",
+                condition=Q(status="succeeded"),
+            ),
             # The admin's job list order and date drill-down, and the dashboard's jobs per hour.
             models.Index(fields=["-created_at", "-id"], name="job_newest"),
             # The dashboard's windows over finished jobs: failures, waits and durations of the last day.
-            models.Index(fields=["-finished_at"], name="job_finished_newest",
-                         condition=Q(finished_at__isnull=False)),
+            models.Index(
+                fields=["-finished_at"], name="job_finished_newest", condition=Q(finished_at__isnull=False)
+            ),
             # The admin's search by request id (the id in a log line).
             models.Index(fields=["request_id"], name="job_request_id", condition=~Q(request_id="")),
             # The input retention sweep: finished jobs whose inputs are still stored, oldest first.
-            models.Index(fields=["finished_at"], name="job_inputs_kept",
-                         condition=Q(finished_at__isnull=False, inputs_expired_at__isnull=True)),
+            models.Index(
+                fields=["finished_at"],
+                name="job_inputs_kept",
+                condition=Q(finished_at__isnull=False, inputs_expired_at__isnull=True),
+            ),
         ]
 
     def __str__(self) -> str:

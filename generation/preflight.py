@@ -57,10 +57,12 @@ def _storage_quota_reason(user) -> PreflightReason | None:
     if usage.is_over_quota:
         used_mb = usage.used_bytes / 2**20
         quota_mb = usage.quota_bytes / 2**20
-        return PreflightReason("storage_quota_exceeded",
-                               f"Your storage is full ({used_mb:.0f} of {quota_mb:.0f} MB): empty the "
-                               "trash or delete images before making new ones.",
-                               {"used_bytes": usage.used_bytes, "quota_bytes": usage.quota_bytes})
+        return PreflightReason(
+            "storage_quota_exceeded",
+            f"Your storage is full ({used_mb:.0f} of {quota_mb:.0f} MB): empty the "
+            "trash or delete images before making new ones.",
+            {"used_bytes": usage.used_bytes, "quota_bytes": usage.quota_bytes},
+        )
     return None
 
 
@@ -75,8 +77,11 @@ def job_preflight(*, user, kind: str) -> Preflight:
     try:
         get_provider(provider_name).check_configured()
     except ProviderError as exc:
-        reasons.append(PreflightReason("provider_not_configured",
-                                       f"{kind} images cannot be made right now: {exc.message}"))
+        reasons.append(
+            PreflightReason(
+                "provider_not_configured", f"{kind} images cannot be made right now: {exc.message}"
+            )
+        )
 
     report = health_report()
     for name, (code, message) in _BLOCKING_CHECKS.items():
@@ -84,10 +89,16 @@ def job_preflight(*, user, kind: str) -> Preflight:
         if result is not None and result.status == "fail" and all(r.code != code for r in reasons):
             reasons.append(PreflightReason(code, message))
     probe = report.get(f"provider:{provider_name}")
-    if probe is not None and probe.status == "fail" and all(r.code != "provider_not_configured"
-                                                             for r in reasons):
-        reasons.append(PreflightReason(
-            "provider_unavailable", f"The {provider_name} image service is not answering: {probe.message}"))
+    if (
+        probe is not None
+        and probe.status == "fail"
+        and all(r.code != "provider_not_configured" for r in reasons)
+    ):
+        reasons.append(
+            PreflightReason(
+                "provider_unavailable", f"The {provider_name} image service is not answering: {probe.message}"
+            )
+        )
 
     quota = _storage_quota_reason(user)
     if quota is not None:
@@ -119,9 +130,17 @@ class JobPreflightApi(APIView):
         params.is_valid(raise_exception=True)
         result = job_preflight(user=request.user, kind=params.validated_data["kind"])
         # In the request's language (Accept-Language: ko gives Korean), like error messages.
-        reasons = [{"code": r.code, "message": localized_message(r.code, r.message, r.extra)}
-                   for r in result.reasons]
-        return Response(self.OutputSerializer({
-            "ok": result.is_ok, "kind": result.kind, "provider": result.provider,
-            "message": reasons[0]["message"] if reasons else None, "reasons": reasons,
-        }).data)
+        reasons = [
+            {"code": r.code, "message": localized_message(r.code, r.message, r.extra)} for r in result.reasons
+        ]
+        return Response(
+            self.OutputSerializer(
+                {
+                    "ok": result.is_ok,
+                    "kind": result.kind,
+                    "provider": result.provider,
+                    "message": reasons[0]["message"] if reasons else None,
+                    "reasons": reasons,
+                }
+            ).data
+        )

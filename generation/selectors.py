@@ -38,19 +38,23 @@ from templates_app.selectors import page_of_job
 
 
 def _count(queryset: QuerySet) -> Subquery:
-    return Subquery(queryset.order_by().annotate(n=Func("pk", function="COUNT")).values("n"),
-                    output_field=IntegerField())
+    return Subquery(
+        queryset.order_by().annotate(n=Func("pk", function="COUNT")).values("n"), output_field=IntegerField()
+    )
 
 
 def _earliest_start(queryset: QuerySet) -> Subquery:
-    return Subquery(queryset.order_by().annotate(first=Func("started_at", function="MIN")).values("first"),
-                    output_field=DateTimeField())
+    return Subquery(
+        queryset.order_by().annotate(first=Func("started_at", function="MIN")).values("first"),
+        output_field=DateTimeField(),
+    )
 
 
 def _while_waiting(expression) -> Case:
     """Only a waiting row's figure is computed (the database skips the others' subqueries)."""
-    return Case(When(status=JobStatus.QUEUED, then=expression), default=None,
-                output_field=expression.output_field)
+    return Case(
+        When(status=JobStatus.QUEUED, then=expression), default=None, output_field=expression.output_field
+    )
 
 
 def _with_standing(jobs: QuerySet[Job]) -> QuerySet[Job]:
@@ -68,16 +72,26 @@ def _with_standing(jobs: QuerySet[Job]) -> QuerySet[Job]:
         provider_first_start=_while_waiting(_earliest_start(provider_running)),
         own_running=_while_waiting(_count(own_running)),
         own_first_start=_while_waiting(_earliest_start(own_running)),
-        page_id=Case(When(kind=JobKind.PAGE, status=JobStatus.SUCCEEDED,
-                          then=Subquery(page.values("id")[:1])), default=None, output_field=UUIDField()),
-        page_blocks=Case(When(kind=JobKind.PAGE, status=JobStatus.SUCCEEDED,
-                              then=Subquery(page.values("blocks")[:1])), default=None,
-                         output_field=JSONField()),
+        page_id=Case(
+            When(kind=JobKind.PAGE, status=JobStatus.SUCCEEDED, then=Subquery(page.values("id")[:1])),
+            default=None,
+            output_field=UUIDField(),
+        ),
+        page_blocks=Case(
+            When(kind=JobKind.PAGE, status=JobStatus.SUCCEEDED, then=Subquery(page.values("blocks")[:1])),
+            default=None,
+            output_field=JSONField(),
+        ),
     )
 
 
-def job_list(*, user, statuses: Iterable[str] | None = None, kinds: Iterable[str] | None = None,
-             ids: Iterable[UUID] | None = None) -> QuerySet[Job]:
+def job_list(
+    *,
+    user,
+    statuses: Iterable[str] | None = None,
+    kinds: Iterable[str] | None = None,
+    ids: Iterable[UUID] | None = None,
+) -> QuerySet[Job]:
     """The user's own jobs, newest first, with their standing (see job_standing); each filter
     given narrows to any of its values."""
     jobs = Job.objects.filter(user=user).defer("request_fingerprint")
@@ -103,11 +117,13 @@ def job_inputs_for(*, job_ids: Iterable[UUID]) -> dict[UUID, list[JobInput]]:
 
 def job_input_get(*, user, job_id, role: str) -> JobInput:
     """One input of the user's own job; another user's job, or an unknown role, is not found."""
-    found = JobInput.objects.filter(job_id=job_id, job__user=user, role=role,
-                                    job__inputs_expired_at__isnull=True).first()
+    found = JobInput.objects.filter(
+        job_id=job_id, job__user=user, role=role, job__inputs_expired_at__isnull=True
+    ).first()
     if found is None:
-        raise NotFound("Job input not found (a job's inputs are removed JOB_INPUT_RETENTION_DAYS "
-                       "after it ends).")
+        raise NotFound(
+            "Job input not found (a job's inputs are removed JOB_INPUT_RETENTION_DAYS after it ends)."
+        )
     return found
 
 
@@ -133,13 +149,18 @@ def job_with_standing(*, job: Job) -> Job:
     if job.status == JobStatus.QUEUED:
         waiting = Q(status=JobStatus.QUEUED, created_at__lt=job.created_at)
         running = Q(status=JobStatus.RUNNING)
-        for name, value in Job.objects.filter(status__in=ACTIVE_STATUSES).aggregate(
+        for name, value in (
+            Job.objects.filter(status__in=ACTIVE_STATUSES)
+            .aggregate(
                 waiting_ahead=Count("pk", filter=waiting & Q(provider=job.provider)),
                 own_waiting_ahead=Count("pk", filter=waiting & Q(user_id=job.user_id)),
                 provider_running=Count("pk", filter=running & Q(provider=job.provider)),
                 provider_first_start=Min("started_at", filter=running & Q(provider=job.provider)),
                 own_running=Count("pk", filter=running & Q(user_id=job.user_id)),
-                own_first_start=Min("started_at", filter=running & Q(user_id=job.user_id))).items():
+                own_first_start=Min("started_at", filter=running & Q(user_id=job.user_id)),
+            )
+            .items()
+        ):
             setattr(job, name, value)
     elif job.kind == JobKind.PAGE and job.status == JobStatus.SUCCEEDED:
         page = page_of_job(job_id=job.id).values("id", "blocks").first() or {}
@@ -168,9 +189,11 @@ def typical_duration_seconds(*, kind: str, provider: str) -> float:
     cached = cache.get(key)
     if cached is not None:
         return cached
-    rows = (Job.objects.filter(status=JobStatus.SUCCEEDED, kind=kind, provider=provider)
-            .order_by("-finished_at").values_list("started_at", "finished_at")
-            [: settings.ETA_SAMPLE_SIZE])
+    rows = (
+        Job.objects.filter(status=JobStatus.SUCCEEDED, kind=kind, provider=provider)
+        .order_by("-finished_at")
+        .values_list("started_at", "finished_at")[: settings.ETA_SAMPLE_SIZE]
+    )
     samples = [(end - start).total_seconds() for start, end in rows if start and end]
     if samples:
         value = statistics.median(samples)
@@ -234,8 +257,11 @@ def job_standing(*, job: Job, user, now: datetime | None = None) -> QueueInfo:
         reason = "queue"
     # Each of the user's own earlier jobs runs before this one, limits.max_concurrent at a time.
     start_in += (job.own_waiting_ahead or 0) * duration / max(1, limits.max_concurrent)
-    return QueueInfo(queue_position=(job.waiting_ahead or 0) + 1,
-                     eta_seconds=max(1, round(start_in + duration)), waiting_reason=reason)
+    return QueueInfo(
+        queue_position=(job.waiting_ahead or 0) + 1,
+        eta_seconds=max(1, round(start_in + duration)),
+        waiting_reason=reason,
+    )
 
 
 def job_wait(*, job_id, timeout_seconds: float, interval_seconds: float = 0.25) -> Job:

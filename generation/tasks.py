@@ -32,5 +32,6 @@ def generation_jobs_reconcile() -> None:
 
 def generation_job_inputs_sweep() -> None:
     # Under Q_TIMEOUT: whatever is left waits for the next hourly run.
-    job_inputs_expire(older_than=timedelta(days=settings.JOB_INPUT_RETENTION_DAYS),
-                      budget_seconds=settings.Q_TIMEOUT * 0.6)
+    job_inputs_expire(
+        older_than=timedelta(days=settings.JOB_INPUT_RETENTION_DAYS), budget_seconds=settings.Q_TIMEOUT * 0.6
+    )

@@ -17,6 +17,9 @@ urlpatterns = [
     path("jobs/<uuid:job_id>/cancel", apis.JobCancelApi.as_view(), name="job-cancel"),
     path("jobs/<uuid:job_id>/retry", apis.JobRetryApi.as_view(), name="job-retry"),
     path("jobs/<uuid:job_id>/inputs/<slug:role>", apis.JobInputFileApi.as_view(), name="job-input-file"),
-    path("jobs/<uuid:job_id>/inputs/<slug:role>/thumbnail", apis.JobInputThumbnailApi.as_view(),
-         name="job-input-thumbnail"),
+    path(
+        "jobs/<uuid:job_id>/inputs/<slug:role>/thumbnail",
+        apis.JobInputThumbnailApi.as_view(),
+        name="job-input-thumbnail",
+    ),
 ]

@@ -107,8 +107,10 @@ def cluster_run_watched(*, companions: Sequence[BaseProcess] = ()) -> None:
             connections.close_all()  # the next check opens a fresh connection
             continue
         if hung:
-            restart_in_place(f"{waiting} task(s) waiting and no task started for {age:.0f} s "
-                             f"(WORKER_RESTART_SECONDS={limit:g})")
+            restart_in_place(
+                f"{waiting} task(s) waiting and no task started for {age:.0f} s "
+                f"(WORKER_RESTART_SECONDS={limit:g})"
+            )
     _stop_within(cluster, companions, STOP_SECONDS)
 
 

@@ -27,15 +27,24 @@ class _ProviderWebhookApi(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list = []  # the signature is the authentication
 
-    @extend_schema(request=None, responses={200: inline_serializer(
-        "WebhookAccepted", {"accepted": serializers.BooleanField()}), 401: None})
+    @extend_schema(
+        request=None,
+        responses={
+            200: inline_serializer("WebhookAccepted", {"accepted": serializers.BooleanField()}),
+            401: None,
+        },
+    )
     def post(self, request):
         headers = {key.lower(): value for key, value in request.headers.items()}
         try:
             ref, result = get_provider(self.provider).parse_webhook(headers, request.body)
         except WebhookRejected as exc:
-            logger.warning("refused a %s webhook: %s", self.provider, exc,
-                           extra={"event": "webhook_rejected", "provider": self.provider})
+            logger.warning(
+                "refused a %s webhook: %s",
+                self.provider,
+                exc,
+                extra={"event": "webhook_rejected", "provider": self.provider},
+            )
             return Response(error_body("invalid_signature", f"Webhook refused: {exc}."), status=401)
         applied = job_apply_provider_update(provider=self.provider, ref=ref, result=result)
         return Response({"accepted": applied})

@@ -46,8 +46,9 @@ from gallery.models import Image  # noqa: E402
 
 def _encoded(size: tuple[int, int], fmt: str, hue: int) -> bytes:
     picture = PILImage.new("RGB", size, (hue, 180, 255 - hue))
-    ImageDraw.Draw(picture).ellipse((size[0] // 4, size[1] // 4, size[0] * 3 // 4, size[1] * 3 // 4),
-                                    fill=(250, 250, 250))
+    ImageDraw.Draw(picture).ellipse(
+        (size[0] // 4, size[1] // 4, size[0] * 3 // 4, size[1] * 3 // 4), fill=(250, 250, 250)
+    )
     buffer = io.BytesIO()
     picture.save(buffer, fmt)
     return buffer.getvalue()
@@ -81,8 +82,9 @@ def users(args: dict) -> dict:
             user.groups.add(Group.objects.get_or_create(name=name)[0])
         for permission in spec.get("permissions", []):
             app_label, codename = permission.split(".")
-            user.user_permissions.add(Permission.objects.get(content_type__app_label=app_label,
-                                                             codename=codename))
+            user.user_permissions.add(
+                Permission.objects.get(content_type__app_label=app_label, codename=codename)
+            )
         if spec.get("storage_quota_mb") is not None:
             user.storage_quota_mb = spec["storage_quota_mb"]
             user.save(update_fields=["storage_quota_mb"])
@@ -90,9 +92,18 @@ def users(args: dict) -> dict:
             # A picture whose recorded size takes the user to the quota: the next job or upload
             # is refused (409 storage_quota_exceeded) without writing megabytes to disk.
             file_name, thumb_name, _, thumb_bytes = _shared_files(uuid.uuid4().hex[:8])
-            Image.objects.create(owner=user, file=file_name, thumbnail=thumb_name, width=640, height=480,
-                                 format=Image.Format.PNG, size_bytes=spec["used_bytes"],
-                                 thumbnail_bytes=thumb_bytes, sha256="0" * 64, source=Image.Source.UPLOAD)
+            Image.objects.create(
+                owner=user,
+                file=file_name,
+                thumbnail=thumb_name,
+                width=640,
+                height=480,
+                format=Image.Format.PNG,
+                size_bytes=spec["used_bytes"],
+                thumbnail_bytes=thumb_bytes,
+                sha256="0" * 64,
+                source=Image.Source.UPLOAD,
+            )
         created.append({"id": user.id, "username": user.username})
     return {"users": created}
 
@@ -103,9 +114,19 @@ def images(args: dict) -> dict:
     file_name, thumb_name, size, thumb_bytes = _shared_files(uuid.uuid4().hex[:8])
     now = timezone.now()
     rows = [
-        Image(owner=owner, file=file_name, thumbnail=thumb_name, width=640, height=480,
-              format=Image.Format.PNG, size_bytes=size, thumbnail_bytes=thumb_bytes, sha256="0" * 64,
-              source=Image.Source.UPLOAD, created_at=now - timedelta(seconds=i))
+        Image(
+            owner=owner,
+            file=file_name,
+            thumbnail=thumb_name,
+            width=640,
+            height=480,
+            format=Image.Format.PNG,
+            size_bytes=size,
+            thumbnail_bytes=thumb_bytes,
+            sha256="0" * 64,
+            source=Image.Source.UPLOAD,
+            created_at=now - timedelta(seconds=i),
+        )
         for i in range(count)
     ]
     with transaction.atomic():

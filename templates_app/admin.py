@@ -69,14 +69,21 @@ def _preview_frame(url: str, *, frame_id: str = "pp-preview", title: str = "Prev
     (preview.js). The frame is sandboxed without allow-scripts: nothing in a preview can ever run
     in the admin's origin."""
     buttons = format_html_join(
-        "", '<button type="button" class="button" data-preview-width="{}" aria-pressed="{}">{}</button>',
-        ((width, "false" if width else "true", label) for label, width in PREVIEW_WIDTHS))
+        "",
+        '<button type="button" class="button" data-preview-width="{}" aria-pressed="{}">{}</button>',
+        ((width, "false" if width else "true", label) for label, width in PREVIEW_WIDTHS),
+    )
     return format_html(
         '<div class="pp-preview" data-preview>'
         '<div class="pp-preview__bar" role="group" aria-label="Preview width">{}'
         '<a class="pp-preview__open" href="{}" target="_blank" rel="noopener">Open in a new tab</a></div>'
         '<div class="pp-preview__stage"><iframe id="{}" src="{}" sandbox title="{}"></iframe></div></div>',
-        buttons, url, frame_id, url, title)
+        buttons,
+        url,
+        frame_id,
+        url,
+        title,
+    )
 
 
 def _is_content_manager(user) -> bool:
@@ -91,8 +98,14 @@ class CategoryAdmin(admin.ModelAdmin):
     readonly_fields = ("created_at",)
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(
-            template_total=Count("templates", distinct=True), set_total=Count("template_sets", distinct=True))
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                template_total=Count("templates", distinct=True),
+                set_total=Count("template_sets", distinct=True),
+            )
+        )
 
     @admin.display(description="Templates", ordering="template_total")
     def template_count(self, obj):
@@ -106,23 +119,50 @@ class CategoryAdmin(admin.ModelAdmin):
 @admin.register(Template)
 class TemplateAdmin(TemplateImportMixin, admin.ModelAdmin):
     form = TemplateForm
-    list_display = ("name", "category", "block_type", "usage_count", "is_active", "revision", "updated_at",
-                    "preview_link")
+    list_display = (
+        "name",
+        "category",
+        "block_type",
+        "usage_count",
+        "is_active",
+        "revision",
+        "updated_at",
+        "preview_link",
+    )
     list_filter = ("category", "block_type", "is_active")
     list_select_related = ("category",)
     search_fields = ("name", "description")
-    readonly_fields = ("usage_count", "revision", "created_at", "updated_at", "slot_list", "live_preview",
-                       "history")
+    readonly_fields = (
+        "usage_count",
+        "revision",
+        "created_at",
+        "updated_at",
+        "slot_list",
+        "live_preview",
+        "history",
+    )
     fieldsets = (
         (None, {"fields": ("category", "name", "block_type", "description", "is_active", "thumbnail_url")}),
-        ("HTML", {"fields": ("html",), "classes": ("pp-wide",),
-                  "description": "Slots: {{ name }}, {% for item in list %}…{% endfor %}, "
-                                 "{% if name %}…{% else %}…{% endif %}; pairs items have .key/.value, qa "
-                                 "items .question/.answer. Every value is escaped. A problem names its "
-                                 "line, which is marked in the editor."}),
+        (
+            "HTML",
+            {
+                "fields": ("html",),
+                "classes": ("pp-wide",),
+                "description": "Slots: {{ name }}, {% for item in list %}…{% endfor %}, "
+                "{% if name %}…{% else %}…{% endif %}; pairs items have .key/.value, qa "
+                "items .question/.answer. Every value is escaped. A problem names its "
+                "line, which is marked in the editor.",
+            },
+        ),
         ("Slots", {"fields": ("slots", "slot_list"), "classes": ("pp-wide",)}),
-        ("Live preview", {"fields": ("live_preview",), "classes": ("pp-wide",),
-                          "description": "Rendered with the slots' example content; updates as you edit."}),
+        (
+            "Live preview",
+            {
+                "fields": ("live_preview",),
+                "classes": ("pp-wide",),
+                "description": "Rendered with the slots' example content; updates as you edit.",
+            },
+        ),
         ("Metadata", {"fields": ("metadata",), "classes": ("collapse",)}),
         ("Use and history", {"fields": ("usage_count", "revision", "history", "created_at", "updated_at")}),
         ("Save", {"fields": ("change_note",)}),
@@ -130,8 +170,12 @@ class TemplateAdmin(TemplateImportMixin, admin.ModelAdmin):
 
     class Media:
         css = CATALOGUE_CSS
-        js = ("templates_app/admin/editor.js", "templates_app/admin/preview.js",
-              "templates_app/admin/slot_table.js", "templates_app/template_admin.js")
+        js = (
+            "templates_app/admin/editor.js",
+            "templates_app/admin/preview.js",
+            "templates_app/admin/slot_table.js",
+            "templates_app/template_admin.js",
+        )
 
     def get_urls(self):
         view = self.admin_site.admin_view
@@ -140,17 +184,23 @@ class TemplateAdmin(TemplateImportMixin, admin.ModelAdmin):
             path("live-preview/", view(self.live_preview_view), name="templates_app_template_live_preview"),
             path("<int:pk>/preview/", view(self.preview_view), name="templates_app_template_preview"),
             path("<int:pk>/revisions/", view(self.revisions_view), name="templates_app_template_revisions"),
-            path("<int:pk>/revisions/compare/", view(self.compare_view),
-                 name="templates_app_template_compare"),
-            path("<int:pk>/revisions/<int:number>/revert/", view(self.revert_view),
-                 name="templates_app_template_revert"),
+            path(
+                "<int:pk>/revisions/compare/", view(self.compare_view), name="templates_app_template_compare"
+            ),
+            path(
+                "<int:pk>/revisions/<int:number>/revert/",
+                view(self.revert_view),
+                name="templates_app_template_revert",
+            ),
             *super().get_urls(),
         ]
 
     @admin.display(description="Preview")
     def preview_link(self, obj):
-        return format_html('<a href="{}" target="_blank" rel="noopener">open</a>',
-                           reverse("admin:templates_app_template_preview", args=[obj.pk]))
+        return format_html(
+            '<a href="{}" target="_blank" rel="noopener">open</a>',
+            reverse("admin:templates_app_template_preview", args=[obj.pk]),
+        )
 
     @admin.display(description="Effective limits")
     def slot_list(self, obj):
@@ -158,32 +208,59 @@ class TemplateAdmin(TemplateImportMixin, admin.ModelAdmin):
         if not slots:
             return "—"
         row = "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>"
-        rows = format_html_join("", row, (
-            (name, slot_type(d), "yes" if slot_required(d) else "no", _limits(d), d.get("description", ""))
-            for name, d in slots.items() if isinstance(d, dict)))
-        return format_html('<table><thead><tr><th>Slot</th><th>Type</th><th>Required</th><th>Limits</th>'
-                           "<th>Description</th></tr></thead><tbody>{}</tbody></table>", rows)
+        rows = format_html_join(
+            "",
+            row,
+            (
+                (
+                    name,
+                    slot_type(d),
+                    "yes" if slot_required(d) else "no",
+                    _limits(d),
+                    d.get("description", ""),
+                )
+                for name, d in slots.items()
+                if isinstance(d, dict)
+            ),
+        )
+        return format_html(
+            "<table><thead><tr><th>Slot</th><th>Type</th><th>Required</th><th>Limits</th>"
+            "<th>Description</th></tr></thead><tbody>{}</tbody></table>",
+            rows,
+        )
 
     @admin.display(description="Preview")
     def live_preview(self, obj):
-        url = (reverse("admin:templates_app_template_preview", args=[obj.pk]) if obj and obj.pk
-               else "about:blank")
-        return format_html('<div data-live-preview="{}">{}</div>',
-                           reverse("admin:templates_app_template_live_preview"), _preview_frame(url))
+        url = (
+            reverse("admin:templates_app_template_preview", args=[obj.pk])
+            if obj and obj.pk
+            else "about:blank"
+        )
+        return format_html(
+            '<div data-live-preview="{}">{}</div>',
+            reverse("admin:templates_app_template_live_preview"),
+            _preview_frame(url),
+        )
 
     @admin.display(description="Revisions")
     def history(self, obj):
         if not obj or not obj.pk:
             return "—"
         count = obj.revisions.count()
-        return format_html('<a href="{}">{} revision{} — history, compare, revert</a>',
-                           reverse("admin:templates_app_template_revisions", args=[obj.pk]),
-                           count, "" if count == 1 else "s")
+        return format_html(
+            '<a href="{}">{} revision{} — history, compare, revert</a>',
+            reverse("admin:templates_app_template_revisions", args=[obj.pk]),
+            count,
+            "" if count == 1 else "s",
+        )
 
     def save_model(self, request, obj, form, change):
         note = form.cleaned_data.get("change_note", "").strip()
-        template_save(template=obj, user=request.user,
-                      note=note or ("Edited in the admin" if change else "Created in the admin"))
+        template_save(
+            template=obj,
+            user=request.user,
+            note=note or ("Edited in the admin" if change else "Created in the admin"),
+        )
 
     def _template(self, request, pk: int) -> Template:
         if not self.has_view_permission(request):
@@ -218,17 +295,22 @@ class TemplateAdmin(TemplateImportMixin, admin.ModelAdmin):
             response["X-Template-Error-Lines"] = ",".join(map(str, sorted(lines)))
             return response
         try:
-            return _html(template_preview(template=Template(name=request.POST.get("name", ""), html=html,
-                                                            slots=slots)))
+            return _html(
+                template_preview(template=Template(name=request.POST.get("name", ""), html=html, slots=slots))
+            )
         except ValidationError as exc:
             return _html(_problems({"examples": exc.messages}))
 
     def revisions_view(self, request, pk: int):
         template = self._template(request, pk)
         revisions = list(template.revisions.select_related("created_by").order_by("-number"))
-        context = self._context(request, template=template, revisions=revisions,
-                                title=f"Revisions of {template.name}",
-                                can_revert=self.has_change_permission(request, template))
+        context = self._context(
+            request,
+            template=template,
+            revisions=revisions,
+            title=f"Revisions of {template.name}",
+            can_revert=self.has_change_permission(request, template),
+        )
         return TemplateResponse(request, "admin/templates_app/template/revisions.html", context)
 
     def compare_view(self, request, pk: int):
@@ -244,10 +326,15 @@ class TemplateAdmin(TemplateImportMixin, admin.ModelAdmin):
             messages.error(request, "Choose two different revisions of this template.")
             return redirect("admin:templates_app_template_revisions", pk)
         old, new = found[numbers[0]], found[numbers[1]]
-        context = self._context(request, template=template, old=old, new=new,
-                                changes=template_revision_changes(old=old, new=new),
-                                title=f"{template.name}: r{old.number} → r{new.number}",
-                                can_revert=self.has_change_permission(request, template))
+        context = self._context(
+            request,
+            template=template,
+            old=old,
+            new=new,
+            changes=template_revision_changes(old=old, new=new),
+            title=f"{template.name}: r{old.number} → r{new.number}",
+            can_revert=self.has_change_permission(request, template),
+        )
         return TemplateResponse(request, "admin/templates_app/template/compare.html", context)
 
     def revert_view(self, request, pk: int, number: int):
@@ -259,13 +346,17 @@ class TemplateAdmin(TemplateImportMixin, admin.ModelAdmin):
             raise Http404
         if request.method == "POST":
             template_revert(template=template, revision=revision, user=request.user)
-            messages.success(request,
-                             f"Reverted to revision {number}; saved as revision {template.revision}.")
+            messages.success(
+                request, f"Reverted to revision {number}; saved as revision {template.revision}."
+            )
             return redirect("admin:templates_app_template_change", pk)
-        context = self._context(request, template=template, revision=revision,
-                                title=f"Revert {template.name} to revision {number}?",
-                                diff=template_revision_diff(old=template.revisions.get(number=template.revision),
-                                                            new=revision))
+        context = self._context(
+            request,
+            template=template,
+            revision=revision,
+            title=f"Revert {template.name} to revision {number}?",
+            diff=template_revision_diff(old=template.revisions.get(number=template.revision), new=revision),
+        )
         return TemplateResponse(request, "admin/templates_app/template/revert.html", context)
 
 
@@ -279,14 +370,21 @@ def _limits(declaration: dict) -> str:
 
 
 def _problems(errors: dict) -> str:
-    items = format_html_join("", "<li><b>{}</b>: {}</li>",
-                             ((field, message) for field, found in errors.items() for message in found))
-    return format_html('<!DOCTYPE html><html><head><meta charset="utf-8"><title>Problems</title></head>'
-                       '<body style="font:14px/1.5 system-ui,sans-serif;color:#9f1c1c;padding:16px">'
-                       "<p><b>The template cannot be previewed yet:</b></p><ul>{}</ul></body></html>", items)
+    items = format_html_join(
+        "",
+        "<li><b>{}</b>: {}</li>",
+        ((field, message) for field, found in errors.items() for message in found),
+    )
+    return format_html(
+        '<!DOCTYPE html><html><head><meta charset="utf-8"><title>Problems</title></head>'
+        '<body style="font:14px/1.5 system-ui,sans-serif;color:#9f1c1c;padding:16px">'
+        "<p><b>The template cannot be previewed yet:</b></p><ul>{}</ul></body></html>",
+        items,
+    )
 
 
 # --- template sets ---------------------------------------------------------------------------
+
 
 class TemplateSetItemInline(admin.TabularInline):
     model = TemplateSetItem
@@ -312,9 +410,14 @@ class TemplateSetAdmin(admin.ModelAdmin):
     readonly_fields = ("category_check", "set_preview")
     fieldsets = (
         (None, {"fields": ("name", "category", "description", "is_default", "category_check")}),
-        ("Preview of the whole set", {"fields": ("set_preview",), "classes": ("pp-wide",),
-                                      "description": "Follows the order above as you reorder; save to keep "
-                                                     "it."}),
+        (
+            "Preview of the whole set",
+            {
+                "fields": ("set_preview",),
+                "classes": ("pp-wide",),
+                "description": "Follows the order above as you reorder; save to keep it.",
+            },
+        ),
     )
 
     class Media:
@@ -333,25 +436,36 @@ class TemplateSetAdmin(admin.ModelAdmin):
         others = _other_categories(obj)
         if not others:
             return "Every template is of the set's category." if obj and obj.pk else "—"
-        return format_html('<p class="pp-warning" role="alert">This set mixes categories: {} {} of {}, '
-                           "not {}. Pages built from it mix their looks.</p>",
-                           ", ".join(f"“{t.name}”" for t in others), "is" if len(others) == 1 else "are",
-                           ", ".join(sorted({t.category.name for t in others})), obj.category.name)
+        return format_html(
+            '<p class="pp-warning" role="alert">This set mixes categories: {} {} of {}, '
+            "not {}. Pages built from it mix their looks.</p>",
+            ", ".join(f"“{t.name}”" for t in others),
+            "is" if len(others) == 1 else "are",
+            ", ".join(sorted({t.category.name for t in others})),
+            obj.category.name,
+        )
 
     @admin.display(description="Preview of the whole set")
     def set_preview(self, obj):
-        url = (reverse("admin:templates_app_templateset_preview", args=[obj.pk]) if obj and obj.pk
-               else "about:blank")
-        return format_html('<div data-set-preview="{}">{}</div>',
-                           reverse("admin:templates_app_templateset_live_preview"), _preview_frame(url))
+        url = (
+            reverse("admin:templates_app_templateset_preview", args=[obj.pk])
+            if obj and obj.pk
+            else "about:blank"
+        )
+        return format_html(
+            '<div data-set-preview="{}">{}</div>',
+            reverse("admin:templates_app_templateset_live_preview"),
+            _preview_frame(url),
+        )
 
     def save_model(self, request, obj, form, change):
         template_set_save(template_set=obj)
 
     def save_formset(self, request, form, formset, change):
         if isinstance(formset, TemplateSetItemFormSet):
-            template_set_items_replace(template_set=form.instance,
-                                       template_ids=formset.ordered_template_ids())
+            template_set_items_replace(
+                template_set=form.instance, template_ids=formset.ordered_template_ids()
+            )
             # The admin's change message reads these; the rows were replaced by the service.
             formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
             return
@@ -368,14 +482,19 @@ class TemplateSetAdmin(admin.ModelAdmin):
     def _warn_mixed(self, request, obj):
         others = _other_categories(obj)
         if others:
-            messages.warning(request, f"“{obj.name}” mixes categories: {len(others)} of its templates "
-                                      f"{'is' if len(others) == 1 else 'are'} not of {obj.category.name}.")
+            messages.warning(
+                request,
+                f"“{obj.name}” mixes categories: {len(others)} of its templates "
+                f"{'is' if len(others) == 1 else 'are'} not of {obj.category.name}.",
+            )
 
     def get_urls(self):
         view = self.admin_site.admin_view
-        return [path("preview/", view(self.live_preview_view), name="templates_app_templateset_live_preview"),
-                path("<int:pk>/preview/", view(self.preview_view), name="templates_app_templateset_preview"),
-                *super().get_urls()]
+        return [
+            path("preview/", view(self.live_preview_view), name="templates_app_templateset_live_preview"),
+            path("<int:pk>/preview/", view(self.preview_view), name="templates_app_templateset_preview"),
+            *super().get_urls(),
+        ]
 
     def preview_view(self, request, pk: int):
         if not self.has_view_permission(request):
@@ -409,8 +528,18 @@ class TemplateRevisionAdmin(admin.ModelAdmin):
     list_filter = ("template__category",)
     list_select_related = ("template", "created_by")
     search_fields = ("template__name", "note")
-    readonly_fields = ("template", "number", "name", "block_type", "html", "slots", "metadata", "created_by",
-                       "note", "created_at")
+    readonly_fields = (
+        "template",
+        "number",
+        "name",
+        "block_type",
+        "html",
+        "slots",
+        "metadata",
+        "created_by",
+        "note",
+        "created_at",
+    )
 
     def has_add_permission(self, request):
         return False
@@ -430,11 +559,36 @@ class PageAdmin(admin.ModelAdmin):
     list_filter = ("language", "created_at")
     list_select_related = ("owner",)
     search_fields = ("title", "owner__username", "id")
-    readonly_fields = ("id", "owner", "title", "language", "product_name", "product_info_sha256",
-                       "block_count", "job_id", "created_at", "blocks", "plan", "page_preview")
+    readonly_fields = (
+        "id",
+        "owner",
+        "title",
+        "language",
+        "product_name",
+        "product_info_sha256",
+        "block_count",
+        "job_id",
+        "created_at",
+        "blocks",
+        "plan",
+        "page_preview",
+    )
     fieldsets = (
-        (None, {"fields": ("title", "owner", "language", "product_name", "block_count", "created_at", "id",
-                           "job_id")}),
+        (
+            None,
+            {
+                "fields": (
+                    "title",
+                    "owner",
+                    "language",
+                    "product_name",
+                    "block_count",
+                    "created_at",
+                    "id",
+                    "job_id",
+                )
+            },
+        ),
         ("Page", {"fields": ("page_preview",), "classes": ("pp-wide",)}),
         ("Blocks and plan", {"fields": ("blocks", "plan", "product_info_sha256"), "classes": ("collapse",)}),
     )
@@ -449,8 +603,12 @@ class PageAdmin(admin.ModelAdmin):
         return _preview_frame(reverse("admin:templates_app_page_html", args=[obj.pk]), title=obj.title)
 
     def get_urls(self):
-        return [path("<uuid:pk>/html/", self.admin_site.admin_view(self.html_view),
-                     name="templates_app_page_html"), *super().get_urls()]
+        return [
+            path(
+                "<uuid:pk>/html/", self.admin_site.admin_view(self.html_view), name="templates_app_page_html"
+            ),
+            *super().get_urls(),
+        ]
 
     def html_view(self, request, pk):
         if not self.has_view_permission(request):

@@ -57,18 +57,35 @@ class SlotTableWidget(forms.Widget):
     def get_context(self, name, value, attrs):
         context = super().get_context(name, value, attrs)
         value = context["widget"]["value"]
-        rows = [] if "invalid" in value else [
-            {"prefix": f"{name}-{index}-", "name": slot,
-             "original": json.dumps(declaration, ensure_ascii=False),
-             "type": declaration.get("type", "") if isinstance(declaration, dict) else "",
-             "required": not isinstance(declaration, dict) or declaration.get("required", True) is not False,
-             **{key: _cell(declaration.get(key)) if isinstance(declaration, dict) else ""
-                for key in (*_NUMBER_KEYS, *_TEXT_KEYS, "example")}}
-            for index, (slot, declaration) in enumerate(value.items())]
-        blank = [{"prefix": f"{name}-{index}-", "required": True}
-                 for index in range(len(rows), len(rows) + (1 if rows else 2))]
-        context["widget"].update(rows=rows + blank, invalid=value.get("invalid"), types=self.types,
-                                 new_row_prefix=f"{name}-__index__-")
+        rows = (
+            []
+            if "invalid" in value
+            else [
+                {
+                    "prefix": f"{name}-{index}-",
+                    "name": slot,
+                    "original": json.dumps(declaration, ensure_ascii=False),
+                    "type": declaration.get("type", "") if isinstance(declaration, dict) else "",
+                    "required": not isinstance(declaration, dict)
+                    or declaration.get("required", True) is not False,
+                    **{
+                        key: _cell(declaration.get(key)) if isinstance(declaration, dict) else ""
+                        for key in (*_NUMBER_KEYS, *_TEXT_KEYS, "example")
+                    },
+                }
+                for index, (slot, declaration) in enumerate(value.items())
+            ]
+        )
+        blank = [
+            {"prefix": f"{name}-{index}-", "required": True}
+            for index in range(len(rows), len(rows) + (1 if rows else 2))
+        ]
+        context["widget"].update(
+            rows=rows + blank,
+            invalid=value.get("invalid"),
+            types=self.types,
+            new_row_prefix=f"{name}-__index__-",
+        )
         return context
 
     def value_from_datadict(self, data, files, name):
@@ -89,8 +106,9 @@ class SlotTableWidget(forms.Widget):
             except ValueError:
                 original = {}
             original = original if isinstance(original, dict) else {}
-            slots[slot] = _declaration(original, {key[len(prefix):]: data.get(key, "") for key in data
-                                                  if key.startswith(prefix)})
+            slots[slot] = _declaration(
+                original, {key[len(prefix) :]: data.get(key, "") for key in data if key.startswith(prefix)}
+            )
         return json.dumps(slots, ensure_ascii=False)
 
     def value_omitted_from_data(self, data, files, name):
@@ -129,29 +147,46 @@ def _declaration(original: dict, cells: dict) -> dict:
 
 class TemplateForm(forms.ModelForm):
     change_note = forms.CharField(
-        max_length=200, required=False, label="Change note",
+        max_length=200,
+        required=False,
+        label="Change note",
         help_text="What you changed and why; kept with the revision (needed when the HTML, slots, "
-                  "metadata, name or block type change).",
-        widget=forms.TextInput(attrs={"size": 80, "placeholder": "e.g. Shorter FAQ answers for mobile"}))
+        "metadata, name or block type change).",
+        widget=forms.TextInput(attrs={"size": 80, "placeholder": "e.g. Shorter FAQ answers for mobile"}),
+    )
 
     class Meta:
         model = Template
-        fields = ("category", "name", "block_type", "description", "is_active", "thumbnail_url", "html",
-                  "slots", "metadata")
+        fields = (
+            "category",
+            "name",
+            "block_type",
+            "description",
+            "is_active",
+            "thumbnail_url",
+            "html",
+            "slots",
+            "metadata",
+        )
         widgets = {
-            "html": forms.Textarea(attrs={"rows": 22, "spellcheck": "false", "data-code-editor": "html",
-                                          "class": "pp-code"}),
+            "html": forms.Textarea(
+                attrs={"rows": 22, "spellcheck": "false", "data-code-editor": "html", "class": "pp-code"}
+            ),
             "slots": SlotTableWidget,
             "metadata": forms.Textarea(attrs={"rows": 4, "class": "pp-code"}),
         }
-        help_texts = {"html": "", "slots": "One row per slot; a row without a name is left out. Limits left "
-                                           "empty take the defaults shown under “Effective limits”."}
+        help_texts = {
+            "html": "",
+            "slots": "One row per slot; a row without a name is left out. Limits left "
+            "empty take the defaults shown under “Effective limits”.",
+        }
 
     def clean(self):
         cleaned = super().clean()
         # Compared with the saved values (the instance is updated only after clean()).
-        content_changed = any(name in cleaned and cleaned[name] != getattr(self.instance, name)
-                              for name in _CONTENT_FIELDS)
+        content_changed = any(
+            name in cleaned and cleaned[name] != getattr(self.instance, name) for name in _CONTENT_FIELDS
+        )
         if self.instance.pk and content_changed and not cleaned.get("change_note", "").strip():
             self.add_error("change_note", "Say what you changed: the note is kept with the revision.")
         return cleaned
@@ -178,11 +213,11 @@ class TemplateSetItemFormSet(forms.BaseInlineFormSet):
         category_id = self.instance.category_id if self.instance else None
         if category_id:
             held = TemplateSetItem.objects.filter(template_set=self.instance.pk).values("template")
-            field.queryset = field.queryset.filter(
-                Q(category_id=category_id) | Q(pk__in=held))
+            field.queryset = field.queryset.filter(Q(category_id=category_id) | Q(pk__in=held))
             field.error_messages["invalid_choice"] = (
                 "Choose a template of the set's category; to use another category, change the set's "
-                "category and save first.")
+                "category and save first."
+            )
 
     def validate_unique(self):
         """Checked in clean() against the submitted rows only."""
@@ -202,10 +237,13 @@ class TemplateSetItemFormSet(forms.BaseInlineFormSet):
             seen_positions.add(data.get("position"))
 
     def ordered_template_ids(self) -> list[int]:
-        rows = [(form.cleaned_data.get("position") or 0, form.cleaned_data["template"].pk)
-                for form in self.forms
-                if getattr(form, "cleaned_data", None) and not form.cleaned_data.get("DELETE")
-                and form.cleaned_data.get("template")]
+        rows = [
+            (form.cleaned_data.get("position") or 0, form.cleaned_data["template"].pk)
+            for form in self.forms
+            if getattr(form, "cleaned_data", None)
+            and not form.cleaned_data.get("DELETE")
+            and form.cleaned_data.get("template")
+        ]
         return [template_id for _, template_id in sorted(rows)]
 
 
@@ -226,18 +264,33 @@ class TemplateImportForm(forms.Form):
     file = forms.FileField(
         label="CSV or zip of a folder",
         help_text="A CSV (columns html, block_type, name, category, slots, description, metadata, "
-                  "thumbnail_url, is_active) or a .zip of a folder of NAME.html files with a sidecar "
-                  "NAME.json or JSON front matter. At most 2 MB.")
+        "thumbnail_url, is_active) or a .zip of a folder of NAME.html files with a sidecar "
+        "NAME.json or JSON front matter. At most 2 MB.",
+    )
     category = forms.ModelChoiceField(
-        Category.objects.order_by("name"), required=False, to_field_name="slug",
-        label="Category for rows that name none", empty_label="(the folder's name, or none)")
+        Category.objects.order_by("name"),
+        required=False,
+        to_field_name="slug",
+        label="Category for rows that name none",
+        empty_label="(the folder's name, or none)",
+    )
     create_categories = forms.BooleanField(required=False, label="Create categories that do not exist")
-    update = forms.BooleanField(required=False, label="Update templates that exist (same category and name)",
-                                help_text="Otherwise they are skipped.")
-    skip_invalid = forms.BooleanField(required=False, label="Import the valid rows, refuse the rest",
-                                      help_text="Otherwise one invalid row stops the whole import.")
-    set_name = forms.CharField(max_length=200, required=False, label="Also make a template set named",
-                               help_text="The imported templates in file order; leave empty for no set.")
+    update = forms.BooleanField(
+        required=False,
+        label="Update templates that exist (same category and name)",
+        help_text="Otherwise they are skipped.",
+    )
+    skip_invalid = forms.BooleanField(
+        required=False,
+        label="Import the valid rows, refuse the rest",
+        help_text="Otherwise one invalid row stops the whole import.",
+    )
+    set_name = forms.CharField(
+        max_length=200,
+        required=False,
+        label="Also make a template set named",
+        help_text="The imported templates in file order; leave empty for no set.",
+    )
     set_default = forms.BooleanField(required=False, label="Make that set its category's default")
 
     def clean_file(self):
@@ -253,6 +306,10 @@ class TemplateImportForm(forms.Form):
         """What templates_import is given besides the rows (plain values: they are signed into the
         confirmation)."""
         data = self.cleaned_data
-        return {"category": data["category"].slug if data["category"] else "",
-                **{key: data[key] for key in ("create_categories", "update", "skip_invalid", "set_name",
-                                              "set_default")}}
+        return {
+            "category": data["category"].slug if data["category"] else "",
+            **{
+                key: data[key]
+                for key in ("create_categories", "update", "skip_invalid", "set_name", "set_default")
+            },
+        }

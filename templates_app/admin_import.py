@@ -36,13 +36,23 @@ class TemplateImportMixin:
             if problem:
                 form.add_error("file", problem)
             else:
-                payload = signing.dumps({"options": options, "name": upload.name, "data": data.hex()},
-                                        salt=IMPORT_SALT, compress=True)
+                payload = signing.dumps(
+                    {"options": options, "name": upload.name, "data": data.hex()},
+                    salt=IMPORT_SALT,
+                    compress=True,
+                )
                 can_confirm = bool(report.created or report.updated) and not (
-                    report.errors and not options["skip_invalid"])
-        context = self._context(request, title="Import templates", form=form, report=report, payload=payload,
-                                can_confirm=can_confirm,
-                                summary=_import_summary(report, dry_run=True) if report else "")
+                    report.errors and not options["skip_invalid"]
+                )
+        context = self._context(
+            request,
+            title="Import templates",
+            form=form,
+            report=report,
+            payload=payload,
+            can_confirm=can_confirm,
+            summary=_import_summary(report, dry_run=True) if report else "",
+        )
         return TemplateResponse(request, "admin/templates_app/template/import.html", context)
 
     def _import_confirm(self, request):
@@ -52,8 +62,12 @@ class TemplateImportMixin:
             return redirect("admin:templates_app_template_import")
         report, problem = _import_run(name, data, options, user=request.user, dry_run=False)
         if problem or (report.errors and not options["skip_invalid"]):
-            messages.error(request, problem or f"Nothing was imported: {len(report.errors)} row(s) are "
-                                               "invalid now; run the dry run again.")
+            messages.error(
+                request,
+                problem
+                or f"Nothing was imported: {len(report.errors)} row(s) are "
+                "invalid now; run the dry run again.",
+            )
             return redirect("admin:templates_app_template_import")
         messages.success(request, f"Imported {name}: {_import_summary(report, dry_run=False)}")
         return redirect("admin:templates_app_template_changelist")
@@ -73,17 +87,26 @@ def _import_run(name: str, data: bytes, options: dict, *, user, dry_run: bool):
         rows = rows_from_upload(name, data)
     except ValueError as exc:
         return None, str(exc)
-    report = templates_import(rows=rows, user=user, default_category=options["category"] or None,
-                              create_categories=options["create_categories"], update=options["update"],
-                              skip_invalid=options["skip_invalid"], set_name=options["set_name"],
-                              set_default=options["set_default"], dry_run=dry_run)
+    report = templates_import(
+        rows=rows,
+        user=user,
+        default_category=options["category"] or None,
+        create_categories=options["create_categories"],
+        update=options["update"],
+        skip_invalid=options["skip_invalid"],
+        set_name=options["set_name"],
+        set_default=options["set_default"],
+        dry_run=dry_run,
+    )
     return report, None
 
 
 def _import_summary(report: ImportReport, *, dry_run: bool) -> str:
     verb = "would be" if dry_run else "were"
-    summary = (f"{len(report.created)} created, {len(report.updated)} updated, "
-               f"{len(report.skipped)} skipped, {len(report.errors)} refused")
+    summary = (
+        f"{len(report.created)} created, {len(report.updated)} updated, "
+        f"{len(report.skipped)} skipped, {len(report.errors)} refused"
+    )
     if report.set_name:
         summary += f"; the set “{report.set_name}” {verb} made"
     return summary + ("; nothing is saved yet." if dry_run else ".")

@@ -51,8 +51,10 @@ from templates_app.services import (
     template_update,
 )
 
-PREVIEW_CSP = ("default-src 'none'; img-src 'self' https: data:; style-src 'unsafe-inline'; "
-               "base-uri 'none'; form-action 'none'; sandbox")
+PREVIEW_CSP = (
+    "default-src 'none'; img-src 'self' https: data:; style-src 'unsafe-inline'; "
+    "base-uri 'none'; form-action 'none'; sandbox"
+)
 
 
 class IsContentManagerForWrites(BasePermission):
@@ -68,6 +70,7 @@ class CatalogueApi(APIView):
 
 # --- paging by id (catalogue order) ----------------------------------------------------------
 
+
 def _params(serializer_class, request) -> dict:
     serializer = serializer_class(data=request.query_params)
     serializer.is_valid(raise_exception=True)
@@ -75,6 +78,7 @@ def _params(serializer_class, request) -> dict:
 
 
 # --- output ----------------------------------------------------------------------------------
+
 
 class CategoryOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
@@ -120,8 +124,12 @@ class TemplateSetItemOutputSerializer(serializers.Serializer):
 
     def get_template(self, item) -> dict:
         template = item.template
-        return {"id": template.id, "name": template.name, "block_type": template.block_type,
-                "is_active": template.is_active}
+        return {
+            "id": template.id,
+            "name": template.name,
+            "block_type": template.block_type,
+            "is_active": template.is_active,
+        }
 
 
 class TemplateSetOutputSerializer(serializers.Serializer):
@@ -146,6 +154,7 @@ def _page_envelope(serializer_class, page: Page) -> dict:
 
 # --- templates -------------------------------------------------------------------------------
 
+
 class TemplateFilterSerializer(IdPageParamsSerializer):
     category = IdField(required=False)
     block_type = serializers.ChoiceField(choices=BlockType.choices, required=False)
@@ -159,10 +168,19 @@ def _template_page(request, *, category_id: int | None = None) -> dict:
     params["include_inactive"] = params["include_inactive"] and user_is_content_manager(request.user)
     if category_id is not None:
         params["category"] = category_id
-    filters = TemplateFilters(category_id=params.get("category"), block_type=params.get("block_type"),
-                              search=params.get("search"), include_inactive=params["include_inactive"])
-    return catalogue_cached("templates", params, lambda: _page_envelope(
-        TemplateListItemSerializer, paginate(template_list(filters=filters), params, keyset=BY_ID)))
+    filters = TemplateFilters(
+        category_id=params.get("category"),
+        block_type=params.get("block_type"),
+        search=params.get("search"),
+        include_inactive=params["include_inactive"],
+    )
+    return catalogue_cached(
+        "templates",
+        params,
+        lambda: _page_envelope(
+            TemplateListItemSerializer, paginate(template_list(filters=filters), params, keyset=BY_ID)
+        ),
+    )
 
 
 class TemplateInputSerializer(serializers.Serializer):
@@ -203,8 +221,11 @@ def _hide_inactive(request, *, is_active: bool) -> None:
 class TemplateDetailApi(CatalogueApi):
     @extend_schema(responses=TemplateOutputSerializer)
     def get(self, request, template_id: int):
-        body = catalogue_cached("template", {"id": template_id}, lambda: TemplateOutputSerializer(
-            template_get(template_id=template_id)).data)
+        body = catalogue_cached(
+            "template",
+            {"id": template_id},
+            lambda: TemplateOutputSerializer(template_get(template_id=template_id)).data,
+        )
         _hide_inactive(request, is_active=body["is_active"])
         return Response(body)
 
@@ -254,6 +275,7 @@ class TemplatePreviewApi(CatalogueApi):
 
 # --- categories ------------------------------------------------------------------------------
 
+
 class CategoryInputSerializer(serializers.Serializer):
     slug = serializers.SlugField(max_length=50)
     name = serializers.CharField(max_length=100)
@@ -266,8 +288,15 @@ class CategoryListCreateApi(CatalogueApi):
     @extend_schema(parameters=[IdPageParamsSerializer], responses=CategoryPageSerializer)
     def get(self, request):
         params = _params(IdPageParamsSerializer, request)
-        return Response(catalogue_cached("categories", params, lambda: _page_envelope(
-            CategoryOutputSerializer, paginate(category_list(), params, keyset=BY_ID))))
+        return Response(
+            catalogue_cached(
+                "categories",
+                params,
+                lambda: _page_envelope(
+                    CategoryOutputSerializer, paginate(category_list(), params, keyset=BY_ID)
+                ),
+            )
+        )
 
     @extend_schema(request=CategoryInputSerializer, responses={201: CategoryOutputSerializer})
     def post(self, request):
@@ -290,6 +319,7 @@ class CategoryTemplateListApi(CatalogueApi):
 
 # --- template sets ---------------------------------------------------------------------------
 
+
 class TemplateSetFilterSerializer(IdPageParamsSerializer):
     category = IdField(required=False)
 
@@ -299,8 +329,9 @@ class TemplateSetInputSerializer(serializers.Serializer):
     category = BoundedPrimaryKeyRelatedField(queryset=Category.objects.all())
     description = serializers.CharField(required=False, allow_blank=True, default="")
     is_default = serializers.BooleanField(required=False, default=False)
-    template_ids = serializers.ListField(child=IdField(), allow_empty=False,
-                                         max_length=50, help_text="The set's templates, in page order.")
+    template_ids = serializers.ListField(
+        child=IdField(), allow_empty=False, max_length=50, help_text="The set's templates, in page order."
+    )
 
 
 class TemplateSetListCreateApi(CatalogueApi):
@@ -309,9 +340,16 @@ class TemplateSetListCreateApi(CatalogueApi):
     @extend_schema(parameters=[TemplateSetFilterSerializer], responses=TemplateSetPageSerializer)
     def get(self, request):
         params = _params(TemplateSetFilterSerializer, request)
-        return Response(catalogue_cached("sets", params, lambda: _page_envelope(
-            TemplateSetOutputSerializer, paginate(template_set_list(category_id=params.get("category")),
-                                                  params, keyset=BY_ID))))
+        return Response(
+            catalogue_cached(
+                "sets",
+                params,
+                lambda: _page_envelope(
+                    TemplateSetOutputSerializer,
+                    paginate(template_set_list(category_id=params.get("category")), params, keyset=BY_ID),
+                ),
+            )
+        )
 
     @extend_schema(request=TemplateSetInputSerializer, responses={201: TemplateSetOutputSerializer})
     def post(self, request):
@@ -327,8 +365,13 @@ class TemplateSetListCreateApi(CatalogueApi):
 class TemplateSetDetailApi(CatalogueApi):
     @extend_schema(responses=TemplateSetOutputSerializer)
     def get(self, request, template_set_id: int):
-        return Response(catalogue_cached("set", {"id": template_set_id}, lambda: TemplateSetOutputSerializer(
-            template_set_get(template_set_id=template_set_id)).data))
+        return Response(
+            catalogue_cached(
+                "set",
+                {"id": template_set_id},
+                lambda: TemplateSetOutputSerializer(template_set_get(template_set_id=template_set_id)).data,
+            )
+        )
 
     def _update(self, request, template_set_id: int, *, partial: bool):
         template_set: TemplateSet = template_set_get(template_set_id=template_set_id)
@@ -363,6 +406,7 @@ class TemplateSetPreviewApi(CatalogueApi):
 
 # --- pages -----------------------------------------------------------------------------------
 
+
 class PageOutputSerializer(serializers.Serializer):
     id = serializers.UUIDField()
     title = serializers.CharField()
@@ -370,8 +414,9 @@ class PageOutputSerializer(serializers.Serializer):
     blocks = serializers.ListField(
         child=serializers.DictField(),
         help_text="In page order. Each: position, template_id, template_name, block_type, "
-                  "template_revision, model (its provenance), sparse, image_slot (null: no image "
-                  "slot), image_id (the gallery image it shows, or null), content.")
+        "template_revision, model (its provenance), sparse, image_slot (null: no image "
+        "slot), image_id (the gallery image it shows, or null), content.",
+    )
     block_count = serializers.IntegerField()
     job_id = serializers.UUIDField(allow_null=True, help_text="The job that made the page.")
     html_url = serializers.SerializerMethodField()
@@ -397,8 +442,9 @@ PageListPageSerializer = page_serializer(PageListItemSerializer, "ProductPageLis
 class PageListApi(APIView):
     """Your product pages, newest first; `has_next` and `next_cursor` as the other lists."""
 
-    @extend_schema(parameters=[PageParamsSerializer], responses=PageListPageSerializer,
-                   operation_id="pages_list")
+    @extend_schema(
+        parameters=[PageParamsSerializer], responses=PageListPageSerializer, operation_id="pages_list"
+    )
     def get(self, request):
         params = _params(PageParamsSerializer, request)
         page = paginate(page_list(user=request.user), params)
@@ -417,16 +463,23 @@ class PageDetailApi(APIView):
 class PageHtmlApi(APIView):
     """The page as one HTML document (sandboxed by its CSP)."""
 
-    @extend_schema(parameters=[
-        OpenApiParameter("inline_images", bool,
-                         description="1: every image as a data: URL, so the document shows them in a "
-                                     "sandboxed frame and offline"),
-        OpenApiParameter("download", bool, description="1: as an attachment (page-<id>.html)"),
-    ], responses={(200, "text/html"): OpenApiTypes.STR})
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "inline_images",
+                bool,
+                description="1: every image as a data: URL, so the document shows them in a "
+                "sandboxed frame and offline",
+            ),
+            OpenApiParameter("download", bool, description="1: as an attachment (page-<id>.html)"),
+        ],
+        responses={(200, "text/html"): OpenApiTypes.STR},
+    )
     def get(self, request, page_id):
         page = page_get(user=request.user, page_id=page_id)
-        document = page_html(user=request.user, page=page,
-                             inline_images=request.query_params.get("inline_images") == "1")
+        document = page_html(
+            user=request.user, page=page, inline_images=request.query_params.get("inline_images") == "1"
+        )
         download = request.query_params.get("download") == "1"
         response = _html_response(document, filename=f"page-{page.id}.html" if download else None)
         response["Cache-Control"] = "private, no-cache"
@@ -441,11 +494,13 @@ class PageBlockImageApi(APIView):
     class InputSerializer(serializers.Serializer):
         image_id = serializers.UUIDField(help_text="One of your gallery images (not in the trash).")
 
-    @extend_schema(request=InputSerializer, responses=PageOutputSerializer,
-                   operation_id="pages_block_image_set")
+    @extend_schema(
+        request=InputSerializer, responses=PageOutputSerializer, operation_id="pages_block_image_set"
+    )
     def post(self, request, page_id, index: int):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        page = page_block_image_set(user=request.user, page_id=page_id, index=index,
-                                    image_id=data.validated_data["image_id"])
+        page = page_block_image_set(
+            user=request.user, page_id=page_id, index=index, image_id=data.validated_data["image_id"]
+        )
         return Response(PageOutputSerializer(page, context={"request": request}).data)

@@ -16,8 +16,17 @@ from tinycss2 import ast
 _ALLOWED_AT_RULES = {"media", "supports", "keyframes", "-webkit-keyframes", "container", "layer"}
 # Functions that fetch a resource (or run script in old browsers).
 _LOADING_FUNCTIONS = {
-    "url", "src", "image", "image-set", "-webkit-image-set", "cross-fade", "-webkit-cross-fade",
-    "element", "-moz-element", "expression", "paint",
+    "url",
+    "src",
+    "image",
+    "image-set",
+    "-webkit-image-set",
+    "cross-fade",
+    "-webkit-cross-fade",
+    "element",
+    "-moz-element",
+    "expression",
+    "paint",
 }
 _SCRIPT_PROPERTIES = {"behavior", "-ms-behavior", "-moz-binding"}
 _SCRIPT_SCHEMES = ("javascript:", "vbscript:")

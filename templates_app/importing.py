@@ -53,8 +53,15 @@ ALIASES = {
 }
 BLOCK_ALIASES = {
     BlockType.INTRODUCTION: ("introduction", "intro", "hero", "overview", "header", "main"),
-    BlockType.KEY_FEATURES: ("keyfeatures", "features", "feature", "highlights", "benefits", "points",
-                             "특징"),
+    BlockType.KEY_FEATURES: (
+        "keyfeatures",
+        "features",
+        "feature",
+        "highlights",
+        "benefits",
+        "points",
+        "특징",
+    ),
     BlockType.SPECS: ("specs", "spec", "specifications", "specification", "details", "info", "사양", "스펙"),
     BlockType.HOW_TO_USE: ("howtouse", "howto", "usage", "use", "directions", "steps", "사용법", "사용방법"),
     BlockType.REVIEWS: ("reviews", "review", "testimonials", "후기", "리뷰"),
@@ -121,8 +128,9 @@ def rows_from_csv(text: str, *, source: str = "CSV") -> list[ImportRow]:
     headers = {str(h).strip().lower() for h in reader.fieldnames or []}
     if not headers & set(ALIASES["html"]):
         raise ValueError(f"{source} has no HTML column (one of: {', '.join(ALIASES['html'])}).")
-    return [ImportRow(source=f"{source} row {number}", fields=row)
-            for number, row in enumerate(reader, start=2)]
+    return [
+        ImportRow(source=f"{source} row {number}", fields=row) for number, row in enumerate(reader, start=2)
+    ]
 
 
 def rows_from_folder(folder: Path) -> list[ImportRow]:
@@ -136,7 +144,7 @@ def rows_from_folder(folder: Path) -> list[ImportRow]:
         front = _FRONT_MATTER.match(text)
         if front:
             fields = _json_object(front.group(1), f"{path.name} front matter")
-            text = text[front.end():]
+            text = text[front.end() :]
         elif sidecar.exists():
             fields = _json_object(sidecar.read_text(encoding="utf-8"), sidecar.name)
         fields = {**fields, "html": text}
@@ -161,9 +169,13 @@ def rows_from_zip(data: bytes, *, source: str = "upload.zip") -> list[ImportRow]
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile:
         raise ValueError(f"{source} is not a zip file.")
-    members = [info for info in archive.infolist() if not info.is_dir()
-               and info.filename.lower().endswith((".html", ".json"))
-               and not any(part.startswith((".", "__MACOSX")) for part in info.filename.split("/"))]
+    members = [
+        info
+        for info in archive.infolist()
+        if not info.is_dir()
+        and info.filename.lower().endswith((".html", ".json"))
+        and not any(part.startswith((".", "__MACOSX")) for part in info.filename.split("/"))
+    ]
     if not any(info.filename.lower().endswith(".html") for info in members):
         raise ValueError(f"{source} has no .html files.")
     folders = {info.filename.rpartition("/")[0] for info in members}
@@ -199,9 +211,11 @@ def _category(value: str, *, default: str | None, create: bool) -> Category:
     wanted = (value or default or "").strip()
     if not wanted:
         raise ValueError("no category (give a category column or --category).")
-    category = (Category.objects.filter(slug=wanted).first()
-                or Category.objects.filter(name__iexact=wanted).first()
-                or Category.objects.filter(slug=slugify(wanted)).first())
+    category = (
+        Category.objects.filter(slug=wanted).first()
+        or Category.objects.filter(name__iexact=wanted).first()
+        or Category.objects.filter(slug=slugify(wanted)).first()
+    )
     if category is None:
         if not create:
             raise ValueError(f"no category '{wanted}' (use --create-categories to create it).")
@@ -211,8 +225,15 @@ def _category(value: str, *, default: str | None, create: bool) -> Category:
     return category
 
 
-def _import_row(row: ImportRow, *, user, default_category: str | None, create_categories: bool, update: bool,
-                report: ImportReport) -> None:
+def _import_row(
+    row: ImportRow,
+    *,
+    user,
+    default_category: str | None,
+    create_categories: bool,
+    update: bool,
+    report: ImportReport,
+) -> None:
     raw = row.fields
     html = _field(raw, "html")
     if not html.strip():
@@ -230,10 +251,14 @@ def _import_row(row: ImportRow, *, user, default_category: str | None, create_ca
     is_active = _field(raw, "is_active")
     data = {
         "name": (_field(raw, "name") or f"{category.name} {block_type} ({row.source})")[:200],
-        "block_type": block_type, "html": html, "slots": slots,
+        "block_type": block_type,
+        "html": html,
+        "slots": slots,
         "description": _field(raw, "description"),
-        "metadata": {**_json_object(raw.get("metadata") or _field(raw, "metadata"), "metadata"),
-                     "imported_from": row.source},
+        "metadata": {
+            **_json_object(raw.get("metadata") or _field(raw, "metadata"), "metadata"),
+            "imported_from": row.source,
+        },
         "thumbnail_url": _field(raw, "thumbnail_url"),
         "is_active": is_active == "" or str(is_active).strip().lower() not in ("false", "0", "no", "off"),
     }
@@ -251,9 +276,18 @@ def _import_row(row: ImportRow, *, user, default_category: str | None, create_ca
     report.template_ids.append(template.pk)
 
 
-def templates_import(*, rows: list[ImportRow], user=None, default_category: str | None = None,
-                     create_categories: bool = False, update: bool = False, skip_invalid: bool = False,
-                     set_name: str = "", set_default: bool = False, dry_run: bool = False) -> ImportReport:
+def templates_import(
+    *,
+    rows: list[ImportRow],
+    user=None,
+    default_category: str | None = None,
+    create_categories: bool = False,
+    update: bool = False,
+    skip_invalid: bool = False,
+    set_name: str = "",
+    set_default: bool = False,
+    dry_run: bool = False,
+) -> ImportReport:
     """Create (or with `update`, revise) templates from rows; optionally a set of them in row order.
 
     All or nothing: any invalid row fails the import unless `skip_invalid`; `dry_run` validates
@@ -263,23 +297,37 @@ def templates_import(*, rows: list[ImportRow], user=None, default_category: str 
         for row in rows:
             try:
                 with transaction.atomic():
-                    _import_row(row, user=user, default_category=default_category,
-                                create_categories=create_categories, update=update, report=report)
+                    _import_row(
+                        row,
+                        user=user,
+                        default_category=default_category,
+                        create_categories=create_categories,
+                        update=update,
+                        report=report,
+                    )
             except ValidationError as exc:
-                report.errors.append(f"{row.source}: " + " ".join(
-                    f"{key}: {' '.join(messages)}" for key, messages in exc.message_dict.items())
-                    if hasattr(exc, "error_dict") else f"{row.source}: {' '.join(exc.messages)}")
+                report.errors.append(
+                    f"{row.source}: "
+                    + " ".join(f"{key}: {' '.join(messages)}" for key, messages in exc.message_dict.items())
+                    if hasattr(exc, "error_dict")
+                    else f"{row.source}: {' '.join(exc.messages)}"
+                )
             except ValueError as exc:
                 report.errors.append(f"{row.source}: {exc}")
         if set_name and report.template_ids and not (report.errors and not skip_invalid):
-            categories = set(Template.objects.filter(pk__in=report.template_ids)
-                             .values_list("category", flat=True))
+            categories = set(
+                Template.objects.filter(pk__in=report.template_ids).values_list("category", flat=True)
+            )
             if len(categories) != 1:
                 report.errors.append("a set needs templates of one category; these span several.")
             else:
-                template_set_create(name=set_name, category=Category.objects.get(pk=categories.pop()),
-                                    is_default=set_default, template_ids=report.template_ids,
-                                    description="Imported")
+                template_set_create(
+                    name=set_name,
+                    category=Category.objects.get(pk=categories.pop()),
+                    is_default=set_default,
+                    template_ids=report.template_ids,
+                    description="Imported",
+                )
                 report.set_name = set_name
         if dry_run or (report.errors and not skip_invalid):
             transaction.set_rollback(True)

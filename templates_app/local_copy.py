@@ -29,17 +29,31 @@ from templates_app.slots import (
 
 PHRASES: dict[str, dict[str, str]] = {
     "ko": {
-        "KeyFeatures": "이런 점이 특별해요", "Specs": "제품 상세 정보", "HowToUse": "이렇게 사용하세요",
-        "Reviews": "고객이 먼저 말하는 만족", "FAQ": "자주 묻는 질문", "CallToAction": "지금 만나보세요",
-        "Story": "브랜드 이야기", "Gallery": "상세 이미지", "Comparison": "한눈에 비교",
+        "KeyFeatures": "이런 점이 특별해요",
+        "Specs": "제품 상세 정보",
+        "HowToUse": "이렇게 사용하세요",
+        "Reviews": "고객이 먼저 말하는 만족",
+        "FAQ": "자주 묻는 질문",
+        "CallToAction": "지금 만나보세요",
+        "Story": "브랜드 이야기",
+        "Gallery": "상세 이미지",
+        "Comparison": "한눈에 비교",
         "features_intro": "{name}{eul} 선택해야 하는 이유를 정리했어요.",
-        "specs_intro": "구매 전 꼭 확인하세요.", "steps_intro": "처음이라도 어렵지 않아요.",
-        "reviews_intro": "직접 사용해 본 분들의 이야기입니다.", "faq_intro": "궁금한 점을 모았어요.",
-        "cta_title": "지금 {name}{eul} 만나보세요", "cta_text": "{name}의 장점을 직접 경험해 보세요.",
-        "button": "지금 구매하기", "image_alt": "{name} 이미지", "reviewer": "구매 고객",
-        "q_spec": "{key}{eun} 어떻게 되나요?", "a_spec": "{value}입니다.",
-        "q_use": "어떻게 사용하나요?", "q_caution": "사용할 때 주의할 점이 있나요?",
-        "q_feature": "가장 큰 장점은 무엇인가요?", "tip": "TIP",
+        "specs_intro": "구매 전 꼭 확인하세요.",
+        "steps_intro": "처음이라도 어렵지 않아요.",
+        "reviews_intro": "직접 사용해 본 분들의 이야기입니다.",
+        "faq_intro": "궁금한 점을 모았어요.",
+        "cta_title": "지금 {name}{eul} 만나보세요",
+        "cta_text": "{name}의 장점을 직접 경험해 보세요.",
+        "button": "지금 구매하기",
+        "image_alt": "{name} 이미지",
+        "reviewer": "구매 고객",
+        "q_spec": "{key}{eun} 어떻게 되나요?",
+        "a_spec": "{value}입니다.",
+        "q_use": "어떻게 사용하나요?",
+        "q_caution": "사용할 때 주의할 점이 있나요?",
+        "q_feature": "가장 큰 장점은 무엇인가요?",
+        "tip": "TIP",
         "brief_Introduction": "상품명과 핵심 가치를 한눈에 소개합니다.",
         "brief_KeyFeatures": "구매 결정을 돕는 핵심 특징을 정리합니다.",
         "brief_Specs": "사양과 구성 정보를 표로 정리합니다.",
@@ -48,61 +62,124 @@ PHRASES: dict[str, dict[str, str]] = {
         "brief_FAQ": "자주 묻는 질문에 사실대로 답합니다.",
         "brief_CallToAction": "구매를 권하는 마무리입니다.",
         "brief_default": "상품 정보를 바탕으로 블록을 채웁니다.",
-        "empty_Reviews": "아직 등록된 후기가 없어요.", "empty_default": "자세한 내용은 준비 중이에요.",
+        "empty_Reviews": "아직 등록된 후기가 없어요.",
+        "empty_default": "자세한 내용은 준비 중이에요.",
     },
     "en": {
-        "KeyFeatures": "Why you'll love it", "Specs": "Specifications", "HowToUse": "How to use",
-        "Reviews": "What customers say", "FAQ": "Frequently asked questions", "CallToAction": "Make it yours",
-        "Story": "The story", "Gallery": "Gallery", "Comparison": "At a glance",
+        "KeyFeatures": "Why you'll love it",
+        "Specs": "Specifications",
+        "HowToUse": "How to use",
+        "Reviews": "What customers say",
+        "FAQ": "Frequently asked questions",
+        "CallToAction": "Make it yours",
+        "Story": "The story",
+        "Gallery": "Gallery",
+        "Comparison": "At a glance",
         "features_intro": "The reasons {name} stands out.",
         "specs_intro": "Everything to check before you buy.",
         "steps_intro": "Easy from the very first time.",
         "reviews_intro": "In the words of people who use it.",
-        "faq_intro": "Answers to common questions.", "cta_title": "Get {name} today",
-        "cta_text": "See for yourself what {name} can do.", "button": "Shop now",
-        "image_alt": "{name}", "reviewer": "Verified buyer", "q_spec": "What is the {key_lower}?",
-        "a_spec": "{value}.", "q_use": "How do I use it?", "q_caution": "Is there anything to keep in mind?",
-        "q_feature": "What is its biggest strength?", "tip": "TIP",
+        "faq_intro": "Answers to common questions.",
+        "cta_title": "Get {name} today",
+        "cta_text": "See for yourself what {name} can do.",
+        "button": "Shop now",
+        "image_alt": "{name}",
+        "reviewer": "Verified buyer",
+        "q_spec": "What is the {key_lower}?",
+        "a_spec": "{value}.",
+        "q_use": "How do I use it?",
+        "q_caution": "Is there anything to keep in mind?",
+        "q_feature": "What is its biggest strength?",
+        "tip": "TIP",
         "brief_Introduction": "Introduce the product and its core value.",
         "brief_KeyFeatures": "The key features that help a shopper decide.",
-        "brief_Specs": "Specifications in a table.", "brief_HowToUse": "Step-by-step usage.",
+        "brief_Specs": "Specifications in a table.",
+        "brief_HowToUse": "Step-by-step usage.",
         "brief_Reviews": "Real reviews quoted from the product information.",
-        "brief_FAQ": "Factual answers to common questions.", "brief_CallToAction": "A closing call to buy.",
+        "brief_FAQ": "Factual answers to common questions.",
+        "brief_CallToAction": "A closing call to buy.",
         "brief_default": "Fill the block from the product information.",
-        "empty_Reviews": "No reviews yet.", "empty_default": "Details are coming soon.",
+        "empty_Reviews": "No reviews yet.",
+        "empty_default": "Details are coming soon.",
     },
     "ja": {
-        "KeyFeatures": "ここがポイント", "Specs": "商品仕様", "HowToUse": "使い方", "Reviews": "お客様の声",
-        "FAQ": "よくある質問", "CallToAction": "今すぐチェック", "Story": "ストーリー",
-        "Gallery": "ギャラリー", "Comparison": "比較", "features_intro": "{name}が選ばれる理由。",
+        "KeyFeatures": "ここがポイント",
+        "Specs": "商品仕様",
+        "HowToUse": "使い方",
+        "Reviews": "お客様の声",
+        "FAQ": "よくある質問",
+        "CallToAction": "今すぐチェック",
+        "Story": "ストーリー",
+        "Gallery": "ギャラリー",
+        "Comparison": "比較",
+        "features_intro": "{name}が選ばれる理由。",
         "specs_intro": "ご購入前にご確認ください。",
-        "steps_intro": "はじめてでも簡単です。", "reviews_intro": "実際にお使いの方の声です。",
-        "faq_intro": "よくあるご質問をまとめました。", "cta_title": "{name}を今すぐ",
-        "cta_text": "{name}の良さをぜひ体験してください。", "button": "購入する", "image_alt": "{name}",
-        "reviewer": "購入者", "q_spec": "{key}は？", "a_spec": "{value}です。", "q_use": "使い方は？",
-        "q_caution": "注意点はありますか？", "q_feature": "一番の特長は？", "tip": "TIP",
+        "steps_intro": "はじめてでも簡単です。",
+        "reviews_intro": "実際にお使いの方の声です。",
+        "faq_intro": "よくあるご質問をまとめました。",
+        "cta_title": "{name}を今すぐ",
+        "cta_text": "{name}の良さをぜひ体験してください。",
+        "button": "購入する",
+        "image_alt": "{name}",
+        "reviewer": "購入者",
+        "q_spec": "{key}は？",
+        "a_spec": "{value}です。",
+        "q_use": "使い方は？",
+        "q_caution": "注意点はありますか？",
+        "q_feature": "一番の特長は？",
+        "tip": "TIP",
         "brief_default": "商品情報をもとにブロックを作成します。",
-        "empty_Reviews": "まだレビューはありません。", "empty_default": "詳細は準備中です。",
+        "empty_Reviews": "まだレビューはありません。",
+        "empty_default": "詳細は準備中です。",
     },
     "zh": {
-        "KeyFeatures": "产品亮点", "Specs": "产品参数", "HowToUse": "使用方法", "Reviews": "用户评价",
-        "FAQ": "常见问题", "CallToAction": "立即拥有", "Story": "品牌故事", "Gallery": "细节展示",
-        "Comparison": "对比", "features_intro": "选择{name}的理由。", "specs_intro": "购买前请确认。",
-        "steps_intro": "简单几步即可上手。", "reviews_intro": "来自真实用户的评价。",
+        "KeyFeatures": "产品亮点",
+        "Specs": "产品参数",
+        "HowToUse": "使用方法",
+        "Reviews": "用户评价",
+        "FAQ": "常见问题",
+        "CallToAction": "立即拥有",
+        "Story": "品牌故事",
+        "Gallery": "细节展示",
+        "Comparison": "对比",
+        "features_intro": "选择{name}的理由。",
+        "specs_intro": "购买前请确认。",
+        "steps_intro": "简单几步即可上手。",
+        "reviews_intro": "来自真实用户的评价。",
         "faq_intro": "常见问题解答。",
-        "cta_title": "立即拥有{name}", "cta_text": "亲自体验{name}的优点。", "button": "立即购买",
-        "image_alt": "{name}", "reviewer": "买家", "q_spec": "{key}是什么？", "a_spec": "{value}。",
-        "q_use": "如何使用？", "q_caution": "有什么注意事项？", "q_feature": "最大的优点是什么？",
+        "cta_title": "立即拥有{name}",
+        "cta_text": "亲自体验{name}的优点。",
+        "button": "立即购买",
+        "image_alt": "{name}",
+        "reviewer": "买家",
+        "q_spec": "{key}是什么？",
+        "a_spec": "{value}。",
+        "q_use": "如何使用？",
+        "q_caution": "有什么注意事项？",
+        "q_feature": "最大的优点是什么？",
         "tip": "TIP",
         "brief_default": "根据产品信息填写此模块。",
-        "empty_Reviews": "暂无评价。", "empty_default": "详细信息即将更新。",
+        "empty_Reviews": "暂无评价。",
+        "empty_default": "详细信息即将更新。",
     },
 }
-KICKERS = {"KeyFeatures": "KEY POINT", "Specs": "SPECIFICATION", "HowToUse": "HOW TO USE",
-           "Reviews": "REVIEW", "FAQ": "FAQ", "CallToAction": "SPECIAL", "Introduction": "NEW",
-           "Story": "STORY"}
-CATEGORY_LABELS = {"fashion": "FASHION", "food": "FOOD", "electronics": "TECH", "beauty": "BEAUTY",
-                   "living": "LIVING"}
+KICKERS = {
+    "KeyFeatures": "KEY POINT",
+    "Specs": "SPECIFICATION",
+    "HowToUse": "HOW TO USE",
+    "Reviews": "REVIEW",
+    "FAQ": "FAQ",
+    "CallToAction": "SPECIAL",
+    "Introduction": "NEW",
+    "Story": "STORY",
+}
+CATEGORY_LABELS = {
+    "fashion": "FASHION",
+    "food": "FOOD",
+    "electronics": "TECH",
+    "beauty": "BEAUTY",
+    "living": "LIVING",
+}
 
 
 def phrase(language: str, key: str, /, **values: str) -> str:
@@ -113,8 +190,13 @@ def phrase(language: str, key: str, /, **values: str) -> str:
     name = values.get("name", "")
     key_text = values.get("key", "")
     return template.format(
-        name=name, key=key_text, key_lower=key_text.lower(), value=values.get("value", ""),
-        eul=josa(name, "을", "를"), eun=josa(key_text, "은", "는"))
+        name=name,
+        key=key_text,
+        key_lower=key_text.lower(),
+        value=values.get("value", ""),
+        eul=josa(name, "을", "를"),
+        eun=josa(key_text, "은", "는"),
+    )
 
 
 def josa(word: str, with_final: str, without_final: str) -> str:
@@ -135,8 +217,11 @@ _BULLET = re.compile(r"^\s*(?:[-–•*·▶►▷✔✓☑■□◆◇○●※
 _HEADER = re.compile(r"^\s*(?:[\[<【(「『■◆#]+\s*)?([^\]>】)」』:：]{1,20}?)\s*(?:[\]>】)」』]+|[:：])?\s*$")
 _PAIR = re.compile(r"^\s*([^:：\n]{1,24}?)\s*[:：]\s*(.{1,200})$")
 _URL = re.compile(r"https?://[^\s<>\"']+")
-_RATING = re.compile(r"(?:평점|별점|rating|★|⭐)\s*[:：]?\s*([0-5](?:\.\d)?)"
-                     r"|([0-5]\.\d)\s*(?:/\s*5|점|stars?)", re.IGNORECASE)
+_RATING = re.compile(
+    r"(?:평점|별점|rating|★|⭐)\s*[:：]?\s*([0-5](?:\.\d)?)"
+    r"|([0-5]\.\d)\s*(?:/\s*5|점|stars?)",
+    re.IGNORECASE,
+)
 _QUOTED = re.compile(r"[\"“”「『]([^\"“”」』]{4,200})[\"“”」』]\s*(?:[-–—~]\s*(.{1,30}))?")
 _SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s+")
 SECTIONS = {
@@ -146,12 +231,15 @@ SECTIONS = {
     "cautions": re.compile(r"주의|유의|경고|caution|warning|note|注意", re.IGNORECASE),
     "features": re.compile(r"특징|장점|포인트|feature|highlight|benefit|特長|亮点", re.IGNORECASE),
 }
-_USAGE = re.compile(r"사용하|사용 후|바르|발라|세탁|보관하|섭취|드세요|드시|조리|데워|데우|"
-                    r"충전하|연결하|착용|세척|뿌려|헹궈|설치|부어|끓여|넣어|하세요|주세요|십시오|"
-                    r"\b(?:use|apply|wash|store|charge|connect|wear|"
-                    r"heat|cook|pour|rinse|install|press|plug|mix|serve)\b"
-                    # amounts of water and time read as instructions: "200ml에 2분", "steep 3 minutes"
-                    r"|\d+\s*(?:ml|mL|분|초)|\b\d+\s*(?:min(?:ute)?s?|sec(?:ond)?s?)\b", re.IGNORECASE)
+_USAGE = re.compile(
+    r"사용하|사용 후|바르|발라|세탁|보관하|섭취|드세요|드시|조리|데워|데우|"
+    r"충전하|연결하|착용|세척|뿌려|헹궈|설치|부어|끓여|넣어|하세요|주세요|십시오|"
+    r"\b(?:use|apply|wash|store|charge|connect|wear|"
+    r"heat|cook|pour|rinse|install|press|plug|mix|serve)\b"
+    # amounts of water and time read as instructions: "200ml에 2분", "steep 3 minutes"
+    r"|\d+\s*(?:ml|mL|분|초)|\b\d+\s*(?:min(?:ute)?s?|sec(?:ond)?s?)\b",
+    re.IGNORECASE,
+)
 _STORAGE_KEYS = re.compile(r"보관|storage|keep|保存|储存", re.IGNORECASE)
 _CAUTION = re.compile(r"주의|피해|금지|삼가|어린이|warning|caution|avoid|do not|keep away", re.IGNORECASE)
 _NAME_KEYS = re.compile(r"^(상품명|제품명|품명|모델명|product(?: name)?|name|商品名|品名)$", re.IGNORECASE)
@@ -229,7 +317,7 @@ def facts_extract(product_info: str, product_name: str = "") -> Facts:
                 facts.reviews.append(((quoted.group(2) or "").strip(" -–—~()"), quoted.group(1).strip()))
             elif not rating or len(text) > 12:
                 author, _, quote = text.partition(":") if _PAIR.match(text) else ("", "", text)
-                facts.reviews.append((author.strip(), quote.strip().strip("\"“”")))
+                facts.reviews.append((author.strip(), quote.strip().strip('"“”')))
             continue
         pair = _PAIR.match(text)
         if pair and not _URL.match(text) and not re.search(r"[.!?。]$", pair.group(1)):
@@ -261,11 +349,18 @@ def facts_extract(product_info: str, product_name: str = "") -> Facts:
                 target = "usage"
             else:
                 target = "features" if is_bullet else "sentences"
-            {"usage": facts.usage, "cautions": facts.cautions, "features": facts.features,
-             "sentences": facts.sentences}[target].append(piece)
+            {
+                "usage": facts.usage,
+                "cautions": facts.cautions,
+                "features": facts.features,
+                "sentences": facts.sentences,
+            }[target].append(piece)
     if not facts.name:
-        candidate = first_line if first_line and len(first_line) <= 40 and not re.search(
-            r"[.!?。]$", first_line) else ""
+        candidate = (
+            first_line
+            if first_line and len(first_line) <= 40 and not re.search(r"[.!?。]$", first_line)
+            else ""
+        )
         facts.name = candidate or " ".join((facts.sentences or facts.features or ["Product"])[0].split()[:4])
     facts.sentences = [s for s in facts.sentences if s != facts.name]
     if len(facts.features) < 3:
@@ -276,6 +371,7 @@ def facts_extract(product_info: str, product_name: str = "") -> Facts:
 
 
 # --- the two tasks -------------------------------------------------------------------------
+
 
 def _block_wanted(block: dict, facts: Facts, language: str) -> bool:
     """Whether the product text has true material for every required slot of the block."""
@@ -291,21 +387,29 @@ def local_page_plan(context: dict, schema: dict) -> dict:
     with_images = bool(context.get("with_images"))
     return {
         "title": facts.name[:120],
-        "blocks": [{
-            "template_id": block["template_id"],
-            "brief": phrase(language, f"brief_{block['block_type']}"),
-            "wants_image": with_images and bool(block.get("has_image_slot")),
-            "image_prompt": (f"Clean commercial product photo of {facts.name}, soft studio light, "
-                             f"{block['block_type']} section of a product page"
-                             if with_images and block.get("has_image_slot") else ""),
-        } for block in chosen],
+        "blocks": [
+            {
+                "template_id": block["template_id"],
+                "brief": phrase(language, f"brief_{block['block_type']}"),
+                "wants_image": with_images and bool(block.get("has_image_slot")),
+                "image_prompt": (
+                    f"Clean commercial product photo of {facts.name}, soft studio light, "
+                    f"{block['block_type']} section of a product page"
+                    if with_images and block.get("has_image_slot")
+                    else ""
+                ),
+            }
+            for block in chosen
+        ],
     }
 
 
 def _faq(facts: Facts, language: str) -> list[dict]:
-    items = [{"question": phrase(language, "q_spec", key=key),
-              "answer": phrase(language, "a_spec", value=value)}
-             for key, value in facts.specs if not _BRAND_KEYS.match(key)][:2]
+    items = [
+        {"question": phrase(language, "q_spec", key=key), "answer": phrase(language, "a_spec", value=value)}
+        for key, value in facts.specs
+        if not _BRAND_KEYS.match(key)
+    ][:2]
     if facts.usage:
         items.append({"question": phrase(language, "q_use"), "answer": " ".join(facts.usage[:2])})
     if facts.cautions:
@@ -318,23 +422,28 @@ def _faq(facts: Facts, language: str) -> list[dict]:
 def _short_badges(facts: Facts) -> list[str]:
     """Chips for the hero: short spec values ("린넨 100%"; a bare number keeps its key: "무게 4.8g"),
     else very short features."""
-    badges = [f"{key} {value}" if value[:1].isdigit() and len(key) + len(value) < 16 else value
-              for key, value in facts.specs
-              if len(value) <= 12 and not _BRAND_KEYS.match(key) and not _ORIGIN_KEYS.search(key)]
+    badges = [
+        f"{key} {value}" if value[:1].isdigit() and len(key) + len(value) < 16 else value
+        for key, value in facts.specs
+        if len(value) <= 12 and not _BRAND_KEYS.match(key) and not _ORIGIN_KEYS.search(key)
+    ]
     badges += [feature for feature in facts.features if len(feature) <= 10]
     return list(dict.fromkeys(badges))[:3]
 
 
-def _value_for(name: str, declaration: dict, block_type: str, facts: Facts, language: str, title: str,
-               category: str):
+def _value_for(
+    name: str, declaration: dict, block_type: str, facts: Facts, language: str, title: str, category: str
+):
     kind = slot_type(declaration)
     lower = name.lower()
     intro = facts.sentences[0] if facts.sentences else (facts.features[0] if facts.features else facts.name)
     rest = " ".join(facts.sentences[1:3])
     if kind == "pairs":
         if "review" in lower:
-            return [{"key": author or phrase(language, "reviewer"), "value": quote}
-                    for author, quote in facts.reviews]
+            return [
+                {"key": author or phrase(language, "reviewer"), "value": quote}
+                for author, quote in facts.reviews
+            ]
         return [{"key": key, "value": value} for key, value in facts.specs]
     if kind == "qa":
         return _faq(facts, language)
@@ -363,8 +472,11 @@ def _value_for(name: str, declaration: dict, block_type: str, facts: Facts, lang
             return facts.brand or CATEGORY_LABELS.get(category, KICKERS["Introduction"])
         return KICKERS.get(block_type, "")
     if lower in ("subtitle", "tagline", "lead"):
-        return intro if block_type == "Introduction" else phrase(language, f"{_intro_key(block_type)}",
-                                                                 name=facts.name)
+        return (
+            intro
+            if block_type == "Introduction"
+            else phrase(language, f"{_intro_key(block_type)}", name=facts.name)
+        )
     if lower in ("body", "description", "text", "intro", "summary", "story", "paragraph"):
         if block_type == "Introduction":
             return rest or None
@@ -390,20 +502,25 @@ def _value_for(name: str, declaration: dict, block_type: str, facts: Facts, lang
 
 
 def _intro_key(block_type: str) -> str:
-    return {"KeyFeatures": "features_intro", "Specs": "specs_intro", "HowToUse": "steps_intro",
-            "Reviews": "reviews_intro", "FAQ": "faq_intro"}.get(block_type, "cta_text")
+    return {
+        "KeyFeatures": "features_intro",
+        "Specs": "specs_intro",
+        "HowToUse": "steps_intro",
+        "Reviews": "reviews_intro",
+        "FAQ": "faq_intro",
+    }.get(block_type, "cta_text")
 
 
 def _fallback(kind: str, facts: Facts, language: str, count: int) -> list | str:
     """The product's own words, for a required slot the text has no better material for."""
     words = list(dict.fromkeys([*facts.features, *facts.sentences, facts.name]))
     if kind == "list":
-        return words[:max(count, 1)]
+        return words[: max(count, 1)]
     if kind == "pairs":
-        return [{"key": facts.name, "value": text} for text in words[:max(count, 1)]]
+        return [{"key": facts.name, "value": text} for text in words[: max(count, 1)]]
     if kind == "qa":
         extra = [{"question": facts.name, "answer": text} for text in words]
-        return (_faq(facts, language) + extra)[:max(count, 1)]
+        return (_faq(facts, language) + extra)[: max(count, 1)]
     return words[0]
 
 
@@ -415,8 +532,9 @@ def _fill_block(block: dict, facts: Facts, language: str, title: str) -> tuple[d
         kind = slot_type(declaration)
         if kind == "image":
             continue
-        value = _value_for(name, declaration, block.get("block_type", ""), facts, language, title,
-                           block.get("category", ""))
+        value = _value_for(
+            name, declaration, block.get("block_type", ""), facts, language, title, block.get("category", "")
+        )
         if isinstance(value, list):
             if kind in ITEM_FIELDS:
                 value = [item for item in value if all(item.values())]

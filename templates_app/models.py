@@ -55,19 +55,24 @@ class Category(models.Model):
 class Template(models.Model):
     """One block of a product page: HTML with named slots and the declared slot schema."""
 
-    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="templates",
-                                 db_index=False)
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="templates", db_index=False)
     name = models.CharField(max_length=200)
     block_type = models.CharField(max_length=50, choices=BlockType.choices)
-    description = models.TextField(blank=True,
-                                   help_text="What the block is for; writers and the LLM read it.")
-    html = models.TextField(db_column="template_html",
-                            help_text="HTML with slots: {{ name }}, {% for x in list %}…{% endfor %}, "
-                                      "{% if name %}…{% else %}…{% endif %}.")
-    slots = models.JSONField(default=dict, blank=True,
-                             help_text='Slot name → {"type": "text|rich_text|list|image|url|number|pairs|'
-                                       'qa", "max_length", "max_items", "required", "description", '
-                                       '"example"}.')
+    description = models.TextField(
+        blank=True, help_text="What the block is for; writers and the LLM read it."
+    )
+    html = models.TextField(
+        db_column="template_html",
+        help_text="HTML with slots: {{ name }}, {% for x in list %}…{% endfor %}, "
+        "{% if name %}…{% else %}…{% endif %}.",
+    )
+    slots = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text='Slot name → {"type": "text|rich_text|list|image|url|number|pairs|'
+        'qa", "max_length", "max_items", "required", "description", '
+        '"example"}.',
+    )
     thumbnail_url = models.CharField(max_length=500, blank=True)
     usage_count = models.PositiveIntegerField(default=0, editable=False)
     metadata = models.JSONField(default=dict, blank=True)
@@ -85,8 +90,9 @@ class Template(models.Model):
             models.Index(fields=["block_type"], name="idx_templates_block_type"),
         ]
         constraints = [
-            models.CheckConstraint(condition=models.Q(block_type__in=BlockType.values),
-                                   name="template_block_type_known"),
+            models.CheckConstraint(
+                condition=models.Q(block_type__in=BlockType.values), name="template_block_type_known"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -123,8 +129,9 @@ class TemplateRevision(models.Model):
     html = models.TextField()
     slots = models.JSONField(default=dict)
     metadata = models.JSONField(default=dict)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                   related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     note = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -143,8 +150,9 @@ class TemplateSet(models.Model):
     """The blocks of one product page, in order. At most one default set per category."""
 
     name = models.CharField(max_length=200)
-    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="template_sets",
-                                 db_index=False)
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, related_name="template_sets", db_index=False
+    )
     description = models.TextField(blank=True)
     is_default = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
@@ -155,9 +163,12 @@ class TemplateSet(models.Model):
         ordering = ["id"]
         indexes = [models.Index(fields=["category"], name="idx_template_sets_category")]
         constraints = [
-            models.UniqueConstraint(fields=["category"], condition=models.Q(is_default=True),
-                                    name="template_set_one_default_per_category",
-                                    violation_error_message="This category already has a default set."),
+            models.UniqueConstraint(
+                fields=["category"],
+                condition=models.Q(is_default=True),
+                name="template_set_one_default_per_category",
+                violation_error_message="This category already has a default set.",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -165,8 +176,9 @@ class TemplateSet(models.Model):
 
 
 class TemplateSetItem(models.Model):
-    template_set = models.ForeignKey(TemplateSet, on_delete=models.CASCADE, related_name="items",
-                                     db_column="set_id")
+    template_set = models.ForeignKey(
+        TemplateSet, on_delete=models.CASCADE, related_name="items", db_column="set_id"
+    )
     # PROTECT, as the seed's plain REFERENCES: a template in a set is taken out of it first.
     template = models.ForeignKey(Template, on_delete=models.PROTECT, related_name="set_items")
     position = models.PositiveSmallIntegerField(db_column="display_order")

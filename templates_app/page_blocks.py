@@ -24,17 +24,23 @@ def _block_sources(blocks: list[dict]) -> list[Template | TemplateRevision]:
     for block in blocks:
         wanted |= Q(template_id=block["template_id"], number=block.get("template_revision") or 0)
     revisions = {(r.template_id, r.number): r for r in TemplateRevision.objects.filter(wanted)}
-    missing = {block["template_id"] for block in blocks
-               if (block["template_id"], block.get("template_revision") or 0) not in revisions}
+    missing = {
+        block["template_id"]
+        for block in blocks
+        if (block["template_id"], block.get("template_revision") or 0) not in revisions
+    }
     live = Template.objects.in_bulk(missing) if missing else {}
     sources = []
     for block in blocks:
-        source = revisions.get((block["template_id"], block.get("template_revision") or 0)) \
-            or live.get(block["template_id"])
+        source = revisions.get((block["template_id"], block.get("template_revision") or 0)) or live.get(
+            block["template_id"]
+        )
         if source is None:
-            raise Conflict(f"Block {block.get('position')} was made from template {block['template_id']}, "
-                           "which no longer exists; the page cannot be rendered again.",
-                           code="template_gone")
+            raise Conflict(
+                f"Block {block.get('position')} was made from template {block['template_id']}, "
+                "which no longer exists; the page cannot be rendered again.",
+                code="template_gone",
+            )
         sources.append(source)
     return sources
 
@@ -42,9 +48,10 @@ def _block_sources(blocks: list[dict]) -> list[Template | TemplateRevision]:
 def page_render(*, page: Page, blocks: list[dict]) -> str:
     """The page's HTML from its blocks' content, each with the template revision it was made with."""
     sources = _block_sources(blocks)
-    rendered = [block_render(template=source, content=block.get("content") or {},
-                             sparse=bool(block.get("sparse")))
-                for source, block in zip(sources, blocks, strict=True)]
+    rendered = [
+        block_render(template=source, content=block.get("content") or {}, sparse=bool(block.get("sparse")))
+        for source, block in zip(sources, blocks, strict=True)
+    ]
     return page_assemble(blocks_html=rendered, title=page.title, language=page.language)
 
 
@@ -60,15 +67,19 @@ def page_block_image_set(*, user, page_id, index: int, image_id) -> Page:
             raise NotFound("Page not found.")
         blocks = [dict(block) for block in page.blocks]
         if not 0 <= index < len(blocks):
-            raise NotFound(f"The page has no block {index} (it has {len(blocks)}, numbered from 0).",
-                           code="block_not_found")
+            raise NotFound(
+                f"The page has no block {index} (it has {len(blocks)}, numbered from 0).",
+                code="block_not_found",
+            )
         try:
             image = image_get(user=user, image_id=image_id)
         except NotFound:
             image = None
         if image is None or image.is_deleted:
-            raise InvalidInput("image_id: no image with this id in your gallery.",
-                               fields={"image_id": ["No image with this id in your gallery."]})
+            raise InvalidInput(
+                "image_id: no image with this id in your gallery.",
+                fields={"image_id": ["No image with this id in your gallery."]},
+            )
         block = blocks[index]
         [source] = _block_sources([block])
         slot = block.get("image_slot") or image_slot_name(source.slots or {})

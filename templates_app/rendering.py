@@ -41,8 +41,22 @@ _NAME = r"[a-z][a-z0-9_]*"
 _VAR = re.compile(rf"^({_NAME})(?:\.({_NAME}))?$")
 _FOR = re.compile(rf"^for\s+({_NAME})\s+in\s+({_NAME})$")
 _IF = re.compile(rf"^if\s+(not\s+)?({_NAME}(?:\.{_NAME})?)$")
-URL_ATTRIBUTES = frozenset({"href", "src", "srcset", "action", "formaction", "poster", "background",
-                            "cite", "data", "xlink:href", "manifest", "ping"})
+URL_ATTRIBUTES = frozenset(
+    {
+        "href",
+        "src",
+        "srcset",
+        "action",
+        "formaction",
+        "poster",
+        "background",
+        "cite",
+        "data",
+        "xlink:href",
+        "manifest",
+        "ping",
+    }
+)
 
 
 class TemplateSyntaxError(ValueError):
@@ -50,6 +64,7 @@ class TemplateSyntaxError(ValueError):
 
 
 # --- parsing --------------------------------------------------------------------------------
+
 
 @dataclass
 class Text:
@@ -92,15 +107,17 @@ def template_parse(source: str) -> list:
     position = 0
     for match in _TOKEN.finditer(source):
         if match.start() > position:
-            stack[-1][1].append(Text(source[position:match.start()]))
+            stack[-1][1].append(Text(source[position : match.start()]))
         position = match.end()
         token, line = match.group(0), _line(source, match.start())
         inner = token[2:-2].strip()
         if token.startswith("{{"):
             found = _VAR.match(inner)
             if not found:
-                raise TemplateSyntaxError(f"line {line}: {token} is not a slot reference; write "
-                                          "{{ name }} or {{ item.key }} (no filters or expressions).")
+                raise TemplateSyntaxError(
+                    f"line {line}: {token} is not a slot reference; write "
+                    "{{ name }} or {{ item.key }} (no filters or expressions)."
+                )
             stack[-1][1].append(Var(found.group(1), found.group(2), line))
             continue
         words = inner.split()
@@ -115,8 +132,9 @@ def template_parse(source: str) -> list:
         elif keyword == "if":
             found = _IF.match(inner)
             if not found:
-                raise TemplateSyntaxError(f"line {line}: write {{% if slot %}} or {{% if not slot %}}, "
-                                          f"not {token}.")
+                raise TemplateSyntaxError(
+                    f"line {line}: write {{% if slot %}} or {{% if not slot %}}, not {token}."
+                )
             name, _, attr = found.group(2).partition(".")
             node = If(name, attr or None, bool(found.group(1)), line)
             stack[-1][1].append(node)
@@ -130,23 +148,27 @@ def template_parse(source: str) -> list:
             owner = stack[-1][0]
             expected = For if keyword == "endfor" else If
             if not isinstance(owner, expected):
-                raise TemplateSyntaxError(f"line {line}: {{% {keyword} %}} without a matching "
-                                          f"{{% {keyword[3:]} %}}.")
+                raise TemplateSyntaxError(
+                    f"line {line}: {{% {keyword} %}} without a matching {{% {keyword[3:]} %}}."
+                )
             stack.pop()
         else:
-            raise TemplateSyntaxError(f"line {line}: unknown tag {token}; the tags are for, if, else, "
-                                      "endfor and endif.")
+            raise TemplateSyntaxError(
+                f"line {line}: unknown tag {token}; the tags are for, if, else, endfor and endif."
+            )
     if len(stack) > 1:
         owner = stack[-1][0]
         kind = "for" if isinstance(owner, For) else "if"
-        raise TemplateSyntaxError(f"line {owner.line}: {{% {kind} %}} is never closed with "
-                                  f"{{% end{kind} %}}.")
+        raise TemplateSyntaxError(
+            f"line {owner.line}: {{% {kind} %}} is never closed with {{% end{kind} %}}."
+        )
     if position < len(source):
         root.append(Text(source[position:]))
     return root
 
 
 # --- checking a template against its slots ----------------------------------------------------
+
 
 @dataclass
 class _Use:
@@ -155,8 +177,15 @@ class _Use:
     line: int
 
 
-def _collect(nodes: list, slots: dict, loops: dict[str, str], uses: list[_Use], errors: list[str],
-             placeholders: list[tuple[str, Var, dict[str, str]]], out: list[str]) -> None:
+def _collect(
+    nodes: list,
+    slots: dict,
+    loops: dict[str, str],
+    uses: list[_Use],
+    errors: list[str],
+    placeholders: list[tuple[str, Var, dict[str, str]]],
+    out: list[str],
+) -> None:
     """Walk the tree: record slot uses and errors, and write the source with each {{ }} replaced
     by a placeholder and tags removed, for the HTML context check."""
     for node in nodes:
@@ -168,14 +197,17 @@ def _collect(nodes: list, slots: dict, loops: dict[str, str], uses: list[_Use], 
             _check_var(node, slots, loops, uses, errors)
         elif isinstance(node, For):
             if node.iterable in loops:
-                errors.append(f"line {node.line}: loops go over slots, not over the loop variable "
-                              f"'{node.iterable}'.")
+                errors.append(
+                    f"line {node.line}: loops go over slots, not over the loop variable '{node.iterable}'."
+                )
             elif node.iterable not in slots:
                 errors.append(f"line {node.line}: uses slot '{node.iterable}' that is not declared in slots.")
             elif slot_type(slots[node.iterable]) not in LIST_TYPES:
                 kind = slot_type(slots[node.iterable])
-                errors.append(f"line {node.line}: '{node.iterable}' is a {kind} slot; "
-                              "only list, pairs and qa slots can be looped over.")
+                errors.append(
+                    f"line {node.line}: '{node.iterable}' is a {kind} slot; "
+                    "only list, pairs and qa slots can be looped over."
+                )
             else:
                 uses.append(_Use(node.iterable, "loop", node.line))
             if node.var in slots or node.var == "loop":
@@ -206,11 +238,15 @@ def _check_var(node: Var, slots: dict, loops: dict[str, str], uses: list[_Use], 
         kind = slot_type(slots.get(loops[node.name], {}))
         fields = ITEM_FIELDS.get(kind)
         if kind == "list" and node.attr:
-            errors.append(f"line {node.line}: {ref}: items of the list '{loops[node.name]}' are plain text; "
-                          f"write {{{{ {node.name} }}}}.")
+            errors.append(
+                f"line {node.line}: {ref}: items of the list '{loops[node.name]}' are plain text; "
+                f"write {{{{ {node.name} }}}}."
+            )
         elif fields and node.attr not in fields:
-            errors.append(f"line {node.line}: {ref}: items of the {kind} slot '{loops[node.name]}' have "
-                          f"{fields[0]} and {fields[1]}.")
+            errors.append(
+                f"line {node.line}: {ref}: items of the {kind} slot '{loops[node.name]}' have "
+                f"{fields[0]} and {fields[1]}."
+            )
         return
     if node.name not in slots:
         errors.append(f"line {node.line}: uses slot '{node.name}' that is not declared in slots.")
@@ -219,8 +255,10 @@ def _check_var(node: Var, slots: dict, loops: dict[str, str], uses: list[_Use], 
     if node.attr:
         errors.append(f"line {node.line}: {ref}: '{node.name}' is a {kind} slot and has no '.{node.attr}'.")
     elif kind in LIST_TYPES:
-        errors.append(f"line {node.line}: '{node.name}' is a {kind} slot: loop over it with "
-                      f"{{% for item in {node.name} %}}.")
+        errors.append(
+            f"line {node.line}: '{node.name}' is a {kind} slot: loop over it with "
+            f"{{% for item in {node.name} %}}."
+        )
     uses.append(_Use(node.name, "value", node.line))
 
 
@@ -263,22 +301,32 @@ class _ContextChecker(HTMLParser):
             found = self._found(value)
             if name == "style" and value and not found:
                 for bad in css_problems(value):
-                    self.errors.append(f"<{tag} style>: may not contain '{bad}' (no url(), imports or "
-                                       "expressions: pages load nothing from elsewhere).")
-            if name in URL_ATTRIBUTES and value and not found and re.match(r"\s*(javascript|vbscript|data):",
-                                                                           value, re.IGNORECASE):
-                self.errors.append(f"<{tag} {name}=\"{value[:40]}\">: script and data URLs are not allowed.")
+                    self.errors.append(
+                        f"<{tag} style>: may not contain '{bad}' (no url(), imports or "
+                        "expressions: pages load nothing from elsewhere)."
+                    )
+            if (
+                name in URL_ATTRIBUTES
+                and value
+                and not found
+                and re.match(r"\s*(javascript|vbscript|data):", value, re.IGNORECASE)
+            ):
+                self.errors.append(f'<{tag} {name}="{value[:40]}">: script and data URLs are not allowed.')
             for placeholder in found:
                 kind = self._slot_kind(placeholder)
                 if name == "style":
                     self.errors.append(f"{self._ref(placeholder)} cannot be used in a style attribute.")
                 elif kind == "rich_text":
-                    self.errors.append(f"{self._ref(placeholder)} is rich text and cannot be used in an "
-                                       "attribute.")
-                elif name in URL_ATTRIBUTES and (kind not in ("url", "image")
-                                                 or value.strip() != placeholder):
-                    self.errors.append(f"<{tag} {name}>: {self._ref(placeholder)} — URL attributes take a "
-                                       "single url or image slot and nothing else.")
+                    self.errors.append(
+                        f"{self._ref(placeholder)} is rich text and cannot be used in an attribute."
+                    )
+                elif name in URL_ATTRIBUTES and (
+                    kind not in ("url", "image") or value.strip() != placeholder
+                ):
+                    self.errors.append(
+                        f"<{tag} {name}>: {self._ref(placeholder)} — URL attributes take a "
+                        "single url or image slot and nothing else."
+                    )
         if tag in ("style", "script", "textarea", "title"):
             self.raw_text_tag = tag
 
@@ -296,8 +344,10 @@ class _ContextChecker(HTMLParser):
                 self.errors.append(f"{self._ref(placeholder)} cannot be used inside <{self.raw_text_tag}>.")
             if self.raw_text_tag == "style":
                 for bad in css_problems(data):
-                    self.errors.append(f"<style> may not contain '{bad}' (no imports, url(), "
-                                       "expressions or markup: pages load nothing from elsewhere).")
+                    self.errors.append(
+                        f"<style> may not contain '{bad}' (no imports, url(), "
+                        "expressions or markup: pages load nothing from elsewhere)."
+                    )
 
 
 def template_check(*, html: str, slots: object) -> dict[str, list[str]]:
@@ -321,12 +371,16 @@ def template_check(*, html: str, slots: object) -> dict[str, list[str]]:
     checker.close()
     html_errors.extend(checker.errors)
     used = {use.slot for use in uses if use.kind != "test"} | {
-        use.slot for use in uses if use.kind == "test" and slot_type(slots[use.slot]) not in LIST_TYPES}
+        use.slot for use in uses if use.kind == "test" and slot_type(slots[use.slot]) not in LIST_TYPES
+    }
     tested_lists = {use.slot for use in uses if use.kind == "test"} - used
     for name in sorted(tested_lists):
         html_errors.append(f"slot '{name}' is only tested with {{% if %}}; loop over it to show it.")
-    slot_errors = [f"declares slot '{name}' that the HTML does not use." for name in slots
-                   if name not in used and name not in tested_lists]
+    slot_errors = [
+        f"declares slot '{name}' that the HTML does not use."
+        for name in slots
+        if name not in used and name not in tested_lists
+    ]
     errors: dict[str, list[str]] = {}
     if html_errors:
         errors["html"] = list(dict.fromkeys(html_errors))
@@ -378,8 +432,10 @@ def slots_infer(html_source: str) -> dict:
 
 _RICH_TEXT = nh3.Cleaner(
     tags={"b", "strong", "i", "em", "u", "br", "p", "ul", "ol", "li", "a", "small", "mark"},
-    attributes={"a": {"href"}}, url_schemes={"http", "https", "mailto"},
-    clean_content_tags={"script", "style"})
+    attributes={"a": {"href"}},
+    url_schemes={"http", "https", "mailto"},
+    clean_content_tags={"script", "style"},
+)
 
 
 def _format(value: object, kind: str) -> str:
@@ -390,8 +446,9 @@ def _format(value: object, kind: str) -> str:
     return html.escape(str(value), quote=True)
 
 
-def _render(nodes: list, slots: dict, content: dict, loops: dict[str, tuple[str, object, int]],
-            out: list[str]) -> None:
+def _render(
+    nodes: list, slots: dict, content: dict, loops: dict[str, tuple[str, object, int]], out: list[str]
+) -> None:
     for node in nodes:
         if isinstance(node, Text):
             out.append(node.text)
@@ -406,8 +463,10 @@ def _render(nodes: list, slots: dict, content: dict, loops: dict[str, tuple[str,
                 out.append(_format(content[node.name], slot_type(slots[node.name])))
         elif isinstance(node, For):
             for index, item in enumerate(content.get(node.iterable) or [], start=1):
-                inner = {node.var: (node.iterable, item, index), **{k: v for k, v in loops.items()
-                                                                    if k != node.var}}
+                inner = {
+                    node.var: (node.iterable, item, index),
+                    **{k: v for k, v in loops.items() if k != node.var},
+                }
                 # loop.index refers to the innermost loop: keep it first.
                 _render(node.body, slots, content, inner, out)
         elif isinstance(node, If):
@@ -442,15 +501,21 @@ def template_preview(*, template, title: str = "") -> str:
 
     content = slots_sample_content(template.slots or {}, image_url=PREVIEW_IMAGE_URL)
     block = template_render(template=template, content=content)
-    return page_assemble(blocks_html=[block], title=title or f"Preview: {template.name}",
-                         language=(template.metadata or {}).get("language", "ko"))
+    return page_assemble(
+        blocks_html=[block],
+        title=title or f"Preview: {template.name}",
+        language=(template.metadata or {}).get("language", "ko"),
+    )
 
 
 def templates_preview(*, templates: list, title: str) -> str:
     """A whole set's templates, in order, as one sample page."""
     from templates_app.slots import slots_sample_content
 
-    blocks = [template_render(template=template,
-                              content=slots_sample_content(template.slots or {}, image_url=PREVIEW_IMAGE_URL))
-              for template in templates]
+    blocks = [
+        template_render(
+            template=template, content=slots_sample_content(template.slots or {}, image_url=PREVIEW_IMAGE_URL)
+        )
+        for template in templates
+    ]
     return page_assemble(blocks_html=blocks, title=title, language="ko")

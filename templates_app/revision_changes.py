@@ -47,8 +47,15 @@ def _keys(old: dict, new: dict) -> list[KeyChange]:
     old, new = old if isinstance(old, dict) else {}, new if isinstance(new, dict) else {}
     changes = []
     for key in [*old, *(key for key in new if key not in old)]:
-        status = ("added" if key not in old else "removed" if key not in new
-                  else "same" if old[key] == new[key] else "changed")
+        status = (
+            "added"
+            if key not in old
+            else "removed"
+            if key not in new
+            else "same"
+            if old[key] == new[key]
+            else "changed"
+        )
         change = KeyChange(key, _text(old.get(key)), _text(new.get(key)), status)
         if status == "changed" and isinstance(old[key], dict) and isinstance(new[key], dict):
             change.details = [detail for detail in _keys(old[key], new[key]) if detail.status != "same"]

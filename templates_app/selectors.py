@@ -35,6 +35,7 @@ def user_is_content_manager(user: User | AnonymousUser) -> bool:
 
 # --- templates -------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class TemplateFilters:
     category_id: int | None = None
@@ -51,8 +52,9 @@ def template_list(*, filters: TemplateFilters) -> QuerySet[Template]:
     if filters.block_type:
         queryset = queryset.filter(block_type=filters.block_type)
     if filters.search:
-        queryset = queryset.filter(Q(name__icontains=filters.search)
-                                   | Q(description__icontains=filters.search))
+        queryset = queryset.filter(
+            Q(name__icontains=filters.search) | Q(description__icontains=filters.search)
+        )
     if not filters.include_inactive:
         queryset = queryset.filter(is_active=True)
     return queryset
@@ -66,6 +68,7 @@ def template_get(*, template_id: int) -> Template:
 
 
 # --- categories and sets ---------------------------------------------------------------------
+
 
 def category_list() -> QuerySet[Category]:
     return Category.objects.order_by("id")
@@ -97,23 +100,31 @@ def template_set_get(*, template_set_id: int) -> TemplateSet:
     return template_set
 
 
-def page_template_ids_resolve(*, template_set_id: int | None = None, template_ids: list[int] | None = None,
-                              category_id: int | None = None) -> list[int]:
+def page_template_ids_resolve(
+    *,
+    template_set_id: int | None = None,
+    template_ids: list[int] | None = None,
+    category_id: int | None = None,
+) -> list[int]:
     """The ordered template ids a product page is built from: the given list, else the set's
     items, else the category's default set. Raises InvalidInput/NotFound with clear messages."""
     if template_ids:
         if template_set_id is not None:
-            raise InvalidInput("Give template_set_id or template_ids, not both.",
-                               fields={"template_ids": ["give template_set_id or template_ids, not both."]})
+            raise InvalidInput(
+                "Give template_set_id or template_ids, not both.",
+                fields={"template_ids": ["give template_set_id or template_ids, not both."]},
+            )
         # Refused here, by id, rather than failing in the worker after a 202.
-        active = set(Template.objects.filter(pk__in=template_ids, is_active=True)
-                     .values_list("pk", flat=True))
+        active = set(
+            Template.objects.filter(pk__in=template_ids, is_active=True).values_list("pk", flat=True)
+        )
         unknown = [ident for ident in dict.fromkeys(template_ids) if ident not in active]
         if unknown:
-            raise InvalidInput(f"No active template has the id{'s' if len(unknown) > 1 else ''} "
-                               f"{', '.join(str(ident) for ident in unknown)}.",
-                               fields={"template_ids": [f"no active template has the id {ident}."
-                                                        for ident in unknown]})
+            raise InvalidInput(
+                f"No active template has the id{'s' if len(unknown) > 1 else ''} "
+                f"{', '.join(str(ident) for ident in unknown)}.",
+                fields={"template_ids": [f"no active template has the id {ident}." for ident in unknown]},
+            )
         return list(template_ids)
     if template_set_id is None:
         if category_id is None:
@@ -122,21 +133,30 @@ def page_template_ids_resolve(*, template_set_id: int | None = None, template_id
         default = TemplateSet.objects.filter(category_id=category_id, is_default=True).first()
         if default is None:
             category_get(category_id=category_id)
-            raise InvalidInput("This category has no default template set; choose a set or templates.",
-                               code="no_default_set",
-                               fields={"category_id": ["has no default template set."]})
+            raise InvalidInput(
+                "This category has no default template set; choose a set or templates.",
+                code="no_default_set",
+                fields={"category_id": ["has no default template set."]},
+            )
         template_set_id = default.pk
     elif not TemplateSet.objects.filter(pk=template_set_id).exists():
         raise NotFound("Template set not found.")
-    ids = list(TemplateSetItem.objects.filter(template_set_id=template_set_id, template__is_active=True)
-               .order_by("position").values_list("template_id", flat=True))
+    ids = list(
+        TemplateSetItem.objects.filter(template_set_id=template_set_id, template__is_active=True)
+        .order_by("position")
+        .values_list("template_id", flat=True)
+    )
     if not ids:
-        raise InvalidInput("The template set has no active templates.", code="empty_template_set",
-                           fields={"template_set_id": ["has no active templates."]})
+        raise InvalidInput(
+            "The template set has no active templates.",
+            code="empty_template_set",
+            fields={"template_set_id": ["has no active templates."]},
+        )
     return ids
 
 
 # --- pages -----------------------------------------------------------------------------------
+
 
 def page_get(*, user: User, page_id: uuid.UUID | str) -> Page:
     """The user's own page; anyone else's id is simply not found."""
@@ -163,8 +183,10 @@ def page_list(*, user: User) -> QuerySet[Page, dict[str, Any]]:
 
 
 # How a page refers to its owner's gallery images (templates_app.pages.block_image_url).
-_IMAGE_SRC = re.compile(r'src="/api/v1/images/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})'
-                        r'/file"')
+_IMAGE_SRC = re.compile(
+    r'src="/api/v1/images/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})'
+    r'/file"'
+)
 
 
 def page_html(*, user: User, page: Page, inline_images: bool = False) -> str:

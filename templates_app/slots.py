@@ -27,20 +27,44 @@ LIST_TYPES = frozenset({"list", "pairs", "qa"})
 ITEM_FIELDS = {"pairs": ("key", "value"), "qa": ("question", "answer")}
 # The first field of a pair or question is short by nature; max_length applies to the second.
 FIRST_FIELD_MAX = {"pairs": 80, "qa": 200}
-DEFAULT_MAX_LENGTH = {"text": 200, "rich_text": 2000, "list": 200, "url": 500, "image": 500,
-                      "pairs": 200, "qa": 600, "number": 32}
+DEFAULT_MAX_LENGTH = {
+    "text": 200,
+    "rich_text": 2000,
+    "list": 200,
+    "url": 500,
+    "image": 500,
+    "pairs": 200,
+    "qa": 600,
+    "number": 32,
+}
 DEFAULT_MAX_ITEMS = 8
 MAX_SLOTS = 40
 SLOT_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 RESERVED_NAMES = frozenset({"loop"})
-_DECLARATION_KEYS = frozenset({"type", "required", "max_length", "max_items", "min_items", "description",
-                               "example", "label", "minimum", "maximum"})
-_SAFE_URL = re.compile(r"^(https?://[^\s\"'<>]+|/(?!/)[^\s\"'<>]*|#[\w\-]*|mailto:[^\s\"'<>]+"
-                       r"|tel:[+\d\-() ]+)$", re.IGNORECASE)
+_DECLARATION_KEYS = frozenset(
+    {
+        "type",
+        "required",
+        "max_length",
+        "max_items",
+        "min_items",
+        "description",
+        "example",
+        "label",
+        "minimum",
+        "maximum",
+    }
+)
+_SAFE_URL = re.compile(
+    r"^(https?://[^\s\"'<>]+|/(?!/)[^\s\"'<>]*|#[\w\-]*|mailto:[^\s\"'<>]+"
+    r"|tel:[+\d\-() ]+)$",
+    re.IGNORECASE,
+)
 _SAFE_IMAGE_URL = re.compile(r"^(https?://[^\s\"'<>]+|/(?!/)[^\s\"'<>]*)$", re.IGNORECASE)
 
 
 # --- declarations ---------------------------------------------------------------------------
+
 
 def slot_type(declaration: dict) -> str:
     return declaration.get("type", "")
@@ -72,11 +96,13 @@ def slots_schema_errors(slots: Any) -> list[str]:
         errors.append(f"declares {len(slots)} slots; at most {MAX_SLOTS} are allowed.")
     for name, declaration in slots.items():
         if not SLOT_NAME.match(str(name)) or name in RESERVED_NAMES:
-            errors.append(f"'{name}' is not a valid slot name (lower-case letters, digits and _, "
-                          "starting with a letter; 'loop' is reserved).")
+            errors.append(
+                f"'{name}' is not a valid slot name (lower-case letters, digits and _, "
+                "starting with a letter; 'loop' is reserved)."
+            )
             continue
         if not isinstance(declaration, dict):
-            errors.append(f"slot '{name}' must be declared as an object such as {{\"type\": \"text\"}}.")
+            errors.append(f'slot \'{name}\' must be declared as an object such as {{"type": "text"}}.')
             continue
         kind = declaration.get("type")
         if kind not in SLOT_TYPES:
@@ -87,14 +113,17 @@ def slots_schema_errors(slots: Any) -> list[str]:
             errors.append(f"slot '{name}' has unknown keys: {', '.join(unknown)}.")
         for key, low, high in (("max_length", 1, 20_000), ("max_items", 1, 50), ("min_items", 0, 50)):
             value = declaration.get(key)
-            if value is not None and (isinstance(value, bool) or not isinstance(value, int)
-                                      or not low <= value <= high):
+            if value is not None and (
+                isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high
+            ):
                 errors.append(f"slot '{name}': {key} must be a whole number from {low} to {high}.")
         if "required" in declaration and not isinstance(declaration["required"], bool):
             errors.append(f"slot '{name}': required must be true or false.")
         if kind == "image" and declaration.get("required") is True:
-            errors.append(f"slot '{name}': image slots cannot be required (pages may be made without "
-                          "images); wrap its use in {% if " + name + " %}.")
+            errors.append(
+                f"slot '{name}': image slots cannot be required (pages may be made without "
+                "images); wrap its use in {% if " + name + " %}."
+            )
         if kind not in LIST_TYPES and ("max_items" in declaration or "min_items" in declaration):
             errors.append(f"slot '{name}': max_items and min_items only apply to list, pairs and qa slots.")
         for key in ("description", "label"):
@@ -110,9 +139,13 @@ def slots_schema_errors(slots: Any) -> list[str]:
 
 # --- content --------------------------------------------------------------------------------
 
+
 def _is_blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip()) or (
-        isinstance(value, list | dict) and not value)
+    return (
+        value is None
+        or (isinstance(value, str) and not value.strip())
+        or (isinstance(value, list | dict) and not value)
+    )
 
 
 def _text(name: str, value: Any, max_length: int, what: str = "") -> str:
@@ -120,8 +153,9 @@ def _text(name: str, value: Any, max_length: int, what: str = "") -> str:
         raise ValidationError(f"{what or name} must be text.")
     text = str(value).strip()
     if len(text) > max_length:
-        raise ValidationError(f"{what or name} is {len(text)} characters long; "
-                              f"at most {max_length} are allowed.")
+        raise ValidationError(
+            f"{what or name} is {len(text)} characters long; at most {max_length} are allowed."
+        )
     return text
 
 
@@ -143,8 +177,9 @@ def _items(name: str, declaration: dict, value: Any) -> list:
         if isinstance(item, list | tuple) and len(item) == 2:
             item = {first: item[0], second: item[1]}
         if not isinstance(item, dict) or set(item) != {first, second}:
-            raise ValidationError(f"{name} item {index} must be an object with exactly "
-                                  f"'{first}' and '{second}'.")
+            raise ValidationError(
+                f"{name} item {index} must be an object with exactly '{first}' and '{second}'."
+            )
         head = _text(name, item[first], FIRST_FIELD_MAX[kind], f"{name} item {index} {first}")
         tail = _text(name, item[second], max_length, f"{name} item {index} {second}")
         if head and tail:
@@ -171,15 +206,18 @@ def _clean_value(name: str, declaration: dict, value: Any) -> Any:
                 raise ValidationError(f"{name} must be a number.")
         if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
             raise ValidationError(f"{name} must be a number.")
-        for key, check, word in (("minimum", lambda v, m: v >= m, "at least"),
-                                 ("maximum", lambda v, m: v <= m, "at most")):
+        for key, check, word in (
+            ("minimum", lambda v, m: v >= m, "at least"),
+            ("maximum", lambda v, m: v <= m, "at most"),
+        ):
             if key in declaration and not check(value, declaration[key]):
                 raise ValidationError(f"{name} must be {word} {declaration[key]}.")
         return int(value) if float(value).is_integer() else value
     text = _text(name, value, slot_max_length(declaration))
     if kind == "url" and text and not _SAFE_URL.match(text):
-        raise ValidationError(f"{name} must be an http(s) URL, a path starting with /, #anchor, "
-                              "mailto: or tel:.")
+        raise ValidationError(
+            f"{name} must be an http(s) URL, a path starting with /, #anchor, mailto: or tel:."
+        )
     if kind == "image" and text and not _SAFE_IMAGE_URL.match(text):
         raise ValidationError(f"{name} must be an http(s) URL or a path starting with /.")
     return text
@@ -249,12 +287,19 @@ def slots_fit_content(*, slots: dict, content: dict) -> dict:
                 items = [_shorten(item, limit) if isinstance(item, str) else item for item in items]
             else:
                 first, second = ITEM_FIELDS[kind]
-                items = [{first: _shorten(item[first], FIRST_FIELD_MAX[kind]) if isinstance(item[first], str)
-                          else item[first],
-                          second: _shorten(item[second], limit) if isinstance(item[second], str)
-                          else item[second]}
-                         if isinstance(item, dict) and set(item) == {first, second} else item
-                         for item in items]
+                items = [
+                    {
+                        first: _shorten(item[first], FIRST_FIELD_MAX[kind])
+                        if isinstance(item[first], str)
+                        else item[first],
+                        second: _shorten(item[second], limit)
+                        if isinstance(item[second], str)
+                        else item[second],
+                    }
+                    if isinstance(item, dict) and set(item) == {first, second}
+                    else item
+                    for item in items
+                ]
             fitted[name] = items
         else:
             fitted[name] = value
@@ -262,6 +307,7 @@ def slots_fit_content(*, slots: dict, content: dict) -> dict:
 
 
 # --- JSON schema for writers ----------------------------------------------------------------
+
 
 def _hint(declaration: dict, extra: str) -> str:
     parts = [declaration.get("description", "").strip(), extra]
@@ -287,24 +333,41 @@ def slots_json_schema(slots: dict) -> dict:
                 hint = f"{count}, each at most {limit} characters of plain text."
             else:
                 first, second = ITEM_FIELDS[kind]
-                items = {"type": "object", "additionalProperties": False, "required": [first, second],
-                         "properties": {first: {"type": "string"}, second: {"type": "string"}}}
-                hint = (f"{count}; {first} at most {FIRST_FIELD_MAX[kind]} characters, "
-                        f"{second} at most {limit}.")
-            prop: dict = {"type": ["array", "null"] if optional else "array", "items": items,
-                          "description": _hint(declaration, hint)}
+                items = {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": [first, second],
+                    "properties": {first: {"type": "string"}, second: {"type": "string"}},
+                }
+                hint = (
+                    f"{count}; {first} at most {FIRST_FIELD_MAX[kind]} characters, {second} at most {limit}."
+                )
+            prop: dict = {
+                "type": ["array", "null"] if optional else "array",
+                "items": items,
+                "description": _hint(declaration, hint),
+            }
         elif kind == "number":
-            prop = {"type": ["number", "null"] if optional else "number",
-                    "description": _hint(declaration, "A number.")}
+            prop = {
+                "type": ["number", "null"] if optional else "number",
+                "description": _hint(declaration, "A number."),
+            }
         else:
-            what = {"url": "An http(s) URL, or null when the product information gives none.",
-                    "rich_text": f"At most {limit} characters; only <b>, <i>, <br> markup."}.get(
-                kind, f"Plain text, at most {limit} characters.")
-            prop = {"type": ["string", "null"] if optional else "string",
-                    "description": _hint(declaration, what)}
+            what = {
+                "url": "An http(s) URL, or null when the product information gives none.",
+                "rich_text": f"At most {limit} characters; only <b>, <i>, <br> markup.",
+            }.get(kind, f"Plain text, at most {limit} characters.")
+            prop = {
+                "type": ["string", "null"] if optional else "string",
+                "description": _hint(declaration, what),
+            }
         properties[name] = prop
-    return {"type": "object", "additionalProperties": False, "required": list(properties),
-            "properties": properties}
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "required": list(properties),
+        "properties": properties,
+    }
 
 
 # --- sample content (previews) ----------------------------------------------------------------
@@ -329,14 +392,20 @@ def slots_sample_content(slots: dict, *, image_url: str = "") -> dict:
                 sample[name] = image_url
         elif kind == "list":
             count = min(3, slot_max_items(declaration))
-            sample[name] = [f"{declaration.get('label') or name.replace('_', ' ').capitalize()} {n}"
-                            for n in range(1, count + 1)]
+            sample[name] = [
+                f"{declaration.get('label') or name.replace('_', ' ').capitalize()} {n}"
+                for n in range(1, count + 1)
+            ]
         elif kind == "pairs":
-            sample[name] = [{"key": f"Key {n}", "value": f"Value {n}"}
-                            for n in range(1, min(3, slot_max_items(declaration)) + 1)]
+            sample[name] = [
+                {"key": f"Key {n}", "value": f"Value {n}"}
+                for n in range(1, min(3, slot_max_items(declaration)) + 1)
+            ]
         elif kind == "qa":
-            sample[name] = [{"question": f"Question {n}?", "answer": f"Answer {n}."}
-                            for n in range(1, min(2, slot_max_items(declaration)) + 1)]
+            sample[name] = [
+                {"question": f"Question {n}?", "answer": f"Answer {n}."}
+                for n in range(1, min(2, slot_max_items(declaration)) + 1)
+            ]
         else:
             value = _SAMPLE_TEXT.get(kind, "{name}")
             sample[name] = value.format(name=name.replace("_", " ")) if isinstance(value, str) else value

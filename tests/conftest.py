@@ -38,8 +38,10 @@ def _test_settings(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.STORAGES = {
         **settings.STORAGES,
-        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage",
-                    "OPTIONS": {"location": str(tmp_path / "storage"), "base_url": None}},
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "storage"), "base_url": None},
+        },
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     settings.LOCAL_PROVIDER_DELAY_SECONDS = 0
@@ -113,21 +115,33 @@ def scene_upload():
 
 
 def product_upload():
-    return upload("product.png", png_bytes((300, 300), (255, 255, 255), "PNG",
-                                           draw_square=(80, 60, 220, 240, (200, 30, 30))))
+    return upload(
+        "product.png",
+        png_bytes((300, 300), (255, 255, 255), "PNG", draw_square=(80, 60, 220, 240, (200, 30, 30))),
+    )
 
 
 def ppl_form(**overrides) -> dict:
-    form = {"prompt": "Place the bottle on the table", "input_image_1": scene_upload(),
-            "input_image_2": product_upload(), "aspect_ratio": "1:1", "output_format": "png"}
+    form = {
+        "prompt": "Place the bottle on the table",
+        "input_image_1": scene_upload(),
+        "input_image_2": product_upload(),
+        "aspect_ratio": "1:1",
+        "output_format": "png",
+    }
     form.update(overrides)
     return {k: v for k, v in form.items() if v is not None}
 
 
 def goods_form(**overrides) -> dict:
-    form = {"character_image": upload("char.png", png_bytes((256, 256), (255, 255, 255), "PNG",
-                                                           draw_square=(60, 40, 200, 220, (220, 0, 200)))),
-            "goods_type": "mug", "output_format": "png"}
+    form = {
+        "character_image": upload(
+            "char.png",
+            png_bytes((256, 256), (255, 255, 255), "PNG", draw_square=(60, 40, 200, 220, (220, 0, 200))),
+        ),
+        "goods_type": "mug",
+        "output_format": "png",
+    }
     form.update(overrides)
     return {k: v for k, v in form.items() if v is not None}
 

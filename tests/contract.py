@@ -32,8 +32,7 @@ from schemathesis.specs.openapi.checks import (
 
 SCHEMA_PATH = "/api/schema/"
 
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
-          response_schema_conformance]
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
 # The seed endpoints that hold the request until a provider has answered (up to 190 s each);
 # tests/generation/test_seed_endpoints.py drives them against the fake providers instead.
@@ -93,29 +92,45 @@ class ContractReport:
         seen: dict[tuple[str, str, int], Finding] = {}
         for finding in sorted(self.findings, key=lambda f: not f.is_server_error):
             seen.setdefault((finding.persona, finding.operation, finding.status_code), finding)
-        lines = [f"{len(self.findings)} failing cases of {self.cases}, {len(seen)} distinct "
-                 f"(persona, operation, status); {self.server_errors} answered 5xx:"]
-        lines += [f"  {f.persona:5} {f.operation} -> {f.status_code}: {', '.join(f.checks)}"
-                  for f in seen.values()]
+        lines = [
+            f"{len(self.findings)} failing cases of {self.cases}, {len(seen)} distinct "
+            f"(persona, operation, status); {self.server_errors} answered 5xx:"
+        ]
+        lines += [
+            f"  {f.persona:5} {f.operation} -> {f.status_code}: {', '.join(f.checks)}" for f in seen.values()
+        ]
         for finding in list(seen.values())[:detailed]:
-            lines.append(f"--- {finding.persona}: {finding.operation} -> {finding.status_code}\n"
-                         f"{finding.message.strip()[:3000]}")
+            lines.append(
+                f"--- {finding.persona}: {finding.operation} -> {finding.status_code}\n"
+                f"{finding.message.strip()[:3000]}"
+            )
         return "\n".join(lines)
 
     def figures(self) -> dict:
         distinct = {(f.persona, f.operation, f.status_code) for f in self.findings}
-        return {"operations": self.operations, "cases": self.cases, "server_errors": self.server_errors,
-                "failing_cases": len(self.findings), "distinct_failures": len(distinct),
-                "seconds": round(self.seconds, 1)}
+        return {
+            "operations": self.operations,
+            "cases": self.cases,
+            "server_errors": self.server_errors,
+            "failing_cases": len(self.findings),
+            "distinct_failures": len(distinct),
+            "seconds": round(self.seconds, 1),
+        }
 
     def slowest(self, count: int = 10) -> str:
         ranked = sorted(self.seconds_by_operation.items(), key=lambda item: -item[1])[:count]
         return ", ".join(f"{label} {seconds:.1f} s" for label, seconds in ranked)
 
 
-def contract_run(app: Any, *, personas: dict[str, Persona], max_examples: int,
-                 modes: tuple[GenerationMode, ...] = (GenerationMode.POSITIVE, GenerationMode.NEGATIVE),
-                 max_coverage_cases: int = 0, path_regex: str | None = None) -> ContractReport:
+def contract_run(
+    app: Any,
+    *,
+    personas: dict[str, Persona],
+    max_examples: int,
+    modes: tuple[GenerationMode, ...] = (GenerationMode.POSITIVE, GenerationMode.NEGATIVE),
+    max_coverage_cases: int = 0,
+    path_regex: str | None = None,
+) -> ContractReport:
     """Run every operation of the schema `max_examples` times per generation mode and persona.
     Failures are collected, not
     raised, so one run reports every operation; nothing is shrunk (bounded time). `path_regex`
@@ -141,16 +156,23 @@ def contract_run(app: Any, *, personas: dict[str, Persona], max_examples: int,
     return report
 
 
-def _run_operation(operation, mode, name: str, persona: Persona, max_examples: int,
-                   report: ContractReport) -> None:
+def _run_operation(
+    operation, mode, name: str, persona: Persona, max_examples: int, report: ContractReport
+) -> None:
     fixed = {}
     if mode == GenerationMode.POSITIVE:
         in_path = set(PATH_PARAMETER.findall(operation.path))
         fixed = {key: value for key, value in persona.path_ids.items() if key in in_path}
 
-    @hypothesis_settings(max_examples=max_examples, deadline=None, database=None, derandomize=True,
-                         phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck),
-                         print_blob=False)
+    @hypothesis_settings(
+        max_examples=max_examples,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+        print_blob=False,
+    )
     @given(operation.as_strategy(generation_mode=mode, path_parameters=fixed))
     def send(case) -> None:
         _send_and_check(case, operation, name, persona, report)
@@ -160,16 +182,20 @@ def _run_operation(operation, mode, name: str, persona: Persona, max_examples: i
         send()
 
 
-def _run_coverage(operation, modes, name: str, persona: Persona, max_cases: int,
-                  report: ContractReport) -> None:
+def _run_coverage(
+    operation, modes, name: str, persona: Persona, max_cases: int, report: ContractReport
+) -> None:
     """Schemathesis' coverage phase: deterministic edge cases from the schema (boundary values,
     values just out of range, wrong types, a scalar for an object body, missing required fields,
     ...): `max_cases` of them, spread over all the operation has (the same ones every run)."""
     schema = operation.schema
     config = schema.config.generation_for(operation=operation, phase="coverage")
-    cases = list(itertools.islice(
-        schema.iter_coverage_cases(operation, generation_modes=list(modes), generation_config=config),
-        COVERAGE_CASES_CONSIDERED))
+    cases = list(
+        itertools.islice(
+            schema.iter_coverage_cases(operation, generation_modes=list(modes), generation_config=config),
+            COVERAGE_CASES_CONSIDERED,
+        )
+    )
     if len(cases) > max_cases:
         chosen = sorted(random.Random(f"{operation.label} {name}").sample(range(len(cases)), max_cases))
         cases = [cases[index] for index in chosen]

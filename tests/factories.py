@@ -39,28 +39,50 @@ class JobFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     kind = JobKind.GOODS
     provider = factory.LazyAttribute(lambda job: provider_name_for_kind(job.kind))
-    params = factory.LazyAttribute(lambda job: {
-        JobKind.GOODS: {"goods_type": "mug", "aspect_ratio": "1:1", "output_format": "png"},
-        JobKind.PPL: {"prompt": "On the table", "aspect_ratio": "1:1", "output_format": "png"},
-        JobKind.EDIT: {"prompt": "Make it blue", "source": "upload", "output_format": "png"},
-        JobKind.PAGE: {"product_info": "A mug", "template_ids": [], "with_images": False},
-    }[job.kind])
+    params = factory.LazyAttribute(
+        lambda job: {
+            JobKind.GOODS: {"goods_type": "mug", "aspect_ratio": "1:1", "output_format": "png"},
+            JobKind.PPL: {"prompt": "On the table", "aspect_ratio": "1:1", "output_format": "png"},
+            JobKind.EDIT: {"prompt": "Make it blue", "source": "upload", "output_format": "png"},
+            JobKind.PAGE: {"product_info": "A mug", "template_ids": [], "with_images": False},
+        }[job.kind]
+    )
     status = JobStatus.QUEUED
     created_at = factory.LazyFunction(timezone.now)
 
     class Params:
-        running = factory.Trait(status=JobStatus.RUNNING, stage=JobStage.WAITING, started_at=_ago(5),
-                                next_check_at=factory.LazyFunction(timezone.now))
-        succeeded = factory.Trait(status=JobStatus.SUCCEEDED, started_at=_ago(20), finished_at=_ago(1),
-                                  progress=100)
-        failed = factory.Trait(status=JobStatus.FAILED, started_at=_ago(20), finished_at=_ago(1),
-                               error_code="provider_failed", error_message="The provider failed.")
-        canceled = factory.Trait(status=JobStatus.CANCELED, finished_at=_ago(1), error_code="canceled",
-                                 error_message="Canceled by the user.")
-        timed_out = factory.Trait(status=JobStatus.TIMED_OUT, started_at=_ago(300), finished_at=_ago(1),
-                                  error_code="timeout", error_message="The job took too long.")
-        waiting_out_an_outage = factory.Trait(next_check_at=factory.LazyFunction(
-            lambda: timezone.now() + timedelta(seconds=30)))
+        running = factory.Trait(
+            status=JobStatus.RUNNING,
+            stage=JobStage.WAITING,
+            started_at=_ago(5),
+            next_check_at=factory.LazyFunction(timezone.now),
+        )
+        succeeded = factory.Trait(
+            status=JobStatus.SUCCEEDED, started_at=_ago(20), finished_at=_ago(1), progress=100
+        )
+        failed = factory.Trait(
+            status=JobStatus.FAILED,
+            started_at=_ago(20),
+            finished_at=_ago(1),
+            error_code="provider_failed",
+            error_message="The provider failed.",
+        )
+        canceled = factory.Trait(
+            status=JobStatus.CANCELED,
+            finished_at=_ago(1),
+            error_code="canceled",
+            error_message="Canceled by the user.",
+        )
+        timed_out = factory.Trait(
+            status=JobStatus.TIMED_OUT,
+            started_at=_ago(300),
+            finished_at=_ago(1),
+            error_code="timeout",
+            error_message="The job took too long.",
+        )
+        waiting_out_an_outage = factory.Trait(
+            next_check_at=factory.LazyFunction(lambda: timezone.now() + timedelta(seconds=30))
+        )
 
 
 class JobInputFactory(factory.django.DjangoModelFactory):
@@ -116,8 +138,11 @@ def finished_job_with_result(*, user, kind: str = JobKind.GOODS, **kwargs) -> Jo
         job.provider_state = {"page_id": str(page.id)}
         job.save(update_fields=["provider_state"])
         return job
-    roles = {JobKind.PPL: ["input_image_1", "input_image_2"], JobKind.GOODS: ["character_image"],
-             JobKind.EDIT: ["image"]}[kind]
+    roles = {
+        JobKind.PPL: ["input_image_1", "input_image_2"],
+        JobKind.GOODS: ["character_image"],
+        JobKind.EDIT: ["image"],
+    }[kind]
     for role in roles:
         JobInputFactory(job=job, role=role)
     ImageFactory(owner=user, job_id=job.id, source=kind)

@@ -48,6 +48,7 @@ EITHER_HEALTH = frozenset({200, 503})  # a probe: 503 while a dependency (no wor
 
 # --- the objects and the personas ---------------------------------------------------------------
 
+
 class World:
     """The three users and, made on first use, the owner's objects."""
 
@@ -84,20 +85,32 @@ class World:
 
         async def make_image(prompt: str):
             from asgiref.sync import sync_to_async
+
             return await sync_to_async(_picture)(self.owner)
 
         return async_to_sync(page_generate)(
-            llm=get_llm(), owner_id=self.owner.id,
+            llm=get_llm(),
+            owner_id=self.owner.id,
             product_info="Linen wide trousers, 100% linen, S/M/L, beige.",
-            product_name=None, template_ids=page_template_ids_resolve(category_id=category.id),
-            language=None, with_images=True, make_image=make_image)
+            product_name=None,
+            template_ids=page_template_ids_resolve(category_id=category.id),
+            language=None,
+            with_images=True,
+            make_image=make_image,
+        )
 
     @functools.cached_property
     def template(self) -> Template:
         """A copy of a starter template, in no set (one in a set cannot be deleted: 409)."""
         starter = Template.objects.filter(is_active=True).order_by("id").first()
-        return template_create(user=self.staff, category=starter.category, name=f"{starter.name} (matrix)",
-                               block_type=starter.block_type, html=starter.html, slots=starter.slots)
+        return template_create(
+            user=self.staff,
+            category=starter.category,
+            name=f"{starter.name} (matrix)",
+            block_type=starter.block_type,
+            html=starter.html,
+            slots=starter.slots,
+        )
 
     @functools.cached_property
     def category(self) -> Category:
@@ -202,8 +215,13 @@ def _describe(world, user):
 
 def _template_body(world, user):
     template = world.template
-    return {"category": template.category_id, "name": f"{template.name} (copy)",
-            "block_type": template.block_type, "html": template.html, "slots": template.slots}
+    return {
+        "category": template.category_id,
+        "name": f"{template.name} (copy)",
+        "block_type": template.block_type,
+        "html": template.html,
+        "slots": template.slots,
+    }
 
 
 def _template_set_body(world, user):
@@ -219,25 +237,37 @@ def _refresh(world, user):
 
 
 CATALOGUE_ROUTES = {
-    "template-list": Route({"GET": Op(user_api()),
-                            "POST": Op(catalogue_write(201), body=_template_body)}),
-    "template-detail": Route({"GET": Op(user_api()),
-                              "PUT": Op(catalogue_write(200), body=_template_body),
-                              "PATCH": Op(catalogue_write(200), body=_describe),
-                              "DELETE": Op(catalogue_write(204))},
-                             args=lambda world: {"template_id": world.template.id}),
+    "template-list": Route({"GET": Op(user_api()), "POST": Op(catalogue_write(201), body=_template_body)}),
+    "template-detail": Route(
+        {
+            "GET": Op(user_api()),
+            "PUT": Op(catalogue_write(200), body=_template_body),
+            "PATCH": Op(catalogue_write(200), body=_describe),
+            "DELETE": Op(catalogue_write(204)),
+        },
+        args=lambda world: {"template_id": world.template.id},
+    ),
     "template-preview": Route({"GET": Op(user_api())}, args=lambda world: {"template_id": world.template.id}),
-    "category-list": Route({"GET": Op(user_api()),
-                            "POST": Op(catalogue_write(201),
-                                       body=lambda w, u: {"slug": "matrix", "name": "Matrix"})}),
-    "category-templates": Route({"GET": Op(user_api())},
-                                args=lambda world: {"category_id": world.category.id}),
-    "template-set-list": Route({"GET": Op(user_api()),
-                                "POST": Op(catalogue_write(201), body=_template_set_body)}),
-    "template-set-detail": Route({"GET": Op(user_api()),
-                                  "PUT": Op(catalogue_write(200), body=_template_set_body),
-                                  "PATCH": Op(catalogue_write(200), body=_describe)},
-                                 args=lambda world: {"template_set_id": world.template_set.id}),
+    "category-list": Route(
+        {
+            "GET": Op(user_api()),
+            "POST": Op(catalogue_write(201), body=lambda w, u: {"slug": "matrix", "name": "Matrix"}),
+        }
+    ),
+    "category-templates": Route(
+        {"GET": Op(user_api())}, args=lambda world: {"category_id": world.category.id}
+    ),
+    "template-set-list": Route(
+        {"GET": Op(user_api()), "POST": Op(catalogue_write(201), body=_template_set_body)}
+    ),
+    "template-set-detail": Route(
+        {
+            "GET": Op(user_api()),
+            "PUT": Op(catalogue_write(200), body=_template_set_body),
+            "PATCH": Op(catalogue_write(200), body=_describe),
+        },
+        args=lambda world: {"template_set_id": world.template_set.id},
+    ),
 }
 
 ROUTES: dict[str, Route] = {
@@ -246,8 +276,9 @@ ROUTES: dict[str, Route] = {
     "ops:healthz": Route({"GET": Op(public(EITHER_HEALTH))}, via="session", methods=("GET",)),
     "ops:healthz-live": Route({"GET": Op(public(200))}, via="session", methods=("GET",)),
     "ops:metrics": Route({"GET": Op(public(200))}, via="session", methods=("GET",)),  # from loopback
-    "ops:admin-health-refresh": Route({"GET": Op((LOGIN, LOGIN, LOGIN, 302))}, via="session",
-                                      methods=("GET",)),
+    "ops:admin-health-refresh": Route(
+        {"GET": Op((LOGIN, LOGIN, LOGIN, 302))}, via="session", methods=("GET",)
+    ),
     # The Django admin (every admin:* route): its own guard, staff only; the sign-in page is open.
     "admin:index": Route({"GET": Op((LOGIN, LOGIN, LOGIN, 200))}, via="session", methods=("GET",)),
     "admin:login": Route({"GET": Op((200, 200, 200, 302))}, via="session", methods=("GET",)),
@@ -256,44 +287,84 @@ ROUTES: dict[str, Route] = {
     "accounts:token-refresh": Route({"POST": Op(public(200), body=_refresh)}),
     "accounts:logout": Route({"POST": Op(public(204), body=_refresh)}),
     "accounts:me": Route({"GET": Op(user_api())}),
-    "accounts:session": Route({"POST": Op(public(200), body=_sign_in), "DELETE": Op(public(204))},
-                              via="session"),
-    "accounts:password": Route({"POST": Op(user_api(204), body=lambda w, u: {
-        "old_password": PASSWORD, "new_password": "a much longer new passphrase 42"})}),
+    "accounts:session": Route(
+        {"POST": Op(public(200), body=_sign_in), "DELETE": Op(public(204))}, via="session"
+    ),
+    "accounts:password": Route(
+        {
+            "POST": Op(
+                user_api(204),
+                body=lambda w, u: {
+                    "old_password": PASSWORD,
+                    "new_password": "a much longer new passphrase 42",
+                },
+            )
+        }
+    ),
     "preflight": Route({"GET": Op(user_api(), query="?kind=goods")}),
     "config": Route({"GET": Op(user_api())}),
     # Under WSGI (this test client) the stream sends what the log holds and ends.
     "events": Route({"GET": Op(user_api())}),
     # Jobs: creation by any user (their own job); a job's id belongs to its owner alone.
     "generation:job-list": Route({"GET": Op(user_api())}),
-    "generation:job-ppl-create": Route({"POST": Op(user_api(202), format="multipart", body=lambda w, u: {
-        "prompt": "Put the bottle on the table", "input_image_1": upload("scene.png"),
-        "input_image_2": upload("product.png")})}),
-    "generation:job-goods-create": Route({"POST": Op(user_api(202), format="multipart",
-                                                     body=lambda w, u: goods_form())}),
-    "generation:job-edit-create": Route({"POST": Op(user_api(202), format="multipart", body=lambda w, u: {
-        "image": upload(), "prompt": "Make the sky pink"})}),
-    "generation:job-product-page-create": Route({"POST": Op(user_api(202), body=lambda w, u: {
-        "product_info": "Linen wide trousers, 100% linen.", "category_id": w.category.id})}),
+    "generation:job-ppl-create": Route(
+        {
+            "POST": Op(
+                user_api(202),
+                format="multipart",
+                body=lambda w, u: {
+                    "prompt": "Put the bottle on the table",
+                    "input_image_1": upload("scene.png"),
+                    "input_image_2": upload("product.png"),
+                },
+            )
+        }
+    ),
+    "generation:job-goods-create": Route(
+        {"POST": Op(user_api(202), format="multipart", body=lambda w, u: goods_form())}
+    ),
+    "generation:job-edit-create": Route(
+        {
+            "POST": Op(
+                user_api(202),
+                format="multipart",
+                body=lambda w, u: {"image": upload(), "prompt": "Make the sky pink"},
+            )
+        }
+    ),
+    "generation:job-product-page-create": Route(
+        {
+            "POST": Op(
+                user_api(202),
+                body=lambda w, u: {
+                    "product_info": "Linen wide trousers, 100% linen.",
+                    "category_id": w.category.id,
+                },
+            )
+        }
+    ),
     "generation:job-bulk-cancel": Route({"POST": Op(user_api(), body=_ids("job"))}),
     # Provider callbacks: the signature is the authentication; none here, so 401 for everyone.
     "generation:webhook-replicate": Route({"POST": Op(public(401), body=lambda w, u: {"id": "x"})}),
     "generation:webhook-bfl": Route({"POST": Op(public(401), body=lambda w, u: {"id": "x"})}),
     "generation:job-detail": Route({"GET": Op(owned())}, args=_job),
     "generation:job-cancel": Route({"POST": Op(owned())}, args=_job),
-    "generation:job-retry": Route({"POST": Op(owned(202))},
-                                  args=lambda world: {"job_id": world.finished_job.id}),
+    "generation:job-retry": Route(
+        {"POST": Op(owned(202))}, args=lambda world: {"job_id": world.finished_job.id}
+    ),
     "generation:job-input-file": Route({"GET": Op(owned())}, args=_job_input),
     "generation:job-input-thumbnail": Route({"GET": Op(owned())}, args=_job_input),
     # The gallery: own images; the admin APIs are staff only.
     "gallery:image-list": Route({"GET": Op(user_api())}),
     "gallery:image-usage": Route({"GET": Op(user_api())}),
-    "gallery:image-upload": Route({"POST": Op(user_api(201), format="multipart",
-                                              body=lambda w, u: {"image": upload()})}),
+    "gallery:image-upload": Route(
+        {"POST": Op(user_api(201), format="multipart", body=lambda w, u: {"image": upload()})}
+    ),
     # A URL the guarded fetcher would download cannot be served here (no network): 400 proves
     # the request was let through (tests/gallery/test_fetch.py covers the download).
-    "gallery:image-import": Route({"POST": Op(user_api(400),
-                                              body=lambda w, u: {"url": "http://127.0.0.1/x.png"})}),
+    "gallery:image-import": Route(
+        {"POST": Op(user_api(400), body=lambda w, u: {"url": "http://127.0.0.1/x.png"})}
+    ),
     # Bulk changes answer 200 to everyone; someone else's ids come back as not_found.
     "gallery:image-bulk-delete": Route({"POST": Op(user_api(), body=_ids("image"))}),
     "gallery:image-bulk-restore": Route({"POST": Op(user_api(), body=_ids("trashed_image"))}),
@@ -310,22 +381,25 @@ ROUTES: dict[str, Route] = {
     # The catalogue under /api/v1/ and, deprecated, under seed 003's /api/ paths.
     **{f"templates_app:{name}": route for name, route in CATALOGUE_ROUTES.items()},
     **{f"seed:{name}": route for name, route in CATALOGUE_ROUTES.items()},
-    "templates_app:template-set-preview": Route({"GET": Op(user_api())}, args=lambda world: {
-        "template_set_id": world.template_set.id}),
+    "templates_app:template-set-preview": Route(
+        {"GET": Op(user_api())}, args=lambda world: {"template_set_id": world.template_set.id}
+    ),
     # Pages: the owner's.
     "templates_app:page-list": Route({"GET": Op(user_api())}),
     "templates_app:page-detail": Route({"GET": Op(owned())}, args=_page),
     "templates_app:page-html": Route({"GET": Op(owned())}, args=_page),
     "templates_app:page-block-image": Route(
         {"POST": Op(owned(), body=lambda w, u: {"image_id": str(w.image.id)})},
-        args=lambda world: {**_page(world), "index": 0}),
+        args=lambda world: {**_page(world), "index": 0},
+    ),
     # Seed endpoints: those that wait for a provider get an empty body (400, after the checks).
     "seed:ppl-generate": Route({"POST": Op(user_api(400), body=lambda w, u: {}, format="multipart")}),
     "seed:goods-generate": Route({"POST": Op(user_api(400), body=lambda w, u: {}, format="multipart")}),
     "seed:generation-display-list": Route({"POST": Op(user_api(400), body=lambda w, u: {})}),
     "seed:generation-image": Route({"POST": Op(user_api(400), body=lambda w, u: {})}),
-    "seed:generation-upload-image": Route({"POST": Op(user_api(400), body=lambda w, u: {
-        "url": "http://127.0.0.1/x.png"})}),
+    "seed:generation-upload-image": Route(
+        {"POST": Op(user_api(400), body=lambda w, u: {"url": "http://127.0.0.1/x.png"})}
+    ),
     "seed:generation": Route({"GET": Op(public(200))}),
     "seed:generation-health": Route({"GET": Op(public(EITHER_HEALTH))}),
     # The schema and its documentation pages are public.
@@ -333,12 +407,17 @@ ROUTES: dict[str, Route] = {
     "docs": Route({"GET": Op(public(200))}),
     "redoc": Route({"GET": Op(public(200))}),
     # The web app's catch-all: the same index.html for everyone (503 while it is not built).
-    "spa": Route({"GET": Op(public(EITHER_HEALTH))}, args=lambda world: {"path": "jobs/x"}, via="session",
-                 methods=("GET",)),
+    "spa": Route(
+        {"GET": Op(public(EITHER_HEALTH))},
+        args=lambda world: {"path": "jobs/x"},
+        via="session",
+        methods=("GET",),
+    ),
 }
 
 
 # --- the routes of the URL configuration ----------------------------------------------------------
+
 
 def _walk(patterns, namespace: str | None = None):
     for pattern in patterns:
@@ -353,8 +432,11 @@ def _view_methods(pattern: URLPattern) -> set[str] | None:
     view_class = getattr(pattern.callback, "view_class", None)
     if view_class is None:
         return None  # a function view: the table says which methods it answers
-    return {method.upper() for method in view_class.http_method_names
-            if method not in ("options", "head") and hasattr(view_class, method)}
+    return {
+        method.upper()
+        for method in view_class.http_method_names
+        if method not in ("options", "head") and hasattr(view_class, method)
+    }
 
 
 def url_routes() -> dict[str, URLPattern]:
@@ -417,7 +499,11 @@ def test_each_persona_gets_the_status_the_table_says(name, method, db, starter_c
         response = _send(client, method, url, op, body)
         got[persona] = response
     expected = dict(zip(PERSONAS, op.codes, strict=True))
-    wrong = {persona: (got[persona].status_code, expected[persona]) for persona in PERSONAS
-             if not _matches(expected[persona], got[persona])}
-    assert not wrong, (f"{method} {url}: (got, expected) per persona {wrong}; "
-                       + "; ".join(f"{p}: {got[p].content[:300]!r}" for p in wrong))
+    wrong = {
+        persona: (got[persona].status_code, expected[persona])
+        for persona in PERSONAS
+        if not _matches(expected[persona], got[persona])
+    }
+    assert not wrong, f"{method} {url}: (got, expected) per persona {wrong}; " + "; ".join(
+        f"{p}: {got[p].content[:300]!r}" for p in wrong
+    )

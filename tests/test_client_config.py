@@ -10,10 +10,22 @@ from tests.conftest import goods_form, ppl_form
 
 pytestmark = pytest.mark.django_db
 
-CONFIG_FIELDS = {"max_upload_bytes", "max_image_pixels", "max_image_side", "aspect_ratios", "output_formats",
-                 "goods_types", "safety_tolerance", "prompt_max_length", "product_info_max_length",
-                 "job_timeout_seconds", "trash_retention_days", "languages", "max_queued_jobs",
-                 "max_concurrent_jobs"}
+CONFIG_FIELDS = {
+    "max_upload_bytes",
+    "max_image_pixels",
+    "max_image_side",
+    "aspect_ratios",
+    "output_formats",
+    "goods_types",
+    "safety_tolerance",
+    "prompt_max_length",
+    "product_info_max_length",
+    "job_timeout_seconds",
+    "trash_retention_days",
+    "languages",
+    "max_queued_jobs",
+    "max_concurrent_jobs",
+}
 
 
 def test_the_config_has_the_limits_choices_and_ranges(api, settings):
@@ -25,8 +37,10 @@ def test_the_config_has_the_limits_choices_and_ranges(api, settings):
     assert body["aspect_ratios"] == list(ASPECT_RATIOS)
     assert body["output_formats"] == list(OUTPUT_FORMATS) == ["png", "jpg"]
     assert body["goods_types"] == list(GOODS_TYPES)
-    assert body["safety_tolerance"] == {"ppl": {"min": 0, "max": 2, "default": 2},
-                                        "goods": {"min": 0, "max": 6, "default": 2}}
+    assert body["safety_tolerance"] == {
+        "ppl": {"min": 0, "max": 2, "default": 2},
+        "goods": {"min": 0, "max": 6, "default": 2},
+    }
     assert body["prompt_max_length"] == PROMPT_MAX_CHARS == 2000
     assert body["product_info_max_length"] == 20_000
     assert body["job_timeout_seconds"] == settings.JOB_TIMEOUT_SECONDS
@@ -40,7 +54,10 @@ def test_the_config_follows_the_settings(api, settings):
     settings.TRASH_RETENTION_DAYS = 7
     body = api.get("/api/v1/config").json()
     assert (body["max_upload_bytes"], body["job_timeout_seconds"], body["trash_retention_days"]) == (
-        2 * 1024 * 1024, 42, 7)
+        2 * 1024 * 1024,
+        42,
+        7,
+    )
 
 
 def test_the_job_limits_are_the_callers_own(api, user):
@@ -57,11 +74,15 @@ def test_the_ranges_are_the_ones_the_job_api_enforces(api):
     goods_max = config["safety_tolerance"]["goods"]["max"]
     too_high = api.post("/api/v1/jobs/ppl", ppl_form(safety_tolerance=ppl_max + 1), format="multipart")
     assert too_high.status_code == 400 and "safety_tolerance" in too_high.json()["fields"]
-    assert api.post("/api/v1/jobs/goods", goods_form(safety_tolerance=goods_max),
-                    format="multipart").status_code == 202
+    assert (
+        api.post("/api/v1/jobs/goods", goods_form(safety_tolerance=goods_max), format="multipart").status_code
+        == 202
+    )
     long_prompt = "x" * (config["prompt_max_length"] + 1)
-    assert "prompt" in api.post("/api/v1/jobs/ppl", ppl_form(prompt=long_prompt),
-                                format="multipart").json()["fields"]
+    assert (
+        "prompt"
+        in api.post("/api/v1/jobs/ppl", ppl_form(prompt=long_prompt), format="multipart").json()["fields"]
+    )
 
 
 def test_the_config_needs_a_signed_in_caller():

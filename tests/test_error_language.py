@@ -16,8 +16,9 @@ KO = {"HTTP_ACCEPT_LANGUAGE": "ko"}
 
 def fill_queue(user, *, waiting: int, running: int = 0) -> None:
     for _ in range(running):
-        Job.objects.create(user=user, kind="goods", provider="local", status="running",
-                           started_at=timezone.now())
+        Job.objects.create(
+            user=user, kind="goods", provider="local", status="running", started_at=timezone.now()
+        )
     for _ in range(waiting):
         Job.objects.create(user=user, kind="goods", provider="local")
 
@@ -45,15 +46,25 @@ def test_storage_quota_exceeded_carries_used_and_quota_bytes(api, user, settings
     from gallery.models import Image
 
     settings.STORAGE_QUOTA_MB = 1
-    Image.objects.create(owner=user, file="images/x.png", width=1, height=1, format="png",
-                         size_bytes=3 * 2**20, sha256="0" * 64, source="upload")
+    Image.objects.create(
+        owner=user,
+        file="images/x.png",
+        width=1,
+        height=1,
+        format="png",
+        size_bytes=3 * 2**20,
+        sha256="0" * 64,
+        source="upload",
+    )
     response = api.post("/api/v1/jobs/goods", goods_form(), format="multipart", **KO)
     assert response.status_code == 409
     body = response.json()
     assert body["code"] == "storage_quota_exceeded"
     assert body["used_bytes"] == 3 * 2**20 and body["quota_bytes"] == 2**20
-    assert body["message"] == ("저장 공간을 모두 사용했습니다(3.0 MB / 1.0 MB, 휴지통과 썸네일 포함). "
-                               "이미지를 삭제하고 휴지통을 비운 뒤 다시 시도하세요.")
+    assert body["message"] == (
+        "저장 공간을 모두 사용했습니다(3.0 MB / 1.0 MB, 휴지통과 썸네일 포함). "
+        "이미지를 삭제하고 휴지통을 비운 뒤 다시 시도하세요."
+    )
 
 
 def test_english_stays_the_default_without_accept_language(api):
@@ -86,8 +97,14 @@ def test_a_validation_error_in_korean_names_the_field_in_korean(api):
 
 
 def test_a_finished_job_cannot_be_canceled_in_korean(api, user):
-    job = Job.objects.create(user=user, kind="goods", provider="local", status="succeeded",
-                             started_at=timezone.now(), finished_at=timezone.now())
+    job = Job.objects.create(
+        user=user,
+        kind="goods",
+        provider="local",
+        status="succeeded",
+        started_at=timezone.now(),
+        finished_at=timezone.now(),
+    )
     response = api.post(f"/api/v1/jobs/{job.id}/cancel", **KO)
     assert response.status_code == 409
     assert response.json()["message"] == "이미 끝난 작업이라 취소할 수 없습니다."
@@ -95,8 +112,13 @@ def test_a_finished_job_cannot_be_canceled_in_korean(api, user):
 
 def test_a_reused_idempotency_key_in_korean(api):
     api.post("/api/v1/jobs/goods", goods_form(), format="multipart", HTTP_IDEMPOTENCY_KEY="k")
-    response = api.post("/api/v1/jobs/goods", goods_form(goods_type="poster"), format="multipart",
-                        HTTP_IDEMPOTENCY_KEY="k", **KO)
+    response = api.post(
+        "/api/v1/jobs/goods",
+        goods_form(goods_type="poster"),
+        format="multipart",
+        HTTP_IDEMPOTENCY_KEY="k",
+        **KO,
+    )
     assert response.status_code == 409
     assert response.json()["code"] == "idempotency_key_reused"
     assert "Idempotency-Key" in response.json()["message"] and "이미" in response.json()["message"]
@@ -113,10 +135,13 @@ def test_throttled_sign_in_in_korean_says_how_long_to_wait(user, settings):
 
 
 def test_a_wrong_password_in_korean():
-    response = APIClient().post("/api/v1/auth/token", {"username": "nobody", "password": "x"},
-                                format="json", **KO)
-    assert response.json() == {"code": "invalid_credentials",
-                               "message": "아이디 또는 비밀번호가 올바르지 않습니다."}
+    response = APIClient().post(
+        "/api/v1/auth/token", {"username": "nobody", "password": "x"}, format="json", **KO
+    )
+    assert response.json() == {
+        "code": "invalid_credentials",
+        "message": "아이디 또는 비밀번호가 올바르지 않습니다.",
+    }
 
 
 def test_the_seed_timeout_wording_is_the_korean_timed_out_message():
@@ -136,8 +161,15 @@ def test_every_korean_message_renders_with_its_figures():
     from config.error_codes import ErrorCode
     from config.errors import localized_message
 
-    figures = {"limit": 2, "waiting": 2, "running": 1, "max_concurrent": 1, "used_bytes": 5 * 2**20,
-               "quota_bytes": 2**20, "retry_after_seconds": 30}
+    figures = {
+        "limit": 2,
+        "waiting": 2,
+        "running": 1,
+        "max_concurrent": 1,
+        "used_bytes": 5 * 2**20,
+        "quota_bytes": 2**20,
+        "retry_after_seconds": 30,
+    }
     for code in ErrorCode:
         text = localized_message(code, "English.", figures, language="ko")
         assert text != "English." and "{" not in text, code

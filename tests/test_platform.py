@@ -15,10 +15,16 @@ def _base_env() -> dict:
     return {k: v for k, v in os.environ.items() if k in {"PATH", "HOME", "DATABASE_URL"}}
 
 
-@pytest.mark.parametrize(("name", "value"), [
-    ("MAX_PER_USER_QUEUE", "three"), ("JOB_TIMEOUT_SECONDS", "0"), ("DEBUG", "maybe"),
-    ("LOG_FORMAT", "xml"), ("Q_BROKER", "kafka"),
-])
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("MAX_PER_USER_QUEUE", "three"),
+        ("JOB_TIMEOUT_SECONDS", "0"),
+        ("DEBUG", "maybe"),
+        ("LOG_FORMAT", "xml"),
+        ("Q_BROKER", "kafka"),
+    ],
+)
 def test_a_malformed_setting_stops_start_up_with_its_name(start_up_error, name, value):
     assert name in start_up_error({name: value})
 
@@ -44,20 +50,23 @@ def test_web_and_worker_processes_start_without_heavy_libraries():
         "print(' '.join(sorted(m for m in ('torch', 'sentence_transformers', 'chromadb', 'numpy',"
         " 'openai', 'jsonschema') if m in sys.modules)) or 'none')"
     )
-    result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=_base_env(), capture_output=True,
-                            text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, env=_base_env(), capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "none"
 
 
 def test_cors_answers_allowed_frontend_origins_only(client, settings):
     settings.CORS_ALLOWED_ORIGINS = ["https://ppl.example.com"]
-    allowed = client.options("/api/v1/jobs", HTTP_ORIGIN="https://ppl.example.com",
-                             HTTP_ACCESS_CONTROL_REQUEST_METHOD="POST")
+    allowed = client.options(
+        "/api/v1/jobs", HTTP_ORIGIN="https://ppl.example.com", HTTP_ACCESS_CONTROL_REQUEST_METHOD="POST"
+    )
     assert allowed["Access-Control-Allow-Origin"] == "https://ppl.example.com"
     assert "idempotency-key" in allowed["Access-Control-Allow-Headers"]
-    other = client.options("/api/v1/jobs", HTTP_ORIGIN="https://evil.example.com",
-                           HTTP_ACCESS_CONTROL_REQUEST_METHOD="POST")
+    other = client.options(
+        "/api/v1/jobs", HTTP_ORIGIN="https://evil.example.com", HTTP_ACCESS_CONTROL_REQUEST_METHOD="POST"
+    )
     assert "Access-Control-Allow-Origin" not in other
 
 
@@ -66,17 +75,29 @@ def test_the_openapi_schema_documents_the_job_api(client):
     response = client.get("/api/schema/?format=json")
     assert response.status_code == 200
     paths = response.json()["paths"]
-    for path in ("/api/v1/jobs/ppl", "/api/v1/jobs/goods", "/api/v1/jobs", "/api/v1/jobs/{job_id}",
-                 "/api/v1/jobs/{job_id}/cancel", "/api/v1/jobs/{job_id}/retry", "/api/v1/auth/token"):
+    for path in (
+        "/api/v1/jobs/ppl",
+        "/api/v1/jobs/goods",
+        "/api/v1/jobs",
+        "/api/v1/jobs/{job_id}",
+        "/api/v1/jobs/{job_id}/cancel",
+        "/api/v1/jobs/{job_id}/retry",
+        "/api/v1/auth/token",
+    ):
         assert path in paths
     assert client.get("/api/docs/").status_code == 200
 
 
 @pytest.mark.subprocess
 def test_the_schema_generates_without_warnings():
-    result = subprocess.run([sys.executable, "manage.py", "spectacular", "--fail-on-warn",
-                             "--file", "/dev/null"], cwd=ROOT, env=_base_env(), capture_output=True,
-                            text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "manage.py", "spectacular", "--fail-on-warn", "--file", "/dev/null"],
+        cwd=ROOT,
+        env=_base_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
 
 

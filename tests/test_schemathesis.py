@@ -52,17 +52,29 @@ def _persona(user) -> Persona:
 
     living = Category.objects.get(slug="living")
     page = async_to_sync(page_generate)(
-        llm=get_llm(), owner_id=user.id,
-        product_info="Linen wide trousers, 100% linen, S/M/L, beige.", product_name=None,
-        template_ids=page_template_ids_resolve(category_id=living.id), language=None, with_images=True,
-        make_image=make_image)
+        llm=get_llm(),
+        owner_id=user.id,
+        product_info="Linen wide trousers, 100% linen, S/M/L, beige.",
+        product_name=None,
+        template_ids=page_template_ids_resolve(category_id=living.id),
+        language=None,
+        with_images=True,
+        make_image=make_image,
+    )
     template = Template.objects.filter(is_active=True).order_by("id").first()
     return Persona(
         headers={"Authorization": f"Bearer {RefreshToken.for_user(user).access_token}"},
-        path_ids={"job_id": str(job.id), "role": "character_image", "image_id": str(_picture(user).id),
-                  "page_id": str(page.page_id), "index": 0, "template_id": template.id,
-                  "category_id": template.category_id,
-                  "template_set_id": TemplateSet.objects.order_by("id").first().id})
+        path_ids={
+            "job_id": str(job.id),
+            "role": "character_image",
+            "image_id": str(_picture(user).id),
+            "page_id": str(page.page_id),
+            "index": 0,
+            "template_id": template.id,
+            "category_id": template.category_id,
+            "template_set_id": TemplateSet.objects.order_by("id").first().id,
+        },
+    )
 
 
 # transactional_db: the WSGI handler opens and closes database connections per request as in
@@ -72,15 +84,17 @@ def test_every_operation_answers_as_its_schema_says_without_a_server_error():
     user = user_create(username="fuzz-user", password="correct horse battery")
     staff = user_create(username="fuzz-staff", password="correct horse battery", is_staff=True)
 
-    report = contract_run(get_wsgi_application(),
-                          personas={"user": _persona(user), "staff": _persona(staff)},
-                          max_examples=int(os.environ.get("CONTRACT_MAX_EXAMPLES", MAX_EXAMPLES)),
-                          max_coverage_cases=int(os.environ.get("CONTRACT_COVERAGE", MAX_COVERAGE_CASES)),
-                          path_regex=os.environ.get("CONTRACT_PATHS"))
+    report = contract_run(
+        get_wsgi_application(),
+        personas={"user": _persona(user), "staff": _persona(staff)},
+        max_examples=int(os.environ.get("CONTRACT_MAX_EXAMPLES", MAX_EXAMPLES)),
+        max_coverage_cases=int(os.environ.get("CONTRACT_COVERAGE", MAX_COVERAGE_CASES)),
+        path_regex=os.environ.get("CONTRACT_PATHS"),
+    )
 
     if os.environ.get("CONTRACT_REPORT"):  # benchmarks/fault_bench.py reads the figures
         Path(os.environ["CONTRACT_REPORT"]).write_text(json.dumps(report.figures()))
     if not os.environ.get("CONTRACT_PATHS"):
         assert report.operations > 50
         assert report.cases > report.operations * 4
-    assert not report.findings, report.summary() + '\nslowest: ' + report.slowest()
+    assert not report.findings, report.summary() + "\nslowest: " + report.slowest()

@@ -62,8 +62,9 @@ def csp_directives(response) -> dict[str, list[str]]:
     return directives
 
 
-@pytest.mark.parametrize("path", ["/", f"/jobs/{uuid.uuid4()}", "/gallery", "/create/page",
-                                  "/pages/42", "/trash?x=1", "/account/"])
+@pytest.mark.parametrize(
+    "path", ["/", f"/jobs/{uuid.uuid4()}", "/gallery", "/create/page", "/pages/42", "/trash?x=1", "/account/"]
+)
 def test_every_app_route_answers_the_index_page(client, built_app, path):
     response = client.get(path)
 
@@ -118,8 +119,9 @@ def test_only_get_and_head_reach_the_index_page(client, built_app):
     assert client.post("/gallery").status_code in (403, 405)  # CSRF or method: never the page
 
 
-@pytest.mark.parametrize("path", ["/api/nope", "/api/v1/nope", "/api/", "/static/app/nope.js",
-                                  "/healthz/nope", "/metrics/x"])
+@pytest.mark.parametrize(
+    "path", ["/api/nope", "/api/v1/nope", "/api/", "/static/app/nope.js", "/healthz/nope", "/metrics/x"]
+)
 def test_unknown_api_static_and_ops_paths_keep_the_json_404(client, built_app, path):
     response = client.get(path)
 
@@ -164,8 +166,7 @@ def test_the_index_page_is_read_from_disk_only_when_it_changes(client, built_app
     assert client.get("/").content.decode() == FAKE_INDEX
 
 
-def test_in_debug_the_checkout_build_is_found_through_the_finders(client, settings, static_root,
-                                                                   tmp_path):
+def test_in_debug_the_checkout_build_is_found_through_the_finders(client, settings, static_root, tmp_path):
     checkout_static = tmp_path / "checkout_static"
     _write(checkout_static / "app" / "index.html", FAKE_INDEX.replace("PPL Studio", "dev build"))
     settings.STATICFILES_DIRS = [str(checkout_static)]
@@ -216,8 +217,9 @@ def test_without_a_build_the_api_and_the_admin_still_answer(client, static_root,
     assert client.get("/api/v1/nope").json()["code"] == "not_found"
 
 
-@pytest.mark.skipif(not (REPO / "static" / "app" / "index.html").exists(),
-                    reason="the web app is not built in this checkout")
+@pytest.mark.skipif(
+    not (REPO / "static" / "app" / "index.html").exists(), reason="the web app is not built in this checkout"
+)
 def test_the_real_build_has_no_inline_script_or_style():
     html = (REPO / "static" / "app" / "index.html").read_text()
 

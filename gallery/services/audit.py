@@ -33,28 +33,46 @@ def audit_image_ids(image_ids: Collection[UUID]) -> dict[str, Any]:
     return {"image_ids": ids, "image_total": len(image_ids)}
 
 
-def audit_start(*, actor: User | AnonymousUser | None, action: str, target_user_id: int | None,
-                filters: dict[str, Any]) -> AuditLog:
+def audit_start(
+    *, actor: User | AnonymousUser | None, action: str, target_user_id: int | None, filters: dict[str, Any]
+) -> AuditLog:
     return AuditLog.objects.create(
-        actor_id=getattr(actor, "pk", None), actor_username=getattr(actor, "username", ""),
-        action=action, target_user_id=target_user_id, target_username=_username(target_user_id),
-        filters=filters)
+        actor_id=getattr(actor, "pk", None),
+        actor_username=getattr(actor, "username", ""),
+        action=action,
+        target_user_id=target_user_id,
+        target_username=_username(target_user_id),
+        filters=filters,
+    )
 
 
-def audit_finish(entry: AuditLog, *, image_count: int, byte_count: int = 0,
-                 detail: dict[str, Any] | None = None) -> None:
+def audit_finish(
+    entry: AuditLog, *, image_count: int, byte_count: int = 0, detail: dict[str, Any] | None = None
+) -> None:
     entry.image_count, entry.byte_count = image_count, byte_count
     entry.detail, entry.finished_at = detail or {}, timezone.now()
     entry.save(update_fields=["image_count", "byte_count", "detail", "finished_at"])
 
 
-def audit_record(*, actor: User | AnonymousUser | None, action: str, target_user_id: int | None,
-                 filters: dict[str, Any],
-                 image_count: int, target_username: str | None = None) -> AuditLog:
+def audit_record(
+    *,
+    actor: User | AnonymousUser | None,
+    action: str,
+    target_user_id: int | None,
+    filters: dict[str, Any],
+    image_count: int,
+    target_username: str | None = None,
+) -> AuditLog:
     """A finished look at images, in one INSERT."""
     now = timezone.now()
     return AuditLog.objects.create(
-        actor_id=getattr(actor, "pk", None), actor_username=getattr(actor, "username", ""),
-        action=action, target_user_id=target_user_id,
+        actor_id=getattr(actor, "pk", None),
+        actor_username=getattr(actor, "username", ""),
+        action=action,
+        target_user_id=target_user_id,
         target_username=target_username if target_username is not None else _username(target_user_id),
-        filters=filters, image_count=image_count, created_at=now, finished_at=now)
+        filters=filters,
+        image_count=image_count,
+        created_at=now,
+        finished_at=now,
+    )

@@ -38,9 +38,18 @@ def gallery_files_delete(*, names: Iterable[str]) -> None:
             default_storage.delete(name)
 
 
-def image_create(*, owner: User, prepared: PreparedImage, source: str, prompt: str = "",
-                 job_id: UUID | None = None, position: int = 0, file_name: str | None = None,
-                 thumbnail: PreparedImage | None = None, thumbnail_name: str | None = None) -> Image:
+def image_create(
+    *,
+    owner: User,
+    prepared: PreparedImage,
+    source: str,
+    prompt: str = "",
+    job_id: UUID | None = None,
+    position: int = 0,
+    file_name: str | None = None,
+    thumbnail: PreparedImage | None = None,
+    thumbnail_name: str | None = None,
+) -> Image:
     """Create a gallery image with its thumbnail.
 
     With `file_name` the bytes are already in storage (the caller owns that file); with
@@ -57,10 +66,19 @@ def image_create(*, owner: User, prepared: PreparedImage, source: str, prompt: s
             thumbnail_name = gallery_file_store(prepared=thumbnail, folder="thumbs")
             written.append(thumbnail_name)
         image = Image(
-            owner=owner, file=file_name, thumbnail=thumbnail_name, width=prepared.width,
-            height=prepared.height, format=prepared.format, size_bytes=len(prepared.data),
-            thumbnail_bytes=len(thumbnail.data) if thumbnail else 0, sha256=prepared.sha256,
-            source=source, prompt=prompt[:4000], job_id=job_id, position=position,
+            owner=owner,
+            file=file_name,
+            thumbnail=thumbnail_name,
+            width=prepared.width,
+            height=prepared.height,
+            format=prepared.format,
+            size_bytes=len(prepared.data),
+            thumbnail_bytes=len(thumbnail.data) if thumbnail else 0,
+            sha256=prepared.sha256,
+            source=source,
+            prompt=prompt[:4000],
+            job_id=job_id,
+            position=position,
         )
         image.full_clean()
         with transaction.atomic():
@@ -81,20 +99,30 @@ def image_add(*, owner: User, prepared: PreparedImage, source: str, prompt: str 
     """
     gallery_quota_check(user=owner, incoming_bytes=len(prepared.data))
     thumbnail = image_thumbnail(prepared.data)
-    names = [gallery_file_store(prepared=prepared, folder="images"),
-             gallery_file_store(prepared=thumbnail, folder="thumbs")]
+    names = [
+        gallery_file_store(prepared=prepared, folder="images"),
+        gallery_file_store(prepared=thumbnail, folder="thumbs"),
+    ]
     try:
         with transaction.atomic():
             get_user_model().objects.select_for_update().filter(pk=owner.pk).first()
             gallery_quota_check(user=owner, incoming_bytes=len(prepared.data) + len(thumbnail.data))
-            return image_create(owner=owner, prepared=prepared, source=source, prompt=prompt,
-                                file_name=names[0], thumbnail=thumbnail, thumbnail_name=names[1])
+            return image_create(
+                owner=owner,
+                prepared=prepared,
+                source=source,
+                prompt=prompt,
+                file_name=names[0],
+                thumbnail=thumbnail,
+                thumbnail_name=names[1],
+            )
     except BaseException:
         gallery_files_delete(names=names)
         raise
 
 
 # --- trash and restore ------------------------------------------------------------------------
+
 
 @dataclass
 class BulkResult:
@@ -147,8 +175,10 @@ def _set_state(scope: QuerySet[Image], *, image_ids: Iterable[UUID], trash: bool
                 # The purge's claim and this update exclude each other: a row is either restored
                 # here or purged there, never restored with its files gone.
                 rows.filter(deleted_at__isnull=False, purging_at__isnull=True).update(deleted_at=None)
-            images_changed_publish(type="image.trashed" if trash else "image.restored",
-                                   owner_images=rows.values_list("owner_id", "id"))
+            images_changed_publish(
+                type="image.trashed" if trash else "image.restored",
+                owner_images=rows.values_list("owner_id", "id"),
+            )
     for image_id in ids:
         if image_id not in found:
             result.not_found.append(image_id)

@@ -54,8 +54,9 @@ def _walk(prefix: str) -> Iterator[str]:
 
 def _unreferenced(names: list[str]) -> list[str]:
     known: set[str] = set()
-    for file_name, thumbnail_name in (Image.objects.filter(Q(file__in=names) | Q(thumbnail__in=names))
-                                      .values_list("file", "thumbnail")):
+    for file_name, thumbnail_name in Image.objects.filter(
+        Q(file__in=names) | Q(thumbnail__in=names)
+    ).values_list("file", "thumbnail"):
         known.update((file_name, thumbnail_name))
     candidates = [n for n in names if n not in known]
     if candidates:
@@ -63,8 +64,9 @@ def _unreferenced(names: list[str]) -> list[str]:
     return [n for n in names if n not in known]
 
 
-def storage_orphans_sweep(*, remove: bool = False, min_age: timedelta = timedelta(hours=1),
-                          prefixes: list[str] | None = None) -> OrphanReport:
+def storage_orphans_sweep(
+    *, remove: bool = False, min_age: timedelta = timedelta(hours=1), prefixes: list[str] | None = None
+) -> OrphanReport:
     """Scan the gallery's folders; with `remove`, delete the orphans older than `min_age`.
 
     Young files are left alone: a job writes its result file before the row that names it.

@@ -51,8 +51,9 @@ class PurgeReport:
         return not self.dry_run and not self.files_remaining
 
 
-def _candidates(*, older_than: timedelta, owner_id: int | None,
-                image_ids: list[UUID] | None) -> QuerySet[Image]:
+def _candidates(
+    *, older_than: timedelta, owner_id: int | None, image_ids: list[UUID] | None
+) -> QuerySet[Image]:
     cutoff = timezone.now() - older_than
     # Claimed rows are always included, whatever their age: an earlier purge promised them.
     images = Image.objects.filter(TRASHED).filter(Q(deleted_at__lte=cutoff) | Q(purging_at__isnull=False))
@@ -63,11 +64,17 @@ def _candidates(*, older_than: timedelta, owner_id: int | None,
     return images
 
 
-def trash_purge(*, older_than: timedelta, owner_id: int | None = None,
-                image_ids: list[UUID] | None = None, dry_run: bool = False,
-                actor: User | AnonymousUser | None = None, action: str = AuditLog.Action.PURGE,
-                filters: dict[str, Any] | None = None,
-                budget_seconds: float | None = None) -> PurgeReport:
+def trash_purge(
+    *,
+    older_than: timedelta,
+    owner_id: int | None = None,
+    image_ids: list[UUID] | None = None,
+    dry_run: bool = False,
+    actor: User | AnonymousUser | None = None,
+    action: str = AuditLog.Action.PURGE,
+    filters: dict[str, Any] | None = None,
+    budget_seconds: float | None = None,
+) -> PurgeReport:
     """Remove trashed images older than `older_than` (of one owner, or of these ids).
 
     Never touches an active image: rows are selected, claimed and deleted only while in the
@@ -81,16 +88,20 @@ def trash_purge(*, older_than: timedelta, owner_id: int | None = None,
     if dry_run:
         totals = candidates.aggregate(n=Count("id"), b=Sum(F("size_bytes") + F("thumbnail_bytes")))
         report.images, report.bytes = totals["n"], totals["b"] or 0
-        entry = audit_start(actor=actor, action=AuditLog.Action.PURGE_DRY_RUN, target_user_id=owner_id,
-                            filters=audit_filters)
+        entry = audit_start(
+            actor=actor, action=AuditLog.Action.PURGE_DRY_RUN, target_user_id=owner_id, filters=audit_filters
+        )
         audit_finish(entry, image_count=report.images, byte_count=report.bytes, detail={"dry_run": True})
         report.audit_id = entry.id
         return report
 
     # A sweep that finds nothing leaves no record; an admin's purge always does, from the start,
     # so an interrupted one is visible as unfinished.
-    audit = None if action == AuditLog.Action.SWEEP else audit_start(
-        actor=actor, action=action, target_user_id=owner_id, filters=audit_filters)
+    audit = (
+        None
+        if action == AuditLog.Action.SWEEP
+        else audit_start(actor=actor, action=action, target_user_id=owner_id, filters=audit_filters)
+    )
     deadline = None if budget_seconds is None else time.monotonic() + budget_seconds
     stuck: set[UUID] = set()  # rows whose files would not go; left claimed for the next run
     while True:
@@ -104,13 +115,24 @@ def trash_purge(*, older_than: timedelta, owner_id: int | None = None,
     if audit is None and (report.images or report.files_remaining):
         audit = audit_start(actor=actor, action=action, target_user_id=owner_id, filters=audit_filters)
     if audit is not None:
-        audit_finish(audit, image_count=report.images, byte_count=report.bytes, detail={
-            "files_deleted": report.files_deleted, "verified": report.verified,
-            "files_remaining": report.files_remaining[:_REPORTED_FILES], "complete": report.complete})
+        audit_finish(
+            audit,
+            image_count=report.images,
+            byte_count=report.bytes,
+            detail={
+                "files_deleted": report.files_deleted,
+                "verified": report.verified,
+                "files_remaining": report.files_remaining[:_REPORTED_FILES],
+                "complete": report.complete,
+            },
+        )
         report.audit_id = audit.id
     if report.files_remaining:
-        logger.error("purge left %d file(s) in storage", len(report.files_remaining),
-                     extra={"files": report.files_remaining[:_REPORTED_FILES]})
+        logger.error(
+            "purge left %d file(s) in storage",
+            len(report.files_remaining),
+            extra={"files": report.files_remaining[:_REPORTED_FILES]},
+        )
     return report
 
 
@@ -118,8 +140,11 @@ def _purge_batch(candidates: QuerySet[Image], batch: list[UUID], report: PurgeRe
     # The claim re-applies the selection, so a row restored (or trashed again, later) since it
     # was selected is not claimed.
     candidates.filter(pk__in=batch, purging_at__isnull=True).update(purging_at=timezone.now())
-    rows = list(Image.objects.filter(pk__in=batch, purging_at__isnull=False)
-                .values_list("id", "file", "thumbnail", "size_bytes", "thumbnail_bytes", "owner_id"))
+    rows = list(
+        Image.objects.filter(pk__in=batch, purging_at__isnull=False).values_list(
+            "id", "file", "thumbnail", "size_bytes", "thumbnail_bytes", "owner_id"
+        )
+    )
     stuck: set[UUID] = set()
     deleted_images = []
     for image_id, file_name, thumbnail_name, size_bytes, thumbnail_bytes, owner_id in rows:

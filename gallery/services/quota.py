@@ -44,4 +44,5 @@ def gallery_quota_check(*, user: User, incoming_bytes: int) -> StorageUsage | No
         f"Your gallery uses {_mb(usage.used_bytes)} ({usage.used_bytes} bytes) of your "
         f"{_mb(quota)} ({quota} bytes) storage quota, trash, thumbnails and job inputs included.{needs} "
         f"Delete images and empty the trash to free space, then try again.",
-        extra={"used_bytes": usage.used_bytes, "quota_bytes": quota})
+        extra={"used_bytes": usage.used_bytes, "quota_bytes": quota},
+    )

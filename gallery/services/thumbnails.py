@@ -24,8 +24,9 @@ def thumbnails_backfill(*, limit: int) -> tuple[int, int]:
             failed += 1
             continue
         name = gallery_file_store(prepared=thumbnail, folder="thumbs")
-        if Image.objects.filter(pk=image.pk, thumbnail="").update(thumbnail=name,
-                                                                   thumbnail_bytes=len(thumbnail.data)):
+        if Image.objects.filter(pk=image.pk, thumbnail="").update(
+            thumbnail=name, thumbnail_bytes=len(thumbnail.data)
+        ):
             made += 1
         else:
             gallery_files_delete(names=[name])

@@ -49,6 +49,7 @@ def client_id_for(base_url: str, deployment: str) -> str:
 
 # --- typed answers ----------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class OutputRef:
     filename: str
@@ -57,8 +58,7 @@ class OutputRef:
     node: str
 
     def as_dict(self) -> dict:
-        return {"filename": self.filename, "subfolder": self.subfolder, "type": self.type,
-                "node": self.node}
+        return {"filename": self.filename, "subfolder": self.subfolder, "type": self.type, "node": self.node}
 
 
 @dataclass(frozen=True)
@@ -84,9 +84,13 @@ def _node_error_message(body: dict) -> str:
             if not isinstance(info, dict):
                 continue
             errors = [e for e in info.get("errors") or [] if isinstance(e, dict)]
-            text = "; ".join(
-                f"{e.get('message', '')}{': ' + str(e['details']) if e.get('details') else ''}"
-                for e in errors) or "invalid"
+            text = (
+                "; ".join(
+                    f"{e.get('message', '')}{': ' + str(e['details']) if e.get('details') else ''}"
+                    for e in errors
+                )
+                or "invalid"
+            )
             parts.append(f"node {node_id} ({info.get('class_type', '?')}): {text}")
     error = body.get("error")
     if not parts:
@@ -106,8 +110,9 @@ class _ComfyHttp(ProviderHttp):
             except (ValueError, httpx.ResponseNotRead):
                 body = None
             if isinstance(body, dict) and (detail := _node_error_message(body)):
-                error = ProviderError(f"ComfyUI rejected the workflow: {detail[:500]}",
-                                      code="provider_rejected")
+                error = ProviderError(
+                    f"ComfyUI rejected the workflow: {detail[:500]}", code="provider_rejected"
+                )
         return retryable, error
 
 
@@ -125,15 +130,29 @@ def _parse_history(body: dict, prompt_id: str) -> HistoryEntry | None:
         found = output.get("images") if isinstance(output, dict) else None
         for image in found if isinstance(found, list) else []:
             if isinstance(image, dict) and isinstance(image.get("filename"), str):
-                images.append(OutputRef(filename=image["filename"], subfolder=str(image.get("subfolder", "")),
-                                        type=str(image.get("type", "output")), node=str(node_id)))
+                images.append(
+                    OutputRef(
+                        filename=image["filename"],
+                        subfolder=str(image.get("subfolder", "")),
+                        type=str(image.get("type", "output")),
+                        node=str(node_id),
+                    )
+                )
     error_message = ""
     for message in status.get("messages") or []:
-        if (isinstance(message, list) and len(message) == 2 and isinstance(message[1], dict)
-                and message[0] in ("execution_error", "execution_interrupted")):
+        if (
+            isinstance(message, list)
+            and len(message) == 2
+            and isinstance(message[1], dict)
+            and message[0] in ("execution_error", "execution_interrupted")
+        ):
             error_message = describe_failure(message[0], message[1])
-    return HistoryEntry(status=str(status.get("status_str") or ""), completed=bool(status.get("completed")),
-                        images=images, error_message=error_message)
+    return HistoryEntry(
+        status=str(status.get("status_str") or ""),
+        completed=bool(status.get("completed")),
+        images=images,
+        error_message=error_message,
+    )
 
 
 def describe_failure(event: str, data: dict) -> str:
@@ -156,16 +175,22 @@ def _prompt_ids(items: object) -> list[str]:
 
 # --- HTTP -------------------------------------------------------------------------------------
 
+
 class ComfyUIClient:
     """One ComfyUI server. Sync methods for submit/fetch/cancel/probe, async ones for polls;
     close what you open (`close()` / `aclose()`)."""
 
-    def __init__(self, base_url: str, *, connect_timeout: float, read_timeout: float,
-                 max_attempts: int = 4):
+    def __init__(self, base_url: str, *, connect_timeout: float, read_timeout: float, max_attempts: int = 4):
         self.base_url = base_url
-        self.http = _ComfyHttp(HttpConfig(provider=PROVIDER, base_url=base_url,
-                                          connect_timeout=connect_timeout, read_timeout=read_timeout,
-                                          max_attempts=max_attempts))
+        self.http = _ComfyHttp(
+            HttpConfig(
+                provider=PROVIDER,
+                base_url=base_url,
+                connect_timeout=connect_timeout,
+                read_timeout=read_timeout,
+                max_attempts=max_attempts,
+            )
+        )
 
     def close(self) -> None:
         self.http.close()
@@ -177,9 +202,12 @@ class ComfyUIClient:
         """Upload an input; returns the name LoadImage takes (`subfolder/name`)."""
         # overwrite=true makes a repeat of the same upload harmless, so it is safe to retry.
         response = self.http.request(
-            "POST", "/upload/image", safe=True,
+            "POST",
+            "/upload/image",
+            safe=True,
             files={"image": (filename, data, content_type)},
-            data={"type": "input", "subfolder": subfolder, "overwrite": "true"})
+            data={"type": "input", "subfolder": subfolder, "overwrite": "true"},
+        )
         body = self.http.json(response, "upload")
         name = body.get("name")
         if not isinstance(name, str) or not name:
@@ -189,8 +217,9 @@ class ComfyUIClient:
 
     def queue_prompt(self, *, graph: dict, client_id: str) -> str:
         # Not retried on a read timeout: the prompt may be queued already.
-        response = self.http.request("POST", "/prompt", safe=False,
-                                     json={"prompt": graph, "client_id": client_id})
+        response = self.http.request(
+            "POST", "/prompt", safe=False, json={"prompt": graph, "client_id": client_id}
+        )
         body = self.http.json(response, "prompt")
         prompt_id = body.get("prompt_id")
         if not isinstance(prompt_id, str) or not prompt_id:
@@ -207,8 +236,10 @@ class ComfyUIClient:
 
     def _parse_queue(self, response: httpx.Response) -> QueueState:
         body = self.http.json(response, "queue")
-        return QueueState(running=_prompt_ids(body.get("queue_running", [])),
-                          pending=_prompt_ids(body.get("queue_pending", [])))
+        return QueueState(
+            running=_prompt_ids(body.get("queue_running", [])),
+            pending=_prompt_ids(body.get("queue_pending", [])),
+        )
 
     def queue(self) -> QueueState:
         return self._parse_queue(self.http.request("GET", "/queue"))
@@ -232,6 +263,7 @@ class ComfyUIClient:
 
 
 # --- websocket progress -----------------------------------------------------------------------
+
 
 @dataclass
 class PromptProgress:
@@ -314,7 +346,8 @@ class ProgressWatcher:
                 if prompt_id not in self._watched and now - progress.updated_at > _FORGET_AFTER_SECONDS:
                     del self._progress[prompt_id]
             return not self._stop.is_set() and (
-                bool(self._watched) or now - self._last_watched_at < self.idle_timeout)
+                bool(self._watched) or now - self._last_watched_at < self.idle_timeout
+            )
 
     def _run(self) -> None:
         try:
@@ -332,14 +365,22 @@ class ProgressWatcher:
         delay, failing = 0.25, False
         while self._wanted():
             try:
-                connection = ws_connect(self.url, open_timeout=self.connect_timeout, proxy=None,
-                                        max_size=_MAX_FRAME_BYTES, close_timeout=1,
-                                        user_agent_header="ppl-studio")
+                connection = ws_connect(
+                    self.url,
+                    open_timeout=self.connect_timeout,
+                    proxy=None,
+                    max_size=_MAX_FRAME_BYTES,
+                    close_timeout=1,
+                    user_agent_header="ppl-studio",
+                )
             except (OSError, TimeoutError, InvalidHandshake, InvalidURI) as exc:
                 # Said once per outage, not on every retry.
-                logger.log(logging.DEBUG if failing else logging.WARNING,
-                           "ComfyUI websocket unavailable (%s); progress is unknown, /history still "
-                           "finishes jobs", exc, extra={"event": "comfyui_ws_unavailable"})
+                logger.log(
+                    logging.DEBUG if failing else logging.WARNING,
+                    "ComfyUI websocket unavailable (%s); progress is unknown, /history still finishes jobs",
+                    exc,
+                    extra={"event": "comfyui_ws_unavailable"},
+                )
                 failing = True
                 self._stop.wait(delay)
                 delay = min(delay * 2, self.connect_timeout)
@@ -417,8 +458,9 @@ def progress_watcher(url: str, *, connect_timeout: float, idle_timeout: float) -
             _watchers_pid = os.getpid()
         watcher = _watchers.get(url)
         if watcher is None or watcher._stop.is_set():
-            watcher = _watchers[url] = ProgressWatcher(url, connect_timeout=connect_timeout,
-                                                       idle_timeout=idle_timeout)
+            watcher = _watchers[url] = ProgressWatcher(
+                url, connect_timeout=connect_timeout, idle_timeout=idle_timeout
+            )
         return watcher
 
 

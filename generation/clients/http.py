@@ -40,8 +40,11 @@ class Retry(Exception):
     def __init__(self, error: Exception, *, retry_after_seconds: float | None = None):
         super().__init__(str(error))
         self.error = error
-        self.retry_after_seconds = (getattr(error, "retry_after_seconds", None)
-                                    if retry_after_seconds is None else retry_after_seconds)
+        self.retry_after_seconds = (
+            getattr(error, "retry_after_seconds", None)
+            if retry_after_seconds is None
+            else retry_after_seconds
+        )
 
 
 @dataclass(frozen=True)
@@ -76,22 +79,31 @@ class RetryPolicy:
         hint = getattr(failure, "retry_after_seconds", None)
         if hint is not None:
             return min(hint, self.max_retry_after_seconds)
-        backoff = tenacity.wait_random_exponential(multiplier=self.backoff_base_seconds,
-                                                   max=self.backoff_cap_seconds)
+        backoff = tenacity.wait_random_exponential(
+            multiplier=self.backoff_base_seconds, max=self.backoff_cap_seconds
+        )
         return backoff(state)
 
     def _options(self) -> dict:
-        return {"stop": tenacity.stop_after_attempt(self.max_attempts), "wait": self.wait_seconds,
-                "retry": tenacity.retry_if_exception_type(Retry), "reraise": True,
-                "before_sleep": _log_retry}
+        return {
+            "stop": tenacity.stop_after_attempt(self.max_attempts),
+            "wait": self.wait_seconds,
+            "retry": tenacity.retry_if_exception_type(Retry),
+            "reraise": True,
+            "before_sleep": _log_retry,
+        }
 
 
 def _log_retry(state: tenacity.RetryCallState) -> None:
     failure = state.outcome.exception() if state.outcome else None
     error = getattr(failure, "error", failure)
-    logger.info("attempt %d failed (%.200s); trying again in %.2fs", state.attempt_number, error,
-                state.upcoming_sleep, extra={"event": "retry", "attempt": state.attempt_number,
-                                             "code": getattr(error, "code", "")})
+    logger.info(
+        "attempt %d failed (%.200s); trying again in %.2fs",
+        state.attempt_number,
+        error,
+        state.upcoming_sleep,
+        extra={"event": "retry", "attempt": state.attempt_number, "code": getattr(error, "code", "")},
+    )
 
 
 @dataclass(frozen=True)
@@ -109,8 +121,11 @@ class HttpConfig:
         return httpx.Timeout(self.read_timeout, connect=self.connect_timeout)
 
     def retry_policy(self) -> RetryPolicy:
-        return RetryPolicy(max_attempts=self.max_attempts, backoff_base_seconds=self.backoff_base_seconds,
-                           backoff_cap_seconds=self.backoff_cap_seconds)
+        return RetryPolicy(
+            max_attempts=self.max_attempts,
+            backoff_base_seconds=self.backoff_base_seconds,
+            backoff_cap_seconds=self.backoff_cap_seconds,
+        )
 
 
 def retry_after_seconds(headers: Mapping[str, str]) -> float | None:
@@ -234,8 +249,9 @@ class ProviderHttp:
             # A URL from an answer (BFL's polling_url, Replicate's urls.get): our key goes with the
             # request, so it is followed only on the provider's own host.
             if not _same_provider_host(path_or_url, self.config.base_url):
-                raise bad_response(self.config.provider, "a URL on a host other than its API",
-                                   httpx.URL(path_or_url).host)
+                raise bad_response(
+                    self.config.provider, "a URL on a host other than its API", httpx.URL(path_or_url).host
+                )
             return path_or_url
         return self.config.base_url.rstrip("/") + "/" + path_or_url.lstrip("/")
 
@@ -270,8 +286,9 @@ class ProviderHttp:
         **kwargs,
     ) -> httpx.Response:
         if self._client is None:
-            self._client = httpx.Client(timeout=self.config.timeout(), headers=self.config.headers,
-                                         verify=tls_context())
+            self._client = httpx.Client(
+                timeout=self.config.timeout(), headers=self.config.headers, verify=tls_context()
+            )
         client, url, call = self._client, self._url(path_or_url), _Call(self, method, safe)
 
         def attempt() -> httpx.Response:
@@ -298,8 +315,9 @@ class ProviderHttp:
         **kwargs,
     ) -> httpx.Response:
         if self._aclient is None:
-            self._aclient = httpx.AsyncClient(timeout=self.config.timeout(), headers=self.config.headers,
-                                               verify=tls_context())
+            self._aclient = httpx.AsyncClient(
+                timeout=self.config.timeout(), headers=self.config.headers, verify=tls_context()
+            )
         client, url, call = self._aclient, self._url(path_or_url), _Call(self, method, safe)
 
         async def attempt() -> httpx.Response:
@@ -353,6 +371,7 @@ class ProviderHttp:
         from that server only (no redirects followed), with the size cap and retry policy."""
         url = self._url(path_or_url)
         with httpx.Client(timeout=self.config.timeout(), verify=tls_context(), trust_env=False) as plain:
+
             def attempt() -> bytes:
                 try:
                     return self._download_once(plain, url, max_bytes)
@@ -367,22 +386,26 @@ class ProviderHttp:
             if response.status_code >= 300:
                 response.read()  # small error bodies only; needed to describe the failure
             if 300 <= response.status_code < 400:
-                raise bad_response(self.config.provider, "a redirect for a file on its own server",
-                                   response.status_code)
+                raise bad_response(
+                    self.config.provider, "a redirect for a file on its own server", response.status_code
+                )
             retryable, error = self._classify(response, True)
             if error is not None:
                 if retryable:
                     raise Retry(error)
                 if response.status_code in (401, 403, 404, 410):
-                    raise ProviderError(f"{self.config.provider}'s result is gone.",
-                                        code="provider_result_expired")
+                    raise ProviderError(
+                        f"{self.config.provider}'s result is gone.", code="provider_result_expired"
+                    )
                 raise error
             chunks, size = [], 0
             for chunk in response.iter_bytes():
                 size += len(chunk)
                 if size > max_bytes:
-                    raise ProviderError(f"{self.config.provider}'s result is larger than {max_bytes} bytes.",
-                                        code="provider_bad_response")
+                    raise ProviderError(
+                        f"{self.config.provider}'s result is larger than {max_bytes} bytes.",
+                        code="provider_bad_response",
+                    )
                 chunks.append(chunk)
             return b"".join(chunks)
 
@@ -391,23 +414,34 @@ class ProviderHttp:
         status = getattr(exc, "http_status", None)
         if exc.code in ("url_not_allowed", "invalid"):
             # A result host we do not expect, or a redirect to a private address: never fetched.
-            logger.warning("%s result URL refused: %s", provider, exc.message,
-                           extra={"event": "provider_result_refused", "provider": provider,
-                                  "host": _host_of(url)})
-            return False, ProviderError(f"{provider}'s result URL was refused ({exc.message})",
-                                        code="provider_bad_response")
+            logger.warning(
+                "%s result URL refused: %s",
+                provider,
+                exc.message,
+                extra={"event": "provider_result_refused", "provider": provider, "host": _host_of(url)},
+            )
+            return False, ProviderError(
+                f"{provider}'s result URL was refused ({exc.message})", code="provider_bad_response"
+            )
         if status in (401, 403, 404, 410):
             # Signed delivery URLs answer 403/404 once they expire (BFL: ten minutes).
-            return False, ProviderError(f"{provider}'s result is gone (its link expired before it "
-                                        "could be fetched).", code="provider_result_expired")
+            return False, ProviderError(
+                f"{provider}'s result is gone (its link expired before it could be fetched).",
+                code="provider_result_expired",
+            )
         if status is not None and status not in RETRYABLE_STATUS:
-            return False, ProviderError(f"{provider}'s result could not be fetched (HTTP {status}).",
-                                        code="provider_bad_response")
+            return False, ProviderError(
+                f"{provider}'s result could not be fetched (HTTP {status}).", code="provider_bad_response"
+            )
         if "larger than" in exc.message:
-            return False, ProviderError(f"{provider}'s result is larger than {max_bytes} bytes.",
-                                        code="provider_bad_response")
-        return True, ProviderError(f"{provider}'s result could not be fetched: {exc.message}",
-                                   code="provider_unavailable", permanent=False)
+            return False, ProviderError(
+                f"{provider}'s result is larger than {max_bytes} bytes.", code="provider_bad_response"
+            )
+        return True, ProviderError(
+            f"{provider}'s result could not be fetched: {exc.message}",
+            code="provider_unavailable",
+            permanent=False,
+        )
 
 
 class _Call:
@@ -433,8 +467,11 @@ class _Call:
 
 
 # Where each provider's result files may come from (settings; the real delivery hosts by default).
-_RESULT_HOSTS_SETTING = {"BFL": "BFL_RESULT_HOSTS", "Replicate": "REPLICATE_RESULT_HOSTS",
-                         "Together": "TOGETHER_RESULT_HOSTS"}
+_RESULT_HOSTS_SETTING = {
+    "BFL": "BFL_RESULT_HOSTS",
+    "Replicate": "REPLICATE_RESULT_HOSTS",
+    "Together": "TOGETHER_RESULT_HOSTS",
+}
 
 
 def _host_of(url: str) -> str:

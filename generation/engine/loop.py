@@ -241,8 +241,11 @@ def engine_heartbeat_file() -> Path:
 
 def _pages_pending(*, limit: int, exclude: set[UUID]) -> list[UUID]:
     """Claimed product pages not being written yet (the dispatcher claims, the engine writes)."""
-    ids = Job.objects.filter(kind=JobKind.PAGE, status=JobStatus.RUNNING, stage=JobStage.PENDING).order_by(
-        "started_at").values_list("id", flat=True)[: limit + len(exclude)]
+    ids = (
+        Job.objects.filter(kind=JobKind.PAGE, status=JobStatus.RUNNING, stage=JobStage.PENDING)
+        .order_by("started_at")
+        .values_list("id", flat=True)[: limit + len(exclude)]
+    )
     return [job_id for job_id in ids if job_id not in exclude][:limit]
 
 

@@ -24,5 +24,14 @@ from generation.llm.base import (
 )
 from generation.llm.registry import get_llm
 
-__all__ = ["LLM", "LLM_MAX_ATTEMPTS", "JsonCompletion", "LLMError", "LLMNotConfigured", "Translation",
-           "detect_language", "get_llm", "register_local_task"]
+__all__ = [
+    "LLM",
+    "LLM_MAX_ATTEMPTS",
+    "JsonCompletion",
+    "LLMError",
+    "LLMNotConfigured",
+    "Translation",
+    "detect_language",
+    "get_llm",
+    "register_local_task",
+]

@@ -51,8 +51,14 @@ class LLMError(ProviderError):
     Codes: llm_not_configured, llm_auth, llm_credits, llm_rate_limited, llm_unavailable,
     llm_timeout, llm_refused, llm_bad_output, llm_rejected (any other 4xx)."""
 
-    def __init__(self, message: str, *, code: str = "llm_error", permanent: bool = True,
-                 retry_after_seconds: float | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str = "llm_error",
+        permanent: bool = True,
+        retry_after_seconds: float | None = None,
+    ):
         super().__init__(message, code=code, permanent=permanent, retry_after_seconds=retry_after_seconds)
 
 
@@ -67,10 +73,25 @@ class LLMNotConfigured(ProviderNotConfigured, LLMError):
 
 
 LANGUAGE_NAMES = {
-    "en": "English", "ko": "Korean", "ja": "Japanese", "zh": "Chinese", "ru": "Russian",
-    "uk": "Ukrainian", "ar": "Arabic", "fa": "Persian", "he": "Hebrew", "th": "Thai", "hi": "Hindi",
-    "el": "Greek", "es": "Spanish", "fr": "French", "de": "German", "pt": "Portuguese",
-    "it": "Italian", "vi": "Vietnamese", "und": "an undetermined language",
+    "en": "English",
+    "ko": "Korean",
+    "ja": "Japanese",
+    "zh": "Chinese",
+    "ru": "Russian",
+    "uk": "Ukrainian",
+    "ar": "Arabic",
+    "fa": "Persian",
+    "he": "Hebrew",
+    "th": "Thai",
+    "hi": "Hindi",
+    "el": "Greek",
+    "es": "Spanish",
+    "fr": "French",
+    "de": "German",
+    "pt": "Portuguese",
+    "it": "Italian",
+    "vi": "Vietnamese",
+    "und": "an undetermined language",
 }
 
 
@@ -126,9 +147,21 @@ _STOPWORDS_OTHER = {
 _STOPWORDS = {lang: frozenset(words.split()) for lang, words in _STOPWORDS_OTHER.items()}
 
 # Letters that are strong hints on their own.
-_LETTER_HINTS = {"ñ": ("es", 2), "¿": ("es", 2), "¡": ("es", 2), "ß": ("de", 2), "ä": ("de", 1),
-                 "ö": ("de", 1), "ü": ("de", 1), "ã": ("pt", 2), "õ": ("pt", 2), "œ": ("fr", 2),
-                 "ç": ("fr", 1), "ê": ("fr", 1), "è": ("fr", 1)}
+_LETTER_HINTS = {
+    "ñ": ("es", 2),
+    "¿": ("es", 2),
+    "¡": ("es", 2),
+    "ß": ("de", 2),
+    "ä": ("de", 1),
+    "ö": ("de", 1),
+    "ü": ("de", 1),
+    "ã": ("pt", 2),
+    "õ": ("pt", 2),
+    "œ": ("fr", 2),
+    "ç": ("fr", 1),
+    "ê": ("fr", 1),
+    "è": ("fr", 1),
+}
 # Letters found in Vietnamese and in no other language of ours (horn, breve, stroke, dot below).
 _VIETNAMESE = re.compile(r"[ơưăđạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ]", re.IGNORECASE)
 _WORD = re.compile(r"[^\W\d_]+")
@@ -179,8 +212,9 @@ def detect_language(text: str) -> str:
         return "und"
     weights = {script: _weight for script, _weight, _ranges in _SCRIPTS}
     cjk = counts.get("kana", 0) + counts.get("han", 0)
-    scored = {script: count * weights[script] for script, count in counts.items()
-              if script not in ("kana", "han")}
+    scored = {
+        script: count * weights[script] for script, count in counts.items() if script not in ("kana", "han")
+    }
     if cjk:
         scored["cjk"] = cjk * 3
     best = max(scored, key=lambda script: scored[script], default=None)
@@ -197,6 +231,7 @@ def detect_language(text: str) -> str:
 
 
 # --- JSON answers ---------------------------------------------------------------------------
+
 
 def validation_error(data: object, schema: dict) -> str | None:
     """The first problem with `data` against `schema`, in words, or None when it is valid."""
@@ -227,7 +262,7 @@ def parse_json_object(content: str) -> dict | None:
     candidates = [text]
     start, end = text.find("{"), text.rfind("}")
     if 0 <= start < end:
-        candidates.append(text[start:end + 1])
+        candidates.append(text[start : end + 1])
     for candidate in candidates:
         try:
             data = json.loads(candidate)
@@ -255,6 +290,7 @@ def local_task(name: str) -> LocalTask | None:
 
 # --- the interface --------------------------------------------------------------------------
 
+
 class LLM:
     """Base class. Subclasses set `name` and `model` and implement `_translate` and `acomplete_json`."""
 
@@ -275,19 +311,38 @@ class LLM:
         """`text` in English. English (and text without letters) is returned as it is, unsent."""
         language = detect_language(text)
         if language == "en":
-            return Translation(text=text, source_language="en", translated=False,
-                               note="Already in English; sent as written.", model=self.model)
+            return Translation(
+                text=text,
+                source_language="en",
+                translated=False,
+                note="Already in English; sent as written.",
+                model=self.model,
+            )
         if language == "und":
-            return Translation(text=text, source_language="und", translated=False,
-                               note="No language detected; sent as written.", model=self.model)
+            return Translation(
+                text=text,
+                source_language="und",
+                translated=False,
+                note="No language detected; sent as written.",
+                model=self.model,
+            )
         return self._translate(text, language)
 
     def _translate(self, text: str, language: str) -> Translation:
         raise NotImplementedError
 
-    async def acomplete_json(self, *, task: str, system: str, user: str, schema: dict,
-                             context: dict | None = None, max_tokens: int = 1500, check: Check | None = None,
-                             what: str = "") -> JsonCompletion:
+    async def acomplete_json(
+        self,
+        *,
+        task: str,
+        system: str,
+        user: str,
+        schema: dict,
+        context: dict | None = None,
+        max_tokens: int = 1500,
+        check: Check | None = None,
+        what: str = "",
+    ) -> JsonCompletion:
         """A JSON object for `task` that validates against `schema` and passes `check`, or LLMError
         (llm_bad_output naming `what`, "the task '<task>'" by default, when no answer was usable).
         `context` is for the offline LLM's generators; the prompts are what a real model reads."""

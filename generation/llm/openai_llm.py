@@ -49,8 +49,9 @@ _FORMATS = (JSON_SCHEMA, JSON_OBJECT, PLAIN_TEXT)
 # Formats a server refused with a 400, so later calls skip the refusal. Per task too: OpenAI
 # also refuses json_schema for a schema that strict mode cannot take, which is the task's doing.
 _refused_formats: dict[tuple[str, str, str], int] = {}
-_FORMAT_REFUSAL = re.compile(r"response_format|json_schema|json_object|structured output|guided",
-                             re.IGNORECASE)
+_FORMAT_REFUSAL = re.compile(
+    r"response_format|json_schema|json_object|structured output|guided", re.IGNORECASE
+)
 PROBE_TIMEOUT_SECONDS = 3.0
 
 TRANSLATE_SYSTEM_PROMPT = (
@@ -87,8 +88,12 @@ class OpenAILLM(LLM):
     def _client_options(self) -> dict:
         self.check_configured()
         # The SDK's own retries are off: LLM_RETRY is the one retry layer.
-        return {"api_key": self.api_key, "base_url": self.base_url, "timeout": self.timeout_seconds,
-                "max_retries": 0}
+        return {
+            "api_key": self.api_key,
+            "base_url": self.base_url,
+            "timeout": self.timeout_seconds,
+            "max_retries": 0,
+        }
 
     def probe(self) -> tuple[bool, str] | None:
         if not self.api_key:
@@ -109,12 +114,15 @@ class OpenAILLM(LLM):
     def _translate(self, text: str, language: str) -> Translation:
         started = time.monotonic()
         with openai.OpenAI(**self._client_options()) as client:
+
             def attempt():
                 try:
                     return client.chat.completions.create(
                         model=self.model,
-                        messages=[{"role": "system", "content": TRANSLATE_SYSTEM_PROMPT},
-                                  {"role": "user", "content": text}],
+                        messages=[
+                            {"role": "system", "content": TRANSLATE_SYSTEM_PROMPT},
+                            {"role": "user", "content": text},
+                        ],
                         max_completion_tokens=max(256, len(text) * 4),
                     )
                 except openai.OpenAIError as exc:
@@ -129,26 +137,53 @@ class OpenAILLM(LLM):
         usage = _Usage()
         usage.add(completion)
         _log_done("translate", self.model, usage, time.monotonic() - started)
-        return Translation(text=english, source_language=language, translated=True,
-                           note=f"Translated from {language_name(language)} by {self.model}.",
-                           model=self.model)
+        return Translation(
+            text=english,
+            source_language=language,
+            translated=True,
+            note=f"Translated from {language_name(language)} by {self.model}.",
+            model=self.model,
+        )
 
     # --- JSON tasks ---
 
-    async def acomplete_json(self, *, task: str, system: str, user: str, schema: dict,
-                             context: dict | None = None, max_tokens: int = 1500, check: Check | None = None,
-                             what: str = "") -> JsonCompletion:
+    async def acomplete_json(
+        self,
+        *,
+        task: str,
+        system: str,
+        user: str,
+        schema: dict,
+        context: dict | None = None,
+        max_tokens: int = 1500,
+        check: Check | None = None,
+        what: str = "",
+    ) -> JsonCompletion:
         started = time.monotonic()
-        conversation = _Conversation(self, task=task, system=system, user=user, schema=schema,
-                                     max_tokens=max_tokens, check=check, what=what or f"the task '{task}'")
+        conversation = _Conversation(
+            self,
+            task=task,
+            system=system,
+            user=user,
+            schema=schema,
+            max_tokens=max_tokens,
+            check=check,
+            what=what or f"the task '{task}'",
+        )
         client = _async_client(self._client_options())
         data, value = await LLM_RETRY.acall(lambda: conversation.ask(client))
         seconds = time.monotonic() - started
         usage = conversation.usage
         _log_done(task, self.model, usage, seconds)
-        return JsonCompletion(data=data, value=value, model=self.model, prompt_tokens=usage.prompt_tokens,
-                              completion_tokens=usage.completion_tokens, seconds=seconds,
-                              attempts=conversation.attempts)
+        return JsonCompletion(
+            data=data,
+            value=value,
+            model=self.model,
+            prompt_tokens=usage.prompt_tokens,
+            completion_tokens=usage.completion_tokens,
+            seconds=seconds,
+            attempts=conversation.attempts,
+        )
 
 
 _async_clients: dict[tuple, tuple[asyncio.AbstractEventLoop, openai.AsyncOpenAI]] = {}
@@ -169,8 +204,18 @@ class _Conversation:
     """One JSON answer, asked for once per attempt of LLM_RETRY: each attempt uses the best
     answer format the server has not refused, and repeats what was wrong with the last answer."""
 
-    def __init__(self, llm: OpenAILLM, *, task: str, system: str, user: str, schema: dict, max_tokens: int,
-                 check: Check | None, what: str):
+    def __init__(
+        self,
+        llm: OpenAILLM,
+        *,
+        task: str,
+        system: str,
+        user: str,
+        schema: dict,
+        max_tokens: int,
+        check: Check | None,
+        what: str,
+    ):
         self.llm, self.task, self.system, self.user, self.schema = llm, task, system, user, schema
         self.max_tokens, self.check, self.what = max_tokens, check, what
         self.key = (llm.base_url, llm.model, task)
@@ -182,8 +227,9 @@ class _Conversation:
     async def ask(self, client: openai.AsyncOpenAI) -> tuple[dict, object]:
         self.attempts += 1
         answer_format = _FORMATS[self.format_index]
-        request = _json_request(self.llm.model, self.task, self.system, self.user, self.schema, answer_format,
-                                self.max_tokens)
+        request = _json_request(
+            self.llm.model, self.task, self.system, self.user, self.schema, answer_format, self.max_tokens
+        )
         request["messages"] += self.feedback
         try:
             completion = await client.chat.completions.create(**request)
@@ -208,35 +254,59 @@ class _Conversation:
         assert problem is not None
         if data is None and answer_format != PLAIN_TEXT:
             self._step_down(refused=False)  # a server that ignores the format answers prose
-        logger.info("LLM answer for %s unusable (%s)", self.task, problem,
-                    extra={"event": "llm_retry", "task": self.task, "model": self.llm.model,
-                           "attempt": self.attempts})
-        self.feedback = [{"role": "assistant", "content": content[:4000]},
-                         {"role": "user", "content": f"That answer is invalid: {problem}. Answer again "
-                                                     "with only a JSON object that matches the schema."}]
+        logger.info(
+            "LLM answer for %s unusable (%s)",
+            self.task,
+            problem,
+            extra={
+                "event": "llm_retry",
+                "task": self.task,
+                "model": self.llm.model,
+                "attempt": self.attempts,
+            },
+        )
+        self.feedback = [
+            {"role": "assistant", "content": content[:4000]},
+            {
+                "role": "user",
+                "content": f"That answer is invalid: {problem}. Answer again "
+                "with only a JSON object that matches the schema.",
+            },
+        ]
         raise Retry(unusable_answer(self.what, problem), retry_after_seconds=0)
 
     def _step_down(self, *, refused: bool) -> None:
         self.format_index += 1
         if refused:
             _refused_formats[self.key] = max(_refused_formats.get(self.key, 0), self.format_index)
-            logger.warning("LLM server refused response_format %s; falling back to %s",
-                           _FORMATS[self.format_index - 1], _FORMATS[self.format_index],
-                           extra={"event": "llm_format_fallback", "task": self.task, "model": self.llm.model})
+            logger.warning(
+                "LLM server refused response_format %s; falling back to %s",
+                _FORMATS[self.format_index - 1],
+                _FORMATS[self.format_index],
+                extra={"event": "llm_format_fallback", "task": self.task, "model": self.llm.model},
+            )
 
 
-def _json_request(model: str, task: str, system: str, user: str, schema: dict, answer_format: str,
-                  max_tokens: int) -> dict:
+def _json_request(
+    model: str, task: str, system: str, user: str, schema: dict, answer_format: str, max_tokens: int
+) -> dict:
     if answer_format != JSON_SCHEMA:
         # json_object mode also requires the word "JSON" somewhere in the messages.
-        system = (f"{system}\n\nAnswer with only a JSON object, no other text, that matches this JSON "
-                  f"schema:\n{json.dumps(schema, ensure_ascii=False)}")
-    request = {"model": model, "max_completion_tokens": max_tokens,
-               "messages": [{"role": "system", "content": system}, {"role": "user", "content": user}]}
+        system = (
+            f"{system}\n\nAnswer with only a JSON object, no other text, that matches this JSON "
+            f"schema:\n{json.dumps(schema, ensure_ascii=False)}"
+        )
+    request = {
+        "model": model,
+        "max_completion_tokens": max_tokens,
+        "messages": [{"role": "system", "content": system}, {"role": "user", "content": user}],
+    }
     if answer_format == JSON_SCHEMA:
         name = re.sub(r"[^a-zA-Z0-9_-]", "_", task)[:64] or "answer"
-        request["response_format"] = {"type": "json_schema",
-                                      "json_schema": {"name": name, "strict": True, "schema": schema}}
+        request["response_format"] = {
+            "type": "json_schema",
+            "json_schema": {"name": name, "strict": True, "schema": schema},
+        }
     elif answer_format == JSON_OBJECT:
         request["response_format"] = {"type": "json_object"}
     return request
@@ -255,8 +325,9 @@ def _check_finish(choice, *, task: str) -> None:
     if choice.finish_reason == "content_filter":
         raise LLMError(f"The LLM's content filter stopped the task '{task}'.", code="llm_refused")
     if choice.finish_reason == "length":
-        raise LLMError(f"The LLM's answer for '{task}' was cut off at the token limit.",
-                       code="llm_bad_output")
+        raise LLMError(
+            f"The LLM's answer for '{task}' was cut off at the token limit.", code="llm_bad_output"
+        )
 
 
 _QUOTES = "\"'“”‘’「」"
@@ -292,27 +363,44 @@ def _error(exc: openai.OpenAIError) -> LLMError:
         status = exc.status_code
         # Servers put a (partly masked) key in auth errors: their message is not repeated.
         if status in (401, 403):
-            return LLMError(f"The LLM server refused the API key (HTTP {status}); check OPENAI_API_KEY.",
-                            code="llm_auth")
+            return LLMError(
+                f"The LLM server refused the API key (HTTP {status}); check OPENAI_API_KEY.", code="llm_auth"
+            )
         detail = _server_message(exc)[:300]
         # OpenAI reports an exhausted quota as a 429 that no retry will cure.
         if status == 402 or getattr(exc, "code", None) == "insufficient_quota":
             return LLMError(f"The LLM account is out of credits: {detail}", code="llm_credits")
         if status == 429:
-            return LLMError(f"The LLM server is rate limiting us: {detail}", code="llm_rate_limited",
-                            permanent=False, retry_after_seconds=retry_after_seconds(exc.response.headers))
+            return LLMError(
+                f"The LLM server is rate limiting us: {detail}",
+                code="llm_rate_limited",
+                permanent=False,
+                retry_after_seconds=retry_after_seconds(exc.response.headers),
+            )
         if status >= 500:
-            return LLMError(f"The LLM server failed (HTTP {status}): {detail}", code="llm_unavailable",
-                            permanent=False)
-        return LLMError(f"The LLM server rejected the request (HTTP {status}): {detail}",
-                        code="llm_rejected")
+            return LLMError(
+                f"The LLM server failed (HTTP {status}): {detail}", code="llm_unavailable", permanent=False
+            )
+        return LLMError(f"The LLM server rejected the request (HTTP {status}): {detail}", code="llm_rejected")
     if isinstance(exc, openai.APIResponseValidationError):
         return LLMError("The LLM server's answer has an unexpected shape.", code="llm_bad_output")
     return LLMError(f"The LLM call failed: {type(exc).__name__}", code="llm_unavailable", permanent=False)
 
 
 def _log_done(task: str, model: str, usage: _Usage, seconds: float) -> None:
-    logger.info("llm %s done by %s in %.2fs (%d+%d tokens)", task, model, seconds, usage.prompt_tokens,
-                usage.completion_tokens,
-                extra={"event": "llm_call", "task": task, "model": model, "seconds": round(seconds, 3),
-                       "prompt_tokens": usage.prompt_tokens, "completion_tokens": usage.completion_tokens})
+    logger.info(
+        "llm %s done by %s in %.2fs (%d+%d tokens)",
+        task,
+        model,
+        seconds,
+        usage.prompt_tokens,
+        usage.completion_tokens,
+        extra={
+            "event": "llm_call",
+            "task": task,
+            "model": model,
+            "seconds": round(seconds, 3),
+            "prompt_tokens": usage.prompt_tokens,
+            "completion_tokens": usage.completion_tokens,
+        },
+    )

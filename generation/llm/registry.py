@@ -23,6 +23,7 @@ def get_llm() -> LLM:
     which tests override."""
     name = (settings.LLM_PROVIDER or "local").strip().lower()
     if name not in LLMS:
-        raise LLMError(f"Unknown LLM_PROVIDER {name!r}; use one of: {', '.join(LLMS)}.",
-                       code="llm_not_configured")
+        raise LLMError(
+            f"Unknown LLM_PROVIDER {name!r}; use one of: {', '.join(LLMS)}.", code="llm_not_configured"
+        )
     return _llm_class(name)()

@@ -1,9 +1,9 @@
 """Image providers: one small interface, one module per provider.
 
-    submit(request)         -> Submission     (one paid call; the reference is stored at once)
-    apoll(ref, state)       -> PollResult     (cheap, async: many jobs are polled together)
-    fetch_outputs(request, state) -> [OutputImage]  (download or render the result)
-    cancel(ref, state)                        (best effort)
+submit(request)         -> Submission     (one paid call; the reference is stored at once)
+apoll(ref, state)       -> PollResult     (cheap, async: many jobs are polled together)
+fetch_outputs(request, state) -> [OutputImage]  (download or render the result)
+cancel(ref, state)                        (best effort)
 """
 
 from generation.providers.base import (
@@ -18,6 +18,13 @@ from generation.providers.base import (
 from generation.providers.registry import get_provider, provider_name_for_kind
 
 __all__ = [
-    "OutputImage", "PollResult", "Provider", "ProviderError", "ProviderNotConfigured",
-    "Submission", "SubmitRequest", "get_provider", "provider_name_for_kind",
+    "OutputImage",
+    "PollResult",
+    "Provider",
+    "ProviderError",
+    "ProviderNotConfigured",
+    "Submission",
+    "SubmitRequest",
+    "get_provider",
+    "provider_name_for_kind",
 ]

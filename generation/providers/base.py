@@ -12,8 +12,15 @@ from config.error_codes import error_code
 class ProviderError(Exception):
     """A provider failure. `permanent` ones end the job; others are retried with backoff."""
 
-    def __init__(self, message: str, *, code: str = "provider_error", permanent: bool = True,
-                 retry_after_seconds: float | None = None, not_sent: bool = False):
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str = "provider_error",
+        permanent: bool = True,
+        retry_after_seconds: float | None = None,
+        not_sent: bool = False,
+    ):
         super().__init__(message)
         self.message = message
         self.code = error_code(code)  # becomes the job's error code: registered, or it fails here
@@ -26,8 +33,11 @@ class ProviderError(Exception):
 
 class ProviderNotConfigured(ProviderError):
     def __init__(self, variable: str, provider: str):
-        super().__init__(f"{variable} is not set: the {provider} provider cannot run without it.",
-                         code="provider_not_configured", permanent=True)
+        super().__init__(
+            f"{variable} is not set: the {provider} provider cannot run without it.",
+            code="provider_not_configured",
+            permanent=True,
+        )
         self.variable = variable
 
 
@@ -110,8 +120,9 @@ class Provider:
 
     def generate_image(self, *, prompt: str, aspect_ratio: str = "4:3") -> bytes:
         """An image from text alone (product-page illustrations). Synchronous, one paid call."""
-        raise ProviderError(f"The {self.name} provider cannot make an image from text alone.",
-                            code="provider_unsupported")
+        raise ProviderError(
+            f"The {self.name} provider cannot make an image from text alone.", code="provider_unsupported"
+        )
 
     async def agenerate_image(self, *, prompt: str, aspect_ratio: str = "4:3") -> bytes:
         """generate_image for the engine's loop. Cancelling it (a page past its budget) returns at

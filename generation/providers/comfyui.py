@@ -81,8 +81,11 @@ def _set(graph: dict, target: list, value: object, kind: str) -> None:
     try:
         graph[node_id]["inputs"][input_name] = value
     except (KeyError, TypeError):
-        raise ProviderError(f"The ComfyUI workflow for {kind} has no input {node_id}.{input_name}; "
-                            "the workflow file and its _studio map disagree.", code="provider_misconfigured")
+        raise ProviderError(
+            f"The ComfyUI workflow for {kind} has no input {node_id}.{input_name}; "
+            "the workflow file and its _studio map disagree.",
+            code="provider_misconfigured",
+        )
 
 
 def prompt_text(kind: str, params: dict) -> str:
@@ -93,8 +96,9 @@ def prompt_text(kind: str, params: dict) -> str:
     return params.get("prompt_en") or params.get("prompt", "")
 
 
-def workflow_build(*, kind: str, params: dict, images: dict[str, str], seed: int,
-                   filename_prefix: str) -> tuple[dict, dict]:
+def workflow_build(
+    *, kind: str, params: dict, images: dict[str, str], seed: int, filename_prefix: str
+) -> tuple[dict, dict]:
     """The graph to queue, and what was chosen (recorded in the job's provider state)."""
     graph, patches = workflow_load(kind)
     for role, target in patches["images"].items():
@@ -110,8 +114,12 @@ def workflow_build(*, kind: str, params: dict, images: dict[str, str], seed: int
         _set(graph, patches["width"], size[0], kind)
         _set(graph, patches["height"], size[1], kind)
         _set(graph, latent["input"], latent["sized"], kind)
-    chosen = {"seed": seed, "output_node": patches["output_node"],
-              "width": size[0] if size else None, "height": size[1] if size else None}
+    chosen = {
+        "seed": seed,
+        "output_node": patches["output_node"],
+        "width": size[0] if size else None,
+        "height": size[1] if size else None,
+    }
     return graph, chosen
 
 
@@ -134,9 +142,11 @@ class ComfyUIProvider(Provider):
     def _client(self, *, max_attempts: int | None = None, read_timeout: float | None = None) -> ComfyUIClient:
         self.check_configured()
         return ComfyUIClient(
-            self.base_url, connect_timeout=settings.COMFY_HTTP_CONNECT_TIMEOUT,
+            self.base_url,
+            connect_timeout=settings.COMFY_HTTP_CONNECT_TIMEOUT,
             read_timeout=read_timeout or settings.COMFY_HTTP_READ_TIMEOUT,
-            max_attempts=max_attempts or settings.PROVIDER_MAX_ATTEMPTS)
+            max_attempts=max_attempts or settings.PROVIDER_MAX_ATTEMPTS,
+        )
 
     # -- submit --
     def submit(self, request: SubmitRequest) -> Submission:
@@ -153,23 +163,34 @@ class ComfyUIProvider(Provider):
                 fmt = (image.format or "png").lower()
                 images[role] = client.upload_image(
                     filename=f"{request.job_id.hex}-{role}.{_EXTENSIONS.get(fmt, fmt)}",
-                    data=image.read(), content_type=f"image/{'jpeg' if fmt == 'jpg' else fmt}",
-                    subfolder=UPLOAD_SUBFOLDER)
+                    data=image.read(),
+                    content_type=f"image/{'jpeg' if fmt == 'jpg' else fmt}",
+                    subfolder=UPLOAD_SUBFOLDER,
+                )
             graph, chosen = workflow_build(
-                kind=request.kind, params=request.params, images=images, seed=seed,
-                filename_prefix=f"{UPLOAD_SUBFOLDER}/{request.job_id.hex}")
+                kind=request.kind,
+                params=request.params,
+                images=images,
+                seed=seed,
+                filename_prefix=f"{UPLOAD_SUBFOLDER}/{request.job_id.hex}",
+            )
             prompt_id = client.queue_prompt(graph=graph, client_id=self.client_id)
         finally:
             client.close()
         # An early first poll starts the websocket listener before the sampler's first step.
-        return Submission(ref=prompt_id, state={"client_id": self.client_id, "inputs": images, **chosen},
-                          poll_after_seconds=0.25)
+        return Submission(
+            ref=prompt_id,
+            state={"client_id": self.client_id, "inputs": images, **chosen},
+            poll_after_seconds=0.25,
+        )
 
     # -- poll --
     def _watcher(self, state: dict):
-        return progress_watcher(ws_url(self.base_url, state.get("client_id") or self.client_id),
-                                connect_timeout=settings.COMFY_WS_CONNECT_TIMEOUT,
-                                idle_timeout=settings.COMFY_WS_IDLE_TIMEOUT)
+        return progress_watcher(
+            ws_url(self.base_url, state.get("client_id") or self.client_id),
+            connect_timeout=settings.COMFY_WS_CONNECT_TIMEOUT,
+            idle_timeout=settings.COMFY_WS_IDLE_TIMEOUT,
+        )
 
     async def apoll(self, ref: str, state: dict) -> PollResult:
         self.check_configured()
@@ -188,50 +209,75 @@ class ComfyUIProvider(Provider):
     def poll(self, ref: str, state: dict) -> PollResult:
         return asyncio.run(self.apoll(ref, state))
 
-    async def _apoll(self, client: ComfyUIClient, ref: str, state: dict, progress: PromptProgress | None,
-                     *, connected: bool) -> PollResult:
+    async def _apoll(
+        self,
+        client: ComfyUIClient,
+        ref: str,
+        state: dict,
+        progress: PromptProgress | None,
+        *,
+        connected: bool,
+    ) -> PollResult:
         entry = await client.ahistory(ref)
         if entry is not None:
             return self._from_history(entry, state)
         fresh = progress is not None and time.monotonic() - progress.updated_at < _WS_FRESH_SECONDS
         if fresh and progress.state == "running":
-            return PollResult(status="pending", progress=progress.percent, poll_after_seconds=1.0,
-                              state={"comfy_status": "running"})
+            return PollResult(
+                status="pending",
+                progress=progress.percent,
+                poll_after_seconds=1.0,
+                state={"comfy_status": "running"},
+            )
         if fresh and progress.state == "done":
             return PollResult(status="pending", progress=99, poll_after_seconds=0.3)  # history lags
         queue = await client.aqueue()
         if ref in queue.running:
-            return PollResult(status="pending", progress=progress.percent if progress else 0,
-                              poll_after_seconds=1.0 if connected else 2.0,
-                              state={"comfy_status": "running"})
+            return PollResult(
+                status="pending",
+                progress=progress.percent if progress else 0,
+                poll_after_seconds=1.0 if connected else 2.0,
+                state={"comfy_status": "running"},
+            )
         if ref in queue.pending:
-            return PollResult(status="pending", progress=0, poll_after_seconds=2.0,
-                              state={"comfy_status": "pending",
-                                     "comfy_queue_position": queue.pending.index(ref) + 1})
+            return PollResult(
+                status="pending",
+                progress=0,
+                poll_after_seconds=2.0,
+                state={"comfy_status": "pending", "comfy_queue_position": queue.pending.index(ref) + 1},
+            )
         entry = await client.ahistory(ref)  # it may have finished between the two reads
         if entry is not None:
             return self._from_history(entry, state)
         if progress is not None and progress.state == "failed":
-            return PollResult(status="failed", error_code="provider_failed",
-                              error_message=progress.error_message)
-        return PollResult(status="failed", error_code="provider_failed",
-                          error_message="ComfyUI no longer knows this prompt (it may have been "
-                                        "restarted or its queue cleared).")
+            return PollResult(
+                status="failed", error_code="provider_failed", error_message=progress.error_message
+            )
+        return PollResult(
+            status="failed",
+            error_code="provider_failed",
+            error_message="ComfyUI no longer knows this prompt (it may have been "
+            "restarted or its queue cleared).",
+        )
 
     @staticmethod
     def _from_history(entry: HistoryEntry, state: dict) -> PollResult:
         # Key on status_str: a failed prompt has completed=false *and* status_str "error".
         if entry.status == "error":
-            return PollResult(status="failed", error_code="provider_failed",
-                              error_message=entry.error_message or "ComfyUI reported an error.")
+            return PollResult(
+                status="failed",
+                error_code="provider_failed",
+                error_message=entry.error_message or "ComfyUI reported an error.",
+            )
         if entry.status not in ("success", ""):
             raise bad_response(PROVIDER, "history status", entry)
         outputs = [image for image in entry.images if image.type == "output"]
         outputs = [image for image in outputs if image.node == state.get("output_node")] or outputs
         if not outputs:
             raise bad_response(PROVIDER, "history without output images", entry)
-        return PollResult(status="ready", progress=100,
-                          state={"outputs": [image.as_dict() for image in outputs]})
+        return PollResult(
+            status="ready", progress=100, state={"outputs": [image.as_dict() for image in outputs]}
+        )
 
     # -- results, cancel, health --
     def fetch_outputs(self, request: SubmitRequest, state: dict) -> list[OutputImage]:
@@ -240,10 +286,20 @@ class ComfyUIProvider(Provider):
             raise bad_response(PROVIDER, "no output refs recorded", state)
         client = self._client()
         try:
-            return [OutputImage(data=client.view(
-                OutputRef(filename=ref["filename"], subfolder=ref.get("subfolder", ""),
-                          type=ref.get("type", "output"), node=ref.get("node", "")),
-                max_bytes=settings.PROVIDER_RESULT_MAX_BYTES)) for ref in refs]
+            return [
+                OutputImage(
+                    data=client.view(
+                        OutputRef(
+                            filename=ref["filename"],
+                            subfolder=ref.get("subfolder", ""),
+                            type=ref.get("type", "output"),
+                            node=ref.get("node", ""),
+                        ),
+                        max_bytes=settings.PROVIDER_RESULT_MAX_BYTES,
+                    )
+                )
+                for ref in refs
+            ]
         finally:
             client.close()
 
@@ -278,7 +334,10 @@ class ComfyUIProvider(Provider):
         for device in devices:
             if isinstance(device, dict):
                 free, total = device.get("vram_free"), device.get("vram_total")
-                vram = (f", {free / 2**30:.1f} of {total / 2**30:.1f} GiB VRAM free"
-                        if isinstance(free, int | float) and isinstance(total, int | float) else "")
+                vram = (
+                    f", {free / 2**30:.1f} of {total / 2**30:.1f} GiB VRAM free"
+                    if isinstance(free, int | float) and isinstance(total, int | float)
+                    else ""
+                )
                 described.append(f"{device.get('name', '?')}{vram}")
         return True, f"ComfyUI {version} at {self.base_url}: " + ("; ".join(described) or "no devices")

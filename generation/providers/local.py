@@ -52,8 +52,11 @@ class LocalProvider(Provider):
             return PollResult(status="ready", progress=100)
         total = max(ready_at - float(state["submitted_at"]), 0.001)
         elapsed = now - float(state["submitted_at"])
-        return PollResult(status="pending", progress=min(99, int(100 * elapsed / total)),
-                          poll_after_seconds=min(self._interval(total), ready_at - now))
+        return PollResult(
+            status="pending",
+            progress=min(99, int(100 * elapsed / total)),
+            poll_after_seconds=min(self._interval(total), ready_at - now),
+        )
 
     async def apoll(self, ref: str, state: dict) -> PollResult:
         return self.poll(ref, state)  # no I/O: no thread needed
@@ -64,19 +67,28 @@ class LocalProvider(Provider):
         params = request.params
         if request.kind == "ppl":
             result = local_imaging.compose_ppl(
-                _open(request, "input_image_1"), _open(request, "input_image_2"),
+                _open(request, "input_image_1"),
+                _open(request, "input_image_2"),
                 aspect_ratio=params.get("aspect_ratio", "match_input_image"),
-                prompt=params.get("prompt", ""), seed=params.get("seed"))
+                prompt=params.get("prompt", ""),
+                seed=params.get("seed"),
+            )
         elif request.kind == "edit":
             from generation.providers.local_edit import apply_edit
 
-            result, _ = apply_edit(_open(request, "image"), params.get("prompt_en") or params["prompt"],
-                                   aspect_ratio=params.get("aspect_ratio", "match_input_image"))
+            result, _ = apply_edit(
+                _open(request, "image"),
+                params.get("prompt_en") or params["prompt"],
+                aspect_ratio=params.get("aspect_ratio", "match_input_image"),
+            )
         else:
             result = local_imaging.compose_goods(
-                _open(request, "character_image"), goods_type=params["goods_type"],
+                _open(request, "character_image"),
+                goods_type=params["goods_type"],
                 aspect_ratio=params.get("aspect_ratio", "1:1"),
-                prompt=params.get("prompt", ""), seed=params.get("seed"))
+                prompt=params.get("prompt", ""),
+                seed=params.get("seed"),
+            )
         fmt = "JPEG" if params.get("output_format") == "jpg" else "PNG"
         buffer = io.BytesIO()
         result.convert("RGB").save(buffer, format=fmt, **({"quality": 92} if fmt == "JPEG" else {}))

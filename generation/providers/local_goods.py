@@ -70,12 +70,45 @@ def _mug(canvas, art, colour, rng):
     _Pen(canvas).ellipse(opening).paint(_mix(colour, BLACK, 0.06), _at(size, opening, inside))
 
 
-_TEE = (0.365, 0.03, 0.15, 0.085, 0, 0.31, 0.115, 0.385, 0.215, 0.305, 0.205, 0.985, 0.795, 0.985,
-        0.785, 0.305, 0.885, 0.385, 1, 0.31, 0.85, 0.085, 0.635, 0.03)  # flat-lay silhouette
-_TEE_FOLDS = ((0.22, 0.33, 0.34, 0.44), (0.78, 0.33, 0.66, 0.44), (0.3, 0.9, 0.42, 0.8),
-              (0.62, 0.93, 0.74, 0.84))
-_TEE_SEAMS = ((0.15, 0.085, 0.19, 0.2, 0.215, 0.305), (0.85, 0.085, 0.81, 0.2, 0.785, 0.305),
-              (0.205, 0.955, 0.795, 0.955), (0.02, 0.29, 0.135, 0.365), (0.98, 0.29, 0.865, 0.365))
+_TEE = (
+    0.365,
+    0.03,
+    0.15,
+    0.085,
+    0,
+    0.31,
+    0.115,
+    0.385,
+    0.215,
+    0.305,
+    0.205,
+    0.985,
+    0.795,
+    0.985,
+    0.785,
+    0.305,
+    0.885,
+    0.385,
+    1,
+    0.31,
+    0.85,
+    0.085,
+    0.635,
+    0.03,
+)  # flat-lay silhouette
+_TEE_FOLDS = (
+    (0.22, 0.33, 0.34, 0.44),
+    (0.78, 0.33, 0.66, 0.44),
+    (0.3, 0.9, 0.42, 0.8),
+    (0.62, 0.93, 0.74, 0.84),
+)
+_TEE_SEAMS = (
+    (0.15, 0.085, 0.19, 0.2, 0.215, 0.305),
+    (0.85, 0.085, 0.81, 0.2, 0.785, 0.305),
+    (0.205, 0.955, 0.795, 0.955),
+    (0.02, 0.29, 0.135, 0.365),
+    (0.98, 0.29, 0.865, 0.365),
+)
 
 
 def _t_shirt(canvas, art, colour, rng):
@@ -88,8 +121,9 @@ def _t_shirt(canvas, art, colour, rng):
 
     def neck(depth, lift=0.0):  # a curve between the two neck points
         angles = [i * math.pi / 16 for i in range(17)]
-        return tee(*(c for a in angles
-                     for c in (0.5 - 0.135 * math.cos(a), 0.03 + lift + depth * math.sin(a))))
+        return tee(
+            *(c for a in angles for c in (0.5 - 0.135 * math.cos(a), 0.03 + lift + depth * math.sin(a)))
+        )
 
     folds, seams = _Pen(canvas), _Pen(canvas).line(neck(0.105), width=S * 0.003)
     for line in _TEE_FOLDS:
@@ -149,8 +183,11 @@ def _phone_case(canvas, art, colour, rng):
     inner = _Pen(canvas).rounded_rectangle(U(0.03, 0.03, 0.97, h - 0.03), radius=S * 0.14).mask
     rim = _blur(ImageChops.subtract(case.mask, inner), S * 0.01).point(lambda v: v // 5)
     glare = _blur(_Pen(canvas).polygon(U(0.5, 0, 0.8, 0, 0.2, h, -0.1, h)).mask, S * 0.08)
-    case.paint(_printed(size, colour, art, U(0.1, 0.56, 0.9, h - 0.08)),
-               ImageChops.subtract(_at(size, box, sides=30), rim), glare.point(lambda v: v // 7))
+    case.paint(
+        _printed(size, colour, art, U(0.1, 0.56, 0.9, h - 0.08)),
+        ImageChops.subtract(_at(size, box, sides=30), rim),
+        glare.point(lambda v: v // 7),
+    )
     # camera: the case's raised lip around the phone's dark camera island, three lenses, flash
     lip = _Pen(canvas).rounded_rectangle(U(0.055, 0.045, 0.5, 0.49), radius=S * 0.12)
     _shadow(canvas, lip.mask, S * 0.008, S * 0.012, S * 0.01, 0.4)
@@ -158,8 +195,12 @@ def _phone_case(canvas, art, colour, rng):
     _Pen(canvas).rounded_rectangle(U(0.08, 0.07, 0.475, 0.465), radius=S * 0.1).paint((44, 46, 52))
     dots = [(0.385, 0.11, 0.03, (246, 238, 212)), (0.385, 0.425, 0.014, (24, 24, 28))]
     for u, v in ((0.17, 0.165), (0.17, 0.37), (0.385, 0.2675)):  # ring, glass, coating, glint
-        dots += [(u, v, 0.085, (90, 92, 98)), (u, v, 0.066, (14, 16, 22)),
-                 (u, v, 0.036, (34, 44, 68)), (u - 0.022, v - 0.022, 0.012, (210, 220, 235))]
+        dots += [
+            (u, v, 0.085, (90, 92, 98)),
+            (u, v, 0.066, (14, 16, 22)),
+            (u, v, 0.036, (34, 44, 68)),
+            (u - 0.022, v - 0.022, 0.012, (210, 220, 235)),
+        ]
     for u, v, r, fill in dots:
         _Pen(canvas).ellipse(U(u - r, v - r, u + r, v + r)).paint(fill)
 
@@ -233,8 +274,10 @@ def _sticker(canvas, art, colour, rng):
 def _poster(canvas, art, colour, rng):
     W, H = canvas.size
     floor = round(0.86 * H)  # a plaster wall and skirting board over a wooden floor
-    for tones, y, h in ((((236, 232, 226), (214, 209, 201)), 0, floor),
-                        (((186, 160, 128), (160, 134, 104)), floor, H - floor)):
+    for tones, y, h in (
+        (((236, 232, 226), (214, 209, 201)), 0, floor),
+        (((186, 160, 128), (160, 134, 104)), floor, H - floor),
+    ):
         canvas.paste(ImageOps.colorize(Image.linear_gradient("L"), *tones).resize((W, h)), (0, y))
     _Pen(canvas).rectangle([0, floor - 0.025 * H, W, floor]).paint((246, 244, 240))
     _shadow(canvas, _Pen(canvas).rectangle([0, floor, W, floor + H / 250]).mask, 0, 0, H / 250, 0.5)
@@ -248,8 +291,8 @@ def _poster(canvas, art, colour, rng):
     outer, inner = U(0, 0, 1, 0, 1, h, 0, h), U(f, f, 1 - f, f, 1 - f, h - f, f, h - f)
     for i, k in enumerate((0.25, -0.12, -0.25, 0.1)):  # mitred sides, lit from the top-left
         j = (i + 1) % 4
-        side = outer[2 * i:2 * i + 2] + outer[2 * j:2 * j + 2]
-        side += inner[2 * j:2 * j + 2] + inner[2 * i:2 * i + 2]
+        side = outer[2 * i : 2 * i + 2] + outer[2 * j : 2 * j + 2]
+        side += inner[2 * j : 2 * j + 2] + inner[2 * i : 2 * i + 2]
         _Pen(canvas).polygon(side).paint(_mix(colour, WHITE if k > 0 else BLACK, abs(k)))
     opening = _Pen(canvas).rectangle(U(f, f, 1 - f, h - f)).paint((247, 246, 242))
     paper, p = U(f + m, f + m, 1 - f - m, h - f - m), f + 1.4 * m
@@ -270,8 +313,10 @@ def _cushion(canvas, art, colour, rng):
     for (au, av), (bu, bv) in zip(corners, corners[1:] + corners[:1], strict=True):
         cu, cv = (au + bu) / 2 + (1 - au - bu) * 0.09, (av + bv) / 2 + (1 - av - bv) * 0.09
         for t in (j / 20 for j in range(20)):  # concave sides between pinched corners
-            outline += U((1 - t) ** 2 * au + 2 * t * (1 - t) * cu + t * t * bu,
-                         (1 - t) ** 2 * av + 2 * t * (1 - t) * cv + t * t * bv)
+            outline += U(
+                (1 - t) ** 2 * au + 2 * t * (1 - t) * cu + t * t * bu,
+                (1 - t) ** 2 * av + 2 * t * (1 - t) * cv + t * t * bv,
+            )
     shape = _ramp(_blur(_Pen(canvas).polygon(outline).mask, S * 0.012), 110, 146)  # round corners
     _shadow(canvas, _Pen(canvas).ellipse(U(0.05, 0.95, 0.95, 1.05)).mask, S / 50, 0, S / 25, 0.55)
     _shadow(canvas, shape, S * 0.015, S * 0.025, S * 0.03, 0.35)
@@ -290,15 +335,25 @@ def _cushion(canvas, art, colour, rng):
 
 # drawer, default item colour (None: a pale tint of the art), backdrop depth
 _GOODS = {
-    "mug": (_mug, (247, 247, 245), 0.0), "t_shirt": (_t_shirt, (244, 244, 242), 0.0),
-    "tote_bag": (_tote_bag, (234, 224, 200), 0.0), "phone_case": (_phone_case, None, 0.0),
-    "keyring": (_keyring, None, 0.12), "sticker": (_sticker, None, 0.3),
-    "poster": (_poster, (36, 36, 38), 0.0), "cushion": (_cushion, (242, 238, 230), 0.0),
+    "mug": (_mug, (247, 247, 245), 0.0),
+    "t_shirt": (_t_shirt, (244, 244, 242), 0.0),
+    "tote_bag": (_tote_bag, (234, 224, 200), 0.0),
+    "phone_case": (_phone_case, None, 0.0),
+    "keyring": (_keyring, None, 0.12),
+    "sticker": (_sticker, None, 0.3),
+    "poster": (_poster, (36, 36, 38), 0.0),
+    "cushion": (_cushion, (242, 238, 230), 0.0),
 }
 
 
-def compose_goods(character: Image.Image, *, goods_type: str, aspect_ratio: str = "1:1",
-                  prompt: str = "", seed: int | None = None) -> Image.Image:
+def compose_goods(
+    character: Image.Image,
+    *,
+    goods_type: str,
+    aspect_ratio: str = "1:1",
+    prompt: str = "",
+    seed: int | None = None,
+) -> Image.Image:
     """A product mock-up: the goods item drawn with Pillow on a clean studio background, with the
     character (cut out) printed on its printable area. Returns RGB at
     output_size(aspect_ratio, (1024, 1024)). ValueError for an unknown goods_type."""

@@ -13,9 +13,24 @@ from PIL import Image, ImageChops, ImageDraw, ImageFilter
 from generation.providers.local_imaging import output_size
 
 _MOODS = {  # words in a prompt that pull the palette somewhere sensible
-    "fresh": 0.33, "natural": 0.28, "organic": 0.25, "green": 0.33, "ocean": 0.55, "water": 0.55,
-    "blue": 0.6, "tech": 0.6, "night": 0.68, "luxury": 0.12, "gold": 0.12, "warm": 0.06,
-    "beauty": 0.93, "pink": 0.95, "rose": 0.97, "coffee": 0.07, "food": 0.08, "summer": 0.14,
+    "fresh": 0.33,
+    "natural": 0.28,
+    "organic": 0.25,
+    "green": 0.33,
+    "ocean": 0.55,
+    "water": 0.55,
+    "blue": 0.6,
+    "tech": 0.6,
+    "night": 0.68,
+    "luxury": 0.12,
+    "gold": 0.12,
+    "warm": 0.06,
+    "beauty": 0.93,
+    "pink": 0.95,
+    "rose": 0.97,
+    "coffee": 0.07,
+    "food": 0.08,
+    "summer": 0.14,
 }
 
 
@@ -46,8 +61,9 @@ def illustration(prompt: str, *, aspect_ratio: str = "4:3", long_side: int = 102
     for i in range(5):
         x = w * (0.15 + 0.18 * i + rng.uniform(-0.04, 0.04))
         ray_draw.polygon([(x, 0), (x + w * 0.05, 0), (x + w * 0.22, h), (x + w * 0.12, h)], fill=40)
-    canvas = Image.composite(Image.new("RGB", (w, h), (255, 255, 255)), canvas,
-                             rays.filter(ImageFilter.GaussianBlur(w / 40)))
+    canvas = Image.composite(
+        Image.new("RGB", (w, h), (255, 255, 255)), canvas, rays.filter(ImageFilter.GaussianBlur(w / 40))
+    )
 
     # The podium: where a product would stand, with its shadow and a rim light.
     podium = Image.new("L", (w, h), 0)
@@ -57,8 +73,11 @@ def illustration(prompt: str, *, aspect_ratio: str = "4:3", long_side: int = 102
     podium_draw.ellipse((px0, h * 0.86, px1, h * 0.94), fill=255)
     shadow = Image.new("L", (w, h), 0)
     ImageDraw.Draw(shadow).ellipse((px0 - w * 0.05, h * 0.85, px1 + w * 0.08, h * 0.98), fill=150)
-    canvas = Image.composite(Image.new("RGB", (w, h), colour(0.02, 0.45, 0.45)), canvas,
-                             shadow.filter(ImageFilter.GaussianBlur(w / 50)))
+    canvas = Image.composite(
+        Image.new("RGB", (w, h), colour(0.02, 0.45, 0.45)),
+        canvas,
+        shadow.filter(ImageFilter.GaussianBlur(w / 50)),
+    )
     canvas = Image.composite(Image.new("RGB", (w, h), colour(0.0, 0.08, 0.97)), canvas, podium)
     top_face = Image.new("L", (w, h), 0)
     ImageDraw.Draw(top_face).ellipse((px0, py - h * 0.04, px1, py + h * 0.04), fill=255)

@@ -23,10 +23,19 @@ _WORK = 192  # long side of the copy used for connected components (flood fills 
 _SS = 3  # supersampling factor for anti-aliased shapes
 BLACK, WHITE = (0, 0, 0), (255, 255, 255)
 _COLOURS = {  # colour words a goods prompt may use for the item ("a black mug", "oak frame")
-    "white": (246, 246, 244), "black": (42, 42, 45), "grey": (150, 152, 156),
-    "gray": (150, 152, 156), "navy": (38, 50, 86), "blue": (70, 118, 196), "red": (192, 44, 50),
-    "green": (60, 130, 86), "pink": (242, 176, 196), "yellow": (246, 210, 84),
-    "beige": (224, 206, 172), "cream": (245, 238, 218), "oak": (168, 124, 80),
+    "white": (246, 246, 244),
+    "black": (42, 42, 45),
+    "grey": (150, 152, 156),
+    "gray": (150, 152, 156),
+    "navy": (38, 50, 86),
+    "blue": (70, 118, 196),
+    "red": (192, 44, 50),
+    "green": (60, 130, 86),
+    "pink": (242, 176, 196),
+    "yellow": (246, 210, 84),
+    "beige": (224, 206, 172),
+    "cream": (245, 238, 218),
+    "oak": (168, 124, 80),
 }
 
 
@@ -65,8 +74,7 @@ def _ramp(image: Image.Image, lo: float, hi: float) -> Image.Image:
     return image.point(lambda v: min(255, max(0, round((v - lo) * 255 / (hi - lo)))))
 
 
-def output_size(aspect_ratio: str, reference: tuple[int, int],
-                long_side: int = 1024) -> tuple[int, int]:
+def output_size(aspect_ratio: str, reference: tuple[int, int], long_side: int = 1024) -> tuple[int, int]:
     """Pixel size for an aspect ratio; "match_input_image" keeps the reference's ratio.
     Long side = long_side. ValueError for an unknown ratio."""
     if aspect_ratio == "match_input_image":
@@ -181,9 +189,14 @@ def _spot(canvas, pw: int, ph: int, words: set[str], rng: random.Random) -> tupl
     return best[1], best[2]
 
 
-def compose_ppl(scene: Image.Image, product: Image.Image, *,
-                aspect_ratio: str = "match_input_image", prompt: str = "",
-                seed: int | None = None) -> Image.Image:
+def compose_ppl(
+    scene: Image.Image,
+    product: Image.Image,
+    *,
+    aspect_ratio: str = "match_input_image",
+    prompt: str = "",
+    seed: int | None = None,
+) -> Image.Image:
     """Product placement: the product (cut out) composed into the scene at a plausible place and
     scale with a soft contact shadow. Returns RGB at output_size(aspect_ratio, scene.size) (scene
     centre-cropped/cover-scaled to that ratio)."""
@@ -203,8 +216,9 @@ def compose_ppl(scene: Image.Image, product: Image.Image, *,
     x, y = _spot(canvas, pw, ph, words, rng)
     rgb, alpha = item.convert("RGB"), item.getchannel("A")
     # nudge brightness and colour cast toward the surroundings so it sits in the scene's light
-    around = ImageStat.Stat(canvas.crop((max(0, x - pw // 2), max(0, y - ph // 4),
-                                         min(W, x + pw + pw // 2), H))).mean
+    around = ImageStat.Stat(
+        canvas.crop((max(0, x - pw // 2), max(0, y - ph // 4), min(W, x + pw + pw // 2), H))
+    ).mean
     level = sum(around) / 3
     gain = min(1.12, max(0.88, (level / max(sum(_mean_rgb(item)) / 3, 1)) ** 0.2))
     casts = [min(1.06, max(0.94, (c / max(level, 1)) ** 0.15)) for c in around]
@@ -324,8 +338,9 @@ def _box(size, aspect, frac, cy=0.5):
 def _studio(size, tint, depth):
     """Seamless backdrop: vertical gradient, soft light behind the item, a hint of the art's hue;
     depth darkens it for white items that would vanish on white."""
-    top, bottom = (_mix(_mix(c, tint, 0.1), (150, 146, 140), depth)
-                   for c in ((248, 246, 243), (224, 220, 214)))
+    top, bottom = (
+        _mix(_mix(c, tint, 0.1), (150, 146, 140), depth) for c in ((248, 246, 243), (224, 220, 214))
+    )
     bg = ImageOps.colorize(Image.linear_gradient("L").resize(size, R.BICUBIC), top, bottom)
     glow = ImageOps.invert(Image.radial_gradient("L")).resize(size, R.BICUBIC)
     bg.paste(_mix(top, WHITE, 0.5), mask=glow.point(lambda v: v * 2 // 5))
@@ -339,8 +354,9 @@ def _cylinder_light(w, h):
         nx = (i + 0.5) / w * 2 - 1
         diffuse = max(0.0, 0.87 * math.sqrt(max(0.0, 1 - nx * nx)) - 0.5 * nx)
         shade.append(round(255 * min(1.0, 0.45 + 0.6 * diffuse)))
-        spec.append(round(210 * math.exp(-((nx + 0.5) / 0.08) ** 2)
-                          + 60 * math.exp(-((nx - 0.84) / 0.06) ** 2)))  # key light + rim light
+        spec.append(
+            round(210 * math.exp(-(((nx + 0.5) / 0.08) ** 2)) + 60 * math.exp(-(((nx - 0.84) / 0.06) ** 2)))
+        )  # key light + rim light
     shade, spec = (Image.frombytes("L", (w, 1), bytes(b)).resize((w, h)) for b in (shade, spec))
     base = Image.linear_gradient("L").resize((w, h)).point(lambda v: 255 - 50 * v**4 // 255**4)
     return ImageChops.multiply(shade, base), spec  # base: a little darker toward the bottom

@@ -54,18 +54,27 @@ class PageProvider(Provider):
         try:
             async with asyncio.timeout(budget):
                 result = await page_generate(
-                    llm=get_llm(), owner_id=request.user_id, product_info=params["product_info"],
-                    product_name=params.get("product_name"), template_ids=params["template_ids"],
-                    language=params.get("language"), with_images=bool(params.get("with_images")),
-                    make_image=make_image, job_id=request.job_id)
+                    llm=get_llm(),
+                    owner_id=request.user_id,
+                    product_info=params["product_info"],
+                    product_name=params.get("product_name"),
+                    template_ids=params["template_ids"],
+                    language=params.get("language"),
+                    with_images=bool(params.get("with_images")),
+                    make_image=make_image,
+                    job_id=request.job_id,
+                )
         except TimeoutError:
             raise ProviderError(
                 f"The page was not finished within {budget:g} s (PAGE_TIMEOUT_SECONDS). "
                 "Try fewer blocks or no images, or raise the setting.",
-                code="page_timeout") from None
-        return Submission(ref=str(result.page_id), poll_after_seconds=0.0,
-                          state={"page_id": str(result.page_id), "title": result.title,
-                                 "language": result.language})
+                code="page_timeout",
+            ) from None
+        return Submission(
+            ref=str(result.page_id),
+            poll_after_seconds=0.0,
+            state={"page_id": str(result.page_id), "title": result.title, "language": result.language},
+        )
 
     def submit(self, request: SubmitRequest) -> Submission:
         raise NotImplementedError("product pages are written by the engine process (asubmit)")
@@ -76,8 +85,13 @@ class PageProvider(Provider):
 
         def store(data: bytes, prompt: str):
             owner = get_user_model().objects.get(pk=request.user_id)
-            return image_create(owner=owner, prepared=image_prepare_output(data, fmt="png"), source="page",
-                                prompt=prompt, job_id=request.job_id)
+            return image_create(
+                owner=owner,
+                prepared=image_prepare_output(data, fmt="png"),
+                source="page",
+                prompt=prompt,
+                job_id=request.job_id,
+            )
 
         async def make_image(prompt: str):
             data = await images.agenerate_image(prompt=prompt, aspect_ratio="4:3")

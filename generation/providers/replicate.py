@@ -43,8 +43,11 @@ class ReplicateProvider(Provider):
     def __init__(self) -> None:
         self.token = settings.REPLICATE_API_TOKEN
         self.max_concurrent = settings.REPLICATE_MAX_CONCURRENT
-        self.http = provider_http("Replicate", base_url=settings.REPLICATE_API_BASE,
-                                  headers={"Authorization": f"Bearer {self.token}"})
+        self.http = provider_http(
+            "Replicate",
+            base_url=settings.REPLICATE_API_BASE,
+            headers={"Authorization": f"Bearer {self.token}"},
+        )
 
     def check_configured(self) -> None:
         if not self.token:
@@ -52,25 +55,34 @@ class ReplicateProvider(Provider):
 
     def _model_and_input(self, request: SubmitRequest) -> tuple[str, dict]:
         params = request.params
-        common = {"aspect_ratio": params.get("aspect_ratio", "match_input_image"),
-                  "output_format": provider_format(params.get("output_format", "png"))}
+        common = {
+            "aspect_ratio": params.get("aspect_ratio", "match_input_image"),
+            "output_format": provider_format(params.get("output_format", "png")),
+        }
         if params.get("seed") is not None:
             common["seed"] = params["seed"]
         if request.kind == "ppl":
             return settings.REPLICATE_PPL_MODEL, {
-                **common, "prompt": params["prompt"],
+                **common,
+                "prompt": params["prompt"],
                 "input_image_1": data_url(request.inputs["input_image_1"]),
                 "input_image_2": data_url(request.inputs["input_image_2"]),
-                "safety_tolerance": min(int(params.get("safety_tolerance", 2)), 2)}
+                "safety_tolerance": min(int(params.get("safety_tolerance", 2)), 2),
+            }
         if request.kind == "goods":
             return settings.REPLICATE_GOODS_MODEL, {
-                **common, "prompt": goods_prompt(params["goods_type"], params.get("prompt", "")),
+                **common,
+                "prompt": goods_prompt(params["goods_type"], params.get("prompt", "")),
                 "input_image": data_url(request.inputs["character_image"]),
                 # Kontext allows at most 2 when an input image is given.
-                "safety_tolerance": min(int(params.get("safety_tolerance", 2)), 2)}
+                "safety_tolerance": min(int(params.get("safety_tolerance", 2)), 2),
+            }
         return settings.REPLICATE_EDIT_MODEL, {
-            **common, "prompt": params.get("prompt_en") or params["prompt"],
-            "input_image": data_url(request.inputs["image"]), "safety_tolerance": 2}
+            **common,
+            "prompt": params.get("prompt_en") or params["prompt"],
+            "input_image": data_url(request.inputs["image"]),
+            "safety_tolerance": 2,
+        }
 
     def submit(self, request: SubmitRequest) -> Submission:
         model, model_input = self._model_and_input(request)
@@ -84,8 +96,12 @@ class ReplicateProvider(Provider):
         if not isinstance(ref, str) or not ref:
             raise bad_response("Replicate", "prediction without an id", prediction)
         urls = prediction.get("urls") if isinstance(prediction.get("urls"), dict) else {}
-        state = {"get_url": urls.get("get"), "cancel_url": urls.get("cancel"), "model": model,
-                 "webhook": bool(request.webhook_url)}
+        state = {
+            "get_url": urls.get("get"),
+            "cancel_url": urls.get("cancel"),
+            "model": model,
+            "webhook": bool(request.webhook_url),
+        }
         wait = settings.WEBHOOK_FALLBACK_POLL_SECONDS if request.webhook_url else 1.0
         return Submission(ref=ref, state=state, poll_after_seconds=wait)
 
@@ -114,8 +130,11 @@ class ReplicateProvider(Provider):
             code = "moderated" if _MODERATION.search(message) else "provider_failed"
             return PollResult(status="failed", error_code=code, error_message=message[:500])
         if status == "canceled":
-            return PollResult(status="failed", error_code="provider_canceled",
-                              error_message="The prediction was canceled at Replicate.")
+            return PollResult(
+                status="failed",
+                error_code="provider_canceled",
+                error_message="The prediction was canceled at Replicate.",
+            )
         raise bad_response("Replicate", f"unknown status {status!r}", prediction)
 
     def fetch_outputs(self, request: SubmitRequest, state: dict) -> list[OutputImage]:
@@ -128,8 +147,12 @@ class ReplicateProvider(Provider):
         self.http.request("POST", state.get("cancel_url") or f"predictions/{ref}/cancel", safe=True)
 
     def parse_webhook(self, headers: dict, body: bytes) -> tuple[str, PollResult]:
-        verify_replicate_signature(headers, body, secret=settings.REPLICATE_WEBHOOK_SECRET,
-                                   tolerance_seconds=settings.WEBHOOK_TOLERANCE_SECONDS)
+        verify_replicate_signature(
+            headers,
+            body,
+            secret=settings.REPLICATE_WEBHOOK_SECRET,
+            tolerance_seconds=settings.WEBHOOK_TOLERANCE_SECONDS,
+        )
         try:
             prediction = json.loads(body)
             ref = prediction["id"]

@@ -36,9 +36,12 @@ class TogetherProvider(Provider):
         self.key = settings.TOGETHER_API_KEY
         self.max_concurrent = settings.TOGETHER_MAX_CONCURRENT
         # The generation itself happens during this request.
-        self.http = provider_http("Together", base_url=settings.TOGETHER_API_BASE,
-                                  headers={"Authorization": f"Bearer {self.key}"},
-                                  read_timeout=max(settings.PROVIDER_READ_TIMEOUT_SECONDS, 25.0))
+        self.http = provider_http(
+            "Together",
+            base_url=settings.TOGETHER_API_BASE,
+            headers={"Authorization": f"Bearer {self.key}"},
+            read_timeout=max(settings.PROVIDER_READ_TIMEOUT_SECONDS, 25.0),
+        )
 
     def check_configured(self) -> None:
         if not self.key:
@@ -51,14 +54,17 @@ class TogetherProvider(Provider):
             "prompt": params.get("prompt_en") or params["prompt"],
             "image_url": data_url(request.inputs["image"]),
             "output_format": provider_format(params.get("output_format", "png"), jpeg_name="jpeg"),
-            "response_format": "base64", "n": 1, "steps": 28,
+            "response_format": "base64",
+            "n": 1,
+            "steps": 28,
         }
         if params.get("aspect_ratio") not in (None, "match_input_image"):
             body["aspect_ratio"] = params["aspect_ratio"]
         if params.get("seed") is not None:
             body["seed"] = params["seed"]
-        answer = self.http.json(self.http.request("POST", "images/generations", json=body, safe=False),
-                                "images/generations")
+        answer = self.http.json(
+            self.http.request("POST", "images/generations", json=body, safe=False), "images/generations"
+        )
         data = answer.get("data")
         item = data[0] if isinstance(data, list) and data and isinstance(data[0], dict) else None
         if item is None:
@@ -69,14 +75,14 @@ class TogetherProvider(Provider):
                 image = base64.b64decode(item["b64_json"], validate=True)
             except (binascii.Error, ValueError):
                 raise bad_response("Together", "b64_json is not base64", str(item)[:200])
-            state["parked"] = default_storage.save(f"provider-results/{request.job_id.hex}",
-                                                   ContentFile(image))
+            state["parked"] = default_storage.save(
+                f"provider-results/{request.job_id.hex}", ContentFile(image)
+            )
         elif isinstance(item.get("url"), str):
             state["url"] = item["url"]  # hosted for an unknown time: fetched right away
         else:
             raise bad_response("Together", "neither b64_json nor url", item)
-        return Submission(ref=str(answer.get("id") or request.job_id), state=state,
-                          poll_after_seconds=0.0)
+        return Submission(ref=str(answer.get("id") or request.job_id), state=state, poll_after_seconds=0.0)
 
     def poll(self, ref: str, state: dict) -> PollResult:
         return PollResult(status="ready", progress=100)
@@ -90,8 +96,9 @@ class TogetherProvider(Provider):
                 data = handle.read()
             default_storage.delete(state["parked"])
             return [OutputImage(data=data)]
-        return [OutputImage(data=self.http.download(state["url"],
-                                                    max_bytes=settings.PROVIDER_RESULT_MAX_BYTES))]
+        return [
+            OutputImage(data=self.http.download(state["url"], max_bytes=settings.PROVIDER_RESULT_MAX_BYTES))
+        ]
 
     def cancel(self, ref: str, state: dict) -> None:
         """Nothing runs at Together once it answered; a result parked for a job that ended
@@ -101,12 +108,18 @@ class TogetherProvider(Provider):
 
     def generate_image(self, *, prompt: str, aspect_ratio: str = "4:3") -> bytes:
         self.check_configured()
-        body = {"model": settings.TOGETHER_IMAGE_MODEL, "prompt": prompt, "response_format": "base64",
-                "n": 1, "output_format": "png"}
+        body = {
+            "model": settings.TOGETHER_IMAGE_MODEL,
+            "prompt": prompt,
+            "response_format": "base64",
+            "n": 1,
+            "output_format": "png",
+        }
         if aspect_ratio != "match_input_image":
             body["aspect_ratio"] = aspect_ratio
-        answer = self.http.json(self.http.request("POST", "images/generations", json=body, safe=False),
-                                "images/generations")
+        answer = self.http.json(
+            self.http.request("POST", "images/generations", json=body, safe=False), "images/generations"
+        )
         data = answer.get("data")
         item = data[0] if isinstance(data, list) and data and isinstance(data[0], dict) else {}
         if isinstance(item.get("b64_json"), str):

@@ -29,8 +29,9 @@ def jobs_delete(*, job_ids: Iterable[UUID]) -> JobsDeleteResult:
     with transaction.atomic():
         statuses = dict(Job.objects.select_for_update().filter(pk__in=ids).values_list("id", "status"))
         result.deleted = [job_id for job_id in ids if statuses.get(job_id) in TERMINAL_STATUSES]
-        result.kept_active = [job_id for job_id in ids
-                              if job_id in statuses and statuses[job_id] not in TERMINAL_STATUSES]
+        result.kept_active = [
+            job_id for job_id in ids if job_id in statuses and statuses[job_id] not in TERMINAL_STATUSES
+        ]
         names = set(JobInput.objects.filter(job_id__in=result.deleted).values_list("file", flat=True))
         Job.objects.filter(pk__in=result.deleted).delete()
         shared = set(JobInput.objects.filter(file__in=names).values_list("file", flat=True))

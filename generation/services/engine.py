@@ -20,7 +20,15 @@ from generation.services.submit import job_provider_cancel, job_submit
 from generation.services.wakeups import engine_lease_acquire, engine_lease_release
 
 __all__ = [
-    "ReconcileReport", "engine_lease_acquire", "engine_lease_release", "job_apply_provider_update",
-    "job_finalize", "job_provider_cancel", "job_submit", "jobs_dispatch", "jobs_poll_due",
-    "jobs_reconcile", "jobs_time_out",
+    "ReconcileReport",
+    "engine_lease_acquire",
+    "engine_lease_release",
+    "job_apply_provider_update",
+    "job_finalize",
+    "job_provider_cancel",
+    "job_submit",
+    "jobs_dispatch",
+    "jobs_poll_due",
+    "jobs_reconcile",
+    "jobs_time_out",
 ]

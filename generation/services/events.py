@@ -24,8 +24,13 @@ _progress_logged: dict[str, tuple[int, float]] = {}
 
 def job_event(event: str, job: Job | Due, *, level: int = logging.INFO, **extra: Any) -> None:
     context = {
-        "event": event, "job_id": str(job.id), "user_id": job.user_id, "kind": job.kind,
-        "provider": job.provider, "request_id": _request_id_of(job), **extra,
+        "event": event,
+        "job_id": str(job.id),
+        "user_id": job.user_id,
+        "kind": job.kind,
+        "provider": job.provider,
+        "request_id": _request_id_of(job),
+        **extra,
     }
     logger.log(level, "%s %s", event, job.id, extra=context)
     if event != "job_progress" and event != "enqueue" and event != "job_start":
@@ -45,16 +50,16 @@ def _request_id_of(job: Job | Due) -> str:
     if key not in _request_ids:
         if len(_request_ids) > 10_000:
             _request_ids.clear()
-        _request_ids[key] = (Job.objects.filter(pk=job.id).values_list("request_id", flat=True).first()
-                             or "")
+        _request_ids[key] = Job.objects.filter(pk=job.id).values_list("request_id", flat=True).first() or ""
     return _request_ids[key]
 
 
 def job_progress_event(job: Job | Due, progress: int) -> None:
     """Publish progress to the job's owner (accounts/events.py coalesces it), and log it when it
     crossed a PROGRESS_LOG_STEP boundary and PROGRESS_LOG_MIN_MS passed."""
-    job_progress_publish(job_id=job.id, user_id=job.user_id, kind=job.kind, stage=JobStage.WAITING,
-                         progress=progress)
+    job_progress_publish(
+        job_id=job.id, user_id=job.user_id, kind=job.kind, stage=JobStage.WAITING, progress=progress
+    )
     key = str(job.id)
     last_progress, last_at = _progress_logged.get(key, (0, 0.0))
     now = time.monotonic()

@@ -22,6 +22,7 @@ from generation.services.submit import provider_request
 
 logger = logging.getLogger(__name__)
 
+
 def job_finalize(*, job_id: UUID) -> None:
     """Fetch the provider's output, store it in the gallery, and mark the job succeeded."""
     job = Job.objects.select_related("user").filter(pk=job_id).first()

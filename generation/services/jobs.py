@@ -74,16 +74,24 @@ class QueueUsage:
 
     @property
     def figures(self) -> dict:
-        return {"limit": self.max_queued, "waiting": self.waiting, "running": self.running,
-                "max_concurrent": self.max_concurrent}
+        return {
+            "limit": self.max_queued,
+            "waiting": self.waiting,
+            "running": self.running,
+            "max_concurrent": self.max_concurrent,
+        }
 
     @property
     def refusal_message(self) -> str:
         if self.max_queued == 0:
-            return (f"All {self.max_concurrent} of your running place(s) are taken and no job may wait "
-                    "(your queue limit is 0). Wait for a job to finish, or cancel one, then try again.")
-        return (f"You already have {self.waiting} job(s) waiting, the most allowed at once "
-                f"({self.max_queued}). Wait for one to start, or cancel one, then try again.")
+            return (
+                f"All {self.max_concurrent} of your running place(s) are taken and no job may wait "
+                "(your queue limit is 0). Wait for a job to finish, or cancel one, then try again."
+            )
+        return (
+            f"You already have {self.waiting} job(s) waiting, the most allowed at once "
+            f"({self.max_queued}). Wait for one to start, or cancel one, then try again."
+        )
 
 
 def user_queue_usage(*, user) -> QueueUsage:
@@ -92,8 +100,12 @@ def user_queue_usage(*, user) -> QueueUsage:
         waiting=Count("id", filter=Q(status=JobStatus.QUEUED)),
         running=Count("id", filter=Q(status=JobStatus.RUNNING)),
     )
-    return QueueUsage(waiting=counts["waiting"], running=counts["running"],
-                      max_queued=limits.max_queued, max_concurrent=limits.max_concurrent)
+    return QueueUsage(
+        waiting=counts["waiting"],
+        running=counts["running"],
+        max_queued=limits.max_queued,
+        max_concurrent=limits.max_concurrent,
+    )
 
 
 def _after_commit(func: Callable[[], None], what: str) -> Callable[[], None]:
@@ -104,9 +116,12 @@ def _after_commit(func: Callable[[], None], what: str) -> Callable[[], None]:
         try:
             func()
         except Exception as exc:
-            logger.warning("after commit, %s failed (%s); the reconciler will pick the job up",
-                           what, type(exc).__name__, extra={"event": "after_commit_failed",
-                                                            "error": type(exc).__name__})
+            logger.warning(
+                "after commit, %s failed (%s); the reconciler will pick the job up",
+                what,
+                type(exc).__name__,
+                extra={"event": "after_commit_failed", "error": type(exc).__name__},
+            )
 
     return hook
 
@@ -158,13 +173,30 @@ def job_create(
         for new in inputs:
             name = gallery_file_store(prepared=new.image, folder="inputs")
             written.append(name)
-            rows.append(JobInput(role=new.role, file=name, width=new.image.width, height=new.image.height,
-                                 format=new.image.format, size_bytes=len(new.image.data),
-                                 sha256=new.image.sha256))
+            rows.append(
+                JobInput(
+                    role=new.role,
+                    file=name,
+                    width=new.image.width,
+                    height=new.image.height,
+                    format=new.image.format,
+                    size_bytes=len(new.image.data),
+                    sha256=new.image.sha256,
+                )
+            )
         # A retry shares the original's input files (they are never modified).
-        rows += [JobInput(role=old.role, file=old.file.name, width=old.width, height=old.height,
-                          format=old.format, size_bytes=old.size_bytes, sha256=old.sha256)
-                 for old in stored_inputs]
+        rows += [
+            JobInput(
+                role=old.role,
+                file=old.file.name,
+                width=old.width,
+                height=old.height,
+                format=old.format,
+                size_bytes=old.size_bytes,
+                sha256=old.sha256,
+            )
+            for old in stored_inputs
+        ]
         with transaction.atomic():
             transaction.on_commit(mark_committed)  # first hook: runs before any that could fail
             get_user_model().objects.select_for_update().filter(pk=user.pk).first()
@@ -185,8 +217,9 @@ def job_create(
                 row.job = job
             JobInput.objects.bulk_create(rows)
             job_event_publish(job_id=job.id, type="job.created")
-            transaction.on_commit(_after_commit(lambda: job_event("enqueue", job, status=job.status),
-                                                "the enqueue event"))
+            transaction.on_commit(
+                _after_commit(lambda: job_event("enqueue", job, status=job.status), "the enqueue event")
+            )
             transaction.on_commit(_after_commit(dispatch_request, "the dispatch wake-up"))
     except IntegrityError:
         if not committed:
@@ -235,8 +268,11 @@ def job_retry(
             f"Only a finished job can be retried; this one is still {job.status}.", code="job_not_finished"
         )
     if job.inputs_expired_at is not None and job.inputs.exists():
-        raise Conflict("This job's input files were removed after the retention period; "
-                       "start a new job with the images instead.", code="job_inputs_expired")
+        raise Conflict(
+            "This job's input files were removed after the retention period; "
+            "start a new job with the images instead.",
+            code="job_inputs_expired",
+        )
     changes = dict(changes or {})
     params = {**job.params, **changes}
     prompt_changed = "prompt" in changes and changes["prompt"] != job.params.get("prompt")

@@ -69,8 +69,7 @@ def job_end(
     return True
 
 
-def job_fail(*, job_id: UUID, code: str, message: str,
-             sources: Iterable[str] = (JobStatus.RUNNING,)) -> bool:
+def job_fail(*, job_id: UUID, code: str, message: str, sources: Iterable[str] = (JobStatus.RUNNING,)) -> bool:
     return job_end(
         job_id=job_id, target=JobStatus.FAILED, sources=sources, error_code=code, error_message=message
     )

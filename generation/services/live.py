@@ -32,8 +32,13 @@ def job_event_publish(*, job_id: UUID, type: str) -> None:
     """Publish `type` for the job as it is now (read inside the caller's transaction)."""
     user = get_user_model().objects.get(jobs=job_id)
     job = job_detail_get(user=user, job_id=job_id)
-    payload = {"id": job.id, "kind": job.kind, "status": job.status, "stage": job.stage,
-               "progress": 100 if job.status == JobStatus.SUCCEEDED else job.progress}
+    payload = {
+        "id": job.id,
+        "kind": job.kind,
+        "status": job.status,
+        "stage": job.stage,
+        "progress": 100 if job.status == JobStatus.SUCCEEDED else job.progress,
+    }
     if type == "job.created":
         info = job_standing(job=job, user=user)
         payload.update(queue_position=info.queue_position, eta_seconds=info.eta_seconds)
@@ -54,16 +59,33 @@ def job_event_publish(*, job_id: UUID, type: str) -> None:
 
 def job_progress_publish(*, job_id: UUID, user_id: int, kind: str, stage: str, progress: int) -> None:
     """Progress from the poller's own row values (no read); coalesced by event_publish."""
-    event_publish(user_id=user_id, type="job.progress", object_type="job", object_id=str(job_id),
-                  payload={"id": job_id, "kind": kind, "status": JobStatus.RUNNING, "stage": stage,
-                           "progress": progress})
+    event_publish(
+        user_id=user_id,
+        type="job.progress",
+        object_type="job",
+        object_id=str(job_id),
+        payload={
+            "id": job_id,
+            "kind": kind,
+            "status": JobStatus.RUNNING,
+            "stage": stage,
+            "progress": progress,
+        },
+    )
 
 
 def _results(job: Job) -> list[dict]:
-    return [{"id": image.id, "width": image.width, "height": image.height, "format": image.format,
-             "url": reverse("gallery:image-file", args=[image.id]),
-             "thumbnail_url": reverse("gallery:image-thumbnail", args=[image.id])}
-            for image in images_for_jobs(job_ids=[job.id]).get(job.id, [])]
+    return [
+        {
+            "id": image.id,
+            "width": image.width,
+            "height": image.height,
+            "format": image.format,
+            "url": reverse("gallery:image-file", args=[image.id]),
+            "thumbnail_url": reverse("gallery:image-thumbnail", args=[image.id]),
+        }
+        for image in images_for_jobs(job_ids=[job.id]).get(job.id, [])
+    ]
 
 
 # --- queue positions ------------------------------------------------------------------------------
@@ -94,12 +116,14 @@ def _queue_moved_flush() -> None:
 
 
 def queue_moved_publish(*, providers: set[str]) -> None:
-    users = (get_user_model().objects.filter(
-        pk__in=Job.objects.filter(status=JobStatus.QUEUED, provider__in=providers).values("user_id")))
+    users = get_user_model().objects.filter(
+        pk__in=Job.objects.filter(status=JobStatus.QUEUED, provider__in=providers).values("user_id")
+    )
     for user in users:
         jobs = []
         for job in job_list(user=user, statuses=[JobStatus.QUEUED]):
             info = job_standing(job=job, user=user)
-            jobs.append({"id": job.id, "queue_position": info.queue_position,
-                         "eta_seconds": info.eta_seconds})
+            jobs.append(
+                {"id": job.id, "queue_position": info.queue_position, "eta_seconds": info.eta_seconds}
+            )
         event_publish(user_id=user.id, type="queue.moved", object_type="queue", payload={"jobs": jobs})

@@ -43,21 +43,24 @@ def provider_outcome_record(provider: str, *, ok: bool, message: str = "") -> No
     try:
         if ok:
             EngineLease.objects.filter(name=name, requested_at__isnull=False).update(
-                requested_at=None, holder="")
+                requested_at=None, holder=""
+            )
             return
         values = {"requested_at": timezone.now(), "holder": message[:64]}
         if not EngineLease.objects.filter(name=name).update(**values):
             EngineLease.objects.update_or_create(name=name, defaults=values)
     except Exception:  # health bookkeeping never fails a job
-        logger.warning("could not record the provider outcome", exc_info=True,
-                       extra={"provider": provider})
+        logger.warning("could not record the provider outcome", exc_info=True, extra={"provider": provider})
 
 
 def provider_recent_failure(provider: str) -> tuple[int, str] | None:
     """(seconds ago, reason) when the provider's last create failed within
     PROVIDER_OUTAGE_HEALTH_SECONDS, else None."""
-    row = EngineLease.objects.filter(name=_outcome_name(provider), requested_at__isnull=False) \
-        .values_list("requested_at", "holder").first()
+    row = (
+        EngineLease.objects.filter(name=_outcome_name(provider), requested_at__isnull=False)
+        .values_list("requested_at", "holder")
+        .first()
+    )
     if row is None or row[0] is None:  # never None: the filter says so
         return None
     ago = (timezone.now() - row[0]).total_seconds()
@@ -83,8 +86,11 @@ def job_wait_for_provider(*, job_id: UUID, error: ProviderError) -> bool:
     Guarded on `running/submitting`: False when the job moved on meanwhile (canceled)."""
     if JobStatus.QUEUED not in TRANSITIONS[JobStatus.RUNNING]:
         raise IllegalTransition("running → queued is not a legal job transition")
-    job = Job.objects.filter(pk=job_id).only(
-        "id", "user_id", "kind", "provider", "provider_state", "started_at", "request_id").first()
+    job = (
+        Job.objects.filter(pk=job_id)
+        .only("id", "user_id", "kind", "provider", "provider_state", "started_at", "request_id")
+        .first()
+    )
     if job is None:
         return False
     attempt = int((job.provider_state or {}).get("unavailable_attempts", 0))
@@ -106,8 +112,14 @@ def job_wait_for_provider(*, job_id: UUID, error: ProviderError) -> bool:
             queue_moved_soon(provider=job.provider)
     if not moved:
         return False
-    job_event("job_provider_unavailable", job, level=logging.WARNING, error_code=error.code,
-              attempt=attempt + 1, retry_in_ms=int((due - now).total_seconds() * 1000))
+    job_event(
+        "job_provider_unavailable",
+        job,
+        level=logging.WARNING,
+        error_code=error.code,
+        attempt=attempt + 1,
+        retry_in_ms=int((due - now).total_seconds() * 1000),
+    )
     dispatch_request()  # its running slot is free for another job
     return True
 

@@ -45,8 +45,16 @@ class Due:
     poll_count: int
 
 
-_DUE_FIELDS = ("id", "user_id", "kind", "provider", "provider_ref", "provider_state", "progress",
-               "poll_count")
+_DUE_FIELDS = (
+    "id",
+    "user_id",
+    "kind",
+    "provider",
+    "provider_ref",
+    "provider_state",
+    "progress",
+    "poll_count",
+)
 
 
 class ProviderPool:
@@ -122,12 +130,7 @@ def job_apply_provider_update(*, provider: str, ref: str, result: PollResult) ->
 
     Returns False when no running job waits on that reference (unknown, or already moved on:
     a repeated delivery changes nothing)."""
-    row = (
-        jobs_in_flight()
-        .filter(provider=provider, provider_ref=ref)
-        .values(*_DUE_FIELDS)
-        .first()
-    )
+    row = jobs_in_flight().filter(provider=provider, provider_ref=ref).values(*_DUE_FIELDS).first()
     if row is None:
         return False
     _apply_poll(Due(**row), result)

@@ -22,9 +22,11 @@ def _send(task: str, args: tuple[object, ...], options: Mapping[str, object]) ->
     try:
         async_task(f"generation.tasks.{task}", *args, **options)
     except Exception as exc:  # the broker is down (Redis refused, timed out; the ORM broker's DB)
-        logger.warning("task not enqueued (%s): the reconciler will pick the work up",
-                       type(exc).__name__, extra={"event": "enqueue_failed", "task": task,
-                                                  "error": type(exc).__name__})
+        logger.warning(
+            "task not enqueued (%s): the reconciler will pick the work up",
+            type(exc).__name__,
+            extra={"event": "enqueue_failed", "task": task, "error": type(exc).__name__},
+        )
 
 
 def enqueue(task: str, *args: object, timeout: int | None = None) -> None:

@@ -30,13 +30,22 @@ def jobs_time_out() -> int:
     ended = 0
     for job_id, status, state in overdue.values_list("id", "status", "provider_state")[:500]:
         if status == JobStatus.QUEUED or (state or {}).get("unavailable_attempts"):
-            message = (f"The provider stayed unavailable, so the image could not be started "
-                       f"within {limit} seconds and the job was stopped. Try again later.")
+            message = (
+                f"The provider stayed unavailable, so the image could not be started "
+                f"within {limit} seconds and the job was stopped. Try again later."
+            )
         else:
-            message = (f"The image was not ready within {limit} seconds, so the job was "
-                       "stopped. Try again, perhaps with a smaller image or a simpler prompt.")
-        ended += job_end(job_id=job_id, target=JobStatus.TIMED_OUT, sources=(status,),
-                         error_code="timeout", error_message=message)
+            message = (
+                f"The image was not ready within {limit} seconds, so the job was "
+                "stopped. Try again, perhaps with a smaller image or a simpler prompt."
+            )
+        ended += job_end(
+            job_id=job_id,
+            target=JobStatus.TIMED_OUT,
+            sources=(status,),
+            error_code="timeout",
+            error_message=message,
+        )
     return ended
 
 

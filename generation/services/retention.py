@@ -34,9 +34,12 @@ def job_inputs_expire(*, older_than: timedelta, batch: int = 500, budget_seconds
     expired = 0
     while time.monotonic() < deadline:
         with transaction.atomic():
-            ids = list(Job.objects.select_for_update(skip_locked=True)
-                       .filter(finished_at__lt=cutoff, inputs_expired_at__isnull=True)
-                       .order_by("finished_at").values_list("id", flat=True)[:batch])
+            ids = list(
+                Job.objects.select_for_update(skip_locked=True)
+                .filter(finished_at__lt=cutoff, inputs_expired_at__isnull=True)
+                .order_by("finished_at")
+                .values_list("id", flat=True)[:batch]
+            )
             if not ids:
                 break
             Job.objects.filter(pk__in=ids).update(inputs_expired_at=timezone.now())
@@ -45,8 +48,9 @@ def job_inputs_expire(*, older_than: timedelta, batch: int = 500, budget_seconds
             gone = sorted(names - shared)
             transaction.on_commit(partial(gallery_files_delete, names=gone))
         expired += len(ids)
-        logger.info("job inputs expired", extra={"event": "job_inputs_expired", "jobs": len(ids),
-                                                 "files": len(gone)})
+        logger.info(
+            "job inputs expired", extra={"event": "job_inputs_expired", "jobs": len(ids), "files": len(gone)}
+        )
     return expired
 
 
@@ -58,8 +62,11 @@ def job_inputs_referenced(names: list[str]) -> set[str]:
 def job_inputs_bytes(owner_ids: list[int]) -> dict[int, int]:
     """Bytes of kept input files per owner; a file a retry shares counts once."""
     used: dict[int, int] = {}
-    rows = (JobInput.objects.filter(_KEPT, job__user_id__in=owner_ids)
-            .values_list("job__user_id", "file", "size_bytes").distinct())
+    rows = (
+        JobInput.objects.filter(_KEPT, job__user_id__in=owner_ids)
+        .values_list("job__user_id", "file", "size_bytes")
+        .distinct()
+    )
     for owner_id, _name, size in rows:
         used[owner_id] = used.get(owner_id, 0) + size
     return used

@@ -77,8 +77,11 @@ def job_submit(*, job_id: UUID) -> None:
 def job_submit_begin(*, job_id: UUID, kinds_excluded: Iterable[str] = ()) -> tuple[Job, Provider] | None:
     """Prepare a claimed job and move it pending → submitting: the job and its provider when
     the caller now owns the one paid call, None when there is nothing to send."""
-    job = (Job.objects.filter(pk=job_id, status=JobStatus.RUNNING, stage=JobStage.PENDING)
-           .exclude(kind__in=list(kinds_excluded)).first())
+    job = (
+        Job.objects.filter(pk=job_id, status=JobStatus.RUNNING, stage=JobStage.PENDING)
+        .exclude(kind__in=list(kinds_excluded))
+        .first()
+    )
     if job is None:
         return None  # a second delivery, the job ended meanwhile, or the engine's to write
     try:
@@ -90,8 +93,11 @@ def job_submit_begin(*, job_id: UUID, kinds_excluded: Iterable[str] = ()) -> tup
         return None
     except Exception:
         logger.exception("job preparation crashed", extra={"job_id": str(job_id)})
-        job_fail(job_id=job_id, code="internal_error",
-                 message="The job could not be prepared because of an internal error.")
+        job_fail(
+            job_id=job_id,
+            code="internal_error",
+            message="The job could not be prepared because of an internal error.",
+        )
         return None
     if not job_stage_change(job_id=job_id, source=JobStage.PENDING, target=JobStage.SUBMITTING):
         return None  # another delivery claimed it first, or the job ended meanwhile

@@ -45,8 +45,12 @@ def job_transition(*, job_id: UUID, sources: Iterable[str], target: str, **field
 def job_stage_change(*, job_id: UUID, source: str, target: str, **fields: Any) -> bool:
     """Move a running job between stages atomically (compare-and-set on the stage)."""
     with transaction.atomic():
-        if Job.objects.filter(pk=job_id, status="running", stage=source).update(
-                stage=target, stage_changed_at=timezone.now(), **fields) != 1:
+        if (
+            Job.objects.filter(pk=job_id, status="running", stage=source).update(
+                stage=target, stage_changed_at=timezone.now(), **fields
+            )
+            != 1
+        ):
             return False
         if target != source:  # the same stage again is a re-kick, nothing a user sees
             job_event_publish(job_id=job_id, type="job.stage")

@@ -25,8 +25,9 @@ def test_the_admin_login_page_has_a_policy_with_no_inline_scripts(client):
 
 
 def test_the_admin_pages_of_staff_have_it_too(client):
-    client.force_login(user_create(username="root", password="correct horse battery", is_staff=True,
-                                   is_superuser=True))
+    client.force_login(
+        user_create(username="root", password="correct horse battery", is_staff=True, is_superuser=True)
+    )
     for path in ("/admin/", "/admin/generation/job/", "/admin/accounts/user/"):
         response = client.get(path)
         assert response.status_code == 200, path
@@ -38,8 +39,11 @@ def test_the_api_docs_allow_only_their_own_inline_script_by_hash_and_no_cdn(clie
     assert response.status_code == 200
     html = response.content
     assert b"cdn.jsdelivr.net" not in html  # Swagger UI comes from our static files
-    [inline] = [body for attrs, body in re.findall(rb"<script([^>]*)>(.*?)</script>", html, re.S)
-                if b"src=" not in attrs and body.strip()]
+    [inline] = [
+        body
+        for attrs, body in re.findall(rb"<script([^>]*)>(.*?)</script>", html, re.S)
+        if b"src=" not in attrs and body.strip()
+    ]
     digest = base64.b64encode(hashlib.sha256(inline).digest()).decode()
     policy = _directives(response)
     assert policy["script-src"] == f"'self' 'sha256-{digest}'"

@@ -25,8 +25,9 @@ def _jpeg_with_gps(orientation: int, size=(300, 200)) -> bytes:
     gps = exif.get_ifd(_GPS_IFD)
     gps[1], gps[2], gps[3], gps[4] = "N", (37.0, 33.0, 59.0), "E", (126.0, 58.0, 41.0)
     buffer = io.BytesIO()
-    PILImage.new("RGB", size, (200, 60, 60)).save(buffer, "JPEG", exif=exif,
-                                                  xmp=b"<x:xmpmeta>home address</x:xmpmeta>")
+    PILImage.new("RGB", size, (200, 60, 60)).save(
+        buffer, "JPEG", exif=exif, xmp=b"<x:xmpmeta>home address</x:xmpmeta>"
+    )
     return buffer.getvalue()
 
 
@@ -46,8 +47,9 @@ def _stored(field_file) -> bytes:
 def test_a_gallery_upload_loses_its_exif_and_keeps_its_orientation(api, orientation, size):
     data = _jpeg_with_gps(orientation)
     assert PILImage.open(io.BytesIO(data)).getexif().get_ifd(_GPS_IFD)  # the input does carry GPS
-    response = api.post("/api/v1/images/upload", {"image": upload("photo.jpg", data, "image/jpeg")},
-                        format="multipart")
+    response = api.post(
+        "/api/v1/images/upload", {"image": upload("photo.jpg", data, "image/jpeg")}, format="multipart"
+    )
     assert response.status_code == 201, response.json()
     assert (response.json()["width"], response.json()["height"]) == size
     _assert_clean(_stored(Image.objects.get().file), size=size)
@@ -65,8 +67,9 @@ def test_a_job_input_given_to_the_provider_has_no_exif(api, orientation, size):
 def test_an_input_without_metadata_is_kept_byte_for_byte(api):
     buffer = io.BytesIO()
     PILImage.new("RGB", (300, 200), (20, 90, 160)).save(buffer, "PNG")
-    response = api.post("/api/v1/images/upload", {"image": upload("clean.png", buffer.getvalue())},
-                        format="multipart")
+    response = api.post(
+        "/api/v1/images/upload", {"image": upload("clean.png", buffer.getvalue())}, format="multipart"
+    )
     assert response.status_code == 201
     assert _stored(Image.objects.get().file) == buffer.getvalue()
 
@@ -76,8 +79,11 @@ def test_a_png_just_under_the_former_pixel_limit_is_refused_from_its_header(api,
     PILImage.new("RGB", (6300, 6300), (10, 20, 30)).save(buffer, "PNG", optimize=True)
     assert len(buffer.getvalue()) < 200_000  # a small file: only the pixel count gives it away
     started = time.monotonic()
-    response = api.post("/api/v1/jobs/goods",
-                        goods_form(character_image=upload("huge.png", buffer.getvalue())), format="multipart")
+    response = api.post(
+        "/api/v1/jobs/goods",
+        goods_form(character_image=upload("huge.png", buffer.getvalue())),
+        format="multipart",
+    )
     elapsed = time.monotonic() - started
     assert response.status_code == 400
     assert "pixels" in response.json()["fields"]["character_image"][0]
@@ -99,8 +105,11 @@ def test_one_request_decodes_a_bounded_number_of_pixels_in_all(api, settings, st
     settings.INPUT_DECODE_PIXELS_PER_REQUEST = 1_500_000
     buffer = io.BytesIO()
     PILImage.new("RGB", (1000, 900), (10, 20, 30)).save(buffer, "PNG")  # 0.9 M pixels each
-    form = {"prompt": "Place it", "input_image_1": upload("a.png", buffer.getvalue()),
-            "input_image_2": upload("b.png", buffer.getvalue())}
+    form = {
+        "prompt": "Place it",
+        "input_image_1": upload("a.png", buffer.getvalue()),
+        "input_image_2": upload("b.png", buffer.getvalue()),
+    }
     response = api.post("/api/v1/jobs/ppl", form, format="multipart")
     assert response.status_code == 400
     assert "this request" in response.json()["fields"]["input_image_2"][0]
@@ -108,6 +117,7 @@ def test_one_request_decodes_a_bounded_number_of_pixels_in_all(api, settings, st
     # each request has its own budget (an upload decodes its image and then its thumbnail)
     small = io.BytesIO()
     PILImage.new("RGB", (800, 800), (10, 20, 30)).save(small, "PNG")
-    response = api.post("/api/v1/images/upload", {"image": upload("a.png", small.getvalue())},
-                        format="multipart")
+    response = api.post(
+        "/api/v1/images/upload", {"image": upload("a.png", small.getvalue())}, format="multipart"
+    )
     assert response.status_code == 201, response.json()

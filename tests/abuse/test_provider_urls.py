@@ -37,8 +37,9 @@ class RedirectedBfl(fake_bfl.FakeBfl):
     def submit(self, request, model):
         reply = super().submit(request, model)
         if self.polling_override and reply.status == 200:
-            reply.body = re.sub(rb'"polling_url": "[^"]+"',
-                                f'"polling_url": "{self.polling_override}"'.encode(), reply.body)
+            reply.body = re.sub(
+                rb'"polling_url": "[^"]+"', f'"polling_url": "{self.polling_override}"'.encode(), reply.body
+            )
         return reply
 
     def _final(self, tid: str) -> dict:
@@ -106,16 +107,19 @@ def test_the_normal_flow_still_delivers_from_the_result_host(api, settings):
     assert "x-key" not in download.headers
 
 
-@pytest.mark.parametrize(("url", "base", "same"), [
-    ("https://api.eu1.bfl.ai/v1/get_result?id=1", "https://api.bfl.ai", True),  # BFL's regional hosts
-    ("https://api.us.bfl.ai/v1/get_result?id=1", "https://api.bfl.ai", True),
-    ("https://api.replicate.com/v1/predictions/x", "https://api.replicate.com/v1", True),
-    ("http://api.bfl.ai/v1/get_result?id=1", "https://api.bfl.ai", False),  # no downgrade to http
-    ("https://bfl.ai.evil.example/v1/get_result", "https://api.bfl.ai", False),
-    ("https://evilbfl.ai/v1/get_result", "https://api.bfl.ai", False),
-    ("https://api.bfl.ai:8443/v1/get_result", "https://api.bfl.ai", False),
-    ("http://127.0.0.1:9999/x", "http://127.0.0.1:8888", False),
-    ("http://127.0.0.1:8888/x", "http://127.0.0.1:8888", True),
-])
+@pytest.mark.parametrize(
+    ("url", "base", "same"),
+    [
+        ("https://api.eu1.bfl.ai/v1/get_result?id=1", "https://api.bfl.ai", True),  # BFL's regional hosts
+        ("https://api.us.bfl.ai/v1/get_result?id=1", "https://api.bfl.ai", True),
+        ("https://api.replicate.com/v1/predictions/x", "https://api.replicate.com/v1", True),
+        ("http://api.bfl.ai/v1/get_result?id=1", "https://api.bfl.ai", False),  # no downgrade to http
+        ("https://bfl.ai.evil.example/v1/get_result", "https://api.bfl.ai", False),
+        ("https://evilbfl.ai/v1/get_result", "https://api.bfl.ai", False),
+        ("https://api.bfl.ai:8443/v1/get_result", "https://api.bfl.ai", False),
+        ("http://127.0.0.1:9999/x", "http://127.0.0.1:8888", False),
+        ("http://127.0.0.1:8888/x", "http://127.0.0.1:8888", True),
+    ],
+)
 def test_which_urls_count_as_the_providers_own_host(url, base, same):
     assert _same_provider_host(url, base) is same

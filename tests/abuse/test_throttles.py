@@ -43,8 +43,12 @@ def test_imports_are_throttled_per_user_refused_ones_included(api, settings):
     settings.THROTTLE_IMPORTS_PER_MINUTE = 2
     refused = {"url": "ftp://example.com/a.png"}
     assert api.post("/api/v1/images/import", refused, format="json").status_code == 400
-    assert api.post("/api/generation/upload-image", {"url": "ftp://example.com/a.png"},
-                    format="json").status_code == 400
+    assert (
+        api.post(
+            "/api/generation/upload-image", {"url": "ftp://example.com/a.png"}, format="json"
+        ).status_code
+        == 400
+    )
     _assert_throttled(api.post("/api/v1/images/import", {"url": "https://example.com/a.png"}, format="json"))
 
 
@@ -57,9 +61,13 @@ def test_a_limit_of_zero_turns_a_throttle_off(api, settings):
 def test_sixty_wrong_passwords_then_the_right_one_is_still_429(user):
     client = APIClient()
     for _ in range(60):
-        response = client.post("/api/v1/auth/token", {"username": "alice", "password": "wrong"},
-                               format="json")
+        response = client.post(
+            "/api/v1/auth/token", {"username": "alice", "password": "wrong"}, format="json"
+        )
         assert response.status_code in (401, 429)
-    _assert_throttled(client.post("/api/v1/auth/token",
-                                  {"username": "alice", "password": "correct horse battery"}, format="json"),
-                      window=300)
+    _assert_throttled(
+        client.post(
+            "/api/v1/auth/token", {"username": "alice", "password": "correct horse battery"}, format="json"
+        ),
+        window=300,
+    )

@@ -14,8 +14,9 @@ NEW_PASSWORD = "a new long passphrase 42"
 
 
 def _sign_in(username="alice", password=PASSWORD) -> dict:
-    response = APIClient().post("/api/v1/auth/token", {"username": username, "password": password},
-                                format="json")
+    response = APIClient().post(
+        "/api/v1/auth/token", {"username": username, "password": password}, format="json"
+    )
     assert response.status_code == 200, response.json()
     assert response["Cache-Control"] == "no-store"
     return response.json()
@@ -49,8 +50,9 @@ def test_a_password_change_ends_every_earlier_token_of_the_user(user, other_user
     bystander = _sign_in("bob")
     client = _bearer(str(stale_access))
     assert client.get("/api/v1/auth/me").status_code == 200
-    response = client.post("/api/v1/auth/password",
-                           {"old_password": PASSWORD, "new_password": NEW_PASSWORD}, format="json")
+    response = client.post(
+        "/api/v1/auth/password", {"old_password": PASSWORD, "new_password": NEW_PASSWORD}, format="json"
+    )
     assert response.status_code == 204, response.json()
     assert client.get("/api/v1/auth/me").status_code == 401
     refreshed = APIClient().post("/api/v1/auth/token/refresh", {"refresh": str(old)}, format="json")

@@ -25,13 +25,15 @@ def _limits(settings):
 
 
 def session_attempt(username="alice", password="wrong", address="10.0.0.1"):
-    return APIClient().post(SESSION, {"username": username, "password": password}, format="json",
-                            REMOTE_ADDR=address)
+    return APIClient().post(
+        SESSION, {"username": username, "password": password}, format="json", REMOTE_ADDR=address
+    )
 
 
 def token_attempt(username="alice", password="wrong", address="10.0.0.1"):
-    return APIClient().post(TOKEN, {"username": username, "password": password}, format="json",
-                            REMOTE_ADDR=address)
+    return APIClient().post(
+        TOKEN, {"username": username, "password": password}, format="json", REMOTE_ADDR=address
+    )
 
 
 @pytest.mark.parametrize("attempt", [session_attempt, token_attempt], ids=["session", "token"])
@@ -102,12 +104,19 @@ def test_the_throttle_ends_with_its_window(user, settings):
 
 def test_wrong_old_passwords_in_a_password_change_count_as_failed_sign_ins(api, user):
     for _ in range(3):
-        response = api.post("/api/v1/auth/password", {"old_password": "wrong", "new_password": "x" * 20},
-                            format="json", REMOTE_ADDR="10.0.0.7")
+        response = api.post(
+            "/api/v1/auth/password",
+            {"old_password": "wrong", "new_password": "x" * 20},
+            format="json",
+            REMOTE_ADDR="10.0.0.7",
+        )
         assert response.status_code == 400
-    response = api.post("/api/v1/auth/password", {"old_password": RIGHT,
-                                                  "new_password": "a much longer passphrase 42"},
-                        format="json", REMOTE_ADDR="10.0.0.7")
+    response = api.post(
+        "/api/v1/auth/password",
+        {"old_password": RIGHT, "new_password": "a much longer passphrase 42"},
+        format="json",
+        REMOTE_ADDR="10.0.0.7",
+    )
     assert response.status_code == 429
     user.refresh_from_db()
     assert user.check_password(RIGHT)
@@ -120,29 +129,55 @@ def test_the_token_endpoint_answers_invalid_credentials_like_the_session_one(use
 def test_behind_a_trusted_proxy_each_client_has_its_own_address_counter(user, settings):
     settings.TRUSTED_PROXIES = ["10.1.0.0/16"]
     for index in range(5):
-        APIClient().post(SESSION, {"username": f"guess{index}", "password": "x"}, format="json",
-                         REMOTE_ADDR="10.1.0.9", HTTP_X_FORWARDED_FOR="203.0.113.5")
+        APIClient().post(
+            SESSION,
+            {"username": f"guess{index}", "password": "x"},
+            format="json",
+            REMOTE_ADDR="10.1.0.9",
+            HTTP_X_FORWARDED_FOR="203.0.113.5",
+        )
     via_proxy = {"REMOTE_ADDR": "10.1.0.9"}
-    blocked = APIClient().post(SESSION, {"username": "alice", "password": RIGHT}, format="json",
-                               HTTP_X_FORWARDED_FOR="198.51.100.1, 203.0.113.5", **via_proxy)
+    blocked = APIClient().post(
+        SESSION,
+        {"username": "alice", "password": RIGHT},
+        format="json",
+        HTTP_X_FORWARDED_FOR="198.51.100.1, 203.0.113.5",
+        **via_proxy,
+    )
     assert blocked.status_code == 429  # the left entry is the client's own claim: not believed
-    other = APIClient().post(SESSION, {"username": "alice", "password": RIGHT}, format="json",
-                             HTTP_X_FORWARDED_FOR="203.0.113.77", **via_proxy)
+    other = APIClient().post(
+        SESSION,
+        {"username": "alice", "password": RIGHT},
+        format="json",
+        HTTP_X_FORWARDED_FOR="203.0.113.77",
+        **via_proxy,
+    )
     assert other.status_code == 200
 
 
 def test_x_forwarded_for_from_an_untrusted_address_is_ignored(user, settings):
     settings.TRUSTED_PROXIES = ["10.1.0.0/16"]
     for index in range(5):
-        APIClient().post(SESSION, {"username": f"guess{index}", "password": "x"}, format="json",
-                         REMOTE_ADDR="192.0.2.8", HTTP_X_FORWARDED_FOR=f"203.0.113.{index}")
-    response = APIClient().post(SESSION, {"username": "alice", "password": RIGHT}, format="json",
-                                REMOTE_ADDR="192.0.2.8", HTTP_X_FORWARDED_FOR="203.0.113.200")
+        APIClient().post(
+            SESSION,
+            {"username": f"guess{index}", "password": "x"},
+            format="json",
+            REMOTE_ADDR="192.0.2.8",
+            HTTP_X_FORWARDED_FOR=f"203.0.113.{index}",
+        )
+    response = APIClient().post(
+        SESSION,
+        {"username": "alice", "password": RIGHT},
+        format="json",
+        REMOTE_ADDR="192.0.2.8",
+        HTTP_X_FORWARDED_FOR="203.0.113.200",
+    )
     assert response.status_code == 429
 
 
-@pytest.mark.parametrize(("name", "value"), [("TRUSTED_PROXIES", "10.0.0.0/8,ingress"),
-                                             ("LOGIN_FAILURES_PER_USERNAME", "0")])
+@pytest.mark.parametrize(
+    ("name", "value"), [("TRUSTED_PROXIES", "10.0.0.0/8,ingress"), ("LOGIN_FAILURES_PER_USERNAME", "0")]
+)
 def test_a_malformed_throttle_setting_stops_start_up_with_its_name(start_up_error, name, value):
     assert name in start_up_error({name: value})
 

@@ -115,9 +115,14 @@ def test_a_session_is_accepted_by_the_api_and_unsafe_requests_need_the_token(bro
 
 # --- changing the password --------------------------------------------------------------------
 
+
 def change(client, old="correct horse battery", new="a much longer passphrase 42"):
-    return client.post(PASSWORD, {"old_password": old, "new_password": new}, format="json",
-                       HTTP_X_CSRFTOKEN=client.cookies["csrftoken"].value)
+    return client.post(
+        PASSWORD,
+        {"old_password": old, "new_password": new},
+        format="json",
+        HTTP_X_CSRFTOKEN=client.cookies["csrftoken"].value,
+    )
 
 
 def test_changing_the_password_keeps_this_session_and_the_new_password_works(browser, user):
@@ -158,20 +163,27 @@ def test_a_weak_new_password_is_400_on_new_password_with_the_validators_reasons(
 
 
 def test_changing_the_password_needs_a_signed_in_caller_and_the_csrf_token(browser, user):
-    anonymous = browser.post(PASSWORD, {"old_password": "x", "new_password": "y"}, format="json",
-                             HTTP_X_CSRFTOKEN=csrf(browser))
+    anonymous = browser.post(
+        PASSWORD, {"old_password": "x", "new_password": "y"}, format="json", HTTP_X_CSRFTOKEN=csrf(browser)
+    )
     assert anonymous.status_code == 401
     sign_in(browser)
-    forged = browser.post(PASSWORD, {"old_password": "correct horse battery",
-                                     "new_password": "a much longer passphrase 42"}, format="json")
+    forged = browser.post(
+        PASSWORD,
+        {"old_password": "correct horse battery", "new_password": "a much longer passphrase 42"},
+        format="json",
+    )
     assert forged.status_code == 403
     user.refresh_from_db()
     assert user.check_password("correct horse battery")
 
 
 def test_a_script_with_a_token_can_change_its_password_too(api, user):
-    response = api.post(PASSWORD, {"old_password": "correct horse battery",
-                                   "new_password": "a much longer passphrase 42"}, format="json")
+    response = api.post(
+        PASSWORD,
+        {"old_password": "correct horse battery", "new_password": "a much longer passphrase 42"},
+        format="json",
+    )
     assert response.status_code == 204
     assert "sessionid" not in response.cookies  # no session is made for a token caller
 
@@ -189,8 +201,13 @@ def test_every_api_view_that_needs_a_user_accepts_the_session():
             elif isinstance(pattern, URLPattern) and hasattr(pattern.callback, "cls"):
                 yield prefix + str(pattern.pattern), pattern.callback.cls
 
-    not_by_user = {"api/v1/auth/token", "api/v1/auth/token/refresh", "api/v1/auth/logout",
-                   "api/v1/webhooks/replicate", "api/v1/webhooks/bfl"}
+    not_by_user = {
+        "api/v1/auth/token",
+        "api/v1/auth/token/refresh",
+        "api/v1/auth/logout",
+        "api/v1/webhooks/replicate",
+        "api/v1/webhooks/bfl",
+    }
     checked = 0
     for route, view in views(get_resolver().url_patterns):
         if not route.startswith("api/") or route.startswith("api/schema") or route in not_by_user:

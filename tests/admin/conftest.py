@@ -9,10 +9,19 @@ from django.contrib.auth.models import Group, Permission
 from accounts.services import user_create
 from templates_app.models import CONTENT_MANAGERS
 
-OPERATOR_PERMISSIONS = ("generation.view_job", "generation.change_job", "accounts.view_user",
-                        "accounts.change_user", "gallery.view_image", "django_q.view_failure",
-                        "django_q.view_success", "django_q.view_schedule", "django_q.view_ormq",
-                        "token_blacklist.view_outstandingtoken", "generation.view_enginelease")
+OPERATOR_PERMISSIONS = (
+    "generation.view_job",
+    "generation.change_job",
+    "accounts.view_user",
+    "accounts.change_user",
+    "gallery.view_image",
+    "django_q.view_failure",
+    "django_q.view_success",
+    "django_q.view_schedule",
+    "django_q.view_ormq",
+    "token_blacklist.view_outstandingtoken",
+    "generation.view_enginelease",
+)
 
 
 def _permissions(names):

@@ -25,8 +25,9 @@ EMPTY_TRASH = "/admin/gallery/image/empty-trash/"
 
 def _staff(username, *codenames):
     user = user_create(username=username, password="correct horse battery", is_staff=True)
-    user.user_permissions.set(Permission.objects.filter(content_type__app_label="gallery",
-                                                        codename__in=codenames))
+    user.user_permissions.set(
+        Permission.objects.filter(content_type__app_label="gallery", codename__in=codenames)
+    )
     return user
 
 
@@ -49,8 +50,9 @@ def _messages(response) -> list[str]:
     return [str(m) for m in response.context["messages"]]
 
 
-def test_trash_and_restore_are_audited_with_owner_and_ids_and_one_message(client_for, superuser, user,
-                                                                         make_image):
+def test_trash_and_restore_are_audited_with_owner_and_ids_and_one_message(
+    client_for, superuser, user, make_image
+):
     first, second, trashed = make_image(user), make_image(user), make_image(user, trashed_for=timedelta(1))
     admin = client_for(superuser)
     response = _act(admin, "move_to_trash", [first, second, trashed])
@@ -70,8 +72,9 @@ def test_an_action_over_several_owners_names_them_all(client_for, superuser, use
     assert entry.target_user_id is None and sorted(entry.filters["owners"].values()) == ["alice", "bob"]
 
 
-def test_purge_first_shows_what_will_go_whose_and_what_is_skipped(client_for, superuser, user, other_user,
-                                                                  make_image, storage_dir):
+def test_purge_first_shows_what_will_go_whose_and_what_is_skipped(
+    client_for, superuser, user, other_user, make_image, storage_dir
+):
     gone = [make_image(user, trashed_for=timedelta(1)), make_image(other_user, trashed_for=timedelta(1))]
     active = make_image(user)
     response = _act(client_for(superuser), "purge", [*gone, active])
@@ -84,8 +87,9 @@ def test_purge_first_shows_what_will_go_whose_and_what_is_skipped(client_for, su
     assert not AuditLog.objects.filter(action="purge").exists()
 
 
-def test_a_confirmed_purge_removes_the_trashed_files_and_reports_verified(client_for, superuser, user,
-                                                                          make_image, storage_dir):
+def test_a_confirmed_purge_removes_the_trashed_files_and_reports_verified(
+    client_for, superuser, user, make_image, storage_dir
+):
     trashed, active = make_image(user, trashed_for=timedelta(1)), make_image(user)
     response = _act(client_for(superuser), "purge", [trashed, active], confirmed="yes")
     page = response.content.decode()
@@ -99,14 +103,19 @@ def test_a_confirmed_purge_removes_the_trashed_files_and_reports_verified(client
     assert f"/admin/gallery/auditlog/{entry.pk}/change/" in page
 
 
-def test_purge_with_select_across_takes_every_trashed_image_of_the_filtered_list(client_for, superuser, user,
-                                                                                 other_user):
+def test_purge_with_select_across_takes_every_trashed_image_of_the_filtered_list(
+    client_for, superuser, user, other_user
+):
     image_rows(user, 60, trashed=True)
     image_rows(other_user, 3, trashed=True)
     admin = client_for(superuser)
     # As the page posts it: the rows of page 1 ticked, and "select all" across the pages.
-    across = {"action": "purge", "select_across": "1", "index": "0",
-              "_selected_action": [Image.objects.filter(owner=user).first().pk]}
+    across = {
+        "action": "purge",
+        "select_across": "1",
+        "index": "0",
+        "_selected_action": [Image.objects.filter(owner=user).first().pk],
+    }
     response = admin.post(f"{LIST}?owner=alice", across)
     assert "These <strong>60 images</strong>" in response.content.decode()
     admin.post(f"{LIST}?owner=alice", {**across, "confirmed": "yes"})
@@ -114,8 +123,9 @@ def test_purge_with_select_across_takes_every_trashed_image_of_the_filtered_list
     assert Image.objects.filter(owner=other_user).count() == 3
 
 
-def test_emptying_a_users_trash_older_than_n_days_starts_with_a_dry_run(client_for, superuser, user,
-                                                                        other_user, make_image):
+def test_emptying_a_users_trash_older_than_n_days_starts_with_a_dry_run(
+    client_for, superuser, user, other_user, make_image
+):
     old, recent = make_image(user, trashed_for=timedelta(days=40)), make_image(user, trashed_for=timedelta(1))
     theirs = make_image(other_user, trashed_for=timedelta(days=40))
     admin = client_for(superuser)
@@ -155,8 +165,9 @@ def test_staff_with_the_delete_permission_may_purge(client_for, purger, user, ma
     assert "Verified:" in response.content.decode() and not Image.objects.exists()
 
 
-def test_operators_and_content_managers_cannot_change_images(client_for, operator, content_manager, user,
-                                                            make_image):
+def test_operators_and_content_managers_cannot_change_images(
+    client_for, operator, content_manager, user, make_image
+):
     image = make_image(user, trashed_for=timedelta(1))
     for person in (operator, content_manager):
         client = client_for(person)

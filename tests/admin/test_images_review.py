@@ -25,13 +25,17 @@ GRID = "/admin/gallery/image/grid/"
 def reviewer(db):
     """Staff who may review and trash images, but not purge them."""
     user = user_create(username="rita", password="correct horse battery", is_staff=True)
-    user.user_permissions.set(Permission.objects.filter(content_type__app_label="gallery",
-                                                        codename__in=["view_image", "change_image"]))
+    user.user_permissions.set(
+        Permission.objects.filter(
+            content_type__app_label="gallery", codename__in=["view_image", "change_image"]
+        )
+    )
     return user
 
 
-def test_the_list_shows_thumbnails_owners_human_sizes_and_a_grid_toggle(client_for, superuser, user,
-                                                                        make_image):
+def test_the_list_shows_thumbnails_owners_human_sizes_and_a_grid_toggle(
+    client_for, superuser, user, make_image
+):
     image = make_image(user)
     page = client_for(superuser).get(LIST).content.decode()
     assert f"/admin/gallery/image/{image.pk}/thumbnail/" in page and "alice" in page
@@ -39,8 +43,9 @@ def test_the_list_shows_thumbnails_owners_human_sizes_and_a_grid_toggle(client_f
     assert 'href="/admin/gallery/image/grid/?' in page and "Grid view" in page
 
 
-def test_the_grid_shows_cards_with_selectable_images_and_keeps_the_filters(client_for, superuser, user,
-                                                                          other_user, make_image):
+def test_the_grid_shows_cards_with_selectable_images_and_keeps_the_filters(
+    client_for, superuser, user, other_user, make_image
+):
     mine, trashed = make_image(user), make_image(user, trashed_for=timedelta(days=1))
     theirs = make_image(other_user)
     response = client_for(superuser).get(GRID, {"owner": "alice"})
@@ -60,8 +65,9 @@ def test_an_action_posted_from_the_grid_comes_back_to_the_grid(client_for, super
     assert "These <strong>1 image</strong>" in confirmation.content.decode()
 
 
-def test_a_short_id_finds_the_image_and_a_username_finds_the_owners(client_for, superuser, user, other_user,
-                                                                   make_image):
+def test_a_short_id_finds_the_image_and_a_username_finds_the_owners(
+    client_for, superuser, user, other_user, make_image
+):
     image, other = make_image(user), make_image(other_user)
     admin = client_for(superuser)
     by_id = admin.get(LIST, {"q": str(image.pk)[:8]}).content.decode()
@@ -78,8 +84,9 @@ def test_the_owner_and_date_filters_narrow_the_list(client_for, superuser, user,
     by_owner = admin.get(LIST, {"owner": "bob"}).content.decode()
     assert str(theirs.pk)[:8] in by_owner and str(new.pk)[:8] not in by_owner
     today = timezone.localdate()
-    ranged = admin.get(LIST, {"created_from": str(today - timedelta(days=11)),
-                              "created_to": str(today - timedelta(days=9))}).content.decode()
+    ranged = admin.get(
+        LIST, {"created_from": str(today - timedelta(days=11)), "created_to": str(today - timedelta(days=9))}
+    ).content.decode()
     assert str(old.pk)[:8] in ranged and str(new.pk)[:8] not in ranged
     assert 'name="owner"' in ranged and 'type="date"' in ranged  # the inputs, kept filled
 
@@ -119,8 +126,9 @@ def test_a_missing_file_is_the_admins_404_not_json(client_for, superuser, user, 
     assert response.status_code == 404 and "application/json" not in response["Content-Type"]
 
 
-def test_a_reviewer_sees_the_list_and_files_a_content_manager_does_not(client_for, reviewer, content_manager,
-                                                                      user, make_image):
+def test_a_reviewer_sees_the_list_and_files_a_content_manager_does_not(
+    client_for, reviewer, content_manager, user, make_image
+):
     image = make_image(user)
     reviewing = client_for(reviewer)
     for url in (LIST, GRID, f"{LIST}{image.pk}/change/", f"{LIST}{image.pk}/file/"):

@@ -20,16 +20,28 @@ from generation.models import Job, JobStatus
 pytestmark = pytest.mark.django_db
 
 
-def make_job(user, *, status=JobStatus.QUEUED, kind="goods", provider="local", ago=60, run_seconds=10,
-             error_code="") -> Job:
+def make_job(
+    user, *, status=JobStatus.QUEUED, kind="goods", provider="local", ago=60, run_seconds=10, error_code=""
+) -> Job:
     """A job row in a given state (the dashboard's subject is reading them)."""
     now = timezone.now()
     created = now - timedelta(seconds=ago)
     started = created + timedelta(seconds=5) if status != JobStatus.QUEUED else None
-    finished = started + timedelta(seconds=run_seconds) if status not in (JobStatus.QUEUED,
-                                                                          JobStatus.RUNNING) else None
-    return Job.objects.create(user=user, kind=kind, provider=provider, status=status, created_at=created,
-                              started_at=started, finished_at=finished, error_code=error_code)
+    finished = (
+        started + timedelta(seconds=run_seconds)
+        if status not in (JobStatus.QUEUED, JobStatus.RUNNING)
+        else None
+    )
+    return Job.objects.create(
+        user=user,
+        kind=kind,
+        provider=provider,
+        status=status,
+        created_at=created,
+        started_at=started,
+        finished_at=finished,
+        error_code=error_code,
+    )
 
 
 def figure(page: str, name: str) -> str:
@@ -96,9 +108,17 @@ def test_a_failure_link_lists_exactly_those_jobs(client_for, superuser, jobs):
 def test_storage_totals_the_trash_and_who_uses_most(client_for, superuser, user, other_user):
     rows = ((user, 3_000_000, False), (user, 1_000_000, True), (other_user, 500_000, False))
     for owner, size, trashed in rows:
-        Image.objects.create(owner=owner, file="images/x.png", width=1, height=1, format="png",
-                             size_bytes=size, sha256="0" * 64, source="upload",
-                             deleted_at=timezone.now() if trashed else None)
+        Image.objects.create(
+            owner=owner,
+            file="images/x.png",
+            width=1,
+            height=1,
+            format="png",
+            size_bytes=size,
+            sha256="0" * 64,
+            source="upload",
+            deleted_at=timezone.now() if trashed else None,
+        )
     page = client_for(superuser).get("/admin/").content.decode()
     assert figure(page, "storage") == "4.3\xa0MB" and figure(page, "trash") == "976.6\xa0KB"
     owners = re.findall(r'<a href="/admin/accounts/user/(\d+)/change/">(\w+)</a>', page)

@@ -10,8 +10,12 @@ from generation.models import EngineLease
 
 pytestmark = pytest.mark.django_db
 
-INTERNAL = ("/admin/generation/enginelease/", "/admin/token_blacklist/outstandingtoken/",
-            "/admin/token_blacklist/blacklistedtoken/", "/admin/django_q/ormq/")
+INTERNAL = (
+    "/admin/generation/enginelease/",
+    "/admin/token_blacklist/outstandingtoken/",
+    "/admin/token_blacklist/blacklistedtoken/",
+    "/admin/django_q/ormq/",
+)
 
 
 @pytest.fixture
@@ -35,18 +39,22 @@ def test_superusers_see_internal_models_read_only(client_for, superuser, lease):
     page = admin.get("/admin/generation/enginelease/poller/change/").content.decode()
     assert "host:1" in page and 'name="_save"' not in page and "deletelink" not in page
     assert admin.get("/admin/generation/enginelease/poller/delete/").status_code == 403
-    assert admin.post("/admin/generation/enginelease/", {"action": "delete_selected",
-                                                         "_selected_action": ["poller"], "post": "yes"}
-                      ).status_code in (200, 302)
+    assert admin.post(
+        "/admin/generation/enginelease/",
+        {"action": "delete_selected", "_selected_action": ["poller"], "post": "yes"},
+    ).status_code in (200, 302)
     assert EngineLease.objects.filter(name="poller").exists()
 
 
-@pytest.mark.parametrize(("url", "says"), [
-    ("/admin/django_q/success/", "successful tasks are not kept"),
-    ("/admin/django_q/schedule/", "shows only failed runs"),
-    ("/admin/django_q/failure/", "Tasks that raised or were killed"),
-    ("/admin/django_q/ormq/", "Tasks waiting in the database broker"),
-])
+@pytest.mark.parametrize(
+    ("url", "says"),
+    [
+        ("/admin/django_q/success/", "successful tasks are not kept"),
+        ("/admin/django_q/schedule/", "shows only failed runs"),
+        ("/admin/django_q/failure/", "Tasks that raised or were killed"),
+        ("/admin/django_q/ormq/", "Tasks waiting in the database broker"),
+    ],
+)
 def test_django_q_pages_explain_what_they_show(client_for, superuser, url, says):
     page = client_for(superuser).get(url).content.decode()
     assert says in page
@@ -78,8 +86,14 @@ def test_a_member_of_the_operators_group_runs_the_platform_but_not_its_internals
     member.groups.add(Group.objects.get(name="operators"))
     admin = client_for(member)
     assert 'id="ops-dashboard"' in admin.get("/admin/").content.decode()
-    for url in ("/admin/generation/job/", "/admin/accounts/user/", "/admin/gallery/image/",
-                "/admin/gallery/auditlog/", "/admin/templates_app/page/", "/admin/django_q/failure/"):
+    for url in (
+        "/admin/generation/job/",
+        "/admin/accounts/user/",
+        "/admin/gallery/image/",
+        "/admin/gallery/auditlog/",
+        "/admin/templates_app/page/",
+        "/admin/django_q/failure/",
+    ):
         assert admin.get(url).status_code == 200, url
     assert "cancel_jobs" in admin.get("/admin/generation/job/").content.decode()
     for url in INTERNAL:

@@ -42,7 +42,8 @@ def waiting_goods(api):
 
 
 def test_a_finished_job_page_shows_status_parameters_results_and_how_to_find_it_in_the_logs(
-        client_for, superuser, finished_ppl):
+    client_for, superuser, finished_ppl
+):
     page = page_of(client_for(superuser), finished_ppl.id)
     assert '<span class="job-status job-status-succeeded">Succeeded</span>' in page
     assert '<th scope="row">prompt</th><td>Place the bottle on the table</td>' in page
@@ -64,13 +65,17 @@ def test_the_job_page_is_read_only_without_save_or_delete(client_for, superuser,
 
 def test_a_waiting_job_shows_where_it_stands(client_for, superuser, waiting_goods):
     page = page_of(client_for(superuser), waiting_goods.id)
-    assert re.search(r"Waiting: position 1 for local; [^(]+ \((queue|user_concurrency|provider_capacity)\)\. "
-                     r"Result in about \d+ s\.", page)
+    assert re.search(
+        r"Waiting: position 1 for local; [^(]+ \((queue|user_concurrency|provider_capacity)\)\. "
+        r"Result in about \d+ s\.",
+        page,
+    )
     assert "Cancel this job…" in page and "Retry as its owner…" not in page
 
 
-def test_cancel_asks_for_confirmation_then_cancels_logs_and_returns_to_the_job(client_for, superuser,
-                                                                               waiting_goods):
+def test_cancel_asks_for_confirmation_then_cancels_logs_and_returns_to_the_job(
+    client_for, superuser, waiting_goods
+):
     admin = client_for(superuser)
     job_page = f"{LIST}{waiting_goods.id}/change/"
     form = {"action": "cancel_jobs", "_selected_action": [waiting_goods.id], "next": job_page}
@@ -92,14 +97,17 @@ def test_cancel_asks_for_confirmation_then_cancels_logs_and_returns_to_the_job(c
 
 
 def test_bulk_cancel_says_in_one_message_what_was_canceled_and_what_had_finished(
-        client_for, superuser, finished_ppl, waiting_goods):
+    client_for, superuser, finished_ppl, waiting_goods
+):
     admin = client_for(superuser)
     form = {"action": "cancel_jobs", "_selected_action": [waiting_goods.id, finished_ppl.id]}
     confirmation = admin.post(LIST, form).content.decode()
     assert re.search(r'id="skipped-jobs">\s*<li><a href="[^"]+">' + str(finished_ppl.id)[:8], confirmation)
     done = admin.post(LIST, {**form, "confirm": "yes"}, follow=True)
-    assert messages_of(done) == [f"Canceled 1 job: {str(waiting_goods.id)[:8]}. Not canceled (already "
-                                 f"finished): {str(finished_ppl.id)[:8]}."]
+    assert messages_of(done) == [
+        f"Canceled 1 job: {str(waiting_goods.id)[:8]}. Not canceled (already "
+        f"finished): {str(finished_ppl.id)[:8]}."
+    ]
     # The message is shown as written: the id is not capitalised.
     assert f"Canceled 1 job: {str(waiting_goods.id)[:8]}." in done.content.decode()
 
@@ -116,22 +124,34 @@ def test_retry_makes_a_new_job_for_the_owner_linked_both_ways(client_for, superu
     assert LogEntry.objects.filter(object_id=str(retry.id), user=superuser).exists()
 
 
-def test_a_retry_the_owners_limits_refuse_is_reported_in_the_summary(client_for, superuser, api, user,
-                                                                    finished_ppl, settings):
+def test_a_retry_the_owners_limits_refuse_is_reported_in_the_summary(
+    client_for, superuser, api, user, finished_ppl, settings
+):
     settings.MAX_PER_USER_QUEUE = 0
     api.post("/api/v1/jobs/goods", goods_form(), format="multipart")  # takes the only running place
-    done = client_for(superuser).post(LIST, {"action": "retry_jobs", "_selected_action": [finished_ppl.id],
-                                             "confirm": "yes"})
+    done = client_for(superuser).post(
+        LIST, {"action": "retry_jobs", "_selected_action": [finished_ppl.id], "confirm": "yes"}
+    )
     [message] = messages_of(done)
     assert message.startswith("Queued 0 jobs as retries. Refused: " + str(finished_ppl.id)[:8])
     assert not Job.objects.filter(retried_from=finished_ppl).exists()
 
 
 def test_the_timeline_lists_the_jobs_events(client_for, superuser, waiting_goods):
-    event_publish(user_id=waiting_goods.user_id, type="job.created", object_type="job",
-                  object_id=str(waiting_goods.id), payload={"id": str(waiting_goods.id), "queue_position": 1})
-    event_publish(user_id=waiting_goods.user_id, type="job.started", object_type="job",
-                  object_id=str(waiting_goods.id), payload={"id": str(waiting_goods.id)})
+    event_publish(
+        user_id=waiting_goods.user_id,
+        type="job.created",
+        object_type="job",
+        object_id=str(waiting_goods.id),
+        payload={"id": str(waiting_goods.id), "queue_position": 1},
+    )
+    event_publish(
+        user_id=waiting_goods.user_id,
+        type="job.started",
+        object_type="job",
+        object_id=str(waiting_goods.id),
+        payload={"id": str(waiting_goods.id)},
+    )
     page = page_of(client_for(superuser), waiting_goods.id)
     timeline = re.search(r'<ol class="job-timeline">(.*?)</ol>', page, re.S).group(1)
     types = re.findall(r"<strong>([\w.]+)</strong>", timeline)
@@ -141,10 +161,17 @@ def test_the_timeline_lists_the_jobs_events(client_for, superuser, waiting_goods
 def test_a_product_page_job_links_its_page(client_for, superuser, user):
     from templates_app.models import Page
 
-    page = Page.objects.create(owner=user, title="Mug", language="en", html="<p>x</p>",
-                               product_info_sha256="0" * 64)
-    job = Job.objects.create(user=user, kind="page", provider="local", status=JobStatus.SUCCEEDED,
-                             provider_state={"page_id": str(page.id)}, finished_at=page.created_at)
+    page = Page.objects.create(
+        owner=user, title="Mug", language="en", html="<p>x</p>", product_info_sha256="0" * 64
+    )
+    job = Job.objects.create(
+        user=user,
+        kind="page",
+        provider="local",
+        status=JobStatus.SUCCEEDED,
+        provider_state={"page_id": str(page.id)},
+        finished_at=page.created_at,
+    )
     assert f'href="/admin/templates_app/page/{page.id}/change/"' in page_of(client_for(superuser), job.id)
 
 
@@ -176,7 +203,8 @@ def test_a_content_manager_cannot_open_jobs(client_for, content_manager, waiting
 
 
 def test_a_superuser_deletes_finished_jobs_with_their_input_files_but_keeps_shared_and_active_ones(
-        client_for, superuser, finished_ppl, waiting_goods, storage_dir):
+    client_for, superuser, finished_ppl, waiting_goods, storage_dir
+):
     admin = client_for(superuser)
     goods_files = [storage_dir / i.file.name for i in waiting_goods.inputs.all()]
     ppl_files = [storage_dir / i.file.name for i in finished_ppl.inputs.all()]
@@ -184,8 +212,10 @@ def test_a_superuser_deletes_finished_jobs_with_their_input_files_but_keeps_shar
     confirmation = admin.post(LIST, form).content.decode()
     assert "Yes, delete 1 job" in confirmation and "cancel it first" in confirmation
     done = admin.post(LIST, {**form, "confirm": "yes"})
-    assert messages_of(done) == [f"Deleted 1 job: {str(finished_ppl.id)[:8]}, 2 input files removed. Kept "
-                                 f"(still active): {str(waiting_goods.id)[:8]}."]
+    assert messages_of(done) == [
+        f"Deleted 1 job: {str(finished_ppl.id)[:8]}, 2 input files removed. Kept "
+        f"(still active): {str(waiting_goods.id)[:8]}."
+    ]
     assert not Job.objects.filter(pk=finished_ppl.id).exists()
     assert Job.objects.filter(pk=waiting_goods.id).exists()
     assert not any(path.exists() for path in ppl_files) and all(path.exists() for path in goods_files)
@@ -193,8 +223,9 @@ def test_a_superuser_deletes_finished_jobs_with_their_input_files_but_keeps_shar
     assert LogEntry.objects.filter(object_id=str(finished_ppl.id), action_flag=3, user=superuser).exists()
 
 
-def test_deleting_a_job_keeps_the_input_files_its_retry_still_uses(client_for, superuser, finished_ppl,
-                                                                  storage_dir):
+def test_deleting_a_job_keeps_the_input_files_its_retry_still_uses(
+    client_for, superuser, finished_ppl, storage_dir
+):
     admin = client_for(superuser)
     admin.post(LIST, {"action": "retry_jobs", "_selected_action": [finished_ppl.id], "confirm": "yes"})
     files = [storage_dir / i.file.name for i in finished_ppl.inputs.all()]
@@ -207,8 +238,9 @@ def test_an_edit_of_a_gallery_image_links_that_image(client_for, superuser, api)
     from tests.conftest import upload
 
     image_id = api.post("/api/v1/images/upload", {"image": upload()}, format="multipart").json()["id"]
-    response = api.post("/api/v1/jobs/edit", {"prompt": "Make it blue", "image_id": image_id},
-                        format="multipart")
+    response = api.post(
+        "/api/v1/jobs/edit", {"prompt": "Make it blue", "image_id": image_id}, format="multipart"
+    )
     assert response.status_code == 202, response.json()
     page = page_of(client_for(superuser), response.json()["id"])
     assert f'<a href="/admin/gallery/image/{image_id}/change/">image {image_id[:8]}</a>' in page

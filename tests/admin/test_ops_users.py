@@ -20,8 +20,16 @@ LIST = "/admin/accounts/user/"
 
 
 def store(owner, size_bytes):
-    Image.objects.create(owner=owner, file="images/x.png", width=1, height=1, format="png",
-                         size_bytes=size_bytes, sha256="0" * 64, source="upload")
+    Image.objects.create(
+        owner=owner,
+        file="images/x.png",
+        width=1,
+        height=1,
+        format="png",
+        size_bytes=size_bytes,
+        sha256="0" * 64,
+        source="upload",
+    )
 
 
 def row_of(page: str, username: str) -> str:
@@ -35,8 +43,9 @@ def _defaults(settings):
     settings.STORAGE_QUOTA_MB = 1
 
 
-def test_the_list_shows_each_limit_with_its_source_and_usage_against_quota(client_for, superuser, user,
-                                                                          other_user):
+def test_the_list_shows_each_limit_with_its_source_and_usage_against_quota(
+    client_for, superuser, user, other_user
+):
     other_user.max_queued_jobs, other_user.storage_quota_mb = 5, 0
     other_user.save(update_fields=["max_queued_jobs", "storage_quota_mb"])
     store(user, 600_000)
@@ -88,9 +97,15 @@ def test_an_override_saved_in_the_form_applies(client_for, superuser, user):
     admin = client_for(superuser)
     page = admin.get(f"{LIST}{user.id}/change/").content.decode()
     form = dict(re.findall(r'<input type="(?:text|email|hidden)" name="(\w+)"(?: value="([^"]*)")?', page))
-    form.update({"username": "alice", "max_queued_jobs": "7", "is_active": "on",
-                 "date_joined_0": user.date_joined.strftime("%Y-%m-%d"),
-                 "date_joined_1": user.date_joined.strftime("%H:%M:%S")})
+    form.update(
+        {
+            "username": "alice",
+            "max_queued_jobs": "7",
+            "is_active": "on",
+            "date_joined_0": user.date_joined.strftime("%Y-%m-%d"),
+            "date_joined_1": user.date_joined.strftime("%H:%M:%S"),
+        }
+    )
     response = admin.post(f"{LIST}{user.id}/change/", form)
     assert response.status_code == 302, response.content.decode()[:2000]
     user.refresh_from_db()
@@ -108,6 +123,9 @@ def test_a_content_manager_cannot_open_users(client_for, content_manager):
 
 def test_accounts_does_not_import_gallery():
     root = Path(__file__).resolve().parents[2] / "accounts"
-    offenders = [path.name for path in root.rglob("*.py")
-                 if re.search(r"^\s*(from|import) gallery\b", path.read_text(), re.M)]
+    offenders = [
+        path.name
+        for path in root.rglob("*.py")
+        if re.search(r"^\s*(from|import) gallery\b", path.read_text(), re.M)
+    ]
     assert offenders == []

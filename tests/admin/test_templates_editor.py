@@ -34,8 +34,9 @@ def editor(manager) -> Client:
 
 @pytest.fixture
 def superuser(db) -> Client:
-    return client_for(user_create(username="root", password="correct horse battery", is_staff=True,
-                                  is_superuser=True))
+    return client_for(
+        user_create(username="root", password="correct horse battery", is_staff=True, is_superuser=True)
+    )
 
 
 @pytest.fixture
@@ -45,16 +46,27 @@ def staff(staff_user) -> Client:
 
 def form_data(template: Template, **changes) -> dict:
     """The change form as the browser posts it: the slots as table rows."""
-    data = {"category": template.category_id, "name": template.name, "block_type": template.block_type,
-            "description": template.description, "is_active": "on", "thumbnail_url": "",
-            "html": template.html, "metadata": json.dumps(template.metadata), "change_note": "",
-            "slots-rows": str(len(template.slots))}
+    data = {
+        "category": template.category_id,
+        "name": template.name,
+        "block_type": template.block_type,
+        "description": template.description,
+        "is_active": "on",
+        "thumbnail_url": "",
+        "html": template.html,
+        "metadata": json.dumps(template.metadata),
+        "change_note": "",
+        "slots-rows": str(len(template.slots)),
+    }
     for index, (name, declaration) in enumerate(template.slots.items()):
         prefix = f"slots-{index}-"
-        data |= {prefix + "name": name, prefix + "type": declaration["type"],
-                 prefix + "original": json.dumps(declaration, ensure_ascii=False),
-                 prefix + "max_length": str(declaration.get("max_length", "")),
-                 prefix + "max_items": str(declaration.get("max_items", ""))}
+        data |= {
+            prefix + "name": name,
+            prefix + "type": declaration["type"],
+            prefix + "original": json.dumps(declaration, ensure_ascii=False),
+            prefix + "max_length": str(declaration.get("max_length", "")),
+            prefix + "max_items": str(declaration.get("max_items", "")),
+        }
         if declaration.get("required", True):
             data[prefix + "required"] = "on"
     return data | changes
@@ -85,13 +97,20 @@ def test_saving_an_unchanged_table_records_no_revision(editor, simple_template):
     assert simple_template.revision == 1 and simple_template.slots == SIMPLE_SLOTS
 
 
-def test_slots_are_edited_as_table_rows_and_the_note_is_kept_with_the_revision(editor, manager,
-                                                                                simple_template):
+def test_slots_are_edited_as_table_rows_and_the_note_is_kept_with_the_revision(
+    editor, manager, simple_template
+):
     html = SIMPLE_HTML.replace("</section>", "<p>{{ tagline }}</p></section>")
     data = form_data(simple_template, html=html, change_note="A tagline under the list")
-    data |= {"slots-rows": "3", "slots-0-max_length": "40", "slots-2-name": "tagline", "slots-2-type": "text",
-             "slots-2-required": "on", "slots-2-description": "One short line",
-             "slots-2-example": "Made to last"}
+    data |= {
+        "slots-rows": "3",
+        "slots-0-max_length": "40",
+        "slots-2-name": "tagline",
+        "slots-2-type": "text",
+        "slots-2-required": "on",
+        "slots-2-description": "One short line",
+        "slots-2-example": "Made to last",
+    }
     data.pop("slots-1-required")  # features becomes optional
     response = editor.post(change_url(simple_template), data)
     assert response.status_code == 302, errors(response)
@@ -99,7 +118,8 @@ def test_slots_are_edited_as_table_rows_and_the_note_is_kept_with_the_revision(e
     assert simple_template.slots == {
         "title": {"type": "text", "max_length": 40},
         "features": {"type": "list", "max_items": 4, "required": False},
-        "tagline": {"type": "text", "description": "One short line", "example": "Made to last"}}
+        "tagline": {"type": "text", "description": "One short line", "example": "Made to last"},
+    }
     revision = simple_template.revisions.get(number=2)
     assert (revision.note, revision.created_by) == ("A tagline under the list", manager)
 
@@ -107,10 +127,24 @@ def test_slots_are_edited_as_table_rows_and_the_note_is_kept_with_the_revision(e
 def test_a_new_template_is_added_with_its_slot_rows_and_needs_no_note(editor, manager, category):
     page = editor.get("/admin/templates_app/template/add/").content.decode()
     assert 'name="slots-rows" value="2"' in page  # two blank rows to start with
-    data = {"category": category.id, "name": "Banner", "block_type": "Introduction", "description": "",
-            "is_active": "on", "thumbnail_url": "", "html": "<h2>{{ title }}</h2>", "metadata": "{}",
-            "change_note": "", "slots-rows": "2", "slots-0-name": "title", "slots-0-type": "text",
-            "slots-0-required": "on", "slots-0-max_length": "50", "slots-1-name": "", "slots-1-type": "text"}
+    data = {
+        "category": category.id,
+        "name": "Banner",
+        "block_type": "Introduction",
+        "description": "",
+        "is_active": "on",
+        "thumbnail_url": "",
+        "html": "<h2>{{ title }}</h2>",
+        "metadata": "{}",
+        "change_note": "",
+        "slots-rows": "2",
+        "slots-0-name": "title",
+        "slots-0-type": "text",
+        "slots-0-required": "on",
+        "slots-0-max_length": "50",
+        "slots-1-name": "",
+        "slots-1-type": "text",
+    }
     response = editor.post("/admin/templates_app/template/add/", data)
     assert response.status_code == 302, errors(response)
     banner = category.templates.get(name="Banner")
@@ -147,9 +181,15 @@ def test_the_live_preview_reads_the_slot_table_and_names_the_error_lines(editor,
 
 def test_two_revisions_compare_field_by_field(editor, simple_template, user):
     slots = {**SIMPLE_SLOTS, "title": {"type": "text", "max_length": 90}}
-    template_update(template=simple_template, user=user,
-                    data={"html": SIMPLE_HTML.replace("<h2>", '<h2 class="t">'), "slots": slots,
-                          "metadata": {"tone": "warm"}})
+    template_update(
+        template=simple_template,
+        user=user,
+        data={
+            "html": SIMPLE_HTML.replace("<h2>", '<h2 class="t">'),
+            "slots": slots,
+            "metadata": {"tone": "warm"},
+        },
+    )
     page = editor.get(f"/admin/templates_app/template/{simple_template.id}/revisions/compare/?a=1&b=2")
     html = page.content.decode()
     assert 'data-field="Name"' in html and 'data-field="HTML"' in html
@@ -167,6 +207,10 @@ def test_a_categorys_created_at_is_read_only(editor, category):
 def test_who_may_open_the_template_pages(request, persona, status, simple_template):
     client = request.getfixturevalue(persona)
     base = f"/admin/templates_app/template/{simple_template.id}"
-    for url in (f"{base}/change/", f"{base}/revisions/", f"{base}/preview/",
-                "/admin/templates_app/template/import/"):
+    for url in (
+        f"{base}/change/",
+        f"{base}/revisions/",
+        f"{base}/preview/",
+        "/admin/templates_app/template/import/",
+    ):
         assert client.get(url).status_code == status, url

@@ -17,7 +17,7 @@ from templates_app.models import Category
 from tests.templates_app.conftest import category, manager, manager_group  # noqa: F401
 
 URL = "/admin/templates_app/template/import/"
-GOOD = '<section><h2>{{ title }}</h2><ul>{% for f in features %}<li>{{ f }}</li>{% endfor %}</ul></section>'
+GOOD = "<section><h2>{{ title }}</h2><ul>{% for f in features %}<li>{{ f }}</li>{% endfor %}</ul></section>"
 
 
 def client_for(person) -> Client:
@@ -55,14 +55,19 @@ def test_a_csv_dry_run_reports_and_changes_nothing_then_the_confirmation_imports
     response = editor.post(URL, {"payload": payload(page)}, follow=True)
     assert "Imported blocks.csv: 2 created, 0 updated, 0 skipped, 0 refused." in response.content.decode()
     imported = category.templates.order_by("id")
-    assert [(t.name, t.block_type, t.category) for t in imported] == [("Hero", "Introduction", category),
-                                                                    ("Perks", "KeyFeatures", category)]
+    assert [(t.name, t.block_type, t.category) for t in imported] == [
+        ("Hero", "Introduction", category),
+        ("Perks", "KeyFeatures", category),
+    ]
     assert imported[0].revisions.get().created_by == manager
 
 
 def test_refused_rows_are_listed_and_block_the_import_unless_valid_rows_may_go_alone(editor, category):
-    rows = (("Hero", "hero", "toys", GOOD), ("Broken", "hero", "toys", "<h2>{% for x in y %}</h2>"),
-            ("Odd", "nonsense", "toys", GOOD))
+    rows = (
+        ("Hero", "hero", "toys", GOOD),
+        ("Broken", "hero", "toys", "<h2>{% for x in y %}</h2>"),
+        ("Odd", "nonsense", "toys", GOOD),
+    )
     page = editor.post(URL, {"file": csv_file(*rows)}).content.decode()
     assert "1 created, 0 updated, 0 skipped, 2 refused" in page
     assert "blocks.csv row 3: line 1: {% for %} is never closed" in page.replace("&#x27;", "'")
@@ -88,14 +93,22 @@ def test_a_zipped_folder_imports_into_the_folders_category_with_a_set(editor):
     editor.post(URL, {"payload": payload(page)})
     garden = Category.objects.get(name="Garden")
     assert list(garden.templates.order_by("id").values_list("name", "block_type")) == [
-        ("Hero", "Introduction"), ("Why it lasts", "KeyFeatures")]
+        ("Hero", "Introduction"),
+        ("Why it lasts", "KeyFeatures"),
+    ]
     items = garden.template_sets.get(name="Garden page").items.order_by("position")
     assert list(items.values_list("template__name", flat=True)) == ["Hero", "Why it lasts"]
 
 
 def test_an_existing_template_is_skipped_or_with_update_revised(editor, category):
-    editor.post(URL, {"payload": payload(editor.post(URL, {"file": csv_file(("Hero", "hero", "toys", GOOD))})
-                                         .content.decode())})
+    editor.post(
+        URL,
+        {
+            "payload": payload(
+                editor.post(URL, {"file": csv_file(("Hero", "hero", "toys", GOOD))}).content.decode()
+            )
+        },
+    )
     changed = GOOD.replace("<h2>", '<h2 class="big">')
     page = editor.post(URL, {"file": csv_file(("Hero", "hero", "toys", changed))}).content.decode()
     assert "0 created, 0 updated, 1 skipped" in page
@@ -113,12 +126,15 @@ def test_a_changed_or_stale_confirmation_imports_nothing(editor, category):
     assert not category.templates.exists()
 
 
-@pytest.mark.parametrize("upload, message", [
-    (SimpleUploadedFile("notes.txt", b"hello"), "must be a .csv file or a .zip of a folder."),
-    (SimpleUploadedFile("x.csv", b"name,block_type\nHero,hero"), "x.csv has no HTML column"),
-    (SimpleUploadedFile("x.zip", b"not a zip"), "x.zip is not a zip file."),
-    (SimpleUploadedFile("x.csv", "이름".encode("euc-kr")), "x.csv is not UTF-8 text."),
-])
+@pytest.mark.parametrize(
+    "upload, message",
+    [
+        (SimpleUploadedFile("notes.txt", b"hello"), "must be a .csv file or a .zip of a folder."),
+        (SimpleUploadedFile("x.csv", b"name,block_type\nHero,hero"), "x.csv has no HTML column"),
+        (SimpleUploadedFile("x.zip", b"not a zip"), "x.zip is not a zip file."),
+        (SimpleUploadedFile("x.csv", "이름".encode("euc-kr")), "x.csv is not UTF-8 text."),
+    ],
+)
 def test_a_file_that_cannot_be_read_is_refused_naming_the_file(editor, upload, message):
     page = editor.post(URL, {"file": upload}).content.decode()
     assert message in page and 'name="payload"' not in page
@@ -127,8 +143,9 @@ def test_a_file_that_cannot_be_read_is_refused_naming_the_file(editor, upload, m
 def test_staff_without_the_group_cannot_import_and_a_superuser_can(staff_user, category):
     upload = csv_file(("Hero", "hero", "toys", GOOD))
     assert client_for(staff_user).post(URL, {"file": upload}).status_code == 403
-    root = client_for(user_create(username="root", password="correct horse battery", is_staff=True,
-                                  is_superuser=True))
+    root = client_for(
+        user_create(username="root", password="correct horse battery", is_staff=True, is_superuser=True)
+    )
     upload.seek(0)
     page = root.post(URL, {"file": upload}).content.decode()
     root.post(URL, {"payload": payload(page)})

@@ -45,8 +45,10 @@ def test_a_content_manager_reads_a_generated_page_with_its_preview(manager, page
 
 
 def test_only_a_superuser_may_delete_a_page(manager, superuser, page):
-    assert client_for(manager).post(f"/admin/templates_app/page/{page.pk}/delete/",
-                                    {"post": "yes"}).status_code == 403
+    assert (
+        client_for(manager).post(f"/admin/templates_app/page/{page.pk}/delete/", {"post": "yes"}).status_code
+        == 403
+    )
     response = client_for(superuser).post(f"/admin/templates_app/page/{page.pk}/delete/", {"post": "yes"})
     assert response.status_code == 302 and not Page.objects.filter(pk=page.pk).exists()
 
@@ -54,6 +56,9 @@ def test_only_a_superuser_may_delete_a_page(manager, superuser, page):
 @pytest.mark.parametrize("persona, status", [("manager", 200), ("superuser", 200), ("staff_user", 403)])
 def test_who_may_see_generated_pages(request, persona, status, page):
     client = client_for(request.getfixturevalue(persona))
-    for url in ("/admin/templates_app/page/", f"/admin/templates_app/page/{page.pk}/change/",
-                f"/admin/templates_app/page/{page.pk}/html/"):
+    for url in (
+        "/admin/templates_app/page/",
+        f"/admin/templates_app/page/{page.pk}/change/",
+        f"/admin/templates_app/page/{page.pk}/html/",
+    ):
         assert client.get(url).status_code == status, url

@@ -38,12 +38,22 @@ def living(catalogue) -> TemplateSet:
 def set_form(template_set: TemplateSet, template_ids: list[int]) -> dict:
     """The change form as posted: the rows in the order given, positions 1, 2, 3, …"""
     items = list(template_set.items.order_by("position"))
-    data = {"name": template_set.name, "category": template_set.category_id, "description": "",
-            "is_default": "on", "items-TOTAL_FORMS": str(len(template_ids)),
-            "items-INITIAL_FORMS": str(len(items)), "items-MIN_NUM_FORMS": "0", "items-MAX_NUM_FORMS": "1000"}
+    data = {
+        "name": template_set.name,
+        "category": template_set.category_id,
+        "description": "",
+        "is_default": "on",
+        "items-TOTAL_FORMS": str(len(template_ids)),
+        "items-INITIAL_FORMS": str(len(items)),
+        "items-MIN_NUM_FORMS": "0",
+        "items-MAX_NUM_FORMS": "1000",
+    }
     for index, template_id in enumerate(template_ids):
-        data |= {f"items-{index}-template_set": str(template_set.id),
-                 f"items-{index}-position": str(index + 1), f"items-{index}-template": str(template_id)}
+        data |= {
+            f"items-{index}-template_set": str(template_set.id),
+            f"items-{index}-position": str(index + 1),
+            f"items-{index}-template": str(template_id),
+        }
         if index < len(items):
             data[f"items-{index}-id"] = str(items[index].id)
     return data
@@ -74,8 +84,9 @@ def test_a_set_that_mixes_categories_is_flagged_on_its_page_and_when_saved(edito
     template_set_items_replace(template_set=living, template_ids=ids)  # through the API, say
     page = editor.get(f"/admin/templates_app/templateset/{living.id}/change/").content.decode()
     assert f"This set mixes categories: “{fashion.name}” is of Fashion, not Living." in page
-    response = editor.post(f"/admin/templates_app/templateset/{living.id}/change/", set_form(living, ids),
-                           follow=True)
+    response = editor.post(
+        f"/admin/templates_app/templateset/{living.id}/change/", set_form(living, ids), follow=True
+    )
     assert "mixes categories: 1 of its templates is not of Living." in response.content.decode()
 
 
@@ -87,8 +98,9 @@ def test_reordering_saves_the_new_order_and_the_preview_follows_the_order_given(
     templates = Template.objects.in_bulk(reordered)
     expected = templates_preview(templates=[templates[pk] for pk in reordered], title="")
     assert preview.content.decode() == expected
-    response = editor.post(f"/admin/templates_app/templateset/{living.id}/change/",
-                           set_form(living, reordered))
+    response = editor.post(
+        f"/admin/templates_app/templateset/{living.id}/change/", set_form(living, reordered)
+    )
     assert response.status_code == 302
     assert list(living.items.order_by("position").values_list("template_id", flat=True)) == reordered
 
@@ -96,7 +108,9 @@ def test_reordering_saves_the_new_order_and_the_preview_follows_the_order_given(
 @pytest.mark.parametrize("persona, status", [("manager", 200), ("superuser", 200), ("staff_user", 403)])
 def test_who_may_open_a_set_and_its_previews(request, persona, status, living):
     client = client_for(request.getfixturevalue(persona))
-    for url in (f"/admin/templates_app/templateset/{living.id}/change/",
-                f"/admin/templates_app/templateset/{living.id}/preview/",
-                "/admin/templates_app/templateset/preview/?ids=1,2"):
+    for url in (
+        f"/admin/templates_app/templateset/{living.id}/change/",
+        f"/admin/templates_app/templateset/{living.id}/preview/",
+        "/admin/templates_app/templateset/preview/?ids=1,2",
+    ):
         assert client.get(url).status_code == status, url

@@ -27,8 +27,16 @@ class AsgiServer:
     def __init__(self) -> None:
         from config.asgi import application
 
-        self._server = uvicorn.Server(uvicorn.Config(application, host="127.0.0.1", port=0, lifespan="off",
-                                                     log_level="warning", timeout_graceful_shutdown=1))
+        self._server = uvicorn.Server(
+            uvicorn.Config(
+                application,
+                host="127.0.0.1",
+                port=0,
+                lifespan="off",
+                log_level="warning",
+                timeout_graceful_shutdown=1,
+            )
+        )
         self._thread = threading.Thread(target=self._server.run, daemon=True)
         self._thread.start()
         deadline = time.monotonic() + DEADLINE_SECONDS
@@ -90,8 +98,13 @@ class SseClient:
                         fields[name] = value
                     elif "event" in fields or "data" in fields:
                         event_id = fields.get("id")
-                        self.received.put(Frame(int(event_id) if event_id else None,
-                                                fields.get("event", "message"), fields.get("data", "")))
+                        self.received.put(
+                            Frame(
+                                int(event_id) if event_id else None,
+                                fields.get("event", "message"),
+                                fields.get("data", ""),
+                            )
+                        )
                         fields = {}
                     else:
                         if "retry" in fields:  # the first frame: subscribed, live events from here

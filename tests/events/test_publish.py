@@ -18,6 +18,7 @@ from tests.conftest import goods_form
 
 pytestmark = pytest.mark.django_db(transaction=True)  # commits: the engine and the after-commit hooks run
 
+
 def events_of(user, *, object_type=None):
     events = Event.objects.filter(user=user).order_by("id")
     if object_type:
@@ -40,13 +41,15 @@ def test_a_job_s_life_is_written_in_order_with_what_the_job_api_shows(api, user,
     assert succeeded["status"] == "succeeded" and succeeded["progress"] == 100
     assert [image["id"] for image in succeeded["results"]] == [i["id"] for i in detail["result"]["images"]]
     assert succeeded["finished_at"] and succeeded["results"][0]["url"].endswith(
-        detail["result"]["images"][0]["url"].split("testserver", 1)[1])
+        detail["result"]["images"][0]["url"].split("testserver", 1)[1]
+    )
     assert [e.type for e in events_of(user, object_type="image")] == ["image.created"]
     assert events_of(user, object_type="usage")[-1].payload["images"] == {"active": 1, "trash": 0}
 
 
-def test_canceling_a_waiting_job_tells_every_waiting_user_their_new_position_once(api, other_api, user,
-                                                                                   other_user):
+def test_canceling_a_waiting_job_tells_every_waiting_user_their_new_position_once(
+    api, other_api, user, other_user
+):
     first = api.post("/api/v1/jobs/goods", goods_form(), format="multipart").json()["id"]
     second = api.post("/api/v1/jobs/goods", goods_form(), format="multipart").json()["id"]
     others = other_api.post("/api/v1/jobs/goods", goods_form(), format="multipart").json()["id"]
@@ -63,8 +66,9 @@ def test_canceling_a_waiting_job_tells_every_waiting_user_their_new_position_onc
 
 
 def _picture(owner):
-    return image_create(owner=owner, prepared=prepared_from_image(PILImage.new("RGB", (64, 48)), "png"),
-                        source="upload")
+    return image_create(
+        owner=owner, prepared=prepared_from_image(PILImage.new("RGB", (64, 48)), "png"), source="upload"
+    )
 
 
 def test_a_bulk_trash_is_one_event_with_every_id_and_the_new_usage(user):
@@ -82,15 +86,21 @@ def test_a_bulk_trash_is_one_event_with_every_id_and_the_new_usage(user):
 def test_progress_is_coalesced_but_its_end_always_goes_out(user, settings):
     settings.EVENT_PROGRESS_MIN_MS = 60_000
     for progress in (10, 20, 30, 100):
-        event_publish(user_id=user.id, type="job.progress", object_type="job", object_id="j1",
-                      payload={"progress": progress})
+        event_publish(
+            user_id=user.id,
+            type="job.progress",
+            object_type="job",
+            object_id="j1",
+            payload={"progress": progress},
+        )
     assert [e.payload["progress"] for e in events_of(user)] == [10, 100]
 
 
 def test_the_sweep_deletes_only_events_past_the_retention_window(user, settings):
     settings.EVENT_RETENTION_HOURS = 24
-    old, recent = (event_publish(user_id=user.id, type="job.stage", object_type="job", payload={})
-                   for _ in range(2))
+    old, recent = (
+        event_publish(user_id=user.id, type="job.stage", object_type="job", payload={}) for _ in range(2)
+    )
     Event.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(hours=25))
     assert events_sweep() == 1
     assert list(Event.objects.values_list("id", flat=True)) == [recent.id]

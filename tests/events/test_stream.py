@@ -30,8 +30,9 @@ def bob(transactional_db):
 
 
 def publish(user, n: int, *, type="job.stage") -> Event:
-    return event_publish(user_id=user.id, type=type, object_type="job", object_id=f"job-{n}",
-                         payload={"n": n})
+    return event_publish(
+        user_id=user.id, type=type, object_type="job", object_id=f"job-{n}", payload={"n": n}
+    )
 
 
 def test_events_arrive_in_order_for_their_owner_and_never_for_another_user(open_stream, alice, bob):

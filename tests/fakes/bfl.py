@@ -47,14 +47,26 @@ class FakeBfl(FakeServer):
             return json_reply({"detail": "Service temporarily unavailable"}, 503)
         if self.submit_failures:
             status = self.submit_failures.pop(0)
-            return json_reply({"detail": {402: "Insufficient credits", 429: "Too many active tasks"}.get(
-                status, "Internal error")}, status)
+            return json_reply(
+                {
+                    "detail": {402: "Insufficient credits", 429: "Too many active tasks"}.get(
+                        status, "Internal error"
+                    )
+                },
+                status,
+            )
         if self.active() >= self.max_active:
             return json_reply({"detail": "Too many concurrent requests"}, 429, {"Retry-After": "1"})
         body = request.json()
         if not body.get("prompt"):
-            return json_reply({"detail": [{"loc": ["body", "prompt"], "msg": "field required",
-                                           "type": "value_error.missing"}]}, 422)
+            return json_reply(
+                {
+                    "detail": [
+                        {"loc": ["body", "prompt"], "msg": "field required", "type": "value_error.missing"}
+                    ]
+                },
+                422,
+            )
         tid = next(self.ids)
         self.tasks[tid] = {"body": body, "polls": 0, "done": False}
         answer = {"id": tid, "polling_url": f"{self.url}/eu1/v1/get_result?id={tid}", "cost": 8}
@@ -67,9 +79,15 @@ class FakeBfl(FakeServer):
         task["done"] = True
         ext = task["body"].get("output_format") or "png"
         if self.outcome == "Ready":
-            return {"id": tid, "status": "Ready", "result": {
-                "sample": f"{self.url}/delivery/{tid}/sample.{ext}?se=2026&sig=abc",
-                "prompt": task["body"]["prompt"], "seed": 42}}
+            return {
+                "id": tid,
+                "status": "Ready",
+                "result": {
+                    "sample": f"{self.url}/delivery/{tid}/sample.{ext}?se=2026&sig=abc",
+                    "prompt": task["body"]["prompt"],
+                    "seed": 42,
+                },
+            }
         if self.outcome == "malformed":
             return {"id": tid, "status": "Ready", "result": {"no_sample": True}}
         if self.outcome == "Error":
@@ -85,14 +103,23 @@ class FakeBfl(FakeServer):
             return json_reply({"detail": "Task not found"}, 404)
         task["polls"] += 1
         if task["polls"] < self.polls_until_done:
-            return json_reply({"id": tid, "status": "Pending", "result": None,
-                               "progress": task["polls"] / self.polls_until_done})
+            return json_reply(
+                {
+                    "id": tid,
+                    "status": "Pending",
+                    "result": None,
+                    "progress": task["polls"] / self.polls_until_done,
+                }
+            )
         return json_reply(self._final(tid))
 
     def sample(self, request, tid, ext):
         if self.sample_expired:
-            return Reply(403, b"<Error>AuthenticationFailed: Signature expired</Error>",
-                         {"Content-Type": "application/xml"})
+            return Reply(
+                403,
+                b"<Error>AuthenticationFailed: Signature expired</Error>",
+                {"Content-Type": "application/xml"},
+            )
         if request.headers.get("x-key"):
             return Reply(400, b"credentials must not be sent to the delivery host")
         source = base64.b64decode(self.tasks[tid]["body"]["input_image"])
@@ -107,8 +134,12 @@ class FakeBfl(FakeServer):
         secret = self.tasks[tid]["body"].get("webhook_secret", "")
         signature = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
         try:
-            answer = httpx.post(self.tasks[tid]["body"]["webhook_url"], content=body, timeout=10,
-                                headers={"content-type": "application/json", "x-bfl-signature": signature})
+            answer = httpx.post(
+                self.tasks[tid]["body"]["webhook_url"],
+                content=body,
+                timeout=10,
+                headers={"content-type": "application/json", "x-bfl-signature": signature},
+            )
             self.webhook_answers = [*getattr(self, "webhook_answers", []), answer.status_code]
         except httpx.HTTPError as exc:
             self.webhook_answers = [*getattr(self, "webhook_answers", []), repr(exc)]

@@ -145,8 +145,9 @@ class FakeComfyUI:
 
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._httpd.daemon_threads = True
-        threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
-                         daemon=True).start()
+        threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        ).start()
         threading.Thread(target=self._execute_loop, daemon=True).start()
         return self
 
@@ -265,22 +266,39 @@ class FakeComfyUI:
             if self.outcome == "interrupted" and step == max(1, self.steps // 2):
                 prompt.interrupted = True
             if prompt.interrupted:
-                emit("execution_interrupted", {"node_id": sampler, "node_type": "KSampler",
-                                               "executed": executed}, record=True)
+                emit(
+                    "execution_interrupted",
+                    {"node_id": sampler, "node_type": "KSampler", "executed": executed},
+                    record=True,
+                )
                 self._finish(prompt, messages, outputs={}, ok=False)
                 return
             if self.outcome == "error" and step == max(1, self.steps // 2):
-                emit("execution_error", {
-                    "node_id": sampler, "node_type": "KSampler", "executed": executed,
-                    "exception_message": "CUDA out of memory. Tried to allocate 2.00 GiB",
-                    "exception_type": "torch.OutOfMemoryError",
-                    "traceback": ["Traceback (most recent call last):\n", "torch.OutOfMemoryError\n"],
-                    "current_inputs": {}, "current_outputs": {}}, record=True)
+                emit(
+                    "execution_error",
+                    {
+                        "node_id": sampler,
+                        "node_type": "KSampler",
+                        "executed": executed,
+                        "exception_message": "CUDA out of memory. Tried to allocate 2.00 GiB",
+                        "exception_type": "torch.OutOfMemoryError",
+                        "traceback": ["Traceback (most recent call last):\n", "torch.OutOfMemoryError\n"],
+                        "current_inputs": {},
+                        "current_outputs": {},
+                    },
+                    record=True,
+                )
                 self._finish(prompt, messages, outputs={}, ok=False)
                 return
             emit("progress", {"value": step, "max": self.steps, "node": sampler})
-            emit("progress_state", {"nodes": {sampler: {"value": step, "max": self.steps,
-                                                        "state": "running", "node_id": sampler}}})
+            emit(
+                "progress_state",
+                {
+                    "nodes": {
+                        sampler: {"value": step, "max": self.steps, "state": "running", "node_id": sampler}
+                    }
+                },
+            )
             if step == 1:
                 self._send_preview(sid)
         image_ref = self._render(prompt, save, sampler)
@@ -293,8 +311,13 @@ class FakeComfyUI:
         save = [i for i, n in prompt.graph.items() if n["class_type"] == "SaveImage"]
         with self._lock:
             self.history[prompt.prompt_id] = {
-                "prompt": [prompt.number, prompt.prompt_id, prompt.graph,
-                           {"client_id": prompt.client_id}, save],
+                "prompt": [
+                    prompt.number,
+                    prompt.prompt_id,
+                    prompt.graph,
+                    {"client_id": prompt.client_id},
+                    save,
+                ],
                 "outputs": outputs,
                 "status": {"status_str": "success" if ok else "error", "completed": ok, "messages": messages},
                 "meta": {node: {"node_id": node, "display_node": node} for node in outputs},
@@ -308,8 +331,11 @@ class FakeComfyUI:
         with self._lock:
             source = Image.open(io.BytesIO(self.uploads[first_load["inputs"]["image"]])).convert("RGB")
         latent = graph[graph[sampler]["inputs"]["latent_image"][0]]
-        size = ((latent["inputs"]["width"], latent["inputs"]["height"])
-                if latent["class_type"] in _LATENT_NODES else source.size)
+        size = (
+            (latent["inputs"]["width"], latent["inputs"]["height"])
+            if latent["class_type"] in _LATENT_NODES
+            else source.size
+        )
         prefix = graph[save]["inputs"]["filename_prefix"]
         subfolder, _, base = prefix.rpartition("/")
         with self._lock:
@@ -321,45 +347,94 @@ class FakeComfyUI:
     # -- HTTP routes --
     def handle_prompt(self, body: object) -> tuple[int, dict]:
         if not isinstance(body, dict) or not isinstance(body.get("prompt"), dict):
-            return 400, {"error": {"type": "no_prompt", "message": "No prompt provided", "details": "",
-                                   "extra_info": {}}, "node_errors": {}}
+            return 400, {
+                "error": {
+                    "type": "no_prompt",
+                    "message": "No prompt provided",
+                    "details": "",
+                    "extra_info": {},
+                },
+                "node_errors": {},
+            }
         graph = body["prompt"]
         for node_id, node in graph.items():
             if not isinstance(node, dict) or "class_type" not in node:
-                return 400, {"error": {"type": "invalid_prompt",
-                                       "message": "Cannot execute because a node is missing the "
-                                                  "class_type property.",
-                                       "details": f"Node ID '#{node_id}'", "extra_info": {}},
-                             "node_errors": {}}
+                return 400, {
+                    "error": {
+                        "type": "invalid_prompt",
+                        "message": "Cannot execute because a node is missing the class_type property.",
+                        "details": f"Node ID '#{node_id}'",
+                        "extra_info": {},
+                    },
+                    "node_errors": {},
+                }
         if self.node_errors is not None:
-            return 400, {"error": {"type": "prompt_outputs_failed_validation",
-                                   "message": "Prompt outputs failed validation", "details": "",
-                                   "extra_info": {}}, "node_errors": self.node_errors}
+            return 400, {
+                "error": {
+                    "type": "prompt_outputs_failed_validation",
+                    "message": "Prompt outputs failed validation",
+                    "details": "",
+                    "extra_info": {},
+                },
+                "node_errors": self.node_errors,
+            }
         errors = {}
         for node_id, node in graph.items():
             inputs = node.get("inputs", {})
             if node["class_type"] == "LoadImage" and inputs.get("image") not in self.uploads:
                 details = f"image - Invalid image file: {inputs.get('image')}"
-                errors[node_id] = {"errors": [{"type": "custom_validation_failed",
-                                               "message": "Invalid image file", "details": details,
-                                               "extra_info": {}}],
-                                   "dependent_outputs": [], "class_type": "LoadImage"}
+                errors[node_id] = {
+                    "errors": [
+                        {
+                            "type": "custom_validation_failed",
+                            "message": "Invalid image file",
+                            "details": details,
+                            "extra_info": {},
+                        }
+                    ],
+                    "dependent_outputs": [],
+                    "class_type": "LoadImage",
+                }
             if node["class_type"] == "KSampler" and not (
-                    isinstance(inputs.get("seed"), int) and 0 <= inputs["seed"] <= 2**64 - 1):
-                errors[node_id] = {"errors": [{"type": "value_not_valid", "message": "Value not valid",
-                                               "details": f"seed: {inputs.get('seed')!r}", "extra_info": {}}],
-                                   "dependent_outputs": [], "class_type": "KSampler"}
+                isinstance(inputs.get("seed"), int) and 0 <= inputs["seed"] <= 2**64 - 1
+            ):
+                errors[node_id] = {
+                    "errors": [
+                        {
+                            "type": "value_not_valid",
+                            "message": "Value not valid",
+                            "details": f"seed: {inputs.get('seed')!r}",
+                            "extra_info": {},
+                        }
+                    ],
+                    "dependent_outputs": [],
+                    "class_type": "KSampler",
+                }
         if errors:
-            return 400, {"error": {"type": "prompt_outputs_failed_validation",
-                                   "message": "Prompt outputs failed validation", "details": "",
-                                   "extra_info": {}}, "node_errors": errors}
+            return 400, {
+                "error": {
+                    "type": "prompt_outputs_failed_validation",
+                    "message": "Prompt outputs failed validation",
+                    "details": "",
+                    "extra_info": {},
+                },
+                "node_errors": errors,
+            }
         if not any(node["class_type"] == "SaveImage" for node in graph.values()):
-            return 400, {"error": {"type": "prompt_no_outputs", "message": "Prompt has no outputs",
-                                   "details": "", "extra_info": {}}, "node_errors": {}}
+            return 400, {
+                "error": {
+                    "type": "prompt_no_outputs",
+                    "message": "Prompt has no outputs",
+                    "details": "",
+                    "extra_info": {},
+                },
+                "node_errors": {},
+            }
         with self._cond:
             self._number += 1
-            prompt = _Prompt(number=self._number, prompt_id=str(uuid.uuid4()), graph=graph,
-                             client_id=body.get("client_id"))
+            prompt = _Prompt(
+                number=self._number, prompt_id=str(uuid.uuid4()), graph=graph, client_id=body.get("client_id")
+            )
             self.prompts.append(body)
             self._pending.append(prompt)
             self._cond.notify_all()
@@ -372,8 +447,10 @@ class FakeComfyUI:
 
         with self._lock:
             # A heap in ComfyUI, so not in order: the fake answers newest first to keep clients honest.
-            return {"queue_running": [item(self._running)] if self._running else [],
-                    "queue_pending": [item(p) for p in reversed(self._pending)]}
+            return {
+                "queue_running": [item(self._running)] if self._running else [],
+                "queue_pending": [item(p) for p in reversed(self._pending)],
+            }
 
     def queue_change(self, body: dict) -> None:
         with self._lock:
@@ -405,8 +482,7 @@ class FakeComfyUI:
         return (200, data) if data is not None else (404, b"")
 
     def upload(self, content_type: str, body: bytes) -> tuple[int, dict]:
-        message = BytesParser(policy=HTTP).parsebytes(
-            f"Content-Type: {content_type}\r\n\r\n".encode() + body)
+        message = BytesParser(policy=HTTP).parsebytes(f"Content-Type: {content_type}\r\n\r\n".encode() + body)
         fields, image = {}, None
         for part in message.iter_parts():
             name = part.get_param("name", header="content-disposition")
@@ -429,12 +505,29 @@ class FakeComfyUI:
 
     @staticmethod
     def system_stats() -> dict:
-        return {"system": {"os": "posix", "ram_total": 68719476736, "ram_free": 40000000000,
-                           "comfyui_version": "0.3.60", "python_version": "3.12.3",
-                           "pytorch_version": "2.8.0+cu128", "embedded_python": False, "argv": ["main.py"]},
-                "devices": [{"name": "cuda:0 NVIDIA GeForce RTX 4090 : cudaMallocAsync", "type": "cuda",
-                             "index": 0, "vram_total": 25757220864, "vram_free": 21474836480,
-                             "torch_vram_total": 0, "torch_vram_free": 0}]}
+        return {
+            "system": {
+                "os": "posix",
+                "ram_total": 68719476736,
+                "ram_free": 40000000000,
+                "comfyui_version": "0.3.60",
+                "python_version": "3.12.3",
+                "pytorch_version": "2.8.0+cu128",
+                "embedded_python": False,
+                "argv": ["main.py"],
+            },
+            "devices": [
+                {
+                    "name": "cuda:0 NVIDIA GeForce RTX 4090 : cudaMallocAsync",
+                    "type": "cuda",
+                    "index": 0,
+                    "vram_total": 25757220864,
+                    "vram_free": 21474836480,
+                    "torch_vram_total": 0,
+                    "torch_vram_free": 0,
+                }
+            ],
+        }
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -449,8 +542,13 @@ class _Handler(BaseHTTPRequestHandler):
             super().handle()
 
     # -- plumbing --
-    def _answer(self, status: int, body: bytes = b"", content_type: str = "application/json",
-                headers: dict | None = None) -> None:
+    def _answer(
+        self,
+        status: int,
+        body: bytes = b"",
+        content_type: str = "application/json",
+        headers: dict | None = None,
+    ) -> None:
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
@@ -518,8 +616,12 @@ class _Handler(BaseHTTPRequestHandler):
             return self._json(200, {"exec_info": {"queue_remaining": remaining}})
         if path == "/view":
             status, data = fake.view(query)
-            return self._answer(status, data, "image/png" if status == 200 else "text/plain",
-                                {"Content-Disposition": f'filename="{query.get("filename", "")}"'})
+            return self._answer(
+                status,
+                data,
+                "image/png" if status == 200 else "text/plain",
+                {"Content-Disposition": f'filename="{query.get("filename", "")}"'},
+            )
         if path == "/system_stats":
             return self._json(200, fake.system_stats())
         return self._answer(404, b"404: Not Found", "text/plain")

@@ -61,25 +61,48 @@ class Reply:
         return cls(content=content, finish_reason="length")
 
     @classmethod
-    def error(cls, status: int, message: str, *, error_type: str = "invalid_request_error",
-              code: str | None = None, headers: dict | None = None) -> Reply:
-        return cls(status=status, content=None, error_message=message, error_type=error_type,
-                   error_code=code, headers=headers or {})
+    def error(
+        cls,
+        status: int,
+        message: str,
+        *,
+        error_type: str = "invalid_request_error",
+        code: str | None = None,
+        headers: dict | None = None,
+    ) -> Reply:
+        return cls(
+            status=status,
+            content=None,
+            error_message=message,
+            error_type=error_type,
+            error_code=code,
+            headers=headers or {},
+        )
 
     @classmethod
     def rate_limited(cls, retry_after: float = 1) -> Reply:
-        return cls.error(429, "Rate limit reached for requests.", error_type="requests",
-                         code="rate_limit_exceeded", headers={"retry-after": str(retry_after)})
+        return cls.error(
+            429,
+            "Rate limit reached for requests.",
+            error_type="requests",
+            code="rate_limit_exceeded",
+            headers={"retry-after": str(retry_after)},
+        )
 
     @classmethod
     def quota_exceeded(cls) -> Reply:
-        return cls.error(429, "You exceeded your current quota, please check your plan and billing details.",
-                         error_type="insufficient_quota", code="insufficient_quota")
+        return cls.error(
+            429,
+            "You exceeded your current quota, please check your plan and billing details.",
+            error_type="insufficient_quota",
+            code="insufficient_quota",
+        )
 
     @classmethod
     def server_error(cls, status: int = 500) -> Reply:
-        return cls.error(status, "The server had an error while processing your request.",
-                         error_type="server_error")
+        return cls.error(
+            status, "The server had an error while processing your request.", error_type="server_error"
+        )
 
     @classmethod
     def hang(cls, seconds: float = 30.0) -> Reply:
@@ -87,8 +110,11 @@ class Reply:
 
     @classmethod
     def no_json_schema(cls) -> Reply:
-        return cls.error(400, "Invalid parameter: 'response_format' of type 'json_schema' is not supported "
-                              "with this model.", code="invalid_parameter")
+        return cls.error(
+            400,
+            "Invalid parameter: 'response_format' of type 'json_schema' is not supported with this model.",
+            code="invalid_parameter",
+        )
 
 
 @dataclass(frozen=True)
@@ -119,8 +145,9 @@ class FakeOpenAIServer:
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
         self._server.daemon_threads = True
         # A short poll interval keeps stop() (and so every test) from waiting half a second.
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.02},
-                                        name="fake-openai", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, name="fake-openai", daemon=True
+        )
         self._thread.start()
         return self
 
@@ -154,8 +181,11 @@ class FakeOpenAIServer:
     def chat_requests(self) -> list[dict]:
         """The JSON bodies of the chat-completions requests received, in order."""
         with self._lock:
-            return [r.body or {} for r in self.requests
-                    if r.method == "POST" and r.path.endswith("/chat/completions")]
+            return [
+                r.body or {}
+                for r in self.requests
+                if r.method == "POST" and r.path.endswith("/chat/completions")
+            ]
 
     def _record(self, request: RecordedRequest) -> None:
         with self._lock:
@@ -166,8 +196,12 @@ class FakeOpenAIServer:
         if response_format == "json_schema" and not self.supports_json_schema:
             return Reply.no_json_schema()
         if response_format == "json_object" and not self.supports_json_object:
-            return Reply.error(400, "Invalid parameter: 'response_format' of type 'json_object' is not "
-                                    "supported with this model.", code="invalid_parameter")
+            return Reply.error(
+                400,
+                "Invalid parameter: 'response_format' of type 'json_object' is not "
+                "supported with this model.",
+                code="invalid_parameter",
+            )
         with self._lock:
             if self._replies:
                 return self._replies.popleft()
@@ -181,17 +215,24 @@ def _error_body(message: str, error_type: str, code: str | None) -> dict:
 def _completion(body: dict, reply: Reply) -> dict:
     prompt_chars = sum(len(str(m.get("content") or "")) for m in body.get("messages") or [])
     completion_chars = len(reply.content or reply.refusal or "")
-    usage = reply.usage or {"prompt_tokens": prompt_chars // 4 + 1,
-                            "completion_tokens": completion_chars // 4 + 1}
+    usage = reply.usage or {
+        "prompt_tokens": prompt_chars // 4 + 1,
+        "completion_tokens": completion_chars // 4 + 1,
+    }
     usage = {**usage, "total_tokens": usage["prompt_tokens"] + usage["completion_tokens"]}
     return {
         "id": f"chatcmpl-{int(time.time() * 1000)}",
         "object": "chat.completion",
         "created": int(time.time()),
         "model": body.get("model", ""),
-        "choices": [{"index": 0,
-                     "message": {"role": "assistant", "content": reply.content, "refusal": reply.refusal},
-                     "logprobs": None, "finish_reason": reply.finish_reason}],
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": reply.content, "refusal": reply.refusal},
+                "logprobs": None,
+                "finish_reason": reply.finish_reason,
+            }
+        ],
         "usage": usage,
     }
 
@@ -217,23 +258,46 @@ def _handler_for(fake: FakeOpenAIServer) -> type[BaseHTTPRequestHandler]:
 
         def _handle(self, body: dict | None) -> None:
             path = self.path.split("?", 1)[0]
-            fake._record(RecordedRequest(method=self.command, path=path,
-                                         headers={k.lower(): v for k, v in self.headers.items()}, body=body))
+            fake._record(
+                RecordedRequest(
+                    method=self.command,
+                    path=path,
+                    headers={k.lower(): v for k, v in self.headers.items()},
+                    body=body,
+                )
+            )
             if self.headers.get("authorization") != f"Bearer {fake.api_key}":
-                self._send(401, _error_body("Incorrect API key provided. You can find your API key at "
-                                            "https://platform.openai.com/account/api-keys.",
-                                            "invalid_request_error", "invalid_api_key"))
+                self._send(
+                    401,
+                    _error_body(
+                        "Incorrect API key provided. You can find your API key at "
+                        "https://platform.openai.com/account/api-keys.",
+                        "invalid_request_error",
+                        "invalid_api_key",
+                    ),
+                )
                 return
             if self.command == "GET" and path == "/v1/models":
-                self._send(200, {"object": "list", "data": [
-                    {"id": model, "object": "model", "created": 1700000000, "owned_by": "fake"}
-                    for model in fake.models]})
+                self._send(
+                    200,
+                    {
+                        "object": "list",
+                        "data": [
+                            {"id": model, "object": "model", "created": 1700000000, "owned_by": "fake"}
+                            for model in fake.models
+                        ],
+                    },
+                )
                 return
             if self.command == "POST" and path == "/v1/chat/completions":
                 self._chat(body or {})
                 return
-            self._send(404, _error_body(f"Unknown request URL: {self.command} {path}.",
-                                        "invalid_request_error", "unknown_url"))
+            self._send(
+                404,
+                _error_body(
+                    f"Unknown request URL: {self.command} {path}.", "invalid_request_error", "unknown_url"
+                ),
+            )
 
         def _chat(self, body: dict) -> None:
             reply = fake._next_reply(body)
@@ -242,8 +306,11 @@ def _handler_for(fake: FakeOpenAIServer) -> type[BaseHTTPRequestHandler]:
             if reply.raw_body is not None:
                 self._send_bytes(reply.status, reply.raw_body, reply.headers)
             elif reply.status != 200:
-                self._send(reply.status, _error_body(reply.error_message, reply.error_type, reply.error_code),
-                           reply.headers)
+                self._send(
+                    reply.status,
+                    _error_body(reply.error_message, reply.error_type, reply.error_code),
+                    reply.headers,
+                )
             else:
                 self._send(200, _completion(body, reply), reply.headers)
 
@@ -267,6 +334,7 @@ def _handler_for(fake: FakeOpenAIServer) -> type[BaseHTTPRequestHandler]:
 
 
 # --- answers for the product-page tasks (templates_app/pages.py), for tests and benchmarks ---
+
 
 def schema_answer(schema: dict, text: str) -> object:
     """A valid answer for a JSON schema, every string being `text`."""
@@ -300,8 +368,17 @@ def page_answer(body: dict, text: str = "좋은 문장", wants_image: bool = Fal
     task, schema = page_task(body)
     if task == "page_plan":
         ids = schema["properties"]["blocks"]["items"]["properties"]["template_id"]["enum"]
-        return {"title": "페이크 상품", "blocks": [
-            {"template_id": pk, "brief": "요약", "wants_image": wants_image,
-             "image_prompt": "the product on a plain background" if wants_image else ""} for pk in ids]}
+        return {
+            "title": "페이크 상품",
+            "blocks": [
+                {
+                    "template_id": pk,
+                    "brief": "요약",
+                    "wants_image": wants_image,
+                    "image_prompt": "the product on a plain background" if wants_image else "",
+                }
+                for pk in ids
+            ],
+        }
     answer = schema_answer(schema, text)
     return {k: (None if k == "button_url" else v) for k, v in answer.items()}

@@ -50,8 +50,14 @@ class FakeReplicate(FakeServer):
         if (denied := self._auth(request)) is not None:
             return denied
         if self.is_down():
-            return json_reply({"title": "Service Unavailable", "status": 503,
-                               "detail": "Replicate is temporarily unavailable. Please try again."}, 503)
+            return json_reply(
+                {
+                    "title": "Service Unavailable",
+                    "status": 503,
+                    "detail": "Replicate is temporarily unavailable. Please try again.",
+                },
+                503,
+            )
         if self.create_failures:
             status = self.create_failures.pop(0)
             headers = {"Retry-After": self.retry_after} if self.retry_after else {}

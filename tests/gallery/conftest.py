@@ -21,8 +21,16 @@ from tests.conftest import png_bytes
 def make_image(db):
     """An image with real files (original and thumbnail) in the test storage."""
 
-    def make(owner, *, source="upload", age=timedelta(0), trashed_for=None, size=(64, 48),
-             color=(40, 120, 200), job_id=None) -> Image:
+    def make(
+        owner,
+        *,
+        source="upload",
+        age=timedelta(0),
+        trashed_for=None,
+        size=(64, 48),
+        color=(40, 120, 200),
+        job_id=None,
+    ) -> Image:
         prepared = image_prepare_output(png_bytes(size, color), fmt="png")
         image = image_create(owner=owner, prepared=prepared, source=source, job_id=job_id)
         now = timezone.now()
@@ -39,11 +47,23 @@ def make_image(db):
 def image_rows(owner, count: int, *, start=None, trashed: bool = False, source="ppl") -> list[Image]:
     """Many rows at once, without files (for list and paging tests: lists never open files)."""
     start = start or timezone.now()
-    rows = [Image(owner=owner, file=f"images/x/{owner.pk}-{i}.png", thumbnail=f"thumbs/x/{owner.pk}-{i}.webp",
-                  width=10, height=10, format="png", size_bytes=1000, thumbnail_bytes=100, sha256="0" * 64,
-                  source=source, created_at=start - timedelta(minutes=i),
-                  deleted_at=start if trashed else None)
-            for i in range(count)]
+    rows = [
+        Image(
+            owner=owner,
+            file=f"images/x/{owner.pk}-{i}.png",
+            thumbnail=f"thumbs/x/{owner.pk}-{i}.webp",
+            width=10,
+            height=10,
+            format="png",
+            size_bytes=1000,
+            thumbnail_bytes=100,
+            sha256="0" * 64,
+            source=source,
+            created_at=start - timedelta(minutes=i),
+            deleted_at=start if trashed else None,
+        )
+        for i in range(count)
+    ]
     return Image.objects.bulk_create(rows)
 
 

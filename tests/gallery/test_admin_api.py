@@ -21,8 +21,11 @@ def staff_api(staff_user):
 
 def test_only_staff_may_use_the_admin_api(api, user, make_image):
     make_image(user)
-    for method, path in [("get", "/api/v1/admin/images"), ("post", "/api/v1/admin/purge-trash"),
-                         ("get", f"/api/v1/admin/images/{Image.objects.get().id}/file")]:
+    for method, path in [
+        ("get", "/api/v1/admin/images"),
+        ("post", "/api/v1/admin/purge-trash"),
+        ("get", f"/api/v1/admin/images/{Image.objects.get().id}/file"),
+    ]:
         response = getattr(api, method)(path)
         assert response.status_code == 403, path
         assert response.json()["code"] == "permission_denied"
@@ -30,15 +33,18 @@ def test_only_staff_may_use_the_admin_api(api, user, make_image):
 
 
 def test_staff_list_a_users_deleted_images_in_a_date_range_and_the_look_is_audited(
-        staff_api, staff_user, user, other_user, make_image):
+    staff_api, staff_user, user, other_user, make_image
+):
     in_range = make_image(user, age=timedelta(days=5), trashed_for=timedelta(days=1))
     make_image(user, age=timedelta(days=5))  # active
     make_image(user, age=timedelta(days=50), trashed_for=timedelta(days=1))  # before the range
     make_image(other_user, age=timedelta(days=5), trashed_for=timedelta(days=1))  # someone else
     start = (timezone.now() - timedelta(days=10)).date().isoformat()
     end = timezone.now().date().isoformat()
-    response = staff_api.get(f"/api/v1/admin/images?user_id={user.id}&include=deleted"
-                             f"&from_date={start}&to_date={end}&page=1&size=20")
+    response = staff_api.get(
+        f"/api/v1/admin/images?user_id={user.id}&include=deleted"
+        f"&from_date={start}&to_date={end}&page=1&size=20"
+    )
     assert response.status_code == 200, response.json()
     body = response.json()
     assert [row["id"] for row in body["results"]] == [str(in_range.id)]
@@ -51,14 +57,25 @@ def test_staff_list_a_users_deleted_images_in_a_date_range_and_the_look_is_audit
     listed, viewed = AuditLog.objects.order_by("id")
     assert (listed.action, listed.actor_id, listed.actor_username) == ("images_list", staff_user.id, "carol")
     assert (listed.target_user_id, listed.target_username, listed.image_count) == (user.id, "alice", 1)
-    assert listed.filters == {"user_id": user.id, "include": "deleted", "from_date": start, "to_date": end,
-                              "page": 1, "size": 20, "cursor": False}
-    assert (viewed.action, viewed.target_user_id, viewed.filters) == ("image_view", user.id,
-                                                                      {"image_id": str(in_range.id)})
+    assert listed.filters == {
+        "user_id": user.id,
+        "include": "deleted",
+        "from_date": start,
+        "to_date": end,
+        "page": 1,
+        "size": 20,
+        "cursor": False,
+    }
+    assert (viewed.action, viewed.target_user_id, viewed.filters) == (
+        "image_view",
+        user.id,
+        {"image_id": str(in_range.id)},
+    )
 
 
-def test_include_chooses_active_deleted_or_all_and_every_row_says_which(staff_api, user, other_user,
-                                                                         make_image):
+def test_include_chooses_active_deleted_or_all_and_every_row_says_which(
+    staff_api, user, other_user, make_image
+):
     active = make_image(user)
     deleted = make_image(other_user, trashed_for=timedelta(hours=1))
 
@@ -72,11 +89,18 @@ def test_include_chooses_active_deleted_or_all_and_every_row_says_which(staff_ap
     assert rows("all") == {str(active.id): False, str(deleted.id): True}
 
 
-@pytest.mark.parametrize(("query", "field"), [
-    ("include=trash", "include"), ("from_date=2026-02-30", "from_date"), ("to_date=soon", "to_date"),
-    ("from_date=2026-03-01&to_date=2026-02-01", "to_date"), ("user_id=999999", "user_id"),
-    ("user_id=abc", "user_id"), ("size=1000", "size"),
-])
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("include=trash", "include"),
+        ("from_date=2026-02-30", "from_date"),
+        ("to_date=soon", "to_date"),
+        ("from_date=2026-03-01&to_date=2026-02-01", "to_date"),
+        ("user_id=999999", "user_id"),
+        ("user_id=abc", "user_id"),
+        ("size=1000", "size"),
+    ],
+)
 def test_bad_admin_list_parameters_are_400_naming_the_parameter(staff_api, query, field):
     response = staff_api.get(f"/api/v1/admin/images?{query}")
     assert response.status_code == 400
@@ -135,13 +159,15 @@ def test_a_dry_run_counts_and_changes_nothing(staff_api, user, make_image, stora
 
 
 def test_a_purge_of_one_users_old_trash_removes_files_then_rows_and_says_they_are_gone(
-        staff_api, staff_user, user, other_user, make_image, storage_dir):
+    staff_api, staff_user, user, other_user, make_image, storage_dir
+):
     old = make_image(user, trashed_for=timedelta(days=10))
     young = make_image(user, trashed_for=timedelta(days=1))
     theirs = make_image(other_user, trashed_for=timedelta(days=10))
     active = make_image(user, age=timedelta(days=100))
-    response = staff_api.post("/api/v1/admin/purge-trash", {"user_id": user.id, "older_than_days": 7},
-                              format="json")
+    response = staff_api.post(
+        "/api/v1/admin/purge-trash", {"user_id": user.id, "older_than_days": 7}, format="json"
+    )
     assert response.status_code == 200
     body = response.json()
     assert (body["images"], body["bytes"]) == (1, old.size_bytes + old.thumbnail_bytes)
@@ -150,16 +176,24 @@ def test_a_purge_of_one_users_old_trash_removes_files_then_rows_and_says_they_ar
     assert set(Image.objects.values_list("id", flat=True)) == {young.id, theirs.id, active.id}
     assert not (storage_dir / old.file.name).exists() and not (storage_dir / old.thumbnail.name).exists()
     audit = AuditLog.objects.get(pk=body["audit_id"])
-    assert (audit.action, audit.actor_id, audit.target_user_id, audit.image_count) == ("purge", staff_user.id,
-                                                                                       user.id, 1)
+    assert (audit.action, audit.actor_id, audit.target_user_id, audit.image_count) == (
+        "purge",
+        staff_user.id,
+        user.id,
+        1,
+    )
     assert audit.filters == {"older_than_days": 7} and audit.finished_at is not None
     assert audit.detail["verified"] is True
 
 
-@pytest.mark.parametrize(("payload", "field"), [
-    ({"user_id": 999999}, "user_id"), ({"older_than_days": -1}, "older_than_days"),
-    ({"dry_run": "perhaps"}, "dry_run"),
-])
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"user_id": 999999}, "user_id"),
+        ({"older_than_days": -1}, "older_than_days"),
+        ({"dry_run": "perhaps"}, "dry_run"),
+    ],
+)
 def test_bad_purge_requests_are_400_and_purge_nothing(staff_api, user, make_image, payload, field):
     make_image(user, trashed_for=timedelta(days=40))
     response = staff_api.post("/api/v1/admin/purge-trash", payload, format="json")

@@ -29,8 +29,11 @@ def test_the_image_list_shows_thumbnails_owners_and_a_deleted_label(admin_client
     assert str(trashed.pk)[:8] in deleted_only and str(active.pk)[:8] not in deleted_only
     thumbnail = admin_client.get(f"/admin/gallery/image/{active.pk}/thumbnail/")
     assert thumbnail.status_code == 200 and thumbnail["Content-Type"] == "image/webp"
-    for query in (f"owner__id__exact={user.pk}", "source__exact=upload",
-                  "created_at__gte=2020-01-01+00%3A00%3A00%2B00%3A00"):
+    for query in (
+        f"owner__id__exact={user.pk}",
+        "source__exact=upload",
+        "created_at__gte=2020-01-01+00%3A00%3A00%2B00%3A00",
+    ):
         assert admin_client.get(f"/admin/gallery/image/?{query}").status_code == 200, query
     listed = AuditLog.objects.filter(action="images_list").order_by("id").last()
     assert listed.actor_username == "root" and listed.filters["via"] == "django admin"
@@ -56,8 +59,13 @@ def test_the_user_page_shows_storage_usage_and_the_quota_field(admin_client, use
 
 
 def test_the_audit_log_is_read_only(admin_client, staff_user):
-    entry = AuditLog.objects.create(actor_id=staff_user.pk, actor_username="carol", action="purge",
-                                    image_count=3, finished_at=timezone.now())
+    entry = AuditLog.objects.create(
+        actor_id=staff_user.pk,
+        actor_username="carol",
+        action="purge",
+        image_count=3,
+        finished_at=timezone.now(),
+    )
     assert admin_client.get("/admin/gallery/auditlog/").status_code == 200
     assert admin_client.get(f"/admin/gallery/auditlog/{entry.pk}/change/").status_code == 200
     assert admin_client.get("/admin/gallery/auditlog/add/").status_code == 403

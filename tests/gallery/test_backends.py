@@ -43,8 +43,13 @@ def moto_s3() -> Iterator[str]:
     server.start()
     host, port = server.get_host_and_port()
     endpoint = f"http://{host}:{port}"
-    boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="test",
-                 aws_secret_access_key="test").create_bucket(Bucket=BUCKET)
+    boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+    ).create_bucket(Bucket=BUCKET)
     yield endpoint
     server.stop()
 
@@ -61,13 +66,28 @@ def azurite(tmp_path_factory) -> Iterator[str]:
     log = folder / "azurite.log"
     with log.open("w") as out:
         process = subprocess.Popen(
-            [str(binary), "--blobHost", "127.0.0.1", "--blobPort", "0", "--inMemoryPersistence",
-             "--skipApiVersionCheck", "--loose", "--silent", "--disableTelemetry"],
-            cwd=folder, stdout=out, stderr=subprocess.STDOUT)
+            [
+                str(binary),
+                "--blobHost",
+                "127.0.0.1",
+                "--blobPort",
+                "0",
+                "--inMemoryPersistence",
+                "--skipApiVersionCheck",
+                "--loose",
+                "--silent",
+                "--disableTelemetry",
+            ],
+            cwd=folder,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     try:
         endpoint = _azurite_endpoint(process, log)
-        connection = (f"DefaultEndpointsProtocol=http;AccountName={AZURITE_ACCOUNT};"
-                      f"AccountKey={AZURITE_KEY};BlobEndpoint={endpoint}/{AZURITE_ACCOUNT};")
+        connection = (
+            f"DefaultEndpointsProtocol=http;AccountName={AZURITE_ACCOUNT};"
+            f"AccountKey={AZURITE_KEY};BlobEndpoint={endpoint}/{AZURITE_ACCOUNT};"
+        )
         from azure.storage.blob import BlobServiceClient
 
         BlobServiceClient.from_connection_string(connection).create_container(CONTAINER)
@@ -96,17 +116,37 @@ def backend(request, settings) -> str:
     location = f"test-{uuid4().hex[:12]}"  # the servers live for the module: a folder per test
     if name == "s3":
         endpoint = request.getfixturevalue("moto_s3")
-        settings.STORAGES = {**settings.STORAGES, "default": {
-            "BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {
-                "bucket_name": BUCKET, "endpoint_url": endpoint, "region_name": "us-east-1",
-                "access_key": "test", "secret_key": "test", "location": location,
-                "default_acl": None, "querystring_auth": True, "querystring_expire": 300}}}
+        settings.STORAGES = {
+            **settings.STORAGES,
+            "default": {
+                "BACKEND": "storages.backends.s3.S3Storage",
+                "OPTIONS": {
+                    "bucket_name": BUCKET,
+                    "endpoint_url": endpoint,
+                    "region_name": "us-east-1",
+                    "access_key": "test",
+                    "secret_key": "test",
+                    "location": location,
+                    "default_acl": None,
+                    "querystring_auth": True,
+                    "querystring_expire": 300,
+                },
+            },
+        }
     elif name == "azure":
         connection = request.getfixturevalue("azurite")
-        settings.STORAGES = {**settings.STORAGES, "default": {
-            "BACKEND": "storages.backends.azure_storage.AzureStorage", "OPTIONS": {
-                "azure_container": CONTAINER, "connection_string": connection,
-                "location": location, "expiration_secs": 300}}}
+        settings.STORAGES = {
+            **settings.STORAGES,
+            "default": {
+                "BACKEND": "storages.backends.azure_storage.AzureStorage",
+                "OPTIONS": {
+                    "azure_container": CONTAINER,
+                    "connection_string": connection,
+                    "location": location,
+                    "expiration_secs": 300,
+                },
+            },
+        }
     return name
 
 
@@ -152,8 +192,10 @@ def test_orphans_and_job_inputs_on_each_backend(backend, api, user, django_captu
     inputs = list(JobInput.objects.all())
     assert len(inputs) == 2 and all(default_storage.exists(row.file.name) for row in inputs)
     first = inputs[0]
-    assert (_fetch(api, f"/api/v1/jobs/{first.job_id}/inputs/{first.role}", backend)
-            == default_storage.open(first.file.name).read())
+    assert (
+        _fetch(api, f"/api/v1/jobs/{first.job_id}/inputs/{first.role}", backend)
+        == default_storage.open(first.file.name).read()
+    )
     kept = api.post("/api/v1/images/upload", {"image": upload("kept.png", png_bytes())}, format="multipart")
     kept_image = Image.objects.get(pk=kept.json()["id"])
     lost = default_storage.save("images/2026/01/lost.png", ContentFile(b"lost bytes"))

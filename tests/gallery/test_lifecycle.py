@@ -22,8 +22,9 @@ def _has(module: str) -> bool:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_job_result_lives_its_whole_life_in_the_gallery(api, other_api, staff_user, user, tasks,
-                                                          storage_dir):
+def test_a_job_result_lives_its_whole_life_in_the_gallery(
+    api, other_api, staff_user, user, tasks, storage_dir
+):
     # A finished job's image appears in the gallery, with a thumbnail, and downloads.
     job_id = api.post("/api/v1/jobs/ppl", ppl_form(), format="multipart").json()["id"]
     tasks()
@@ -63,8 +64,9 @@ def test_a_job_result_lives_its_whole_life_in_the_gallery(api, other_api, staff_
     # An admin finds it with include=deleted and a date range, then purges the trash.
     staff = api_client_for(staff_user)
     today = timezone.now().date().isoformat()
-    listed = staff.get(f"/api/v1/admin/images?user_id={user.id}&include=deleted&from_date={today}"
-                       f"&to_date={today}").json()
+    listed = staff.get(
+        f"/api/v1/admin/images?user_id={user.id}&include=deleted&from_date={today}&to_date={today}"
+    ).json()
     assert [(r["id"], r["is_deleted"]) for r in listed["results"]] == [(row["id"], True)]
     purged = staff.post("/api/v1/admin/purge-trash", {"user_id": user.id}, format="json").json()
     assert (purged["images"], purged["verified"]) == (1, True)
@@ -92,12 +94,15 @@ def test_images_without_a_thumbnail_get_one_from_the_backfill_command(user, make
     assert PILImage.open(storage_dir / image.thumbnail.name).size == (320, 160)
 
 
-@pytest.mark.parametrize(("env", "message"), [
-    ({"STORAGE_BACKEND": "ftp"}, "STORAGE_BACKEND must be local, s3 or azure"),
-    ({"STORAGE_BACKEND": "s3"}, "AWS_STORAGE_BUCKET_NAME" if _has("boto3") else "boto3"),
-    ({"STORAGE_QUOTA_MB": "-1"}, "STORAGE_QUOTA_MB"),
-    ({"GALLERY_ORPHAN_PREFIXES": "images/,/"}, "GALLERY_ORPHAN_PREFIXES"),
-])
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"STORAGE_BACKEND": "ftp"}, "STORAGE_BACKEND must be local, s3 or azure"),
+        ({"STORAGE_BACKEND": "s3"}, "AWS_STORAGE_BUCKET_NAME" if _has("boto3") else "boto3"),
+        ({"STORAGE_QUOTA_MB": "-1"}, "STORAGE_QUOTA_MB"),
+        ({"GALLERY_ORPHAN_PREFIXES": "images/,/"}, "GALLERY_ORPHAN_PREFIXES"),
+    ],
+)
 def test_bad_gallery_settings_stop_start_up_with_their_name(start_up_error, env, message):
     assert message in start_up_error(env)
 
@@ -105,9 +110,19 @@ def test_bad_gallery_settings_stop_start_up_with_their_name(start_up_error, env,
 @pytest.mark.django_db
 def test_the_openapi_schema_documents_the_gallery(client):
     paths = client.get("/api/schema/?format=json").json()["paths"]
-    for path in ("/api/v1/images", "/api/v1/images/{image_id}", "/api/v1/images/{image_id}/file",
-                 "/api/v1/images/{image_id}/thumbnail", "/api/v1/images/{image_id}/delete",
-                 "/api/v1/images/{image_id}/restore", "/api/v1/images/delete", "/api/v1/images/restore",
-                 "/api/v1/images/upload", "/api/v1/images/import", "/api/v1/images/usage",
-                 "/api/v1/admin/images", "/api/v1/admin/purge-trash"):
+    for path in (
+        "/api/v1/images",
+        "/api/v1/images/{image_id}",
+        "/api/v1/images/{image_id}/file",
+        "/api/v1/images/{image_id}/thumbnail",
+        "/api/v1/images/{image_id}/delete",
+        "/api/v1/images/{image_id}/restore",
+        "/api/v1/images/delete",
+        "/api/v1/images/restore",
+        "/api/v1/images/upload",
+        "/api/v1/images/import",
+        "/api/v1/images/usage",
+        "/api/v1/admin/images",
+        "/api/v1/admin/purge-trash",
+    ):
         assert path in paths, path

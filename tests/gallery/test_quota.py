@@ -25,9 +25,18 @@ def noisy_png(size=(200, 200)) -> bytes:
 
 def _fill(user, megabytes_used: float):
     """Rows standing for stored images (the quota counts bytes from rows, not by listing files)."""
-    Image.objects.create(owner=user, file="images/x/big.png", thumbnail="thumbs/x/big.webp", width=1,
-                         height=1, format="png", size_bytes=int(megabytes_used * MB) - 1000,
-                         thumbnail_bytes=1000, sha256="0" * 64, source="ppl")
+    Image.objects.create(
+        owner=user,
+        file="images/x/big.png",
+        thumbnail="thumbs/x/big.webp",
+        width=1,
+        height=1,
+        format="png",
+        size_bytes=int(megabytes_used * MB) - 1000,
+        thumbnail_bytes=1000,
+        sha256="0" * 64,
+        source="ppl",
+    )
 
 
 def test_usage_counts_originals_thumbnails_and_trash(api, user, other_user, make_image, settings):
@@ -38,12 +47,19 @@ def test_usage_counts_originals_thumbnails_and_trash(api, user, other_user, make
     body = api.get("/api/v1/images/usage").json()
     used = sum(i.size_bytes + i.thumbnail_bytes for i in (active, trashed))
     assert active.thumbnail_bytes > 0
-    assert body == {"used_bytes": used, "quota_bytes": 5 * MB, "available_bytes": 5 * MB - used,
-                    "is_over_quota": False, "images": {"active": 1, "trash": 1}, "trash_retention_days": 30}
+    assert body == {
+        "used_bytes": used,
+        "quota_bytes": 5 * MB,
+        "available_bytes": 5 * MB - used,
+        "is_over_quota": False,
+        "images": {"active": 1, "trash": 1},
+        "trash_retention_days": 30,
+    }
 
 
-def test_an_upload_over_the_quota_is_refused_with_the_figures_and_nothing_stored(api, user, settings,
-                                                                                 storage_dir):
+def test_an_upload_over_the_quota_is_refused_with_the_figures_and_nothing_stored(
+    api, user, settings, storage_dir
+):
     settings.STORAGE_QUOTA_MB = 2
     _fill(user, 1.95)  # about 50 KB left; the upload needs about 120 KB
     response = api.post("/api/v1/images/upload", {"image": upload(data=noisy_png())}, format="multipart")

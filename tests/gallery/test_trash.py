@@ -27,8 +27,10 @@ def _exists(storage_dir, names) -> list[bool]:
 
 def test_the_sweep_removes_only_trash_past_retention(user, other_user, make_image, storage_dir, settings):
     settings.TRASH_RETENTION_DAYS = 30
-    expired = [make_image(user, trashed_for=timedelta(days=31)),
-               make_image(other_user, trashed_for=timedelta(days=90))]
+    expired = [
+        make_image(user, trashed_for=timedelta(days=31)),
+        make_image(other_user, trashed_for=timedelta(days=90)),
+    ]
     recent = make_image(user, trashed_for=timedelta(days=29))
     active_old = make_image(user, age=timedelta(days=400))
     gallery_trash_sweep()
@@ -76,8 +78,9 @@ def test_a_claimed_row_is_finished_by_the_next_purge_whatever_its_age(user, make
     assert not Image.objects.exists()
 
 
-def test_a_purge_never_touches_active_images_and_the_database_refuses_to_claim_one(user, make_image,
-                                                                                    storage_dir):
+def test_a_purge_never_touches_active_images_and_the_database_refuses_to_claim_one(
+    user, make_image, storage_dir
+):
     active = make_image(user, age=timedelta(days=365))
     assert trash_purge(older_than=timedelta(0)).images == 0
     assert _exists(storage_dir, _files(active)) == [True, True]
@@ -93,11 +96,14 @@ class StubbornStorage(FileSystemStorage):
             super().delete(name)
 
 
-def test_files_that_stay_in_storage_are_reported_and_their_rows_kept_for_the_next_run(user, make_image,
-                                                                                      settings, storage_dir):
+def test_files_that_stay_in_storage_are_reported_and_their_rows_kept_for_the_next_run(
+    user, make_image, settings, storage_dir
+):
     image = make_image(user, trashed_for=timedelta(days=40))
-    settings.STORAGES = {**settings.STORAGES, "default": {
-        "BACKEND": f"{__name__}.StubbornStorage", "OPTIONS": {"location": str(storage_dir)}}}
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": f"{__name__}.StubbornStorage", "OPTIONS": {"location": str(storage_dir)}},
+    }
     report = trash_purge(older_than=timedelta(days=30))
     assert report.images == 0 and report.verified is False
     assert report.files_remaining == [image.thumbnail.name]

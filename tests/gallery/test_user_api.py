@@ -16,8 +16,22 @@ from tests.gallery.conftest import image_rows
 
 pytestmark = pytest.mark.django_db
 
-IMAGE_FIELDS = {"id", "source", "width", "height", "format", "size_bytes", "sha256", "prompt", "job_id",
-                "created_at", "deleted_at", "is_deleted", "url", "thumbnail_url"}
+IMAGE_FIELDS = {
+    "id",
+    "source",
+    "width",
+    "height",
+    "format",
+    "size_bytes",
+    "sha256",
+    "prompt",
+    "job_id",
+    "created_at",
+    "deleted_at",
+    "is_deleted",
+    "url",
+    "thumbnail_url",
+}
 
 
 def _content(response) -> bytes:
@@ -25,9 +39,11 @@ def _content(response) -> bytes:
 
 
 def test_an_upload_is_stored_under_a_random_name_with_a_thumbnail(api, storage_dir):
-    response = api.post("/api/v1/images/upload",
-                        {"image": upload("../../holiday photo.jpg", png_bytes((1200, 900), fmt="JPEG"),
-                                         "image/jpeg")}, format="multipart")
+    response = api.post(
+        "/api/v1/images/upload",
+        {"image": upload("../../holiday photo.jpg", png_bytes((1200, 900), fmt="JPEG"), "image/jpeg")},
+        format="multipart",
+    )
     assert response.status_code == 201, response.json()
     body = response.json()
     assert set(body) == IMAGE_FIELDS
@@ -111,8 +127,11 @@ def test_bulk_delete_and_restore_touch_only_the_callers_images(api, user, other_
     ids = [str(i.id) for i in [*mine, already, theirs]] + [str(unknown)]
     response = api.post("/api/v1/images/delete", {"ids": ids}, format="json")
     assert response.status_code == 200
-    assert response.json() == {"changed": [str(mine[0].id), str(mine[1].id)], "unchanged": [str(already.id)],
-                               "not_found": [str(theirs.id), str(unknown)]}
+    assert response.json() == {
+        "changed": [str(mine[0].id), str(mine[1].id)],
+        "unchanged": [str(already.id)],
+        "not_found": [str(theirs.id), str(unknown)],
+    }
     theirs.refresh_from_db()
     assert theirs.deleted_at is None
     assert Image.objects.filter(owner=user, deleted_at__isnull=False).count() == 3
@@ -126,8 +145,13 @@ def test_bulk_delete_and_restore_touch_only_the_callers_images(api, user, other_
 
 def test_another_users_image_answers_404_everywhere_and_is_never_touched(api, other_user, make_image):
     theirs = make_image(other_user)
-    for method, path in [("get", ""), ("get", "/file"), ("get", "/thumbnail"), ("post", "/delete"),
-                         ("post", "/restore")]:
+    for method, path in [
+        ("get", ""),
+        ("get", "/file"),
+        ("get", "/thumbnail"),
+        ("post", "/delete"),
+        ("post", "/restore"),
+    ]:
         response = getattr(api, method)(f"/api/v1/images/{theirs.id}{path}")
         assert response.status_code == 404, path
         assert response.json()["code"] == "not_found"
@@ -145,22 +169,35 @@ def test_an_image_being_purged_is_gone_for_its_owner(api, user, make_image):
     assert image.deleted_at is not None
 
 
-@pytest.mark.parametrize(("query", "field"), [
-    ("from_date=2026-13-01", "from_date"), ("to_date=yesterday", "to_date"),
-    ("from_date=2026-02-01&to_date=2026-01-01", "to_date"), ("state=deleted", "state"),
-    ("source=paint", "source"), ("size=0", "size"), ("size=101", "size"), ("page=0", "page"),
-    ("cursor=bm90LWEtY3Vyc29y", "cursor"),
-])
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("from_date=2026-13-01", "from_date"),
+        ("to_date=yesterday", "to_date"),
+        ("from_date=2026-02-01&to_date=2026-01-01", "to_date"),
+        ("state=deleted", "state"),
+        ("source=paint", "source"),
+        ("size=0", "size"),
+        ("size=101", "size"),
+        ("page=0", "page"),
+        ("cursor=bm90LWEtY3Vyc29y", "cursor"),
+    ],
+)
 def test_bad_list_parameters_are_400_naming_the_parameter(api, query, field):
     response = api.get(f"/api/v1/images?{query}")
     assert response.status_code == 400
     assert response.json()["code"] == "invalid" and field in response.json()["fields"]
 
 
-@pytest.mark.parametrize(("payload", "field"), [
-    ({"ids": []}, "ids"), ({"ids": ["not-a-uuid"]}, "ids"), ({}, "ids"),
-    ({"ids": [str(uuid.uuid4()) for _ in range(501)]}, "ids"),
-])
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"ids": []}, "ids"),
+        ({"ids": ["not-a-uuid"]}, "ids"),
+        ({}, "ids"),
+        ({"ids": [str(uuid.uuid4()) for _ in range(501)]}, "ids"),
+    ],
+)
 def test_bad_bulk_requests_are_400_naming_ids(api, payload, field):
     response = api.post("/api/v1/images/delete", payload, format="json")
     assert response.status_code == 400 and field in response.json()["fields"]
@@ -172,11 +209,14 @@ def test_an_unknown_id_is_404(api):
     assert api.get("/api/v1/images/not-a-uuid/file").status_code == 404
 
 
-@pytest.mark.parametrize(("file", "message"), [
-    (upload("notes.png", b"this is text, not a picture"), "not a readable"),
-    (upload("anim.gif", b"GIF89a" + b"\0" * 40, "image/gif"), "not a readable"),
-    (upload("empty.png", b""), "empty"),
-])
+@pytest.mark.parametrize(
+    ("file", "message"),
+    [
+        (upload("notes.png", b"this is text, not a picture"), "not a readable"),
+        (upload("anim.gif", b"GIF89a" + b"\0" * 40, "image/gif"), "not a readable"),
+        (upload("empty.png", b""), "empty"),
+    ],
+)
 def test_a_non_image_upload_is_refused_and_nothing_is_stored(api, storage_dir, file, message):
     response = api.post("/api/v1/images/upload", {"image": file}, format="multipart")
     assert response.status_code == 400
@@ -200,14 +240,22 @@ def test_an_upload_without_an_image_names_the_field(api):
 
 def test_every_endpoint_wants_a_signed_in_user(client):
     some = uuid.uuid4()
-    for method, path in [("get", "/api/v1/images"), ("get", "/api/v1/images/usage"),
-                         ("post", "/api/v1/images/upload"), ("post", "/api/v1/images/import"),
-                         ("post", "/api/v1/images/delete"), ("post", "/api/v1/images/restore"),
-                         ("post", "/api/v1/images/trash/empty"), ("get", f"/api/v1/images/{some}"),
-                         ("get", f"/api/v1/images/{some}/file"), ("get", f"/api/v1/images/{some}/thumbnail"),
-                         ("post", f"/api/v1/images/{some}/delete"),
-                         ("post", f"/api/v1/images/{some}/restore"),
-                         ("get", "/api/v1/admin/images"), ("post", "/api/v1/admin/purge-trash")]:
+    for method, path in [
+        ("get", "/api/v1/images"),
+        ("get", "/api/v1/images/usage"),
+        ("post", "/api/v1/images/upload"),
+        ("post", "/api/v1/images/import"),
+        ("post", "/api/v1/images/delete"),
+        ("post", "/api/v1/images/restore"),
+        ("post", "/api/v1/images/trash/empty"),
+        ("get", f"/api/v1/images/{some}"),
+        ("get", f"/api/v1/images/{some}/file"),
+        ("get", f"/api/v1/images/{some}/thumbnail"),
+        ("post", f"/api/v1/images/{some}/delete"),
+        ("post", f"/api/v1/images/{some}/restore"),
+        ("get", "/api/v1/admin/images"),
+        ("post", "/api/v1/admin/purge-trash"),
+    ]:
         response = getattr(client, method)(path)
         assert response.status_code == 401, path
         assert response.json()["code"] == "not_authenticated"

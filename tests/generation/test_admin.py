@@ -20,8 +20,14 @@ def admin_client(client, staff_user):
 def test_the_job_list_filters_by_status_kind_provider_and_user(admin_client, api, tasks, user):
     api.post("/api/v1/jobs/ppl", ppl_form(), format="multipart")
     tasks()
-    for query in ("", "?status__exact=succeeded", "?kind__exact=ppl", "?provider__exact=local",
-                  f"?user__id__exact={user.id}", f"?created_at__year={timezone.now().year}"):
+    for query in (
+        "",
+        "?status__exact=succeeded",
+        "?kind__exact=ppl",
+        "?provider__exact=local",
+        f"?user__id__exact={user.id}",
+        f"?created_at__year={timezone.now().year}",
+    ):
         response = admin_client.get(f"/admin/generation/job/{query}")
         assert response.status_code == 200, query
         assert "alice" in response.content.decode()
@@ -42,12 +48,14 @@ def test_a_job_page_previews_its_inputs_and_result(admin_client, api, tasks):
 
 def test_staff_cancel_and_retry_jobs_from_the_list(admin_client, api, tasks):
     job_id = api.post("/api/v1/jobs/goods", goods_form(), format="multipart").json()["id"]
-    admin_client.post("/admin/generation/job/", {"action": "cancel_jobs", "_selected_action": [job_id],
-                                                 "confirm": "yes"})
+    admin_client.post(
+        "/admin/generation/job/", {"action": "cancel_jobs", "_selected_action": [job_id], "confirm": "yes"}
+    )
     job = Job.objects.get(pk=job_id)
     assert job.status == "canceled" and job.error_message == "Canceled by an administrator."
-    admin_client.post("/admin/generation/job/", {"action": "retry_jobs", "_selected_action": [job_id],
-                                                 "confirm": "yes"})
+    admin_client.post(
+        "/admin/generation/job/", {"action": "retry_jobs", "_selected_action": [job_id], "confirm": "yes"}
+    )
     retry = Job.objects.get(retried_from=job_id)
     assert retry.user_id == job.user_id and retry.status == "queued"
 

@@ -155,8 +155,9 @@ def test_a_job_interrupted_mid_submit_on_a_free_provider_is_sent_again_and_finis
     job_id = _submit(api)
     engine.jobs_dispatch()
     OrmQ.objects.all().delete()
-    Job.objects.filter(pk=job_id).update(stage="submitting",
-                                         stage_changed_at=timezone.now() - timedelta(minutes=5))
+    Job.objects.filter(pk=job_id).update(
+        stage="submitting", stage_changed_at=timezone.now() - timedelta(minutes=5)
+    )
     assert engine.jobs_reconcile().resubmitted == 1
     tasks()
     assert Job.objects.get(pk=job_id).status == "succeeded"
@@ -218,9 +219,14 @@ def test_the_eta_comes_from_recent_real_durations(api):
     job_id = _submit(api)
     now = timezone.now()
     for seconds in (10, 20, 90):
-        Job.objects.create(user_id=Job.objects.get(pk=job_id).user_id, kind="goods", provider="local",
-                           status="succeeded", started_at=now - timedelta(seconds=seconds),
-                           finished_at=now)
+        Job.objects.create(
+            user_id=Job.objects.get(pk=job_id).user_id,
+            kind="goods",
+            provider="local",
+            status="succeeded",
+            started_at=now - timedelta(seconds=seconds),
+            finished_at=now,
+        )
     cache.clear()  # the figure is cached for 30 s; the 202 above already cached the default
     assert typical_duration_seconds(kind="goods", provider="local") == pytest.approx(20, abs=0.1)
     assert api.get(f"/api/v1/jobs/{job_id}").json()["eta_seconds"] == pytest.approx(20, abs=1)

@@ -18,8 +18,11 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("
 
 
 def _page_job(api, **body) -> str:
-    body = {"product_info": "Linen summer shirt, breathable, relaxed fit.",
-            "category_id": Category.objects.get(slug="fashion").id, **body}
+    body = {
+        "product_info": "Linen summer shirt, breathable, relaxed fit.",
+        "category_id": Category.objects.get(slug="fashion").id,
+        **body,
+    }
     response = api.post("/api/v1/jobs/product-page", body, format="json")
     assert response.status_code == 202, response.json()
     return response.json()["id"]

@@ -27,8 +27,9 @@ pytestmark = pytest.mark.django_db
 
 def _finished_ppl(user, *, ended_days_ago: float = 0) -> Job:
     """A finished PPL job with its two input files really stored (and its result image row)."""
-    job = finished_job_with_result(user=user, kind=JobKind.PPL,
-                                   finished_at=timezone.now() - timedelta(days=ended_days_ago))
+    job = finished_job_with_result(
+        user=user, kind=JobKind.PPL, finished_at=timezone.now() - timedelta(days=ended_days_ago)
+    )
     for row in JobInput.objects.filter(job=job):
         data = png_bytes((64, 48))
         row.file.name = default_storage.save(f"inputs/{job.id.hex}-{row.role}.png", ContentFile(data))
@@ -137,9 +138,11 @@ def test_a_canceled_together_job_leaves_no_parked_result(api, user, settings):
         settings.EDIT_PROVIDER = "together"
         settings.TOGETHER_API_BASE = f"{fake.url}/v1"
         settings.TOGETHER_API_KEY = fake_together.KEY
-        response = api.post("/api/v1/jobs/edit", {"prompt": "make it brighter",
-                                                  "image": upload("photo.png", png_bytes((200, 150)))},
-                            format="multipart")
+        response = api.post(
+            "/api/v1/jobs/edit",
+            {"prompt": "make it brighter", "image": upload("photo.png", png_bytes((200, 150)))},
+            format="multipart",
+        )
         assert response.status_code == 202, response.json()
         job_id = response.json()["id"]
         engine.jobs_dispatch()

@@ -11,9 +11,27 @@ from tests.factories import finished_job_with_result
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-JOB_FIELDS = {"id", "kind", "status", "provider", "params", "created_at", "started_at",
-              "finished_at", "queue_position", "eta_seconds", "waiting_reason", "progress",
-              "retried_from", "translation", "error", "result", "inputs", "inputs_expired", "request_id"}
+JOB_FIELDS = {
+    "id",
+    "kind",
+    "status",
+    "provider",
+    "params",
+    "created_at",
+    "started_at",
+    "finished_at",
+    "queue_position",
+    "eta_seconds",
+    "waiting_reason",
+    "progress",
+    "retried_from",
+    "translation",
+    "error",
+    "result",
+    "inputs",
+    "inputs_expired",
+    "request_id",
+}
 
 
 def test_a_ppl_job_is_accepted_with_202_and_the_job_shape(api):
@@ -22,8 +40,13 @@ def test_a_ppl_job_is_accepted_with_202_and_the_job_shape(api):
     body = response.json()
     assert set(body) == JOB_FIELDS
     assert body["kind"] == "ppl" and body["status"] == "queued" and body["provider"] == "local"
-    assert body["params"] == {"prompt": "Place the bottle on the table", "aspect_ratio": "1:1",
-                              "output_format": "png", "safety_tolerance": 2, "seed": 7}
+    assert body["params"] == {
+        "prompt": "Place the bottle on the table",
+        "aspect_ratio": "1:1",
+        "output_format": "png",
+        "safety_tolerance": 2,
+        "seed": 7,
+    }
     assert body["queue_position"] == 1 and body["waiting_reason"] == "queue"
     assert body["eta_seconds"] >= 1
     assert response["Location"] == f"/api/v1/jobs/{body['id']}"
@@ -46,8 +69,9 @@ def test_a_ppl_job_finishes_with_a_real_composition_that_its_owner_downloads(api
 
 
 def test_a_goods_job_finishes_as_a_jpeg_when_asked(api, tasks):
-    job_id = api.post("/api/v1/jobs/goods", goods_form(goods_type="t_shirt", output_format="jpg"),
-                      format="multipart").json()["id"]
+    job_id = api.post(
+        "/api/v1/jobs/goods", goods_form(goods_type="t_shirt", output_format="jpg"), format="multipart"
+    ).json()["id"]
     tasks()
     body = api.get(f"/api/v1/jobs/{job_id}").json()
     assert body["status"] == "succeeded", body
@@ -69,26 +93,32 @@ def test_another_users_job_and_image_answer_404(api, other_api, tasks):
 
 
 def test_anonymous_requests_are_401(client):
-    for method, path in [("get", "/api/v1/jobs"), ("post", "/api/v1/jobs/ppl"),
-                         ("post", "/api/v1/jobs/goods")]:
+    for method, path in [
+        ("get", "/api/v1/jobs"),
+        ("post", "/api/v1/jobs/ppl"),
+        ("post", "/api/v1/jobs/goods"),
+    ]:
         response = getattr(client, method)(path)
         assert response.status_code == 401
         assert response.json()["code"] == "not_authenticated"
 
 
-@pytest.mark.parametrize(("overrides", "field"), [
-    ({"prompt": None}, "prompt"),
-    ({"prompt": "x" * 2001}, "prompt"),
-    ({"input_image_1": None}, "input_image_1"),
-    ({"input_image_1": upload("scene.png", b"this is not an image", "image/png")}, "input_image_1"),
-    ({"input_image_2": upload("p.gif", png_bytes(fmt="GIF"), "image/gif")}, "input_image_2"),
-    ({"input_image_2": upload("p.png", b"")}, "input_image_2"),
-    ({"aspect_ratio": "7:3"}, "aspect_ratio"),
-    ({"output_format": "webp"}, "output_format"),
-    ({"safety_tolerance": "3"}, "safety_tolerance"),
-    ({"seed": "-1"}, "seed"),
-    ({"seed": "abc"}, "seed"),
-])
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"prompt": None}, "prompt"),
+        ({"prompt": "x" * 2001}, "prompt"),
+        ({"input_image_1": None}, "input_image_1"),
+        ({"input_image_1": upload("scene.png", b"this is not an image", "image/png")}, "input_image_1"),
+        ({"input_image_2": upload("p.gif", png_bytes(fmt="GIF"), "image/gif")}, "input_image_2"),
+        ({"input_image_2": upload("p.png", b"")}, "input_image_2"),
+        ({"aspect_ratio": "7:3"}, "aspect_ratio"),
+        ({"output_format": "webp"}, "output_format"),
+        ({"safety_tolerance": "3"}, "safety_tolerance"),
+        ({"seed": "-1"}, "seed"),
+        ({"seed": "abc"}, "seed"),
+    ],
+)
 def test_bad_ppl_input_is_400_naming_the_field_and_stores_nothing(api, storage_dir, overrides, field):
     response = api.post("/api/v1/jobs/ppl", ppl_form(**overrides), format="multipart")
     assert response.status_code == 400
@@ -103,8 +133,9 @@ def test_bad_ppl_input_is_400_naming_the_field_and_stores_nothing(api, storage_d
 def test_an_upload_over_the_byte_limit_is_refused(api, settings, storage_dir):
     settings.MAX_UPLOAD_BYTES = 50_000
     big = png_bytes((900, 900), fmt="BMP")  # ~2.4 MB, whatever the format: the size is checked first
-    response = api.post("/api/v1/jobs/ppl", ppl_form(input_image_1=upload("big.png", big)),
-                        format="multipart")
+    response = api.post(
+        "/api/v1/jobs/ppl", ppl_form(input_image_1=upload("big.png", big)), format="multipart"
+    )
     assert response.status_code == 400
     assert "at most" in response.json()["fields"]["input_image_1"][0]
     assert Job.objects.count() == 0 and stored_files(storage_dir) == []
@@ -113,8 +144,9 @@ def test_an_upload_over_the_byte_limit_is_refused(api, settings, storage_dir):
 def test_a_decompression_bomb_is_refused(api, settings):
     settings.INPUT_MAX_PIXELS = 1_000_000
     bomb = png_bytes((1500, 1500), (0, 0, 0))  # small file, 2.25 million pixels
-    response = api.post("/api/v1/jobs/ppl", ppl_form(input_image_1=upload("bomb.png", bomb)),
-                        format="multipart")
+    response = api.post(
+        "/api/v1/jobs/ppl", ppl_form(input_image_1=upload("bomb.png", bomb)), format="multipart"
+    )
     assert response.status_code == 400
     assert "pixels" in response.json()["fields"]["input_image_1"][0]
 
@@ -126,12 +158,15 @@ def test_a_large_input_is_scaled_to_1024_on_its_long_side_before_the_provider(ap
     assert (scene.width, scene.height, scene.format) == (1024, 768, "jpeg")
 
 
-@pytest.mark.parametrize(("overrides", "field"), [
-    ({"goods_type": "spaceship"}, "goods_type"),
-    ({"goods_type": None}, "goods_type"),
-    ({"character_image": None}, "character_image"),
-    ({"safety_tolerance": "7"}, "safety_tolerance"),
-])
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"goods_type": "spaceship"}, "goods_type"),
+        ({"goods_type": None}, "goods_type"),
+        ({"character_image": None}, "character_image"),
+        ({"safety_tolerance": "7"}, "safety_tolerance"),
+    ],
+)
 def test_bad_goods_input_is_400_naming_the_field(api, overrides, field):
     response = api.post("/api/v1/jobs/goods", goods_form(**overrides), format="multipart")
     assert response.status_code == 400
@@ -174,8 +209,9 @@ def test_a_retried_post_with_the_same_idempotency_key_returns_the_same_job(api):
 
 def test_an_idempotency_key_reused_for_a_different_request_is_409(api):
     api.post("/api/v1/jobs/goods", goods_form(), format="multipart", HTTP_IDEMPOTENCY_KEY="k-2")
-    response = api.post("/api/v1/jobs/goods", goods_form(goods_type="poster"), format="multipart",
-                        HTTP_IDEMPOTENCY_KEY="k-2")
+    response = api.post(
+        "/api/v1/jobs/goods", goods_form(goods_type="poster"), format="multipart", HTTP_IDEMPOTENCY_KEY="k-2"
+    )
     assert response.status_code == 409
     assert response.json()["code"] == "idempotency_key_reused"
 
@@ -183,8 +219,7 @@ def test_an_idempotency_key_reused_for_a_different_request_is_409(api):
 def test_the_job_list_is_newest_first_filtered_and_paged(api, tasks, user):
     user.max_queued_jobs = 10
     user.save(update_fields=["max_queued_jobs"])
-    ids = [api.post("/api/v1/jobs/goods", goods_form(), format="multipart").json()["id"]
-           for _ in range(3)]
+    ids = [api.post("/api/v1/jobs/goods", goods_form(), format="multipart").json()["id"] for _ in range(3)]
     api.post(f"/api/v1/jobs/{ids[0]}/cancel")
     page1 = api.get("/api/v1/jobs?size=2").json()
     assert [j["id"] for j in page1["results"]] == [ids[2], ids[1]]
@@ -198,8 +233,9 @@ def test_the_job_list_is_newest_first_filtered_and_paged(api, tasks, user):
     assert api.get("/api/v1/jobs?kind=ppl").json()["results"] == []
 
 
-@pytest.mark.parametrize("query", ["size=0", "size=101", "page=0", "status=lost", "kind=video",
-                                   "cursor=nonsense"])
+@pytest.mark.parametrize(
+    "query", ["size=0", "size=101", "page=0", "status=lost", "kind=video", "cursor=nonsense"]
+)
 def test_bad_list_parameters_are_400_naming_the_field(api, query):
     response = api.get(f"/api/v1/jobs?{query}")
     assert response.status_code == 400

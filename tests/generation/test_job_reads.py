@@ -27,18 +27,27 @@ def _jobs_of_every_kind_and_state(user, count: int) -> list:
     source = ImageFactory(owner=user)
     start = timezone.now() - timedelta(minutes=10)
     jobs = []
-    for index, (kind, state) in enumerate(itertools.islice(
-            itertools.cycle(itertools.product(JobKind.values, STATES)), count)):
+    for index, (kind, state) in enumerate(
+        itertools.islice(itertools.cycle(itertools.product(JobKind.values, STATES)), count)
+    ):
         created_at = start + timedelta(seconds=index)
-        params = ({"prompt": "Make it blue", "source": "gallery", "image_id": str(source.id)}
-                  if kind == JobKind.EDIT else {})
+        params = (
+            {"prompt": "Make it blue", "source": "gallery", "image_id": str(source.id)}
+            if kind == JobKind.EDIT
+            else {}
+        )
         if state == "succeeded":
-            job = finished_job_with_result(user=user, kind=kind, created_at=created_at,
-                                           **({"params": params} if params else {}))
+            job = finished_job_with_result(
+                user=user, kind=kind, created_at=created_at, **({"params": params} if params else {})
+            )
         else:
-            job = JobFactory(user=user, kind=kind, created_at=created_at,
-                             **({"params": params} if params else {}),
-                             **({} if state == "queued" else {state: True}))
+            job = JobFactory(
+                user=user,
+                kind=kind,
+                created_at=created_at,
+                **({"params": params} if params else {}),
+                **({} if state == "queued" else {state: True}),
+            )
             if kind != JobKind.PAGE:
                 JobInputFactory(job=job, role="image" if kind == JobKind.EDIT else "character_image")
         jobs.append(job)
@@ -46,7 +55,8 @@ def _jobs_of_every_kind_and_state(user, count: int) -> list:
 
 
 def test_the_job_list_costs_4_queries_for_50_jobs_of_every_kind_and_state(
-        alice, django_assert_max_num_queries):
+    alice, django_assert_max_num_queries
+):
     JobFactory.create_batch(3, created_at=timezone.now() - timedelta(hours=1))  # others wait too
     jobs = _jobs_of_every_kind_and_state(alice, 50)
     api = api_client_for(alice)
@@ -60,7 +70,13 @@ def test_the_job_list_costs_4_queries_for_50_jobs_of_every_kind_and_state(
     assert len(few) == 5 and len(body["results"]) == 50
     by_id = {job["id"]: job for job in body["results"]}
     assert {job["status"] for job in by_id.values()} == {
-        "queued", "running", "succeeded", "failed", "canceled", "timed_out"}
+        "queued",
+        "running",
+        "succeeded",
+        "failed",
+        "canceled",
+        "timed_out",
+    }
     for job in jobs:
         shown = by_id[str(job.id)]
         assert (shown["queue_position"] is not None) == (job.status == "queued")
@@ -91,7 +107,10 @@ def test_queue_positions_count_every_users_earlier_jobs_for_the_same_provider(al
     for job in shown:  # the detail reads its standing its own way, to the same figures
         detail = api_client_for(alice).get(f"/api/v1/jobs/{job['id']}").json()
         assert (detail["queue_position"], detail["eta_seconds"], detail["waiting_reason"]) == (
-            job["queue_position"], job["eta_seconds"], job["waiting_reason"])
+            job["queue_position"],
+            job["eta_seconds"],
+            job["waiting_reason"],
+        )
 
 
 def test_a_job_waiting_out_a_provider_outage_says_so(alice):
@@ -103,8 +122,11 @@ def test_a_job_waiting_out_a_provider_outage_says_so(alice):
 @pytest.mark.parametrize("state", STATES)
 def test_a_jobs_detail_costs_at_most_4_queries_in_every_state(alice, state, django_assert_max_num_queries):
     JobFactory(user=alice, running=True)
-    job = (finished_job_with_result(user=alice) if state == "succeeded"
-           else JobFactory(user=alice, **({} if state == "queued" else {state: True})))
+    job = (
+        finished_job_with_result(user=alice)
+        if state == "succeeded"
+        else JobFactory(user=alice, **({} if state == "queued" else {state: True}))
+    )
     api = api_client_for(alice)
     api.get(f"/api/v1/jobs/{job.id}")  # the typical durations are cached from here on
     with django_assert_max_num_queries(4):

@@ -38,6 +38,7 @@ def roomy(user):
 
 # --- inputs and thumbnails ---------------------------------------------------------------------
 
+
 def test_a_job_shows_its_inputs_and_the_owner_fetches_them_and_their_thumbnails(api):
     body = api.post("/api/v1/jobs/ppl", ppl_form(), format="multipart").json()
     inputs = {item["role"]: item for item in body["inputs"]}
@@ -69,15 +70,18 @@ def test_another_users_job_inputs_answer_404_and_anonymous_401(api, other_api, c
 
 
 def test_an_edit_from_a_gallery_image_links_its_input_to_that_image_while_it_exists(api, user, tasks):
-    picture = image_create(owner=user, prepared=image_prepare_output(png_bytes((200, 100)), fmt="png"),
-                           source="upload")
-    job = api.post("/api/v1/jobs/edit", {"image_id": str(picture.id), "prompt": "make it red"},
-                   format="json").json()
+    picture = image_create(
+        owner=user, prepared=image_prepare_output(png_bytes((200, 100)), fmt="png"), source="upload"
+    )
+    job = api.post(
+        "/api/v1/jobs/edit", {"image_id": str(picture.id), "prompt": "make it red"}, format="json"
+    ).json()
     assert job["params"]["image_id"] == str(picture.id)
     [source] = job["inputs"]
     assert (source["role"], source["image_id"]) == ("image", str(picture.id))
-    uploaded = api.post("/api/v1/jobs/edit", {"image": io.BytesIO(png_bytes()), "prompt": "x"},
-                        format="multipart").json()
+    uploaded = api.post(
+        "/api/v1/jobs/edit", {"image": io.BytesIO(png_bytes()), "prompt": "x"}, format="multipart"
+    ).json()
     assert uploaded["inputs"][0]["image_id"] is None
     GalleryImage.objects.filter(pk=picture.pk).delete()  # gone for good: no link to follow
     assert api.get(f"/api/v1/jobs/{job['id']}").json()["inputs"][0]["image_id"] is None
@@ -95,6 +99,7 @@ def test_result_images_have_a_thumbnail_the_owner_fetches(api, other_api, tasks)
 
 
 # --- the list ------------------------------------------------------------------------------------
+
 
 def test_the_list_filters_by_several_statuses_kinds_and_ids(api, roomy, settings, tasks):
     settings.LOCAL_PROVIDER_DELAY_SECONDS = 60
@@ -117,13 +122,16 @@ def test_the_list_filters_by_several_statuses_kinds_and_ids(api, roomy, settings
     assert ids(f"ids={running},{canceled},{uuid.uuid4()}") == [canceled, running]
 
 
-@pytest.mark.parametrize(("query", "field"), [
-    ("status=queued,lost", "status"),
-    ("status=", "status"),
-    ("kind=ppl,video", "kind"),
-    ("ids=not-a-uuid", "ids"),
-    ("ids=" + ",".join(str(uuid.uuid4()) for _ in range(101)), "ids"),
-])
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("status=queued,lost", "status"),
+        ("status=", "status"),
+        ("kind=ppl,video", "kind"),
+        ("ids=not-a-uuid", "ids"),
+        ("ids=" + ",".join(str(uuid.uuid4()) for _ in range(101)), "ids"),
+    ],
+)
 def test_bad_list_filters_are_400_naming_the_parameter(api, query, field):
     response = api.get(f"/api/v1/jobs?{query}")
     assert response.status_code == 400
@@ -136,7 +144,8 @@ def test_a_hundred_ids_are_accepted(api):
 
 
 def test_the_list_with_inputs_and_results_costs_the_same_queries_for_2_or_12_jobs(
-        api, user, django_assert_num_queries):
+    api, user, django_assert_num_queries
+):
     for _ in range(6):
         finished_job_with_result(user=user, kind="goods")
         finished_job_with_result(user=user, kind="ppl")
@@ -152,6 +161,7 @@ def test_the_list_with_inputs_and_results_costs_the_same_queries_for_2_or_12_job
 
 
 # --- bulk cancel -----------------------------------------------------------------------------------
+
 
 def test_bulk_cancel_by_ids_reports_changed_unchanged_and_not_found(api, other_api, roomy, tasks):
     done = api.post("/api/v1/jobs/goods", goods_form(), format="multipart").json()["id"]
@@ -185,14 +195,17 @@ def test_bulk_cancel_of_queued_jobs_leaves_the_running_one_alone(api, roomy, set
     assert (job.status, job.error_code) == ("canceled", "canceled")
 
 
-@pytest.mark.parametrize(("body", "field"), [
-    ({}, "ids"),
-    ({"status": "succeeded"}, "status"),
-    ({"status": ["queued", "failed"]}, "status"),
-    ({"ids": []}, "ids"),
-    ({"ids": ["nope"]}, "ids"),
-    ({"ids": [str(uuid.uuid4()) for _ in range(101)]}, "ids"),
-])
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({}, "ids"),
+        ({"status": "succeeded"}, "status"),
+        ({"status": ["queued", "failed"]}, "status"),
+        ({"ids": []}, "ids"),
+        ({"ids": ["nope"]}, "ids"),
+        ({"ids": [str(uuid.uuid4()) for _ in range(101)]}, "ids"),
+    ],
+)
 def test_bad_bulk_cancel_requests_are_400_naming_the_field(api, body, field):
     api.post("/api/v1/jobs/goods", goods_form(), format="multipart")
     response = api.post("/api/v1/jobs/cancel", body, format="json")
@@ -203,6 +216,7 @@ def test_bad_bulk_cancel_requests_are_400_naming_the_field(api, body, field):
 
 # --- retry with changes ------------------------------------------------------------------------
 
+
 def _finished_ppl(api) -> dict:
     job = api.post("/api/v1/jobs/ppl", ppl_form(seed=7), format="multipart").json()
     api.post(f"/api/v1/jobs/{job['id']}/cancel")
@@ -211,27 +225,37 @@ def _finished_ppl(api) -> dict:
 
 def test_a_retry_may_change_settings_and_keeps_the_inputs(api, tasks):
     job = _finished_ppl(api)
-    response = api.post(f"/api/v1/jobs/{job['id']}/retry",
-                        {"prompt": "On a marble counter", "aspect_ratio": "4:3", "seed": None}, format="json")
+    response = api.post(
+        f"/api/v1/jobs/{job['id']}/retry",
+        {"prompt": "On a marble counter", "aspect_ratio": "4:3", "seed": None},
+        format="json",
+    )
     assert response.status_code == 202
     retry = response.json()
     assert retry["retried_from"] == job["id"] and retry["status"] == "queued"
-    assert retry["params"] == {**job["params"], "prompt": "On a marble counter", "aspect_ratio": "4:3",
-                               "seed": None}
+    assert retry["params"] == {
+        **job["params"],
+        "prompt": "On a marble counter",
+        "aspect_ratio": "4:3",
+        "seed": None,
+    }
     assert [i["role"] for i in retry["inputs"]] == [i["role"] for i in job["inputs"]]
     tasks()
     assert api.get(f"/api/v1/jobs/{retry['id']}").json()["status"] == "succeeded"
 
 
-@pytest.mark.parametrize(("body", "field"), [
-    ({"prompt": "x" * 2001}, "prompt"),
-    ({"aspect_ratio": "7:3"}, "aspect_ratio"),
-    ({"output_format": "gif"}, "output_format"),
-    ({"safety_tolerance": 3}, "safety_tolerance"),  # PPL: 0-2
-    ({"seed": -1}, "seed"),
-    ({"goods_type": "mug"}, "goods_type"),  # not a setting of a PPL job
-    ({"input_image_1": "x"}, "input_image_1"),
-])
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"prompt": "x" * 2001}, "prompt"),
+        ({"aspect_ratio": "7:3"}, "aspect_ratio"),
+        ({"output_format": "gif"}, "output_format"),
+        ({"safety_tolerance": 3}, "safety_tolerance"),  # PPL: 0-2
+        ({"seed": -1}, "seed"),
+        ({"goods_type": "mug"}, "goods_type"),  # not a setting of a PPL job
+        ({"input_image_1": "x"}, "input_image_1"),
+    ],
+)
 def test_a_bad_change_to_a_retry_is_400_naming_the_field_and_makes_no_job(api, body, field):
     job = _finished_ppl(api)
     response = api.post(f"/api/v1/jobs/{job['id']}/retry", body, format="json")
@@ -243,8 +267,9 @@ def test_a_bad_change_to_a_retry_is_400_naming_the_field_and_makes_no_job(api, b
 def test_a_goods_retry_may_change_the_goods_type_within_its_own_safety_range(api):
     job = api.post("/api/v1/jobs/goods", goods_form(), format="multipart").json()
     api.post(f"/api/v1/jobs/{job['id']}/cancel")
-    retry = api.post(f"/api/v1/jobs/{job['id']}/retry", {"goods_type": "poster", "safety_tolerance": 6},
-                     format="json").json()
+    retry = api.post(
+        f"/api/v1/jobs/{job['id']}/retry", {"goods_type": "poster", "safety_tolerance": 6}, format="json"
+    ).json()
     assert (retry["params"]["goods_type"], retry["params"]["safety_tolerance"]) == ("poster", 6)
 
 
@@ -261,8 +286,9 @@ def test_a_retry_with_the_same_idempotency_key_returns_the_same_new_job(api):
 
 
 def test_an_edit_retried_with_a_new_prompt_is_translated_again(api, tasks):
-    job = api.post("/api/v1/jobs/edit", {"image": io.BytesIO(png_bytes()), "prompt": "make it blue"},
-                   format="multipart").json()
+    job = api.post(
+        "/api/v1/jobs/edit", {"image": io.BytesIO(png_bytes()), "prompt": "make it blue"}, format="multipart"
+    ).json()
     tasks()
     done = api.get(f"/api/v1/jobs/{job['id']}").json()
     assert done["status"] == "succeeded" and done["params"]["prompt_en"] == "make it blue"
@@ -277,7 +303,8 @@ def test_an_edit_retried_with_a_new_prompt_is_translated_again(api, tasks):
 
 
 def test_the_active_jobs_list_costs_the_same_queries_for_one_or_three_waiting_jobs(
-        api, roomy, settings, tasks, django_assert_num_queries):
+    api, roomy, settings, tasks, django_assert_num_queries
+):
     settings.LOCAL_PROVIDER_DELAY_SECONDS = 60
     roomy.max_concurrent_jobs = 1
     roomy.save(update_fields=["max_concurrent_jobs"])
@@ -319,8 +346,9 @@ def test_a_page_retry_may_change_its_text_but_not_its_templates(api):
     from templates_app.models import Category
 
     food = Category.objects.get(slug="food")
-    job = api.post("/api/v1/jobs/product-page", {"product_info": "감귤 주스", "category_id": food.id},
-                   format="json").json()
+    job = api.post(
+        "/api/v1/jobs/product-page", {"product_info": "감귤 주스", "category_id": food.id}, format="json"
+    ).json()
     api.post(f"/api/v1/jobs/{job['id']}/cancel")
     refused = api.post(f"/api/v1/jobs/{job['id']}/retry", {"template_ids": [1]}, format="json")
     assert refused.status_code == 400 and "template_ids" in refused.json()["fields"]

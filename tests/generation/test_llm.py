@@ -15,8 +15,10 @@ from tests.fakes.openai_server import FakeOpenAIServer, Reply
 API_KEY = "sk-test-key-123"
 SCHEMA = {
     "type": "object",
-    "properties": {"title": {"type": "string", "minLength": 1},
-                   "bullets": {"type": "array", "items": {"type": "string"}}},
+    "properties": {
+        "title": {"type": "string", "minLength": 1},
+        "bullets": {"type": "array", "items": {"type": "string"}},
+    },
     "required": ["title", "bullets"],
     "additionalProperties": False,
 }
@@ -35,8 +37,12 @@ def fake(settings):
 
 
 def complete(**overrides):
-    request = {"task": "page_copy", "system": "You write product pages.", "user": "A coffee bag.",
-               "schema": SCHEMA} | overrides
+    request = {
+        "task": "page_copy",
+        "system": "You write product pages.",
+        "user": "A coffee bag.",
+        "schema": SCHEMA,
+    } | overrides
     return get_llm().complete_json(**request)
 
 
@@ -48,28 +54,33 @@ def llm_error(**overrides) -> LLMError:
 
 # --- language detection ---
 
-@pytest.mark.parametrize(("text", "language"), [
-    ("병을 나무 테이블 위에 올려줘", "ko"),
-    ("Nike 운동화를 흰 배경에 놓아줘", "ko"),
-    ("ボトルを木のテーブルの上に置いてください", "ja"),
-    ("把瓶子放在木桌上", "zh"),
-    ("Поставь бутылку на деревянный стол", "ru"),
-    ("Put the bottle on a wooden table", "en"),
-    ("Add the text '안녕하세요' to the mug", "en"),
-    ("Coloca la botella sobre una mesa de madera", "es"),
-    ("Mets la bouteille sur la table en bois", "fr"),
-    ("Stell die Flasche auf den Holztisch und mach den Hintergrund weiß", "de"),
-    ("Coloque a garrafa sobre a mesa", "pt"),
-    ("Metti la bottiglia sul tavolo", "it"),
-    ("Đặt chai lên bàn gỗ", "vi"),
-    ("", "und"),
-    ("123 !!!", "und"),
-])
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("병을 나무 테이블 위에 올려줘", "ko"),
+        ("Nike 운동화를 흰 배경에 놓아줘", "ko"),
+        ("ボトルを木のテーブルの上に置いてください", "ja"),
+        ("把瓶子放在木桌上", "zh"),
+        ("Поставь бутылку на деревянный стол", "ru"),
+        ("Put the bottle on a wooden table", "en"),
+        ("Add the text '안녕하세요' to the mug", "en"),
+        ("Coloca la botella sobre una mesa de madera", "es"),
+        ("Mets la bouteille sur la table en bois", "fr"),
+        ("Stell die Flasche auf den Holztisch und mach den Hintergrund weiß", "de"),
+        ("Coloque a garrafa sobre a mesa", "pt"),
+        ("Metti la bottiglia sul tavolo", "it"),
+        ("Đặt chai lên bàn gỗ", "vi"),
+        ("", "und"),
+        ("123 !!!", "und"),
+    ],
+)
 def test_language_is_detected_by_script_and_common_words(text, language):
     assert detect_language(text) == language
 
 
 # --- the offline LLM ---
+
 
 def test_the_local_llm_is_the_default_and_ready_offline(settings):
     settings.LLM_PROVIDER = "local"
@@ -85,14 +96,20 @@ def test_the_local_llm_passes_korean_through_and_says_so(settings):
     assert translation.source_language == "ko"
     assert translation.translated is False
     assert translation.model == "local"
-    assert translation.note == ("Not translated: the offline LLM cannot translate Korean, "
-                                "so the prompt was sent as written.")
+    assert translation.note == (
+        "Not translated: the offline LLM cannot translate Korean, so the prompt was sent as written."
+    )
 
 
 def test_a_registered_local_task_answers_json_tasks_validated_against_the_schema(settings):
     settings.LLM_PROVIDER = "local"
-    register_local_task("test_local_copy", lambda context, schema: {
-        "title": context["product"].title(), "bullets": [f"Made for {context['product']}"]})
+    register_local_task(
+        "test_local_copy",
+        lambda context, schema: {
+            "title": context["product"].title(),
+            "bullets": [f"Made for {context['product']}"],
+        },
+    )
     result = complete(task="test_local_copy", context={"product": "coffee"})
     assert result.data == {"title": "Coffee", "bullets": ["Made for coffee"]}
     assert (result.model, result.prompt_tokens, result.completion_tokens) == ("local", 0, 0)
@@ -114,6 +131,7 @@ def test_an_unregistered_local_task_is_bad_output_naming_the_task(settings):
 
 
 # --- translation through the OpenAI SDK ---
+
 
 def test_korean_is_translated_by_the_configured_model(fake):
     fake.queue(Reply.text("Put the bottle on a wooden table"))
@@ -144,6 +162,7 @@ def test_english_is_not_sent_to_the_model(fake):
 
 # --- JSON tasks through the OpenAI SDK ---
 
+
 def test_structured_output_round_trip_requests_the_json_schema(fake):
     fake.queue(Reply.json(GOOD, usage={"prompt_tokens": 120, "completion_tokens": 30}))
     result = complete()
@@ -151,8 +170,10 @@ def test_structured_output_round_trip_requests_the_json_schema(fake):
     assert (result.model, result.prompt_tokens, result.completion_tokens) == ("gpt-4o-mini", 120, 30)
     [body] = fake.chat_requests
     assert body["model"] == "gpt-4o-mini"
-    assert body["response_format"] == {"type": "json_schema",
-                                       "json_schema": {"name": "page_copy", "strict": True, "schema": SCHEMA}}
+    assert body["response_format"] == {
+        "type": "json_schema",
+        "json_schema": {"name": "page_copy", "strict": True, "schema": SCHEMA},
+    }
 
 
 def test_the_async_call_gives_the_same_answer(fake):
@@ -176,7 +197,10 @@ def test_a_server_without_any_json_mode_gets_plain_text_and_the_answer_is_still_
     fake.queue(Reply.text(f"Here you go:\n```json\n{Reply.json(GOOD).content}\n```"))
     assert complete().data == GOOD
     assert [body.get("response_format", {}).get("type") for body in fake.chat_requests] == [
-        "json_schema", "json_object", None]
+        "json_schema",
+        "json_object",
+        None,
+    ]
 
 
 def test_an_answer_that_is_not_json_is_asked_again_in_the_next_format_until_the_attempts_run_out(fake):
@@ -187,7 +211,10 @@ def test_an_answer_that_is_not_json_is_asked_again_in_the_next_format_until_the_
     # The server ignored json_schema, so each new ask steps down a format and says what was wrong.
     _first, second, third = fake.chat_requests
     assert [body.get("response_format", {}).get("type") for body in fake.chat_requests] == [
-        "json_schema", "json_object", None]
+        "json_schema",
+        "json_object",
+        None,
+    ]
     assert "not a JSON object" in second["messages"][-1]["content"]
     assert "not a JSON object" in third["messages"][-1]["content"]
 
@@ -201,8 +228,11 @@ def test_an_invalid_answer_followed_by_a_valid_one_succeeds(fake):
 
 
 def test_an_answer_violating_the_schema_is_asked_again_with_the_error_then_bad_output(fake):
-    fake.queue(Reply.json({"title": "Fresh coffee"}), Reply.json({"title": 7, "bullets": []}),
-               Reply.json({"bullets": []}))
+    fake.queue(
+        Reply.json({"title": "Fresh coffee"}),
+        Reply.json({"title": 7, "bullets": []}),
+        Reply.json({"bullets": []}),
+    )
     error = llm_error()
     assert (error.code, error.permanent) == ("llm_bad_output", True)
     assert len(fake.chat_requests) == LLM_MAX_ATTEMPTS
@@ -237,6 +267,7 @@ def test_an_answer_cut_off_at_the_token_limit_is_bad_output(fake):
 
 
 # --- failures ---
+
 
 def test_a_wrong_key_is_llm_auth_and_the_key_is_not_repeated(fake, settings):
     settings.OPENAI_API_KEY = "sk-wrong-key"

@@ -110,8 +110,11 @@ def test_a_ppl_job_sends_both_images_and_a_recorded_random_seed(api, comfy, task
 
 
 def test_an_edit_job_sends_the_english_prompt(api, comfy, tasks):
-    response = api.post("/api/v1/jobs/edit", {"image": upload(), "prompt": "Make the sky orange",
-                                              "aspect_ratio": "16:9", "seed": 3}, format="multipart")
+    response = api.post(
+        "/api/v1/jobs/edit",
+        {"image": upload(), "prompt": "Make the sky orange", "aspect_ratio": "16:9", "seed": 3},
+        format="multipart",
+    )
     assert response.status_code == 202, response.json()
     tasks()
     body = api.get(f"/api/v1/jobs/{response.json()['id']}").json()
@@ -163,9 +166,20 @@ def test_a_prompt_interrupted_at_comfyui_fails_the_job(api, comfy, tasks):
 
 
 def test_a_workflow_refused_with_node_errors_fails_with_provider_rejected_naming_the_node(api, comfy, tasks):
-    comfy.node_errors = {"31": {"errors": [{"type": "value_not_in_list", "message": "Value not in list",
-                                            "details": "sampler_name: 'euler' not in []", "extra_info": {}}],
-                                "dependent_outputs": ["50"], "class_type": "KSampler"}}
+    comfy.node_errors = {
+        "31": {
+            "errors": [
+                {
+                    "type": "value_not_in_list",
+                    "message": "Value not in list",
+                    "details": "sampler_name: 'euler' not in []",
+                    "extra_info": {},
+                }
+            ],
+            "dependent_outputs": ["50"],
+            "class_type": "KSampler",
+        }
+    }
     job_id = _post(api, "goods", goods_form())
     tasks()
     body = api.get(f"/api/v1/jobs/{job_id}").json()
@@ -287,8 +301,14 @@ def test_a_server_given_as_a_url_works_too(api, comfy, settings, tasks):
 
 
 def test_the_output_comes_from_the_uploaded_input(api, comfy, tasks):
-    job_id = _post(api, "goods", goods_form(character_image=upload(
-        "c.png", png_bytes((200, 200), (10, 20, 30))), aspect_ratio="match_input_image"))
+    job_id = _post(
+        api,
+        "goods",
+        goods_form(
+            character_image=upload("c.png", png_bytes((200, 200), (10, 20, 30))),
+            aspect_ratio="match_input_image",
+        ),
+    )
     tasks()
     picture = _picture(api, api.get(f"/api/v1/jobs/{job_id}").json())
     assert picture.size == (200, 200) and picture.getpixel((100, 100)) == (245, 235, 225)

@@ -13,8 +13,9 @@ pytestmark = pytest.mark.django_db
 
 
 def running_job(user) -> Job:
-    return Job.objects.create(user=user, kind="goods", provider="local", status="running",
-                              started_at=timezone.now())
+    return Job.objects.create(
+        user=user, kind="goods", provider="local", status="running", started_at=timezone.now()
+    )
 
 
 def submit(api):

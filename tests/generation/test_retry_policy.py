@@ -43,8 +43,9 @@ class Scripted(FakeServer):
 
 
 def http_for(url: str, **config) -> ProviderHttp:
-    return ProviderHttp(HttpConfig(provider="Fake", base_url=url, max_attempts=ATTEMPTS,
-                                   backoff_base_seconds=0.01, **config))
+    return ProviderHttp(
+        HttpConfig(provider="Fake", base_url=url, max_attempts=ATTEMPTS, backoff_base_seconds=0.01, **config)
+    )
 
 
 def failing(status: int, headers: dict | None = None) -> Reply:
@@ -58,6 +59,7 @@ def closed_port() -> int:
 
 
 # --- what is retried ----------------------------------------------------------------------------
+
 
 def test_a_safe_request_is_retried_through_server_errors():
     with Scripted(failing(503), failing(500), failing(429)) as fake:
@@ -118,6 +120,7 @@ def test_a_create_that_reached_the_provider_once_never_says_not_sent():
 
 # --- how long between attempts ------------------------------------------------------------------
 
+
 def test_retry_after_in_seconds_is_waited_before_the_next_attempt():
     with Scripted(failing(429, {"Retry-After": "1"})) as fake:
         started = time.monotonic()
@@ -142,15 +145,18 @@ def test_a_long_retry_after_is_capped_by_the_policy():
     assert len(fake.requests) == 2 and time.monotonic() - started < 30
 
 
-@pytest.mark.parametrize(("headers", "seconds"), [
-    ({"retry-after": "7"}, 7.0),
-    ({"retry-after": "0.5"}, 0.5),
-    ({"retry-after": "-3"}, 0.0),
-    ({"retry-after-ms": "250"}, 0.25),
-    ({"retry-after": "Wed, 21 Oct 2015 07:28:00 GMT"}, 0.0),  # in the past: at once
-    ({"retry-after": "soon"}, None),
-    ({}, None),
-])
+@pytest.mark.parametrize(
+    ("headers", "seconds"),
+    [
+        ({"retry-after": "7"}, 7.0),
+        ({"retry-after": "0.5"}, 0.5),
+        ({"retry-after": "-3"}, 0.0),
+        ({"retry-after-ms": "250"}, 0.25),
+        ({"retry-after": "Wed, 21 Oct 2015 07:28:00 GMT"}, 0.0),  # in the past: at once
+        ({"retry-after": "soon"}, None),
+        ({}, None),
+    ],
+)
 def test_retry_after_is_read_as_seconds_or_an_http_date(headers, seconds):
     assert retry_after_seconds(headers) == seconds
 
@@ -197,6 +203,7 @@ def test_an_error_that_is_not_a_retry_ends_the_call_at_once():
 
 # --- async and downloads ------------------------------------------------------------------------
 
+
 def test_the_async_client_follows_the_same_policy():
     async def run(fake: Scripted):
         http = http_for(fake.url)
@@ -232,7 +239,13 @@ def test_a_result_download_through_the_guarded_fetcher_is_retried(settings):
     with Scripted(failing(503)) as fake:
         settings.ALLOWED_FETCH_HOSTS = [fake.url.removeprefix("http://")]
         settings.BFL_RESULT_HOSTS = ["127.0.0.1"]
-        http = ProviderHttp(HttpConfig(provider="BFL", base_url="https://api.bfl.ai",
-                                       max_attempts=ATTEMPTS, backoff_base_seconds=0.01))
+        http = ProviderHttp(
+            HttpConfig(
+                provider="BFL",
+                base_url="https://api.bfl.ai",
+                max_attempts=ATTEMPTS,
+                backoff_base_seconds=0.01,
+            )
+        )
         data = http.download(f"{fake.url}/file", max_bytes=1000)
     assert data == b"PNGDATA" and len(fake.requests) == 2

@@ -58,8 +58,11 @@ def test_seed_catalogue_detail_paths_answer_like_the_v1_ones(session, starter_ca
 
     template, template_set = Template.objects.first(), TemplateSet.objects.first()
     category = Category.objects.first()
-    for path in (f"templates/{template.id}", f"template-sets/{template_set.id}",
-                 f"categories/{category.id}/templates"):
+    for path in (
+        f"templates/{template.id}",
+        f"template-sets/{template_set.id}",
+        f"categories/{category.id}/templates",
+    ):
         assert session.get(f"/api/{path}").json() == session.get(f"/api/v1/{path}").json(), path
 
 
@@ -79,16 +82,25 @@ def test_seed_catalogue_aliases_are_deprecated_in_the_schema():
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("language", "message"), [("ko", "안전성 검사에서 차단되었습니다."),
-                                                   ("en", "The provider's safety filter refused it.")])
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [("ko", "안전성 검사에서 차단되었습니다."), ("en", "The provider's safety filter refused it.")],
+)
 def test_a_failed_seed_job_answers_in_the_callers_language(user, language, message):
     from django.utils import timezone, translation
 
     from generation.compat import _unfinished
 
-    job = Job.objects.create(user=user, kind="ppl", provider="local", status="failed",
-                             started_at=timezone.now(), finished_at=timezone.now(),
-                             error_code="moderated", error_message="The provider's safety filter refused it.")
+    job = Job.objects.create(
+        user=user,
+        kind="ppl",
+        provider="local",
+        status="failed",
+        started_at=timezone.now(),
+        finished_at=timezone.now(),
+        error_code="moderated",
+        error_message="The provider's safety filter refused it.",
+    )
     with translation.override(language):
         response = _unfinished(job)
     assert response.status_code == 422

@@ -26,18 +26,33 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.subprocess]
 
 def test_a_cluster_that_stops_taking_work_is_restarted_in_place_and_its_jobs_finish(storage_dir, tmp_path):
     env = {
-        **os.environ, "DATABASE_URL": _database_url(), "OUTPUT_DIR": str(storage_dir),
-        "LOCAL_PROVIDER_DELAY_SECONDS": "1", "Q_WORKERS": "2", "Q_TIMEOUT": "10", "Q_RETRY": "100",
-        "WORKER_RESTART_SECONDS": "15", "WORKER_STATE_DIR": str(tmp_path / "state"),
-        "ENGINE_TICK_SECONDS": "4", "ENGINE_STAGE_GRACE_SECONDS": "4", "Q_POLL_SECONDS": "0.05",
-        "LOG_LEVEL": "WARNING", "LOG_FORMAT": "text",
+        **os.environ,
+        "DATABASE_URL": _database_url(),
+        "OUTPUT_DIR": str(storage_dir),
+        "LOCAL_PROVIDER_DELAY_SECONDS": "1",
+        "Q_WORKERS": "2",
+        "Q_TIMEOUT": "10",
+        "Q_RETRY": "100",
+        "WORKER_RESTART_SECONDS": "15",
+        "WORKER_STATE_DIR": str(tmp_path / "state"),
+        "ENGINE_TICK_SECONDS": "4",
+        "ENGINE_STAGE_GRACE_SECONDS": "4",
+        "Q_POLL_SECONDS": "0.05",
+        "LOG_LEVEL": "WARNING",
+        "LOG_FORMAT": "text",
     }
     user = user_create(username="watched", password="pw-123456789")
     client = api_client_for(user)
     log = tmp_path / "runworkers.log"
     with log.open("wb") as out:
-        main = subprocess.Popen([sys.executable, "manage.py", "runworkers"], cwd=ROOT, env=env,
-                                stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        main = subprocess.Popen(
+            [sys.executable, "manage.py", "runworkers"],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     try:
         first = client.post("/api/v1/jobs/goods", goods_form(), format="multipart").json()["id"]
         _wait_for(lambda: Job.objects.get(pk=first).status == "succeeded", 60, "the cluster never worked")
@@ -46,14 +61,19 @@ def test_a_cluster_that_stops_taking_work_is_restarted_in_place_and_its_jobs_fin
         assert frozen, "runworkers started no cluster processes"
         for process in frozen:
             process.send_signal(signal.SIGSTOP)
-        ids = [client.post("/api/v1/jobs/goods", goods_form(), format="multipart").json()["id"]
-               for _ in range(2)]
+        ids = [
+            client.post("/api/v1/jobs/goods", goods_form(), format="multipart").json()["id"] for _ in range(2)
+        ]
 
-        _wait_for(lambda: Job.objects.filter(pk__in=ids, status="succeeded").count() == 2, 90,
-                  "the hung cluster was not restarted: its jobs never finished")
+        _wait_for(
+            lambda: Job.objects.filter(pk__in=ids, status="succeeded").count() == 2,
+            90,
+            "the hung cluster was not restarted: its jobs never finished",
+        )
         assert main.poll() is None, "runworkers exited instead of restarting in place"
-        assert not any(p.is_running() and p.status() != psutil.STATUS_ZOMBIE for p in frozen), \
+        assert not any(p.is_running() and p.status() != psutil.STATUS_ZOMBIE for p in frozen), (
             "the hung processes were left behind"
+        )
         output = log.read_text()
         assert "worker cluster hung, restarting it" in output
         assert output.count("reconciled:") == 2  # the fresh runworkers reconciled at start

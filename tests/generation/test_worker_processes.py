@@ -39,18 +39,27 @@ def cluster(storage_dir):
     """Start and stop `manage.py runworkers` clusters against this test's database."""
     env = {
         **os.environ,
-        "DATABASE_URL": _database_url(), "OUTPUT_DIR": str(storage_dir),
-        "LOCAL_PROVIDER_DELAY_SECONDS": "3", "Q_WORKERS": "2", "Q_TIMEOUT": "20",
-        "Q_RETRY": "70", "ENGINE_STAGE_GRACE_SECONDS": "4",
-        "Q_POLL_SECONDS": "0.05", "LOG_LEVEL": "WARNING",
+        "DATABASE_URL": _database_url(),
+        "OUTPUT_DIR": str(storage_dir),
+        "LOCAL_PROVIDER_DELAY_SECONDS": "3",
+        "Q_WORKERS": "2",
+        "Q_TIMEOUT": "20",
+        "Q_RETRY": "70",
+        "ENGINE_STAGE_GRACE_SECONDS": "4",
+        "Q_POLL_SECONDS": "0.05",
+        "LOG_LEVEL": "WARNING",
     }
     started: list[subprocess.Popen] = []
 
     def start(**extra_env: str) -> subprocess.Popen:
-        process = subprocess.Popen([sys.executable, "manage.py", "runworkers"], cwd=ROOT,
-                                   env={**env, **extra_env},
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                   start_new_session=True)
+        process = subprocess.Popen(
+            [sys.executable, "manage.py", "runworkers"],
+            cwd=ROOT,
+            env={**env, **extra_env},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         started.append(process)
         return process
 
@@ -82,19 +91,28 @@ def test_jobs_survive_a_kill_9_of_the_whole_cluster_and_are_never_submitted_twic
         u.max_concurrent_jobs = 2
         u.save(update_fields=["max_concurrent_jobs"])
     clients = [api_client_for(u) for u in users]
-    ids = [c.post("/api/v1/jobs/goods", goods_form(), format="multipart").json()["id"]
-           for c in clients for _ in range(3)]
+    ids = [
+        c.post("/api/v1/jobs/goods", goods_form(), format="multipart").json()["id"]
+        for c in clients
+        for _ in range(3)
+    ]
 
     first = start()
-    _wait_for(lambda: Job.objects.filter(stage="waiting").count() >= 3, 120,
-              "the cluster never got jobs to the provider")
+    _wait_for(
+        lambda: Job.objects.filter(stage="waiting").count() >= 3,
+        120,
+        "the cluster never got jobs to the provider",
+    )
     kill(first)
     submitted_before = dict(Job.objects.exclude(provider_ref="").values_list("id", "provider_state"))
     assert Job.objects.filter(status__in=["queued", "running"]).exists(), "killed too late to matter"
 
     start()
-    _wait_for(lambda: not Job.objects.filter(status__in=["queued", "running"]).exists(), 180,
-              "jobs were left unfinished after the restart")
+    _wait_for(
+        lambda: not Job.objects.filter(status__in=["queued", "running"]).exists(),
+        180,
+        "jobs were left unfinished after the restart",
+    )
     statuses = dict(Job.objects.filter(pk__in=ids).values_list("id", "status"))
     assert set(statuses.values()) == {"succeeded"}, statuses
     for job_id in ids:
@@ -117,10 +135,14 @@ def test_two_worker_processes_keep_many_provider_jobs_in_flight(cluster, setting
         assert client.post("/api/v1/jobs/goods", goods_form(), format="multipart").status_code == 202
     # Each job waits 30 s at the provider: two at a time would take ten minutes.
     start(LOCAL_PROVIDER_DELAY_SECONDS="30")
-    _wait_for(lambda: Job.objects.filter(stage="waiting").count() == 40, 120,
-              "the 40 jobs were never at the provider together")
-    _wait_for(lambda: Job.objects.filter(status="succeeded").count() == 40, 240,
-              "the jobs did not all finish")
+    _wait_for(
+        lambda: Job.objects.filter(stage="waiting").count() == 40,
+        120,
+        "the 40 jobs were never at the provider together",
+    )
+    _wait_for(
+        lambda: Job.objects.filter(status="succeeded").count() == 40, 240, "the jobs did not all finish"
+    )
     assert Image.objects.count() == 40
 
 
@@ -141,11 +163,17 @@ def test_sigterm_mid_load_stops_within_10_s_and_loses_no_job_nor_pays_twice(clus
     user.max_concurrent_jobs = 100
     user.save(update_fields=["max_queued_jobs", "max_concurrent_jobs"])
     client = api_client_for(user)
-    ids = [client.post("/api/v1/jobs/goods", goods_form(), format="multipart").json()["id"]
-           for _ in range(30)]
-    provider_env = {"GOODS_PROVIDER": "bfl", "BFL_API_BASE": bfl.url, "BFL_API_KEY": fake_bfl.KEY,
-                    "BFL_MAX_CONCURRENT": "1000", "BFL_RESULT_HOSTS": "127.0.0.1",
-                    "ALLOWED_FETCH_HOSTS": bfl.url.removeprefix("http://")}
+    ids = [
+        client.post("/api/v1/jobs/goods", goods_form(), format="multipart").json()["id"] for _ in range(30)
+    ]
+    provider_env = {
+        "GOODS_PROVIDER": "bfl",
+        "BFL_API_BASE": bfl.url,
+        "BFL_API_KEY": fake_bfl.KEY,
+        "BFL_MAX_CONCURRENT": "1000",
+        "BFL_RESULT_HOSTS": "127.0.0.1",
+        "ALLOWED_FETCH_HOSTS": bfl.url.removeprefix("http://"),
+    }
     first = start(**provider_env)
     _wait_for(lambda: Job.objects.filter(stage="waiting").count() >= 5, 120, "no job reached the provider")
     assert Job.objects.filter(status__in=["queued", "running"]).exists(), "stopped too late to matter"
@@ -158,8 +186,11 @@ def test_sigterm_mid_load_stops_within_10_s_and_loses_no_job_nor_pays_twice(clus
     assert not EngineLease.objects.filter(name="engine").exclude(holder="").exists()  # handed back
 
     start(**provider_env)
-    _wait_for(lambda: not Job.objects.filter(pk__in=ids, status__in=["queued", "running"]).exists(), 180,
-              "jobs were left unfinished after the restart")
+    _wait_for(
+        lambda: not Job.objects.filter(pk__in=ids, status__in=["queued", "running"]).exists(),
+        180,
+        "jobs were left unfinished after the restart",
+    )
     jobs = Job.objects.filter(pk__in=ids)
     refs = list(jobs.exclude(provider_ref="").values_list("provider_ref", flat=True))
     errors = list(jobs.exclude(status="succeeded").values_list("error_code", flat=True))

@@ -29,8 +29,10 @@ from tests.conftest import goods_form
 
 ROOT = Path(__file__).resolve().parents[2]
 
-pytestmark = [pytest.mark.subprocess,
-              pytest.mark.skipif(not shutil.which("redis-server"), reason="needs redis-server")]
+pytestmark = [
+    pytest.mark.subprocess,
+    pytest.mark.skipif(not shutil.which("redis-server"), reason="needs redis-server"),
+]
 
 
 def free_port() -> int:
@@ -58,8 +60,20 @@ class RedisServer:
 
     def start(self) -> None:
         self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         _wait_for(self._answers, 10, "redis-server did not start")
 
     def _answers(self) -> bool:
@@ -82,10 +96,20 @@ def _database_url() -> str:
 
 
 def _base_env(tmp_path: Path, **extra: str) -> dict:
-    env = {**os.environ, "OUTPUT_DIR": str(tmp_path / "out"), "LOG_LEVEL": "WARNING", "HTTPS": "off",
-           "WORKER_STATE_DIR": str(tmp_path / "state"), "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "prom"),
-           "HOST": "127.0.0.1", "WEB_CONCURRENCY": "1", "WEB_THREADS": "4",
-           "THROTTLE_JOBS_PER_MINUTE": "0", "THROTTLE_UPLOADS_PER_MINUTE": "0", **extra}
+    env = {
+        **os.environ,
+        "OUTPUT_DIR": str(tmp_path / "out"),
+        "LOG_LEVEL": "WARNING",
+        "HTTPS": "off",
+        "WORKER_STATE_DIR": str(tmp_path / "state"),
+        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "prom"),
+        "HOST": "127.0.0.1",
+        "WEB_CONCURRENCY": "1",
+        "WEB_THREADS": "4",
+        "THROTTLE_JOBS_PER_MINUTE": "0",
+        "THROTTLE_UPLOADS_PER_MINUTE": "0",
+        **extra,
+    }
     return env
 
 
@@ -94,8 +118,14 @@ class Processes:
         self.started: list[subprocess.Popen] = []
 
     def start(self, args: list[str], env: dict) -> subprocess.Popen:
-        process = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                                   stderr=subprocess.DEVNULL, start_new_session=True)
+        process = subprocess.Popen(
+            args,
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         self.started.append(process)
         return process
 
@@ -117,8 +147,15 @@ def processes():
 def _web(processes: Processes, env: dict) -> httpx.Client:
     port = free_port()
     env = {**env, "PORT": str(port)}
-    processes.start([str(Path(sys.executable).parent / "gunicorn"), "-c", "deploy/gunicorn.conf.py",
-                     "config.asgi:application"], env)
+    processes.start(
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "-c",
+            "deploy/gunicorn.conf.py",
+            "config.asgi:application",
+        ],
+        env,
+    )
     client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30)
     _wait_for(lambda: client.get("/healthz/live").status_code == 200, 30, "gunicorn did not start")
     return client
@@ -140,13 +177,22 @@ def test_redis_stopped_under_load_loses_nothing_and_answers_no_500(processes, tm
     redis = RedisServer(free_port())
     redis.start()
     try:
-        env = _base_env(tmp_path, DATABASE_URL=_database_url(), Q_BROKER="redis",
-                        REDIS_URL=f"redis://127.0.0.1:{redis.port}/0",
-                        CACHE_URL=f"redis://127.0.0.1:{redis.port}/1",
-                        Q_WORKERS="1", Q_TIMEOUT="20", Q_RETRY="70", ENGINE_TICK_SECONDS="3",
-                        ENGINE_STAGE_GRACE_SECONDS="4", Q_POLL_SECONDS="0.05",
-                        LOCAL_PROVIDER_DELAY_SECONDS="0", MAX_PER_USER_QUEUE="100",
-                        MAX_PER_USER_CONCURRENT="100")
+        env = _base_env(
+            tmp_path,
+            DATABASE_URL=_database_url(),
+            Q_BROKER="redis",
+            REDIS_URL=f"redis://127.0.0.1:{redis.port}/0",
+            CACHE_URL=f"redis://127.0.0.1:{redis.port}/1",
+            Q_WORKERS="1",
+            Q_TIMEOUT="20",
+            Q_RETRY="70",
+            ENGINE_TICK_SECONDS="3",
+            ENGINE_STAGE_GRACE_SECONDS="4",
+            Q_POLL_SECONDS="0.05",
+            LOCAL_PROVIDER_DELAY_SECONDS="0",
+            MAX_PER_USER_QUEUE="100",
+            MAX_PER_USER_CONCURRENT="100",
+        )
         user = user_create(username="dana", password="pw-123456789")
         client = _web(processes, env)
         _sign_in(client, user)
@@ -170,12 +216,16 @@ def test_redis_stopped_under_load_loses_nothing_and_answers_no_500(processes, tm
         assert Job.objects.filter(id__in=ids).count() == len(ids)  # committed
         for job_input in JobInput.objects.filter(job_id__in=ids):
             assert (tmp_path / "out" / job_input.file.name).exists() or job_input.file.storage.exists(
-                job_input.file.name), job_input.file.name
+                job_input.file.name
+            ), job_input.file.name
 
         redis.start()  # the same port, empty: every task that was in it is gone
-        _wait_for(lambda: Job.objects.filter(id__in=ids, status="succeeded").count() == len(ids), 120,
-                  f"not all jobs finished after Redis came back: "
-                  f"{list(Job.objects.filter(id__in=ids).values_list('status', 'error_code'))}")
+        _wait_for(
+            lambda: Job.objects.filter(id__in=ids, status="succeeded").count() == len(ids),
+            120,
+            f"not all jobs finished after Redis came back: "
+            f"{list(Job.objects.filter(id__in=ids).values_list('status', 'error_code'))}",
+        )
     finally:
         processes.stop_all()
         redis.stop()
@@ -184,8 +234,13 @@ def test_redis_stopped_under_load_loses_nothing_and_answers_no_500(processes, tm
 @pytest.mark.django_db(transaction=True)
 def test_a_stopped_database_answers_503_and_healthz_says_why(processes, tmp_path):
     closed_port = free_port()  # nothing listens there
-    env = _base_env(tmp_path, DATABASE_URL=f"postgres://postgres@127.0.0.1:{closed_port}/x",
-                    Q_BROKER="orm", CACHE_URL="", METRICS_TOKEN="fault-test-metrics-token")
+    env = _base_env(
+        tmp_path,
+        DATABASE_URL=f"postgres://postgres@127.0.0.1:{closed_port}/x",
+        Q_BROKER="orm",
+        CACHE_URL="",
+        METRICS_TOKEN="fault-test-metrics-token",
+    )
     client = _web(processes, env)
 
     answer = client.get("/api/v1/jobs", headers={"Authorization": "Bearer not-a-token-at-all"})
@@ -217,14 +272,19 @@ def test_a_stopped_database_answers_503_and_healthz_says_why(processes, tmp_path
 
 # --- the cache alone unreachable, in this process (a real Redis client on a port nobody answers) --
 
+
 @pytest.fixture
 def cache_down(settings):
     """The default cache on a Redis port where nothing listens (the real client, refused)."""
     from django.core.cache import caches
 
-    settings.CACHES = {"default": {"BACKEND": "config.cache.ResilientRedisCache",
-                                   "LOCATION": f"redis://127.0.0.1:{free_port()}/0",
-                                   "OPTIONS": {"RETRY_SECONDS": 0}}}
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "config.cache.ResilientRedisCache",
+            "LOCATION": f"redis://127.0.0.1:{free_port()}/0",
+            "OPTIONS": {"RETRY_SECONDS": 0},
+        }
+    }
     with contextlib.suppress(AttributeError):
         del caches._connections.default  # the next use builds the cache from the new settings
     yield
@@ -232,8 +292,9 @@ def cache_down(settings):
         del caches._connections.default
 
 
-def test_without_the_cache_sign_in_throttles_and_catalogue_still_answer(cache_down, settings, db, user,
-                                                                        starter_catalogue):
+def test_without_the_cache_sign_in_throttles_and_catalogue_still_answer(
+    cache_down, settings, db, user, starter_catalogue
+):
     from rest_framework.test import APIClient
 
     from config.health import health_cache_clear
@@ -242,8 +303,9 @@ def test_without_the_cache_sign_in_throttles_and_catalogue_still_answer(cache_do
     client = APIClient()
     wrong = client.post("/api/v1/auth/token", {"username": "alice", "password": "nope"}, format="json")
     assert wrong.status_code == 401  # counted nowhere, refused all the same
-    right = client.post("/api/v1/auth/token", {"username": "alice", "password": "correct horse battery"},
-                        format="json")
+    right = client.post(
+        "/api/v1/auth/token", {"username": "alice", "password": "correct horse battery"}, format="json"
+    )
     assert right.status_code == 200, right.content
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {right.json()['access']}")
     assert client.get("/api/v1/templates").status_code == 200
@@ -252,8 +314,10 @@ def test_without_the_cache_sign_in_throttles_and_catalogue_still_answer(cache_do
     for _ in range(2):
         answer = client.post("/api/v1/jobs/goods", goods_form(), format="multipart")
         assert answer.status_code == 202, answer.content
-    assert client.post("/api/v1/auth/logout", {"refresh": right.json()["refresh"]},
-                       format="json").status_code < 500
+    assert (
+        client.post("/api/v1/auth/logout", {"refresh": right.json()["refresh"]}, format="json").status_code
+        < 500
+    )
 
     health_cache_clear()
     cache_check = client.get("/healthz").json()["checks"]["cache"]
@@ -262,7 +326,8 @@ def test_without_the_cache_sign_in_throttles_and_catalogue_still_answer(cache_do
 
 @pytest.mark.django_db(transaction=True)  # the enqueue runs on a real commit
 def test_a_broker_that_cannot_take_the_wake_up_still_leaves_the_job_committed_with_its_inputs(
-        user, monkeypatch, storage_dir):
+    user, monkeypatch, storage_dir
+):
     """The enqueue after commit fails (as the Redis broker does when it is down): 202, inputs kept."""
     from django_q.brokers import orm
     from redis.exceptions import ConnectionError as RedisConnectionError
@@ -288,9 +353,15 @@ def test_a_redis_that_accepts_but_never_answers_costs_seconds_not_the_request(pr
     silent.listen(100)  # the kernel completes the connections; nobody ever reads them
     port = silent.getsockname()[1]
     try:
-        env = _base_env(tmp_path, DATABASE_URL=_database_url(), Q_BROKER="redis",
-                        REDIS_URL=f"redis://127.0.0.1:{port}/0", CACHE_URL=f"redis://127.0.0.1:{port}/1",
-                        MAX_PER_USER_QUEUE="100", MAX_PER_USER_CONCURRENT="100")
+        env = _base_env(
+            tmp_path,
+            DATABASE_URL=_database_url(),
+            Q_BROKER="redis",
+            REDIS_URL=f"redis://127.0.0.1:{port}/0",
+            CACHE_URL=f"redis://127.0.0.1:{port}/1",
+            MAX_PER_USER_QUEUE="100",
+            MAX_PER_USER_CONCURRENT="100",
+        )
         user = user_create(username="erin", password="pw-123456789")
         client = _web(processes, env)
         _sign_in(client, user)
@@ -313,14 +384,20 @@ def test_a_job_whose_transaction_rolls_back_leaves_no_input_files(api, storage_d
     table = JobInput._meta.db_table
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute("CREATE FUNCTION refuse_inputs() RETURNS trigger AS $$ BEGIN "
-                           "RAISE EXCEPTION 'terminating connection' USING ERRCODE = '57P01'; END $$ "
-                           "LANGUAGE plpgsql")
-            cursor.execute(f"CREATE TRIGGER refuse BEFORE INSERT ON {table} "
-                           "FOR EACH ROW EXECUTE FUNCTION refuse_inputs()")
+            cursor.execute(
+                "CREATE FUNCTION refuse_inputs() RETURNS trigger AS $$ BEGIN "
+                "RAISE EXCEPTION 'terminating connection' USING ERRCODE = '57P01'; END $$ "
+                "LANGUAGE plpgsql"
+            )
+            cursor.execute(
+                f"CREATE TRIGGER refuse BEFORE INSERT ON {table} "
+                "FOR EACH ROW EXECUTE FUNCTION refuse_inputs()"
+            )
         else:
-            cursor.execute(f"CREATE TRIGGER refuse BEFORE INSERT ON {table} "
-                           "BEGIN SELECT RAISE(ABORT, 'inputs refused'); END")
+            cursor.execute(
+                f"CREATE TRIGGER refuse BEFORE INSERT ON {table} "
+                "BEGIN SELECT RAISE(ABORT, 'inputs refused'); END"
+            )
     api.raise_request_exception = False
     answer = api.post("/api/v1/jobs/goods", goods_form(), format="multipart")
     assert answer.status_code != 202

@@ -48,8 +48,17 @@ def test_healthz_is_200_with_each_check_when_the_platform_is_up(client, workers_
     assert response.status_code == 200
     body = response.json()
     assert body["status"] == "ok"
-    for name in ("database", "migrations", "broker", "workers", "disk", "storage", "cache",
-                 "provider:local", "llm:local"):
+    for name in (
+        "database",
+        "migrations",
+        "broker",
+        "workers",
+        "disk",
+        "storage",
+        "cache",
+        "provider:local",
+        "llm:local",
+    ):
         check = body["checks"][name]
         assert check["status"] == "ok", (name, check)
         assert check["message"] and isinstance(check["ms"], float)
@@ -72,7 +81,8 @@ def test_without_a_live_worker_heartbeat_healthz_is_503(client, workers_up):
 
 
 def test_web_readiness_stays_200_without_workers_but_not_without_what_serving_needs(
-        client, workers_up, settings):
+    client, workers_up, settings
+):
     expire_heartbeats()
     response = client.get("/healthz?scope=web")
     assert response.status_code == 200  # the web pod keeps taking jobs; they wait for workers
@@ -95,8 +105,9 @@ def test_a_cluster_that_stops_removes_its_heartbeat_at_once(client, db):
 
 def test_a_failing_optional_check_warns_and_stays_200(client, workers_up, user, settings):
     settings.HEALTHZ_QUEUE_WAIT_WARN_SECONDS = 60
-    Job.objects.create(user=user, kind="goods", provider="local",
-                       created_at=timezone.now() - timedelta(minutes=5))
+    Job.objects.create(
+        user=user, kind="goods", provider="local", created_at=timezone.now() - timedelta(minutes=5)
+    )
     response = client.get("/healthz")
     assert response.status_code == 200
     body = response.json()
@@ -106,7 +117,8 @@ def test_a_failing_optional_check_warns_and_stays_200(client, workers_up, user, 
 
 
 def test_a_selected_provider_without_its_key_fails_health_naming_the_variable(
-        client, workers_up, select_provider):
+    client, workers_up, select_provider
+):
     select_provider(KeylessProvider)
     response = client.get("/healthz")
     assert response.status_code == 503
@@ -114,8 +126,7 @@ def test_a_selected_provider_without_its_key_fails_health_naming_the_variable(
     assert check["status"] == "fail" and "KEYLESS_API_KEY" in check["message"]
 
 
-def test_a_selected_provider_that_does_not_answer_its_probe_fails_health(
-        client, workers_up, select_provider):
+def test_a_selected_provider_that_does_not_answer_its_probe_fails_health(client, workers_up, select_provider):
     select_provider(UnreachableProvider)
     response = client.get("/healthz")
     assert response.status_code == 503

@@ -24,10 +24,10 @@ print(release_free_memory(), before - rss())
 @pytest.mark.subprocess
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc_trim")
 def test_release_free_memory_returns_a_fragmented_heap_to_the_system():
-    result = subprocess.run([sys.executable, "-c", PROBE], cwd=ROOT, capture_output=True, text=True,
-                            timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0, result.stderr
     released, freed_mib = result.stdout.split()
     assert released == "True"
     assert float(freed_mib) > 50
-

@@ -46,16 +46,40 @@ def test_metrics_show_a_finished_jobs_counts_durations_and_request_latency(api, 
     text = client.get("/metrics", HTTP_AUTHORIZATION="Bearer metrics-token-value-1").content.decode()
 
     assert _sample(text, "studio_jobs", kind="goods", provider="local", status="succeeded") == 1
-    assert _sample(text, "studio_job_duration_seconds_count", kind="goods", provider="local",
-                   status="succeeded") == 1
-    assert _sample(text, "studio_job_duration_seconds_bucket", kind="goods", provider="local",
-                   status="succeeded", le="+Inf") == 1
+    assert (
+        _sample(text, "studio_job_duration_seconds_count", kind="goods", provider="local", status="succeeded")
+        == 1
+    )
+    assert (
+        _sample(
+            text,
+            "studio_job_duration_seconds_bucket",
+            kind="goods",
+            provider="local",
+            status="succeeded",
+            le="+Inf",
+        )
+        == 1
+    )
     assert _sample(text, "studio_job_queue_wait_seconds_count", kind="goods", provider="local") == 1
     assert _sample(text, "studio_storage_bytes", area="images", state="active") > 0
-    assert _sample(text, "studio_http_request_duration_seconds_count", method="POST",
-                   route="generation:job-goods-create", status="202") >= 1
-    for family in ("studio_queue_depth", "studio_jobs_in_flight", "studio_provider_errors_total",
-                   "studio_worker_clusters", "studio_broker_tasks_waiting"):
+    assert (
+        _sample(
+            text,
+            "studio_http_request_duration_seconds_count",
+            method="POST",
+            route="generation:job-goods-create",
+            status="202",
+        )
+        >= 1
+    )
+    for family in (
+        "studio_queue_depth",
+        "studio_jobs_in_flight",
+        "studio_provider_errors_total",
+        "studio_worker_clusters",
+        "studio_broker_tasks_waiting",
+    ):
         assert f"# TYPE {family.removesuffix('_total')}" in text, family
 
 

@@ -66,10 +66,20 @@ def test_no_key_token_or_password_appears_in_any_log_line(client, settings, task
     user = user_create(username="dana", password=PASSWORD, is_staff=True)
 
     # Logins: the API token endpoint (right and wrong password) and the admin form.
-    assert client.post("/api/v1/auth/token", {"username": "dana", "password": WRONG_PASSWORD},
-                       content_type="application/json").status_code == 401
-    assert client.post("/api/v1/auth/token", {"username": "dana", "password": PASSWORD},
-                       content_type="application/json").status_code == 200
+    assert (
+        client.post(
+            "/api/v1/auth/token",
+            {"username": "dana", "password": WRONG_PASSWORD},
+            content_type="application/json",
+        ).status_code
+        == 401
+    )
+    assert (
+        client.post(
+            "/api/v1/auth/token", {"username": "dana", "password": PASSWORD}, content_type="application/json"
+        ).status_code
+        == 200
+    )
     client.post("/admin/login/", {"username": "dana", "password": WRONG_PASSWORD})
     client.post("/admin/login/", {"username": "dana", "password": PASSWORD, "next": "/admin/"})
 
@@ -99,7 +109,11 @@ def test_no_key_token_or_password_appears_in_any_log_line(client, settings, task
     assert "http_request" in output and f'"job_id": "{job.id}"' in output  # we did capture the run
     if "bfl" in PROVIDERS:
         assert "job_provider_unavailable" in output
-    for name, value in {**SECRETS, "password": PASSWORD, "wrong password": WRONG_PASSWORD,
-                        "metrics guess": "metrics-test-SECRET-guess"}.items():
+    for name, value in {
+        **SECRETS,
+        "password": PASSWORD,
+        "wrong password": WRONG_PASSWORD,
+        "metrics guess": "metrics-test-SECRET-guess",
+    }.items():
         assert value not in output, f"{name} was logged"
     assert "SECRET" not in output

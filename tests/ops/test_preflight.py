@@ -14,8 +14,13 @@ pytestmark = pytest.mark.django_db
 def test_a_user_with_room_and_a_healthy_platform_may_submit(api, workers_up):
     response = api.get("/api/v1/preflight", {"kind": "goods"})
     assert response.status_code == 200
-    assert response.json() == {"ok": True, "kind": "goods", "provider": "local", "message": None,
-                               "reasons": []}
+    assert response.json() == {
+        "ok": True,
+        "kind": "goods",
+        "provider": "local",
+        "message": None,
+        "reasons": [],
+    }
 
 
 def test_a_full_queue_is_refused_in_a_sentence(api, user, workers_up, settings):
@@ -52,8 +57,16 @@ def test_a_user_over_their_storage_quota_is_refused_with_the_figures(api, user, 
     from gallery.models import Image
 
     settings.STORAGE_QUOTA_MB = 1
-    Image.objects.create(owner=user, file="images/x.png", width=1, height=1, format="png",
-                         size_bytes=2 * 2**20, sha256="0" * 64, source="upload")
+    Image.objects.create(
+        owner=user,
+        file="images/x.png",
+        width=1,
+        height=1,
+        format="png",
+        size_bytes=2 * 2**20,
+        sha256="0" * 64,
+        source="upload",
+    )
     body = api.get("/api/v1/preflight", {"kind": "goods"}).json()
     assert body["ok"] is False
     assert body["reasons"][0]["code"] == "storage_quota_exceeded"

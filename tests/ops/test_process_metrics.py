@@ -44,18 +44,34 @@ print(render().decode())
 
 @pytest.mark.subprocess
 def _scrape(env) -> tuple[str, str]:
-    scrape = subprocess.run([sys.executable, "-c", _SCRAPE], cwd=ROOT, env=env, text=True,
-                            capture_output=True, timeout=DEADLINE_SECONDS)
+    scrape = subprocess.run(
+        [sys.executable, "-c", _SCRAPE],
+        cwd=ROOT,
+        env=env,
+        text=True,
+        capture_output=True,
+        timeout=DEADLINE_SECONDS,
+    )
     assert scrape.returncode == 0, scrape.stderr[-2000:]
     web_pid, text = scrape.stdout.split("\n", 1)
     return web_pid, text
 
 
 def test_in_multiprocess_mode_a_scrape_shows_every_live_process_by_role(tmp_path):
-    env = {"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "config.settings",
-           "PROMETHEUS_MULTIPROC_DIR": str(tmp_path), "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"}
-    task = subprocess.Popen([sys.executable, "-c", _TASK], cwd=ROOT, env=env, text=True,
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+    }
+    task = subprocess.Popen(
+        [sys.executable, "-c", _TASK],
+        cwd=ROOT,
+        env=env,
+        text=True,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+    )
     try:
         assert task.stdout.readline().strip() == "sampled"
         web_pid, text = _scrape(env)

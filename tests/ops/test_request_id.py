@@ -29,8 +29,9 @@ def test_a_missing_or_insane_request_id_is_replaced_by_a_fresh_one(client, incom
 @pytest.mark.django_db(transaction=True)  # the engine enqueues its tasks on commit
 def test_the_job_and_all_its_events_carry_the_request_id(api, tasks, caplog):
     caplog.set_level(logging.INFO, logger="generation.events")
-    response = api.post("/api/v1/jobs/goods", goods_form(), format="multipart",
-                        HTTP_X_REQUEST_ID="req-test-00000042")
+    response = api.post(
+        "/api/v1/jobs/goods", goods_form(), format="multipart", HTTP_X_REQUEST_ID="req-test-00000042"
+    )
     assert response["X-Request-ID"] == "req-test-00000042"
     job = Job.objects.get(pk=response.json()["id"])
     assert job.request_id == "req-test-00000042"

@@ -80,16 +80,34 @@ def platform(tmp_path):
     slow.__enter__()
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if k in {"PATH", "HOME", "LANG"}}
-    env.update({
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}", "OUTPUT_DIR": str(tmp_path / "outputs"),
-        "DEBUG": "false", "SECRET_KEY": "slow-requests-test-" + "x" * 40, "ALLOWED_HOSTS": "127.0.0.1",
-        "HTTPS": "off", "HOST": "127.0.0.1", "PORT": str(port), "WEB_CONCURRENCY": "1", "WEB_THREADS": "4",
-        "LOCAL_PROVIDER_DELAY_SECONDS": "120", "SEED_ENDPOINT_WAIT_SECONDS": "25",
-        "SEED_WAIT_MAX_PER_USER": "1", "ALLOWED_FETCH_HOSTS": slow.host,
-        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "prometheus"), "LOG_LEVEL": "WARNING",
-    })
-    subprocess.run([sys.executable, "manage.py", "migrate", "--no-input"], cwd=ROOT, env=env, check=True,
-                   capture_output=True, timeout=300)
+    env.update(
+        {
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+            "OUTPUT_DIR": str(tmp_path / "outputs"),
+            "DEBUG": "false",
+            "SECRET_KEY": "slow-requests-test-" + "x" * 40,
+            "ALLOWED_HOSTS": "127.0.0.1",
+            "HTTPS": "off",
+            "HOST": "127.0.0.1",
+            "PORT": str(port),
+            "WEB_CONCURRENCY": "1",
+            "WEB_THREADS": "4",
+            "LOCAL_PROVIDER_DELAY_SECONDS": "120",
+            "SEED_ENDPOINT_WAIT_SECONDS": "25",
+            "SEED_WAIT_MAX_PER_USER": "1",
+            "ALLOWED_FETCH_HOSTS": slow.host,
+            "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "prometheus"),
+            "LOG_LEVEL": "WARNING",
+        }
+    )
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--no-input"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     script = (
         "from accounts.services import user_create\n"
         "from rest_framework_simplejwt.tokens import RefreshToken\n"
@@ -97,12 +115,24 @@ def platform(tmp_path):
         "    user = user_create(username=name, password='correct horse battery')\n"
         "    print(name, RefreshToken.for_user(user).access_token)\n"
     )
-    made = subprocess.run([sys.executable, "manage.py", "shell", "--no-imports", "-c", script], cwd=ROOT,
-                          env=env, check=True, capture_output=True, text=True, timeout=120)
+    made = subprocess.run(
+        [sys.executable, "manage.py", "shell", "--no-imports", "-c", script],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     tokens = dict(line.split() for line in made.stdout.splitlines() if line.count(" ") == 1)
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", "config.asgi"], cwd=ROOT, env=env,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", "config.asgi"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -125,15 +155,26 @@ def platform(tmp_path):
 
 
 def _seed_ppl(base: str, token: str, timeout: float = 60) -> httpx.Response:
-    files = {"input_image_1": ("scene.png", _png((200, 180, 150)), "image/png"),
-             "input_image_2": ("product.png", _png((30, 110, 200)), "image/png")}
-    return httpx.post(f"{base}/api/ppl-gen/generate", headers={"Authorization": f"Bearer {token}"},
-                      data={"prompt": "Put the bottle on the table"}, files=files, timeout=timeout)
+    files = {
+        "input_image_1": ("scene.png", _png((200, 180, 150)), "image/png"),
+        "input_image_2": ("product.png", _png((30, 110, 200)), "image/png"),
+    }
+    return httpx.post(
+        f"{base}/api/ppl-gen/generate",
+        headers={"Authorization": f"Bearer {token}"},
+        data={"prompt": "Put the bottle on the table"},
+        files=files,
+        timeout=timeout,
+    )
 
 
 def _import(base: str, token: str, url: str, timeout: float = 60) -> httpx.Response:
-    return httpx.post(f"{base}/api/v1/images/import", headers={"Authorization": f"Bearer {token}"},
-                      json={"url": url}, timeout=timeout)
+    return httpx.post(
+        f"{base}/api/v1/images/import",
+        headers={"Authorization": f"Bearer {token}"},
+        json={"url": url},
+        timeout=timeout,
+    )
 
 
 def _jobs(base: str, token: str) -> list:

@@ -83,8 +83,10 @@ def staff_api(staff_user):
     return api_client_for(staff_user)
 
 
-SIMPLE_HTML = ('<section class="x"><h2>{{ title }}</h2><ul>{% for f in features %}<li>{{ f }}</li>'
-               "{% endfor %}</ul></section>")
+SIMPLE_HTML = (
+    '<section class="x"><h2>{{ title }}</h2><ul>{% for f in features %}<li>{{ f }}</li>'
+    "{% endfor %}</ul></section>"
+)
 SIMPLE_SLOTS = {"title": {"type": "text", "max_length": 60}, "features": {"type": "list", "max_items": 4}}
 
 
@@ -95,8 +97,14 @@ def category(db) -> Category:
 
 @pytest.fixture
 def simple_template(category, user) -> Template:
-    return template_create(user=user, category=category, name="Simple", block_type="KeyFeatures",
-                           html=SIMPLE_HTML, slots=SIMPLE_SLOTS)
+    return template_create(
+        user=user,
+        category=category,
+        name="Simple",
+        block_type="KeyFeatures",
+        html=SIMPLE_HTML,
+        slots=SIMPLE_SLOTS,
+    )
 
 
 class _Inspector(HTMLParser):
@@ -119,6 +127,7 @@ def dangerous_markup(document: str) -> list[str]:
         if name.startswith("on"):
             found.append(f"<{tag} {name}>")
         if name in ("href", "src", "action", "formaction") and value.strip().lower().startswith(
-                ("javascript:", "vbscript:", "data:text")):
+            ("javascript:", "vbscript:", "data:text")
+        ):
             found.append(f"<{tag} {name}={value}>")
     return found

@@ -9,11 +9,18 @@ ENVELOPE = {"results", "page", "size", "has_next", "next_cursor"}
 
 
 def _new_template(category_id: int, **overrides) -> dict:
-    return {"category": category_id, "name": "Promo band", "block_type": "CallToAction", "html": SIMPLE_HTML,
-            "slots": SIMPLE_SLOTS, **overrides}
+    return {
+        "category": category_id,
+        "name": "Promo band",
+        "block_type": "CallToAction",
+        "html": SIMPLE_HTML,
+        "slots": SIMPLE_SLOTS,
+        **overrides,
+    }
 
 
 # --- who may do what --------------------------------------------------------------------------
+
 
 def test_anonymous_requests_answer_401(db):
     for path in ("/api/v1/templates", "/api/v1/categories", "/api/v1/template-sets"):
@@ -31,8 +38,11 @@ def test_a_plain_user_reads_but_cannot_write_the_catalogue(api, simple_template,
         api.patch(f"/api/v1/templates/{simple_template.id}", {"name": "Mine"}, format="json"),
         api.delete(f"/api/v1/templates/{simple_template.id}"),
         api.post("/api/v1/categories", {"slug": "pets", "name": "Pets"}, format="json"),
-        api.post("/api/v1/template-sets", {"name": "S", "category": category.id,
-                                           "template_ids": [simple_template.id]}, format="json"),
+        api.post(
+            "/api/v1/template-sets",
+            {"name": "S", "category": category.id, "template_ids": [simple_template.id]},
+            format="json",
+        ),
     ]
     for response in attempts:
         assert response.status_code == 403
@@ -63,8 +73,9 @@ def test_staff_can_write_too(staff_api, category):
 
 
 def test_a_template_whose_slots_do_not_match_its_html_is_refused_with_fields(manager_api, category):
-    response = manager_api.post("/api/v1/templates",
-                                _new_template(category.id, html="<h2>{{ headline }}</h2>"), format="json")
+    response = manager_api.post(
+        "/api/v1/templates", _new_template(category.id, html="<h2>{{ headline }}</h2>"), format="json"
+    )
     assert response.status_code == 400
     body = response.json()
     assert body["code"] == "invalid"
@@ -83,27 +94,35 @@ def test_unknown_ids_answer_404(api, manager_api, db):
 
 # --- templates ---------------------------------------------------------------------------------
 
+
 def test_put_replaces_and_patch_changes_only_what_is_sent(manager_api, simple_template, category):
-    response = manager_api.patch(f"/api/v1/templates/{simple_template.id}", {"description": "Cards"},
-                                 format="json")
+    response = manager_api.patch(
+        f"/api/v1/templates/{simple_template.id}", {"description": "Cards"}, format="json"
+    )
     assert response.status_code == 200
     assert (response.json()["description"], response.json()["name"]) == ("Cards", "Simple")
     assert response.json()["revision"] == 1  # a description is not part of the revisioned content
     new_html = SIMPLE_HTML.replace("<h2>", "<h3>").replace("</h2>", "</h3>")
-    response = manager_api.put(f"/api/v1/templates/{simple_template.id}",
-                               _new_template(category.id, name="Simple v2", html=new_html), format="json")
+    response = manager_api.put(
+        f"/api/v1/templates/{simple_template.id}",
+        _new_template(category.id, name="Simple v2", html=new_html),
+        format="json",
+    )
     assert response.status_code == 200
     body = response.json()
     assert (body["name"], body["html"], body["description"]) == ("Simple v2", new_html, "")
     assert body["revision"] == 2
 
 
-def test_deleting_a_template_in_a_set_is_refused_until_it_leaves_the_set(manager_api, simple_template,
-                                                                         category):
+def test_deleting_a_template_in_a_set_is_refused_until_it_leaves_the_set(
+    manager_api, simple_template, category
+):
     other = manager_api.post("/api/v1/templates", _new_template(category.id), format="json").json()
-    set_id = manager_api.post("/api/v1/template-sets", {"name": "Main", "category": category.id,
-                                                        "template_ids": [simple_template.id]},
-                              format="json").json()["id"]
+    set_id = manager_api.post(
+        "/api/v1/template-sets",
+        {"name": "Main", "category": category.id, "template_ids": [simple_template.id]},
+        format="json",
+    ).json()["id"]
     response = manager_api.delete(f"/api/v1/templates/{simple_template.id}")
     assert response.status_code == 409
     assert response.json()["code"] == "template_in_use" and "'Main'" in response.json()["message"]
@@ -136,11 +155,13 @@ def test_the_list_pages_by_page_number_and_by_cursor_without_gaps(api, catalogue
     assert ids == sorted(ids) and len(set(ids)) == Template.objects.filter(is_active=True).count() == 35
     assert second["has_next"] is False and second["next_cursor"] is None
     assert api.get("/api/v1/templates?cursor=bogus").json()["fields"]["cursor"] == [
-        "is not a cursor this API gave out."]
+        "is not a cursor this API gave out."
+    ]
 
 
-def test_inactive_templates_are_hidden_except_from_content_managers_who_ask(api, manager_api,
-                                                                           simple_template):
+def test_inactive_templates_are_hidden_except_from_content_managers_who_ask(
+    api, manager_api, simple_template
+):
     manager_api.patch(f"/api/v1/templates/{simple_template.id}", {"is_active": False}, format="json")
     query = f"/api/v1/templates?category={simple_template.category_id}&include_inactive=true"
     assert api.get(query).json()["results"] == []
@@ -159,6 +180,7 @@ def test_the_preview_is_a_sanitised_page_filled_with_the_slots_examples(api, cat
 
 # --- categories and sets ---------------------------------------------------------------------
 
+
 def test_categories_list_and_their_templates(api, manager_api, catalogue):
     slugs = [c["slug"] for c in api.get("/api/v1/categories").json()["results"]]
     assert slugs == ["fashion", "food", "electronics", "beauty", "living"]
@@ -175,15 +197,22 @@ def test_a_set_keeps_its_items_in_the_given_order_and_can_be_reordered(manager_a
     food = catalogue["food"]
     ids = list(Template.objects.filter(category=food).order_by("id").values_list("id", flat=True))
     chosen = [ids[6], ids[0], ids[3]]
-    created = manager_api.post("/api/v1/template-sets", {"name": "Short", "category": food.id,
-                                                         "template_ids": chosen}, format="json")
+    created = manager_api.post(
+        "/api/v1/template-sets", {"name": "Short", "category": food.id, "template_ids": chosen}, format="json"
+    )
     assert created.status_code == 201, created.json()
     set_id = created.json()["id"]
     assert [(i["position"], i["template"]["id"]) for i in created.json()["items"]] == [
-        (1, chosen[0]), (2, chosen[1]), (3, chosen[2])]
+        (1, chosen[0]),
+        (2, chosen[1]),
+        (3, chosen[2]),
+    ]
     reordered = list(reversed(chosen))
-    response = manager_api.put(f"/api/v1/template-sets/{set_id}", {"name": "Short", "category": food.id,
-                                                                   "template_ids": reordered}, format="json")
+    response = manager_api.put(
+        f"/api/v1/template-sets/{set_id}",
+        {"name": "Short", "category": food.id, "template_ids": reordered},
+        format="json",
+    )
     assert [i["template"]["id"] for i in response.json()["items"]] == reordered
     renamed = manager_api.patch(f"/api/v1/template-sets/{set_id}", {"name": "Shorter"}, format="json").json()
     assert renamed["name"] == "Shorter" and [i["template"]["id"] for i in renamed["items"]] == reordered
@@ -193,11 +222,17 @@ def test_a_set_keeps_its_items_in_the_given_order_and_can_be_reordered(manager_a
 
 def test_a_set_cannot_hold_a_template_twice_or_an_unknown_one(manager_api, simple_template, category):
     doubled = [simple_template.id, simple_template.id]
-    twice = manager_api.post("/api/v1/template-sets", {"name": "S", "category": category.id,
-                                                       "template_ids": doubled}, format="json")
+    twice = manager_api.post(
+        "/api/v1/template-sets",
+        {"name": "S", "category": category.id, "template_ids": doubled},
+        format="json",
+    )
     assert twice.status_code == 400 and "only once" in twice.json()["fields"]["template_ids"][0]
-    unknown = manager_api.post("/api/v1/template-sets", {"name": "S", "category": category.id,
-                                                         "template_ids": [999999]}, format="json")
+    unknown = manager_api.post(
+        "/api/v1/template-sets",
+        {"name": "S", "category": category.id, "template_ids": [999999]},
+        format="json",
+    )
     assert unknown.status_code == 400 and "999999" in unknown.json()["message"]
     assert not TemplateSet.objects.filter(category=category).exists()
 
@@ -206,20 +241,27 @@ def test_making_a_set_the_default_takes_the_default_from_the_old_one(manager_api
     fashion = catalogue["fashion"]
     old = TemplateSet.objects.get(category=fashion, is_default=True)
     ids = list(Template.objects.filter(category=fashion).values_list("id", flat=True)[:2])
-    new = manager_api.post("/api/v1/template-sets", {"name": "Lean", "category": fashion.id,
-                                                     "is_default": True, "template_ids": ids},
-                           format="json").json()
+    new = manager_api.post(
+        "/api/v1/template-sets",
+        {"name": "Lean", "category": fashion.id, "is_default": True, "template_ids": ids},
+        format="json",
+    ).json()
     assert new["is_default"] is True
     assert api.get(f"/api/v1/template-sets/{old.id}").json()["is_default"] is False
-    defaults = [s["id"] for s in api.get(f"/api/v1/template-sets?category={fashion.id}").json()["results"]
-                if s["is_default"]]
+    defaults = [
+        s["id"]
+        for s in api.get(f"/api/v1/template-sets?category={fashion.id}").json()["results"]
+        if s["is_default"]
+    ]
     assert defaults == [new["id"]]
 
 
 # --- the cache ---------------------------------------------------------------------------------
 
-def test_template_reads_are_cached_and_a_change_is_visible_at_once(api, manager_api, simple_template,
-                                                                   django_assert_num_queries):
+
+def test_template_reads_are_cached_and_a_change_is_visible_at_once(
+    api, manager_api, simple_template, django_assert_num_queries
+):
     path = f"/api/v1/templates/{simple_template.id}"
     listing = f"/api/v1/templates?category={simple_template.category_id}"
     assert api.get(path).json()["name"] == "Simple"

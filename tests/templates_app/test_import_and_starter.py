@@ -41,6 +41,7 @@ def test_every_starter_template_is_valid_and_previews_as_a_clean_page(catalogue)
 
 # --- CSV ---------------------------------------------------------------------------------------
 
+
 def _csv(tmp_path, rows: list[dict], name="data.csv"):
     path = tmp_path / name
     with path.open("w", newline="", encoding="utf-8") as handle:
@@ -51,14 +52,27 @@ def _csv(tmp_path, rows: list[dict], name="data.csv"):
 
 
 def test_a_csv_with_aliased_columns_imports_templates_and_infers_missing_slots(tmp_path, category, capsys):
-    path = _csv(tmp_path, [
-        {"Template_HTML": '<h2>{{ title }}</h2>{% for f in features %}<p>{{ f }}</p>{% endfor %}',
-         "concept": "key features", "title": "Imported features", "category": "Toys", "slots": "",
-         "metadata": '{"source": "chroma"}'},
-        {"Template_HTML": "<h2>{{ title }}</h2>", "concept": "CTA", "title": "Imported CTA",
-         "category": "toys",
-         "slots": json.dumps({"title": {"type": "text", "max_length": 30}}), "metadata": ""},
-    ])
+    path = _csv(
+        tmp_path,
+        [
+            {
+                "Template_HTML": "<h2>{{ title }}</h2>{% for f in features %}<p>{{ f }}</p>{% endfor %}",
+                "concept": "key features",
+                "title": "Imported features",
+                "category": "Toys",
+                "slots": "",
+                "metadata": '{"source": "chroma"}',
+            },
+            {
+                "Template_HTML": "<h2>{{ title }}</h2>",
+                "concept": "CTA",
+                "title": "Imported CTA",
+                "category": "toys",
+                "slots": json.dumps({"title": {"type": "text", "max_length": 30}}),
+                "metadata": "",
+            },
+        ],
+    )
     call_command("templates_import", "--csv", str(path))
     features = Template.objects.get(name="Imported features")
     assert features.block_type == "KeyFeatures" and features.category == category
@@ -70,11 +84,14 @@ def test_a_csv_with_aliased_columns_imports_templates_and_infers_missing_slots(t
 
 
 def test_one_invalid_row_imports_nothing_and_names_the_row(tmp_path, category):
-    path = _csv(tmp_path, [
-        {"html": "<h2>{{ title }}</h2>", "block_type": "FAQ", "name": "Good", "category": "toys"},
-        {"html": "<script>x()</script>", "block_type": "FAQ", "name": "Bad", "category": "toys"},
-        {"html": "<p>x</p>", "block_type": "Banner", "name": "Odd", "category": "toys"},
-    ])
+    path = _csv(
+        tmp_path,
+        [
+            {"html": "<h2>{{ title }}</h2>", "block_type": "FAQ", "name": "Good", "category": "toys"},
+            {"html": "<script>x()</script>", "block_type": "FAQ", "name": "Bad", "category": "toys"},
+            {"html": "<p>x</p>", "block_type": "Banner", "name": "Odd", "category": "toys"},
+        ],
+    )
     with pytest.raises(CommandError, match="2 invalid row"):
         call_command("templates_import", "--csv", str(path), stderr=io.StringIO())
     assert not Template.objects.filter(category=category).exists()
@@ -86,18 +103,25 @@ def test_one_invalid_row_imports_nothing_and_names_the_row(tmp_path, category):
 
 
 def test_existing_templates_are_skipped_or_revised_and_categories_created_on_request(tmp_path, category):
-    path = _csv(tmp_path, [{"html": "<h2>{{ title }}</h2>", "block_type": "faq", "name": "Q",
-                            "category": "toys"}])
+    path = _csv(
+        tmp_path, [{"html": "<h2>{{ title }}</h2>", "block_type": "faq", "name": "Q", "category": "toys"}]
+    )
     call_command("templates_import", "--csv", str(path))
     call_command("templates_import", "--csv", str(path))
     assert Template.objects.filter(category=category, name="Q").count() == 1
-    changed = _csv(tmp_path, [{"html": "<h3>{{ title }}</h3>", "block_type": "faq", "name": "Q",
-                               "category": "toys"}], name="v2.csv")
+    changed = _csv(
+        tmp_path,
+        [{"html": "<h3>{{ title }}</h3>", "block_type": "faq", "name": "Q", "category": "toys"}],
+        name="v2.csv",
+    )
     call_command("templates_import", "--csv", str(changed), "--update")
     template = Template.objects.get(category=category, name="Q")
     assert template.html == "<h3>{{ title }}</h3>" and template.revision == 2
-    elsewhere = _csv(tmp_path, [{"html": "<h2>{{ title }}</h2>", "block_type": "faq", "name": "Q",
-                                 "category": "Garden Tools"}], name="v3.csv")
+    elsewhere = _csv(
+        tmp_path,
+        [{"html": "<h2>{{ title }}</h2>", "block_type": "faq", "name": "Q", "category": "Garden Tools"}],
+        name="v3.csv",
+    )
     with pytest.raises(CommandError):
         call_command("templates_import", "--csv", str(elsewhere), stderr=io.StringIO())
     call_command("templates_import", "--csv", str(elsewhere), "--create-categories")
@@ -105,8 +129,9 @@ def test_existing_templates_are_skipped_or_revised_and_categories_created_on_req
 
 
 def test_a_dry_run_changes_nothing(tmp_path, category):
-    path = _csv(tmp_path, [{"html": "<h2>{{ title }}</h2>", "block_type": "FAQ", "name": "Dry",
-                            "category": "toys"}])
+    path = _csv(
+        tmp_path, [{"html": "<h2>{{ title }}</h2>", "block_type": "FAQ", "name": "Dry", "category": "toys"}]
+    )
     out = io.StringIO()
     call_command("templates_import", "--csv", str(path), "--dry-run", stdout=out)
     assert "changes would be saved" in out.getvalue()
@@ -115,14 +140,18 @@ def test_a_dry_run_changes_nothing(tmp_path, category):
 
 # --- a folder of HTML files ----------------------------------------------------------------------
 
+
 def test_a_folder_imports_in_name_order_with_front_matter_or_sidecars_and_makes_a_set(tmp_path, category):
     folder = tmp_path / "toys"
     folder.mkdir()
     (folder / "01-hero.html").write_text(
         '---\n{"name": "Toy hero", "slots": {"title": {"type": "text", "max_length": 40}}}\n---\n'
-        "<h1>{{ title }}</h1>\n", encoding="utf-8")
+        "<h1>{{ title }}</h1>\n",
+        encoding="utf-8",
+    )
     (folder / "02-faq.html").write_text(
-        "{% for q in faq %}<dt>{{ q.question }}</dt><dd>{{ q.answer }}</dd>{% endfor %}", encoding="utf-8")
+        "{% for q in faq %}<dt>{{ q.question }}</dt><dd>{{ q.answer }}</dd>{% endfor %}", encoding="utf-8"
+    )
     (folder / "02-faq.json").write_text(json.dumps({"description": "Questions"}), encoding="utf-8")
     call_command("templates_import", "--folder", str(folder), "--set", "Toy page", "--default-set")
     hero, faq = Template.objects.get(name="Toy hero"), Template.objects.get(name="Faq")

@@ -34,9 +34,15 @@ def _page(user, category, *, with_images=False):
     async def make_image(prompt: str):
         return await sync_to_async(_picture)(user)
 
-    return generate(owner_id=user.id, product_info=KOREAN_PRODUCT, product_name=None,
-                    template_ids=page_template_ids_resolve(category_id=category.id), language=None,
-                    with_images=with_images, make_image=make_image if with_images else None)
+    return generate(
+        owner_id=user.id,
+        product_info=KOREAN_PRODUCT,
+        product_name=None,
+        template_ids=page_template_ids_resolve(category_id=category.id),
+        language=None,
+        with_images=with_images,
+        make_image=make_image if with_images else None,
+    )
 
 
 @pytest.fixture
@@ -47,8 +53,10 @@ def illustrated(user, catalogue):
 
 # --- the list ---------------------------------------------------------------------------------------
 
-def test_the_page_list_is_the_owners_pages_newest_first_in_pages(api, other_api, user, other_user, catalogue,
-                                                               django_assert_num_queries):
+
+def test_the_page_list_is_the_owners_pages_newest_first_in_pages(
+    api, other_api, user, other_user, catalogue, django_assert_num_queries
+):
     made = [_page(user, catalogue[slug]) for slug in ("food", "beauty", "fashion")]
     _page(other_user, catalogue["food"])
     now = timezone.now()
@@ -62,8 +70,12 @@ def test_the_page_list_is_the_owners_pages_newest_first_in_pages(api, other_api,
     assert first["has_next"] is True
     row = first["results"][0]
     assert set(row) == {"id", "title", "language", "created_at", "job_id", "html_url", "block_count"}
-    assert (row["title"], row["language"], row["block_count"], row["job_id"]) == ("린넨 와이드 팬츠", "ko", 7,
-                                                                                   None)
+    assert (row["title"], row["language"], row["block_count"], row["job_id"]) == (
+        "린넨 와이드 팬츠",
+        "ko",
+        7,
+        None,
+    )
     assert row["html_url"] == f"http://testserver/api/v1/pages/{row['id']}/html"
     rest = api.get(f"/api/v1/pages?size=2&cursor={first['next_cursor']}").json()
     assert [row["id"] for row in rest["results"]] == newest_first[2:] and rest["has_next"] is False
@@ -77,6 +89,7 @@ def test_bad_page_list_parameters_are_400(api):
 
 
 # --- the HTML ----------------------------------------------------------------------------------------
+
 
 def test_inline_images_puts_each_image_into_the_document_as_a_data_url(api, user, illustrated):
     hero = illustrated.blocks[0]
@@ -112,6 +125,7 @@ def test_another_users_page_html_and_list_entries_are_not_theirs(other_api, illu
 
 # --- template set preview ----------------------------------------------------------------------------
 
+
 def test_a_template_sets_preview_shows_its_active_templates_in_order(api, catalogue):
     template_set = TemplateSet.objects.get(category=catalogue["food"], is_default=True)
     items = list(template_set.items.order_by("position").select_related("template"))
@@ -121,8 +135,15 @@ def test_a_template_sets_preview_shows_its_active_templates_in_order(api, catalo
     assert "sandbox" in response["Content-Security-Policy"]
     document = response.content.decode()
     sections = re.findall(r'<section class="pp (pp-[a-z]+)', document)
-    expected = {"Introduction": "pp-hero", "KeyFeatures": "pp-features", "Specs": "pp-specs",
-                "HowToUse": "pp-steps", "Reviews": "pp-reviews", "FAQ": "pp-faq", "CallToAction": "pp-cta"}
+    expected = {
+        "Introduction": "pp-hero",
+        "KeyFeatures": "pp-features",
+        "Specs": "pp-specs",
+        "HowToUse": "pp-steps",
+        "Reviews": "pp-reviews",
+        "FAQ": "pp-faq",
+        "CallToAction": "pp-cta",
+    }
     assert sections == [expected[item.template.block_type] for item in items if item != items[1]]
     assert f"<title>{template_set.name}</title>" in document
     assert dangerous_markup(document) == []
@@ -134,6 +155,7 @@ def test_an_unknown_template_sets_preview_is_404_and_anonymous_401(api, client):
 
 
 # --- swapping a block's image --------------------------------------------------------------------------
+
 
 def test_each_block_says_where_it_came_from_and_which_image_it_shows(api, illustrated):
     blocks = api.get(f"/api/v1/pages/{illustrated.page_id}").json()["blocks"]
@@ -148,8 +170,9 @@ def test_each_block_says_where_it_came_from_and_which_image_it_shows(api, illust
 def test_a_blocks_image_is_swapped_for_another_of_the_owners_images(api, user, illustrated):
     old = illustrated.blocks[0]["image_id"]
     new = _picture(user, (10, 20, 30))
-    response = api.post(f"/api/v1/pages/{illustrated.page_id}/blocks/0/image", {"image_id": str(new.id)},
-                        format="json")
+    response = api.post(
+        f"/api/v1/pages/{illustrated.page_id}/blocks/0/image", {"image_id": str(new.id)}, format="json"
+    )
     assert response.status_code == 200
     body = response.json()
     assert body["blocks"][0]["image_id"] == str(new.id)
@@ -177,14 +200,16 @@ def test_a_block_that_had_no_image_gets_one_where_its_template_has_a_slot(api, u
     plain = _page(user, catalogue["living"])
     assert plain.blocks[0]["image_id"] is None and "<img" not in plain.html
     picture = _picture(user)
-    body = api.post(f"/api/v1/pages/{plain.page_id}/blocks/0/image", {"image_id": str(picture.id)},
-                    format="json").json()
+    body = api.post(
+        f"/api/v1/pages/{plain.page_id}/blocks/0/image", {"image_id": str(picture.id)}, format="json"
+    ).json()
     assert body["blocks"][0]["image_id"] == str(picture.id)
     assert f'src="/api/v1/images/{picture.id}/file"' in Page.objects.get(pk=plain.page_id).html
 
 
 def test_swapping_refuses_blocks_without_an_image_slot_and_images_that_are_not_yours(
-        api, user, other_user, illustrated):
+    api, user, other_user, illustrated
+):
     path = f"/api/v1/pages/{illustrated.page_id}/blocks"
     mine, theirs, trashed = _picture(user), _picture(other_user), _picture(user)
     image_trash(user=user, image_id=trashed.id)
@@ -203,7 +228,8 @@ def test_swapping_refuses_blocks_without_an_image_slot_and_images_that_are_not_y
 
 def test_another_users_page_block_answers_404(other_api, other_user, illustrated):
     theirs = _picture(other_user)
-    response = other_api.post(f"/api/v1/pages/{illustrated.page_id}/blocks/0/image",
-                              {"image_id": str(theirs.id)}, format="json")
+    response = other_api.post(
+        f"/api/v1/pages/{illustrated.page_id}/blocks/0/image", {"image_id": str(theirs.id)}, format="json"
+    )
     assert response.status_code == 404 and response.json()["code"] == "not_found"
     assert Page.objects.get(pk=illustrated.page_id).html == illustrated.html

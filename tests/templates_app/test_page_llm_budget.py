@@ -29,16 +29,24 @@ def fake_llm(settings):
 
 
 def _write(user, template_ids: list[int]):
-    return async_to_sync(page_generate)(llm=get_llm(), owner_id=user.id, product_info=KOREAN_PRODUCT,
-                                        product_name=None, template_ids=template_ids, language="ko",
-                                        with_images=False)
+    return async_to_sync(page_generate)(
+        llm=get_llm(),
+        owner_id=user.id,
+        product_info=KOREAN_PRODUCT,
+        product_name=None,
+        template_ids=template_ids,
+        language="ko",
+        with_images=False,
+    )
 
 
 def _block_calls(fake) -> Counter:
     """Block calls per block, told apart by the block line of their prompt."""
-    return Counter(next(line for line in body["messages"][1]["content"].splitlines()
-                        if line.startswith("Block: "))
-                   for body in fake.chat_requests if page_task(body)[0] == "page_block")
+    return Counter(
+        next(line for line in body["messages"][1]["content"].splitlines() if line.startswith("Block: "))
+        for body in fake.chat_requests
+        if page_task(body)[0] == "page_block"
+    )
 
 
 def _plan_calls(fake) -> int:
@@ -64,8 +72,9 @@ FAILURES = {
 def test_a_block_failing_every_call_costs_at_most_three_calls(user, catalogue, fake_llm, failure):
     respond, code = FAILURES[failure]
     cta = Template.objects.get(name="Beauty · Call to action")  # has a URL slot to refuse
-    fake_llm.responder = lambda body: (Reply.json(page_answer(body)) if page_task(body)[0] == "page_plan"
-                                       else respond(body))
+    fake_llm.responder = lambda body: (
+        Reply.json(page_answer(body)) if page_task(body)[0] == "page_plan" else respond(body)
+    )
     with pytest.raises(LLMError) as caught:
         _write(user, [cta.id])
     assert caught.value.code == code
@@ -78,8 +87,9 @@ def test_server_errors_and_malformed_answers_in_turn_cost_at_most_three_calls(us
     # Before one retry layer this cost 12 calls: the SDK's retries, inside the client's re-ask,
     # inside the pipeline's own retry.
     turns = itertools.cycle([Reply.server_error(500), Reply.server_error(500), Reply.malformed()])
-    fake_llm.responder = lambda body: (Reply.json(page_answer(body)) if page_task(body)[0] == "page_plan"
-                                       else next(turns))
+    fake_llm.responder = lambda body: (
+        Reply.json(page_answer(body)) if page_task(body)[0] == "page_plan" else next(turns)
+    )
     with pytest.raises(LLMError) as caught:
         _write(user, [Template.objects.get(name="Food · FAQ").id])
     assert caught.value.code == "llm_bad_output"
@@ -99,8 +109,14 @@ def test_a_server_refusing_every_answer_format_costs_at_most_three_calls(user, c
 def test_a_hanging_server_costs_at_most_three_calls_per_block(user, catalogue, fake_llm, settings):
     settings.LLM_TIMEOUT_SECONDS = 0.3
     faq = Template.objects.get(name="Food · FAQ")
-    fake_llm.queue(Reply.json({"title": "x", "blocks": [
-        {"template_id": faq.id, "brief": "", "wants_image": False, "image_prompt": ""}]}))
+    fake_llm.queue(
+        Reply.json(
+            {
+                "title": "x",
+                "blocks": [{"template_id": faq.id, "brief": "", "wants_image": False, "image_prompt": ""}],
+            }
+        )
+    )
     fake_llm.responder = lambda body: Reply.hang(10)
     with pytest.raises(LLMError) as caught:
         _write(user, [faq.id])
@@ -111,8 +127,9 @@ def test_a_hanging_server_costs_at_most_three_calls_per_block(user, catalogue, f
 def test_every_block_of_a_failing_page_stays_within_three_calls(user, catalogue, fake_llm, settings):
     settings.PAGE_BLOCK_CONCURRENCY = 7
     ids = page_template_ids_resolve(category_id=catalogue["fashion"].id)
-    fake_llm.responder = lambda body: (Reply.json(page_answer(body)) if page_task(body)[0] == "page_plan"
-                                       else Reply.server_error(503))
+    fake_llm.responder = lambda body: (
+        Reply.json(page_answer(body)) if page_task(body)[0] == "page_plan" else Reply.server_error(503)
+    )
     with pytest.raises(LLMError):
         _write(user, ids)
     calls = _block_calls(fake_llm)
@@ -123,8 +140,10 @@ def test_every_block_of_a_failing_page_stays_within_three_calls(user, catalogue,
 
 def test_a_block_that_recovers_on_its_last_attempt_is_written(user, catalogue, fake_llm):
     faq = Template.objects.get(name="Food · FAQ")
-    plan = {"title": "감귤 주스", "blocks": [{"template_id": faq.id, "brief": "", "wants_image": False,
-                                           "image_prompt": ""}]}
+    plan = {
+        "title": "감귤 주스",
+        "blocks": [{"template_id": faq.id, "brief": "", "wants_image": False, "image_prompt": ""}],
+    }
     fake_llm.queue(Reply.json(plan), Reply.rate_limited(retry_after=0.05), Reply.server_error(502))
     fake_llm.responder = lambda body: Reply.json(page_answer(body))
     result = _write(user, [faq.id])

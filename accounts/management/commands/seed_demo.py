@@ -26,8 +26,9 @@ class Command(BaseCommand):
         path = Path(settings.BASE_DIR) / "db" / "demo-credentials.json"
         known = {} if options["reset"] or not path.exists() else json.loads(path.read_text())
         for username, is_staff in DEMO_USERS:
-            user, _ = User.objects.get_or_create(username=username,
-                                                 defaults={"email": f"{username}@example.com"})
+            user, _ = User.objects.get_or_create(
+                username=username, defaults={"email": f"{username}@example.com"}
+            )
             password = known.get(username)
             if not password or not user.check_password(password):
                 password = secrets.token_urlsafe(9)

@@ -19,10 +19,18 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--delete", action="store_true", help="Remove the orphans found.")
-        parser.add_argument("--min-age-minutes", type=int, default=60,
-                            help="Only files older than this count as orphans (default 60).")
-        parser.add_argument("--prefix", action="append", dest="prefixes",
-                            help="Scan only this folder (inside GALLERY_ORPHAN_PREFIXES); repeatable.")
+        parser.add_argument(
+            "--min-age-minutes",
+            type=int,
+            default=60,
+            help="Only files older than this count as orphans (default 60).",
+        )
+        parser.add_argument(
+            "--prefix",
+            action="append",
+            dest="prefixes",
+            help="Scan only this folder (inside GALLERY_ORPHAN_PREFIXES); repeatable.",
+        )
 
     def handle(self, *args, delete, min_age_minutes, prefixes, **options):
         if min_age_minutes < 0:
@@ -31,8 +39,9 @@ class Command(BaseCommand):
         for prefix in prefixes or []:
             if not any((prefix.rstrip("/") + "/").startswith(a) for a in allowed):
                 raise CommandError(f"{prefix!r} is not inside the gallery's folders ({', '.join(allowed)}).")
-        report = storage_orphans_sweep(remove=delete, min_age=timedelta(minutes=min_age_minutes),
-                                       prefixes=prefixes)
+        report = storage_orphans_sweep(
+            remove=delete, min_age=timedelta(minutes=min_age_minutes), prefixes=prefixes
+        )
         for name, size in report.orphans:
             self.stdout.write(f"{'removed' if delete else 'orphan'}  {size:>10}  {name}")
         self.stdout.write(
@@ -40,4 +49,5 @@ class Command(BaseCommand):
             f"{len(report.orphans)} orphan(s), {report.orphan_bytes} bytes"
             + (f", {report.removed} removed" if delete else " (run with --delete to remove them)")
             + (f"; {report.too_young} recent unreferenced file(s) left alone" if report.too_young else "")
-            + ".")
+            + "."
+        )

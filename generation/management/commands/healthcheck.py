@@ -23,8 +23,10 @@ class Command(BaseCommand):
             width = max(len(c.name) for c in report.checks)
             for check in report.checks:
                 optional = "" if check.required else " (optional)"
-                line = (f"{_MARK[check.status]}  {check.name:<{width}}  {check.ms:7.1f} ms  "
-                        f"{check.message}{optional}")
+                line = (
+                    f"{_MARK[check.status]}  {check.name:<{width}}  {check.ms:7.1f} ms  "
+                    f"{check.message}{optional}"
+                )
                 styles = {"ok": self.style.SUCCESS, "warn": self.style.WARNING}
                 style = styles.get(check.status, self.style.ERROR)
                 self.stdout.write(style(line))

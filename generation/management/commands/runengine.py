@@ -14,8 +14,11 @@ class Command(BaseCommand):
     help = "Run the engine: polls in-flight provider jobs and writes product pages (one asyncio loop)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--alive", action="store_true",
-                            help=f"Exit 1 unless this host's engine loop beat within {ALIVE_SECONDS:g} s.")
+        parser.add_argument(
+            "--alive",
+            action="store_true",
+            help=f"Exit 1 unless this host's engine loop beat within {ALIVE_SECONDS:g} s.",
+        )
 
     def handle(self, *args, **options):
         if not options["alive"]:

@@ -39,8 +39,14 @@ def prepare_for_fork() -> None:
     for name in selected | {settings.PAGE_IMAGE_PROVIDER}:
         if name in PROVIDERS:
             import_string(PROVIDERS[name])
-    for module in ("generation.tasks", "gallery.tasks", "gallery.imaging", "gallery.services.images",
-                   "generation.providers.local_imaging", "generation.providers.local_goods"):
+    for module in (
+        "generation.tasks",
+        "gallery.tasks",
+        "gallery.imaging",
+        "gallery.services.images",
+        "generation.providers.local_imaging",
+        "generation.providers.local_goods",
+    ):
         import_module(module)
     gc.collect()
     gc.freeze()
@@ -50,8 +56,11 @@ class Command(BaseCommand):
     help = "Reconcile jobs, then run the engine process and the django-q2 cluster (qcluster)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--without-engine", action="store_true",
-                            help="Task processes only: the engine runs elsewhere (manage.py runengine).")
+        parser.add_argument(
+            "--without-engine",
+            action="store_true",
+            help="Task processes only: the engine runs elsewhere (manage.py runengine).",
+        )
 
     def handle(self, *args, **options):
         report = jobs_reconcile()

@@ -24,11 +24,14 @@ class Command(BaseCommand):
         stall = settings.WORKER_STALL_SECONDS
         progress = file_age_seconds(progress_file())
         if waiting and (progress is None or progress > stall):
-            self._fail(f"hung: {waiting} task(s) waiting and no task started for "
-                       f"{'ever' if progress is None else f'{progress:.0f} s'} (limit {stall} s)")
+            self._fail(
+                f"hung: {waiting} task(s) waiting and no task started for "
+                f"{'ever' if progress is None else f'{progress:.0f} s'} (limit {stall} s)"
+            )
         last = "none yet" if progress is None else f"{progress:.0f} s ago"
-        self.stdout.write(f"alive: heartbeat {beat:.1f} s ago, {waiting} task(s) waiting, "
-                          f"last task start {last}")
+        self.stdout.write(
+            f"alive: heartbeat {beat:.1f} s ago, {waiting} task(s) waiting, last task start {last}"
+        )
 
     def _tasks_waiting(self) -> int:
         try:
