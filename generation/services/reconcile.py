@@ -53,6 +53,7 @@ def jobs_time_out() -> int:
 class ReconcileReport:
     timed_out: int = 0
     resubmitted: int = 0
+    resumed: int = 0
     abandoned: int = 0
     refinalized: int = 0
 

@@ -125,18 +125,23 @@ def job_submit_end(*, job: Job, outcome: Submission | BaseException) -> None:
             message="The provider could not be reached; the job was not started.",
         )
         return
-    # Store the reference before anything else can wait on it; keyed by id only, so a job
-    # canceled during the call still records what must be canceled at the provider.
+    # The reference and the move to `waiting` in one statement: a process killed in between
+    # would leave a job `submitting` with a reference, which the reconciler would take for a
+    # call that never answered. The engine polls the job once it is due (next_check_at).
     now = timezone.now()
-    Job.objects.filter(pk=job_id).update(provider_ref=outcome.ref, provider_state=outcome.state)
-    provider_outcome_record(job.provider, ok=True)
-    # The engine polls the job once it is due (next_check_at): no wake-up needed.
-    if not job_stage_change(
+    stored = job_stage_change(
         job_id=job_id,
         source=JobStage.SUBMITTING,
         target=JobStage.WAITING,
         next_check_at=now + timedelta(seconds=outcome.poll_after_seconds),
-    ):
+        provider_ref=outcome.ref,
+        provider_state=outcome.state,
+    )
+    provider_outcome_record(job.provider, ok=True)
+    if not stored:
+        # Ended during the call (canceled, timed out): still record what must be canceled at
+        # the provider, keyed by id only.
+        Job.objects.filter(pk=job_id).update(provider_ref=outcome.ref, provider_state=outcome.state)
         job.refresh_from_db(fields=["status"])
         if job.is_finished:
             job_provider_cancel(job_id=job_id)
@@ -145,7 +150,13 @@ def job_submit_end(*, job: Job, outcome: Submission | BaseException) -> None:
 def job_submit_interrupted(*, job_id: UUID, kind: str, provider: str) -> str | None:
     """A job left `submitting` by a process that stopped mid-call: sent again where that costs
     nothing ("resubmitted"), otherwise failed, never paid for twice ("abandoned"). None if the
-    job had moved on."""
+    job had moved on. A job whose reference was stored is waiting on the provider already
+    ("resumed"): it is polled, never sent again."""
+    has_reference = Job.objects.filter(pk=job_id, stage=JobStage.SUBMITTING).exclude(provider_ref="").exists()
+    if has_reference and job_stage_change(
+        job_id=job_id, source=JobStage.SUBMITTING, target=JobStage.WAITING, next_check_at=timezone.now()
+    ):
+        return "resumed"
     if _provider_resubmit_is_safe(provider):
         if not job_stage_change(job_id=job_id, source=JobStage.SUBMITTING, target=JobStage.PENDING):
             return None

@@ -163,6 +163,27 @@ def test_a_job_interrupted_mid_submit_on_a_free_provider_is_sent_again_and_finis
     assert Job.objects.get(pk=job_id).status == "succeeded"
 
 
+def test_a_job_whose_reference_was_stored_before_its_worker_died_is_polled_not_sent_again(api, tasks):
+    job_id = _submit(api)
+    engine.jobs_dispatch()
+    engine.job_submit(job_id=job_id)
+    sent = Job.objects.get(pk=job_id)
+    assert sent.stage == "waiting" and sent.provider_ref
+    # As a process killed between the provider's answer and the move to `waiting` would leave it.
+    Job.objects.filter(pk=job_id).update(
+        stage="submitting", stage_changed_at=timezone.now() - timedelta(minutes=5)
+    )
+    report = engine.jobs_reconcile()
+    assert (report.resumed, report.resubmitted, report.abandoned) == (1, 0, 0)
+    tasks()
+    job = Job.objects.get(pk=job_id)
+    assert job.status == "succeeded"
+    assert (job.provider_ref, job.provider_state["submitted_at"]) == (
+        sent.provider_ref,
+        sent.provider_state["submitted_at"],
+    )
+
+
 def test_only_one_engine_holds_the_lease_until_it_runs_out(db):
     assert engine.engine_lease_acquire(holder="one", ttl_seconds=30)
     assert not engine.engine_lease_acquire(holder="two", ttl_seconds=30)
