@@ -300,6 +300,13 @@ def _handler_for(fake: FakeOpenAIServer) -> type[BaseHTTPRequestHandler]:
             )
 
         def _chat(self, body: dict) -> None:
+            if "messages" not in body:
+                # What OpenAI answers; also what a request cut off before its body arrived gets.
+                self._send(
+                    400,
+                    _error_body("Missing required parameter: 'messages'.", "invalid_request_error", None),
+                )
+                return
             reply = fake._next_reply(body)
             if reply.hang_seconds and fake._stopping.wait(reply.hang_seconds):
                 return

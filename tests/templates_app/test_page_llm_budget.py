@@ -45,12 +45,13 @@ def _block_calls(fake) -> Counter:
     return Counter(
         next(line for line in body["messages"][1]["content"].splitlines() if line.startswith("Block: "))
         for body in fake.chat_requests
-        if page_task(body)[0] == "page_block"
+        # A call canceled with its page before its body was sent reached no model.
+        if "messages" in body and page_task(body)[0] == "page_block"
     )
 
 
 def _plan_calls(fake) -> int:
-    return sum(1 for body in fake.chat_requests if page_task(body)[0] == "page_plan")
+    return sum(1 for body in fake.chat_requests if "messages" in body and page_task(body)[0] == "page_plan")
 
 
 def _javascript_button(body):
