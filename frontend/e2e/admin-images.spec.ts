@@ -6,12 +6,11 @@
 import type { Page } from "@playwright/test";
 
 import { csrfToken, expect, pngFile, test } from "./fixtures";
-import { expectAllImagesShown } from "./helpers";
+import { ADMIN_SIZES, adminSignIn, expectAllImagesShown, photographAdmin } from "./helpers";
 import { startPlatform, type Platform } from "./platform.mjs";
 import { ADMIN_USER, PASSWORD } from "./users";
 
 const OWNER = "images-owner";
-const SIZES = { desktop: { width: 1440, height: 900 }, phone: { width: 390, height: 844 } };
 
 test.describe.configure({ mode: "serial" });
 
@@ -32,14 +31,6 @@ test.beforeAll(async ({ state }) => {
 test.afterAll(async () => {
   await platform?.stop();
 });
-
-async function adminSignIn(page: Page): Promise<void> {
-  await page.goto(url("/admin/login/?next=/admin/"));
-  await page.locator("#id_username").fill(ADMIN_USER);
-  await page.locator("#id_password").fill(PASSWORD);
-  await page.locator("#login-form [type=submit]").click();
-  await expect(page.locator("#site-name")).toHaveText("PPL Studio");
-}
 
 /** The owner's uploads (through the API with the owner's session); the first `trashed` go to the trash. */
 async function ownerImages(page: Page, count: number, trashed: number): Promise<string[]> {
@@ -66,24 +57,16 @@ async function ownerImages(page: Page, count: number, trashed: number): Promise<
   return ids;
 }
 
-async function photograph(page: Page, shot: (name: string, page?: Page) => Promise<void>, name: string) {
-  for (const [size, viewport] of Object.entries(SIZES)) {
-    await page.setViewportSize(viewport);
-    await shot(`admin-${name}-${size}`, page);
-  }
-  await page.setViewportSize(SIZES.desktop);
-}
-
 test("a purge from the grid shows what will go and what is skipped, then the verified result", async ({ browser, shot }) => {
   const ownerPage = await (await browser.newContext()).newPage();
   const [gone1, gone2, kept] = await ownerImages(ownerPage, 3, 2);
 
-  const page = await (await browser.newContext({ viewport: SIZES.desktop })).newPage();
-  await adminSignIn(page);
+  const page = await (await browser.newContext({ viewport: ADMIN_SIZES.desktop })).newPage();
+  await adminSignIn(page, url("/admin/login/?next=/admin/"), ADMIN_USER, PASSWORD);
   await page.goto(url(`/admin/gallery/image/?owner=${OWNER}`));
   await expect(page.locator("#result_list tbody tr")).toHaveCount(3);
   await expect(page.locator("#result_list")).toContainText("DELETED");
-  await photograph(page, shot, "image-list");
+  await photographAdmin(page, shot, "image-list");
 
   // The owner filter suggests usernames as they are typed.
   await page.locator("#filter-owner").fill("images-o");
@@ -96,7 +79,7 @@ test("a purge from the grid shows what will go and what is skipped, then the ver
   await expect(grid.locator("tr.image-card")).toHaveCount(3);
   await expectAllImagesShown(grid, 3);
   await expect(grid.locator("tr.image-card.is-deleted")).toHaveCount(2);
-  await photograph(page, shot, "image-grid");
+  await photographAdmin(page, shot, "image-grid");
 
   // Select the whole page, purge: the confirmation counts the two in the trash and skips the active one.
   await page.locator("#action-toggle").check();
@@ -106,13 +89,13 @@ test("a purge from the grid shows what will go and what is skipped, then the ver
   await expect(page.locator(".purge-lead")).toContainText("These 2 images in the trash");
   await expect(page.locator(".purge-owners")).toContainText(OWNER);
   await expect(page.locator(".purge-skipped")).toContainText("1 selected image will be skipped: not in the trash.");
-  await photograph(page, shot, "image-purge-confirmation");
+  await photographAdmin(page, shot, "image-purge-confirmation");
 
   await page.getByRole("button", { name: "Purge 2 images for good" }).click();
   await expect(page.locator(".purge-lead")).toContainText("Purged 2 images");
   await expect(page.locator(".purge-verified")).toContainText("Verified:");
   await expect(page.locator(".purge-skipped")).toContainText("1 selected image skipped: not in the trash.");
-  await photograph(page, shot, "image-purge-result");
+  await photographAdmin(page, shot, "image-purge-result");
 
   // What is left: the active image; the purged ones are gone from the admin and from storage.
   await page.getByRole("link", { name: "The audit record" }).click();
@@ -128,8 +111,8 @@ test("a purge from the grid shows what will go and what is skipped, then the ver
 test("an image's page opens its file, thumbnail and download", async ({ browser, shot }) => {
   const ownerPage = await (await browser.newContext()).newPage();
   const [image] = await ownerImages(ownerPage, 1, 0);
-  const page = await (await browser.newContext({ viewport: SIZES.desktop })).newPage();
-  await adminSignIn(page);
+  const page = await (await browser.newContext({ viewport: ADMIN_SIZES.desktop })).newPage();
+  await adminSignIn(page, url("/admin/login/?next=/admin/"), ADMIN_USER, PASSWORD);
   await page.goto(url(`/admin/gallery/image/?q=${image.slice(0, 8)}`));
   await expect(page.locator("#result_list tbody tr")).toHaveCount(1);
   await page.locator("#result_list tbody tr").getByRole("link", { name: image.slice(0, 8) }).click();
@@ -141,23 +124,23 @@ test("an image's page opens its file, thumbnail and download", async ({ browser,
     expect(response.status()).toBe(200);
     expect(response.headers()["content-type"]).toBe(type);
   }
-  await photograph(page, shot, "image-page");
+  await photographAdmin(page, shot, "image-page");
 });
 
 test("a user's trash is emptied after a dry run", async ({ browser, shot }) => {
   const ownerPage = await (await browser.newContext()).newPage();
   const [trashed] = await ownerImages(ownerPage, 2, 1);
-  const page = await (await browser.newContext({ viewport: SIZES.desktop })).newPage();
-  await adminSignIn(page);
+  const page = await (await browser.newContext({ viewport: ADMIN_SIZES.desktop })).newPage();
+  await adminSignIn(page, url("/admin/login/?next=/admin/"), ADMIN_USER, PASSWORD);
   await page.goto(url(`/admin/gallery/image/?owner=${OWNER}`));
   await page.getByRole("link", { name: "Empty a user's trash…" }).click();
   await expect(page.locator("#id_username")).toHaveValue(OWNER);
-  await photograph(page, shot, "image-empty-trash");
+  await photographAdmin(page, shot, "image-empty-trash");
   await page.getByRole("button", { name: "Dry run" }).click();
   await expect(page.locator(".purge-lead")).toContainText("Dry run: 1 image");
   await expect(page.locator(".purge-lead")).toContainText("Nothing has been deleted yet.");
   await expect(page.locator("#user-tools")).toContainText(ADMIN_USER);
-  await photograph(page, shot, "image-empty-trash-dry-run");
+  await photographAdmin(page, shot, "image-empty-trash-dry-run");
   await page.getByRole("button", { name: "Purge 1 image for good" }).click();
   await expect(page.locator(".purge-lead")).toContainText(`Purged 1 image`);
   await expect(page.locator(".purge-lead")).toContainText(`from ${OWNER}'s trash`);

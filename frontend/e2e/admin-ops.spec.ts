@@ -7,11 +7,11 @@
 import type { Page } from "@playwright/test";
 
 import { expect, pngFile, test } from "./fixtures";
+import { ADMIN_SIZES, adminSignIn, photographAdmin } from "./helpers";
 import { startPlatform, type Platform } from "./platform.mjs";
 import { ADMIN_USER, EDITOR_USER, PASSWORD, STAFF_USER } from "./users";
 
 const OWNER = "ops-owner";
-const SIZES = { desktop: { width: 1440, height: 900 }, phone: { width: 390, height: 844 } };
 
 test.describe.configure({ mode: "serial" });
 
@@ -38,14 +38,6 @@ test.beforeAll(async ({ state }) => {
 test.afterAll(async () => {
   await platform?.stop();
 });
-
-async function adminSignIn(page: Page, username: string): Promise<void> {
-  await page.goto(url("/admin/login/?next=/admin/"));
-  await page.locator("#id_username").fill(username);
-  await page.locator("#id_password").fill(PASSWORD);
-  await page.locator("#login-form [type=submit]").click();
-  await expect(page.locator("#site-name")).toHaveText("PPL Studio");
-}
 
 /** The owner's jobs, made through the API with the owner's session. */
 async function goodsJobs(page: Page, count: number): Promise<string[]> {
@@ -82,41 +74,33 @@ async function expectFigures(page: Page, expected: Record<string, string>): Prom
   }, { timeout: 30_000, intervals: [1000] }).toEqual(expected);
 }
 
-async function photograph(page: Page, shot: (name: string, page?: Page) => Promise<void>, name: string) {
-  for (const [size, viewport] of Object.entries(SIZES)) {
-    await page.setViewportSize(viewport);
-    await shot(`admin-${name}-${size}`, page);
-  }
-  await page.setViewportSize(SIZES.desktop);
-}
-
 test("the dashboard's figures match the jobs, and a job is canceled after its confirmation page", async ({ browser, shot }) => {
   const ownerPage = await (await browser.newContext()).newPage();
   const [first, second, third] = await goodsJobs(ownerPage, 3);
 
-  const context = await browser.newContext({ viewport: SIZES.desktop });
+  const context = await browser.newContext({ viewport: ADMIN_SIZES.desktop });
   const page = await context.newPage();
-  await adminSignIn(page, ADMIN_USER);
+  await adminSignIn(page, url("/admin/login/?next=/admin/"), ADMIN_USER, PASSWORD);
   await expectFigures(page, { waiting: "2", running: "1", created: "3", failed: "0" });
   const goodsRow = page.locator('tr[data-kind="goods"][data-provider="local"]');
   await expect(goodsRow.locator("td.num")).toHaveText(["2", "1"]);
   await expect(page.locator("#ops-oldest-waiting a")).toHaveText(second.slice(0, 8));
   await expect(page.locator("#ops-oldest-running a")).toHaveText(first.slice(0, 8));
-  await photograph(page, shot, "dashboard");
+  await photographAdmin(page, shot, "dashboard");
 
   // The waiting count links to the waiting jobs: exactly the two.
   await page.locator('[data-figure="waiting"]').click();
   await expect(page.locator("#result_list tbody tr")).toHaveCount(2);
-  await photograph(page, shot, "job-list");
+  await photographAdmin(page, shot, "job-list");
 
   // The newest waiting job's page: where it stands, then cancel through the confirmation page.
   await page.goto(url(`/admin/generation/job/${third}/change/`));
   await expect(page.locator(".job-status")).toHaveText("Queued");
   await expect(page.locator(".field-queue_state")).toContainText("Waiting: position 2 for local; its owner's running limit is reached (user_concurrency)");
-  await photograph(page, shot, "job-page");
+  await photographAdmin(page, shot, "job-page");
   await page.getByRole("button", { name: "Cancel this job…" }).click();
   await expect(page.locator("#chosen-jobs")).toContainText(third.slice(0, 8));
-  await photograph(page, shot, "job-cancel-confirmation");
+  await photographAdmin(page, shot, "job-cancel-confirmation");
   await page.getByRole("button", { name: "Yes, cancel 1 job" }).click();
   await expect(page).toHaveURL(url(`/admin/generation/job/${third}/change/`));
   await expect(page.locator(".messagelist")).toHaveText(`Canceled 1 job: ${third.slice(0, 8)}.`);
@@ -138,8 +122,8 @@ test("on a phone the jobs and images lists show each row's status first", async 
   });
   expect(uploaded.status(), await uploaded.text()).toBe(201);
 
-  const page = await (await browser.newContext({ viewport: SIZES.phone })).newPage();
-  await adminSignIn(page, ADMIN_USER);
+  const page = await (await browser.newContext({ viewport: ADMIN_SIZES.phone })).newPage();
+  await adminSignIn(page, url("/admin/login/?next=/admin/"), ADMIN_USER, PASSWORD);
   for (const [path, status, other] of [
     ["/admin/generation/job/", ".field-status_badge", ".field-short_id"],
     ["/admin/gallery/image/", ".field-state", ".field-short_id"],
@@ -155,27 +139,27 @@ test("on a phone the jobs and images lists show each row's status first", async 
 });
 
 test("the user list shows the limits that apply and usage against quota", async ({ browser, shot }) => {
-  const page = await (await browser.newContext({ viewport: SIZES.desktop })).newPage();
-  await adminSignIn(page, ADMIN_USER);
+  const page = await (await browser.newContext({ viewport: ADMIN_SIZES.desktop })).newPage();
+  await adminSignIn(page, url("/admin/login/?next=/admin/"), ADMIN_USER, PASSWORD);
   await page.goto(url("/admin/accounts/user/"));
   const row = page.locator("#result_list tbody tr", { has: page.getByRole("link", { name: OWNER, exact: true }) });
   await expect(row.locator(".field-queue_limit")).toHaveText("3 (default)");
   await expect(row.locator(".field-concurrency_limit")).toHaveText("1 (default)");
-  await photograph(page, shot, "user-list");
+  await photographAdmin(page, shot, "user-list");
   await row.getByRole("link", { name: OWNER, exact: true }).click();
   await expect(page.locator(".field-limits_applied")).toContainText("Waiting jobs: 3 (default)");
-  await photograph(page, shot, "user-page");
+  await photographAdmin(page, shot, "user-page");
 });
 
 test("an operator sees the dashboard without internal models; a content manager sees no dashboard", async ({ browser }) => {
-  const operator = await (await browser.newContext({ viewport: SIZES.desktop })).newPage();
-  await adminSignIn(operator, STAFF_USER);
+  const operator = await (await browser.newContext({ viewport: ADMIN_SIZES.desktop })).newPage();
+  await adminSignIn(operator, url("/admin/login/?next=/admin/"), STAFF_USER, PASSWORD);
   await expect(operator.locator("#ops-dashboard")).toBeVisible();
   await expect(operator.locator('a[href="/admin/generation/enginelease/"]')).toHaveCount(0);
   expect((await operator.goto(url("/admin/generation/enginelease/")))!.status()).toBe(403);
 
-  const editor = await (await browser.newContext({ viewport: SIZES.desktop })).newPage();
-  await adminSignIn(editor, EDITOR_USER);
+  const editor = await (await browser.newContext({ viewport: ADMIN_SIZES.desktop })).newPage();
+  await adminSignIn(editor, url("/admin/login/?next=/admin/"), EDITOR_USER, PASSWORD);
   await expect(editor.locator("#ops-dashboard")).toHaveCount(0);
   expect((await editor.goto(url("/admin/generation/job/")))!.status()).toBe(403);
 });

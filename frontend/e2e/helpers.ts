@@ -41,3 +41,28 @@ export async function expectAllImagesShown(root: ReturnType<Page["locator"]>, at
   }
   return count;
 }
+
+/** The two sizes the admin pages are photographed at. */
+export const ADMIN_SIZES = { desktop: { width: 1440, height: 900 }, phone: { width: 390, height: 844 } };
+
+/** Sign in to the Django admin through its login form, as `username`; lands on the index. */
+export async function adminSignIn(page: Page, loginUrl: string, username: string, password: string): Promise<void> {
+  await page.goto(loginUrl);
+  await page.locator("#id_username").fill(username);
+  await page.locator("#id_password").fill(password);
+  await page.locator("#login-form [type=submit]").click();
+  await expect(page.locator("#site-name")).toHaveText("PPL Studio");
+}
+
+/** Screenshots of the page at each of ADMIN_SIZES as `admin-<name>-<size>`; left at desktop size. */
+export async function photographAdmin(
+  page: Page,
+  shot: (name: string, page?: Page) => Promise<void>,
+  name: string,
+): Promise<void> {
+  for (const [size, viewport] of Object.entries(ADMIN_SIZES)) {
+    await page.setViewportSize(viewport);
+    await shot(`admin-${name}-${size}`, page);
+  }
+  await page.setViewportSize(ADMIN_SIZES.desktop);
+}
