@@ -1,17 +1,28 @@
-"""The engine: one asyncio loop for every in-flight provider job and every product page.
+"""The engine: one asyncio loop that dispatches, submits and polls every provider job and writes
+every product page.
 
-Each turn of the loop (several a second, at once when answers arrive):
+Each turn of the loop (several a second, at once when answers or dispatch requests arrive):
+- dispatches when a dispatch was requested (a job created, a running slot freed, a retry due):
+  the engine is the dispatcher of record while it holds its lease, woken at once by a
+  notification on wakeups.DISPATCH_CHANNEL (PostgreSQL NOTIFY or Redis pub/sub; SQLite: the
+  request flag read at every turn, at least every IDLE_SECONDS);
+- sends the claimed jobs to their providers as tasks of this loop (job_submit_begin in the
+  database thread, the provider's `asubmit`, job_submit_end), at most ENGINE_SUBMIT_CONCURRENCY
+  at once, and writes pending product pages the same way, their budget enforced by cancellation;
 - polls the jobs whose next check is due (the per-job backoff is on the row, providers' hints
   win; a webhook applies its answer in the web process and the job moves on without a poll),
   over one provider object, hence one HTTP client, per provider for the process's life;
 - applies the answers in batches, one transaction each;
-- writes pending product pages as tasks of this loop, their budget enforced by cancellation;
 - once a second times jobs out and wakes the dispatcher for retries due; every 10 s reconciles.
+Finalize (download, thumbnails: CPU-bound) stays in django-q2 task processes.
 
-Database work runs in asgiref's one sync thread, network work in the loop. One engine at a time
-holds the lease; a standby takes over when a dead engine's lease runs out (LEASE_SECONDS). On
-SIGTERM the engine cancels its polls, hands back the pages it was writing, applies what it has
-and releases the lease, well within Kubernetes' grace period.
+Database work runs in asgiref's one sync thread, network work in the loop, blocking work (an
+edit's translation, input file reads of providers without an async client) in threads. One
+engine at a time holds the lease; a standby takes over when a dead engine's lease runs out
+(LEASE_SECONDS). On SIGTERM the engine cancels its polls, hands back the pages it was writing,
+gives provider calls under way SUBMIT_GRACE_SECONDS to answer (a call cut short is handed to
+job_submit_interrupted: sent again only where that is free), applies what it has and releases
+the lease, well within Kubernetes' grace period.
 """
 
 from __future__ import annotations
@@ -26,7 +37,7 @@ import time
 from collections.abc import Callable, Coroutine
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar, cast
+from typing import Any, ParamSpec, TypeVar
 from uuid import UUID
 
 from asgiref.sync import async_to_sync, sync_to_async
@@ -37,21 +48,31 @@ from django.utils import timezone
 from config.metrics import process_sampling_start
 from generation import metrics
 from generation.models import Job, JobKind, JobStage, JobStatus
-from generation.providers import PollResult, Submission
+from generation.providers import PollResult, Submission, SubmitRequest
 from generation.selectors import jobs_in_flight
+from generation.services.dispatch import jobs_dispatch
 from generation.services.outage import retries_wake_due
 from generation.services.polling import Due, ProviderPool, job_poll, jobs_due_for_poll, poll_results_apply
 from generation.services.reconcile import jobs_reconcile, jobs_time_out
 from generation.services.submit import (
+    edit_translate,
+    job_prepare_failed,
     job_submit_begin,
     job_submit_end,
+    job_submit_hand_back,
     job_submit_interrupted,
+    job_translation_pending,
+    job_translation_store,
     provider_request,
 )
-from generation.services.wakeups import engine_holder_id, engine_lease_acquire, engine_lease_release
-
-if TYPE_CHECKING:
-    from generation.providers.page import PageProvider
+from generation.services.wakeups import (
+    DISPATCH_CHANNEL,
+    dispatch_request,
+    dispatch_requested,
+    engine_holder_id,
+    engine_lease_acquire,
+    engine_lease_release,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +86,8 @@ RENEW_SECONDS = 2.0
 HOUSEKEEPING_SECONDS = 1.0
 RECONCILE_SECONDS = 10.0
 HEARTBEAT_SECONDS = 5.0
+PENDING_SCAN_SECONDS = 1.0  # pending jobs the engine did not claim itself (handed back, resubmitted)
+SUBMIT_GRACE_SECONDS = 5.0  # on SIGTERM, provider calls under way get this long to answer
 
 
 def _db(fn: Callable[P, R]) -> Callable[P, Coroutine[Any, Any, R]]:
@@ -78,20 +101,29 @@ class Engine:
         self.polling: set[UUID] = set()  # polled, or answered and not applied yet
         self.answers: list[tuple[Due, PollResult | BaseException]] = []
         self.pages: dict[UUID, asyncio.Task[None]] = {}
+        self.submits: dict[UUID, asyncio.Task[None]] = {}
         self.tasks: set[asyncio.Task[None]] = set()
         self.has_lease = False
         self._wake = asyncio.Event()
+        self._dispatch_woken = False  # a dispatch request arrived: the next turn runs at once
         self._stopping = asyncio.Event()
         self._renewed_at = self._housekept_at = self._reconciled_at = float("-inf")
+        self._scanned_at = float("-inf")
+        self._backlog = False  # the last scan found more pending jobs than free slots
         self._retries_since: datetime | None = None
 
     def stop(self) -> None:
         self._stopping.set()
         self._wake.set()
 
+    def dispatch_woken(self) -> None:
+        """A dispatch was requested (a notification arrived): run a turn now."""
+        self._dispatch_woken = True
+        self._wake.set()
+
     async def run(self) -> None:
         logger.info("engine started", extra={"event": "engine_start", "holder": self.holder})
-        lag = asyncio.create_task(self._measure_lag())
+        helpers = [asyncio.create_task(self._measure_lag()), asyncio.create_task(self._listen())]
         try:
             while not self._stopping.is_set():
                 try:
@@ -101,14 +133,17 @@ class Engine:
                     await _db(connections.close_all)()
                 await self._idle()
         finally:
-            lag.cancel()
+            for helper in helpers:
+                helper.cancel()
+            await asyncio.gather(*helpers, return_exceptions=True)
             await self._shutdown()
             await _db(connections.close_all)()
         logger.info("engine stopped", extra={"event": "engine_stop", "holder": self.holder})
 
     async def step(self) -> int:
-        """One turn: renew the lease, apply answers, housekeeping, start due polls and pages.
-        Returns how many polls and pages it started."""
+        """One turn: renew the lease, dispatch when requested and start submits and pages, apply
+        answers, housekeeping, start due polls. Returns how many submits, pages and polls it
+        started."""
         now = time.monotonic()
         if not self.has_lease or now - self._renewed_at >= RENEW_SECONDS:
             self.has_lease = await _db(engine_lease_acquire)(holder=self.holder, ttl_seconds=LEASE_SECONDS)
@@ -116,6 +151,23 @@ class Engine:
             if not self.has_lease:
                 await self._abandon()  # another engine holds the lease (we stalled past it)
                 return 0
+        started = 0
+        # Dispatch and submits first: a new job waits on nothing else.
+        scan = self._backlog or now - self._scanned_at >= PENDING_SCAN_SECONDS
+        work = await _db(_dispatch_and_pending)(
+            scan=scan,
+            pages=max(0, settings.PAGE_MAX_CONCURRENT - len(self.pages)),
+            submits=max(0, settings.ENGINE_SUBMIT_CONCURRENCY - len(self.submits)),
+            exclude={*self.pages, *self.submits},
+        )
+        if work is not None:
+            self._scanned_at = now
+            pages, submits, self._backlog = work
+            for job_id in pages:
+                self.pages[job_id] = self._spawn(self._send(job_id, self.pages))
+            for job_id in submits:
+                self.submits[job_id] = self._spawn(self._send(job_id, self.submits))
+            started += len(pages) + len(submits)
         await self._apply_answers()
         if now - self._housekept_at >= HOUSEKEEPING_SECONDS:
             reconcile = now - self._reconciled_at >= RECONCILE_SECONDS
@@ -123,17 +175,11 @@ class Engine:
             self._housekept_at = now
             if reconcile:
                 self._reconciled_at = now
-        started = 0
         free = settings.ENGINE_POLL_CONCURRENCY - len(self.polling)
         if free > 0:
             for item in await _db(jobs_due_for_poll)(limit=free, exclude=set(self.polling)):
                 self.polling.add(item.id)
                 self._spawn(self._poll(item))
-                started += 1
-        free = settings.PAGE_MAX_CONCURRENT - len(self.pages)
-        if free > 0:
-            for job_id in await _db(_pages_pending)(limit=free, exclude=set(self.pages)):
-                self.pages[job_id] = self._spawn(self._write_page(job_id))
                 started += 1
         return started
 
@@ -171,36 +217,111 @@ class Engine:
         finally:
             self.polling.difference_update(item.id for item, _ in batch)
 
-    async def _write_page(self, job_id: UUID) -> None:
-        """A product page: the guarded submit step, with the LLM conversation in this loop."""
+    async def _send(self, job_id: UUID, running: dict[UUID, asyncio.Task[None]]) -> None:
+        """A claimed job to its provider, once: the guarded submit step, with the provider call
+        (a product page's whole LLM conversation) in this loop and the database work in its
+        thread. The edit's translation (an LLM call) runs in a thread of its own before it."""
         try:
-            begun = await _db(job_submit_begin)(job_id=job_id)
+            (prompt, begun), cancelled = await _to_the_end(_db(_submit_begin)(job_id=job_id))
+            if prompt is not None and not cancelled:
+                try:
+                    translation = await asyncio.to_thread(edit_translate, prompt)
+                except Exception as exc:
+                    await _db(job_prepare_failed)(job_id=job_id, error=exc)
+                    return
+                await _db(job_translation_store)(job_id=job_id, translation=translation)
+                (_, begun), cancelled = await _to_the_end(_db(_submit_begin)(job_id=job_id))
             if begun is None:
+                if cancelled:
+                    raise asyncio.CancelledError
                 return
-            job, provider = begun
-            page_provider = cast("PageProvider", provider)  # a page job's provider is always "page"
+            job, request = begun
+            if cancelled:  # stopped before the call: nothing was sent
+                await _db(job_submit_hand_back)(job_id=job.id)
+                raise asyncio.CancelledError
             outcome: Submission | BaseException
             try:
-                outcome = await page_provider.asubmit(await _db(provider_request)(job))
+                if isinstance(request, Exception):
+                    raise request
+                outcome = await self.pool.get(job.provider).asubmit(request)
             except asyncio.CancelledError:
-                # Stopping mid-write: hand the page back (written again where that is free).
+                # Stopping mid-call: resumed, sent again where that is free, or abandoned; never
+                # a second paid call. A page is handed back the same way.
                 await _db(job_submit_interrupted)(job_id=job.id, kind=job.kind, provider=job.provider)
                 raise
             except Exception as exc:
                 outcome = exc
-            await _db(job_submit_end)(job=job, outcome=outcome)
+            await _to_the_end(_db(job_submit_end)(job=job, outcome=outcome))
+        except Exception:
+            # A database hiccup: the job stays pending (or submitting) for a later turn or the
+            # reconciler.
+            logger.exception("engine submit step failed", extra={"job_id": str(job_id)})
         finally:
-            self.pages.pop(job_id, None)
+            running.pop(job_id, None)
+            if self._backlog:
+                self._wake.set()  # a slot is free for a job still pending
 
     async def _idle(self) -> None:
-        if not self.answers:
+        if not self.answers and not self._dispatch_woken:
             try:
                 await asyncio.wait_for(self._wake.wait(), IDLE_SECONDS)
             except TimeoutError:
                 pass
             else:
-                await asyncio.sleep(BATCH_SECONDS)  # let answers arriving together share a commit
+                if not self._dispatch_woken:
+                    await asyncio.sleep(BATCH_SECONDS)  # let answers arriving together share a commit
         self._wake.clear()
+        self._dispatch_woken = False
+
+    async def _listen(self) -> None:
+        """Dispatch requests as they are made: LISTEN on PostgreSQL, SUBSCRIBE on Redis (per
+        EVENT_NOTIFY). Without either the turn's read of the request flag is the wake-up."""
+        if settings.EVENT_NOTIFY == "redis":
+            listen = self._listen_redis
+        elif settings.EVENT_NOTIFY == "postgres" and connections["default"].vendor == "postgresql":
+            listen = self._listen_postgres
+        else:
+            return
+        while True:
+            try:
+                await listen()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                logger.warning(
+                    "dispatch wake-ups lost (%s); reconnecting",
+                    type(exc).__name__,
+                    extra={"event": "dispatch_listen_failed", "error": type(exc).__name__},
+                )
+            self.dispatch_woken()  # whatever came while we were not listening
+            await asyncio.sleep(1)
+
+    async def _listen_postgres(self) -> None:
+        import psycopg
+
+        from accounts.streams import _libpq_params
+
+        async with await psycopg.AsyncConnection.connect(**_libpq_params(), autocommit=True) as conn:
+            await conn.execute(f"LISTEN {DISPATCH_CHANNEL}")
+            self.dispatch_woken()
+            async for _ in conn.notifies():
+                self.dispatch_woken()
+
+    async def _listen_redis(self) -> None:
+        import redis.asyncio
+
+        client = redis.asyncio.Redis.from_url(
+            settings.EVENT_REDIS_URL, socket_connect_timeout=2, health_check_interval=15
+        )
+        try:
+            async with client.pubsub() as pubsub:
+                await pubsub.subscribe(DISPATCH_CHANNEL)
+                self.dispatch_woken()
+                async for message in pubsub.listen():
+                    if message["type"] == "message":
+                        self.dispatch_woken()
+        finally:
+            await client.aclose()
 
     async def _measure_lag(self) -> None:
         """How late the loop runs what is due (a busy loop delays every poll and page), and a
@@ -215,7 +336,9 @@ class Engine:
                 beat_at = started
 
     async def _abandon(self) -> None:
-        tasks = list(self.tasks)
+        """Another engine holds the lease: stop polling and writing pages. Provider calls under
+        way end by themselves (their jobs are `submitting`, which no other engine sends)."""
+        tasks = [task for task in self.tasks if task not in self.submits.values()]
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
@@ -223,35 +346,91 @@ class Engine:
         self.polling.clear()
 
     async def _shutdown(self) -> None:
-        tasks = list(self.tasks)
-        for task in tasks:
+        submits = set(self.submits.values())
+        others = [task for task in self.tasks if task not in submits]
+        for task in others:
             task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        if submits:  # a provider call cut short may be paid for without a result: let it answer
+            await asyncio.wait(submits, timeout=SUBMIT_GRACE_SECONDS)
+        for task in list(self.tasks):
+            task.cancel()
+        await asyncio.gather(*others, *submits, return_exceptions=True)
         try:
             if self.has_lease:
                 await self._apply_answers()
             await _db(engine_lease_release)(holder=self.holder)
+            await _db(_dispatch_hand_back)()
         finally:
             await self.pool.aclose()
+
+
+async def _to_the_end(awaitable: Coroutine[Any, Any, R]) -> tuple[R, bool]:
+    """Await a database step to its end even when cancelled meanwhile (its thread finishes it
+    anyway, and the caller must know what it did): (result, whether cancelled)."""
+    future = asyncio.ensure_future(awaitable)
+    try:
+        return await asyncio.shield(future), False
+    except asyncio.CancelledError:
+        return await future, True
 
 
 def engine_heartbeat_file() -> Path:
     return Path(settings.WORKER_STATE_DIR or tempfile.gettempdir()) / "studio-engine.heartbeat"
 
 
-def _pages_pending(*, limit: int, exclude: set[UUID]) -> list[UUID]:
-    """Claimed product pages not being written yet (the dispatcher claims, the engine writes)."""
-    ids = (
-        Job.objects.filter(kind=JobKind.PAGE, status=JobStatus.RUNNING, stage=JobStage.PENDING)
+def _dispatch_and_pending(
+    *, scan: bool, pages: int, submits: int, exclude: set[UUID]
+) -> tuple[list[UUID], list[UUID], bool] | None:
+    """Dispatch if it was requested, then the claimed jobs to send (pages, others, and whether
+    more are pending than fit): after a dispatch that claimed any, or when `scan`; else None."""
+    claimed = jobs_dispatch(submit_tasks=False) if dispatch_requested() else []
+    if not (claimed or scan):
+        return None
+    rows = (
+        Job.objects.filter(status=JobStatus.RUNNING, stage=JobStage.PENDING)
         .order_by("started_at")
-        .values_list("id", flat=True)[: limit + len(exclude)]
+        .values_list("id", "kind")[: pages + submits + len(exclude) + 1]
     )
-    return [job_id for job_id in ids if job_id not in exclude][:limit]
+    page_ids: list[UUID] = []
+    other_ids: list[UUID] = []
+    backlog = False
+    for job_id, kind in rows:
+        if job_id in exclude:
+            continue
+        wanted, room = (page_ids, pages) if kind == JobKind.PAGE else (other_ids, submits)
+        if len(wanted) < room:
+            wanted.append(job_id)
+        else:
+            backlog = True
+    return page_ids, other_ids, backlog
+
+
+def _submit_begin(*, job_id: UUID) -> tuple[str | None, tuple[Job, SubmitRequest | Exception] | None]:
+    """(an edit's prompt still to translate, None) or (None, the job moved to `submitting` and
+    its provider request, or None when there is nothing to send): one trip to the database
+    thread before the call."""
+    prompt = job_translation_pending(job_id=job_id)
+    if prompt is not None:
+        return prompt, None
+    begun = job_submit_begin(job_id=job_id)
+    if begun is None:
+        return None, None
+    job, _ = begun
+    try:
+        return None, (job, provider_request(job))
+    except Exception as exc:  # recorded by job_submit_end like a failed call (nothing was sent)
+        return None, (job, exc)
+
+
+def _dispatch_hand_back() -> None:
+    """A stopping engine leaves a requested dispatch to whoever is alive (task processes)."""
+    if dispatch_requested():
+        dispatch_request(force=True)
 
 
 def engine_run_once() -> int:
-    """One turn of an engine, waiting for the polls and pages it started, in this thread (tests
-    and benchmarks drive the engine this way). Returns how many polls and pages it ran."""
+    """One turn of an engine, waiting for the submits, pages and polls it started, in this thread
+    (tests and benchmarks drive the engine this way). Returns how many it ran."""
 
     async def once() -> int:
         engine = Engine()

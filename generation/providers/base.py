@@ -83,7 +83,8 @@ class OutputImage:
 
 
 class Provider:
-    """Base class. Subclasses set `name` and implement submit, apoll (or poll) and fetch_outputs."""
+    """Base class. Subclasses set `name` and implement submit (and asubmit where their client is
+    async), apoll (or poll) and fetch_outputs."""
 
     name: str = ""
     kinds: frozenset[str] = frozenset()
@@ -102,6 +103,13 @@ class Provider:
 
     def submit(self, request: SubmitRequest) -> Submission:
         raise NotImplementedError
+
+    async def asubmit(self, request: SubmitRequest) -> Submission:
+        """submit for the engine's loop (the one paid call). By default the sync submit runs in a
+        thread, input reads included; providers with an async client send it from the loop.
+        Cancelling it mid-call leaves the call's fate unknown: the engine then hands the job to
+        job_submit_interrupted (sent again only where that is free)."""
+        return await asyncio.to_thread(self.submit, request)
 
     def poll(self, ref: str, state: dict) -> PollResult:
         raise NotImplementedError

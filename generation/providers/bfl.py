@@ -9,6 +9,7 @@ PUBLIC_BASE_URL and BFL_WEBHOOK_SECRET set, BFL calls our webhook; polling stays
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
@@ -80,7 +81,14 @@ class BflProvider(Provider):
     def submit(self, request: SubmitRequest) -> Submission:
         payload = self._payload(request)
         response = self.http.request("POST", f"v1/{settings.BFL_MODEL}", json=payload, safe=False)
-        answer = self.http.json(response, "submit")
+        return self._submission(payload, self.http.json(response, "submit"))
+
+    async def asubmit(self, request: SubmitRequest) -> Submission:
+        payload = await asyncio.to_thread(self._payload, request)  # file reads off the loop
+        response = await self.http.arequest("POST", f"v1/{settings.BFL_MODEL}", json=payload, safe=False)
+        return self._submission(payload, self.http.json(response, "submit"))
+
+    def _submission(self, payload: dict, answer: dict) -> Submission:
         ref = answer.get("id")
         if not isinstance(ref, str) or not ref:
             raise bad_response("BFL", "submit answer without an id", answer)

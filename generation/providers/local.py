@@ -40,6 +40,9 @@ class LocalProvider(Provider):
             poll_after_seconds=self._interval(self.delay_seconds),
         )
 
+    async def asubmit(self, request: SubmitRequest) -> Submission:
+        return self.submit(request)  # no I/O: no thread needed
+
     @staticmethod
     def _interval(total: float) -> float:
         # About five progress updates per job, at most one a second.

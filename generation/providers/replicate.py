@@ -8,6 +8,7 @@ webhook when completed and polling becomes a slow safety net.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
@@ -84,14 +85,26 @@ class ReplicateProvider(Provider):
             "safety_tolerance": 2,
         }
 
-    def submit(self, request: SubmitRequest) -> Submission:
+    def _create(self, request: SubmitRequest) -> tuple[str, dict]:
+        """The model and the create call's body (reads the input files)."""
         model, model_input = self._model_and_input(request)
         body: dict = {"input": model_input}
         if request.webhook_url:
             body["webhook"] = request.webhook_url
             body["webhook_events_filter"] = ["completed"]
+        return model, body
+
+    def submit(self, request: SubmitRequest) -> Submission:
+        model, body = self._create(request)
         response = self.http.request("POST", f"models/{model}/predictions", json=body, safe=False)
-        prediction = self.http.json(response, "create prediction")
+        return self._submission(request, model, self.http.json(response, "create prediction"))
+
+    async def asubmit(self, request: SubmitRequest) -> Submission:
+        model, body = await asyncio.to_thread(self._create, request)  # file reads off the loop
+        response = await self.http.arequest("POST", f"models/{model}/predictions", json=body, safe=False)
+        return self._submission(request, model, self.http.json(response, "create prediction"))
+
+    def _submission(self, request: SubmitRequest, model: str, prediction: dict) -> Submission:
         ref = prediction.get("id")
         if not isinstance(ref, str) or not ref:
             raise bad_response("Replicate", "prediction without an id", prediction)

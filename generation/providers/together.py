@@ -8,6 +8,7 @@ finalize step stores it in the gallery.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 
@@ -47,7 +48,7 @@ class TogetherProvider(Provider):
         if not self.key:
             raise ProviderNotConfigured("TOGETHER_API_KEY", "Together")
 
-    def submit(self, request: SubmitRequest) -> Submission:
+    def _body(self, request: SubmitRequest) -> dict:
         params = request.params
         body = {
             "model": settings.TOGETHER_EDIT_MODEL,
@@ -62,9 +63,23 @@ class TogetherProvider(Provider):
             body["aspect_ratio"] = params["aspect_ratio"]
         if params.get("seed") is not None:
             body["seed"] = params["seed"]
+        return body
+
+    def submit(self, request: SubmitRequest) -> Submission:
         answer = self.http.json(
-            self.http.request("POST", "images/generations", json=body, safe=False), "images/generations"
+            self.http.request("POST", "images/generations", json=self._body(request), safe=False),
+            "images/generations",
         )
+        return self._submission(request, answer)
+
+    async def asubmit(self, request: SubmitRequest) -> Submission:
+        body = await asyncio.to_thread(self._body, request)  # the input file is read off the loop
+        response = await self.http.arequest("POST", "images/generations", json=body, safe=False)
+        answer = self.http.json(response, "images/generations")
+        # Parking the image writes to storage (a network call on S3 or Azure): off the loop too.
+        return await asyncio.to_thread(self._submission, request, answer)
+
+    def _submission(self, request: SubmitRequest, answer: dict) -> Submission:
         data = answer.get("data")
         item = data[0] if isinstance(data, list) and data and isinstance(data[0], dict) else None
         if item is None:

@@ -1,4 +1,10 @@
-"""The dispatcher: claims waiting jobs fairly across users, within user and provider limits."""
+"""The dispatcher: claims waiting jobs fairly across users, within user and provider limits.
+
+The engine process runs it whenever a dispatch is requested (generation/services/wakeups.py)
+and sends the jobs it claimed to their providers itself. Without a live engine it runs as the
+django-q2 task `generation_jobs_dispatch`, which then enqueues one `generation_job_submit` task
+per claimed job. Two dispatchers at once are safe (an advisory lock on PostgreSQL; SQLite
+serialises writers), and a job is claimed queued → running by compare-and-set either way."""
 
 from __future__ import annotations
 
@@ -26,6 +32,7 @@ from generation.services.transitions import job_transition
 from generation.services.wakeups import (
     dispatch_request,
     dispatch_request_clear,
+    engine_lease_held,
 )
 
 logger = logging.getLogger(__name__)
@@ -42,14 +49,19 @@ def _dispatch_lock() -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_DISPATCH_LOCK_KEY])
 
 
-def jobs_dispatch() -> list[UUID]:
+def jobs_dispatch(*, submit_tasks: bool | None = None) -> list[UUID]:
     """Claim waiting jobs, fairly across users, within user and provider limits.
 
     Round robin over time: every user's oldest waiting job comes before anyone's second, and
     among those, the user whose last job started longest ago goes first. One busy user
     cannot starve the others, whatever order the jobs arrived in.
+
+    `submit_tasks`: enqueue a submit task per claimed job (not a page). None: only when no
+    engine holds its lease (a live engine submits the pending jobs it finds by itself).
     """
     dispatch_request_clear()
+    if submit_tasks is None:
+        submit_tasks = not engine_lease_held()
     claimed: list[Job] = []
     now = timezone.now()
     with transaction.atomic():
@@ -108,7 +120,7 @@ def jobs_dispatch() -> list[UUID]:
                 provider_running[job.provider] += 1
                 claimed.append(job)
                 # Product pages are written by the engine process, which picks up pending ones.
-                if job.kind != JobKind.PAGE:
+                if submit_tasks and job.kind != JobKind.PAGE:
                     enqueue("generation_job_submit", str(job.id))
                 if len(claimed) >= settings.ENGINE_DISPATCH_BATCH:
                     transaction.on_commit(dispatch_request)  # more may be claimable

@@ -14,7 +14,7 @@ from generation.services.lifecycle import job_end
 from generation.services.queue import enqueue
 from generation.services.submit import job_submit_interrupted
 from generation.services.transitions import job_stage_change
-from generation.services.wakeups import dispatch_request
+from generation.services.wakeups import dispatch_request, engine_lease_held
 
 logger = logging.getLogger(__name__)
 
@@ -68,11 +68,15 @@ def jobs_reconcile(*, force_dispatch: bool = True) -> ReconcileReport:
         stage_changed_at__lt=stale_before,
         stage__in=[JobStage.PENDING, JobStage.SUBMITTING, JobStage.FINALIZING],
     )
+    engine_alive: bool | None = None
     for job in stale.only("id", "kind", "stage", "provider", "stage_changed_at")[:500]:
         if job.stage == JobStage.PENDING:
-            # The engine picks up pending pages by itself; other jobs need their submit task.
+            # A live engine picks up pending jobs by itself (pages always: only it writes them);
+            # without one, other jobs need their submit task.
             if job_stage_change(job_id=job.id, source=JobStage.PENDING, target=JobStage.PENDING):
-                if job.kind != JobKind.PAGE:
+                if engine_alive is None:
+                    engine_alive = engine_lease_held()
+                if job.kind != JobKind.PAGE and not engine_alive:
                     enqueue("generation_job_submit", str(job.id))
                 report.resubmitted += 1
         elif job.stage == JobStage.SUBMITTING:

@@ -1,4 +1,10 @@
-"""Sending a claimed job to its provider, once; and canceling it there."""
+"""Sending a claimed job to its provider, once; and canceling it there.
+
+Who sends: the engine process (generation/engine/loop.py), as tasks of its asyncio loop, for
+every claimed job while it holds its lease (job_submit_begin in its database thread, then the
+provider's `asubmit`, then job_submit_end); the django-q2 task `generation_job_submit`
+(job_submit) only when no engine is alive. Both go through the pending → submitting
+compare-and-set, so a job is sent once whoever tries."""
 
 from __future__ import annotations
 
@@ -12,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from generation.llm import get_llm
+from generation.llm.base import Translation
 from generation.models import Job, JobInput, JobKind, JobStage, JobStatus
 from generation.providers import (
     Provider,
@@ -26,6 +33,7 @@ from generation.services.live import job_event_publish
 from generation.services.outage import job_wait_for_provider, provider_outcome_record
 from generation.services.queue import enqueue
 from generation.services.transitions import job_stage_change
+from generation.services.wakeups import engine_lease_held
 
 logger = logging.getLogger(__name__)
 
@@ -60,8 +68,8 @@ def job_submit(*, job_id: UUID) -> None:
     while the job is still `pending`: a worker that dies there leaves a job the reconciler sends
     again (a second delivery may translate twice, never submit twice). Only the provider call
     runs in `submitting`, the one stage that is never repeated, so a kill -9 fails few jobs.
-    Product pages are written by the engine process instead (job_submit_begin/_end around
-    the provider's async submit).
+    This is the task-process path, used when no engine holds its lease; a live engine sends
+    jobs itself (job_submit_begin/_end around the provider's `asubmit`), product pages always.
     """
     begun = job_submit_begin(job_id=job_id, kinds_excluded=(JobKind.PAGE,))
     if begun is None:
@@ -88,16 +96,8 @@ def job_submit_begin(*, job_id: UUID, kinds_excluded: Iterable[str] = ()) -> tup
         provider = get_provider(job.provider)
         provider.check_configured()
         _prepare(job)
-    except ProviderError as exc:
-        job_fail(job_id=job_id, code=exc.code, message=exc.message)
-        return None
-    except Exception:
-        logger.exception("job preparation crashed", extra={"job_id": str(job_id)})
-        job_fail(
-            job_id=job_id,
-            code="internal_error",
-            message="The job could not be prepared because of an internal error.",
-        )
+    except Exception as exc:
+        job_prepare_failed(job_id=job_id, error=exc)
         return None
     if not job_stage_change(job_id=job_id, source=JobStage.PENDING, target=JobStage.SUBMITTING):
         return None  # another delivery claimed it first, or the job ended meanwhile
@@ -160,7 +160,8 @@ def job_submit_interrupted(*, job_id: UUID, kind: str, provider: str) -> str | N
     if _provider_resubmit_is_safe(provider):
         if not job_stage_change(job_id=job_id, source=JobStage.SUBMITTING, target=JobStage.PENDING):
             return None
-        if kind != JobKind.PAGE:  # the engine picks up pending pages by itself
+        # A live engine picks up pending jobs by itself (pages always: only it writes them).
+        if kind != JobKind.PAGE and not engine_lease_held():
             enqueue("generation_job_submit", str(job_id))
         return "resubmitted"
     if job_fail(
@@ -173,6 +174,12 @@ def job_submit_interrupted(*, job_id: UUID, kind: str, provider: str) -> str | N
     return None
 
 
+def job_submit_hand_back(*, job_id: UUID) -> bool:
+    """A job moved to `submitting` whose provider call was never started (its engine stopped
+    in between): back to `pending`, to be sent by whoever picks it up; nothing was paid."""
+    return job_stage_change(job_id=job_id, source=JobStage.SUBMITTING, target=JobStage.PENDING)
+
+
 def _provider_resubmit_is_safe(name: str) -> bool:
     try:
         return get_provider(name).resubmit_is_safe
@@ -180,12 +187,55 @@ def _provider_resubmit_is_safe(name: str) -> bool:
         return False
 
 
+def job_prepare_failed(*, job_id: UUID, error: BaseException) -> None:
+    """A claimed job that could not be prepared for its provider (not configured, the edit's
+    translation failed) ends failed, never sent."""
+    if isinstance(error, ProviderError):
+        job_fail(job_id=job_id, code=error.code, message=error.message)
+        return
+    logger.error("job preparation crashed", exc_info=error, extra={"job_id": str(job_id)})
+    job_fail(
+        job_id=job_id,
+        code="internal_error",
+        message="The job could not be prepared because of an internal error.",
+    )
+
+
+def job_translation_pending(*, job_id: UUID) -> str | None:
+    """The prompt of a claimed edit still to be translated, None when there is nothing to do
+    (the engine translates it in a thread of its own before job_submit_begin, which then finds
+    the translation stored)."""
+    params = (
+        Job.objects.filter(pk=job_id, kind=JobKind.EDIT, status=JobStatus.RUNNING, stage=JobStage.PENDING)
+        .values_list("params", flat=True)
+        .first()
+    )
+    if params is None or "prompt_en" in params:
+        return None
+    prompt: str = params["prompt"]
+    return prompt
+
+
+def edit_translate(prompt: str) -> Translation:
+    """The LLM's English for an edit prompt (seconds long, blocking: run it in a thread)."""
+    return get_llm().translate_to_english(prompt)
+
+
+def job_translation_store(*, job_id: UUID, translation: Translation) -> None:
+    job = Job.objects.filter(pk=job_id, stage=JobStage.PENDING).only("id", "params").first()
+    if job is not None:
+        _translation_store(job, translation)
+
+
 def _prepare(job: Job) -> None:
     """Work a job needs before its provider call: an edit prompt in any language is translated
     to English by the LLM first, and the translation is kept on the job."""
     if job.kind != JobKind.EDIT or "prompt_en" in job.params:
         return
-    translation = get_llm().translate_to_english(job.params["prompt"])
+    _translation_store(job, edit_translate(job.params["prompt"]))
+
+
+def _translation_store(job: Job, translation: Translation) -> None:
     job.params = {**job.params, "prompt_en": translation.text}
     job.translation = {
         "source_language": translation.source_language,
