@@ -303,6 +303,8 @@ LOCAL_MAX_CONCURRENT = env_int("LOCAL_MAX_CONCURRENT", 500, minimum=1)
 # How long a claimed job may sit in one stage before the reconciler assumes its task was lost.
 ENGINE_STAGE_GRACE_SECONDS = env_int("ENGINE_STAGE_GRACE_SECONDS", 45, minimum=1)
 ENGINE_POLL_CONCURRENCY = env_int("ENGINE_POLL_CONCURRENCY", 200, minimum=1)
+# Provider submits (the one paid call per job) the engine runs at once, as tasks of its loop.
+ENGINE_SUBMIT_CONCURRENCY = env_int("ENGINE_SUBMIT_CONCURRENCY", 50, minimum=1)
 ENGINE_DISPATCH_BATCH = env_int("ENGINE_DISPATCH_BATCH", 200, minimum=1)
 PROGRESS_LOG_STEP = env_int("PROGRESS_LOG_STEP", 20, minimum=1)
 PROGRESS_LOG_MIN_MS = env_int("PROGRESS_LOG_MIN_MS", 1000, minimum=0)
