@@ -10,6 +10,11 @@ stopped server costs a request nothing and a black-holed one costs at most one s
 timeout (CACHE_TIMEOUT_SECONDS) per process per retry period.
 
 `ping()` talks to Redis whatever the state and raises: the health check's way to tell the truth.
+
+One Redis client (and connection pool) per process and server: Django keeps its cache objects in
+a context-local, and the WSGI pool of config/asgi.py runs each request in a fresh context, so a
+client per cache object opened a new connection (a TCP connect and a HELLO) for every request
+(benchmarks/api_bench.py). redis-py's pool is thread-safe and starts over in a forked child.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -72,6 +77,26 @@ def _breaker(location: str) -> _Breaker:
         return _breakers.setdefault(location, _Breaker())
 
 
+class _SharedRedisCacheClient(RedisCacheClient):
+    """Django's client, keeping its redis-py clients (Django makes one per call; they are
+    thread-safe and take a connection from the pool only while a command runs)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._redis_clients: dict[int, Any] = {}
+
+    def get_client(self, key: Any = None, *, write: bool = False) -> Any:
+        index = self._get_connection_pool_index(write)  # type: ignore[attr-defined]
+        client = self._redis_clients.get(index)
+        if client is None:
+            client = self._redis_clients[index] = super().get_client(key, write=write)
+        return client
+
+
+_clients: dict[tuple, RedisCacheClient] = {}
+_clients_lock = threading.Lock()
+
+
 class ResilientRedisCache(RedisCache):
     def __init__(self, server, params):
         params = dict(params)
@@ -84,6 +109,23 @@ class ResilientRedisCache(RedisCache):
         super().__init__(server, params)
         self._location = server if isinstance(server, str) else ",".join(server)
         self._breaker = _breaker(self._location)
+        self._client_servers: list[str] = self._servers  # type: ignore[attr-defined]
+        self._client_options: dict[str, Any] = self._options  # type: ignore[attr-defined]
+        self._client_key = (tuple(self._client_servers), repr(sorted(self._client_options.items())))
+
+    @property
+    def _cache(self) -> RedisCacheClient:  # Django's: a cached_property per cache object
+        key = self._client_key
+        client = _clients.get(key)
+        if client is None:
+            with _clients_lock:
+                client = _clients.get(key)
+                if client is None:
+                    client = _clients[key] = _SharedRedisCacheClient(
+                        self._client_servers, **self._client_options
+                    )
+                    client.get_client(write=True)  # its pool made once, not by racing threads
+        return client
 
     def _try(self, call: Callable[[], Any], fallback: Any) -> Any:
         if self._breaker.skipping():

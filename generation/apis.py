@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from uuid import UUID
 
@@ -43,6 +44,7 @@ from generation.selectors import (
     job_input_thumbnail,
     job_inputs_for,
     job_list,
+    job_result_images,
     job_standing,
     job_with_standing,
 )
@@ -157,6 +159,20 @@ class JobOutputSerializer(serializers.Serializer):
 JobPageSerializer = page_serializer(JobOutputSerializer, "JobPage")
 
 
+@functools.cache
+def _job_output() -> JobOutputSerializer:
+    """One bound serializer per process: its fields are built (deep-copied) once instead of at
+    every poll; to_representation keeps no state, so threads share it."""
+    serializer = JobOutputSerializer()
+    serializer.fields  # noqa: B018  (bound here, once)
+    return serializer
+
+
+def _jobs_output(data: list[dict]) -> list[dict]:
+    to_representation = _job_output().to_representation
+    return [to_representation(item) for item in data]
+
+
 @dataclass(frozen=True)
 class _Related:
     """What a page of jobs shows beside the jobs' own rows, read for the whole page at once."""
@@ -167,6 +183,11 @@ class _Related:
 
     @classmethod
     def read(cls, *, user, jobs: list[Job]) -> _Related:
+        if len(jobs) == 1 and _source_image_id(jobs[0]) is None:  # a poll: the common case, cheap
+            (job,) = jobs
+            images = {job.id: job_result_images(job_id=job.id)} if job.status == JobStatus.SUCCEEDED else {}
+            inputs = job_inputs_for(job_ids=[job.id]) if job.kind != JobKind.PAGE else {}
+            return cls(images=images, inputs=inputs, own_image_ids=set())
         images, own = images_for_jobs_and_owned(
             job_ids=[job.id for job in jobs if job.status == JobStatus.SUCCEEDED],
             user=user,
@@ -263,7 +284,7 @@ def _page(request, job: Job) -> dict | None:
 
 def _job_response(request, job: Job, *, created: bool = True, status_code=status.HTTP_200_OK):
     job = job_with_standing(job=job)
-    response = Response(JobOutputSerializer(_jobs_data(request, [job])[0]).data, status=status_code)
+    response = Response(_jobs_output(_jobs_data(request, [job]))[0], status=status_code)
     response["Location"] = reverse("generation:job-detail", args=[job.id])
     if not created:
         response["Idempotent-Replayed"] = "true"
@@ -552,7 +573,7 @@ class JobListApi(APIView):
             filters,
         )
         results = _jobs_data(request, page.items)
-        return Response(page.envelope(JobOutputSerializer(results, many=True).data))
+        return Response(page.envelope(_jobs_output(results)))
 
 
 class JobDetailApi(APIView):

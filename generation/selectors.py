@@ -2,37 +2,39 @@
 
 from __future__ import annotations
 
+import functools
 import statistics
 import time
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from uuid import UUID
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connection
 from django.db.models import (
     Case,
-    Count,
     DateTimeField,
     Func,
     IntegerField,
     JSONField,
-    Min,
     OuterRef,
-    Q,
     QuerySet,
     Subquery,
     UUIDField,
     When,
 )
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from accounts.selectors import user_job_limits
 from config.errors import NotFound
+from config.sql import RowQuery
 from gallery.imaging import image_thumbnail
-from generation.models import ACTIVE_STATUSES, Job, JobInput, JobKind, JobStage, JobStatus
+from gallery.models import Image
+from generation.models import Job, JobInput, JobKind, JobStage, JobStatus
 from generation.providers import ProviderError, get_provider
 from templates_app.selectors import page_of_job
 
@@ -104,11 +106,25 @@ def job_list(
     return _with_standing(jobs).order_by("-created_at", "-id")
 
 
+# What a client's poll of one job reads, as SQL written once per process (config/sql.py).
+_JOB_OF_USER = RowQuery(Job, where=["pk", "user"])
+_INPUTS_OF_JOB = RowQuery(JobInput, where=["job"], order_by=["role"])
+_RESULT_IMAGES_OF_JOB = RowQuery(
+    Image,
+    where=["job_id"],
+    order_by=["position"],
+    fields=["id", "owner", "job_id", "width", "height", "format", "position", "deleted_at", "purging_at"],
+)
+
+
 def job_inputs_for(*, job_ids: Iterable[UUID]) -> dict[UUID, list[JobInput]]:
     """Input images per job in one query, in a stable order (by role)."""
     ids = list(job_ids)
     found: dict[UUID, list[JobInput]] = defaultdict(list)
     if not ids:
+        return found
+    if len(ids) == 1:
+        found[ids[0]] = _INPUTS_OF_JOB(ids[0])
         return found
     for row in JobInput.objects.filter(job_id__in=ids).order_by("job_id", "role"):
         found[row.job_id].append(row)
@@ -129,10 +145,16 @@ def job_input_get(*, user, job_id, role: str) -> JobInput:
 
 def job_get(*, user, job_id) -> Job:
     """The user's own job; another user's id is simply not found (404, never 403)."""
-    job = Job.objects.filter(pk=job_id, user=user).first()
+    job = _JOB_OF_USER.first(job_id, getattr(user, "pk", user))
     if job is None:
         raise NotFound("Job not found.")
     return job
+
+
+def job_result_images(*, job_id: UUID) -> list[Image]:
+    """A job's result images in order (what gallery.selectors.images_for_jobs_and_owned reads for
+    a list), for one job."""
+    return _RESULT_IMAGES_OF_JOB(job_id)
 
 
 def job_detail_get(*, user, job_id) -> Job:
@@ -147,25 +169,81 @@ def job_with_standing(*, job: Job) -> Job:
     finished page job's page from its own query."""
     job.page_id = job.page_blocks = None
     if job.status == JobStatus.QUEUED:
-        waiting = Q(status=JobStatus.QUEUED, created_at__lt=job.created_at)
-        running = Q(status=JobStatus.RUNNING)
-        for name, value in (
-            Job.objects.filter(status__in=ACTIVE_STATUSES)
-            .aggregate(
-                waiting_ahead=Count("pk", filter=waiting & Q(provider=job.provider)),
-                own_waiting_ahead=Count("pk", filter=waiting & Q(user_id=job.user_id)),
-                provider_running=Count("pk", filter=running & Q(provider=job.provider)),
-                provider_first_start=Min("started_at", filter=running & Q(provider=job.provider)),
-                own_running=Count("pk", filter=running & Q(user_id=job.user_id)),
-                own_first_start=Min("started_at", filter=running & Q(user_id=job.user_id)),
-            )
-            .items()
-        ):
+        for name, value in _queue_figures(job).items():
             setattr(job, name, value)
     elif job.kind == JobKind.PAGE and job.status == JobStatus.SUCCEEDED:
         page = page_of_job(job_id=job.id).values("id", "blocks").first() or {}
         job.page_id, job.page_blocks = page.get("id"), page.get("blocks")
     return job
+
+
+_QUEUE_FIGURES = (
+    "waiting_ahead",
+    "own_waiting_ahead",
+    "provider_running",
+    "provider_first_start",
+    "own_running",
+    "own_first_start",
+)
+
+
+@functools.cache
+def _queue_figures_sql() -> str:
+    """The one aggregate over the active jobs behind a waiting job's standing, as SQL written
+    once per process: built through the ORM it cost more CPU than everything else a poll does
+    (benchmarks/api_bench.py). Plain SQL that SQLite and PostgreSQL both run."""
+    table = connection.ops.quote_name(Job._meta.db_table)
+    column = {
+        name: connection.ops.quote_name(Job._meta.get_field(name).column)
+        for name in ("status", "created_at", "provider", "user", "started_at")
+    }
+    waiting = f"{column['status']} = %s AND {column['created_at']} < %s"
+    running = f"{column['status']} = %s"
+    # Names from the model's own metadata; every value is a parameter.
+    return (
+        f"SELECT SUM(CASE WHEN {waiting} AND {column['provider']} = %s THEN 1 ELSE 0 END), "  # noqa: S608
+        f"SUM(CASE WHEN {waiting} AND {column['user']} = %s THEN 1 ELSE 0 END), "
+        f"SUM(CASE WHEN {running} AND {column['provider']} = %s THEN 1 ELSE 0 END), "
+        f"MIN(CASE WHEN {running} AND {column['provider']} = %s THEN {column['started_at']} END), "
+        f"SUM(CASE WHEN {running} AND {column['user']} = %s THEN 1 ELSE 0 END), "
+        f"MIN(CASE WHEN {running} AND {column['user']} = %s THEN {column['started_at']} END) "
+        f"FROM {table} WHERE {column['status']} IN (%s, %s)"
+    )
+
+
+def _as_datetime(value) -> datetime | None:
+    """A MIN() of a datetime column: a datetime on PostgreSQL, text on SQLite (stored in UTC)."""
+    if value is None or isinstance(value, datetime):
+        return value
+    parsed = parse_datetime(value)
+    if parsed is not None and timezone.is_naive(parsed):
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed
+
+
+def _queue_figures(job: Job) -> dict:
+    """What job_standing needs for a waiting job: how many wait before it (for its provider, and
+    its owner's own), and how many run (for its provider, and its owner's) since when."""
+    queued, running = str(JobStatus.QUEUED), str(JobStatus.RUNNING)
+    created_at = connection.ops.adapt_datetimefield_value(job.created_at)
+    params = [
+        queued, created_at, job.provider,
+        queued, created_at, job.user_id,
+        running, job.provider,
+        running, job.provider,
+        running, job.user_id,
+        running, job.user_id,
+        queued, running,
+    ]  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.execute(_queue_figures_sql(), params)
+        row = cursor.fetchone()
+    figures = dict(zip(_QUEUE_FIGURES, row, strict=True))
+    for name in ("waiting_ahead", "own_waiting_ahead", "provider_running", "own_running"):
+        figures[name] = int(figures[name] or 0)
+    for name in ("provider_first_start", "own_first_start"):
+        figures[name] = _as_datetime(figures[name])
+    return figures
 
 
 def job_input_thumbnail(*, job_input: JobInput) -> bytes:
