@@ -10,6 +10,12 @@ from django.conf import settings
 from django.http import FileResponse, HttpResponse, HttpResponseNotModified, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import (
+    get_conditional_response,
+    patch_cache_control,
+    patch_vary_headers,
+    set_response_etag,
+)
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -577,9 +583,23 @@ class JobListApi(APIView):
 
 
 class JobDetailApi(APIView):
-    @extend_schema(responses=JobOutputSerializer)
+    """A job as it stands now. The answer carries an ETag (a digest of the body); a poll that sends
+    it back in If-None-Match while nothing changed gets 304 without a body (browsers do this on
+    their own: `Cache-Control: private, no-cache` keeps the answer and revalidates it)."""
+
+    @extend_schema(responses={200: JobOutputSerializer, 304: None})
     def get(self, request, job_id):
         return _job_response(request, job_get(user=request.user, job_id=job_id))
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if request.method != "GET" or response.status_code != status.HTTP_200_OK:
+            return response  # errors (404 for another user's job) are never validated
+        response.render()
+        set_response_etag(response)
+        patch_cache_control(response, private=True, no_cache=True)
+        patch_vary_headers(response, ["Authorization"])
+        return get_conditional_response(request, etag=response["ETag"], response=response)
 
 
 class JobCancelApi(APIView):

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from generation.models import JobKind
 from tests.conftest import api_client_for
@@ -137,3 +138,59 @@ def test_a_jobs_detail_costs_at_most_4_queries_in_every_state(alice, state, djan
 def test_another_users_job_detail_is_404(alice):
     job = JobFactory()
     assert api_client_for(alice).get(f"/api/v1/jobs/{job.id}").status_code == 404
+
+
+# --- conditional polls: ETag and If-None-Match ---------------------------------------------------
+
+
+def test_a_poll_that_sends_back_the_etag_gets_304_while_the_job_is_unchanged(alice):
+    job = finished_job_with_result(user=alice)
+    api = api_client_for(alice)
+    first = api.get(f"/api/v1/jobs/{job.id}")
+    etag = first["ETag"]
+    assert first.status_code == 200 and etag
+    assert "private" in first["Cache-Control"] and "no-cache" in first["Cache-Control"]
+    assert "Authorization" in first["Vary"]
+
+    again = api.get(f"/api/v1/jobs/{job.id}", HTTP_IF_NONE_MATCH=etag)
+
+    assert again.status_code == 304 and again.content == b""
+    assert again["ETag"] == etag
+    assert api.get(f"/api/v1/jobs/{job.id}", HTTP_IF_NONE_MATCH='"something-else"').status_code == 200
+
+
+def test_a_change_to_the_job_changes_its_etag(alice):
+    job = JobFactory(user=alice, running=True)
+    api = api_client_for(alice)
+    etag = api.get(f"/api/v1/jobs/{job.id}")["ETag"]
+    type(job).objects.filter(pk=job.pk).update(progress=60)
+
+    changed = api.get(f"/api/v1/jobs/{job.id}", HTTP_IF_NONE_MATCH=etag)
+
+    assert changed.status_code == 200 and changed["ETag"] != etag
+    assert changed.json()["progress"] == 60
+
+
+def test_another_users_etag_gets_404_not_304(alice):
+    job = finished_job_with_result(user=alice)
+    etag = api_client_for(alice).get(f"/api/v1/jobs/{job.id}")["ETag"]
+    stranger = api_client_for(UserFactory(username="mallory"))
+
+    answer = stranger.get(f"/api/v1/jobs/{job.id}", HTTP_IF_NONE_MATCH=etag)
+
+    assert answer.status_code == 404 and "ETag" not in answer
+    assert APIClient().get(f"/api/v1/jobs/{job.id}", HTTP_IF_NONE_MATCH=etag).status_code == 401
+    assert api_client_for(alice).get(f"/api/v1/jobs/{job.id}", HTTP_IF_NONE_MATCH=etag).status_code == 304
+
+
+def test_a_waiting_jobs_etag_changes_when_the_queue_ahead_of_it_moves(alice):
+    ahead = JobFactory(created_at=timezone.now() - timedelta(minutes=5))  # someone else's, earlier
+    job = JobFactory(user=alice)
+    api = api_client_for(alice)
+    first = api.get(f"/api/v1/jobs/{job.id}")
+    assert first.json()["queue_position"] == 2
+    type(ahead).objects.filter(pk=ahead.pk).update(status="canceled", finished_at=timezone.now())
+
+    moved = api.get(f"/api/v1/jobs/{job.id}", HTTP_IF_NONE_MATCH=first["ETag"])
+
+    assert moved.status_code == 200 and moved.json()["queue_position"] == 1

@@ -788,6 +788,9 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** @description A job as it stands now. The answer carries an ETag (a digest of the body); a poll that sends
+         *     it back in If-None-Match while nothing changed gets 304 without a body (browsers do this on
+         *     their own: `Cache-Control: private, no-cache` keeps the answer and revalidates it). */
         get: operations["jobs_retrieve"];
         put?: never;
         post?: never;
@@ -5788,6 +5791,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["JobOutput"];
                 };
+            };
+            /** @description No response body */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Not signed in, or the token is invalid or expired. */
             401: {
