@@ -39,6 +39,9 @@ class UserChangeList(ChangeList):
             user.storage_used_bytes = used.get(user.pk, 0)
 
 
+_BASE_FIELDSETS = BaseUserAdmin.fieldsets or ()  # Django's own (always set; typed optional)
+
+
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     list_display = (
@@ -53,7 +56,7 @@ class UserAdmin(BaseUserAdmin):
     list_filter = ("is_staff", "is_superuser", "is_active", "groups")
     readonly_fields = ("limits_applied", "storage_usage")
     fieldsets = (
-        BaseUserAdmin.fieldsets[0],
+        _BASE_FIELDSETS[0],
         (
             "Limits",
             {
@@ -67,7 +70,7 @@ class UserAdmin(BaseUserAdmin):
                 "description": "Leave a limit empty to apply the default.",
             },
         ),
-        *BaseUserAdmin.fieldsets[1:],
+        *_BASE_FIELDSETS[1:],
     )
 
     def get_changelist(self, request, **kwargs):
@@ -148,7 +151,7 @@ def _usage_html(used: int, quota: int | None, is_default: bool):
 # --- internal models --------------------------------------------------------------------------
 
 
-class ExplainedListMixin:
+class ExplainedListMixin(admin.ModelAdmin):
     """A sentence above the list saying what the page shows (and what it cannot)."""
 
     change_list_template = "admin/change_list_explained.html"

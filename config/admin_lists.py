@@ -18,6 +18,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from datetime import date, datetime, time, timedelta
 from functools import reduce
+from typing import Any
 
 from django.conf import settings
 from django.contrib import admin, messages
@@ -25,7 +26,7 @@ from django.contrib.admin.views.main import PAGE_VAR, ChangeList
 from django.contrib.auth import get_user_model
 from django.core.paginator import EmptyPage, Page, Paginator
 from django.db import connection
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.functional import cached_property
 
@@ -46,6 +47,8 @@ class EstimatedPage(Page):
 
 class EstimatedCountPaginator(Paginator):
     """A changelist paginator that never counts past the limit (see the module's docstring)."""
+
+    object_list: QuerySet[Any]  # a changelist's rows
 
     def __init__(self, object_list, per_page, *args, exact_limit: int | None = None, **kwargs):
         super().__init__(object_list, per_page, *args, **kwargs)
@@ -111,7 +114,7 @@ class EstimatedChangeList(ChangeList):
                 self.count_text = f"more than {self.paginator.exact_limit:,} {self.opts.verbose_name_plural}"
 
 
-class EstimatedCountMixin:
+class EstimatedCountMixin(admin.ModelAdmin):
     """For a ModelAdmin whose table grows without bound: no full COUNT(*), paging at any depth."""
 
     paginator = EstimatedCountPaginator
@@ -236,7 +239,7 @@ def date_range_filter(field: str, *, title: str = "date created"):
 
         def _day(self, request, name) -> datetime | None:
             value = self.used_parameters.get(name)
-            if not value:
+            if not value or not isinstance(value, str):  # InputFilter stores the stripped text
                 return None
             try:
                 return timezone.make_aware(datetime.combine(date.fromisoformat(value), time.min))

@@ -52,7 +52,7 @@ class ErrorCode(StrEnum):
     english: str
     korean: KoreanMessage
 
-    def __new__(cls, value: str, status: int, english: str, korean: KoreanMessage):
+    def __new__(cls, value: str, status: int, english: str, korean: KoreanMessage) -> ErrorCode:
         member = str.__new__(cls, value)
         member._value_ = value
         member.status = status
@@ -467,12 +467,20 @@ class ErrorCode(StrEnum):
     )
 
 
+_BY_CODE: dict[str, ErrorCode] = {member.value: member for member in ErrorCode}
+
+
+def registered_code(code: str) -> ErrorCode | None:
+    """The registered code spelled `code`, None for a string that is not one."""
+    return _BY_CODE.get(code)
+
+
 def error_code(code: str) -> ErrorCode:
     """The registered code; ValueError (loudly, with the code) for one that is not registered."""
-    try:
-        return ErrorCode(code)
-    except ValueError:
-        raise ValueError(f"{code!r} is not a registered error code (config/error_codes.py).") from None
+    member = _BY_CODE.get(code)
+    if member is None:
+        raise ValueError(f"{code!r} is not a registered error code (config/error_codes.py).")
+    return member
 
 
 def error_code_choices() -> list[tuple[str, str]]:

@@ -24,7 +24,7 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
-from config.error_codes import ErrorCode, error_code, error_code_choices
+from config.error_codes import ErrorCode, error_code, error_code_choices, registered_code
 from config.unavailable import MESSAGE as UNAVAILABLE_MESSAGE
 from config.unavailable import is_unavailable, log_unavailable, retry_after_seconds
 
@@ -113,7 +113,8 @@ class ErrorSerializer(serializers.Serializer):
         choices=error_code_choices(), help_text="What went wrong, for programs (config/error_codes.py)."
     )
     message = serializers.CharField(help_text="In the request's language (Accept-Language: ko or en).")
-    fields = serializers.DictField(
+    # The metaclass takes declared fields off the class, so this does not shadow Serializer.fields.
+    fields = serializers.DictField(  # type: ignore[assignment]
         child=_FieldErrors(),
         required=False,
         help_text="Per input field, what is wrong with it (code `invalid`).",
@@ -215,7 +216,8 @@ _DRF_CODES = {
 def _registered(code: str, default: ErrorCode) -> ErrorCode:
     """A library's own code (simplejwt's `token_not_valid`) when registered, else the default for
     its exception class: clients only ever see registered codes."""
-    return ErrorCode(code) if code in ErrorCode._value2member_map_ else default
+    member = registered_code(code)
+    return default if member is None else member
 
 
 def api_exception_handler(exc: Exception, context: dict) -> Response | None:
@@ -246,8 +248,8 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
     if response is None:
         return None
     if isinstance(exc, exceptions.ValidationError):
-        detail = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
-        fields = _flatten(detail)
+        errors = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+        fields = _flatten(errors)
         response.data = _localized_body("invalid", _first_message(fields), fields)
         return response
     default = next((c for cls, c in _DRF_CODES.items() if isinstance(exc, cls)), ErrorCode.ERROR)
@@ -261,7 +263,9 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
     if isinstance(exc, exceptions.PermissionDenied) and message.startswith("CSRF Failed"):
         code = ErrorCode.CSRF_FAILED  # SessionAuthentication's refusal: the client should fetch a new token
     extra = {}
-    if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
-        extra["retry_after_seconds"] = int(exc.wait + 0.999)
+    # DRF's Throttled sets `wait` (seconds, or None); the stubs do not declare it.
+    wait: float | None = getattr(exc, "wait", None) if isinstance(exc, exceptions.Throttled) else None
+    if wait is not None:
+        extra["retry_after_seconds"] = int(wait + 0.999)
     response.data = _localized_body(code, message, extra=extra)
     return response

@@ -297,7 +297,7 @@ def disk_free() -> str:
 @register("storage", order=40)
 def storage_writable() -> str:
     from django.core.files.base import ContentFile
-    from django.core.files.storage import default_storage
+    from django.core.files.storage import default_storage, storages
 
     name = f"healthz/{uuid.uuid4().hex}.txt"
     try:
@@ -313,7 +313,7 @@ def storage_writable() -> str:
     except Exception as exc:  # OSError locally; the SDK's own errors for S3 and Azure
         detail = getattr(exc, "strerror", None) or type(exc).__name__
         raise CheckFailed(f"Storage is not writable ({detail}).")
-    return f"write, read and delete ok ({type(default_storage._wrapped).__name__})"
+    return f"write, read and delete ok ({type(storages['default']).__name__})"
 
 
 @register("cache", order=50)

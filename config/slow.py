@@ -72,14 +72,14 @@ def slow_request(kind: str, *, user_id: int | None = None) -> Iterator[None]:
         if depth == 0:
             _threads_held += 1
     _local.depth = depth + 1
-    user_key = None
+    held_for_user: tuple[int, str] | None = None  # (user_id, where it was counted)
     try:
         if kind == SEED and user_id is not None:
-            user_key = _user_acquire(user_id)
+            held_for_user = (user_id, _user_acquire(user_id))
         yield
     finally:
-        if user_key is not None:
-            _user_release(user_id, user_key)
+        if held_for_user is not None:
+            _user_release(*held_for_user)
         _local.depth = depth
         with _lock:
             _held[kind] -= 1
@@ -87,7 +87,7 @@ def slow_request(kind: str, *, user_id: int | None = None) -> Iterator[None]:
                 _threads_held -= 1
 
 
-def _user_acquire(user_id: int):
+def _user_acquire(user_id: int) -> str:
     """Count one more seed wait for the user; Throttled past SEED_WAIT_MAX_PER_USER. Returns
     where it was counted ("cache" or "local") for the release."""
     limit = settings.SEED_WAIT_MAX_PER_USER

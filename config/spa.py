@@ -116,6 +116,7 @@ def spa_index(request: HttpRequest, path: str = "") -> HttpResponse:
     index = load_index()
     if index is None:
         return not_built_response()
+    response: HttpResponse
     if index.etag in parse_etags(request.headers.get("If-None-Match", "")):
         response = HttpResponseNotModified()
     else:

@@ -186,7 +186,11 @@ class ImageAdmin(IndexedSearchMixin, EstimatedCountMixin, admin.ModelAdmin):
 
     def grid_view(self, request):
         response = self.changelist_view(request, {"is_grid": True})
-        if isinstance(response, TemplateResponse) and "cl" in response.context_data:  # not an action's page
+        if (
+            isinstance(response, TemplateResponse)
+            and response.context_data is not None
+            and "cl" in response.context_data  # not an action's page
+        ):
             response.template_name = "admin/gallery/image/change_list_grid.html"
         return response
 

@@ -89,7 +89,8 @@ class DateRangeSerializer(serializers.Serializer):
 @extend_schema_serializer(component_name="GalleryImage")
 class ImageOutputSerializer(serializers.Serializer):
     id = serializers.UUIDField()
-    source = serializers.ChoiceField(choices=Image.Source.choices)
+    # A declared field named like Field.source; the serializer metaclass takes it off the class.
+    source = serializers.ChoiceField(choices=Image.Source.choices)  # type: ignore[assignment]
     width = serializers.IntegerField()
     height = serializers.IntegerField()
     format = serializers.ChoiceField(choices=Image.Format.choices)
@@ -232,7 +233,9 @@ class ImageListApi(APIView):
 
     class FilterSerializer(PageParamsSerializer, DateRangeSerializer):
         state = serializers.ChoiceField(choices=["active", "trash"], default="active")
-        source = serializers.ChoiceField(choices=Image.Source.choices, required=False)
+        source = serializers.ChoiceField(  # type: ignore[assignment]  # as on ImageOutputSerializer
+            choices=Image.Source.choices, required=False
+        )
 
     @extend_schema(parameters=[FilterSerializer], responses=ImagePageSerializer, operation_id="images_list")
     def get(self, request):

@@ -71,7 +71,7 @@ def fetch_bytes(
     """The body of a URL, every hop guarded as above. `hosts` (provider result downloads: the
     provider's delivery hosts, "name" or "*.domain") restricts which host the URL may name; each
     redirect is then judged by the address rules, like any hop. A non-2xx answer raises
-    InvalidInput with code fetch_failed and the status in `http_status`."""
+    FetchFailed (an InvalidInput, code fetch_failed) with the status in `http_status`."""
     deadline = time.monotonic() + (total_seconds or settings.FETCH_TOTAL_TIMEOUT_SECONDS)
     max_bytes = max_bytes or settings.MAX_UPLOAD_BYTES
     current = url
@@ -87,9 +87,7 @@ def fetch_bytes(
             current = urljoin(current, location)
             continue
         if not 200 <= status < 300:
-            error = _failed(field, f"the server answered HTTP {status}.")
-            error.http_status = status
-            raise error
+            raise _failed(field, f"the server answered HTTP {status}.", http_status=status)
         return body
     raise _failed(field, f"redirected more than {MAX_REDIRECTS} times.")
 
@@ -172,7 +170,8 @@ def _resolve(target: _Target, *, field: str, deadline: float) -> list[str]:
         raise _failed(field, "the host name could not be resolved in time.")
     except (socket.gaierror, UnicodeError, OSError):
         raise _failed(field, "the host name could not be resolved.")
-    addresses = list(dict.fromkeys(info[4][0].split("%")[0] for info in infos))
+    # sockaddr[0] is the address string for the AF_INET and AF_INET6 answers asked for here.
+    addresses = list(dict.fromkeys(str(info[4][0]).split("%")[0] for info in infos))
     if not addresses:
         raise _failed(field, "the host name could not be resolved.")
     if target.is_allowlisted():
@@ -285,5 +284,15 @@ def _refused(field: str, message: str, *, code: str = "url_not_allowed") -> Inva
     return _invalid(field, message, code=code)
 
 
-def _failed(field: str, reason: str) -> InvalidInput:
-    return _invalid(field, f"could not be downloaded: {reason}", code="fetch_failed")
+class FetchFailed(InvalidInput):
+    """A download that failed (code fetch_failed); `http_status` is the server's non-2xx answer,
+    None when it gave none."""
+
+    def __init__(self, field: str, reason: str, *, http_status: int | None = None):
+        message = f"could not be downloaded: {reason}"
+        super().__init__(f"{field}: {message}", code="fetch_failed", fields={field: [message]})
+        self.http_status = http_status
+
+
+def _failed(field: str, reason: str, *, http_status: int | None = None) -> FetchFailed:
+    return FetchFailed(field, reason, http_status=http_status)

@@ -21,7 +21,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from config.errors import InvalidInput
 
-_FORMATS = {"PNG": "png", "JPEG": "jpeg", "WEBP": "webp"}
+_FORMATS: dict[str | None, str] = {"PNG": "png", "JPEG": "jpeg", "WEBP": "webp"}  # PIL's name: ours
 _SAVE_OPTIONS = {"png": {}, "jpeg": {"quality": 92}, "webp": {"quality": 92}}
 
 

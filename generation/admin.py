@@ -6,6 +6,7 @@ import json
 
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
@@ -63,12 +64,14 @@ class FailedLastDayFilter(admin.SimpleListFilter):
 
     def lookups(self, request, model_admin):
         choices = [(code, f"{code} ({count})") for code, count in failure_codes_last_day()]
-        if self.value() and self.value() not in {code for code, _ in choices}:
-            choices.append((self.value(), self.value()))
+        chosen = self.value()
+        if chosen and chosen not in {code for code, _ in choices}:
+            choices.append((chosen, chosen))
         return choices
 
     def queryset(self, request, queryset):
-        return failed_last_day(queryset, self.value()) if self.value() else queryset
+        chosen = self.value()
+        return failed_last_day(queryset, chosen) if chosen else queryset
 
 
 class JobInputInline(admin.TabularInline):
@@ -233,7 +236,8 @@ class JobAdmin(IndexedSearchMixin, EstimatedCountMixin, admin.ModelAdmin):
             return "Finished."
         info = job_standing(job=job_detail_get(user=obj.user, job_id=obj.id), user=obj.user)
         if obj.status == JobStatus.QUEUED:
-            why = WAITING_REASONS.get(info.waiting_reason, info.waiting_reason)
+            reason = info.waiting_reason
+            why = WAITING_REASONS.get(reason, reason) if reason is not None else None
             return format_html(
                 "Waiting: position {} for {}; {} ({}). Result in about {} s.",
                 info.queue_position,
@@ -484,7 +488,7 @@ class JobAdmin(IndexedSearchMixin, EstimatedCountMixin, admin.ModelAdmin):
             "note": note,
             "selected_ids": [str(job.id) for job in chosen + skipped],
             "next": request.POST.get("next", ""),
-            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            "action_checkbox_name": ACTION_CHECKBOX_NAME,
         }
         request.current_app = self.admin_site.name
         return TemplateResponse(request, "admin/generation/job/action_confirmation.html", context)

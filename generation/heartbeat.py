@@ -26,6 +26,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.utils import timezone
+from django_q.brokers import Broker
 from django_q.brokers.orm import ORM
 from django_q.brokers.redis_broker import Redis
 from django_q.conf import Conf
@@ -67,21 +68,22 @@ def holder_name(pid: int) -> str:
     return f"{socket.gethostname()}:{pid}"[:64]
 
 
-class _HeartbeatMixin:
+class _HeartbeatMixin(Broker):
+    """Put before a django-q2 broker class (ORM, Redis): extends its set_stat."""
+
     _last_beat = 0.0
     _started = False
 
-    def set_stat(self, key: str, value: str, timeout: int):
-        result = super().set_stat(key, value, timeout)
+    def set_stat(self, key: str, value: str, timeout: int) -> None:
+        super().set_stat(key, value, timeout)
         try:
             stat = SignedPackage.loads(value)
         except BadSignature:
-            return result
+            return
         try:
             self._beat(stat)
         except Exception as exc:  # the sentinel must keep guarding, whatever the database does
             logger.warning("cluster heartbeat not written: %r", exc)
-        return result
 
     def _beat(self, stat) -> None:
         from generation.models import EngineLease

@@ -54,7 +54,7 @@ _BLOCKING_CHECKS = {
 
 def _storage_quota_reason(user) -> PreflightReason | None:
     usage = storage_usage(user=user)
-    if usage.is_over_quota:
+    if usage.quota_bytes is not None and usage.is_over_quota:
         used_mb = usage.used_bytes / 2**20
         quota_mb = usage.quota_bytes / 2**20
         return PreflightReason(

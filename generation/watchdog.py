@@ -131,7 +131,7 @@ def _stop_within(cluster, companions: Sequence[BaseProcess], seconds: float) -> 
     killed task is one the reconciler resumes, never one sent twice."""
     deadline = time.monotonic() + seconds
     for companion in companions:
-        if companion.is_alive():
+        if companion.is_alive() and companion.pid is not None:  # alive: started, so it has a pid
             with contextlib.suppress(ProcessLookupError):
                 os.kill(companion.pid, signal.SIGTERM)
     stopper = threading.Thread(target=cluster.stop, daemon=True)

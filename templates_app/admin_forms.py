@@ -182,7 +182,8 @@ class TemplateForm(forms.ModelForm):
         }
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         # Compared with the saved values (the instance is updated only after clean()).
         content_changed = any(
             name in cleaned and cleaned[name] != getattr(self.instance, name) for name in _CONTENT_FIELDS
@@ -201,7 +202,8 @@ class TemplateSetItemForm(forms.ModelForm):
     def _get_validation_exclusions(self):
         # Positions and templates are checked across the submitted rows (the formset's clean);
         # the rows replace the old ones whole, so a swap must not collide with rows being replaced.
-        return super()._get_validation_exclusions() | {"position", "template"}
+        # Django's own (private) BaseModelForm method, which django-stubs does not declare.
+        return super()._get_validation_exclusions() | {"position", "template"}  # type: ignore[misc]
 
 
 class TemplateSetItemFormSet(forms.BaseInlineFormSet):
@@ -255,7 +257,7 @@ class TemplateSetForm(forms.ModelForm):
     def _get_validation_exclusions(self):
         # Ticking "is default" moves the default from the category's current one (the service
         # does it in one transaction); the one-default constraint must not refuse that first.
-        return super()._get_validation_exclusions() | {"is_default"}
+        return super()._get_validation_exclusions() | {"is_default"}  # type: ignore[misc]  # as above
 
 
 class TemplateImportForm(forms.Form):

@@ -3,9 +3,12 @@ confirm. The rows are read and imported by templates_app.importing, as the comma
 
 from __future__ import annotations
 
-from django.contrib import messages
+from typing import Any
+
+from django.contrib import admin, messages
 from django.core import signing
 from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 
@@ -16,8 +19,12 @@ IMPORT_SALT = "templates_app.admin.import"
 IMPORT_MAX_AGE_SECONDS = 3600
 
 
-class TemplateImportMixin:
+class TemplateImportMixin(admin.ModelAdmin):
     """For the ModelAdmin of templates: the import_view (routed at import/) and its confirmation."""
+
+    def _context(self, request: HttpRequest, **extra: Any) -> dict[str, Any]:
+        """An admin page's context with `extra`; the template admin provides it."""
+        raise NotImplementedError
 
     def import_view(self, request):
         """Upload a CSV or a zipped folder → a dry-run report → confirm → the import. The file

@@ -6,6 +6,9 @@ manager or staff (403 otherwise). Unknown ids answer 404.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any, cast
+
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer
@@ -148,8 +151,14 @@ CategoryPageSerializer = page_serializer(CategoryOutputSerializer, "CategoryPage
 TemplateSetPageSerializer = page_serializer(TemplateSetOutputSerializer, "TemplateSetPage")
 
 
-def _page_envelope(serializer_class, page: Page) -> dict:
-    return page.envelope(serializer_class(page.items, many=True).data)
+def _many(serializer_class: type[serializers.Serializer], rows: Iterable[Any]) -> list[Any]:
+    """`serializer_class(rows, many=True).data`: with many=True DRF builds a ListSerializer, whose
+    data is a list (the stubs type every Serializer's data as a dict)."""
+    return cast(list[Any], serializer_class(rows, many=True).data)
+
+
+def _page_envelope(serializer_class: type[serializers.Serializer], page: Page) -> dict:
+    return page.envelope(_many(serializer_class, page.items))
 
 
 # --- templates -------------------------------------------------------------------------------
@@ -450,7 +459,7 @@ class PageListApi(APIView):
         page = paginate(page_list(user=request.user), params)
         base = request.build_absolute_uri("/api/v1/pages/")
         rows = [{**row, "html_url": f"{base}{row['id']}/html"} for row in page.items]
-        return Response(page.envelope(PageListItemSerializer(rows, many=True).data))
+        return Response(page.envelope(_many(PageListItemSerializer, rows)))
 
 
 class PageDetailApi(APIView):
