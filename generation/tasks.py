@@ -11,10 +11,13 @@ from generation.services.retention import job_inputs_expire
 
 
 def generation_jobs_dispatch() -> None:
+    # Enqueued only while no engine holds its lease (a live engine dispatches itself).
     engine.jobs_dispatch()
 
 
 def generation_job_submit(job_id: str) -> None:
+    # The path without a live engine (dispatch or the reconciler found none); the engine sends
+    # the jobs it finds pending itself, and the pending → submitting step keeps it to one call.
     engine.job_submit(job_id=UUID(job_id))
 
 

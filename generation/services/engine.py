@@ -7,9 +7,10 @@ Exactly one paid provider call per job:
   reference is stored the moment the call returns, before anything waits on it;
 - a job found `submitting` by the reconciler (its worker died mid-call) is never sent again
   to a paid provider: it fails with a clear message instead.
-Waiting on providers holds no task process: the engine process (generation/engine/) polls every
-in-flight job from one asyncio loop and writes product pages there; task processes only run
-short steps (dispatch, submit, finalize, the reconciler).
+Waiting on providers holds no task process: the engine process (generation/engine/) dispatches,
+sends every claimed job to its provider, polls every in-flight job and writes product pages from
+one asyncio loop while it holds its lease; task processes run finalize and the reconciler, and
+dispatch and submit only while no engine is alive.
 """
 
 from generation.services.dispatch import jobs_dispatch

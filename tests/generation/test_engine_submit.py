@@ -197,3 +197,17 @@ def test_a_call_cut_short_on_a_free_provider_is_sent_again_once(api, settings, m
     engine_run_once()
     job = Job.objects.get(pk=job_id)
     assert job.stage == "waiting" and job.provider_ref and calls == [job_id, job_id]
+
+
+def test_thirty_jobs_at_once_are_each_sent_once(api, user, bfl, settings):
+    settings.BFL_MAX_CONCURRENT = 1000
+    user.max_queued_jobs = 100
+    user.max_concurrent_jobs = 100
+    user.save(update_fields=["max_queued_jobs", "max_concurrent_jobs"])
+    bfl.max_active = 1000
+    job_ids = [_create(api) for _ in range(30)]
+    with RunningEngine():
+        assert wait_for(lambda: Job.objects.filter(pk__in=job_ids, stage="waiting").count() == 30, 60), list(
+            Job.objects.filter(pk__in=job_ids).values_list("status", "stage", "error_code", "error_message")
+        )
+    assert len(bfl.received(*SUBMIT)) == 30

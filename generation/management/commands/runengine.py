@@ -11,7 +11,7 @@ ALIVE_SECONDS = 6 * HEARTBEAT_SECONDS
 
 
 class Command(BaseCommand):
-    help = "Run the engine: polls in-flight provider jobs and writes product pages (one asyncio loop)."
+    help = "Run the engine: dispatch, submit and poll provider jobs, write product pages (one asyncio loop)."
 
     def add_arguments(self, parser):
         parser.add_argument(
