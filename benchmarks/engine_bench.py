@@ -233,7 +233,7 @@ def phase_flow(checkout: Path, args) -> None:
         f"then a backlog of {args.backlog} for {args.seconds} s; Q_WORKERS=2, broker {args.broker}, "
         "PostgreSQL"
     )
-    platform = Platform(checkout, args, {"LOCAL_PROVIDER_DELAY_SECONDS": str(args.delay)})
+    platform = Platform(checkout, args, {"LOCAL_PROVIDER_DELAY_SECONDS": str(args.delay)}, port=args.port)
     from generation.models import Job
 
     watcher = Watcher()
@@ -317,7 +317,7 @@ def phase_inflight(checkout: Path, args) -> None:
         f"(signed webhooks on, polling as the net); Q_WORKERS=2, broker {args.broker}, PostgreSQL"
     )
     slow = SlowBfl(low, high)
-    port = free_port()
+    port = args.port or free_port()
     with slow.fake as fake:
         platform = Platform(
             checkout,
@@ -408,6 +408,7 @@ def main() -> None:
     parser.add_argument("--checkout", type=Path, default=ROOT, help="the tree whose platform runs")
     parser.add_argument("--broker", choices=["orm", "redis"], default="orm")
     parser.add_argument("--redis-db", type=int, default=1)
+    parser.add_argument("--port", type=int, default=0, help="the web server's port (default: a free one)")
     parser.add_argument("--jobs", type=int, default=int(os.environ.get("BENCH_JOBS", 60)))
     parser.add_argument("--rate", type=float, default=5.0, help="jobs per second in the flow phase")
     parser.add_argument("--delay", type=float, default=5.0, help="local provider seconds per job")
