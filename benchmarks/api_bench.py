@@ -6,18 +6,21 @@ waiting job behind 20 others, a running job, a finished job with its inputs and 
 (deploy/gunicorn.conf.py and the app run.sh names; WEB_CONCURRENCY=2 workers) with a Redis cache,
 then runs 8 concurrent keep-alive clients against `GET /api/v1/jobs/{id}` (the waiting, running
 and finished job) and `GET /api/v1/jobs`, and `/healthz/live` as the server's own ceiling. It
-prints requests/s, p50 and p95 per endpoint and each web worker's RSS once the run has made at
-least 10,000 requests (--rss-after), with the goals beside them (issue 12: ≥ 5 times the 70 to 97 requests/s
-measured before, p95 ≤ 20 ms, a worker ≤ 80 MB RSS after 10,000 requests).
+prints requests/s, p50 and p95 per endpoint, the web workers' CPU time per request (the figure
+that other load on the machine disturbs least), the finished job's detail polled with
+If-None-Match where the tree answers with an ETag (304 answers), and each web worker's RSS once
+the run has made at least 10,000 requests (--rss-after), with the goals beside them (issue 12:
+≥ 5 times the 70 to 97 requests/s measured before, p95 ≤ 20 ms, a worker ≤ 80 MB RSS after
+10,000 requests).
 
 Each commit measured runs from its own git worktree in a temporary directory (--after, default
 HEAD; with --before COMMIT that commit first), so one run prints before and after on the same
-machine. gunicorn's
-max_requests is set to 0 here, so the RSS figures show growth, not a recycled worker.
+machine. gunicorn's max_requests is set to 0 here, so the RSS figures show growth, not a recycled worker.
 
 Usage:
     .venv/bin/python benchmarks/api_bench.py [--before 8acea4a] [--requests 2500] [--clients 8]
         [--server postgres://postgres@127.0.0.1:5432] [--cache redis://127.0.0.1:6379/3]
+        [--database api_bench] [--port 0]
 """
 
 from __future__ import annotations
@@ -151,8 +154,18 @@ def _is_live(port: int) -> bool:
         return False
 
 
-def _load(port: int, path: str, headers: dict, clients: int, requests: int) -> dict:
-    """`requests` GETs of `path` from `clients` keep-alive connections at once."""
+def _etag(port: int, path: str, headers: dict) -> str | None:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    connection.request("GET", path, headers=headers)
+    response = connection.getresponse()
+    response.read()
+    connection.close()
+    return response.getheader("ETag")
+
+
+def _load_only(port: int, path: str, headers: dict, clients: int, requests: int, expect: int = 200) -> dict:
+    """`requests` GETs of `path` from `clients` keep-alive connections at once; any answer but
+    `expect` counts as a failure."""
     latencies: list[float] = []
     failures: list[int] = []
     lock = threading.Lock()
@@ -167,7 +180,7 @@ def _load(port: int, path: str, headers: dict, clients: int, requests: int) -> d
             response = connection.getresponse()
             body = response.read()
             mine.append((time.perf_counter() - started) * 1000)
-            if response.status != 200:
+            if response.status != expect:
                 failures.append(response.status)
                 if len(failures) == 1:
                     print(f"  {path}: {response.status} {body[:300]!r}", file=sys.stderr)
@@ -209,8 +222,9 @@ def _worktree(commit: str):
 
 
 def run(tree: Path, label: str, args) -> dict:
-    port = free_port()
-    env = _env(tree, _scratch_database(args.server, f"api_bench_{label}"), args.cache, port)
+    port = args.port or free_port()
+    database = f"{args.database}_{label}"
+    env = _env(tree, _scratch_database(args.server, database), args.cache, port)
     subprocess.run([PYTHON, "manage.py", "migrate", "--noinput", "-v0"], cwd=tree, env=env, check=True)
     seeded = subprocess.run(
         [PYTHON, "manage.py", "shell", "-c", SEED],
@@ -230,19 +244,33 @@ def run(tree: Path, label: str, args) -> dict:
     }
     results = {}
     with _gunicorn(tree, env) as server:
+        workers = psutil.Process(server.pid).children()
+
+        def _load(*given, **options) -> dict:  # the figures, and the workers' CPU per request
+            before = sum(sum(worker.cpu_times()[:2]) for worker in workers)
+            figures = _load_only(*given, **options)
+            spent = sum(sum(worker.cpu_times()[:2]) for worker in workers) - before
+            return {**figures, "cpu_ms": 1000 * spent / max(1, figures["requests"])}
+
         made = _load(port, "/healthz/live", {}, args.clients, 200)["requests"]  # warm-up
         made += sum(_load(port, path, auth, args.clients, 200)["requests"] for path in paths.values())
         results["rss_warm_mb"] = _rss_mb(server)
         results["/healthz/live (ceiling)"] = _load(port, "/healthz/live", {}, args.clients, args.requests)
         for name, path in paths.items():
             results[name] = _load(port, path, auth, args.clients, args.requests)
+        etag = _etag(port, paths["detail (finished)"], auth)
+        if etag:  # a tree with conditional polls: what a poll that changed nothing costs
+            results["detail (finished), 304"] = _load(
+                port, paths["detail (finished)"], {**auth, "If-None-Match": etag}, args.clients,
+                args.requests, expect=304,
+            )  # fmt: skip
         made += sum(figures["requests"] for figures in results.values() if isinstance(figures, dict))
         while made < args.rss_after:  # RSS is read after this many requests (the goal says 10,000)
             made += _load(port, paths["detail (queued)"], auth, args.clients, 2000)["requests"]
         results["rss_mb"] = _rss_mb(server)
         results["requests_made"] = made
     with psycopg.connect(f"{args.server}/postgres", autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "api_bench_{label}" WITH (FORCE)')
+        connection.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
     return results
 
 
@@ -252,7 +280,7 @@ def _rss_mb(server: subprocess.Popen) -> list[float]:
 
 def report(label: str, results: dict) -> None:
     print(f"\n== {label} ==")
-    print(f"{'endpoint':28} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8}  failures   goal")
+    print(f"{'endpoint':28} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'CPU ms':>7}  failures   goal")
     for name, figures in results.items():
         if not isinstance(figures, dict):
             continue
@@ -261,7 +289,8 @@ def report(label: str, results: dict) -> None:
             met = figures["rps"] >= GOAL_RPS and figures["p95"] <= GOAL_P95_MS
             goal += "  " + ("MET" if met else "not met")
         print(
-            f"{name:28} {figures['rps']:8.0f} {figures['p50']:8.1f} {figures['p95']:8.1f}  "
+            f"{name:28} {figures['rps']:8.0f} {figures['p50']:8.1f} {figures['p95']:8.1f} "
+            f"{figures['cpu_ms']:7.2f}  "
             f"{figures['failures']:8}   {goal}"
         )
     rss = results["rss_mb"]
@@ -283,6 +312,8 @@ def main() -> None:
     parser.add_argument("--rss-after", type=int, default=10_000, help="requests before reading RSS")
     parser.add_argument("--server", default="postgres://postgres@127.0.0.1:5432")
     parser.add_argument("--cache", default="redis://127.0.0.1:6379/3")
+    parser.add_argument("--database", default="api_bench", help="scratch databases: NAME_before, NAME_after")
+    parser.add_argument("--port", type=int, default=0, help="gunicorn's port (default: a free one)")
     args = parser.parse_args()
     print(
         f"gunicorn: each tree's deploy/gunicorn.conf.py and run.sh's app, "
