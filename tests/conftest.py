@@ -34,8 +34,13 @@ django_settings.SECURE_HSTS_SECONDS = 0
 
 
 @pytest.fixture(autouse=True)
-def _test_settings(settings, tmp_path):
+def _test_settings(settings, tmp_path, monkeypatch):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Worker heartbeat and progress files per test (the default, the system temp dir, is shared
+    # by every cluster named alike): tests run side by side (pytest-xdist) and the processes
+    # they start inherit the environment.
+    settings.WORKER_STATE_DIR = str(tmp_path / "worker-state")
+    monkeypatch.setenv("WORKER_STATE_DIR", settings.WORKER_STATE_DIR)
     settings.STORAGES = {
         **settings.STORAGES,
         "default": {
@@ -175,6 +180,31 @@ def run_tasks(max_tasks: int = 200, *, wait_seconds: float = 0) -> list[str]:
             func(*task["args"], **task["kwargs"])
             ran.append(func.__name__)
     return ran
+
+
+def run_until_finished(job_id, seconds: float = 15, *, poll_now: bool = True):
+    """Run tasks and engine turns until the job ends; returns it (finished or not: the caller
+    asserts). With `poll_now`, a poll the provider asked to come back for later (a 1 s hint, a
+    backoff) is made due at once, for tests about what adapters send and make of the answers
+    rather than about the waits between polls (tests/generation/test_engine*.py time those)."""
+    import time
+
+    from django.utils import timezone
+
+    from generation.models import Job, JobStatus
+
+    deadline = time.monotonic() + seconds
+    while True:
+        if poll_now:
+            now = timezone.now()
+            Job.objects.filter(pk=job_id, status=JobStatus.RUNNING, next_check_at__gt=now).update(
+                next_check_at=now
+            )
+        run_tasks(max_tasks=50)
+        job = Job.objects.get(pk=job_id)
+        if job.is_finished or time.monotonic() > deadline:
+            return job
+        time.sleep(0.02)
 
 
 @pytest.fixture

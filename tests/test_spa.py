@@ -11,7 +11,6 @@ import base64
 import hashlib
 import os
 import re
-import uuid
 from pathlib import Path
 
 import pytest
@@ -62,8 +61,18 @@ def csp_directives(response) -> dict[str, list[str]]:
     return directives
 
 
+# Fixed values: parallel test processes (pytest-xdist) must collect the same test ids.
 @pytest.mark.parametrize(
-    "path", ["/", f"/jobs/{uuid.uuid4()}", "/gallery", "/create/page", "/pages/42", "/trash?x=1", "/account/"]
+    "path",
+    [
+        "/",
+        "/jobs/3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b",
+        "/gallery",
+        "/create/page",
+        "/pages/42",
+        "/trash?x=1",
+        "/account/",
+    ],
 )
 def test_every_app_route_answers_the_index_page(client, built_app, path):
     response = client.get(path)

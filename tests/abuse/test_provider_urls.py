@@ -5,13 +5,12 @@ from the provider's result hosts only, every redirect checked like a user URL.""
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
 
 from generation.clients.http import _same_provider_host
 from generation.models import Job
-from tests.conftest import goods_form, run_tasks
+from tests.conftest import goods_form, run_until_finished
 from tests.fakes import bfl as fake_bfl
 from tests.fakes.server import FakeServer, Reply
 
@@ -61,14 +60,9 @@ def _run(settings, api, fake: fake_bfl.FakeBfl, *, allowed: list[str], result_ho
     settings.ALLOWED_FETCH_HOSTS = allowed
     response = api.post("/api/v1/jobs/goods", goods_form(), format="multipart")
     assert response.status_code == 202, response.json()
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
-        run_tasks(max_tasks=50)
-        job = Job.objects.get(pk=response.json()["id"])
-        if job.is_finished:
-            return job
-        time.sleep(0.02)
-    raise AssertionError("the job did not finish")
+    job = run_until_finished(response.json()["id"])
+    assert job.is_finished, "the job did not finish"
+    return job
 
 
 def test_a_polling_url_on_another_host_fails_the_job_and_the_key_never_goes_there(api, settings):

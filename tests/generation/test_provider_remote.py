@@ -15,7 +15,7 @@ from PIL import Image, ImageOps
 from gallery.models import Image as GalleryImage
 from generation.models import Job
 from generation.services import engine
-from tests.conftest import goods_form, png_bytes, ppl_form, run_tasks, upload
+from tests.conftest import goods_form, png_bytes, ppl_form, run_tasks, run_until_finished, upload
 from tests.fakes import bfl as fake_bfl
 from tests.fakes import replicate as fake_replicate
 from tests.fakes import together as fake_together
@@ -23,16 +23,10 @@ from tests.fakes import together as fake_together
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def finish(job_id: str, seconds: float = 10) -> Job:
-    """Run the engine's tasks as a worker would until the job ends (or time is up)."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        run_tasks(max_tasks=50)
-        job = Job.objects.get(pk=job_id)
-        if job.is_finished:
-            return job
-        time.sleep(0.02)
-    return Job.objects.get(pk=job_id)
+def finish(job_id: str, seconds: float = 10, *, poll_now: bool = True) -> Job:
+    """Run the engine's tasks as a worker would until the job ends (or time is up); see
+    run_until_finished for `poll_now`."""
+    return run_until_finished(job_id, seconds, poll_now=poll_now)
 
 
 def stored_image(job: Job) -> Image.Image:
@@ -186,7 +180,7 @@ def test_replicate_calls_back_and_the_webhook_finishes_the_job(api, replicate, s
     replicate.polls_until_done = 10_000  # polling alone would never finish it
     settings.PUBLIC_BASE_URL = live_server.url
     settings.REPLICATE_WEBHOOK_SECRET = fake_replicate.SECRET
-    job = finish(_ppl(api), seconds=15)
+    job = finish(_ppl(api), seconds=15, poll_now=False)
     assert job.status == "succeeded", (job.error_code, job.error_message)
     [create] = replicate.received("POST", "/v1/models/")
     assert create.json()["webhook"] == f"{live_server.url}/api/v1/webhooks/replicate"
@@ -309,7 +303,7 @@ def test_bfl_calls_back_with_a_signed_webhook(api, bfl, settings, live_server):
     bfl.polls_until_done = 10_000
     settings.PUBLIC_BASE_URL = live_server.url
     settings.BFL_WEBHOOK_SECRET = fake_bfl.WEBHOOK_SECRET
-    job = finish(_goods(api), seconds=15)
+    job = finish(_goods(api), seconds=15, poll_now=False)
     assert job.status == "succeeded", (job.error_code, job.error_message)
     assert bfl.webhook_answers == [200]
 
