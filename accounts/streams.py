@@ -54,7 +54,7 @@ def _reset_frame(event_id: int) -> bytes:
 
 def _is_expired(last_event_id: int, oldest: int | None, newest: int | None) -> bool:
     """An id the log cannot resume from: swept already, or newer than anything written."""
-    if newest is None:
+    if newest is None or oldest is None:  # an empty log (both bounds are None then)
         return last_event_id > 0
     return last_event_id > newest or last_event_id < oldest - 1
 
@@ -156,7 +156,11 @@ class EventHub:
         rows = await self.db(events_after, after_id=self.horizon or 0, limit=_READ_BATCH)
         for event_id, user_id, type_, payload in rows:
             # From an empty log, the first event starts the sequence (ids before it were swept).
-            if self.horizon is not None and event_id != self.horizon + 1 and not await self._gap_passed():
+            if (
+                self.horizon is not None
+                and event_id != self.horizon + 1
+                and not await self._gap_passed(self.horizon)
+            ):
                 self.loop.call_later(0.02, self._wake.set)  # look again shortly
                 return False
             self._gap_since = None
@@ -168,7 +172,8 @@ class EventHub:
                     stream.offer(event_id, type_, frame)
         return len(rows) == _READ_BATCH
 
-    async def _gap_passed(self) -> bool:
+    async def _gap_passed(self, horizon: int) -> bool:
+        """Whether to skip the ids after `horizon` (the hub's, not None while a gap is judged)."""
         now = time.monotonic()
         if self._gap_since is None:
             self._gap_since, self._gap_seen_at = now, await self.db(database_now)
@@ -181,8 +186,8 @@ class EventHub:
             return False
         logger.info(
             "event ids after %s skipped (rolled back)",
-            self.horizon,
-            extra={"event": "event_gap_skipped", "event_id": self.horizon + 1},
+            horizon,
+            extra={"event": "event_gap_skipped", "event_id": horizon + 1},
         )
         return True
 
@@ -336,6 +341,7 @@ def event_frames_now(*, user_id: int, last_event_id: int | None, types: frozense
 def event_stream_response(
     request: HttpRequest, *, user_id: int, last_event_id: int | None, types: frozenset[str]
 ) -> StreamingHttpResponse:
+    frames: AsyncIterator[bytes] | Iterator[bytes]
     if isinstance(request, ASGIRequest):
         frames = _live_frames(user_id=user_id, last_event_id=last_event_id, types=types)
     else:

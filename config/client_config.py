@@ -6,6 +6,9 @@ and the job serializers' fields), so the web app and the API cannot drift apart.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import TypeVar
+
 from django.conf import settings
 from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers
@@ -15,6 +18,17 @@ from rest_framework.views import APIView
 from accounts.selectors import user_job_limits
 from generation.apis import JobGoodsCreateApi, JobPplCreateApi, JobProductPageCreateApi
 from generation.constants import ASPECT_RATIOS, GOODS_TYPES, OUTPUT_FORMATS
+
+_F = TypeVar("_F", bound=serializers.Field)
+
+
+def _field(fields: Mapping[str, serializers.Field], name: str, kind: type[_F]) -> _F:
+    """The serializer's field `name`, which must be a `kind` (TypeError otherwise: the job
+    serializer changed under this endpoint)."""
+    field = fields[name]
+    if not isinstance(field, kind):
+        raise TypeError(f"{name} is a {type(field).__name__}, not a {kind.__name__}")
+    return field
 
 
 def _range_of(field: serializers.IntegerField) -> dict:
@@ -35,11 +49,11 @@ def client_config(*, user) -> dict:
         "goods_types": list(GOODS_TYPES),
         # Only the kinds whose request takes it (an edit always runs at the provider's default).
         "safety_tolerance": {
-            "ppl": _range_of(ppl["safety_tolerance"]),
-            "goods": _range_of(goods["safety_tolerance"]),
+            "ppl": _range_of(_field(ppl, "safety_tolerance", serializers.IntegerField)),
+            "goods": _range_of(_field(goods, "safety_tolerance", serializers.IntegerField)),
         },
-        "prompt_max_length": ppl["prompt"].max_length,
-        "product_info_max_length": page["product_info"].max_length,
+        "prompt_max_length": _field(ppl, "prompt", serializers.CharField).max_length,
+        "product_info_max_length": _field(page, "product_info", serializers.CharField).max_length,
         "job_timeout_seconds": settings.JOB_TIMEOUT_SECONDS,
         "trash_retention_days": settings.TRASH_RETENTION_DAYS,
         "languages": [code for code, _ in settings.LANGUAGES],

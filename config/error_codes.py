@@ -2,10 +2,10 @@
 
 Clients key on these codes (the web app maps each to words), so a code is a contract: add one
 here before raising it, never rename one. Each carries the HTTP status it is answered with (for a
-code that ends a job: the seed endpoints' answer for such a job), an English sentence (what it
-means, for the schema) and the Korean message shown to Korean readers. Looking up an unknown
-code raises ValueError, so a code that is not registered fails where it is raised (in the tests),
-not in a client.
+code that ends a job: the status that failure stands for; the seed endpoints answer a few of them
+with it, see generation/compat.py), an English sentence (what it means, for the schema) and the
+Korean message shown to Korean readers. Looking up an unknown code raises ValueError, so a code
+that is not registered fails where it is raised (in the tests), not in a client.
 """
 
 from __future__ import annotations

@@ -23,27 +23,32 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.error_codes import ErrorCode, error_code
 from config.errors import error_body, localized_message
 from config.slow import SEED, slow_request
 from gallery.selectors import images_for_jobs
 from gallery.services import image_add
 from generation.apis import ImageUploadField, JobGoodsCreateApi, JobPplCreateApi, JobProductPageCreateApi
-from generation.models import JobKind, JobStatus
+from generation.models import Job, JobKind, JobStatus
 from generation.selectors import job_wait
 from generation.services.jobs import NewInput, edit_source_image, job_create
 from templates_app.selectors import page_get, page_template_ids_resolve
 
 TIMEOUT_MESSAGE = "이미지 생성 시간이 초과되었습니다"  # the seed frontend shows this text as is
-_FAILURE_STATUS = {
-    "moderated": 422,
-    "provider_auth": 502,
-    "provider_credits": 502,
-    "provider_not_configured": 503,
-    "canceled": 409,
-}
+# A failed job is answered with its code and, for these codes, the code's own status (from the
+# registry); any other failure with the status of `failed` (502), as the seed services answered.
+_OWN_STATUS = frozenset(
+    {
+        ErrorCode.MODERATED,
+        ErrorCode.PROVIDER_AUTH,
+        ErrorCode.PROVIDER_CREDITS,
+        ErrorCode.PROVIDER_NOT_CONFIGURED,
+        ErrorCode.CANCELED,
+    }
+)
 
 
-def _answer_when_done(job) -> FileResponse | Response:
+def _answer_when_done(job: Job) -> FileResponse | Response:
     job = job_wait(job_id=job.id, timeout_seconds=settings.SEED_ENDPOINT_WAIT_SECONDS)
     if job.status == JobStatus.SUCCEEDED:
         image = images_for_jobs(job_ids=[job.id])[job.id][0]
@@ -82,7 +87,7 @@ class SeedGoodsGenerateApi(APIView):
 
     @extend_schema_serializer(component_name="SeedGoodsGenerateRequest")
     class InputSerializer(JobGoodsCreateApi.InputSerializer):
-        character_image = None
+        character_image = None  # type: ignore[assignment]  # DRF: None removes the parent's field
         image = ImageUploadField(help_text="The character (PNG, JPEG or WebP, ≤ 5 MB).")
 
     @extend_schema(
@@ -303,11 +308,14 @@ def deprecated_alias(view: type[APIView]) -> type[APIView]:
     return extend_schema_view(**{m: extend_schema(deprecated=True) for m in methods})(alias)
 
 
-def _unfinished(job) -> Response:
+def _unfinished(job: Job) -> Response:
     if job.status in (JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.TIMED_OUT):
-        return Response(error_body("timeout", TIMEOUT_MESSAGE, {"job_id": [str(job.id)]}), status=504)
-    code = job.error_code or "failed"
+        timeout = ErrorCode.TIMEOUT
+        return Response(
+            error_body(timeout, TIMEOUT_MESSAGE, {"job_id": [str(job.id)]}), status=timeout.status
+        )
+    code = error_code(job.error_code) if job.error_code else ErrorCode.FAILED
     return Response(
         error_body(code, localized_message(code, job.error_message or "The job failed.")),
-        status=_FAILURE_STATUS.get(job.error_code, 502),
+        status=code.status if code in _OWN_STATUS else ErrorCode.FAILED.status,
     )

@@ -159,6 +159,8 @@ def _timings(since: datetime) -> list[Timing]:
     waits: dict[str, list[float]] = defaultdict(list)
     durations: dict[str, list[float]] = defaultdict(list)
     for kind, status, created_at, started_at, finished_at in rows:
+        if started_at is None or finished_at is None:  # excluded by the filter; typed as optional
+            continue
         waits[kind].append((started_at - created_at).total_seconds())
         if status == JobStatus.SUCCEEDED:
             durations[kind].append((finished_at - started_at).total_seconds())

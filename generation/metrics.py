@@ -11,6 +11,7 @@ import shutil
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.files.storage import FileSystemStorage, storages
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Sum
 from django.utils import timezone
 from prometheus_client import Gauge
@@ -65,8 +66,8 @@ def job_metrics():
         "Jobs in the table by kind, provider and status.",
         labels=["kind", "provider", "status"],
     )
-    for row in Job.objects.values("kind", "provider", "status").annotate(n=Count("id")).order_by():
-        jobs.add_metric([row["kind"], row["provider"], row["status"]], row["n"])
+    for job_row in Job.objects.values("kind", "provider", "status").annotate(n=Count("id")).order_by():
+        jobs.add_metric([job_row["kind"], job_row["provider"], job_row["status"]], job_row["n"])
     yield jobs
 
     finished = Job.objects.filter(started_at__isnull=False, finished_at__isnull=False)
@@ -91,8 +92,8 @@ def job_metrics():
         "studio_queue_depth", "Jobs waiting to start, by kind and provider.", labels=["kind", "provider"]
     )
     waiting = Job.objects.filter(status=JobStatus.QUEUED)
-    for row in waiting.values("kind", "provider").annotate(n=Count("id")).order_by():
-        depth.add_metric([row["kind"], row["provider"]], row["n"])
+    for queued_row in waiting.values("kind", "provider").annotate(n=Count("id")).order_by():
+        depth.add_metric([queued_row["kind"], queued_row["provider"]], queued_row["n"])
     yield depth
     oldest = waiting.order_by("created_at").values_list("created_at", flat=True).first()
     yield GaugeMetricFamily(
@@ -106,7 +107,7 @@ def job_metrics():
         "Jobs sent to a provider and not finished yet, by provider.",
         labels=["provider"],
     )
-    for row in (
+    for flight_row in (
         Job.objects.filter(
             status=JobStatus.RUNNING, stage__in=[JobStage.SUBMITTING, JobStage.WAITING, JobStage.FINALIZING]
         )
@@ -114,7 +115,7 @@ def job_metrics():
         .annotate(n=Count("id"))
         .order_by()
     ):
-        in_flight.add_metric([row["provider"]], row["n"])
+        in_flight.add_metric([flight_row["provider"]], flight_row["n"])
     yield in_flight
 
     errors = CounterMetricFamily(
@@ -122,13 +123,13 @@ def job_metrics():
         "Jobs that ended failed or timed out, by provider and error code.",
         labels=["provider", "code"],
     )
-    for row in (
+    for failed_row in (
         Job.objects.filter(status__in=[JobStatus.FAILED, JobStatus.TIMED_OUT])
         .values("provider", "error_code")
         .annotate(n=Count("id"))
         .order_by()
     ):
-        errors.add_metric([row["provider"], row["error_code"] or "unknown"], row["n"])
+        errors.add_metric([failed_row["provider"], failed_row["error_code"] or "unknown"], failed_row["n"])
     yield errors
 
 
@@ -163,7 +164,7 @@ def storage_metrics():
         stored.add_metric(["thumbnails", "all"], thumbs or 0)
     stored.add_metric(["inputs", "active"], JobInput.objects.aggregate(n=Sum("size_bytes"))["n"] or 0)
     yield stored
-    if settings.STORAGES["default"]["BACKEND"].endswith("FileSystemStorage"):
+    if isinstance(storages["default"], FileSystemStorage):
         try:
             usage = shutil.disk_usage(settings.OUTPUT_DIR)
         except OSError:

@@ -31,6 +31,7 @@ import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypedDict
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -100,23 +101,48 @@ def block_type_of(value: str) -> str | None:
     return None
 
 
-def _field(raw: dict, name: str) -> str:
+def _found(raw: dict, name: str) -> object:
+    """The row's value of `name` under any of its aliases (column names trimmed, any case); None
+    when it is missing or empty. A CSV cell is text; a JSON row may hold objects and booleans."""
     lowered = {str(k).strip().lower(): v for k, v in raw.items() if k is not None}
     for alias in ALIASES[name]:
         value = lowered.get(alias)
         if value not in (None, ""):
-            return value if isinstance(value, dict | bool) else str(value)
-    return ""
+            return value
+    return None
 
 
-def _json_object(value, what: str) -> dict:
+def _field(raw: dict, name: str) -> str:
+    """The row's value of `name` as text ("" when missing)."""
+    value = _found(raw, name)
+    return "" if value is None else str(value)
+
+
+def _json_field(raw: dict, name: str) -> dict | str:
+    """A JSON object given as one (a JSON row) or as its text (a CSV cell); "" when missing."""
+    value = _found(raw, name)
+    return value if isinstance(value, dict) else _field(raw, name)
+
+
+class _TemplateFields(TypedDict):
+    name: str
+    block_type: str
+    html: str
+    slots: dict[str, Any]
+    description: str
+    metadata: dict[str, Any]
+    thumbnail_url: str
+    is_active: bool
+
+
+def _json_object(value: dict | str, what: str) -> dict:
     if isinstance(value, dict):
         return value
     if not value:
         return {}
     try:
         data = json.loads(value)
-    except ValueError as exc:
+    except json.JSONDecodeError as exc:
         raise ValueError(f"{what} is not valid JSON ({exc.msg}).")
     if not isinstance(data, dict):
         raise ValueError(f"{what} must be a JSON object.")
@@ -243,20 +269,20 @@ def _import_row(
     if block_type is None:
         raise ValueError(f"unknown block type '{block_value}' (use one of: {', '.join(BlockType.values)}).")
     category = _category(_field(raw, "category"), default=default_category, create=create_categories)
-    slots_value = raw.get("slots") if isinstance(raw.get("slots"), dict) else _field(raw, "slots")
+    slots_value = _json_field(raw, "slots")
     try:
         slots = _json_object(slots_value, "slots") if slots_value else slots_infer(html)
     except TemplateSyntaxError as exc:
         raise ValueError(str(exc))
     is_active = _field(raw, "is_active")
-    data = {
+    data: _TemplateFields = {
         "name": (_field(raw, "name") or f"{category.name} {block_type} ({row.source})")[:200],
         "block_type": block_type,
         "html": html,
         "slots": slots,
         "description": _field(raw, "description"),
         "metadata": {
-            **_json_object(raw.get("metadata") or _field(raw, "metadata"), "metadata"),
+            **_json_object(_json_field(raw, "metadata"), "metadata"),
             "imported_from": row.source,
         },
         "thumbnail_url": _field(raw, "thumbnail_url"),
@@ -267,7 +293,7 @@ def _import_row(
         if not update:
             report.skipped.append(f"{row.source}: '{data['name']}' exists in {category.slug} (use --update).")
             return
-        template_update(template=existing, user=user, data=data)
+        template_update(template=existing, user=user, data={**data})
         report.updated.append(f"{row.source}: {data['name']}")
         report.template_ids.append(existing.pk)
         return

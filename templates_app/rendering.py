@@ -23,6 +23,7 @@ import html
 import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
+from typing import Any
 
 import nh3
 
@@ -103,7 +104,7 @@ def _line(source: str, offset: int) -> int:
 def template_parse(source: str) -> list:
     """The template as a node tree, or TemplateSyntaxError naming the line."""
     root: list = []
-    stack: list[tuple[object, list]] = [(None, root)]
+    stack: list[tuple[For | If | None, list]] = [(None, root)]  # (open tag, where nodes go); root first
     position = 0
     for match in _TOKEN.finditer(source):
         if match.start() > position:
@@ -126,9 +127,9 @@ def template_parse(source: str) -> list:
             found = _FOR.match(inner)
             if not found:
                 raise TemplateSyntaxError(f"line {line}: write {{% for item in slot %}}, not {token}.")
-            node = For(found.group(1), found.group(2), line)
-            stack[-1][1].append(node)
-            stack.append((node, node.body))
+            loop = For(found.group(1), found.group(2), line)
+            stack[-1][1].append(loop)
+            stack.append((loop, loop.body))
         elif keyword == "if":
             found = _IF.match(inner)
             if not found:
@@ -136,9 +137,9 @@ def template_parse(source: str) -> list:
                     f"line {line}: write {{% if slot %}} or {{% if not slot %}}, not {token}."
                 )
             name, _, attr = found.group(2).partition(".")
-            node = If(name, attr or None, bool(found.group(1)), line)
-            stack[-1][1].append(node)
-            stack.append((node, node.body))
+            branch = If(name, attr or None, bool(found.group(1)), line)
+            stack[-1][1].append(branch)
+            stack.append((branch, branch.body))
         elif keyword == "else" and len(words) == 1:
             owner, body = stack[-1]
             if not isinstance(owner, If) or body is owner.orelse:
@@ -156,11 +157,11 @@ def template_parse(source: str) -> list:
             raise TemplateSyntaxError(
                 f"line {line}: unknown tag {token}; the tags are for, if, else, endfor and endif."
             )
-    if len(stack) > 1:
-        owner = stack[-1][0]
-        kind = "for" if isinstance(owner, For) else "if"
+    unclosed = stack[-1][0]  # None: only the root is left
+    if unclosed is not None:
+        kind = "for" if isinstance(unclosed, For) else "if"
         raise TemplateSyntaxError(
-            f"line {owner.line}: {{% {kind} %}} is never closed with {{% end{kind} %}}."
+            f"line {unclosed.line}: {{% {kind} %}} is never closed with {{% end{kind} %}}."
         )
     if position < len(source):
         root.append(Text(source[position:]))
@@ -447,7 +448,7 @@ def _format(value: object, kind: str) -> str:
 
 
 def _render(
-    nodes: list, slots: dict, content: dict, loops: dict[str, tuple[str, object, int]], out: list[str]
+    nodes: list, slots: dict, content: dict, loops: dict[str, tuple[str, Any, int]], out: list[str]
 ) -> None:
     for node in nodes:
         if isinstance(node, Text):

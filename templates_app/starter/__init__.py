@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from templates_app.local_copy import josa
 from templates_app.starter import css
@@ -313,7 +314,7 @@ def _examples(block_type: str, sample: dict, slug: str) -> dict:
             "note": "3만 원 이상 무료배송 · 7일 이내 교환",
         }
     heading, intro = _HEADINGS[block_type]
-    example = {"title": heading}
+    example: dict[str, Any] = {"title": heading}
     if block_type == "KeyFeatures":
         example |= {"intro": intro, "features": sample["features"]}
     elif block_type == "HowToUse":
