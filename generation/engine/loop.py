@@ -35,6 +35,7 @@ import signal
 import tempfile
 import time
 from collections.abc import Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
@@ -94,6 +95,31 @@ def _db(fn: Callable[P, R]) -> Callable[P, Coroutine[Any, Any, R]]:
     return sync_to_async(fn, thread_sensitive=True)
 
 
+class _DatabaseThread:
+    """A thread with a database connection of its own, for the dispatch and submit steps: a
+    new job's claim and provider call never wait behind a batch of poll answers."""
+
+    def __init__(self, name: str) -> None:
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=name)
+
+    def __call__(self, fn: Callable[P, R]) -> Callable[P, Coroutine[Any, Any, R]]:
+        async def call(*args: P.args, **kwargs: P.kwargs) -> R:
+            def run() -> R:
+                try:
+                    return fn(*args, **kwargs)
+                except Exception:
+                    connections.close_all()  # a broken connection is opened again by the next call
+                    raise
+
+            return await asyncio.get_running_loop().run_in_executor(self._executor, run)
+
+        return call
+
+    async def close(self) -> None:
+        await self(connections.close_all)()
+        self._executor.shutdown(wait=False)
+
+
 class Engine:
     def __init__(self) -> None:
         self.holder = engine_holder_id()
@@ -105,7 +131,9 @@ class Engine:
         self.tasks: set[asyncio.Task[None]] = set()
         self.has_lease = False
         self._wake = asyncio.Event()
-        self._dispatch_woken = False  # a dispatch request arrived: the next turn runs at once
+        self._dispatch_wake = asyncio.Event()  # a dispatch request arrived, or a submit slot freed
+        self._dispatcher: asyncio.Task[None] | None = None  # run(): dispatch in a task of its own
+        self._sdb = _DatabaseThread("engine-submit")
         self._stopping = asyncio.Event()
         self._renewed_at = self._housekept_at = self._reconciled_at = float("-inf")
         self._scanned_at = float("-inf")
@@ -115,15 +143,20 @@ class Engine:
     def stop(self) -> None:
         self._stopping.set()
         self._wake.set()
+        self._dispatch_wake.set()
 
     def dispatch_woken(self) -> None:
-        """A dispatch was requested (a notification arrived): run a turn now."""
-        self._dispatch_woken = True
-        self._wake.set()
+        """A dispatch was requested (a notification arrived): dispatch now."""
+        self._dispatch_wake.set()
 
     async def run(self) -> None:
         logger.info("engine started", extra={"event": "engine_start", "holder": self.holder})
-        helpers = [asyncio.create_task(self._measure_lag()), asyncio.create_task(self._listen())]
+        self._dispatcher = asyncio.create_task(self._dispatch_loop())
+        helpers = [
+            self._dispatcher,
+            asyncio.create_task(self._measure_lag()),
+            asyncio.create_task(self._listen()),
+        ]
         try:
             while not self._stopping.is_set():
                 try:
@@ -141,9 +174,9 @@ class Engine:
         logger.info("engine stopped", extra={"event": "engine_stop", "holder": self.holder})
 
     async def step(self) -> int:
-        """One turn: renew the lease, dispatch when requested and start submits and pages, apply
-        answers, housekeeping, start due polls. Returns how many submits, pages and polls it
-        started."""
+        """One turn: renew the lease, apply answers, housekeeping, start due polls (and, driven
+        from outside, a dispatch turn: run() dispatches in a task of its own). Returns how many
+        submits, pages and polls it started."""
         now = time.monotonic()
         if not self.has_lease or now - self._renewed_at >= RENEW_SECONDS:
             self.has_lease = await _db(engine_lease_acquire)(holder=self.holder, ttl_seconds=LEASE_SECONDS)
@@ -152,22 +185,8 @@ class Engine:
                 await self._abandon()  # another engine holds the lease (we stalled past it)
                 return 0
         started = 0
-        # Dispatch and submits first: a new job waits on nothing else.
-        scan = self._backlog or now - self._scanned_at >= PENDING_SCAN_SECONDS
-        work = await _db(_dispatch_and_pending)(
-            scan=scan,
-            pages=max(0, settings.PAGE_MAX_CONCURRENT - len(self.pages)),
-            submits=max(0, settings.ENGINE_SUBMIT_CONCURRENCY - len(self.submits)),
-            exclude={*self.pages, *self.submits},
-        )
-        if work is not None:
-            self._scanned_at = now
-            pages, submits, self._backlog = work
-            for job_id in pages:
-                self.pages[job_id] = self._spawn(self._send(job_id, self.pages))
-            for job_id in submits:
-                self.submits[job_id] = self._spawn(self._send(job_id, self.submits))
-            started += len(pages) + len(submits)
+        if self._dispatcher is None:  # one turn driven from outside (engine_run_once)
+            started += await self.dispatch_turn()
         await self._apply_answers()
         if now - self._housekept_at >= HOUSEKEEPING_SECONDS:
             reconcile = now - self._reconciled_at >= RECONCILE_SECONDS
@@ -182,6 +201,41 @@ class Engine:
                 self._spawn(self._poll(item))
                 started += 1
         return started
+
+    async def dispatch_turn(self) -> int:
+        """Dispatch if it was requested, then start submits and pages for the claimed jobs
+        (in the engine's submit thread). Returns how many it started."""
+        now = time.monotonic()
+        scan = self._backlog or now - self._scanned_at >= PENDING_SCAN_SECONDS
+        work = await self._sdb(_dispatch_and_pending)(
+            scan=scan,
+            pages=max(0, settings.PAGE_MAX_CONCURRENT - len(self.pages)),
+            submits=max(0, settings.ENGINE_SUBMIT_CONCURRENCY - len(self.submits)),
+            exclude={*self.pages, *self.submits},
+        )
+        if work is None or self._stopping.is_set():
+            return 0
+        self._scanned_at = now
+        pages, submits, self._backlog = work
+        for job_id in pages:
+            self.pages[job_id] = self._spawn(self._send(job_id, self.pages))
+        for job_id in submits:
+            self.submits[job_id] = self._spawn(self._send(job_id, self.submits))
+        return len(pages) + len(submits)
+
+    async def _dispatch_loop(self) -> None:
+        """Dispatch as soon as it is requested (and read the request flag every IDLE_SECONDS),
+        beside the polling turns, so a new job is claimed and sent without waiting for them."""
+        while not self._stopping.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._dispatch_wake.wait(), IDLE_SECONDS)
+            self._dispatch_wake.clear()
+            if not self.has_lease or self._stopping.is_set():
+                continue
+            try:
+                await self.dispatch_turn()
+            except Exception:
+                logger.exception("engine dispatch failed")  # a database hiccup: try again
 
     def _housekeeping(self, *, reconcile: bool) -> None:
         close_old_connections()
@@ -222,22 +276,22 @@ class Engine:
         (a product page's whole LLM conversation) in this loop and the database work in its
         thread. The edit's translation (an LLM call) runs in a thread of its own before it."""
         try:
-            (prompt, begun), cancelled = await _to_the_end(_db(_submit_begin)(job_id=job_id))
+            (prompt, begun), cancelled = await _to_the_end(self._sdb(_submit_begin)(job_id=job_id))
             if prompt is not None and not cancelled:
                 try:
                     translation = await asyncio.to_thread(edit_translate, prompt)
                 except Exception as exc:
-                    await _db(job_prepare_failed)(job_id=job_id, error=exc)
+                    await self._sdb(job_prepare_failed)(job_id=job_id, error=exc)
                     return
-                await _db(job_translation_store)(job_id=job_id, translation=translation)
-                (_, begun), cancelled = await _to_the_end(_db(_submit_begin)(job_id=job_id))
+                await self._sdb(job_translation_store)(job_id=job_id, translation=translation)
+                (_, begun), cancelled = await _to_the_end(self._sdb(_submit_begin)(job_id=job_id))
             if begun is None:
                 if cancelled:
                     raise asyncio.CancelledError
                 return
             job, request = begun
             if cancelled:  # stopped before the call: nothing was sent
-                await _db(job_submit_hand_back)(job_id=job.id)
+                await self._sdb(job_submit_hand_back)(job_id=job.id)
                 raise asyncio.CancelledError
             outcome: Submission | BaseException
             try:
@@ -247,11 +301,11 @@ class Engine:
             except asyncio.CancelledError:
                 # Stopping mid-call: resumed, sent again where that is free, or abandoned; never
                 # a second paid call. A page is handed back the same way.
-                await _db(job_submit_interrupted)(job_id=job.id, kind=job.kind, provider=job.provider)
+                await self._sdb(job_submit_interrupted)(job_id=job.id, kind=job.kind, provider=job.provider)
                 raise
             except Exception as exc:
                 outcome = exc
-            await _to_the_end(_db(job_submit_end)(job=job, outcome=outcome))
+            await _to_the_end(self._sdb(job_submit_end)(job=job, outcome=outcome))
         except Exception:
             # A database hiccup: the job stays pending (or submitting) for a later turn or the
             # reconciler.
@@ -259,19 +313,17 @@ class Engine:
         finally:
             running.pop(job_id, None)
             if self._backlog:
-                self._wake.set()  # a slot is free for a job still pending
+                self._dispatch_wake.set()  # a slot is free for a job still pending
 
     async def _idle(self) -> None:
-        if not self.answers and not self._dispatch_woken:
+        if not self.answers:
             try:
                 await asyncio.wait_for(self._wake.wait(), IDLE_SECONDS)
             except TimeoutError:
                 pass
             else:
-                if not self._dispatch_woken:
-                    await asyncio.sleep(BATCH_SECONDS)  # let answers arriving together share a commit
+                await asyncio.sleep(BATCH_SECONDS)  # let answers arriving together share a commit
         self._wake.clear()
-        self._dispatch_woken = False
 
     async def _listen(self) -> None:
         """Dispatch requests as they are made: LISTEN on PostgreSQL, SUBSCRIBE on Redis (per
@@ -362,6 +414,7 @@ class Engine:
             await _db(_dispatch_hand_back)()
         finally:
             await self.pool.aclose()
+            await self._sdb.close()
 
 
 async def _to_the_end(awaitable: Coroutine[Any, Any, R]) -> tuple[R, bool]:
