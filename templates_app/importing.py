@@ -121,7 +121,9 @@ def _field(raw: dict, name: str) -> str:
 def _json_field(raw: dict, name: str) -> dict | str:
     """A JSON object given as one (a JSON row) or as its text (a CSV cell); "" when missing."""
     value = _found(raw, name)
-    return value if isinstance(value, dict) else _field(raw, name)
+    if isinstance(value, dict):
+        return value
+    return "" if value is None else str(value)
 
 
 class _TemplateFields(TypedDict):
