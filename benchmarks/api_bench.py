@@ -119,14 +119,14 @@ def _scratch_database(server: str, name: str) -> str:
 
 
 @contextmanager
-def _gunicorn(tree: Path, env: dict):
+def _gunicorn(tree: Path, env: dict, gunicorn: str = GUNICORN):
     # The application scripts/run.sh serves in that tree (config.wsgi, or config.asgi since the
     # live event streams).
     app = re.search(r"config\.[aw]sgi:application", (tree / "scripts" / "run.sh").read_text()).group()
     print(f"  serving {app} from {tree}", flush=True)
     with tempfile.TemporaryFile() as log:
         server = subprocess.Popen(
-            [GUNICORN, "-c", str(tree / "deploy" / "gunicorn.conf.py"), app],
+            [gunicorn, "-c", str(tree / "deploy" / "gunicorn.conf.py"), app],
             cwd=tree,
             env=env,
             stdout=subprocess.DEVNULL,
@@ -243,7 +243,8 @@ def run(tree: Path, label: str, args) -> dict:
         "list (20 of 22 jobs)": "/api/v1/jobs",
     }
     results = {}
-    with _gunicorn(tree, env) as server:
+    gunicorn = str(Path(args.venv) / "bin" / "gunicorn") if args.venv else GUNICORN
+    with _gunicorn(tree, env, gunicorn) as server:
         workers = psutil.Process(server.pid).children()
 
         def _load(*given, **options) -> dict:  # the figures, and the workers' CPU per request
@@ -313,12 +314,19 @@ def main() -> None:
     parser.add_argument("--server", default="postgres://postgres@127.0.0.1:5432")
     parser.add_argument("--cache", default="redis://127.0.0.1:6379/3")
     parser.add_argument("--database", default="api_bench", help="scratch databases: NAME_before, NAME_after")
+    parser.add_argument(
+        "--venv",
+        help="serve with this virtualenv's gunicorn (default: .venv, which holds the dev tools too; a "
+        "venv with only pyproject.toml's dependencies, as deploy/Dockerfile installs, shows a "
+        "production worker's memory)",
+    )
     parser.add_argument("--port", type=int, default=0, help="gunicorn's port (default: a free one)")
     args = parser.parse_args()
     print(
         f"gunicorn: each tree's deploy/gunicorn.conf.py and run.sh's app, "
         f"{os.environ.get('WEB_CONCURRENCY', '2')} workers, max_requests off; {args.clients} clients, "
-        f"{args.requests} requests per endpoint; PostgreSQL {args.server}; cache {args.cache}; "
+        f"{args.requests} requests per endpoint; gunicorn from {args.venv or '.venv'}; "
+        f"PostgreSQL {args.server}; cache {args.cache}; "
         f"{os.cpu_count()} CPUs"
     )
     for label, commit in (("before", args.before), ("after", args.after)):

@@ -10,6 +10,7 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from config.errors import NotFound
 from generation.models import JobKind
 from tests.conftest import api_client_for
 from tests.factories import ImageFactory, JobFactory, JobInputFactory, UserFactory, finished_job_with_result
@@ -194,3 +195,35 @@ def test_a_waiting_jobs_etag_changes_when_the_queue_ahead_of_it_moves(alice):
     moved = api.get(f"/api/v1/jobs/{job.id}", HTTP_IF_NONE_MATCH=first["ETag"])
 
     assert moved.status_code == 200 and moved.json()["queue_position"] == 1
+
+
+def test_the_polls_plain_sql_reads_give_what_the_orm_gives(alice):
+    """config/sql.py's rows (SQL written once per process) equal the ORM's, field by field, on
+    SQLite and PostgreSQL alike (UUIDs, datetimes, JSON, foreign keys, nulls)."""
+    from django.forms.models import model_to_dict
+
+    from accounts.authentication import _user_by_token_id
+    from generation.models import Job, JobInput
+    from generation.selectors import job_get, job_inputs_for, job_result_images
+
+    job = finished_job_with_result(user=alice, params={"goods_type": "mug", "nested": {"a": [1, None]}})
+    read = job_get(user=alice, job_id=job.id)
+    orm = Job.objects.get(pk=job.id)
+    assert {f.attname: getattr(read, f.attname) for f in Job._meta.concrete_fields} == {
+        f.attname: getattr(orm, f.attname) for f in Job._meta.concrete_fields
+    }
+    assert read.params == {"goods_type": "mug", "nested": {"a": [1, None]}} and read.finished_at.tzinfo
+    inputs = job_inputs_for(job_ids=[job.id])[job.id]
+    assert inputs and [model_to_dict(row) for row in inputs] == [
+        model_to_dict(row) for row in JobInput.objects.filter(job=job).order_by("role")
+    ]
+    images = job_result_images(job_id=job.id)
+    assert images and [(i.id, i.owner_id, i.width, i.position) for i in images] == list(
+        type(images[0])
+        .objects.filter(job_id=job.id)
+        .order_by("position")
+        .values_list("id", "owner_id", "width", "position")
+    )
+    assert _user_by_token_id().first(alice.pk) == alice and _user_by_token_id().first(alice.pk + 999) is None
+    with pytest.raises(NotFound):
+        job_get(user=UserFactory(username="bob"), job_id=job.id)
