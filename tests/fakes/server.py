@@ -43,6 +43,12 @@ def png_bytes(color=(90, 160, 220), size=(64, 48)) -> bytes:
     return buffer.getvalue()
 
 
+class _Server(ThreadingHTTPServer):
+    # A provider takes bursts of connections (the engine sends many submits at once); the
+    # default listen backlog of 5 would reset some of them, which no real provider does.
+    request_queue_size = 1024
+
+
 class FakeServer:
     """Start with `with Fake() as fake:`; `fake.url` is http://127.0.0.1:PORT."""
 
@@ -83,7 +89,7 @@ class FakeServer:
             def log_message(self, *args):
                 pass
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd = _Server(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
         # A short poll interval: shutdown() waits up to one interval (0.5 s by default) per fake.
