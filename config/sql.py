@@ -17,13 +17,12 @@ from typing import Any, Generic, TypeVar
 from django.db import connections, models
 
 M = TypeVar("M", bound=models.Model)
-_LOOKUPS = {"exact": "= %s", "isnull": "IS NULL"}
 
 
 class RowQuery(Generic[M]):
     """`RowQuery(Job, where=["pk", "user"])(job_id, user_id)`: the rows whose fields equal the
-    values given, in that order (`"field__isnull"` takes no value); `order_by` names fields
-    (`"-field"` descending); `fields` limits the columns read (default: every concrete field)."""
+    values given, in that order; `order_by` names fields (`"-field"` descending); `fields` limits
+    the columns read (default: every concrete field)."""
 
     def __init__(
         self,
@@ -32,10 +31,9 @@ class RowQuery(Generic[M]):
         where: Sequence[str],
         order_by: Sequence[str] = (),
         fields: Sequence[str] | None = None,
-        limit: int | None = None,
         using: str = "default",
     ) -> None:
-        self.model, self.where, self.order_by, self.limit, self.using = model, where, order_by, limit, using
+        self.model, self.where, self.order_by, self.using = model, where, order_by, using
         meta = model._meta
         concrete = list(meta.concrete_fields)
         if fields is not None:
@@ -43,33 +41,25 @@ class RowQuery(Generic[M]):
             concrete = [field for field in concrete if field.attname in wanted]
         self.fields: list[models.Field] = concrete
         self.attnames = [field.attname for field in concrete]
-        self.params_fields: list[models.Field] = []
-        for condition in where:
-            name, _, lookup = condition.partition("__")
-            if (lookup or "exact") == "exact":
-                field = meta.pk if name == "pk" else meta.get_field(name)
-                self.params_fields.append(field)  # type: ignore[arg-type]
+        self.params_fields: list[models.Field] = [
+            meta.pk if name == "pk" else meta.get_field(name)  # type: ignore[misc]
+            for name in where
+        ]
         self._prepared: tuple[str, list[tuple[int, list[Callable], Any]]] | None = None
         self._lock = threading.Lock()
 
     def _prepare(self, connection) -> tuple[str, list[tuple[int, list[Callable], Any]]]:
         meta, quote = self.model._meta, connection.ops.quote_name
         table = quote(meta.db_table)
-        conditions = []
-        for condition in self.where:
-            name, _, lookup = condition.partition("__")
-            field = meta.pk if name == "pk" else meta.get_field(name)
-            conditions.append(f"{table}.{quote(field.column)} {_LOOKUPS[lookup or 'exact']}")  # type: ignore[union-attr]
+        conditions = [f"{table}.{quote(field.column)} = %s" for field in self.params_fields]
         order = []
         for name in self.order_by:
-            field = meta.get_field(name.lstrip("-"))
-            order.append(f"{table}.{quote(field.column)}{' DESC' if name.startswith('-') else ''}")  # type: ignore[union-attr]
+            column = getattr(meta.get_field(name.lstrip("-")), "column")  # noqa: B009 (a Field, not a relation)
+            order.append(f"{table}.{quote(column)}{' DESC' if name.startswith('-') else ''}")
         columns = ", ".join(f"{table}.{quote(field.column)}" for field in self.fields)
         sql = f"SELECT {columns} FROM {table} WHERE {' AND '.join(conditions)}"  # noqa: S608 (names from the model)
         if order:
             sql += f" ORDER BY {', '.join(order)}"
-        if self.limit is not None:
-            sql += f" LIMIT {int(self.limit)}"
         converters = []
         for index, field in enumerate(self.fields):
             column = field.get_col(meta.db_table)
