@@ -3,11 +3,13 @@ runnable against any checkout, so one script gives the before and after figures.
 
 Two phases, each printing its configuration, every job (none dropped) and each goal beside its
 figure:
-1. Flow (`local` provider, `--delay` s per job): `--jobs` goods jobs submitted over HTTP at
-   `--rate`/s, then a backlog kept at `--backlog` jobs for `--seconds`. Per job: enqueue →
-   provider submit (created_at → the provider's own submit timestamp), ready → noticed (the
-   provider's ready time → the first time the script saw the job leave `waiting`, sampled every
-   50 ms). Then finished jobs per minute with Q_WORKERS=2.
+1. Flow (`local` provider, `--delay` s per job; with `--accept-seconds` a loopback fake BFL
+   that takes that long to accept each submit, as real providers do, its tasks ready `--delay`
+   s later): `--jobs` goods jobs submitted over HTTP at `--rate`/s, then a backlog kept at
+   `--backlog` jobs for `--seconds`. Per job: enqueue → provider submit (created_at → the
+   provider's own submit timestamp: the local provider's, or when the create reached the fake),
+   ready → noticed (the provider's ready time → the first time the script saw the job leave
+   `waiting`, sampled every 50 ms). Then finished jobs per minute with Q_WORKERS=2.
 2. In flight (`--inflight` jobs at a fake BFL on loopback whose tasks take 10-180 s, with
    signed webhooks; `--full`: 1,000): the CPU and RSS of the worker processes while every job
    waits at the provider (the engine process alone where there is one), and ready → noticed.
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import os
 import random
 import signal
@@ -198,7 +201,9 @@ class Watcher(threading.Thread):
         connection.close()
 
 
-def jobs_table(ids: list[str], seen: dict[str, float], ready_at) -> tuple[list[float], list[float]]:
+def jobs_table(
+    ids: list[str], seen: dict[str, float], ready_at, submitted_at=None
+) -> tuple[list[float], list[float]]:
     from generation.models import Job
 
     rows = {
@@ -211,7 +216,7 @@ def jobs_table(ids: list[str], seen: dict[str, float], ready_at) -> tuple[list[f
     say("job                                   status     enqueue→submit ms  ready→noticed s")
     for job_id in ids:
         _, status, created, state, ref = rows[job_id]
-        submitted = (state or {}).get("submitted_at")
+        submitted = submitted_at(ref) if submitted_at is not None else (state or {}).get("submitted_at")
         to_submit = (submitted - created.timestamp()) * 1000 if submitted else None
         ready = ready_at(job_id, state or {}, ref)
         noticed = seen[job_id] - ready if ready and job_id in seen else None
@@ -228,12 +233,77 @@ def _fmt(value, spec: str) -> str:
 
 
 def phase_flow(checkout: Path, args) -> None:
+    if args.accept_seconds:
+        with AcceptingBfl(args.accept_seconds, args.delay) as accepting:
+            _flow(checkout, args, accepting)
+    else:
+        _flow(checkout, args, None)
+
+
+class AcceptingBfl:
+    """The loopback fake BFL taking `accept` s to answer each submit (a real provider's create
+    takes about a second), each task ready `delay` s after its create was answered. Records when
+    each create arrived (the provider submit) and when its task became ready."""
+
+    def __init__(self, accept: float, delay: float) -> None:
+        from tests.fakes import bfl
+
+        self.module = bfl
+        self.arrived: dict[str, float] = {}
+        self.ready_at: dict[str, float] = {}
+        outer = self
+
+        class Fake(bfl.FakeBfl):
+            def submit(self, request, model):
+                arrived = time.time()
+                time.sleep(accept)
+                reply = super().submit(request, model)
+                if reply.status == 200:
+                    tid = json.loads(reply.body)["id"]
+                    outer.arrived[tid] = arrived
+                    outer.ready_at[tid] = time.time() + delay
+                return reply
+
+            def result(self, request):
+                tid = request.query.get("id", [""])[0]
+                if tid in self.tasks and time.time() < outer.ready_at.get(tid, 0.0):
+                    return bfl.json_reply({"id": tid, "status": "Pending", "result": None, "progress": 0.5})
+                return super().result(request)
+
+        self.fake = Fake(polls_until_done=1, max_active=100_000)
+        self.fake.httpd.socket.listen(1024)
+
+    def __enter__(self) -> AcceptingBfl:
+        self.fake.__enter__()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.fake.__exit__(*exc)
+
+    def env(self) -> dict[str, str]:
+        return {
+            "GOODS_PROVIDER": "bfl",
+            "BFL_API_BASE": self.fake.url,
+            "BFL_API_KEY": self.module.KEY,
+            "BFL_MAX_CONCURRENT": "100000",
+            "BFL_RESULT_HOSTS": "127.0.0.1",
+            "ALLOWED_FETCH_HOSTS": self.fake.url.removeprefix("http://"),
+        }
+
+
+def _flow(checkout: Path, args, accepting: AcceptingBfl | None) -> None:
+    provider = (
+        f"a fake BFL taking {args.accept_seconds:g} s to accept, tasks ready {args.delay:g} s later"
+        if accepting
+        else f"local provider ({args.delay:g} s per job)"
+    )
     say(
-        f"\n== flow: local provider ({args.delay:g} s per job), {args.jobs} jobs at {args.rate:g}/s, "
+        f"\n== flow: {provider}, {args.jobs} jobs at {args.rate:g}/s, "
         f"then a backlog of {args.backlog} for {args.seconds} s; Q_WORKERS=2, broker {args.broker}, "
         "PostgreSQL"
     )
-    platform = Platform(checkout, args, {"LOCAL_PROVIDER_DELAY_SECONDS": str(args.delay)}, port=args.port)
+    env = accepting.env() if accepting else {"LOCAL_PROVIDER_DELAY_SECONDS": str(args.delay)}
+    platform = Platform(checkout, args, env, port=args.port)
     from generation.models import Job
 
     watcher = Watcher()
@@ -247,7 +317,17 @@ def phase_flow(checkout: Path, args) -> None:
         while _unfinished(ids) and time.time() < deadline:
             time.sleep(0.5)
         time.sleep(0.2)
-        submit_ms, noticed_s = jobs_table(ids, watcher.seen, lambda _id, state, _ref: state.get("ready_at"))
+        if accepting:
+            submit_ms, noticed_s = jobs_table(
+                ids,
+                watcher.seen,
+                lambda _id, _state, ref: accepting.ready_at.get(ref),
+                submitted_at=accepting.arrived.get,
+            )
+        else:
+            submit_ms, noticed_s = jobs_table(
+                ids, watcher.seen, lambda _id, state, _ref: state.get("ready_at")
+            )
         say(
             f"enqueue → provider submit ({len(submit_ms)} of {len(ids)} jobs submitted): "
             f"p50 {pct(submit_ms, 0.5):.0f} ms, p95 {pct(submit_ms, 0.95):.0f} ms "
@@ -411,7 +491,13 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=0, help="the web server's port (default: a free one)")
     parser.add_argument("--jobs", type=int, default=int(os.environ.get("BENCH_JOBS", 60)))
     parser.add_argument("--rate", type=float, default=5.0, help="jobs per second in the flow phase")
-    parser.add_argument("--delay", type=float, default=5.0, help="local provider seconds per job")
+    parser.add_argument("--delay", type=float, default=5.0, help="provider seconds per job (flow phase)")
+    parser.add_argument(
+        "--accept-seconds",
+        type=float,
+        default=0.0,
+        help="flow phase at a fake BFL taking this long to accept each submit (default: local provider)",
+    )
     parser.add_argument("--backlog", type=int, default=200)
     parser.add_argument("--seconds", type=int, default=int(os.environ.get("BENCH_SECONDS", 60)))
     parser.add_argument("--inflight", type=int, default=int(os.environ.get("BENCH_INFLIGHT", 200)))
