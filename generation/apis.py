@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from urllib.parse import quote
 from uuid import UUID
 
 from django.conf import settings
 from django.http import FileResponse, HttpResponse, HttpResponseNotModified, HttpResponseRedirect
-from django.urls import reverse
+from django.urls import NoReverseMatch, get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.cache import (
     get_conditional_response,
@@ -16,6 +17,7 @@ from django.utils.cache import (
     patch_vary_headers,
     set_response_etag,
 )
+from django.utils.http import RFC3986_SUBDELIMS
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -179,6 +181,36 @@ def _jobs_output(data: list[dict]) -> list[dict]:
     return [to_representation(item) for item in data]
 
 
+_SLOT_UUIDS = tuple(UUID(int=0x5107_0000_0000_0000_0000_0000_0000_0000 + n) for n in range(4))
+
+
+@functools.cache
+def _path_template(name: str, kinds: tuple[bool, ...], prefix: str) -> str:
+    """reverse(name) once per process and script prefix, with a slot per argument (True: a UUID)."""
+    slots = [str(_SLOT_UUIDS[n]) if is_uuid else f"slot{n}slot" for n, is_uuid in enumerate(kinds)]
+    path = reverse(name, args=slots).replace("{", "{{").replace("}", "}}")
+    for n, slot in enumerate(slots):
+        path = path.replace(slot, f"{{{n}}}", 1)
+    return path
+
+
+def _path(name: str, *args) -> str:
+    """reverse(name, args=args) for the URLs of a job's answer, without resolving the URL patterns
+    at every call (several per job of every poll); arguments are quoted as reverse() quotes them."""
+    kinds = tuple(isinstance(arg, UUID) for arg in args)
+    try:
+        template = _path_template(name, kinds, get_script_prefix())
+    except NoReverseMatch:  # an argument the pattern takes only in its own form: ask reverse()
+        return reverse(name, args=args)
+    values = (
+        str(arg) if is_uuid else quote(str(arg), safe=_SAFE) for arg, is_uuid in zip(args, kinds, strict=True)
+    )
+    return template.format(*values)
+
+
+_SAFE = RFC3986_SUBDELIMS + "/~:@"
+
+
 @dataclass(frozen=True)
 class _Related:
     """What a page of jobs shows beside the jobs' own rows, read for the whole page at once."""
@@ -221,10 +253,8 @@ def _job_data(request, job: Job, related: _Related, now) -> dict:
                 "width": image.width,
                 "height": image.height,
                 "format": image.format,
-                "url": request.build_absolute_uri(reverse("gallery:image-file", args=[image.id])),
-                "thumbnail_url": request.build_absolute_uri(
-                    reverse("gallery:image-thumbnail", args=[image.id])
-                ),
+                "url": request.build_absolute_uri(_path("gallery:image-file", image.id)),
+                "thumbnail_url": request.build_absolute_uri(_path("gallery:image-thumbnail", image.id)),
             }
             for image in related.images.get(job.id, [])
         ]
@@ -266,7 +296,7 @@ def _input_data(request, job: Job, row: JobInput, own_image_ids: set) -> dict:
     url = (
         None
         if job.inputs_expired_at is not None
-        else request.build_absolute_uri(reverse("generation:job-input-file", args=[job.id, row.role]))
+        else request.build_absolute_uri(_path("generation:job-input-file", job.id, row.role))
     )
     return {
         "role": row.role,
@@ -284,14 +314,14 @@ def _page(request, job: Job) -> dict | None:
     return {
         "id": str(job.page_id),
         "blocks": job.page_blocks,
-        "html_url": request.build_absolute_uri(reverse("templates_app:page-html", args=[job.page_id])),
+        "html_url": request.build_absolute_uri(_path("templates_app:page-html", job.page_id)),
     }
 
 
 def _job_response(request, job: Job, *, created: bool = True, status_code=status.HTTP_200_OK):
     job = job_with_standing(job=job)
     response = Response(_jobs_output(_jobs_data(request, [job]))[0], status=status_code)
-    response["Location"] = reverse("generation:job-detail", args=[job.id])
+    response["Location"] = _path("generation:job-detail", job.id)
     if not created:
         response["Idempotent-Replayed"] = "true"
     return response

@@ -227,3 +227,22 @@ def test_the_polls_plain_sql_reads_give_what_the_orm_gives(alice):
     assert _user_by_token_id().first(alice.pk) == alice and _user_by_token_id().first(alice.pk + 999) is None
     with pytest.raises(NotFound):
         job_get(user=UserFactory(username="bob"), job_id=job.id)
+
+
+def test_the_answers_urls_are_those_reverse_gives():
+    from uuid import uuid4
+
+    from django.urls import reverse
+
+    from generation.apis import _path
+
+    job_id, image_id = uuid4(), uuid4()
+    for name, args in [
+        ("generation:job-detail", [job_id]),
+        ("generation:job-input-file", [job_id, "input_image_1"]),
+        ("gallery:image-file", [image_id]),
+        ("gallery:image-thumbnail", [image_id]),
+        ("templates_app:page-html", [image_id]),
+        ("templates_app:page-html", [str(image_id)]),  # not a UUID object: reverse() decides
+    ]:
+        assert _path(name, *args) == reverse(name, args=args)
