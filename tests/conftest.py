@@ -33,6 +33,29 @@ django_settings.CSRF_COOKIE_SECURE = False
 django_settings.SECURE_HSTS_SECONDS = 0
 
 
+def _keeps_migration_data(item) -> bool:
+    """A test in one rolled-back transaction: it may read what migrations load (the starter
+    catalogue), which a transactional test's flush removes (pytest-django runs these first)."""
+    marker = item.get_closest_marker("django_db")
+    fixtures = getattr(item, "fixturenames", ())
+    transactional = bool(marker and marker.kwargs.get("transaction")) or bool(
+        {"transactional_db", "live_server"} & set(fixtures)
+    )
+    return not transactional and (marker is not None or "db" in fixtures)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Long tests first among those after the rolled-back ones (pytest-django's order is kept
+    otherwise): scripts/test.sh hands tests to its parallel workers a few at a time (pytest-xdist,
+    --dist load --maxschedchunk), each worker in collection order, so each worker takes the next
+    long one as it comes free instead of one worker ending the run with several."""
+
+    def long(item) -> bool:
+        return any(item.iter_markers("subprocess")) or any(item.iter_markers("slow"))
+
+    items.sort(key=lambda item: (not _keeps_migration_data(item), not long(item)))
+
+
 @pytest.fixture(autouse=True)
 def _test_settings(settings, tmp_path, monkeypatch):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

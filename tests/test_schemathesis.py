@@ -79,6 +79,7 @@ def _persona(user) -> Persona:
 
 # transactional_db: the WSGI handler opens and closes database connections per request as in
 # production, which a test wrapped in one transaction would not survive.
+@pytest.mark.slow
 @pytest.mark.usefixtures("transactional_db", "starter_catalogue")
 def test_every_operation_answers_as_its_schema_says_without_a_server_error():
     user = user_create(username="fuzz-user", password="correct horse battery")

@@ -58,6 +58,7 @@ class FakeServer:
         self.lock = threading.Lock()
         self.hang_seconds = 0.0  # > 0: every answer comes this late (client timeouts)
         self.down_until = 0.0  # time.monotonic() until which creates answer 503 (down_for)
+        self.down_answers_left = 0  # creates still to answer 503 (down_for_answers)
         self.unavailable_answers = 0  # 503s answered while down
         outer = self
 
@@ -101,10 +102,17 @@ class FakeServer:
         """An outage: creates answer 503 (in the provider's error shape) for `seconds`."""
         self.down_until = time.monotonic() + seconds
 
+    def down_for_answers(self, count: int) -> None:
+        """An outage counted in answers: the next `count` creates answer 503, whatever the time
+        (a test of waiting one out that does not depend on how fast the machine is)."""
+        with self.lock:
+            self.down_answers_left = count
+
     def is_down(self) -> bool:
-        down = time.monotonic() < self.down_until
-        if down:
-            with self.lock:
+        with self.lock:
+            down = time.monotonic() < self.down_until or self.down_answers_left > 0
+            if down:
+                self.down_answers_left = max(0, self.down_answers_left - 1)
                 self.unavailable_answers += 1
         return down
 
