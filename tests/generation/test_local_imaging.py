@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import itertools
 
@@ -209,10 +210,22 @@ def test_compose_ppl_rejects_an_unknown_ratio():
 
 
 # --------------------------------------------------------------------------- compose_goods
-@pytest.fixture(scope="module")
+@functools.cache
+def _goods_image(kind: str) -> Image.Image:
+    return li.compose_goods(magenta_character(), goods_type=kind, seed=5)
+
+
+class _Goods(dict):
+    """Each goods type composed on first use, once per process: parallel test processes each
+    compose only the types their tests ask for (all eight took seconds per process)."""
+
+    def __missing__(self, kind: str) -> Image.Image:
+        return _goods_image(kind)
+
+
+@pytest.fixture
 def goods():
-    character = magenta_character()
-    return {kind: li.compose_goods(character, goods_type=kind, seed=5) for kind in li.GOODS_TYPES}
+    return _Goods()
 
 
 def test_every_required_goods_type_is_offered():
