@@ -22,9 +22,10 @@ worker_class = "uvicorn_worker.UvicornWorker"  # WEB_THREADS: the WSGI pool of c
 timeout = int(os.environ.get("WEB_TIMEOUT", "240"))  # above JOB_TIMEOUT_SECONDS for waiting endpoints
 graceful_timeout = int(os.environ.get("WEB_GRACEFUL_TIMEOUT", "30"))
 keepalive = int(os.environ.get("WEB_KEEPALIVE", "5"))
-# A worker's RSS does not grow with requests (benchmarks/api_bench.py: 117.9 MB after warm-up,
-# 118.0 MB 5,000 requests later), so recycling is a safety net, not a cure: rare enough that no
-# client pays a worker's restart every few thousand requests (it was every 2,000).
+# A worker's RSS does not grow with requests (benchmarks/api_bench.py: 113.6 MB after warm-up,
+# 114.6 MB 16,000 requests later; 96 MB with only pyproject.toml's dependencies, `--venv`), so
+# recycling is a safety net, not a cure: rare enough that no client pays a worker's restart every
+# few thousand requests (it was every 2,000).
 max_requests = int(os.environ.get("WEB_MAX_REQUESTS", "50000"))
 max_requests_jitter = 5000
 # Our middleware logs each request as a JSON line (with its request id); gunicorn's own access
