@@ -26,15 +26,21 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin
 
-import httpx
 from django.conf import settings
 from django.core.files.base import ContentFile
 
 from config.errors import InvalidInput
+from config.lazy import lazy_module
 from config.tls import tls_context
 from gallery.imaging import PreparedImage, image_prepare_upload
+
+if TYPE_CHECKING:
+    import httpx
+else:  # httpx only when a URL is fetched
+    httpx = lazy_module("httpx")
 
 logger = logging.getLogger(__name__)
 

@@ -15,11 +15,18 @@ import hashlib
 import io
 import warnings
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.conf import settings
-from PIL import Image, ImageOps, UnidentifiedImageError
 
 from config.errors import InvalidInput
+from config.lazy import lazy_module
+
+if TYPE_CHECKING:
+    from PIL import Image, ImageOps
+else:  # Pillow only when an image is decoded (a web worker mostly serves polls and lists)
+    Image = lazy_module("PIL.Image")
+    ImageOps = lazy_module("PIL.ImageOps")
 
 _FORMATS: dict[str | None, str] = {"PNG": "png", "JPEG": "jpeg", "WEBP": "webp"}  # PIL's name: ours
 _SAVE_OPTIONS = {"png": {}, "jpeg": {"quality": 92}, "webp": {"quality": 92}}
@@ -72,6 +79,8 @@ def image_decode(data: bytes, *, field: str, max_side: int | None = None) -> Ima
     load() decodes anything. With `max_side`, a JPEG is decoded at the smallest DCT scale whose
     both sides still reach it (the caller scales it down to max_side anyway), a fraction of the work.
     """
+    from PIL import UnidentifiedImageError
+
     Image.MAX_IMAGE_PIXELS = settings.INPUT_MAX_PIXELS
     try:
         with warnings.catch_warnings():

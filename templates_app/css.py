@@ -8,8 +8,16 @@ no URLs of any kind, no imports or web fonts, no expressions or bindings, no mar
 
 from __future__ import annotations
 
-import tinycss2
-from tinycss2 import ast
+from typing import TYPE_CHECKING
+
+from config.lazy import lazy_module
+
+if TYPE_CHECKING:
+    import tinycss2
+    from tinycss2 import ast
+else:  # tinycss2 only when CSS is checked
+    tinycss2 = lazy_module("tinycss2")
+    ast = lazy_module("tinycss2.ast")
 
 # At-rules that only group or condition rules; every other one (@import, @font-face, @namespace,
 # unknown vendor rules) could load something or is not needed in a product page.

@@ -6,12 +6,18 @@ keeps no script, no event handler and no javascript:/data: URL, and its CSS load
 
 from __future__ import annotations
 
+import functools
 import html
 import re
+from typing import TYPE_CHECKING
 
-import nh3
-
+from config.lazy import lazy_module
 from templates_app.css import css_is_safe
+
+if TYPE_CHECKING:
+    import nh3
+else:  # nh3 only when a page is assembled (a web worker mostly serves polls and lists)
+    nh3 = lazy_module("nh3")
 
 _PAGE_TAGS = {
     "section",
@@ -125,38 +131,45 @@ _STYLE_PROPERTIES = {
     "text-transform",
     "width",
 }
-PAGE_CLEANER = nh3.Cleaner(
-    tags=_PAGE_TAGS,
-    clean_content_tags={
-        "script",
-        "style",
-        "template",
-        "noscript",
-        "iframe",
-        "object",
-        "embed",
-        "svg",
-        "math",
-    },
-    attributes={
-        "*": {"class", "style", "lang", "dir", "title", "role"},
-        "a": {"href", "target"},
-        "img": {"src", "alt", "width", "height", "loading", "decoding"},
-        "td": {"colspan", "rowspan"},
-        "th": {"colspan", "rowspan", "scope"},
-        "ol": {"start", "reversed"},
-        "details": {"open"},
-        "time": {"datetime"},
-    },
-    generic_attribute_prefixes={"aria-"},
-    url_schemes={"http", "https", "mailto", "tel"},
-    filter_style_properties=_STYLE_PROPERTIES,
-    strip_comments=True,
-    # nh3 keeps allowed properties whatever their value: a style that could load something goes.
-    attribute_filter=lambda element, attribute, value: (
-        value if attribute != "style" or css_is_safe(value) else None
-    ),
-)
+
+
+@functools.cache
+def page_cleaner() -> nh3.Cleaner:
+    """The page sanitiser, built on first use."""
+    return nh3.Cleaner(
+        tags=_PAGE_TAGS,
+        clean_content_tags={
+            "script",
+            "style",
+            "template",
+            "noscript",
+            "iframe",
+            "object",
+            "embed",
+            "svg",
+            "math",
+        },
+        attributes={
+            "*": {"class", "style", "lang", "dir", "title", "role"},
+            "a": {"href", "target"},
+            "img": {"src", "alt", "width", "height", "loading", "decoding"},
+            "td": {"colspan", "rowspan"},
+            "th": {"colspan", "rowspan", "scope"},
+            "ol": {"start", "reversed"},
+            "details": {"open"},
+            "time": {"datetime"},
+        },
+        generic_attribute_prefixes={"aria-"},
+        url_schemes={"http", "https", "mailto", "tel"},
+        filter_style_properties=_STYLE_PROPERTIES,
+        strip_comments=True,
+        # nh3 keeps allowed properties whatever their value: a style that could load something goes.
+        attribute_filter=lambda element, attribute, value: (
+            value if attribute != "style" or css_is_safe(value) else None
+        ),
+    )
+
+
 _STYLE_ELEMENT = re.compile(r"<style\b[^>]*>(.*?)</style\s*>", re.IGNORECASE | re.DOTALL)
 _LANGUAGE = re.compile(r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8}){0,3}$")
 _RTL = {"ar", "fa", "he", "ur"}
@@ -197,7 +210,7 @@ def page_assemble(*, blocks_html: list[str], title: str, language: str) -> str:
             if css and css not in styles:
                 styles.append(css)
         bodies.append(_STYLE_ELEMENT.sub("", block))
-    body = PAGE_CLEANER.clean("\n".join(bodies))
+    body = page_cleaner().clean("\n".join(bodies))
     lang = language if _LANGUAGE.match(language or "") else "und"
     direction = "rtl" if lang.split("-")[0].lower() in _RTL else "ltr"
     css = "\n".join(styles)

@@ -19,14 +19,14 @@ as a second line of defence: no script, no event handlers, no javascript: URLs.
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import nh3
-
+from config.lazy import lazy_module
 from templates_app.css import css_problems
 from templates_app.page_html import page_assemble
 from templates_app.slots import (
@@ -36,6 +36,11 @@ from templates_app.slots import (
     slots_schema_errors,
     slots_validate_content,
 )
+
+if TYPE_CHECKING:
+    import nh3
+else:  # nh3 only when a template is rendered (a web worker mostly serves polls and lists)
+    nh3 = lazy_module("nh3")
 
 _TOKEN = re.compile(r"({{.*?}}|{%.*?%})", re.DOTALL)
 _NAME = r"[a-z][a-z0-9_]*"
@@ -431,17 +436,20 @@ def slots_infer(html_source: str) -> dict:
 
 # --- rendering ------------------------------------------------------------------------------
 
-_RICH_TEXT = nh3.Cleaner(
-    tags={"b", "strong", "i", "em", "u", "br", "p", "ul", "ol", "li", "a", "small", "mark"},
-    attributes={"a": {"href"}},
-    url_schemes={"http", "https", "mailto"},
-    clean_content_tags={"script", "style"},
-)
+
+@functools.cache
+def _rich_text() -> nh3.Cleaner:
+    return nh3.Cleaner(
+        tags={"b", "strong", "i", "em", "u", "br", "p", "ul", "ol", "li", "a", "small", "mark"},
+        attributes={"a": {"href"}},
+        url_schemes={"http", "https", "mailto"},
+        clean_content_tags={"script", "style"},
+    )
 
 
 def _format(value: object, kind: str) -> str:
     if kind == "rich_text":
-        return _RICH_TEXT.clean(str(value))
+        return _rich_text().clean(str(value))
     if isinstance(value, float):
         value = f"{value:.2f}".rstrip("0").rstrip(".")
     return html.escape(str(value), quote=True)

@@ -14,13 +14,18 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-import httpx
-import tenacity
-
+from config.lazy import lazy_module
 from config.tls import tls_context
 from generation.providers.base import ProviderError
+
+if TYPE_CHECKING:
+    import httpx
+    import tenacity
+else:  # imported on the first provider call (a web worker imports this module but never calls)
+    httpx = lazy_module("httpx")
+    tenacity = lazy_module("tenacity")
 
 logger = logging.getLogger(__name__)
 

@@ -1,0 +1,53 @@
+"""A web worker imports only what serving requests needs: the libraries of code paths it rarely or
+never runs (image decoding, URL fetches, template sanitising, provider and LLM clients) load on
+first use (config/lazy.py), which keeps a worker's memory down (benchmarks/api_bench.py)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from config.lazy import lazy_module
+
+ROOT = Path(__file__).resolve().parents[2]
+# Libraries a web worker must not import at start-up (each costs it ~0.3 to 23 MB).
+DEFERRED = ["PIL", "httpx", "nh3", "tinycss2", "tenacity", "openai", "jsonschema", "websockets"]
+
+_PROBE = """
+import json, sys
+import django
+django.setup()
+import config.asgi, config.urls
+from django.urls import get_resolver
+get_resolver().url_patterns
+print(json.dumps(sorted({name.split(".")[0] for name in sys.modules})))
+"""
+
+
+@pytest.mark.subprocess
+def test_a_web_worker_starts_without_the_libraries_of_rare_paths():
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "DEBUG": "false", "HTTPS": "off"}
+    env.setdefault("SECRET_KEY", "web-imports-test-" + "x" * 50)
+    done = subprocess.run(
+        [sys.executable, "-c", _PROBE], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    loaded = set(json.loads(done.stdout.strip().splitlines()[-1]))
+    assert loaded & set(DEFERRED) == set()
+    assert "django" in loaded and "rest_framework" in loaded  # the probe did load the app
+
+
+def test_a_lazy_module_imports_on_first_use_and_forwards_reads_and_writes():
+    module = lazy_module("json.decoder")
+    assert module.JSONDecodeError is sys.modules["json.decoder"].JSONDecodeError
+    module.EXTRA_FOR_TEST = 1
+    try:
+        assert sys.modules["json.decoder"].EXTRA_FOR_TEST == 1
+    finally:
+        del sys.modules["json.decoder"].EXTRA_FOR_TEST
+    assert "json.decoder" in repr(module)
