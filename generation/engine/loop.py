@@ -87,6 +87,7 @@ RENEW_SECONDS = 2.0
 HOUSEKEEPING_SECONDS = 1.0
 RECONCILE_SECONDS = 10.0
 HEARTBEAT_SECONDS = 5.0
+LISTENING_SECONDS = 1.0  # how often the request flag is read while notifications arrive
 PENDING_SCAN_SECONDS = 1.0  # pending jobs the engine did not claim itself (handed back, resubmitted)
 SUBMIT_GRACE_SECONDS = 5.0  # on SIGTERM, provider calls under way get this long to answer
 
@@ -133,6 +134,7 @@ class Engine:
         self._wake = asyncio.Event()
         self._dispatch_wake = asyncio.Event()  # a dispatch request arrived, or a submit slot freed
         self._dispatcher: asyncio.Task[None] | None = None  # run(): dispatch in a task of its own
+        self._listening = False  # dispatch requests arrive as notifications: read the flag less often
         self._sdb = _DatabaseThread("engine-submit")
         self._stopping = asyncio.Event()
         self._renewed_at = self._housekept_at = self._reconciled_at = float("-inf")
@@ -227,8 +229,9 @@ class Engine:
         """Dispatch as soon as it is requested (and read the request flag every IDLE_SECONDS),
         beside the polling turns, so a new job is claimed and sent without waiting for them."""
         while not self._stopping.is_set():
+            wait = LISTENING_SECONDS if self._listening else IDLE_SECONDS
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._dispatch_wake.wait(), IDLE_SECONDS)
+                await asyncio.wait_for(self._dispatch_wake.wait(), wait)
             self._dispatch_wake.clear()
             if not self.has_lease or self._stopping.is_set():
                 continue
@@ -345,6 +348,7 @@ class Engine:
                     type(exc).__name__,
                     extra={"event": "dispatch_listen_failed", "error": type(exc).__name__},
                 )
+            self._listening = False
             self.dispatch_woken()  # whatever came while we were not listening
             await asyncio.sleep(1)
 
@@ -355,6 +359,7 @@ class Engine:
 
         async with await psycopg.AsyncConnection.connect(**_libpq_params(), autocommit=True) as conn:
             await conn.execute(f"LISTEN {DISPATCH_CHANNEL}")
+            self._listening = True
             self.dispatch_woken()
             async for _ in conn.notifies():
                 self.dispatch_woken()
@@ -368,6 +373,7 @@ class Engine:
         try:
             async with client.pubsub() as pubsub:
                 await pubsub.subscribe(DISPATCH_CHANNEL)
+                self._listening = True
                 self.dispatch_woken()
                 async for message in pubsub.listen():
                     if message["type"] == "message":
