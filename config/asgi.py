@@ -30,7 +30,9 @@ class StreamHandler(ASGIHandler):
         await self.handle(scope, receive, send)
 
 
-django_wsgi = WSGIMiddleware(get_wsgi_application(), workers=settings.WEB_THREADS)  # sets Django up
+# Sets Django up. The ignore: a2wsgi types the WSGI environ as a TypedDict, django-stubs as
+# dict[str, Any] (the same dict at run time).
+django_wsgi = WSGIMiddleware(get_wsgi_application(), workers=settings.WEB_THREADS)  # type: ignore[arg-type]
 django_asgi = StreamHandler()
 
 

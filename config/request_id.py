@@ -64,7 +64,7 @@ class RequestIdMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         request_id = request_id_from(request.META.get(_META_KEY))
-        request.request_id = request_id
+        request.request_id = request_id  # type: ignore[attr-defined]  # our own attribute, for views
         token = _current.set(request_id)
         started = time.perf_counter()
         try:
@@ -72,7 +72,7 @@ class RequestIdMiddleware:
             seconds = time.perf_counter() - started
             response[HEADER] = request_id
             route = _route(request)
-            _observe(request.method, route, response.status_code, seconds)
+            _observe(request.method or "OTHER", route, response.status_code, seconds)
             if not route.startswith("ops:"):  # probes and scrapes every few seconds are noise
                 user = getattr(request, "user", None)
                 try:

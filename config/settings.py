@@ -11,6 +11,7 @@ import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -209,7 +210,7 @@ INPUT_DECODE_PIXELS_PER_REQUEST = env_int(
 )
 
 # --- API --------------------------------------------------------------------------------------
-REST_FRAMEWORK = {
+REST_FRAMEWORK: dict[str, Any] = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # JWT first: its WWW-Authenticate header turns anonymous requests into 401, not 403.
         "accounts.authentication.RevocableJWTAuthentication",  # sign-out ends the access token too
@@ -390,7 +391,7 @@ REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
 Q_WORKERS = env_int("Q_WORKERS", 2, minimum=1)
 Q_TIMEOUT = env_int("Q_TIMEOUT", 30, minimum=5)
 Q_RETRY = env_int("Q_RETRY", 120, minimum=10)
-Q_CLUSTER = {
+Q_CLUSTER: dict[str, Any] = {
     "name": env_str("Q_CLUSTER_NAME", "studio"),
     "workers": Q_WORKERS,
     "timeout": Q_TIMEOUT,
@@ -458,7 +459,7 @@ if LOG_FORMAT not in {"json", "text"}:
     raise ImproperlyConfigured(f"LOG_FORMAT must be json or text, not {LOG_FORMAT!r}")
 
 _handlers = ["console"]
-LOGGING = {
+LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {

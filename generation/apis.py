@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 from uuid import UUID
 
@@ -65,6 +67,9 @@ from generation.services.jobs import (
     jobs_cancel,
 )
 from templates_app.selectors import page_template_ids_resolve
+
+if TYPE_CHECKING:
+    from generation.selectors import JobWithStanding
 
 IDEMPOTENCY_HEADER = OpenApiParameter(
     "Idempotency-Key",
@@ -220,7 +225,7 @@ class _Related:
     own_image_ids: set
 
     @classmethod
-    def read(cls, *, user, jobs: list[Job]) -> _Related:
+    def read(cls, *, user, jobs: Sequence[Job]) -> _Related:
         if len(jobs) == 1 and _source_image_id(jobs[0]) is None:  # a poll: the common case, cheap
             (job,) = jobs
             images = {job.id: job_result_images(job_id=job.id)} if job.status == JobStatus.SUCCEEDED else {}
@@ -235,16 +240,16 @@ class _Related:
         return cls(images=images, inputs=inputs, own_image_ids=own)
 
 
-def _jobs_data(request, jobs: list[Job]) -> list[dict]:
+def _jobs_data(request, jobs: Sequence[JobWithStanding]) -> list[dict]:
     """`jobs` as read by job_list or job_with_standing (their standing and page annotated)."""
     related = _Related.read(user=request.user, jobs=jobs)
     now = timezone.now()
     return [_job_data(request, job, related, now) for job in jobs]
 
 
-def _job_data(request, job: Job, related: _Related, now) -> dict:
+def _job_data(request, job: JobWithStanding, related: _Related, now) -> dict:
     info = job_standing(job=job, user=request.user, now=now)
-    result = None
+    result: dict[str, Any] | None = None
     if job.status == JobStatus.SUCCEEDED:
         result = {} if job.kind != JobKind.PAGE else {"page": _page(request, job)}
         result["images"] = [
@@ -308,7 +313,7 @@ def _input_data(request, job: Job, row: JobInput, own_image_ids: set) -> dict:
     }
 
 
-def _page(request, job: Job) -> dict | None:
+def _page(request, job: JobWithStanding) -> dict | None:
     if job.page_id is None:
         return None
     return {
@@ -345,10 +350,12 @@ class ImageUploadField(serializers.FileField):
 
     def to_internal_value(self, data):
         upload = super().to_internal_value(data)
+        field = self.field_name
+        assert field is not None  # bound to its serializer before anything is validated
         try:
-            return image_prepare_upload(upload, field=self.field_name)
-        except InvalidInput as exc:
-            raise serializers.ValidationError(exc.fields[self.field_name])
+            return image_prepare_upload(upload, field=field)
+        except InvalidInput as exc:  # its fields name this field (gallery.imaging)
+            raise serializers.ValidationError((exc.fields or {}).get(field, [exc.message]))
 
 
 class _JobInput(serializers.Serializer):
@@ -362,6 +369,7 @@ class _JobCreateApi(APIView):
     parser_classes = [MultiPartParser, FormParser]
     kind: str
     image_fields: tuple[str, ...]
+    InputSerializer: type[serializers.Serializer]
 
     def post(self, request):
         data = self.InputSerializer(data=request.data)
@@ -692,30 +700,30 @@ class JobBulkCancelApi(APIView):
 
 # The settings a retry may change, per kind: the creation serializers without their images.
 class _PplRetryChanges(JobPplCreateApi.InputSerializer):
-    input_image_1 = None
-    input_image_2 = None
+    input_image_1 = None  # type: ignore[assignment]  # DRF: None removes the parent's field
+    input_image_2 = None  # type: ignore[assignment]  # DRF: None removes the parent's field
 
 
 class _GoodsRetryChanges(JobGoodsCreateApi.InputSerializer):
-    character_image = None
+    character_image = None  # type: ignore[assignment]  # DRF: None removes the parent's field
 
 
 class _EditRetryChanges(JobEditCreateApi.InputSerializer):
-    image = None
-    image_url = None
-    image_id = None
+    image = None  # type: ignore[assignment]  # DRF: None removes the parent's field
+    image_url = None  # type: ignore[assignment]  # DRF: None removes the parent's field
+    image_id = None  # type: ignore[assignment]  # DRF: None removes the parent's field
 
     def validate(self, attrs):
         return attrs
 
 
 class _PageRetryChanges(JobProductPageCreateApi.InputSerializer):
-    category_id = None
-    template_set_id = None
-    template_ids = None
+    category_id = None  # type: ignore[assignment]  # DRF: None removes the parent's field
+    template_set_id = None  # type: ignore[assignment]  # DRF: None removes the parent's field
+    template_ids = None  # type: ignore[assignment]  # DRF: None removes the parent's field
 
 
-RETRY_CHANGES = {
+RETRY_CHANGES: dict[str, type[serializers.Serializer]] = {
     JobKind.PPL: _PplRetryChanges,
     JobKind.GOODS: _GoodsRetryChanges,
     JobKind.EDIT: _EditRetryChanges,

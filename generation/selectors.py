@@ -9,6 +9,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, TypeAlias, TypedDict, cast
 from uuid import UUID
 
 from django.conf import settings
@@ -17,6 +18,7 @@ from django.db import connection
 from django.db.models import (
     Case,
     DateTimeField,
+    Expression,
     Func,
     IntegerField,
     JSONField,
@@ -38,28 +40,65 @@ from generation.models import Job, JobInput, JobKind, JobStage, JobStatus
 from generation.providers import ProviderError, get_provider
 from templates_app.selectors import page_of_job
 
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
-def _count(queryset: QuerySet) -> Subquery:
+    from accounts.models import User
+
+
+class QueueFigures(TypedDict):
+    """A waiting job's standing among the active jobs (None for a job that does not wait)."""
+
+    waiting_ahead: int | None
+    own_waiting_ahead: int | None
+    provider_running: int | None
+    provider_first_start: datetime | None
+    own_running: int | None
+    own_first_start: datetime | None
+
+
+class Standing(QueueFigures):
+    """What job_list and job_with_standing add to a job: its queue figures, and a finished page
+    job's page (None otherwise)."""
+
+    page_id: UUID | None
+    page_blocks: list[dict[str, Any]] | None
+
+
+if TYPE_CHECKING:
+    JobWithStanding: TypeAlias = WithAnnotations[Job, Standing]
+
+_NOT_WAITING = QueueFigures(
+    waiting_ahead=None,
+    own_waiting_ahead=None,
+    provider_running=None,
+    provider_first_start=None,
+    own_running=None,
+    own_first_start=None,
+)
+
+
+def _count(queryset: QuerySet[Job]) -> Subquery:
     return Subquery(
         queryset.order_by().annotate(n=Func("pk", function="COUNT")).values("n"), output_field=IntegerField()
     )
 
 
-def _earliest_start(queryset: QuerySet) -> Subquery:
+def _earliest_start(queryset: QuerySet[Job]) -> Subquery:
     return Subquery(
         queryset.order_by().annotate(first=Func("started_at", function="MIN")).values("first"),
         output_field=DateTimeField(),
     )
 
 
-def _while_waiting(expression) -> Case:
+def _while_waiting(expression: Expression | Subquery) -> Case:
     """Only a waiting row's figure is computed (the database skips the others' subqueries)."""
     return Case(
         When(status=JobStatus.QUEUED, then=expression), default=None, output_field=expression.output_field
     )
 
 
-def _with_standing(jobs: QuerySet[Job]) -> QuerySet[Job]:
+def _with_standing(jobs: QuerySet[Job]) -> QuerySet[JobWithStanding]:
     """Jobs with what their queue position, ETA and waiting reason need, and a finished page's
     id and blocks, all in the jobs' own query: a list costs the same whatever its mix."""
     waiting = Job.objects.filter(status=JobStatus.QUEUED, created_at__lt=OuterRef("created_at"))
@@ -89,11 +128,11 @@ def _with_standing(jobs: QuerySet[Job]) -> QuerySet[Job]:
 
 def job_list(
     *,
-    user,
+    user: User,
     statuses: Iterable[str] | None = None,
     kinds: Iterable[str] | None = None,
     ids: Iterable[UUID] | None = None,
-) -> QuerySet[Job]:
+) -> QuerySet[JobWithStanding]:
     """The user's own jobs, newest first, with their standing (see job_standing); each filter
     given narrows to any of its values."""
     jobs = Job.objects.filter(user=user).defer("request_fingerprint")
@@ -131,7 +170,7 @@ def job_inputs_for(*, job_ids: Iterable[UUID]) -> dict[UUID, list[JobInput]]:
     return found
 
 
-def job_input_get(*, user, job_id, role: str) -> JobInput:
+def job_input_get(*, user: User, job_id: UUID | str, role: str) -> JobInput:
     """One input of the user's own job; another user's job, or an unknown role, is not found."""
     found = JobInput.objects.filter(
         job_id=job_id, job__user=user, role=role, job__inputs_expired_at__isnull=True
@@ -143,7 +182,7 @@ def job_input_get(*, user, job_id, role: str) -> JobInput:
     return found
 
 
-def job_get(*, user, job_id) -> Job:
+def job_get(*, user: User, job_id: UUID | str) -> Job:
     """The user's own job; another user's id is simply not found (404, never 403)."""
     job = _JOB_OF_USER.first(job_id, getattr(user, "pk", user))
     if job is None:
@@ -157,34 +196,26 @@ def job_result_images(*, job_id: UUID) -> list[Image]:
     return _RESULT_IMAGES_OF_JOB(job_id)
 
 
-def job_detail_get(*, user, job_id) -> Job:
+def job_detail_get(*, user: User, job_id: UUID | str) -> JobWithStanding:
     """The user's own job with its standing (see job_standing)."""
     return job_with_standing(job=job_get(user=user, job_id=job_id))
 
 
-def job_with_standing(*, job: Job) -> Job:
+def job_with_standing(*, job: Job) -> JobWithStanding:
     """`job` (read with job_get) with what job_standing and its result need, each read only when it
     applies: this is what every client polls. A waiting job's queue figures come from one
     aggregate over the active jobs (the annotations of job_list cost ten times more to build), a
     finished page job's page from its own query."""
-    job.page_id = job.page_blocks = None
-    if job.status == JobStatus.QUEUED:
-        for name, value in _queue_figures(job).items():
-            setattr(job, name, value)
-    elif job.kind == JobKind.PAGE and job.status == JobStatus.SUCCEEDED:
-        page = page_of_job(job_id=job.id).values("id", "blocks").first() or {}
-        job.page_id, job.page_blocks = page.get("id"), page.get("blocks")
-    return job
-
-
-_QUEUE_FIGURES = (
-    "waiting_ahead",
-    "own_waiting_ahead",
-    "provider_running",
-    "provider_first_start",
-    "own_running",
-    "own_first_start",
-)
+    figures = _queue_figures(job) if job.status == JobStatus.QUEUED else _NOT_WAITING
+    for name, value in figures.items():
+        setattr(job, name, value)
+    standing = cast("JobWithStanding", job)  # every figure of Standing is set just above or below
+    standing.page_id = standing.page_blocks = None
+    if job.kind == JobKind.PAGE and job.status == JobStatus.SUCCEEDED:
+        page = page_of_job(job_id=job.id).values("id", "blocks").first()
+        if page is not None:
+            standing.page_id, standing.page_blocks = page["id"], page["blocks"]
+    return standing
 
 
 @functools.cache
@@ -194,8 +225,9 @@ def _queue_figures_sql() -> str:
     (benchmarks/api_bench.py). Plain SQL that SQLite and PostgreSQL both run."""
     table = connection.ops.quote_name(Job._meta.db_table)
     column = {
-        name: connection.ops.quote_name(Job._meta.get_field(name).column)
-        for name in ("status", "created_at", "provider", "user", "started_at")
+        field.name: connection.ops.quote_name(field.column)
+        for field in Job._meta.concrete_fields
+        if field.name in ("status", "created_at", "provider", "user", "started_at") and field.column
     }
     waiting = f"{column['status']} = %s AND {column['created_at']} < %s"
     running = f"{column['status']} = %s"
@@ -211,7 +243,7 @@ def _queue_figures_sql() -> str:
     )
 
 
-def _as_datetime(value) -> datetime | None:
+def _as_datetime(value: datetime | str | None) -> datetime | None:
     """A MIN() of a datetime column: a datetime on PostgreSQL, text on SQLite (stored in UTC)."""
     if value is None or isinstance(value, datetime):
         return value
@@ -221,7 +253,7 @@ def _as_datetime(value) -> datetime | None:
     return parsed
 
 
-def _queue_figures(job: Job) -> dict:
+def _queue_figures(job: Job) -> QueueFigures:
     """What job_standing needs for a waiting job: how many wait before it (for its provider, and
     its owner's own), and how many run (for its provider, and its owner's) since when."""
     queued, running = str(JobStatus.QUEUED), str(JobStatus.RUNNING)
@@ -237,20 +269,23 @@ def _queue_figures(job: Job) -> dict:
     ]  # fmt: skip
     with connection.cursor() as cursor:
         cursor.execute(_queue_figures_sql(), params)
-        row = cursor.fetchone()
-    figures = dict(zip(_QUEUE_FIGURES, row, strict=True))
-    for name in ("waiting_ahead", "own_waiting_ahead", "provider_running", "own_running"):
-        figures[name] = int(figures[name] or 0)
-    for name in ("provider_first_start", "own_first_start"):
-        figures[name] = _as_datetime(figures[name])
-    return figures
+        row = cursor.fetchone() or (None,) * 6  # an aggregate: always one row
+    waiting, own_waiting, provider_running, provider_first, own_running, own_first = row
+    return QueueFigures(
+        waiting_ahead=int(waiting or 0),
+        own_waiting_ahead=int(own_waiting or 0),
+        provider_running=int(provider_running or 0),
+        provider_first_start=_as_datetime(provider_first),
+        own_running=int(own_running or 0),
+        own_first_start=_as_datetime(own_first),
+    )
 
 
 def job_input_thumbnail(*, job_input: JobInput) -> bytes:
     """A WebP preview of a job input, made from the stored file and kept in the cache (inputs
     never change, so the file's hash names it for good)."""
     key = f"job-input-thumb:{job_input.sha256}:{settings.THUMBNAIL_SIDE_PX}"
-    data = cache.get(key)
+    data: bytes | None = cache.get(key)  # what this function stored under the key
     if data is None:
         try:
             with job_input.file.open("rb") as handle:
@@ -264,7 +299,7 @@ def job_input_thumbnail(*, job_input: JobInput) -> bytes:
 def typical_duration_seconds(*, kind: str, provider: str) -> float:
     """Median run time of the last ETA_SAMPLE_SIZE successes of this kind on this provider."""
     key = f"eta:{kind}:{provider}"
-    cached = cache.get(key)
+    cached: float | None = cache.get(key)  # what this function stored under the key
     if cached is not None:
         return cached
     rows = (
@@ -297,7 +332,7 @@ def _remaining(started_at: datetime | None, duration: float, now: datetime) -> f
     return max(1.0, duration - (now - started_at).total_seconds())
 
 
-def job_standing(*, job: Job, user, now: datetime | None = None) -> QueueInfo:
+def job_standing(*, job: JobWithStanding, user: User, now: datetime | None = None) -> QueueInfo:
     """Where a job read through job_list or job_with_standing stands, from its own row and
     annotations (no query; the typical durations are cached). Waiting: position among jobs
     waiting for the same provider, why it waits, and an ETA (seconds until its result) from
@@ -342,7 +377,7 @@ def job_standing(*, job: Job, user, now: datetime | None = None) -> QueueInfo:
     )
 
 
-def job_wait(*, job_id, timeout_seconds: float, interval_seconds: float = 0.25) -> Job:
+def job_wait(*, job_id: UUID | str, timeout_seconds: float, interval_seconds: float = 0.25) -> Job:
     """Block until a job has finished or the time is up (for the seed endpoints' synchronous
     contract; they run on gunicorn threads). Returns the job as last seen."""
     deadline = time.monotonic() + timeout_seconds

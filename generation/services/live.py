@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from typing import Any
 from uuid import UUID
 
 from django.contrib.auth import get_user_model
@@ -74,7 +75,7 @@ def job_progress_publish(*, job_id: UUID, user_id: int, kind: str, stage: str, p
     )
 
 
-def _results(job: Job) -> list[dict]:
+def _results(job: Job) -> list[dict[str, Any]]:
     return [
         {
             "id": image.id,
@@ -105,7 +106,8 @@ def queue_moved_soon(*, provider: str) -> None:
 def _queue_moved_flush() -> None:
     # Positions are derived, not stored: they are published just after the commit that moved
     # them, in one transaction for all users. Later calls of the same commit find nothing to do.
-    providers, _local.providers = getattr(_local, "providers", set()), set()
+    providers: set[str] = getattr(_local, "providers", set())
+    _local.providers = set()
     if not providers:
         return
     try:
