@@ -5,6 +5,7 @@ OpenAI-compatible server on loopback, with the real `openai` SDK and the real pi
 from __future__ import annotations
 
 import itertools
+import threading
 from collections import Counter
 
 import pytest
@@ -128,9 +129,25 @@ def test_a_hanging_server_costs_at_most_three_calls_per_block(user, catalogue, f
 def test_every_block_of_a_failing_page_stays_within_three_calls(user, catalogue, fake_llm, settings):
     settings.PAGE_BLOCK_CONCURRENCY = 7
     ids = page_template_ids_resolve(category_id=catalogue["fashion"].id)
-    fake_llm.responder = lambda body: (
-        Reply.json(page_answer(body)) if page_task(body)[0] == "page_plan" else Reply.server_error(503)
-    )
+    # No block fails before every block's first call has reached the model: otherwise, on a
+    # loaded machine, the page could end (canceling the rest) before a slow block sent anything.
+    first_calls: set[str] = set()
+    lock, all_in = threading.Lock(), threading.Event()
+
+    def respond(body):
+        if page_task(body)[0] == "page_plan":
+            return Reply.json(page_answer(body))
+        block = next(
+            line for line in body["messages"][1]["content"].splitlines() if line.startswith("Block: ")
+        )
+        with lock:
+            first_calls.add(block)
+            if len(first_calls) == len(ids):
+                all_in.set()
+        all_in.wait(30)  # a deadline: they all arrive within milliseconds when nothing is wrong
+        return Reply.server_error(503)
+
+    fake_llm.responder = respond
     with pytest.raises(LLMError):
         _write(user, ids)
     calls = _block_calls(fake_llm)
