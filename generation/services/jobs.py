@@ -7,6 +7,7 @@ import json
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from django.contrib.auth import get_user_model
@@ -26,6 +27,9 @@ from generation.services.lifecycle import job_end
 from generation.services.live import job_event_publish
 from generation.services.wakeups import dispatch_request
 
+if TYPE_CHECKING:
+    from accounts.models import User
+
 logger = logging.getLogger(__name__)
 
 
@@ -35,12 +39,12 @@ class NewInput:
     image: PreparedImage
 
 
-def _fingerprint(kind: str, params: dict, inputs: list[tuple[str, str]]) -> str:
+def _fingerprint(kind: str, params: dict[str, Any], inputs: list[tuple[str, str]]) -> str:
     payload = {"kind": kind, "params": params, "inputs": sorted(inputs)}
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def _replay(*, user, idempotency_key: str, fingerprint: str) -> Job | None:
+def _replay(*, user: User, idempotency_key: str, fingerprint: str) -> Job | None:
     job = Job.objects.filter(user=user, idempotency_key=idempotency_key).first()
     if job is not None and job.request_fingerprint != fingerprint:
         raise Conflict(
@@ -73,7 +77,7 @@ class QueueUsage:
         return not self.has_free_slot and self.waiting >= self.max_queued
 
     @property
-    def figures(self) -> dict:
+    def figures(self) -> dict[str, int]:
         return {
             "limit": self.max_queued,
             "waiting": self.waiting,
@@ -94,7 +98,7 @@ class QueueUsage:
         )
 
 
-def user_queue_usage(*, user) -> QueueUsage:
+def user_queue_usage(*, user: User) -> QueueUsage:
     limits = user_job_limits(user=user)
     counts = Job.objects.filter(user=user, status__in=ACTIVE_STATUSES).aggregate(
         waiting=Count("id", filter=Q(status=JobStatus.QUEUED)),
@@ -126,7 +130,7 @@ def _after_commit(func: Callable[[], None], what: str) -> Callable[[], None]:
     return hook
 
 
-def _check_queue_limit(user) -> None:
+def _check_queue_limit(user: User) -> None:
     usage = user_queue_usage(user=user)
     if usage.is_full:
         raise LimitExceeded(usage.refusal_message, code="queue_full", extra=usage.figures)
@@ -134,9 +138,9 @@ def _check_queue_limit(user) -> None:
 
 def job_create(
     *,
-    user,
+    user: User,
     kind: str,
-    params: dict,
+    params: dict[str, Any],
     inputs: list[NewInput],
     idempotency_key: str | None = None,
     retried_from: Job | None = None,
@@ -257,7 +261,7 @@ def job_cancel(*, job: Job, by: str = "user") -> Job:
 
 
 def job_retry(
-    *, job: Job, idempotency_key: str | None = None, changes: dict | None = None
+    *, job: Job, idempotency_key: str | None = None, changes: dict[str, Any] | None = None
 ) -> tuple[Job, bool]:
     """A new job from the same inputs, linked to the original by retried_from.
 
@@ -302,7 +306,7 @@ class JobsCancelResult:
 
 
 def jobs_cancel(
-    *, user, job_ids: Iterable[UUID] | None = None, statuses: Iterable[str] | None = None
+    *, user: User, job_ids: Iterable[UUID] | None = None, statuses: Iterable[str] | None = None
 ) -> JobsCancelResult:
     """Cancel several of the user's jobs: the given ids, or every job in `statuses` (waiting
     and/or running), or the given ids that are in `statuses`. Each goes through job_cancel, so
@@ -333,7 +337,11 @@ def jobs_cancel(
 
 
 def edit_source_image(
-    *, user, upload=None, url: str | None = None, image_id=None
+    *,
+    user: User,
+    upload: PreparedImage | None = None,
+    url: str | None = None,
+    image_id: UUID | str | None = None,
 ) -> tuple[PreparedImage, str]:
     """The image an edit starts from: an upload (already validated), a URL fetched safely,
     or one of the user's own gallery images."""
@@ -344,6 +352,8 @@ def edit_source_image(
 
         return fetch_image(url, field="image_url"), "url"
     try:
+        if image_id is None:  # none of the three given: as an unknown id
+            raise NotFound("Image not found.")
         image = image_get(user=user, image_id=image_id)
     except NotFound:
         raise InvalidInput(
