@@ -51,3 +51,37 @@ def test_a_lazy_module_imports_on_first_use_and_forwards_reads_and_writes():
     finally:
         del sys.modules["json.decoder"].EXTRA_FOR_TEST
     assert "json.decoder" in repr(module)
+
+
+def test_a_module_first_used_by_two_threads_at_once_is_complete_for_both(tmp_path, monkeypatch):
+    """A request thread that reads a lazy module while another thread is still importing it
+    waits for the import instead of reading the half-made module."""
+    import builtins
+    import threading
+
+    (tmp_path / "lazy_probe_module.py").write_text(
+        "import builtins\nbuiltins.lazy_probe_entered.set()\nbuiltins.lazy_probe_gate.wait(60)\nVALUE = 1\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(builtins, "lazy_probe_entered", threading.Event(), raising=False)
+    monkeypatch.setattr(builtins, "lazy_probe_gate", threading.Event(), raising=False)
+    monkeypatch.delitem(sys.modules, "lazy_probe_module", raising=False)
+    module = lazy_module("lazy_probe_module")
+    results: list = []
+
+    def read() -> None:
+        try:
+            results.append(module.VALUE)
+        except Exception as exc:  # what the second reader saw is the assertion
+            results.append(exc)
+
+    first = threading.Thread(target=read)
+    first.start()
+    assert builtins.lazy_probe_entered.wait(60)  # the first reader is inside the import
+    second = threading.Thread(target=read)
+    second.start()
+    builtins.lazy_probe_gate.set()
+    first.join(60)
+    second.join(60)
+    assert results == [1, 1]
+    sys.modules.pop("lazy_probe_module", None)
