@@ -269,6 +269,7 @@ def run(tree: Path, label: str, args) -> dict:
         while made < args.rss_after:  # RSS is read after this many requests (the goal says 10,000)
             made += _load(port, paths["detail (queued)"], auth, args.clients, 2000)["requests"]
         results["rss_mb"] = _rss_mb(server)
+        results["pss_uss_mb"] = _pss_uss_mb(server)
         results["requests_made"] = made
     with psycopg.connect(f"{args.server}/postgres", autocommit=True) as connection:
         connection.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
@@ -277,6 +278,13 @@ def run(tree: Path, label: str, args) -> dict:
 
 def _rss_mb(server: subprocess.Popen) -> list[float]:
     return [round(worker.memory_info().rss / 2**20, 1) for worker in psutil.Process(server.pid).children()]
+
+
+def _pss_uss_mb(server: subprocess.Popen) -> list[tuple[float, float]]:
+    """Each worker's PSS and USS: what it shares with the others (and the master) split, and
+    what only it holds (the figures preloading the app in the master would change)."""
+    figures = [worker.memory_full_info() for worker in psutil.Process(server.pid).children()]
+    return [(round(info.pss / 2**20, 1), round(info.uss / 2**20, 1)) for info in figures]
 
 
 def report(label: str, results: dict) -> None:
@@ -298,7 +306,8 @@ def report(label: str, results: dict) -> None:
     print(
         f"web worker RSS after warm-up: {results['rss_warm_mb']} MB; "
         f"after {results['requests_made']} requests: {rss} MB "
-        f"(goal ≤ {GOAL_RSS_MB:g} MB after 10,000: {'MET' if max(rss) <= GOAL_RSS_MB else 'not met'})"
+        f"(goal ≤ {GOAL_RSS_MB:g} MB after 10,000: {'MET' if max(rss) <= GOAL_RSS_MB else 'not met'}); "
+        f"PSS, USS: {results['pss_uss_mb']} MB"
     )
 
 
@@ -324,7 +333,8 @@ def main() -> None:
     args = parser.parse_args()
     print(
         f"gunicorn: each tree's deploy/gunicorn.conf.py and run.sh's app, "
-        f"{os.environ.get('WEB_CONCURRENCY', '2')} workers, max_requests off; {args.clients} clients, "
+        f"{os.environ.get('WEB_CONCURRENCY', '2')} workers, max_requests off; "
+        f"MALLOC_ARENA_MAX={os.environ.get('MALLOC_ARENA_MAX', 'unset')}; {args.clients} clients, "
         f"{args.requests} requests per endpoint; gunicorn from {args.venv or '.venv'}; "
         f"PostgreSQL {args.server}; cache {args.cache}; "
         f"{os.cpu_count()} CPUs"

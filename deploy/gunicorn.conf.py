@@ -11,14 +11,41 @@ lands on any worker reports the sum of all of them. The directory is emptied at 
 dead worker's files are marked, as prometheus_client's multiprocess mode requires.
 """
 
+import ctypes
+import ctypes.util
 import os
 import shutil
 import tempfile
 from pathlib import Path
 
+from uvicorn_worker import UvicornWorker
+
+
+class StudioUvicornWorker(UvicornWorker):
+    """No WebSocket protocol: the app serves none (the live events are a text/event-stream), and
+    uvicorn's default imports the websockets package into every worker (~1 MB RSS each)."""
+
+    CONFIG_KWARGS = {**UvicornWorker.CONFIG_KWARGS, "ws": "none"}
+
+
+def _malloc_arena_max(arenas: int) -> None:
+    """glibc's malloc gives each thread that allocates its own arena (up to 8 per core), so a
+    worker's WEB_THREADS threads each keep a heap of their own. MALLOC_ARENA_MAX in the
+    environment (deploy/Dockerfile sets 2) is read by glibc at start; set here too for a server
+    started without it (scripts/run.sh, benchmarks). Workers inherit it through fork."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc.mallopt(-8, arenas)  # M_ARENA_MAX; no effect where the C library is not glibc
+    except (OSError, AttributeError):
+        pass
+
+
+if "MALLOC_ARENA_MAX" not in os.environ:
+    _malloc_arena_max(2)
+
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-worker_class = "uvicorn_worker.UvicornWorker"  # WEB_THREADS: the WSGI pool of config/asgi.py
+worker_class = StudioUvicornWorker  # uvicorn_worker.UvicornWorker; WEB_THREADS: config/asgi.py's pool
 timeout = int(os.environ.get("WEB_TIMEOUT", "240"))  # above JOB_TIMEOUT_SECONDS for waiting endpoints
 graceful_timeout = int(os.environ.get("WEB_GRACEFUL_TIMEOUT", "30"))
 keepalive = int(os.environ.get("WEB_KEEPALIVE", "5"))
