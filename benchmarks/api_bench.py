@@ -270,6 +270,7 @@ def run(tree: Path, label: str, args) -> dict:
             made += _load(port, paths["detail (queued)"], auth, args.clients, 2000)["requests"]
         results["rss_mb"] = _rss_mb(server)
         results["pss_uss_mb"] = _pss_uss_mb(server)
+        results["server_pss_mb"] = _server_pss_mb(server)
         results["requests_made"] = made
     with psycopg.connect(f"{args.server}/postgres", autocommit=True) as connection:
         connection.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
@@ -285,6 +286,12 @@ def _pss_uss_mb(server: subprocess.Popen) -> list[tuple[float, float]]:
     what only it holds (the figures preloading the app in the master would change)."""
     figures = [worker.memory_full_info() for worker in psutil.Process(server.pid).children()]
     return [(round(info.pss / 2**20, 1), round(info.uss / 2**20, 1)) for info in figures]
+
+
+def _server_pss_mb(server: subprocess.Popen) -> float:
+    """The PSS of the master and its workers together: the memory the whole server holds."""
+    master = psutil.Process(server.pid)
+    return round(sum(process.memory_full_info().pss for process in [master, *master.children()]) / 2**20, 1)
 
 
 def report(label: str, results: dict) -> None:
@@ -307,7 +314,7 @@ def report(label: str, results: dict) -> None:
         f"web worker RSS after warm-up: {results['rss_warm_mb']} MB; "
         f"after {results['requests_made']} requests: {rss} MB "
         f"(goal ≤ {GOAL_RSS_MB:g} MB after 10,000: {'MET' if max(rss) <= GOAL_RSS_MB else 'not met'}); "
-        f"PSS, USS: {results['pss_uss_mb']} MB"
+        f"PSS, USS: {results['pss_uss_mb']} MB; master and workers' PSS: {results['server_pss_mb']} MB"
     )
 
 
