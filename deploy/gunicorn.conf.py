@@ -49,10 +49,13 @@ worker_class = StudioUvicornWorker  # uvicorn_worker.UvicornWorker; WEB_THREADS:
 timeout = int(os.environ.get("WEB_TIMEOUT", "240"))  # above JOB_TIMEOUT_SECONDS for waiting endpoints
 graceful_timeout = int(os.environ.get("WEB_GRACEFUL_TIMEOUT", "30"))
 keepalive = int(os.environ.get("WEB_KEEPALIVE", "5"))
-# A worker's RSS does not grow with requests (benchmarks/api_bench.py: 113.6 MB after warm-up,
-# 114.6 MB 16,000 requests later; 96 MB with only pyproject.toml's dependencies, `--venv`), so
-# recycling is a safety net, not a cure: rare enough that no client pays a worker's restart every
-# few thousand requests (it was every 2,000).
+# A worker's RSS does not grow with requests (benchmarks/api_bench.py --venv, only pyproject.toml's
+# dependencies: 86.9-90.3 MB after warm-up, 90.8-91.1 MB 11,000 requests later; it was 96.1-96.6
+# before the rarely used libraries were imported lazily, config/lazy.py), so recycling is a safety
+# net, not a cure: rare enough that no client pays a worker's restart every few thousand requests
+# (it was every 2,000). preload_app stays off: it lowers each worker's PSS (75.8 -> 64.8 MB) but
+# the master then holds the app too, and the server as a whole holds more (167.2 -> 183.7 MB PSS
+# with 2 workers, measured the same way).
 max_requests = int(os.environ.get("WEB_MAX_REQUESTS", "50000"))
 max_requests_jitter = 5000
 # Our middleware logs each request as a JSON line (with its request id); gunicorn's own access
