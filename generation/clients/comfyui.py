@@ -19,6 +19,7 @@ from urllib.parse import urlencode
 
 import httpx
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
+from websockets.sync.client import ClientConnection
 from websockets.sync.client import connect as ws_connect
 
 from generation.clients.http import HttpConfig, ProviderHttp, bad_response
@@ -124,7 +125,9 @@ def _parse_history(body: dict, prompt_id: str) -> HistoryEntry | None:
         return None  # {} until the prompt has finished
     if not isinstance(entry, dict) or not isinstance(entry.get("outputs", {}), dict):
         raise bad_response(PROVIDER, "history entry", entry)
-    status = entry.get("status") if isinstance(entry.get("status"), dict) else {}
+    status = entry.get("status")
+    if not isinstance(status, dict):
+        status = {}
     images = []
     for node_id, output in entry.get("outputs", {}).items():
         found = output.get("images") if isinstance(output, dict) else None
@@ -308,7 +311,7 @@ class ProgressWatcher:
         self._last_watched_at = time.monotonic()
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
-        self._connection = None
+        self._connection: ClientConnection | None = None
         self.connected = False
 
     # -- called by polls (any thread) --

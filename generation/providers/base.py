@@ -56,8 +56,8 @@ class SubmitRequest:
     kind: str
     params: dict  # for edits, params["prompt_en"] is the English prompt to send
     inputs: dict[str, InputImage]
+    user_id: int  # the job's owner (a page stores its images in the owner's gallery)
     webhook_url: str | None = None  # set when PUBLIC_BASE_URL is, for providers that call back
-    user_id: int | None = None
 
 
 @dataclass(frozen=True)

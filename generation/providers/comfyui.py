@@ -221,15 +221,15 @@ class ComfyUIProvider(Provider):
         entry = await client.ahistory(ref)
         if entry is not None:
             return self._from_history(entry, state)
-        fresh = progress is not None and time.monotonic() - progress.updated_at < _WS_FRESH_SECONDS
-        if fresh and progress.state == "running":
+        fresh = progress if progress and time.monotonic() - progress.updated_at < _WS_FRESH_SECONDS else None
+        if fresh and fresh.state == "running":
             return PollResult(
                 status="pending",
-                progress=progress.percent,
+                progress=fresh.percent,
                 poll_after_seconds=1.0,
                 state={"comfy_status": "running"},
             )
-        if fresh and progress.state == "done":
+        if fresh and fresh.state == "done":
             return PollResult(status="pending", progress=99, poll_after_seconds=0.3)  # history lags
         queue = await client.aqueue()
         if ref in queue.running:

@@ -128,8 +128,8 @@ def _t_shirt(canvas, art, colour, rng):
     folds, seams = _Pen(canvas), _Pen(canvas).line(neck(0.105), width=S * 0.003)
     for line in _TEE_FOLDS:
         folds.line(tee(*line), width=S * 0.012)
-    for line in _TEE_SEAMS:
-        seams.line(tee(*line), width=S * 0.003)
+    for seam in _TEE_SEAMS:
+        seams.line(tee(*seam), width=S * 0.003)
     shade = ImageChops.multiply(_field(size, rng, round(S / 5), 26), _field(size, rng, 2, 10))
     shade = ImageChops.multiply(shade, _at(size, box, sides=50))
     shade = ImageChops.subtract(shade, _blur(folds.mask, S * 0.015).point(lambda v: v // 5))
@@ -364,8 +364,8 @@ def compose_goods(
     tint = _mean_rgb(art)
     draw, default, depth = _GOODS[goods_type]
     words = re.findall(r"[a-z]+", prompt.lower())
-    colour = next((_COLOURS[w] for w in words if w in _COLOURS), default)
+    named = next((_COLOURS[w] for w in words if w in _COLOURS), default)
     canvas = _studio(size, tint, depth)
-    colour = colour or _mix((250, 250, 248), tint, 0.25)
+    colour = named or _mix((250, 250, 248), tint, 0.25)
     draw(canvas, art, colour, random.Random(f"{goods_type}:{seed}"))
     return canvas

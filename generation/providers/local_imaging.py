@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import random
 import re
+from typing import cast
 
 from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageOps, ImageStat
 
@@ -44,7 +45,7 @@ def _rgba(image: Image.Image, side: int = 0) -> Image.Image:
     """A new, upright RGBA copy of an image in any mode; at most side x side if side is given."""
     image = ImageOps.exif_transpose(image)  # phone photos keep their rotation in EXIF
     if image.mode.startswith("I") or image.mode == "F":  # 16/32-bit: stretch to 8 bits
-        lo, hi = image.getextrema()
+        lo, hi = _extrema(image)
         k = 255 / max(hi - lo, 1)
         image = image.convert("F").point(lambda v: (v - lo) * k).convert("L")
     if image.mode == "La":  # premultiplied grey converts only to its straight twin
@@ -53,6 +54,12 @@ def _rgba(image: Image.Image, side: int = 0) -> Image.Image:
     if side:  # huge photos would only slow the cut-out down
         image.thumbnail((side, side), R.LANCZOS)
     return image
+
+
+def _extrema(band: Image.Image) -> tuple[float, float]:
+    """Lowest and highest value of a single-band image (Pillow types getextrema for any image, so
+    also as one (min, max) pair per band)."""
+    return cast("tuple[float, float]", band.getextrema())
 
 
 def _mix(a, b, t: float) -> tuple[int, ...]:
@@ -151,7 +158,7 @@ def cut_out(image: Image.Image) -> Image.Image:
     Falls back to the whole image if the mask would be empty or covers almost everything."""
     rgba = _rgba(image)
     alpha = rgba.getchannel("A")
-    if alpha.getextrema()[0] < 128:  # real transparency: trust the artist's mask
+    if _extrema(alpha)[0] < 128:  # real transparency: trust the artist's mask
         box = alpha.point(lambda v: 255 if v > 8 else 0).getbbox()
         return rgba.crop(box) if box else rgba
     dist, spread = _background(rgba.convert("RGB"))
@@ -349,15 +356,15 @@ def _studio(size, tint, depth):
 
 def _cylinder_light(w, h):
     """Shade and specular maps for a vertical cylinder lit from the front-left."""
-    shade, spec = bytearray(), bytearray()
+    shade_row, spec_row = bytearray(), bytearray()
     for i in range(w):
         nx = (i + 0.5) / w * 2 - 1
         diffuse = max(0.0, 0.87 * math.sqrt(max(0.0, 1 - nx * nx)) - 0.5 * nx)
-        shade.append(round(255 * min(1.0, 0.45 + 0.6 * diffuse)))
-        spec.append(
+        shade_row.append(round(255 * min(1.0, 0.45 + 0.6 * diffuse)))
+        spec_row.append(
             round(210 * math.exp(-(((nx + 0.5) / 0.08) ** 2)) + 60 * math.exp(-(((nx - 0.84) / 0.06) ** 2)))
         )  # key light + rim light
-    shade, spec = (Image.frombytes("L", (w, 1), bytes(b)).resize((w, h)) for b in (shade, spec))
+    shade, spec = (Image.frombytes("L", (w, 1), bytes(b)).resize((w, h)) for b in (shade_row, spec_row))
     base = Image.linear_gradient("L").resize((w, h)).point(lambda v: 255 - 50 * v**4 // 255**4)
     return ImageChops.multiply(shade, base), spec  # base: a little darker toward the bottom
 

@@ -108,7 +108,9 @@ class ReplicateProvider(Provider):
         ref = prediction.get("id")
         if not isinstance(ref, str) or not ref:
             raise bad_response("Replicate", "prediction without an id", prediction)
-        urls = prediction.get("urls") if isinstance(prediction.get("urls"), dict) else {}
+        urls = prediction.get("urls")
+        if not isinstance(urls, dict):
+            urls = {}
         state = {
             "get_url": urls.get("get"),
             "cancel_url": urls.get("cancel"),
