@@ -15,6 +15,7 @@ import os
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlencode
 
 import httpx
@@ -58,7 +59,7 @@ class OutputRef:
     type: str
     node: str
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {"filename": self.filename, "subfolder": self.subfolder, "type": self.type, "node": self.node}
 
 
@@ -76,7 +77,7 @@ class QueueState:
     pending: list[str]
 
 
-def _node_error_message(body: dict) -> str:
+def _node_error_message(body: dict[str, Any]) -> str:
     """'node 31 (KSampler): Value not in list: …' from a /prompt 400 answer."""
     parts = []
     node_errors = body.get("node_errors")
@@ -117,7 +118,7 @@ class _ComfyHttp(ProviderHttp):
         return retryable, error
 
 
-def _parse_history(body: dict, prompt_id: str) -> HistoryEntry | None:
+def _parse_history(body: dict[str, Any], prompt_id: str) -> HistoryEntry | None:
     entry = body.get(prompt_id)
     if entry is None:
         if body:
@@ -158,7 +159,7 @@ def _parse_history(body: dict, prompt_id: str) -> HistoryEntry | None:
     )
 
 
-def describe_failure(event: str, data: dict) -> str:
+def describe_failure(event: str, data: dict[str, Any]) -> str:
     where = f"node {data.get('node_id', '?')} ({data.get('node_type', '?')})"
     if event == "execution_interrupted":
         return f"ComfyUI interrupted the prompt at {where}."
@@ -218,7 +219,7 @@ class ComfyUIClient:
         folder = body.get("subfolder") or ""
         return f"{folder}/{name}" if folder else name
 
-    def queue_prompt(self, *, graph: dict, client_id: str) -> str:
+    def queue_prompt(self, *, graph: dict[str, Any], client_id: str) -> str:
         # Not retried on a read timeout: the prompt may be queued already.
         response = self.http.request(
             "POST", "/prompt", safe=False, json={"prompt": graph, "client_id": client_id}
@@ -261,7 +262,7 @@ class ComfyUIClient:
         query = urlencode({"filename": ref.filename, "subfolder": ref.subfolder, "type": ref.type})
         return self.http.download_from_server(f"{self.base_url}/view?{query}", max_bytes=max_bytes)
 
-    def system_stats(self) -> dict:
+    def system_stats(self) -> dict[str, Any]:
         return self.http.json(self.http.request("GET", "/system_stats"), "system_stats")
 
 
@@ -396,7 +397,7 @@ class ProgressWatcher:
             finally:
                 self._connection, self.connected = None, False
 
-    def _listen(self, connection) -> None:
+    def _listen(self, connection: ClientConnection) -> None:
         last_traffic = time.monotonic()
         while True:
             try:

@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from config.lazy import lazy_module
 from config.tls import tls_context
@@ -23,6 +23,8 @@ from generation.providers.base import ProviderError
 if TYPE_CHECKING:
     import httpx
     import tenacity
+
+    from config.errors import InvalidInput
 else:  # imported on the first provider call (a web worker imports this module but never calls)
     httpx = lazy_module("httpx")
     tenacity = lazy_module("tenacity")
@@ -81,7 +83,7 @@ class RetryPolicy:
 
     def wait_seconds(self, state: tenacity.RetryCallState) -> float:
         failure = state.outcome.exception() if state.outcome else None
-        hint = getattr(failure, "retry_after_seconds", None)
+        hint: float | None = getattr(failure, "retry_after_seconds", None)
         if hint is not None:
             return min(hint, self.max_retry_after_seconds)
         backoff = tenacity.wait_random_exponential(
@@ -89,7 +91,7 @@ class RetryPolicy:
         )
         return backoff(state)
 
-    def _options(self) -> dict:
+    def _options(self) -> dict[str, Any]:
         return {
             "stop": tenacity.stop_after_attempt(self.max_attempts),
             "wait": self.wait_seconds,
@@ -115,7 +117,7 @@ def _log_retry(state: tenacity.RetryCallState) -> None:
 class HttpConfig:
     provider: str
     base_url: str = ""
-    headers: dict = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)
     connect_timeout: float = 5.0
     read_timeout: float = 30.0
     max_attempts: int = 4
@@ -222,7 +224,7 @@ def bad_response(provider: str, what: str, answer: object) -> ProviderError:
 
 
 def provider_http(
-    provider: str, *, base_url: str, headers: dict, read_timeout: float | None = None
+    provider: str, *, base_url: str, headers: dict[str, str], read_timeout: float | None = None
 ) -> ProviderHttp:
     """The client a provider adapter uses, with the platform's timeouts and retry budget."""
     from django.conf import settings
@@ -287,8 +289,8 @@ class ProviderHttp:
         path_or_url: str,
         *,
         safe: bool | None = None,
-        headers: dict | None = None,
-        **kwargs,
+        headers: dict[str, str] | None = None,
+        **kwargs: Any,
     ) -> httpx.Response:
         if self._client is None:
             self._client = httpx.Client(
@@ -316,8 +318,8 @@ class ProviderHttp:
         path_or_url: str,
         *,
         safe: bool | None = None,
-        headers: dict | None = None,
-        **kwargs,
+        headers: dict[str, str] | None = None,
+        **kwargs: Any,
     ) -> httpx.Response:
         if self._aclient is None:
             self._aclient = httpx.AsyncClient(
@@ -339,7 +341,7 @@ class ProviderHttp:
             self._aclient = None
 
     # -- helpers --
-    def json(self, response: httpx.Response, what: str) -> dict:
+    def json(self, response: httpx.Response, what: str) -> dict[str, Any]:
         try:
             body = response.json()
         except ValueError:
@@ -414,7 +416,7 @@ class ProviderHttp:
                 chunks.append(chunk)
             return b"".join(chunks)
 
-    def _download_error(self, exc, url: str, max_bytes: int) -> tuple[bool, ProviderError]:
+    def _download_error(self, exc: InvalidInput, url: str, max_bytes: int) -> tuple[bool, ProviderError]:
         provider = self.config.provider
         status = getattr(exc, "http_status", None)
         if exc.code in ("url_not_allowed", "invalid"):

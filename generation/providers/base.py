@@ -3,7 +3,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 from uuid import UUID
 
 from config.error_codes import error_code
@@ -54,7 +54,7 @@ class InputImage:
 class SubmitRequest:
     job_id: UUID
     kind: str
-    params: dict  # for edits, params["prompt_en"] is the English prompt to send
+    params: dict[str, Any]  # for edits, params["prompt_en"] is the English prompt to send
     inputs: dict[str, InputImage]
     user_id: int  # the job's owner (a page stores its images in the owner's gallery)
     webhook_url: str | None = None  # set when PUBLIC_BASE_URL is, for providers that call back
@@ -63,7 +63,7 @@ class SubmitRequest:
 @dataclass(frozen=True)
 class Submission:
     ref: str
-    state: dict = field(default_factory=dict)
+    state: dict[str, Any] = field(default_factory=dict)
     poll_after_seconds: float = 1.0
 
 
@@ -71,7 +71,7 @@ class Submission:
 class PollResult:
     status: Literal["pending", "ready", "failed"]
     progress: int | None = None
-    state: dict | None = None  # merged into the job's provider_state
+    state: dict[str, Any] | None = None  # merged into the job's provider_state
     poll_after_seconds: float = 2.0
     error_code: str = ""
     error_message: str = ""
@@ -111,16 +111,16 @@ class Provider:
         job_submit_interrupted (sent again only where that is free)."""
         return await asyncio.to_thread(self.submit, request)
 
-    def poll(self, ref: str, state: dict) -> PollResult:
+    def poll(self, ref: str, state: dict[str, Any]) -> PollResult:
         raise NotImplementedError
 
-    async def apoll(self, ref: str, state: dict) -> PollResult:
+    async def apoll(self, ref: str, state: dict[str, Any]) -> PollResult:
         return await asyncio.to_thread(self.poll, ref, state)
 
-    def fetch_outputs(self, request: SubmitRequest, state: dict) -> list[OutputImage]:
+    def fetch_outputs(self, request: SubmitRequest, state: dict[str, Any]) -> list[OutputImage]:
         raise NotImplementedError
 
-    def cancel(self, ref: str, state: dict) -> None:
+    def cancel(self, ref: str, state: dict[str, Any]) -> None:
         """Best effort; a provider without cancel simply lets the job run out."""
 
     async def aclose(self) -> None:
@@ -141,7 +141,7 @@ class Provider:
         """A cheap reachability check for health, or None where there is none."""
         return None
 
-    def parse_webhook(self, headers: dict, body: bytes) -> tuple[str, PollResult]:
+    def parse_webhook(self, headers: dict[str, str], body: bytes) -> tuple[str, PollResult]:
         """Verify a callback and return (provider reference, what it says).
 
         Raises WebhookRejected when the signature or timestamp does not check out."""

@@ -20,6 +20,7 @@ import random
 import time
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 
@@ -28,6 +29,7 @@ from generation.clients.comfyui import (
     ComfyUIClient,
     HistoryEntry,
     OutputRef,
+    ProgressWatcher,
     PromptProgress,
     client_id_for,
     progress_watcher,
@@ -60,7 +62,7 @@ def _workflow_text(kind: str) -> str:
     return (WORKFLOWS_DIR / f"{kind}.json").read_text(encoding="utf-8")
 
 
-def workflow_load(kind: str) -> tuple[dict, dict]:
+def workflow_load(kind: str) -> tuple[dict[str, Any], dict[str, Any]]:
     """A fresh copy of the kind's graph and its patch map."""
     graph = json.loads(_workflow_text(kind))
     return graph, graph.pop("_studio")
@@ -76,7 +78,7 @@ def size_for_aspect_ratio(aspect_ratio: str, *, pixels: int = 1024 * 1024) -> tu
     return max(16, round(width / 16) * 16), max(16, round(width * h / w / 16) * 16)
 
 
-def _set(graph: dict, target: list, value: object, kind: str) -> None:
+def _set(graph: dict[str, Any], target: list[str], value: object, kind: str) -> None:
     node_id, input_name = target
     try:
         graph[node_id]["inputs"][input_name] = value
@@ -88,17 +90,18 @@ def _set(graph: dict, target: list, value: object, kind: str) -> None:
         )
 
 
-def prompt_text(kind: str, params: dict) -> str:
+def prompt_text(kind: str, params: dict[str, Any]) -> str:
     if kind == "goods":
         return goods_prompt(params["goods_type"], params.get("prompt", ""))
     if kind == "ppl":
         return ppl_prompt(params.get("prompt", ""))
-    return params.get("prompt_en") or params.get("prompt", "")
+    prompt: str = params.get("prompt_en") or params.get("prompt", "")
+    return prompt
 
 
 def workflow_build(
-    *, kind: str, params: dict, images: dict[str, str], seed: int, filename_prefix: str
-) -> tuple[dict, dict]:
+    *, kind: str, params: dict[str, Any], images: dict[str, str], seed: int, filename_prefix: str
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """The graph to queue, and what was chosen (recorded in the job's provider state)."""
     graph, patches = workflow_load(kind)
     for role, target in patches["images"].items():
@@ -185,14 +188,14 @@ class ComfyUIProvider(Provider):
         )
 
     # -- poll --
-    def _watcher(self, state: dict):
+    def _watcher(self, state: dict[str, Any]) -> ProgressWatcher:
         return progress_watcher(
             ws_url(self.base_url, state.get("client_id") or self.client_id),
             connect_timeout=settings.COMFY_WS_CONNECT_TIMEOUT,
             idle_timeout=settings.COMFY_WS_IDLE_TIMEOUT,
         )
 
-    async def apoll(self, ref: str, state: dict) -> PollResult:
+    async def apoll(self, ref: str, state: dict[str, Any]) -> PollResult:
         self.check_configured()
         watcher = self._watcher(state)
         progress = watcher.observe(ref)
@@ -206,14 +209,14 @@ class ComfyUIProvider(Provider):
             watcher.forget(ref)
         return result
 
-    def poll(self, ref: str, state: dict) -> PollResult:
+    def poll(self, ref: str, state: dict[str, Any]) -> PollResult:
         return asyncio.run(self.apoll(ref, state))
 
     async def _apoll(
         self,
         client: ComfyUIClient,
         ref: str,
-        state: dict,
+        state: dict[str, Any],
         progress: PromptProgress | None,
         *,
         connected: bool,
@@ -261,7 +264,7 @@ class ComfyUIProvider(Provider):
         )
 
     @staticmethod
-    def _from_history(entry: HistoryEntry, state: dict) -> PollResult:
+    def _from_history(entry: HistoryEntry, state: dict[str, Any]) -> PollResult:
         # Key on status_str: a failed prompt has completed=false *and* status_str "error".
         if entry.status == "error":
             return PollResult(
@@ -280,7 +283,7 @@ class ComfyUIProvider(Provider):
         )
 
     # -- results, cancel, health --
-    def fetch_outputs(self, request: SubmitRequest, state: dict) -> list[OutputImage]:
+    def fetch_outputs(self, request: SubmitRequest, state: dict[str, Any]) -> list[OutputImage]:
         refs = state.get("outputs")
         if not isinstance(refs, list) or not refs:
             raise bad_response(PROVIDER, "no output refs recorded", state)
@@ -303,7 +306,7 @@ class ComfyUIProvider(Provider):
         finally:
             client.close()
 
-    def cancel(self, ref: str, state: dict) -> None:
+    def cancel(self, ref: str, state: dict[str, Any]) -> None:
         client = self._client(max_attempts=2)
         try:
             queue = client.queue()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import time
+from typing import Any
 
 from django.conf import settings
 from PIL import Image
@@ -48,7 +49,7 @@ class LocalProvider(Provider):
         # About five progress updates per job, at most one a second.
         return min(1.0, total / 5)
 
-    def poll(self, ref: str, state: dict) -> PollResult:
+    def poll(self, ref: str, state: dict[str, Any]) -> PollResult:
         now = time.time()
         ready_at = float(state["ready_at"])
         if now >= ready_at:
@@ -61,10 +62,10 @@ class LocalProvider(Provider):
             poll_after_seconds=min(self._interval(total), ready_at - now),
         )
 
-    async def apoll(self, ref: str, state: dict) -> PollResult:
+    async def apoll(self, ref: str, state: dict[str, Any]) -> PollResult:
         return self.poll(ref, state)  # no I/O: no thread needed
 
-    def fetch_outputs(self, request: SubmitRequest, state: dict) -> list[OutputImage]:
+    def fetch_outputs(self, request: SubmitRequest, state: dict[str, Any]) -> list[OutputImage]:
         from generation.providers import local_imaging  # rendering code only where it runs
 
         params = request.params

@@ -47,7 +47,7 @@ def _white_background(image: Image.Image) -> Image.Image:
     return canvas
 
 
-_EDITS: list[tuple[str, re.Pattern, Edit]] = [
+_EDITS: list[tuple[str, re.Pattern[str], Edit]] = [
     (
         "white background",
         re.compile(r"(white|clean|remove[sd]?( the)?|no) background|background removal"),

@@ -12,6 +12,7 @@ calls included; PAGE_MAX_CONCURRENT bounds how many pages run at once.
 from __future__ import annotations
 
 import asyncio
+from typing import TYPE_CHECKING, Any
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
@@ -29,6 +30,10 @@ from generation.providers.base import (
     SubmitRequest,
 )
 from generation.providers.registry import get_provider
+
+if TYPE_CHECKING:
+    from gallery.models import Image
+    from templates_app.pages import MakeImage
 
 
 class PageProvider(Provider):
@@ -79,11 +84,11 @@ class PageProvider(Provider):
     def submit(self, request: SubmitRequest) -> Submission:
         raise NotImplementedError("product pages are written by the engine process (asubmit)")
 
-    def _image_maker(self, request: SubmitRequest):
+    def _image_maker(self, request: SubmitRequest) -> MakeImage:
         images = get_provider(settings.PAGE_IMAGE_PROVIDER)
         images.check_configured()
 
-        def store(data: bytes, prompt: str):
+        def store(data: bytes, prompt: str) -> Image:
             owner = get_user_model().objects.get(pk=request.user_id)
             return image_create(
                 owner=owner,
@@ -93,17 +98,17 @@ class PageProvider(Provider):
                 job_id=request.job_id,
             )
 
-        async def make_image(prompt: str):
+        async def make_image(prompt: str) -> Image:
             data = await images.agenerate_image(prompt=prompt, aspect_ratio="4:3")
             return await sync_to_async(store)(data, prompt)
 
         return make_image
 
-    def poll(self, ref: str, state: dict) -> PollResult:
+    def poll(self, ref: str, state: dict[str, Any]) -> PollResult:
         return PollResult(status="ready", progress=100)
 
-    async def apoll(self, ref: str, state: dict) -> PollResult:
+    async def apoll(self, ref: str, state: dict[str, Any]) -> PollResult:
         return self.poll(ref, state)
 
-    def fetch_outputs(self, request: SubmitRequest, state: dict) -> list[OutputImage]:
+    def fetch_outputs(self, request: SubmitRequest, state: dict[str, Any]) -> list[OutputImage]:
         return []  # the page is stored already; its images went to the gallery as they were made

@@ -23,14 +23,16 @@ _KIND_SETTINGS = {"ppl": "PPL_PROVIDER", "goods": "GOODS_PROVIDER", "edit": "EDI
 def provider_name_for_kind(kind: str) -> str:
     if kind == "page":
         return "page"  # the LLM writes pages; LLM_PROVIDER and PAGE_IMAGE_PROVIDER pick its parts
-    return getattr(settings, _KIND_SETTINGS[kind])
+    name: str = getattr(settings, _KIND_SETTINGS[kind])
+    return name
 
 
 @cache
 def _provider_class(name: str) -> type[Provider]:
     if name not in PROVIDERS:
         raise ProviderError(f"Unknown provider {name!r}.", code="provider_unknown")
-    return import_string(PROVIDERS[name])
+    provider_class: type[Provider] = import_string(PROVIDERS[name])
+    return provider_class
 
 
 def get_provider(name: str) -> Provider:
