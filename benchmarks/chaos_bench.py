@@ -4,16 +4,19 @@ A loopback fake of BFL (tests/fakes/bfl.py, the real contract) counts every subm
 it belongs to, and takes `--accept-seconds` to accept one (a real provider is not instant), with
 a listen backlog of 1,024. Goods jobs are submitted over HTTP to gunicorn while a chaos loop,
 every few seconds, waits for a submit to be under way and then kills one process of
-`runworkers` (a task process, the engine, a django-q2 helper) with SIGKILL, kills the whole tree
-with SIGKILL, or (once a minute) stops it with SIGTERM, and starts it again. The Redis broker
-is used: it is the one that drops a task whose worker dies. After the chaos, one clean
-`runworkers` drains what is left.
+`runworkers` with SIGKILL, kills the whole tree with SIGKILL, or (once a minute) stops it with
+SIGTERM, and starts it again. The engine process sends the jobs to the provider while it holds
+its lease, so a single kill aimed at a submit under way hits the engine half the time (one of
+the other processes otherwise: a task process, a django-q2 helper). `--broker redis` (the
+broker that drops a task whose worker dies) or `orm`. After the chaos, one clean `runworkers`
+drains what is left.
 
 Prints: jobs by final status and error code, jobs never ended, provider submits per job, jobs
 paid for without a result, and how long the last jobs took to end after the last kill. FAIL on
 any job submitted twice, any job never ended, or any job paid for that ended without its image.
 
 Usage: .venv/bin/python benchmarks/chaos_bench.py [--jobs 500] [--seconds 120] [--accept-seconds 1]
+    [--broker redis|orm] [--database NAME] [--redis-db N] [--port N]
 Needs PostgreSQL (postgres@127.0.0.1:5432, trust) and Redis (127.0.0.1:6379).
 """
 
@@ -75,10 +78,12 @@ class CountingBfl(bfl.FakeBfl):
 class Cluster:
     """`manage.py runworkers` in its own session, so that the whole tree can be killed."""
 
-    def __init__(self, env: dict) -> None:
+    def __init__(self, env: dict, fake: CountingBfl) -> None:
         self.env = env
+        self.fake = fake
         self.process: subprocess.Popen | None = None
         self.events: collections.Counter[str] = collections.Counter()
+        self.mid_submit: collections.Counter[str] = collections.Counter()  # kills with a submit under way
         self.last_kill = 0.0
 
     def start(self) -> None:
@@ -96,6 +101,10 @@ class Cluster:
             return psutil.Process(self.process.pid).children(recursive=True)
         return []
 
+    def _note_kill(self, what: str) -> None:
+        if self.fake.in_submit:
+            self.mid_submit[what] += 1
+
     def kill_all(self) -> None:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(self.process.pid, signal.SIGKILL)
@@ -109,11 +118,18 @@ class Cluster:
             self.kill_all()
             self.start()
             return
-        victim = random.choice(children)
+        engines = [child for child in children if _is_engine(child)]
+        # Submits happen in the engine: aim half the single kills at it, the rest anywhere else.
+        if engines and random.random() < 0.5:
+            victim, what = engines[0], "engine"
+        else:
+            victim = random.choice([child for child in children if child not in engines] or children)
+            what = "engine" if victim in engines else "another process"
+        self._note_kill(f"SIGKILL {what}")
         with contextlib.suppress(psutil.NoSuchProcess):
             victim.kill()
         self.last_kill = time.monotonic()
-        self.events["SIGKILL one cluster process"] += 1
+        self.events[f"SIGKILL {what}"] += 1
         time.sleep(3)
         # django-q2 replaces a dead task process; a dead sentinel, monitor or pusher leaves a
         # cluster that no longer works, which an orchestrator's liveness probe would restart.
@@ -123,11 +139,13 @@ class Cluster:
             self.start()
 
     def kill_cluster(self) -> None:
+        self._note_kill("SIGKILL whole tree")
         self.kill_all()
         self.events["SIGKILL whole cluster + restart"] += 1
         self.start()
 
     def term_cluster(self) -> None:
+        self._note_kill("SIGTERM")
         self.process.send_signal(signal.SIGTERM)
         try:
             self.process.wait(timeout=30)
@@ -138,21 +156,35 @@ class Cluster:
         self.start()
 
 
+def _is_engine(process: psutil.Process) -> bool:
+    """The engine process (`studio-engine` in ps, multiprocessing's child named "engine")."""
+    with contextlib.suppress(psutil.Error):
+        return process.name() == "studio-engine"
+    return False
+
+
 def platform_up(
-    *, db: str, polls: int, redis_db: int, extra_env: dict | None = None, accept_seconds: float = 0.0
+    *,
+    db: str,
+    polls: int,
+    redis_db: int,
+    extra_env: dict | None = None,
+    accept_seconds: float = 0.0,
+    broker: str = "redis",
+    port: int | None = None,
 ):
-    """A fresh PostgreSQL database, the counting BFL fake, gunicorn and one worker cluster on the
-    Redis broker; returns (fake, env, web process, cluster, signed-in HTTP client)."""
+    """A fresh PostgreSQL database, the counting BFL fake, gunicorn and one worker cluster on
+    `broker`; returns (fake, env, web process, cluster, signed-in HTTP client)."""
     for sql in (f"DROP DATABASE IF EXISTS {db}", f"CREATE DATABASE {db}"):
         subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-q", "-c", sql], check=True)
     subprocess.run(["redis-cli", "-n", str(redis_db), "flushdb"], check=True, capture_output=True)
     tmp = Path(tempfile.mkdtemp(prefix="studio-bench-"))
     fake = CountingBfl(polls_until_done=polls, max_active=100_000, accept_seconds=accept_seconds).__enter__()
-    port = free_port()
+    port = port or free_port()
     env = {
         **os.environ,
         "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{db}",
-        "Q_BROKER": "redis",
+        "Q_BROKER": broker,
         "REDIS_URL": f"redis://127.0.0.1:6379/{redis_db}",
         "OUTPUT_DIR": str(tmp / "outputs"),
         "GOODS_PROVIDER": "bfl",
@@ -204,7 +236,7 @@ def platform_up(
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
-    cluster = Cluster(env)
+    cluster = Cluster(env, fake)
     cluster.start()
     client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30)
     for _ in range(200):
@@ -248,18 +280,29 @@ def main() -> None:
     )
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--redis-db", type=int, default=9)
+    parser.add_argument("--broker", choices=("redis", "orm"), default="redis")
+    parser.add_argument("--database", default=DB, help="PostgreSQL database (dropped and created)")
+    parser.add_argument("--port", type=int, default=None, help="the web server's port (free one if unset)")
     args = parser.parse_args()
     random.seed(args.seed)
     print(
         f"chaos_bench: {args.jobs} jobs, {args.seconds} s of chaos every "
         f"{args.min_gap:g}-{args.max_gap:g} s, "
-        f"fake BFL accepting in {args.accept_seconds:g} s and ready after {args.polls} polls; Redis broker "
-        f"(db {args.redis_db}), PostgreSQL, Q_WORKERS=2",
+        f"fake BFL accepting in {args.accept_seconds:g} s and ready after {args.polls} polls; "
+        f"{args.broker} broker, Redis db {args.redis_db} (events, wake-ups), PostgreSQL {args.database}, "
+        f"Q_WORKERS=2, engine submits (ENGINE_SUBMIT_CONCURRENCY default)",
         flush=True,
     )
 
     fake, env, web, cluster, client = platform_up(
-        db=DB, polls=args.polls, redis_db=args.redis_db, accept_seconds=args.accept_seconds
+        db=args.database,
+        polls=args.polls,
+        redis_db=args.redis_db,
+        accept_seconds=args.accept_seconds,
+        broker=args.broker,
+        port=args.port,
+        # ORM broker: the engine's dispatch wake-ups over PostgreSQL's NOTIFY; Redis: pub/sub.
+        extra_env={"EVENT_NOTIFY": "postgres"} if args.broker == "orm" else None,
     )
     jobs: dict[int, str] = {}
     image = character_png()
@@ -301,6 +344,11 @@ def main() -> None:
         + ", ".join(f"{name} ×{count}" for name, count in cluster.events.items()),
         flush=True,
     )
+    print(
+        "kills with a provider submit under way: "
+        + (", ".join(f"{name} ×{count}" for name, count in cluster.mid_submit.items()) or "none"),
+        flush=True,
+    )
 
     django_setup(env)
     from generation.models import Job
@@ -333,7 +381,15 @@ def main() -> None:
         f"max per job: {max(per_job, default=0)}; jobs submitted twice or more: {duplicates}; "
         f"submits of unknown jobs: {fake.paid.get(-1, 0)}"
     )
-    print(f"jobs paid for without a result (unrecovered): {len(paid_without_result)}")
+    ends = dict(Job.objects.values_list("id", "status"))
+    codes_of = dict(Job.objects.values_list("id", "error_code"))
+    why = collections.Counter(
+        f"{ends[uuid.UUID(jobs[n])]}: {codes_of[uuid.UUID(jobs[n])] or '-'}" for n in paid_without_result
+    )
+    print(
+        f"jobs paid for without a result (unrecovered): {len(paid_without_result)}"
+        + (f" ({dict(why)})" if why else "")
+    )
     for n in jobs:
         print(f"  job {n} {jobs[n]}: paid submits {fake.paid.get(n, 0)}")
     print("PASS" if duplicates == 0 and unended == 0 and not paid_without_result else "FAIL")
