@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import random
 import re
+from collections.abc import Callable
 
 from PIL import Image, ImageChops, ImageOps
 
@@ -14,6 +15,7 @@ from generation.providers.local_imaging import (  # the helpers both modules dra
     _COLOURS,
     BLACK,
     WHITE,
+    Colour,
     R,
     _at,
     _blur,
@@ -41,7 +43,7 @@ from generation.providers.local_imaging import (  # the helpers both modules dra
 # --------------------------------------------------------------------------- goods: items
 # Each drawer gets the studio canvas, the cut-out art, the item colour and a seeded Random;
 # U() maps item units (fractions of the item's width) to canvas pixels, S is that width in px.
-def _mug(canvas, art, colour, rng):
+def _mug(canvas: Image.Image, art: Image.Image, colour: Colour, rng: random.Random) -> None:
     box = _box(canvas.size, 1.18, 0.7)
     U, S, size = _units(box), box[2] - box[0], canvas.size
     bw, e = 0.76, 0.065  # body width (the handle sticks out right), rim ellipse half-height
@@ -111,15 +113,15 @@ _TEE_SEAMS = (
 )
 
 
-def _t_shirt(canvas, art, colour, rng):
+def _t_shirt(canvas: Image.Image, art: Image.Image, colour: Colour, rng: random.Random) -> None:
     box = _box(canvas.size, 0.96, 0.84)
     U, S, size = _units(box), box[2] - box[0], canvas.size
     k = (box[3] - box[1]) / S  # the shirt is drawn in a unit square: stretch v by k
 
-    def tee(*uv):
+    def tee(*uv: float) -> list[float]:
         return U(*(c * (k if i % 2 else 1) for i, c in enumerate(uv)))
 
-    def neck(depth, lift=0.0):  # a curve between the two neck points
+    def neck(depth: float, lift: float = 0.0) -> list[float]:  # a curve between the two neck points
         angles = [i * math.pi / 16 for i in range(17)]
         return tee(
             *(c for a in angles for c in (0.5 - 0.135 * math.cos(a), 0.03 + lift + depth * math.sin(a)))
@@ -142,7 +144,7 @@ def _t_shirt(canvas, art, colour, rng):
     _paint(canvas, seams.mask.point(lambda v: v * 2 // 5), _mix(colour, BLACK, 0.3))
 
 
-def _tote_bag(canvas, art, colour, rng):
+def _tote_bag(canvas: Image.Image, art: Image.Image, colour: Colour, rng: random.Random) -> None:
     box = _box(canvas.size, 0.62, 0.84)
     U, S, size = _units(box), box[2] - box[0], canvas.size
     bot = (box[3] - box[1]) / S
@@ -170,7 +172,7 @@ def _tote_bag(canvas, art, colour, rng):
     _paint(canvas, stitch.mask.point(lambda v: v // 2), _mix(colour, BLACK, 0.35))
 
 
-def _phone_case(canvas, art, colour, rng):
+def _phone_case(canvas: Image.Image, art: Image.Image, colour: Colour, rng: random.Random) -> None:
     box = _box(canvas.size, 0.49, 0.84)
     U, S, size = _units(box), box[2] - box[0], canvas.size
     h = (box[3] - box[1]) / S
@@ -205,7 +207,7 @@ def _phone_case(canvas, art, colour, rng):
         _Pen(canvas).ellipse(U(u - r, v - r, u + r, v + r)).paint(fill)
 
 
-def _keyring(canvas, art, colour, rng):
+def _keyring(canvas: Image.Image, art: Image.Image, colour: Colour, rng: random.Random) -> None:
     W, H = canvas.size
     s = min(W, H)
     a, border = _fit(art, min(0.56 * W, 0.6 * s), 0.44 * s), 0.045 * s
@@ -217,7 +219,7 @@ def _keyring(canvas, art, colour, rng):
     row = opaque.crop((0, top, a.width, top + max(2, a.height // 30))).getbbox() or (0, 0, 2, 1)
     hx, hy, tr = ax + (row[0] + row[2]) / 2, ay + top - border * 0.9, 0.045 * s
 
-    def circle(r, cy=hy):
+    def circle(r: float, cy: float = hy) -> list[float]:
         return [hx - r, cy - r, hx + r, cy + r]
 
     acrylic = _grow(ImageChops.lighter(shape, _Pen(canvas).ellipse(circle(tr)).mask), border)
@@ -247,7 +249,7 @@ def _keyring(canvas, art, colour, rng):
         _paint(canvas, _blur(glint, width * 0.12), (236, 238, 242))
 
 
-def _sticker(canvas, art, colour, rng):
+def _sticker(canvas: Image.Image, art: Image.Image, colour: Colour, rng: random.Random) -> None:
     W, H = canvas.size
     a = _fit(art, 0.6 * W, 0.6 * H)
     b = round(0.05 * max(a.size))
@@ -271,14 +273,14 @@ def _sticker(canvas, art, colour, rng):
     _paint(canvas, ImageChops.multiply(gloss, _blur(band, W * 0.06).point(lambda v: v // 6)), WHITE)
 
 
-def _poster(canvas, art, colour, rng):
+def _poster(canvas: Image.Image, art: Image.Image, colour: Colour, rng: random.Random) -> None:
     W, H = canvas.size
     floor = round(0.86 * H)  # a plaster wall and skirting board over a wooden floor
-    for tones, y, h in (
+    for tones, y, rows in (
         (((236, 232, 226), (214, 209, 201)), 0, floor),
         (((186, 160, 128), (160, 134, 104)), floor, H - floor),
     ):
-        canvas.paste(ImageOps.colorize(Image.linear_gradient("L"), *tones).resize((W, h)), (0, y))
+        canvas.paste(ImageOps.colorize(Image.linear_gradient("L"), *tones).resize((W, rows)), (0, y))
     _Pen(canvas).rectangle([0, floor - 0.025 * H, W, floor]).paint((246, 244, 240))
     _shadow(canvas, _Pen(canvas).rectangle([0, floor, W, floor + H / 250]).mask, 0, 0, H / 250, 0.5)
     canvas.paste(ImageChops.multiply(canvas, _field(canvas.size, rng, 2, 8).convert("RGB")))
@@ -306,7 +308,7 @@ def _poster(canvas, art, colour, rng):
     _paint(canvas, ImageChops.multiply(glare, opening).point(lambda v: v // 9), WHITE)  # glass
 
 
-def _cushion(canvas, art, colour, rng):
+def _cushion(canvas: Image.Image, art: Image.Image, colour: Colour, rng: random.Random) -> None:
     box = _box(canvas.size, 1.0, 0.66)
     U, S, size = _units(box), box[2] - box[0], canvas.size
     corners, outline = ((0, 0), (1, 0), (1, 1), (0, 1)), []
@@ -333,8 +335,10 @@ def _cushion(canvas, art, colour, rng):
     _paint(canvas, ImageChops.multiply(piping, shape), _mix(colour, BLACK, 0.12), shade)
 
 
+Drawer = Callable[[Image.Image, Image.Image, Colour, random.Random], None]
+
 # drawer, default item colour (None: a pale tint of the art), backdrop depth
-_GOODS = {
+_GOODS: dict[str, tuple[Drawer, Colour | None, float]] = {
     "mug": (_mug, (247, 247, 245), 0.0),
     "t_shirt": (_t_shirt, (244, 244, 242), 0.0),
     "tote_bag": (_tote_bag, (234, 224, 200), 0.0),

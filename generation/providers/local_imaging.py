@@ -11,7 +11,8 @@ from __future__ import annotations
 import math
 import random
 import re
-from typing import cast
+from collections.abc import Callable, Sequence
+from typing import Any, cast
 
 from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageOps, ImageStat
 
@@ -20,6 +21,8 @@ from generation.constants import ASPECT_RATIOS, GOODS_TYPES
 __all__ = ["ASPECT_RATIOS", "GOODS_TYPES", "compose_goods", "compose_ppl", "cut_out", "output_size"]
 
 R = Image.Resampling
+Colour = tuple[int, ...]  # RGB
+Box = Sequence[float]  # left, top, right, bottom in canvas pixels
 _WORK = 192  # long side of the copy used for connected components (flood fills are Python)
 _SS = 3  # supersampling factor for anti-aliased shapes
 BLACK, WHITE = (0, 0, 0), (255, 255, 255)
@@ -62,7 +65,7 @@ def _extrema(band: Image.Image) -> tuple[float, float]:
     return cast("tuple[float, float]", band.getextrema())
 
 
-def _mix(a, b, t: float) -> tuple[int, ...]:
+def _mix(a: Sequence[float], b: Sequence[float], t: float) -> Colour:
     return tuple(round(x + (y - x) * t) for x, y in zip(a, b, strict=False))
 
 
@@ -177,7 +180,7 @@ def cut_out(image: Image.Image) -> Image.Image:
 
 
 # --------------------------------------------------------------------------- product placement
-def _spot(canvas, pw: int, ph: int, words: set[str], rng: random.Random) -> tuple[int, int]:
+def _spot(canvas: Image.Image, pw: int, ph: int, words: set[str], rng: random.Random) -> tuple[int, int]:
     """Top-left corner for the product: the calmest (least edge energy) spot low in the scene."""
     W, H = canvas.size
     k = max(1, W // 256)  # score on a reduced edge map: fast, and blind to fine texture
@@ -254,10 +257,10 @@ class _Pen:
         self.canvas, self.im = canvas, Image.new("L", (canvas.width * _SS, canvas.height * _SS))
         self.draw = ImageDraw.Draw(self.im)
 
-    def __getattr__(self, name):
+    def __getattr__(self, name: str) -> Callable[..., _Pen]:
         op = getattr(self.draw, name)
 
-        def call(xy, *args, fill=255, **kw):
+        def call(xy: Sequence[Any], *args: Any, fill: Any = 255, **kw: Any) -> _Pen:
             xy = [tuple(c * _SS for c in p) if isinstance(p, tuple) else p * _SS for p in xy]
             kw = {k: round(v * _SS) if k in ("width", "radius") else v for k, v in kw.items()}
             op(xy, *args, fill=fill, **kw)
@@ -269,12 +272,20 @@ class _Pen:
     def mask(self) -> Image.Image:
         return self.im.reduce(_SS)
 
-    def paint(self, fill, shade=None, gloss=None) -> Image.Image:
+    def paint(
+        self, fill: Colour | Image.Image, shade: Image.Image | None = None, gloss: Image.Image | None = None
+    ) -> Image.Image:
         _paint(self.canvas, mask := self.mask, fill, shade, gloss)
         return mask
 
 
-def _paint(canvas, mask, fill, shade=None, gloss=None) -> None:
+def _paint(
+    canvas: Image.Image,
+    mask: Image.Image,
+    fill: Colour | Image.Image,
+    shade: Image.Image | None = None,
+    gloss: Image.Image | None = None,
+) -> None:
     """Fill through mask with a colour or RGB layer, multiplied by shade, screened with gloss."""
     layer = Image.new("RGB", canvas.size, fill) if isinstance(fill, tuple) else fill
     if shade is not None:
@@ -284,7 +295,9 @@ def _paint(canvas, mask, fill, shade=None, gloss=None) -> None:
     canvas.paste(layer, mask=mask)
 
 
-def _shadow(canvas, mask, dx, dy, blur, strength) -> None:
+def _shadow(
+    canvas: Image.Image, mask: Image.Image, dx: float, dy: float, blur: float, strength: float
+) -> None:
     """Darken the canvas under an offset, blurred copy of mask (a soft cast or contact shadow)."""
     s = Image.new("L", canvas.size, 0)
     s.paste(mask, (round(dx), round(dy)))
@@ -292,22 +305,22 @@ def _shadow(canvas, mask, dx, dy, blur, strength) -> None:
     canvas.paste(canvas.point(lambda v: v * 3 // 10), mask=s)
 
 
-def _units(box):
+def _units(box: Box) -> Callable[..., list[float]]:
     """Item coordinates: (u, v, u, v, ...) in units of the box width from its top-left corner."""
     x0, y0, w = box[0], box[1], box[2] - box[0]
     return lambda *uv: [(y0 if i % 2 else x0) + c * w for i, c in enumerate(uv)]
 
 
-def _grow(mask, d):
+def _grow(mask: Image.Image, d: float) -> Image.Image:
     """The shape offset outward by about d px, with a smooth anti-aliased edge (die-cut lines)."""
     return _ramp(_blur(_blur(mask, d / 2).point(lambda v: 255 if v > 10 else 0), 1.0), 64, 192)
 
 
-def _fit(art, w, h):
+def _fit(art: Image.Image, w: float, h: float) -> Image.Image:
     return ImageOps.contain(art, (max(1, round(w)), max(1, round(h))), R.LANCZOS)
 
 
-def _printed(size, colour, art, box):
+def _printed(size: tuple[int, int], colour: Colour, art: Image.Image, box: Box) -> Image.Image:
     """Flat item colour with the art printed (aspect kept) centred in box."""
     layer, a = Image.new("RGB", size, colour), _fit(art, box[2] - box[0], box[3] - box[1])
     x, y = (box[0] + box[2] - a.width) / 2, (box[1] + box[3] - a.height) / 2
@@ -315,14 +328,14 @@ def _printed(size, colour, art, box):
     return layer
 
 
-def _field(size, rng, cell, amount):
+def _field(size: tuple[int, int], rng: random.Random, cell: int, amount: float) -> Image.Image:
     """Smooth random shading just below 255 (folds, grain): random cells upscaled bicubically."""
     w, h = max(2, size[0] // max(1, cell)), max(2, size[1] // max(1, cell))
     noise = Image.frombytes("L", (w, h), rng.randbytes(w * h)).resize(size, R.BICUBIC)
     return noise.point(lambda v: round(255 - amount * v / 255))
 
 
-def _at(size, box, image=None, sides=0):
+def _at(size: tuple[int, int], box: Box, image: Image.Image | None = None, sides: float = 0) -> Image.Image:
     """Canvas-sized L map (shading, gloss) with image, or white, stretched over box; sides > 0
     darkens it toward the box's left and right edges."""
     bw, bh = max(1, round(box[2] - box[0])), max(1, round(box[3] - box[1]))
@@ -335,14 +348,16 @@ def _at(size, box, image=None, sides=0):
     return out
 
 
-def _box(size, aspect, frac, cy=0.5):
+def _box(
+    size: tuple[int, int], aspect: float, frac: float, cy: float = 0.5
+) -> tuple[float, float, float, float]:
     """Box of the given aspect (w/h) centred at (0.5, cy), at most frac of the canvas each way."""
     W, H = size
     w = min(frac * W, frac * H * aspect)
     return W / 2 - w / 2, cy * H - w / aspect / 2, W / 2 + w / 2, cy * H + w / aspect / 2
 
 
-def _studio(size, tint, depth):
+def _studio(size: tuple[int, int], tint: Sequence[float], depth: float) -> Image.Image:
     """Seamless backdrop: vertical gradient, soft light behind the item, a hint of the art's hue;
     depth darkens it for white items that would vanish on white."""
     top, bottom = (
@@ -354,7 +369,7 @@ def _studio(size, tint, depth):
     return bg
 
 
-def _cylinder_light(w, h):
+def _cylinder_light(w: int, h: int) -> tuple[Image.Image, Image.Image]:
     """Shade and specular maps for a vertical cylinder lit from the front-left."""
     shade_row, spec_row = bytearray(), bytearray()
     for i in range(w):
@@ -369,13 +384,14 @@ def _cylinder_light(w, h):
     return ImageChops.multiply(shade, base), spec  # base: a little darker toward the bottom
 
 
-def _wrap(art, r, half, height, bulge):
+def _wrap(art: Image.Image, r: float, half: float, height: float, bulge: float) -> Image.Image:
     """Art printed round a vertical cylinder of radius r seen slightly from above: squeezed toward
     the sides, rows bowed down by bulge px at the front like the rim ellipse (a mesh warp)."""
     art = _fit(art, 2 * r * math.asin(min(0.999, half / r)), height)
     aw, ah = art.size
     hx = r * math.sin(min(aw / (2 * r), 1.5))
-    w, h, n, mesh = max(1, round(2 * hx)), round(ah + bulge), 32, []
+    w, h, n = max(1, round(2 * hx)), round(ah + bulge), 32
+    mesh: list[tuple[tuple[int, int, int, int], tuple[float, ...]]] = []
     for k in range(n):
         xa, xb = -hx + 2 * hx * k / n, -hx + 2 * hx * (k + 1) / n
         ua, ub = (r * math.asin(x / r) + aw / 2 for x in (xa, xb))
