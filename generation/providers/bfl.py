@@ -13,6 +13,7 @@ import asyncio
 import hashlib
 import hmac
 import json
+from typing import Any
 
 from django.conf import settings
 
@@ -49,7 +50,7 @@ class BflProvider(Provider):
         if not self.key:
             raise ProviderNotConfigured("BFL_API_KEY", "BFL")
 
-    def _payload(self, request: SubmitRequest) -> dict:
+    def _payload(self, request: SubmitRequest) -> dict[str, Any]:
         params = request.params
         if request.kind == "goods":
             prompt = goods_prompt(params["goods_type"], params.get("prompt", ""))
@@ -88,7 +89,7 @@ class BflProvider(Provider):
         response = await self.http.arequest("POST", f"v1/{settings.BFL_MODEL}", json=payload, safe=False)
         return self._submission(payload, self.http.json(response, "submit"))
 
-    def _submission(self, payload: dict, answer: dict) -> Submission:
+    def _submission(self, payload: dict[str, Any], answer: dict[str, Any]) -> Submission:
         ref = answer.get("id")
         if not isinstance(ref, str) or not ref:
             raise bad_response("BFL", "submit answer without an id", answer)
@@ -106,7 +107,7 @@ class BflProvider(Provider):
             poll_after_seconds=settings.WEBHOOK_FALLBACK_POLL_SECONDS if webhook else 1.0,
         )
 
-    async def apoll(self, ref: str, state: dict) -> PollResult:
+    async def apoll(self, ref: str, state: dict[str, Any]) -> PollResult:
         try:
             response = await self.http.arequest("GET", state["polling_url"])
         except ProviderError as exc:
@@ -122,7 +123,7 @@ class BflProvider(Provider):
     async def aclose(self) -> None:
         await self.http.aclose()
 
-    def _result(self, answer: dict, state: dict) -> PollResult:
+    def _result(self, answer: dict[str, Any], state: dict[str, Any]) -> PollResult:
         status = answer.get("status")
         if status == "Pending":
             progress = answer.get("progress")
@@ -152,12 +153,12 @@ class BflProvider(Provider):
             )
         raise bad_response("BFL", f"unknown status {status!r}", answer)
 
-    def fetch_outputs(self, request: SubmitRequest, state: dict) -> list[OutputImage]:
+    def fetch_outputs(self, request: SubmitRequest, state: dict[str, Any]) -> list[OutputImage]:
         # A signed delivery URL: fetched without our key (download never sends credentials).
         data = self.http.download(state["sample"], max_bytes=settings.PROVIDER_RESULT_MAX_BYTES)
         return [OutputImage(data=data)]
 
-    def parse_webhook(self, headers: dict, body: bytes) -> tuple[str, PollResult]:
+    def parse_webhook(self, headers: dict[str, str], body: bytes) -> tuple[str, PollResult]:
         secret = settings.BFL_WEBHOOK_SECRET
         if not secret:
             raise WebhookRejected("BFL_WEBHOOK_SECRET is not set, so callbacks cannot be verified")

@@ -15,6 +15,7 @@ import hmac
 import json
 import re
 import time
+from typing import Any
 
 from django.conf import settings
 
@@ -54,7 +55,7 @@ class ReplicateProvider(Provider):
         if not self.token:
             raise ProviderNotConfigured("REPLICATE_API_TOKEN", "Replicate")
 
-    def _model_and_input(self, request: SubmitRequest) -> tuple[str, dict]:
+    def _model_and_input(self, request: SubmitRequest) -> tuple[str, dict[str, Any]]:
         params = request.params
         common = {
             "aspect_ratio": params.get("aspect_ratio", "match_input_image"),
@@ -85,10 +86,10 @@ class ReplicateProvider(Provider):
             "safety_tolerance": 2,
         }
 
-    def _create(self, request: SubmitRequest) -> tuple[str, dict]:
+    def _create(self, request: SubmitRequest) -> tuple[str, dict[str, Any]]:
         """The model and the create call's body (reads the input files)."""
         model, model_input = self._model_and_input(request)
-        body: dict = {"input": model_input}
+        body: dict[str, Any] = {"input": model_input}
         if request.webhook_url:
             body["webhook"] = request.webhook_url
             body["webhook_events_filter"] = ["completed"]
@@ -104,7 +105,7 @@ class ReplicateProvider(Provider):
         response = await self.http.arequest("POST", f"models/{model}/predictions", json=body, safe=False)
         return self._submission(request, model, self.http.json(response, "create prediction"))
 
-    def _submission(self, request: SubmitRequest, model: str, prediction: dict) -> Submission:
+    def _submission(self, request: SubmitRequest, model: str, prediction: dict[str, Any]) -> Submission:
         ref = prediction.get("id")
         if not isinstance(ref, str) or not ref:
             raise bad_response("Replicate", "prediction without an id", prediction)
@@ -120,14 +121,14 @@ class ReplicateProvider(Provider):
         wait = settings.WEBHOOK_FALLBACK_POLL_SECONDS if request.webhook_url else 1.0
         return Submission(ref=ref, state=state, poll_after_seconds=wait)
 
-    async def apoll(self, ref: str, state: dict) -> PollResult:
+    async def apoll(self, ref: str, state: dict[str, Any]) -> PollResult:
         response = await self.http.arequest("GET", state.get("get_url") or f"predictions/{ref}")
         return self._result(self.http.json(response, "prediction"), state)
 
     async def aclose(self) -> None:
         await self.http.aclose()
 
-    def _result(self, prediction: dict, state: dict) -> PollResult:
+    def _result(self, prediction: dict[str, Any], state: dict[str, Any]) -> PollResult:
         status = prediction.get("status")
         if status in ("starting", "processing"):
             percents = _PERCENT.findall(str(prediction.get("logs") or ""))
@@ -152,16 +153,16 @@ class ReplicateProvider(Provider):
             )
         raise bad_response("Replicate", f"unknown status {status!r}", prediction)
 
-    def fetch_outputs(self, request: SubmitRequest, state: dict) -> list[OutputImage]:
+    def fetch_outputs(self, request: SubmitRequest, state: dict[str, Any]) -> list[OutputImage]:
         url = state["output_url"]
         if url.startswith("data:"):
             return [OutputImage(data=base64.b64decode(url.split(",", 1)[1]))]
         return [OutputImage(data=self.http.download(url, max_bytes=settings.PROVIDER_RESULT_MAX_BYTES))]
 
-    def cancel(self, ref: str, state: dict) -> None:
+    def cancel(self, ref: str, state: dict[str, Any]) -> None:
         self.http.request("POST", state.get("cancel_url") or f"predictions/{ref}/cancel", safe=True)
 
-    def parse_webhook(self, headers: dict, body: bytes) -> tuple[str, PollResult]:
+    def parse_webhook(self, headers: dict[str, str], body: bytes) -> tuple[str, PollResult]:
         verify_replicate_signature(
             headers,
             body,
@@ -179,7 +180,9 @@ class ReplicateProvider(Provider):
             return ref, PollResult(status="failed", error_code=exc.code, error_message=exc.message)
 
 
-def verify_replicate_signature(headers: dict, body: bytes, *, secret: str, tolerance_seconds: int) -> None:
+def verify_replicate_signature(
+    headers: dict[str, str], body: bytes, *, secret: str, tolerance_seconds: int
+) -> None:
     """Replicate's scheme: base64(HMAC-SHA256(key, f"{id}.{timestamp}.{body}")) with the key
     being the base64 part of the `whsec_…` secret; stale timestamps are refused."""
     if not secret:

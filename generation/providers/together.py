@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -48,7 +49,7 @@ class TogetherProvider(Provider):
         if not self.key:
             raise ProviderNotConfigured("TOGETHER_API_KEY", "Together")
 
-    def _body(self, request: SubmitRequest) -> dict:
+    def _body(self, request: SubmitRequest) -> dict[str, Any]:
         params = request.params
         body = {
             "model": settings.TOGETHER_EDIT_MODEL,
@@ -79,12 +80,12 @@ class TogetherProvider(Provider):
         # Parking the image writes to storage (a network call on S3 or Azure): off the loop too.
         return await asyncio.to_thread(self._submission, request, answer)
 
-    def _submission(self, request: SubmitRequest, answer: dict) -> Submission:
+    def _submission(self, request: SubmitRequest, answer: dict[str, Any]) -> Submission:
         data = answer.get("data")
         item = data[0] if isinstance(data, list) and data and isinstance(data[0], dict) else None
         if item is None:
             raise bad_response("Together", "no data[0]", answer)
-        state: dict = {"model": answer.get("model")}
+        state: dict[str, Any] = {"model": answer.get("model")}
         if isinstance(item.get("b64_json"), str):
             try:
                 image = base64.b64decode(item["b64_json"], validate=True)
@@ -99,13 +100,13 @@ class TogetherProvider(Provider):
             raise bad_response("Together", "neither b64_json nor url", item)
         return Submission(ref=str(answer.get("id") or request.job_id), state=state, poll_after_seconds=0.0)
 
-    def poll(self, ref: str, state: dict) -> PollResult:
+    def poll(self, ref: str, state: dict[str, Any]) -> PollResult:
         return PollResult(status="ready", progress=100)
 
-    async def apoll(self, ref: str, state: dict) -> PollResult:
+    async def apoll(self, ref: str, state: dict[str, Any]) -> PollResult:
         return self.poll(ref, state)
 
-    def fetch_outputs(self, request: SubmitRequest, state: dict) -> list[OutputImage]:
+    def fetch_outputs(self, request: SubmitRequest, state: dict[str, Any]) -> list[OutputImage]:
         if "parked" in state:
             with default_storage.open(state["parked"], "rb") as handle:
                 data = handle.read()
@@ -115,7 +116,7 @@ class TogetherProvider(Provider):
             OutputImage(data=self.http.download(state["url"], max_bytes=settings.PROVIDER_RESULT_MAX_BYTES))
         ]
 
-    def cancel(self, ref: str, state: dict) -> None:
+    def cancel(self, ref: str, state: dict[str, Any]) -> None:
         """Nothing runs at Together once it answered; a result parked for a job that ended
         without it (canceled, timed out) is removed."""
         if "parked" in state:
