@@ -31,6 +31,10 @@ logger = logging.getLogger(__name__)
 
 # Without a provider's hint: 1 s, growing by half each poll to this cap, with jitter.
 MAX_BACKOFF_SECONDS = 15.0
+# A job whose provider calls our webhook is polled only as a safety net: the provider's hint
+# (WEBHOOK_FALLBACK_POLL_SECONDS) grows by half each poll up to this cap (or the hint, if larger),
+# so 1,000 jobs at a slow provider cost a few polls each, not one every 20 s.
+MAX_WEBHOOK_BACKOFF_SECONDS = 60.0
 
 
 @dataclass(frozen=True)
@@ -137,9 +141,13 @@ def job_apply_provider_update(*, provider: str, ref: str, result: PollResult) ->
     return True
 
 
-def _backoff(item: Due, hint: float) -> float:
-    # Providers' hints win; otherwise 1 s growing to the cap, with jitter so polls spread out.
-    base = hint if hint else min(MAX_BACKOFF_SECONDS, 1.5 ** min(item.poll_count, 8))
+def _backoff(item: Due, hint: float, *, pending: bool = False) -> float:
+    # Providers' hints win (a webhook-backed job's pending hint grows: the poll is the net);
+    # otherwise 1 s growing to the cap, with jitter so polls spread out.
+    if hint and pending and item.provider_state.get("webhook"):
+        base = min(max(hint, MAX_WEBHOOK_BACKOFF_SECONDS), hint * 1.5 ** min(item.poll_count, 8))
+    else:
+        base = hint if hint else min(MAX_BACKOFF_SECONDS, 1.5 ** min(item.poll_count, 8))
     return base * random.uniform(0.9, 1.1)
 
 
@@ -175,11 +183,16 @@ def _apply_poll(item: Due, result: PollResult | BaseException) -> None:
             enqueue("generation_job_finalize", str(item.id))
         return
     progress = max(item.progress, min(99, result.progress or 0))
+    fields: dict[str, Any] = {
+        "poll_count": F("poll_count") + 1,
+        "next_check_at": now + timedelta(seconds=_backoff(item, result.poll_after_seconds, pending=True)),
+    }
+    if progress != item.progress:
+        fields["progress"] = progress
+    if state != item.provider_state:  # most pending answers change nothing but the next check
+        fields["provider_state"] = state
     updated = Job.objects.filter(pk=item.id, status=JobStatus.RUNNING, stage=JobStage.WAITING).update(
-        progress=progress,
-        provider_state=state,
-        poll_count=F("poll_count") + 1,
-        next_check_at=now + timedelta(seconds=_backoff(item, result.poll_after_seconds)),
+        **fields
     )
     if updated and progress > item.progress:
         job_progress_event(item, progress)
