@@ -129,16 +129,18 @@ def database_now() -> datetime:
 
 
 def writers_open_since(when: datetime) -> bool:
-    """PostgreSQL: is a transaction that has written, and began at or before `when`, still open?
-    (A missing event id older than every open writer was rolled back: it will never appear.)"""
+    """PostgreSQL: is a transaction that has inserted events, and began at or before `when`, still
+    open? (A missing event id older than every such transaction was rolled back: it will never
+    appear.) An insert holds ROW EXCLUSIVE on the event table from before it takes its id until
+    its transaction ends, so the locks name exactly the transactions that may still commit an
+    earlier id; other open transactions (a session idle in a transaction, an autovacuum) do not
+    hold the streams back."""
     with connection.cursor() as cursor:
         cursor.execute(
-            # Client sessions only: an autovacuum ANALYZE holds a transaction id too, and on a
-            # busy server it can run for seconds without ever writing an event.
-            "SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE datname = current_database()"
-            " AND backend_type = 'client backend' AND pid <> pg_backend_pid()"
-            " AND backend_xid IS NOT NULL AND xact_start <= %s)",
-            [when],
+            "SELECT EXISTS (SELECT 1 FROM pg_locks AS l JOIN pg_stat_activity AS a ON a.pid = l.pid"
+            " WHERE l.locktype = 'relation' AND l.relation = %s::regclass AND l.mode = 'RowExclusiveLock'"
+            " AND l.granted AND a.pid <> pg_backend_pid() AND a.xact_start <= %s)",
+            [connection.ops.quote_name(Event._meta.db_table), when],
         )
         row = cursor.fetchone()
         assert row is not None

@@ -156,3 +156,31 @@ def test_an_event_committed_after_a_later_one_still_arrives_first(open_stream, a
     release.set()
     writer.join(DEADLINE_SECONDS)
     assert [f.id for f in stream.frames(2)] == [slow[0], fast.id]
+
+
+@pytest.mark.parametrize("backend", ["postgres"], indirect=True)
+def test_a_session_idle_in_a_transaction_does_not_hold_streams_back(open_stream, alice, bob):
+    """Only transactions that inserted events can still commit a missing id: another open
+    transaction (here one that wrote a user row and idles) must not delay a rolled-back id."""
+    stream = open_stream(alice)
+    holding, release = threading.Event(), threading.Event()
+
+    def idle_writer() -> None:
+        with transaction.atomic():
+            type(bob).objects.filter(pk=bob.pk).update(first_name="idle")
+            holding.set()
+            release.wait(DEADLINE_SECONDS * 2)
+        connection.close()
+
+    writer = threading.Thread(target=idle_writer)
+    writer.start()
+    try:
+        assert holding.wait(DEADLINE_SECONDS)
+        with pytest.raises(RuntimeError), transaction.atomic():
+            publish(alice, 0)  # takes an id, then rolls back: a gap
+            raise RuntimeError
+        after_gap = publish(alice, 1)
+        assert [f.id for f in stream.frames(1)] == [after_gap.id]
+    finally:
+        release.set()
+        writer.join(DEADLINE_SECONDS)
