@@ -328,6 +328,10 @@ PROVIDER_RESULT_MAX_BYTES = env_int("PROVIDER_RESULT_MAX_BYTES", 30 * 1024 * 102
 # With webhooks on, polling is only the safety net for a callback that never comes.
 WEBHOOK_FALLBACK_POLL_SECONDS = env_float("WEBHOOK_FALLBACK_POLL_SECONDS", 20.0, minimum=1)
 WEBHOOK_TOLERANCE_SECONDS = env_int("WEBHOOK_TOLERANCE_SECONDS", 300, minimum=1)
+# A job cut off mid-submit (its process killed during the provider call) whose submit carried a
+# webhook stays `submitting` this long for the provider's callback, which names the job, then
+# fails `submit_interrupted` (a paid provider is never sent the job twice).
+WEBHOOK_RECOVERY_SECONDS = env_int("WEBHOOK_RECOVERY_SECONDS", 120, minimum=1)
 # The seed endpoints answer image bytes synchronously: how long they wait for the job.
 SEED_ENDPOINT_WAIT_SECONDS = env_int("SEED_ENDPOINT_WAIT_SECONDS", JOB_TIMEOUT_SECONDS + 10, minimum=1)
 # Requests that hold a web thread for long (seed waits, user-URL fetches) are capped so they never

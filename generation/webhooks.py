@@ -1,12 +1,16 @@
 """Provider callbacks: verified, then applied exactly like a poll answer.
 
 A bad signature answers 401 and changes nothing; a repeated delivery finds the job already
-moved on and changes nothing (200, so the provider stops retrying).
+moved on and changes nothing (200, so the provider stops retrying). Our callback URL names its
+job (`?job=<id>`, outside what is signed): only a verified body is ever applied, and the name
+counts only for a job of this provider still `submitting` without a reference (its submit's
+answer lost to a kill) and a reference no other job holds.
 """
 
 from __future__ import annotations
 
 import logging
+from uuid import UUID
 
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
@@ -46,7 +50,9 @@ class _ProviderWebhookApi(APIView):
                 extra={"event": "webhook_rejected", "provider": self.provider},
             )
             return Response(error_body("invalid_signature", f"Webhook refused: {exc}."), status=401)
-        applied = job_apply_provider_update(provider=self.provider, ref=ref, result=result)
+        applied = job_apply_provider_update(
+            provider=self.provider, ref=ref, result=result, job_id=_job_named(request.query_params.get("job"))
+        )
         return Response({"accepted": applied})
 
 
@@ -56,3 +62,11 @@ class ReplicateWebhookApi(_ProviderWebhookApi):
 
 class BflWebhookApi(_ProviderWebhookApi):
     provider = "bfl"
+
+
+def _job_named(value: str | None) -> UUID | None:
+    """The job our callback URL named (`?job=<id>`), None when absent or not an id."""
+    try:
+        return UUID(value) if value else None
+    except ValueError:
+        return None

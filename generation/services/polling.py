@@ -24,6 +24,7 @@ from generation.providers import PollResult, Provider, ProviderError, get_provid
 from generation.selectors import jobs_in_flight
 from generation.services.events import job_progress_event
 from generation.services.lifecycle import job_fail
+from generation.services.live import job_event_publish
 from generation.services.queue import enqueue
 from generation.services.transitions import job_stage_change
 
@@ -129,16 +130,62 @@ def jobs_poll_due(*, limit: int = 1000) -> int:
     return len(due)
 
 
-def job_apply_provider_update(*, provider: str, ref: str, result: PollResult) -> bool:
+def job_apply_provider_update(
+    *, provider: str, ref: str, result: PollResult, job_id: UUID | None = None
+) -> bool:
     """What a provider's callback (webhook) says, applied exactly like a poll answer.
 
+    `job_id` is the job our callback URL named: a job still `submitting` without a reference
+    (its submit's answer was lost, the process killed mid-call) takes this reference and the
+    final result here, so what was paid for is delivered; never a second submit.
     Returns False when no running job waits on that reference (unknown, or already moved on:
     a repeated delivery changes nothing)."""
     row = jobs_in_flight().filter(provider=provider, provider_ref=ref).values(*_DUE_FIELDS).first()
     if row is None:
-        return False
+        return job_id is not None and _job_recover_from_webhook(
+            provider=provider, ref=ref, result=result, job_id=job_id
+        )
     _apply_poll(Due(**row), result)
     return True
+
+
+def _job_recover_from_webhook(*, provider: str, ref: str, result: PollResult, job_id: UUID) -> bool:
+    if result.status == "pending":
+        return False  # only a final answer is taken: the safety-net poll needs the submit's answer
+    if Job.objects.filter(provider=provider, provider_ref=ref).exists():
+        return False  # the reference is another job's (or this one moved on with it)
+    unclaimed = Job.objects.filter(
+        pk=job_id, provider=provider, status=JobStatus.RUNNING, stage=JobStage.SUBMITTING, provider_ref=""
+    )
+    state = {"webhook": True, **(result.state or {})}
+    if result.status == "ready":
+        # The reference, the result and the move to finalizing in one statement, as a poll does.
+        with transaction.atomic():
+            if not unclaimed.update(
+                stage=JobStage.FINALIZING,
+                stage_changed_at=timezone.now(),
+                provider_ref=ref,
+                provider_state=state,
+                next_check_at=None,
+            ):
+                return False
+            job_event_publish(job_id=job_id, type="job.stage")  # as job_stage_change does
+        _log_recovered(job_id)
+        enqueue("generation_job_finalize", str(job_id))
+        return True
+    if not unclaimed.update(provider_ref=ref, provider_state=state):
+        return False
+    _log_recovered(job_id)
+    job_fail(
+        job_id=job_id,
+        code=result.error_code or "provider_failed",
+        message=result.error_message or "The provider could not make this image.",
+    )
+    return True
+
+
+def _log_recovered(job_id: UUID) -> None:
+    logger.info("submit recovered by webhook", extra={"job_id": str(job_id), "event": "webhook_recovered"})
 
 
 def _backoff(item: Due, hint: float, *, pending: bool = False) -> float:

@@ -55,6 +55,7 @@ class ReconcileReport:
     resubmitted: int = 0
     resumed: int = 0
     abandoned: int = 0
+    awaiting_webhook: int = 0
     refinalized: int = 0
 
 

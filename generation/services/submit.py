@@ -138,10 +138,12 @@ def job_submit_end(*, job: Job, outcome: Submission | BaseException) -> None:
         provider_state=outcome.state,
     )
     provider_outcome_record(job.provider, ok=True)
-    if not stored:
-        # Ended during the call (canceled, timed out): still record what must be canceled at
-        # the provider, keyed by id only.
-        Job.objects.filter(pk=job_id).update(provider_ref=outcome.ref, provider_state=outcome.state)
+    # Ended during the call (canceled, timed out): still record what must be canceled at the
+    # provider, keyed by id only. A job whose webhook arrived first already holds its reference
+    # (and moved on with it): nothing to record, nothing to cancel.
+    if not stored and Job.objects.filter(pk=job_id, provider_ref="").update(
+        provider_ref=outcome.ref, provider_state=outcome.state
+    ):
         job.refresh_from_db(fields=["status"])
         if job.is_finished:
             job_provider_cancel(job_id=job_id)
@@ -151,8 +153,16 @@ def job_submit_interrupted(*, job_id: UUID, kind: str, provider: str) -> str | N
     """A job left `submitting` by a process that stopped mid-call: sent again where that costs
     nothing ("resubmitted"), otherwise failed, never paid for twice ("abandoned"). None if the
     job had moved on. A job whose reference was stored is waiting on the provider already
-    ("resumed"): it is polled, never sent again."""
-    has_reference = Job.objects.filter(pk=job_id, stage=JobStage.SUBMITTING).exclude(provider_ref="").exists()
+    ("resumed"): it is polled, never sent again. A job whose submit carried a webhook naming it
+    is left `submitting` for WEBHOOK_RECOVERY_SECONDS ("awaiting_webhook"): the provider's
+    callback stores the reference and the result (job_apply_provider_update); after that it
+    fails like any other."""
+    row = (
+        Job.objects.filter(pk=job_id, stage=JobStage.SUBMITTING)
+        .values("provider_ref", "stage_changed_at")
+        .first()
+    )
+    has_reference = row is not None and bool(row["provider_ref"])
     if has_reference and job_stage_change(
         job_id=job_id, source=JobStage.SUBMITTING, target=JobStage.WAITING, next_check_at=timezone.now()
     ):
@@ -164,6 +174,12 @@ def job_submit_interrupted(*, job_id: UUID, kind: str, provider: str) -> str | N
         if kind != JobKind.PAGE and not engine_lease_held():
             enqueue("generation_job_submit", str(job_id))
         return "resubmitted"
+    changed_at = row["stage_changed_at"] if row is not None else None
+    recent = changed_at is not None and changed_at > timezone.now() - timedelta(
+        seconds=settings.WEBHOOK_RECOVERY_SECONDS
+    )
+    if recent and job_submit_carries_webhook(provider):
+        return "awaiting_webhook"  # the provider's callback names the job: it may yet come
     if job_fail(
         job_id=job_id,
         code="submit_interrupted",
@@ -250,10 +266,19 @@ def _translation_store(job: Job, translation: Translation) -> None:
 
 
 def _webhook_url(job: Job) -> str | None:
+    """Our callback for this job's provider, naming the job (`?job=<id>`): a submit whose answer
+    was lost (its process killed mid-call) is still matched to its job when the result comes."""
     path = _WEBHOOK_PATHS.get(job.provider)
     if not settings.PUBLIC_BASE_URL or path is None:
         return None
-    return settings.PUBLIC_BASE_URL + path
+    return f"{settings.PUBLIC_BASE_URL}{path}?job={job.id}"
+
+
+def job_submit_carries_webhook(provider: str) -> bool:
+    """Whether a submit to this provider now asks for a callback (BFL only with its secret)."""
+    if not settings.PUBLIC_BASE_URL or provider not in _WEBHOOK_PATHS:
+        return False
+    return provider != "bfl" or bool(settings.BFL_WEBHOOK_SECRET)
 
 
 _WEBHOOK_PATHS = {"replicate": "/api/v1/webhooks/replicate", "bfl": "/api/v1/webhooks/bfl"}

@@ -183,7 +183,7 @@ def test_replicate_calls_back_and_the_webhook_finishes_the_job(api, replicate, s
     job = finish(_ppl(api), seconds=15, poll_now=False)
     assert job.status == "succeeded", (job.error_code, job.error_message)
     [create] = replicate.received("POST", "/v1/models/")
-    assert create.json()["webhook"] == f"{live_server.url}/api/v1/webhooks/replicate"
+    assert create.json()["webhook"] == f"{live_server.url}/api/v1/webhooks/replicate?job={job.id}"
     assert replicate.webhook_answers == [200]
 
 
