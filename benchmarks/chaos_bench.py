@@ -17,8 +17,11 @@ any job submitted twice, any job never ended, or any job paid for that ended wit
 
 Usage: .venv/bin/python benchmarks/chaos_bench.py [--jobs 500] [--seconds 120] [--accept-seconds 1]
     [--broker redis|orm] [--database NAME] [--redis-db N] [--port N] [--sigterm-only]
-A kill -9 of the engine during a provider call loses that call's answer: with BFL (a second
-submit is paid again) such a job ends `submit_interrupted`, paid without a result, which this
+A kill -9 of the engine during a provider call loses that call's answer. With webhooks (on
+unless `--no-webhooks`: PUBLIC_BASE_URL and BFL_WEBHOOK_SECRET set) the submit's callback URL
+names the job, so BFL's signed callback stores the reference and the result and the job
+succeeds; the reconciler waits WEBHOOK_RECOVERY_SECONDS for it. Without one, BFL (a second
+submit is paid again) ends such a job `submit_interrupted`, paid without a result, which this
 script counts as FAIL. `--sigterm-only` stops the workers the way Kubernetes does, where the
 engine's grace period lets every call under way answer.
 Needs PostgreSQL (postgres@127.0.0.1:5432, trust) and Redis (127.0.0.1:6379).
@@ -176,6 +179,7 @@ def platform_up(
     accept_seconds: float = 0.0,
     broker: str = "redis",
     port: int | None = None,
+    webhooks: bool = True,
 ):
     """A fresh PostgreSQL database, the counting BFL fake, gunicorn and one worker cluster on
     `broker`; returns (fake, env, web process, cluster, signed-in HTTP client)."""
@@ -215,6 +219,13 @@ def platform_up(
         "WORKER_STATE_DIR": str(tmp),
         "PROMETHEUS_MULTIPROC_DIR": str(tmp / "prom"),
         "SECRET_KEY": "bench-key-" + "x" * 40,
+        # Webhooks on: each submit names its job in the callback URL, so a submit whose answer a
+        # kill -9 lost is still matched to its job when BFL calls back (gunicorn is never killed).
+        **(
+            {"PUBLIC_BASE_URL": f"http://127.0.0.1:{port}", "BFL_WEBHOOK_SECRET": bfl.WEBHOOK_SECRET}
+            if webhooks
+            else {}
+        ),
         **(extra_env or {}),
     }
     subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
@@ -290,6 +301,9 @@ def main() -> None:
     )
     parser.add_argument("--database", default=DB, help="PostgreSQL database (dropped and created)")
     parser.add_argument("--port", type=int, default=None, help="the web server's port (free one if unset)")
+    parser.add_argument(
+        "--no-webhooks", action="store_true", help="no PUBLIC_BASE_URL: BFL never calls back, polls only"
+    )
     args = parser.parse_args()
     random.seed(args.seed)
     print(
@@ -297,7 +311,8 @@ def main() -> None:
         f"{args.min_gap:g}-{args.max_gap:g} s, "
         f"fake BFL accepting in {args.accept_seconds:g} s and ready after {args.polls} polls; "
         f"{args.broker} broker, Redis db {args.redis_db} (events, wake-ups), PostgreSQL {args.database}, "
-        f"Q_WORKERS=2, engine submits (ENGINE_SUBMIT_CONCURRENCY default)",
+        f"Q_WORKERS=2, engine submits (ENGINE_SUBMIT_CONCURRENCY default), "
+        f"webhooks {'off' if args.no_webhooks else 'on (signed BFL callbacks naming the job)'}",
         flush=True,
     )
 
@@ -308,6 +323,7 @@ def main() -> None:
         accept_seconds=args.accept_seconds,
         broker=args.broker,
         port=args.port,
+        webhooks=not args.no_webhooks,
         # ORM broker: the engine's dispatch wake-ups over PostgreSQL's NOTIFY; Redis: pub/sub.
         extra_env={"EVENT_NOTIFY": "postgres"} if args.broker == "orm" else None,
     )
@@ -393,6 +409,8 @@ def main() -> None:
     why = collections.Counter(
         f"{ends[uuid.UUID(jobs[n])]}: {codes_of[uuid.UUID(jobs[n])] or '-'}" for n in paid_without_result
     )
+    callbacks = collections.Counter(str(answer) for answer in getattr(fake, "webhook_answers", []))
+    print(f"webhook callbacks by our answer: {dict(callbacks) or 'none'}")
     print(
         f"jobs paid for without a result (unrecovered): {len(paid_without_result)}"
         + (f" ({dict(why)})" if why else "")
