@@ -364,7 +364,7 @@ class SlowBfl:
     """The loopback fake BFL (tests/fakes/bfl.py), each task ready 10-180 s after its submit, then
     calling the job's webhook; polls before that answer Pending."""
 
-    def __init__(self, low: float, high: float) -> None:
+    def __init__(self, low: float, high: float, *, keep_alive: bool = False) -> None:
         from tests.fakes import bfl
 
         self.module = bfl
@@ -387,6 +387,8 @@ class SlowBfl:
         self.ready_at: dict[str, float] = {}
         self.fake = Fake(polls_until_done=1, max_active=100_000)
         self.fake.httpd.socket.listen(1024)  # a listen backlog of 5 refuses bursts
+        if keep_alive:  # as real providers do; HTTP/1.0 costs the engine a TCP connection per poll
+            self.fake.httpd.RequestHandlerClass.protocol_version = "HTTP/1.1"
 
 
 def phase_inflight(checkout: Path, args) -> None:
@@ -394,9 +396,11 @@ def phase_inflight(checkout: Path, args) -> None:
     low, high = args.provider_seconds
     say(
         f"\n== in flight: {count} goods jobs at a fake BFL whose tasks take {low:g}–{high:g} s "
-        f"(signed webhooks on, polling as the net); Q_WORKERS=2, broker {args.broker}, PostgreSQL"
+        f"(signed webhooks on, polling as the net, connections "
+        f"{'kept alive' if args.keep_alive else 'closed after each answer'}); Q_WORKERS=2, "
+        f"broker {args.broker}, PostgreSQL"
     )
-    slow = SlowBfl(low, high)
+    slow = SlowBfl(low, high, keep_alive=args.keep_alive)
     port = args.port or free_port()
     with slow.fake as fake:
         platform = Platform(
@@ -460,6 +464,8 @@ def phase_inflight(checkout: Path, args) -> None:
             for status in Job.objects.filter(pk__in=ids).values_list("status", flat=True):
                 by_status[status] = by_status.get(status, 0) + 1
             say(f"jobs: {by_status}; provider tasks made: {len(fake.tasks)} for {count} jobs")
+            polls = sum(1 for r in fake.requests if r.path.endswith("/get_result"))
+            say(f"polls answered by the provider: {polls} ({polls / max(count, 1):.2f} per job)")
             say(
                 f"ready → noticed ({len(noticed_s)} jobs): p50 {pct(noticed_s, 0.5):.2f} s, "
                 f"p95 {pct(noticed_s, 0.95):.2f} s {goal(pct(noticed_s, 0.95), GOALS['noticed_p95_s'])}"
@@ -503,6 +509,11 @@ def main() -> None:
     parser.add_argument("--inflight", type=int, default=int(os.environ.get("BENCH_INFLIGHT", 200)))
     parser.add_argument("--provider-seconds", type=float, nargs=2, default=(10.0, 180.0))
     parser.add_argument("--full", action="store_true", help="1,000 jobs in flight")
+    parser.add_argument(
+        "--keep-alive",
+        action="store_true",
+        help="the in-flight phase's fake BFL keeps connections alive (HTTP/1.1), as real providers do",
+    )
     parser.add_argument("--skip", choices=["flow", "inflight"], action="append", default=[])
     args = parser.parse_args()
     commit = subprocess.run(
