@@ -6,7 +6,8 @@ Exactly one paid provider call per job:
 - the submit is guarded by the pending → submitting stage change, and the provider's
   reference is stored the moment the call returns, before anything waits on it;
 - a job found `submitting` by the reconciler (its worker died mid-call) is never sent again
-  to a paid provider: it fails with a clear message instead.
+  to a paid provider: when its submit named it in a webhook URL, the provider's callback
+  recovers it (up to WEBHOOK_RECOVERY_SECONDS); otherwise it fails with a clear message.
 Waiting on providers holds no task process: the engine process (generation/engine/) dispatches,
 sends every claimed job to its provider, polls every in-flight job and writes product pages from
 one asyncio loop while it holds its lease; task processes run finalize and the reconciler, and
