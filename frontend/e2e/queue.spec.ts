@@ -7,9 +7,11 @@ test.use({ platformKind: "slow" });
 
 test("a 4th waiting job shows the full queue, and auto-submit sends it once a place frees up", async ({ page, account, shot }) => {
   await signIn(page, account, "/create/goods");
-  // One running (MAX_PER_USER_CONCURRENT=1) and three waiting (MAX_PER_USER_QUEUE=3).
-  for (const hue of [1, 2, 3, 4]) await apiGoodsJob(page, hue);
+  // One running (MAX_PER_USER_CONCURRENT=1) and three waiting (MAX_PER_USER_QUEUE=3): the first is
+  // claimed before the others go in (a 4th waiting job would be refused, which is the next step).
+  await apiGoodsJob(page, 1);
   await expect.poll(async () => (await apiJobs(page, "running")).length, { timeout: 20_000 }).toBe(1);
+  for (const hue of [2, 3, 4]) await apiGoodsJob(page, hue);
   expect(await apiJobs(page, "queued")).toHaveLength(3);
 
   await chooseImage(page, "캐릭터 이미지", pngFile("character.png", 512, 512, 5));
