@@ -11,14 +11,13 @@ from __future__ import annotations
 import logging
 import time
 from datetime import datetime, timedelta
-from functools import cache
 from typing import Any
 
-import redis
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 
+from accounts.channels import channel_wake
 from accounts.models import Event
 
 logger = logging.getLogger(__name__)
@@ -43,7 +42,7 @@ def event_publish(
     event = Event.objects.create(
         user_id=user_id, type=type, object_type=object_type, object_id=str(object_id), payload=payload
     )
-    _wake_on_commit()
+    channel_wake(CHANNEL)
     return event
 
 
@@ -56,31 +55,6 @@ def _progress_is_due(job_id: str, progress: int) -> bool:
         _progress_published.clear()
     _progress_published[str(job_id)] = now
     return True
-
-
-def _wake_on_commit() -> None:
-    if settings.EVENT_NOTIFY == "postgres":
-        # NOTIFY is transactional: delivered at commit, and folded into one per transaction.
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_notify(%s, '')", [CHANNEL])
-    elif settings.EVENT_NOTIFY == "redis":
-        transaction.on_commit(_redis_wake)
-
-
-@cache
-def _redis() -> redis.Redis:
-    return redis.Redis.from_url(settings.EVENT_REDIS_URL, socket_connect_timeout=1, socket_timeout=1)
-
-
-def _redis_wake() -> None:
-    try:
-        _redis().publish(CHANNEL, b"")
-    except redis.RedisError as exc:  # the streams still read the table every EVENT_POLL_SECONDS
-        logger.warning(
-            "event wake-up not sent (%s)",
-            type(exc).__name__,
-            extra={"event": "event_wake_failed", "error": type(exc).__name__},
-        )
 
 
 def events_sweep() -> int:

@@ -32,6 +32,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import close_old_connections, connection
 from django.http import HttpRequest, StreamingHttpResponse
 
+from accounts.channels import channel_listen
 from accounts.events import CHANNEL, database_now, event_id_bounds, events_after, writers_open_since
 
 logger = logging.getLogger(__name__)
@@ -194,47 +195,7 @@ class EventHub:
     # --- wake-ups --------------------------------------------------------------------------------
 
     async def _listen(self) -> None:
-        if settings.EVENT_NOTIFY == "poll":
-            return
-        listen = self._listen_postgres if settings.EVENT_NOTIFY == "postgres" else self._listen_redis
-        while True:
-            try:
-                await listen()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                logger.warning(
-                    "event wake-ups lost (%s); reconnecting",
-                    type(exc).__name__,
-                    extra={"event": "event_listen_failed", "error": type(exc).__name__},
-                )
-            self._wake.set()  # read whatever came while we were not listening
-            await asyncio.sleep(1)
-
-    async def _listen_postgres(self) -> None:
-        import psycopg
-
-        async with await psycopg.AsyncConnection.connect(**_libpq_params(), autocommit=True) as conn:
-            await conn.execute(f"LISTEN {CHANNEL}")
-            self._wake.set()
-            async for _ in conn.notifies():
-                self._wake.set()
-
-    async def _listen_redis(self) -> None:
-        import redis.asyncio
-
-        client = redis.asyncio.Redis.from_url(
-            settings.EVENT_REDIS_URL, socket_connect_timeout=2, health_check_interval=15
-        )
-        try:
-            async with client.pubsub() as pubsub:
-                await pubsub.subscribe(CHANNEL)
-                self._wake.set()
-                async for message in pubsub.listen():
-                    if message["type"] == "message":
-                        self._wake.set()
-        finally:
-            await client.aclose()
+        await channel_listen(CHANNEL, self._wake.set)
 
     # --- one client's stream ---------------------------------------------------------------------
 
@@ -273,26 +234,6 @@ class EventHub:
                     yield frame
         finally:
             self.unsubscribe(stream)
-
-
-def _libpq_params() -> dict:
-    """Connection parameters of the default database for a separate psycopg connection."""
-    db = settings.DATABASES["default"]
-    params = {
-        "dbname": db["NAME"],
-        "user": db.get("USER") or None,
-        "password": db.get("PASSWORD") or None,
-        "host": db.get("HOST") or None,
-        "port": db.get("PORT") or None,
-    }
-    params.update(
-        {
-            k: v
-            for k, v in db.get("OPTIONS", {}).items()
-            if k in ("sslmode", "sslrootcert", "sslcert", "sslkey", "connect_timeout", "options")
-        }
-    )
-    return {k: v for k, v in params.items() if v is not None}
 
 
 _hubs: dict[asyncio.AbstractEventLoop, EventHub] = {}

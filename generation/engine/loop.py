@@ -46,6 +46,7 @@ from django.conf import settings
 from django.db import close_old_connections, connections
 from django.utils import timezone
 
+from accounts.channels import channel_listen
 from config.metrics import process_sampling_start
 from generation import metrics
 from generation.models import Job, JobKind, JobStage, JobStatus
@@ -331,55 +332,10 @@ class Engine:
     async def _listen(self) -> None:
         """Dispatch requests as they are made: LISTEN on PostgreSQL, SUBSCRIBE on Redis (per
         EVENT_NOTIFY). Without either the turn's read of the request flag is the wake-up."""
-        if settings.EVENT_NOTIFY == "redis":
-            listen = self._listen_redis
-        elif settings.EVENT_NOTIFY == "postgres" and connections["default"].vendor == "postgresql":
-            listen = self._listen_postgres
-        else:
-            return
-        while True:
-            try:
-                await listen()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                logger.warning(
-                    "dispatch wake-ups lost (%s); reconnecting",
-                    type(exc).__name__,
-                    extra={"event": "dispatch_listen_failed", "error": type(exc).__name__},
-                )
-            self._listening = False
-            self.dispatch_woken()  # whatever came while we were not listening
-            await asyncio.sleep(1)
+        await channel_listen(DISPATCH_CHANNEL, self.dispatch_woken, on_listening=self._set_listening)
 
-    async def _listen_postgres(self) -> None:
-        import psycopg
-
-        from accounts.streams import _libpq_params
-
-        async with await psycopg.AsyncConnection.connect(**_libpq_params(), autocommit=True) as conn:
-            await conn.execute(f"LISTEN {DISPATCH_CHANNEL}")
-            self._listening = True
-            self.dispatch_woken()
-            async for _ in conn.notifies():
-                self.dispatch_woken()
-
-    async def _listen_redis(self) -> None:
-        import redis.asyncio
-
-        client = redis.asyncio.Redis.from_url(
-            settings.EVENT_REDIS_URL, socket_connect_timeout=2, health_check_interval=15
-        )
-        try:
-            async with client.pubsub() as pubsub:
-                await pubsub.subscribe(DISPATCH_CHANNEL)
-                self._listening = True
-                self.dispatch_woken()
-                async for message in pubsub.listen():
-                    if message["type"] == "message":
-                        self.dispatch_woken()
-        finally:
-            await client.aclose()
+    def _set_listening(self, listening: bool) -> None:
+        self._listening = listening
 
     async def _measure_lag(self) -> None:
         """How late the loop runs what is due (a busy loop delays every poll and page), and a

@@ -18,14 +18,11 @@ import os
 import socket
 import uuid
 from datetime import datetime, timedelta
-from functools import cache
 
-import redis
-from django.conf import settings
-from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from accounts.channels import channel_wake
 from generation.models import EngineLease
 from generation.services.queue import enqueue
 
@@ -54,7 +51,7 @@ def dispatch_request(*, force: bool = False) -> None:
     now = timezone.now()
     fresh = _update_lease(DISPATCH, _not_recently_requested(now), requested_at=now)
     if engine_lease_held(now=now):
-        _engine_wake()
+        channel_wake(DISPATCH_CHANNEL)
     elif fresh or force:
         enqueue("generation_jobs_dispatch")
 
@@ -67,31 +64,6 @@ def dispatch_requested() -> bool:
 def dispatch_request_clear() -> None:
     """Called by the dispatcher before it reads the queue, so no request can be missed."""
     EngineLease.objects.filter(name=DISPATCH).update(requested_at=None)
-
-
-def _engine_wake() -> None:
-    if settings.EVENT_NOTIFY == "postgres" and connection.vendor == "postgresql":
-        # Delivered at commit (or now, outside a transaction).
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_notify(%s, '')", [DISPATCH_CHANNEL])
-    elif settings.EVENT_NOTIFY == "redis":
-        transaction.on_commit(_redis_wake)
-
-
-@cache
-def _redis() -> redis.Redis:
-    return redis.Redis.from_url(settings.EVENT_REDIS_URL, socket_connect_timeout=1, socket_timeout=1)
-
-
-def _redis_wake() -> None:
-    try:
-        _redis().publish(DISPATCH_CHANNEL, b"")
-    except redis.RedisError as exc:  # the engine still reads the flag at its next turn
-        logger.warning(
-            "dispatch wake-up not sent (%s)",
-            type(exc).__name__,
-            extra={"event": "dispatch_wake_failed", "error": type(exc).__name__},
-        )
 
 
 def engine_holder_id() -> str:

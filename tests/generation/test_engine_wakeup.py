@@ -11,6 +11,7 @@ import uuid
 import pytest
 from django.db import connection
 
+from accounts import channels
 from generation.engine import Engine
 from generation.engine import loop as engine_loop
 from generation.models import Job
@@ -66,9 +67,9 @@ def notify(request, settings, monkeypatch):
     monkeypatch.setattr(engine_loop, "DISPATCH_CHANNEL", channel)
     monkeypatch.setattr(engine_loop, "LISTENING_SECONDS", 3600.0)  # the flag's periodic read
     monkeypatch.setattr(test_engine_submit, "Engine", CountingEngine)  # what RunningEngine runs
-    wakeups._redis.cache_clear()
+    channels._redis.cache_clear()
     yield name
-    wakeups._redis.cache_clear()
+    channels._redis.cache_clear()
 
 
 def test_a_job_created_while_an_engine_holds_the_lease_is_claimed_through_the_wakeup(api, notify):
