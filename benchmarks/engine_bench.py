@@ -18,8 +18,10 @@ Usage:
   .venv/bin/python benchmarks/engine_bench.py [--checkout DIR] [--broker orm|redis] [--full]
   git worktree add /tmp/engine-before <commit>   # the "before" figures:
   .venv/bin/python benchmarks/engine_bench.py --checkout /tmp/engine-before
-Needs PostgreSQL (postgres@127.0.0.1:5432, trust; a fresh database per run) and, for
-`--broker redis`, Redis at 127.0.0.1:6379 (`--redis-db`, default 1).
+Needs PostgreSQL (postgres@127.0.0.1:5432, trust; a fresh database per run, named
+`--db-prefix`_<pid>_<time>) and, for `--broker redis`, Redis at 127.0.0.1:6379 (`--redis-db`,
+default 1). `--port` and `--fake-port` pin the web server's and the fake provider's ports (on a
+shared machine); both default to free ones.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from pathlib import Path
 import httpx
 import psutil
 from bench_common import character_png, free_port, pct, served_app
+from django.db.models import Q
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -70,7 +73,7 @@ class Platform:
         import psycopg
 
         self.checkout = checkout
-        self.name = name = f"engine_bench_{os.getpid()}_{int(time.time())}"
+        self.name = name = f"{args.db_prefix}_{os.getpid()}_{int(time.time())}"
         with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
             conn.execute(f'CREATE DATABASE "{name}"')
         self.port = port or free_port()
@@ -78,6 +81,7 @@ class Platform:
             **os.environ,
             "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{name}",
             "OUTPUT_DIR": f"/tmp/{name}",
+            "WORKER_STATE_DIR": f"/tmp/{name}",  # the engine's heartbeat file: this run's own
             "Q_WORKERS": "2",
             "LOG_LEVEL": "WARNING",
             "MAX_PER_USER_QUEUE": "100000",
@@ -234,7 +238,7 @@ def _fmt(value, spec: str) -> str:
 
 def phase_flow(checkout: Path, args) -> None:
     if args.accept_seconds:
-        with AcceptingBfl(args.accept_seconds, args.delay) as accepting:
+        with AcceptingBfl(args.accept_seconds, args.delay, args.fake_port) as accepting:
             _flow(checkout, args, accepting)
     else:
         _flow(checkout, args, None)
@@ -245,7 +249,7 @@ class AcceptingBfl:
     takes about a second), each task ready `delay` s after its create was answered. Records when
     each create arrived (the provider submit) and when its task became ready."""
 
-    def __init__(self, accept: float, delay: float) -> None:
+    def __init__(self, accept: float, delay: float, port: int = 0) -> None:
         from tests.fakes import bfl
 
         self.module = bfl
@@ -271,6 +275,7 @@ class AcceptingBfl:
                 return super().result(request)
 
         self.fake = Fake(polls_until_done=1, max_active=100_000)
+        _bind(self.fake, port)
         self.fake.httpd.socket.listen(1024)
 
     def __enter__(self) -> AcceptingBfl:
@@ -364,7 +369,7 @@ class SlowBfl:
     """The loopback fake BFL (tests/fakes/bfl.py), each task ready 10-180 s after its submit, then
     calling the job's webhook; polls before that answer Pending."""
 
-    def __init__(self, low: float, high: float, *, keep_alive: bool = False) -> None:
+    def __init__(self, low: float, high: float, *, keep_alive: bool = False, port: int = 0) -> None:
         from tests.fakes import bfl
 
         self.module = bfl
@@ -386,9 +391,24 @@ class SlowBfl:
 
         self.ready_at: dict[str, float] = {}
         self.fake = Fake(polls_until_done=1, max_active=100_000)
+        _bind(self.fake, port)
         self.fake.httpd.socket.listen(1024)  # a listen backlog of 5 refuses bursts
         if keep_alive:  # as real providers do; HTTP/1.0 costs the engine a TCP connection per poll
             self.fake.httpd.RequestHandlerClass.protocol_version = "HTTP/1.1"
+
+
+def _bind(fake, port: int) -> None:
+    """Move a fake (not started yet) from its free port to `port` (0: keep the free one)."""
+    if not port:
+        return
+    handler = fake.httpd.RequestHandlerClass
+    fake.httpd.server_close()
+    fake.httpd = type(fake.httpd)(("127.0.0.1", port), handler)
+    fake.httpd.daemon_threads = True
+    fake.url = f"http://127.0.0.1:{port}"
+    fake.thread = threading.Thread(
+        target=fake.httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+    )
 
 
 def phase_inflight(checkout: Path, args) -> None:
@@ -400,7 +420,7 @@ def phase_inflight(checkout: Path, args) -> None:
         f"{'kept alive' if args.keep_alive else 'closed after each answer'}); Q_WORKERS=2, "
         f"broker {args.broker}, PostgreSQL"
     )
-    slow = SlowBfl(low, high, keep_alive=args.keep_alive)
+    slow = SlowBfl(low, high, keep_alive=args.keep_alive, port=args.fake_port)
     port = args.port or free_port()
     with slow.fake as fake:
         platform = Platform(
@@ -423,7 +443,8 @@ def phase_inflight(checkout: Path, args) -> None:
 
         watcher = Watcher()
         watcher.start()
-        samples: list[tuple[int, float, float]] = []  # (jobs at the provider, CPU %, RSS MB)
+        # (jobs at the provider, jobs not sent to it yet, CPU %, RSS MB, 1-min load average)
+        samples: list[tuple[int, int, float, float, float]] = []
         sampling = threading.Event()
 
         def sample() -> None:
@@ -435,7 +456,11 @@ def phase_inflight(checkout: Path, args) -> None:
             while not sampling.wait(1.0):
                 cpu = sum(_safe(p.cpu_percent, None) for p in measured)
                 rss = sum(_safe(lambda p=p: p.memory_info().rss) for p in measured) / 2**20
-                samples.append((Job.objects.filter(stage="waiting").count(), cpu, rss))
+                waiting = Job.objects.filter(stage="waiting").count()
+                unsent = Job.objects.filter(
+                    Q(status="queued") | Q(status="running", stage__in=["", "pending", "submitting"])
+                ).count()
+                samples.append((waiting, unsent, cpu, rss, os.getloadavg()[0]))
             sample.what = "engine process" if engine else f"all {len(processes)} worker processes (no engine)"
 
         sampler = threading.Thread(target=sample, daemon=True)
@@ -443,20 +468,27 @@ def phase_inflight(checkout: Path, args) -> None:
             sampler.start()
             with ThreadPoolExecutor(8) as pool:
                 ids = list(pool.map(lambda _: platform.submit(), range(count)))
+            created = len(samples)  # every job is in the table from this sample on
             deadline = time.time() + high + 240
             while _unfinished(ids) and time.time() < deadline:
                 time.sleep(1)
             sampling.set()
             sampler.join()
-            peak = max((n for n, _, _ in samples), default=0)
-            held = [(cpu, rss) for n, cpu, rss in samples if peak and n >= 0.8 * peak]
+            # The CPU window opens once every provider submit has ended: a sample covers the
+            # second before it, so the first counted one follows a sample with nothing unsent.
+            sent = next((i for i in range(created, len(samples)) if samples[i][1] == 0), len(samples))
+            after = samples[sent + 1 :]
+            peak = max((n for n, *_ in after), default=0)
+            held = [(cpu, load) for n, _, cpu, _, load in after if peak and n >= 0.8 * peak]
             cpu_mean = sum(c for c, _ in held) / max(len(held), 1)
-            rss_max = max((r for _, _, r in samples), default=0.0)
+            loads = [load for _, load in held] or [0.0]
+            rss_max = max((r for *_, r, _ in samples), default=0.0)
+            say(f"all {count} provider submits ended {sent} s into the run; the CPU window starts after that")
             say(
-                f"most jobs at the provider at once: {peak} of {count}; while ≥ 80 % of that waited "
-                f"({len(held)} s): {sample.what}: CPU mean {cpu_mean:.1f} % of a core "
-                f"{goal(cpu_mean, GOALS['cpu_pct'])}; RSS max over the run {rss_max:.0f} MB "
-                f"{goal(rss_max, GOALS['rss_mb'])}"
+                f"most jobs at the provider at once after the submits: {peak} of {count}; while ≥ 80 % of "
+                f"that waited ({len(held)} s, load average {min(loads):.1f}–{max(loads):.1f}): "
+                f"{sample.what}: CPU mean {cpu_mean:.1f} % of a core {goal(cpu_mean, GOALS['cpu_pct'])}; "
+                f"RSS max over the run {rss_max:.0f} MB {goal(rss_max, GOALS['rss_mb'])}"
             )
             time.sleep(0.2)
             _, noticed_s = jobs_table(ids, watcher.seen, lambda _id, _state, ref: slow.ready_at.get(ref))
@@ -495,6 +527,14 @@ def main() -> None:
     parser.add_argument("--broker", choices=["orm", "redis"], default="orm")
     parser.add_argument("--redis-db", type=int, default=1)
     parser.add_argument("--port", type=int, default=0, help="the web server's port (default: a free one)")
+    parser.add_argument(
+        "--fake-port", type=int, default=0, help="the fake provider's port (default: a free one)"
+    )
+    parser.add_argument(
+        "--db-prefix",
+        default="engine_bench",
+        help="each run's PostgreSQL database is named PREFIX_<pid>_<time>",
+    )
     parser.add_argument("--jobs", type=int, default=int(os.environ.get("BENCH_JOBS", 60)))
     parser.add_argument("--rate", type=float, default=5.0, help="jobs per second in the flow phase")
     parser.add_argument("--delay", type=float, default=5.0, help="provider seconds per job (flow phase)")
