@@ -6,7 +6,7 @@
 import { useEffect } from "react";
 import { useQueryClient, type InfiniteData, type QueryClient, type QueryKey } from "@tanstack/react-query";
 
-import { IMAGES_KEY, USAGE_KEY, type ImagePages } from "./gallery";
+import { IMAGES_KEY, localMoves, USAGE_KEY, type ImagePages } from "./gallery";
 import { isJobActive, jobKeys, type Job, type JobFilters, type JobPage } from "./jobs";
 import { setStreamStatus } from "./liveStatus";
 import type { StorageUsage } from "./types";
@@ -194,6 +194,7 @@ function invalidateEverything(client: QueryClient) {
 /** Bring the caches up to date with one event (a type the app does not know is left alone). */
 function applyEvent(client: QueryClient, later: Invalidator, pending: PendingPatches, type: string, data: unknown): void {
   if (type === "reset") {
+    localMoves(client).clear(); // the echoes of this tab's moves may be among what was missed
     invalidateEverything(client);
     return;
   }
@@ -226,15 +227,19 @@ function applyEvent(client: QueryClient, later: Invalidator, pending: PendingPat
     return;
   }
   if (type.startsWith("image.")) {
-    const ids = new Set((data as ImageIds).ids);
-    if (type === "image.trashed") {
-      removeImages(client, "active", ids);
-      later.schedule("images.trash", invalidate([...IMAGES_KEY, "trash"]));
-    } else if (type === "image.restored") {
-      removeImages(client, "trash", ids);
-      later.schedule("images.active", invalidate([...IMAGES_KEY, "active"]));
+    const all = (data as ImageIds).ids;
+    if (type === "image.trashed" || type === "image.restored") {
+      // Images this tab has moved since (its lists already show that) are left as they are.
+      const trashed = type === "image.trashed";
+      const moves = localMoves(client);
+      const ids = new Set(all.filter((id) => moves.admit(id, trashed ? "trashed" : "restored")));
+      if (!ids.size) return;
+      const [from, to] = trashed ? (["active", "trash"] as const) : (["trash", "active"] as const);
+      removeImages(client, from, ids);
+      later.schedule(`images.${to}`, invalidate([...IMAGES_KEY, to]));
     } else if (type === "image.deleted") {
-      removeImages(client, null, ids);
+      localMoves(client).forget(all);
+      removeImages(client, null, new Set(all));
     } else {
       later.schedule("images.active", invalidate([...IMAGES_KEY, "active"]));
     }
@@ -324,7 +329,11 @@ class LiveEvents {
       setStreamStatus("live");
       // Without an id to resume from, the stream starts at "now": whatever changed between the
       // pages' last fetch and this moment would never arrive, so the job views fetch once more.
-      if (!this.lastId) void this.client.invalidateQueries({ queryKey: jobKeys.all });
+      // Nor would the echoes of moves made before it: they must not hold later events back.
+      if (!this.lastId) {
+        void this.client.invalidateQueries({ queryKey: jobKeys.all });
+        localMoves(this.client).clear();
+      }
     };
     source.onerror = () => {
       if (source !== this.source) return;

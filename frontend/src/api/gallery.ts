@@ -57,6 +57,74 @@ export function chunk<T>(items: readonly T[], size: number = MAX_BULK_IDS): T[][
   return chunks;
 }
 
+// ---- This tab's own moves, and the live events that echo them ----
+
+export type MoveKind = "trashed" | "restored";
+type Move = { kind: MoveKind; at: number };
+
+/** A move whose echo never came (a stream that was down too long) stops holding events back. */
+const MOVE_ECHO_WAIT_MS = 60_000;
+
+/**
+ * Moves this tab made whose own live event (image.trashed / image.restored) has not come back.
+ * The stream delivers events in the server's order, so an event for an image that arrives while
+ * one of its moves is still unechoed happened before that move: the lists (which show the move
+ * already) are newer than the event, and it must not patch them. A trash's event arriving after
+ * its undo was answered would otherwise take the restored tiles out, with their selection.
+ */
+export class LocalMoves {
+  private readonly awaiting = new Map<string, Move[]>();
+
+  /** Before a batch is sent: its echo (one event for the batch's changed ids) is due. */
+  expect(ids: readonly string[], kind: MoveKind): Move {
+    const move: Move = { kind, at: Date.now() };
+    for (const id of ids) this.awaiting.set(id, [...(this.awaiting.get(id) ?? []), move]);
+    return move;
+  }
+
+  /** The batch's answer (or failure): ids it did not change get no echo. */
+  settle(move: Move, ids: readonly string[], changed: readonly string[] = []) {
+    const echoed = new Set(changed);
+    for (const id of ids) if (!echoed.has(id)) this.drop(id, move);
+  }
+
+  /** An event moved this image: true when it may patch the caches. */
+  admit(id: string, kind: MoveKind): boolean {
+    const queue = this.awaiting.get(id);
+    if (!queue) return true;
+    const fresh = queue.filter((move) => Date.now() - move.at < MOVE_ECHO_WAIT_MS);
+    if (fresh[0]?.kind === kind) fresh.shift(); // the echo of the oldest unechoed move
+    if (fresh.length) this.awaiting.set(id, fresh);
+    else this.awaiting.delete(id);
+    return fresh.length === 0;
+  }
+
+  /** Gone for good (image.deleted): nothing to wait for. */
+  forget(ids: Iterable<string>) {
+    for (const id of ids) this.awaiting.delete(id);
+  }
+
+  /** The stream starts over (a reset, or no id to resume from): echoes due may never come. */
+  clear() {
+    this.awaiting.clear();
+  }
+
+  private drop(id: string, move: Move) {
+    const queue = this.awaiting.get(id)?.filter((item) => item !== move);
+    if (queue?.length) this.awaiting.set(id, queue);
+    else this.awaiting.delete(id);
+  }
+}
+
+const movesByClient = new WeakMap<QueryClient, LocalMoves>();
+
+/** The moves of the tab whose caches `client` holds (shared by the actions and the stream). */
+export function localMoves(client: QueryClient): LocalMoves {
+  let moves = movesByClient.get(client);
+  if (!moves) movesByClient.set(client, (moves = new LocalMoves()));
+  return moves;
+}
+
 /** The summed answers of the batches, the ids of batches never sent, and why they were not. */
 export type BulkOutcome = BulkResult & { notAttempted: string[]; error: unknown };
 
@@ -65,14 +133,22 @@ export type BulkOutcome = BulkResult & { notAttempted: string[]; error: unknown 
  * time. When a later batch fails, what the earlier ones did is still reported (with the error);
  * when the first one fails, the error is thrown.
  */
-export async function changeImages(action: "delete" | "restore", ids: readonly string[]): Promise<BulkOutcome> {
+export async function changeImages(
+  action: "delete" | "restore",
+  ids: readonly string[],
+  moves?: LocalMoves,
+): Promise<BulkOutcome> {
   const total: BulkOutcome = { changed: [], unchanged: [], not_found: [], notAttempted: [], error: null };
   const batches = chunk(ids);
   for (const [index, batch] of batches.entries()) {
     let result: BulkResult;
+    // Registered before the call: the echo may come down the stream before the answer does.
+    const move = moves?.expect(batch, action === "delete" ? "trashed" : "restored");
     try {
       result = await api.post<BulkResult>(`/api/v1/images/${action}`, { ids: batch });
+      if (move) moves?.settle(move, batch, result.changed);
     } catch (error) {
+      if (move) moves?.settle(move, batch);
       if (index === 0) throw error;
       total.notAttempted = batches.slice(index).flat();
       total.error = error;

@@ -1,6 +1,8 @@
 import { fireEvent, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 
+import { useLiveEvents } from "../../api/events";
+import { FakeEventSource } from "../../api/fakeEventSource";
 import type { GalleryImage } from "../../api/types";
 import { ImageCodecContext, type ImageCodec } from "../../lib/imageFile";
 import GalleryPage from "./GalleryPage";
@@ -16,7 +18,7 @@ function galleryServer(images: GalleryImage[], options: {
   extra?: (call: Call) => Reply | undefined;
 } = {}) {
   const trashed = new Set<string>();
-  return fakeServer((call) => {
+  const server = fakeServer((call) => {
     if (call.path === "/api/v1/config") return { body: CONFIG };
     if (call.path === "/api/v1/images/usage") return { body: usage({ images: { active: images.length, trash: trashed.size } }) };
     if (call.method === "GET" && call.path === "/api/v1/images") {
@@ -36,6 +38,7 @@ function galleryServer(images: GalleryImage[], options: {
     }
     return options.extra?.(call);
   });
+  return { ...server, trashed };
 }
 
 function renderGallery(route = "/gallery", language: "ko" | "en" = "ko") {
@@ -43,6 +46,7 @@ function renderGallery(route = "/gallery", language: "ko" | "en" = "ko") {
 }
 
 const checkboxes = () => screen.getAllByRole("checkbox", { name: /^선택:/ });
+const checked = () => checkboxes().map((box) => (box as HTMLInputElement).checked);
 const bar = () => screen.getByRole("region", { name: "선택한 이미지" });
 
 describe("the gallery", () => {
@@ -135,6 +139,51 @@ describe("the gallery", () => {
     expect((restores[0].body as { ids: string[] }).ids).toEqual(images.slice(0, 12).map((image) => image.id));
     // The gallery is fetched again and shows them.
     await waitFor(() => expect(checkboxes()).toHaveLength(12));
+  });
+
+  test("a trash's late live event after its undo leaves the tiles and the selection; a later trash still takes them", async () => {
+    FakeEventSource.instances = [];
+    vi.stubGlobal("EventSource", FakeEventSource);
+    const images = makeImages(3);
+    const [first, second] = images.map((image) => image.id);
+    const server = galleryServer(images);
+    function LiveGallery() {
+      useLiveEvents();
+      return <GalleryPage />;
+    }
+    renderPage(<LiveGallery />, { route: "/gallery", path: "/gallery" });
+    await screen.findByRole("list", { name: "갤러리 이미지" });
+    const stream = FakeEventSource.latest();
+    stream.open();
+
+    fireEvent.click(checkboxes()[0]);
+    fireEvent.click(checkboxes()[1]);
+    fireEvent.click(screen.getByRole("button", { name: "휴지통으로 이동" }));
+    const toast = await screen.findByText("2개를 휴지통으로 옮겼습니다");
+    await waitFor(() => expect(checkboxes()).toHaveLength(1));
+    fireEvent.click(within(toast.parentElement!).getByRole("button", { name: "실행 취소" }));
+    await screen.findByText("2개를 복원했습니다");
+    await waitFor(() => expect(checkboxes()).toHaveLength(3));
+    fireEvent.click(checkboxes()[0]);
+    fireEvent.click(checkboxes()[1]);
+    expect(within(bar()).getByText("2개 선택됨")).toBeInTheDocument();
+
+    // The stream lags behind the answers: the trash's own event comes only now, then the undo's.
+    stream.send("image.trashed", { ids: [first, second] }, 41);
+    expect(checked()).toEqual([true, true, false]);
+    expect(within(bar()).getByText("2개 선택됨")).toBeInTheDocument();
+    const lists = server.requests("GET", "/api/v1/images").length;
+    stream.send("image.restored", { ids: [first, second] }, 42);
+    await waitFor(() => expect(server.requests("GET", "/api/v1/images").length).toBeGreaterThan(lists));
+    expect(checked()).toEqual([true, true, false]);
+    expect(within(bar()).getByText("2개 선택됨")).toBeInTheDocument();
+
+    // A trash made after that (in another tab) is news: the tile goes, and leaves the selection.
+    server.trashed.add(first);
+    stream.send("image.trashed", { ids: [first] }, 43);
+    await waitFor(() => expect(checkboxes()).toHaveLength(2));
+    expect(within(bar()).getByText("1개 선택됨")).toBeInTheDocument();
+    expect(checked()).toEqual([true, false]);
   });
 
   test("more than 100 selected asks first, then moves them in batches of 500", async () => {

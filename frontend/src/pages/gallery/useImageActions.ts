@@ -3,7 +3,7 @@
 import { useQueryClient } from "@tanstack/react-query";
 import { useCallback, useState } from "react";
 
-import { changeImages, IMAGES_KEY, removeFromLists, USAGE_KEY, type BulkOutcome } from "../../api/gallery";
+import { changeImages, IMAGES_KEY, localMoves, removeFromLists, USAGE_KEY, type BulkOutcome } from "../../api/gallery";
 import { errorMessage } from "../../api/errors";
 import { useToasts } from "../../components/Toast";
 import { useI18n, type I18n } from "../../i18n";
@@ -43,7 +43,7 @@ export function useImageActions() {
   const restore = useCallback(async (ids: readonly string[]): Promise<BulkOutcome | null> => {
     setBusy(true);
     try {
-      const outcome = await changeImages("restore", ids);
+      const outcome = await changeImages("restore", ids, localMoves(client));
       removeFromLists(client, sent(ids, outcome));
       // The gallery shows them again in their place (newest first): refetch it if it is on screen.
       void client.invalidateQueries({ queryKey: [...IMAGES_KEY, "active"] });
@@ -61,7 +61,7 @@ export function useImageActions() {
   const moveToTrash = useCallback(async (ids: readonly string[]): Promise<BulkOutcome | null> => {
     setBusy(true);
     try {
-      const outcome = await changeImages("delete", ids);
+      const outcome = await changeImages("delete", ids, localMoves(client));
       removeFromLists(client, sent(ids, outcome));
       const moved = [...outcome.changed];
       toasts.push({
