@@ -131,14 +131,40 @@ describe("the queue drawer", () => {
     expect(within(queued).getByText("대기 2번째")).toBeInTheDocument();
     expect(within(queued).getByText("약 1분 35초 남음")).toBeInTheDocument();
     expect(within(queued).getByText("동시 실행 한도: 앞 작업이 끝나면 시작")).toBeInTheDocument();
-    expect(within(queued).getByRole("progressbar")).toHaveAttribute(
-      "aria-valuetext", "0% · 대기 중 · 대기 2번째 · 동시 실행 한도: 앞 작업이 끝나면 시작");
 
     const goods = rows.find((row) => within(row).queryByText("굿즈 목업"))!;
     expect(within(goods).getByRole("progressbar")).toHaveAttribute("aria-valuenow", "40");
     expect(within(goods).getByRole("img", { name: "굿즈 목업 미리보기" })).toHaveAttribute("src", "/api/v1/images/img-1/thumbnail");
 
     expect(await within(drawer).findByRole("link", { name: "이미지 편집" })).toHaveAttribute("href", `/jobs/${finished.id}`);
+  });
+
+  it("draws no progress for a waiting job, beside a running one at 0 % (ko and en)", async () => {
+    const starting = { ...running, progress: 0, eta_seconds: 40 };
+    const third = { ...waiting, queue_position: 3, eta_seconds: 40 };
+    server((request) =>
+      request.path === "/api/v1/jobs" && request.query.get("status") === "queued,running"
+        ? { body: jobPage([third, starting]) }
+        : undefined);
+    renderWithApp(<Layout />);
+    await userEvent.click(await screen.findByRole("button", { name: "작업 대기열, 진행 중 2개" }));
+    let drawer = await screen.findByRole("dialog", { name: "작업 대기열" });
+    const row = (kind: string) => within(drawer).getAllByRole("listitem").find((item) => within(item).queryByText(kind))!;
+
+    expect(within(row("PPL 이미지")).queryByRole("progressbar")).not.toBeInTheDocument();
+    expect(within(row("PPL 이미지")).getByText("대기 3번째")).toBeInTheDocument();
+    expect(within(row("PPL 이미지")).getByText("약 40초 남음")).toBeInTheDocument();
+    expect(within(row("굿즈 목업")).getByRole("progressbar", { name: "굿즈 목업 진행률" })).toHaveAttribute("aria-valuenow", "0");
+    expect(within(drawer).getAllByRole("progressbar")).toHaveLength(1);
+
+    await userEvent.click(within(drawer).getByRole("button", { name: "닫기" }));
+    await userEvent.click(screen.getByRole("button", { name: "English" }));
+    await userEvent.click(await screen.findByRole("button", { name: /Job queue, 2 active/ }));
+    drawer = await screen.findByRole("dialog", { name: "Job queue" });
+    expect(within(row("PPL image")).queryByRole("progressbar")).not.toBeInTheDocument();
+    expect(within(row("PPL image")).getByText("#3 in line")).toBeInTheDocument();
+    expect(within(row("PPL image")).getByText("about 40 s left")).toBeInTheDocument();
+    expect(within(row("Goods mock-up")).getByRole("progressbar")).toHaveAttribute("aria-valuenow", "0");
   });
 
   it("cancels one job from its row", async () => {

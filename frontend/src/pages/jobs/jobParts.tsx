@@ -32,27 +32,34 @@ export function EtaText({ job, fetchedAt }: { job: Job; fetchedAt: number }) {
   return <span className={styles.eta}>{text}</span>;
 }
 
-/** What a waiting or running job is doing: a bar with spoken text, then where it stands. */
+/**
+ * What a waiting or running job is doing. A running job has a bar with spoken text; a waiting one
+ * has none (a partly filled bar beside a running job at 0 % reads as progress) but a muted striped
+ * track, then its place in line, ETA and the reason it waits as text.
+ */
 export function JobProgress({ job, fetchedAt, compact = false }: { job: Job; fetchedAt: number; compact?: boolean }) {
   const { t } = useI18n();
   const words = useJobWords();
   const waiting = job.status === "queued";
   const position = waiting && job.queue_position ? t("jobs.position", { n: job.queue_position }) : null;
   const reason = waiting ? words.reason(job.waiting_reason) : "";
-  const spoken = [t("jobs.progressText", { percent: job.progress, status: words.status(job.status) }), position, reason]
-    .filter(Boolean)
-    .join(" · ");
   return (
     <div className={styles.progress}>
-      <ProgressBar
-        value={job.progress}
-        label={t("jobs.progressOf", { kind: words.kind(job.kind) })}
-        valueText={spoken}
-        indeterminate={waiting}
-      />
+      {waiting ? (
+        <div className={styles.waitTrack} aria-hidden="true" />
+      ) : (
+        <ProgressBar
+          value={job.progress}
+          label={t("jobs.progressOf", { kind: words.kind(job.kind) })}
+          valueText={t("jobs.progressText", { percent: job.progress, status: words.status(job.status) })}
+        />
+      )}
       <div className={styles.facts}>
-        <span>{job.status === "running" ? `${job.progress}%` : words.status(job.status)}</span>
-        {position && <span className={styles.position}>{position}</span>}
+        {position ? (
+          <span className={styles.position}>{position}</span>
+        ) : (
+          <span>{job.status === "running" ? `${job.progress}%` : words.status(job.status)}</span>
+        )}
         <EtaText job={job} fetchedAt={fetchedAt} />
       </div>
       {reason && <p className={compact ? `${styles.reason} ${styles.compact}` : styles.reason}>{reason}</p>}
