@@ -10,25 +10,27 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from uuid import UUID
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, F, Max, Q, Value, Window
+from django.db.models import Count, F, Func, IntegerField, OuterRef, Q, Subquery, Window
 from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 
 from accounts.models import User
-from generation.models import Job, JobKind, JobStage, JobStatus
+from generation.models import Job, JobKind, JobStatus
 from generation.providers import (
     ProviderError,
     get_provider,
 )
 from generation.services.events import job_event
+from generation.services.live import queue_moved_soon
 from generation.services.queue import enqueue
-from generation.services.transitions import job_transition
+from generation.services.transitions import jobs_start
 from generation.services.wakeups import (
     dispatch_request,
     dispatch_request_clear,
@@ -56,13 +58,18 @@ def jobs_dispatch(*, submit_tasks: bool | None = None) -> list[UUID]:
     among those, the user whose last job started longest ago goes first. One busy user
     cannot starve the others, whatever order the jobs arrived in.
 
+    A constant number of queries however many jobs and users wait: the candidates, their
+    users' figures and the providers' running counts are read once each, and the jobs picked
+    are claimed in one UPDATE with their `job.started` events in one INSERT (jobs_start). The
+    engine sends the claimed jobs right after this returns, so its cost is on every job's way
+    to the provider.
+
     `submit_tasks`: enqueue a submit task per claimed job (not a page). None: only when no
     engine holds its lease (a live engine submits the pending jobs it finds by itself).
     """
     dispatch_request_clear()
     if submit_tasks is None:
         submit_tasks = not engine_lease_held()
-    claimed: list[Job] = []
     now = timezone.now()
     with transaction.atomic():
         _dispatch_lock()
@@ -79,56 +86,88 @@ def jobs_dispatch(*, submit_tasks: bool | None = None) -> list[UUID]:
             )
             .filter(rank__lte=_MAX_PER_USER_SCAN)
             .order_by("rank", "created_at", "id")
-            .only("id", "user_id", "kind", "provider", "created_at")[:2000]
+            # Everything the claim, its events and its log lines need: no read per job after this.
+            .only("id", "user_id", "kind", "provider", "created_at", "started_at", "progress", "request_id")[
+                :2000
+            ]
         )
         if not candidates:
             return []
-        user_ids = {job.user_id for job in candidates}
-        last_started = dict(
-            Job.objects.filter(user_id__in=user_ids, started_at__isnull=False)
-            .values_list("user_id")
-            .annotate(last=Max("started_at"))
-        )
+        users = _user_figures({job.user_id for job in candidates})
         never = datetime.min.replace(tzinfo=UTC)
-        candidates.sort(key=lambda j: (j.rank, last_started.get(j.user_id, never), j.created_at))
-        running = Job.objects.filter(status=JobStatus.RUNNING)
-        user_running = Counter(
-            dict(running.filter(user_id__in=user_ids).values_list("user_id").annotate(n=Count("id")))
+        candidates.sort(key=lambda j: (j.rank, users[j.user_id].last_started or never, j.created_at))
+        user_running = Counter({uid: figures.running for uid, figures in users.items()})
+        provider_running = Counter(
+            dict(Job.objects.filter(status=JobStatus.RUNNING).values_list("provider").annotate(n=Count("id")))
         )
-        provider_running = Counter(dict(running.values_list("provider").annotate(n=Count("id"))))
-        limits = {
-            uid: (mc if mc is not None else settings.MAX_PER_USER_CONCURRENT)
-            for uid, mc in User.objects.filter(pk__in=user_ids).values_list("id", "max_concurrent_jobs")
-        }
         capacity = {name: _provider_capacity(name) for name in {job.provider for job in candidates}}
+        picked: list[Job] = []
         for job in candidates:
-            if user_running[job.user_id] >= limits.get(job.user_id, 0):
+            if user_running[job.user_id] >= users[job.user_id].limit:
                 continue
             if provider_running[job.provider] >= capacity[job.provider]:
                 continue
-            if job_transition(
-                job_id=job.id,
-                sources=[JobStatus.QUEUED],
-                target=JobStatus.RUNNING,
-                stage=JobStage.PENDING,
-                # A job tried again after an outage keeps its first start: its deadline stands.
-                started_at=Coalesce(F("started_at"), Value(now)),
-                stage_changed_at=now,
-                next_check_at=None,
-            ):
-                user_running[job.user_id] += 1
-                provider_running[job.provider] += 1
-                claimed.append(job)
-                # Product pages are written by the engine process, which picks up pending ones.
-                if submit_tasks and job.kind != JobKind.PAGE:
-                    enqueue("generation_job_submit", str(job.id))
-                if len(claimed) >= settings.ENGINE_DISPATCH_BATCH:
-                    transaction.on_commit(dispatch_request)  # more may be claimable
-                    break
+            user_running[job.user_id] += 1
+            provider_running[job.provider] += 1
+            picked.append(job)
+            if len(picked) >= settings.ENGINE_DISPATCH_BATCH:
+                break
+        claimed = jobs_start(jobs=picked, now=now)
+        if len(picked) >= settings.ENGINE_DISPATCH_BATCH or len(claimed) < len(picked):
+            # More may be claimable: past the batch, or a slot held for a job that left the
+            # queue meanwhile (canceled) can go to the next one.
+            transaction.on_commit(dispatch_request)
+        for provider in sorted({job.provider for job in claimed}):
+            queue_moved_soon(provider=provider)
         for started in claimed:
+            # Product pages are written by the engine process, which picks up pending ones.
+            if submit_tasks and started.kind != JobKind.PAGE:
+                enqueue("generation_job_submit", str(started.id))
             wait_ms = int((now - started.created_at).total_seconds() * 1000)
             transaction.on_commit(partial(job_event, "job_start", started, queue_wait_ms=wait_ms))
     return [started.id for started in claimed]
+
+
+@dataclass(frozen=True)
+class _UserFigures:
+    limit: int
+    running: int
+    last_started: datetime | None
+
+
+def _user_figures(user_ids: set[int]) -> dict[int, _UserFigures]:
+    """Each waiting user's concurrency limit, running jobs and last start, in one query (the
+    last start from the newest row of the index on the user's starts, not a scan of them all)."""
+    jobs = Job.objects.filter(user=OuterRef("pk")).order_by()
+    rows = (
+        User.objects.filter(pk__in=user_ids)
+        .annotate(
+            last_started=Subquery(
+                jobs.filter(started_at__isnull=False).order_by("-started_at").values("started_at")[:1]
+            ),
+            running=Coalesce(
+                Subquery(
+                    jobs.filter(status=JobStatus.RUNNING)
+                    .annotate(n=Func("pk", function="COUNT"))
+                    .values("n"),
+                    output_field=IntegerField(),
+                ),
+                0,
+            ),
+        )
+        .values_list("id", "max_concurrent_jobs", "running", "last_started")
+    )
+    figures = {
+        uid: _UserFigures(
+            limit=limit if limit is not None else settings.MAX_PER_USER_CONCURRENT,
+            running=running,
+            last_started=last_started,
+        )
+        for uid, limit, running, last_started in rows
+    }
+    # A user deleted meanwhile has no slot: their jobs go with them.
+    missing = _UserFigures(limit=0, running=0, last_started=None)
+    return {uid: figures.get(uid, missing) for uid in user_ids}
 
 
 def _provider_capacity(name: str) -> int:

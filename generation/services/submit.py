@@ -99,7 +99,7 @@ def job_submit_begin(*, job_id: UUID, kinds_excluded: Iterable[str] = ()) -> tup
     except Exception as exc:
         job_prepare_failed(job_id=job_id, error=exc)
         return None
-    if not job_stage_change(job_id=job_id, source=JobStage.PENDING, target=JobStage.SUBMITTING):
+    if not job_stage_change(job_id=job_id, source=JobStage.PENDING, target=JobStage.SUBMITTING, job=job):
         return None  # another delivery claimed it first, or the job ended meanwhile
     return job, provider
 
@@ -133,6 +133,7 @@ def job_submit_end(*, job: Job, outcome: Submission | BaseException) -> None:
         job_id=job_id,
         source=JobStage.SUBMITTING,
         target=JobStage.WAITING,
+        job=job,
         next_check_at=now + timedelta(seconds=outcome.poll_after_seconds),
         provider_ref=outcome.ref,
         provider_state=outcome.state,
