@@ -36,7 +36,7 @@ import tempfile
 import time
 from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 from uuid import UUID
@@ -44,6 +44,7 @@ from uuid import UUID
 from asgiref.sync import async_to_sync, sync_to_async
 from django.conf import settings
 from django.db import close_old_connections, connections
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.channels import channel_listen
@@ -54,7 +55,14 @@ from generation.providers import PollResult, Submission, SubmitRequest
 from generation.selectors import jobs_in_flight
 from generation.services.dispatch import jobs_dispatch
 from generation.services.outage import retries_wake_due
-from generation.services.polling import Due, ProviderPool, job_poll, jobs_due_for_poll, poll_results_apply
+from generation.services.polling import (
+    Due,
+    ProviderPool,
+    job_poll,
+    jobs_due_for_poll,
+    poll_next_due_at,
+    poll_results_apply,
+)
 from generation.services.reconcile import jobs_reconcile, jobs_time_out
 from generation.services.submit import (
     edit_translate,
@@ -70,6 +78,7 @@ from generation.services.submit import (
 from generation.services.wakeups import (
     DISPATCH_CHANNEL,
     dispatch_request,
+    dispatch_request_clear,
     dispatch_requested,
     engine_holder_id,
     engine_lease_acquire,
@@ -90,6 +99,10 @@ RECONCILE_SECONDS = 10.0
 HEARTBEAT_SECONDS = 5.0
 LISTENING_SECONDS = 1.0  # how often the request flag is read while notifications arrive
 PENDING_SCAN_SECONDS = 1.0  # pending jobs the engine did not claim itself (handed back, resubmitted)
+# The due polls are read when the earliest next check falls due (the engine knows every check it
+# schedules itself), and at least this often for schedules set elsewhere (another process's submit).
+POLL_RESCAN_SECONDS = 5.0
+IN_FLIGHT_GAUGE_SECONDS = 10.0  # the jobs-in-flight gauge: a COUNT over every waiting job
 SUBMIT_GRACE_SECONDS = 5.0  # on SIGTERM, provider calls under way get this long to answer
 
 
@@ -139,7 +152,8 @@ class Engine:
         self._sdb = _DatabaseThread("engine-submit")
         self._stopping = asyncio.Event()
         self._renewed_at = self._housekept_at = self._reconciled_at = float("-inf")
-        self._scanned_at = float("-inf")
+        self._scanned_at = self._counted_at = float("-inf")
+        self._poll_due_at = float("-inf")  # (monotonic) the due-poll query is skipped until then
         self._backlog = False  # the last scan found more pending jobs than free slots
         self._retries_since: datetime | None = None
 
@@ -193,17 +207,35 @@ class Engine:
         await self._apply_answers()
         if now - self._housekept_at >= HOUSEKEEPING_SECONDS:
             reconcile = now - self._reconciled_at >= RECONCILE_SECONDS
-            await _db(self._housekeeping)(reconcile=reconcile)
+            count = now - self._counted_at >= IN_FLIGHT_GAUGE_SECONDS
+            await _db(self._housekeeping)(reconcile=reconcile, count=count)
             self._housekept_at = now
+            if count:
+                self._counted_at = now
             if reconcile:
                 self._reconciled_at = now
+                self._poll_due_at = float("-inf")  # the reconciler may have resumed jobs
         free = settings.ENGINE_POLL_CONCURRENCY - len(self.polling)
-        if free > 0:
-            for item in await _db(jobs_due_for_poll)(limit=free, exclude=set(self.polling)):
+        if free > 0 and time.monotonic() >= self._poll_due_at:
+            self._poll_due_at = float("inf")  # a check scheduled during the read still counts
+            try:
+                due, next_at = await _db(_due_polls)(limit=free, exclude=set(self.polling))
+            except BaseException:
+                self._poll_due_at = float("-inf")
+                raise
+            wait = (
+                POLL_RESCAN_SECONDS if next_at is None else min(POLL_RESCAN_SECONDS, _seconds_until(next_at))
+            )
+            self._poll_due_at = min(self._poll_due_at, time.monotonic() + wait)
+            for item in due:
                 self.polling.add(item.id)
                 self._spawn(self._poll(item))
                 started += 1
         return started
+
+    def poll_due_soon(self, at: datetime) -> None:
+        """A job's next check was set to `at`: read the due polls by then."""
+        self._poll_due_at = min(self._poll_due_at, time.monotonic() + _seconds_until(at))
 
     async def dispatch_turn(self) -> int:
         """Dispatch if it was requested, then start submits and pages for the claimed jobs
@@ -241,7 +273,7 @@ class Engine:
             except Exception:
                 logger.exception("engine dispatch failed")  # a database hiccup: try again
 
-    def _housekeeping(self, *, reconcile: bool) -> None:
+    def _housekeeping(self, *, reconcile: bool, count: bool) -> None:
         close_old_connections()
         jobs_time_out()
         checked_at = timezone.now()
@@ -249,7 +281,8 @@ class Engine:
         self._retries_since = checked_at
         if reconcile:
             jobs_reconcile(force_dispatch=False)
-        metrics.engine_jobs_in_flight.set(jobs_in_flight().count() + len(self.pages))
+        if count:
+            metrics.engine_jobs_in_flight.set(jobs_in_flight().count() + len(self.pages))
 
     def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
         task = asyncio.create_task(coroutine)
@@ -271,7 +304,9 @@ class Engine:
             return
         batch, self.answers = self.answers, []
         try:
-            await _db(poll_results_apply)(batch)
+            next_at = await _db(poll_results_apply)(batch)
+            if next_at is not None:
+                self.poll_due_soon(next_at)
         finally:
             self.polling.difference_update(item.id for item, _ in batch)
 
@@ -310,6 +345,8 @@ class Engine:
             except Exception as exc:
                 outcome = exc
             await _to_the_end(self._sdb(job_submit_end)(job=job, outcome=outcome))
+            if isinstance(outcome, Submission):  # the job waits now, first checked then
+                self.poll_due_soon(timezone.now() + timedelta(seconds=outcome.poll_after_seconds))
         except Exception:
             # A database hiccup: the job stays pending (or submitting) for a later turn or the
             # reconciler.
@@ -358,6 +395,7 @@ class Engine:
         await asyncio.gather(*tasks, return_exceptions=True)
         self.answers.clear()
         self.polling.clear()
+        self._poll_due_at = float("-inf")
 
     async def _shutdown(self) -> None:
         submits = set(self.submits.values())
@@ -398,7 +436,7 @@ def _dispatch_and_pending(
 ) -> tuple[list[UUID], list[UUID], bool] | None:
     """Dispatch if it was requested, then the claimed jobs to send (pages, others, and whether
     more are pending than fit): after a dispatch that claimed any, or when `scan`; else None."""
-    claimed = jobs_dispatch(submit_tasks=False) if dispatch_requested() else []
+    claimed = jobs_dispatch(submit_tasks=False) if dispatch_requested() and _queued_to_claim() else []
     if not (claimed or scan):
         return None
     rows = (
@@ -418,6 +456,32 @@ def _dispatch_and_pending(
         else:
             backlog = True
     return page_ids, other_ids, backlog
+
+
+def _queued_to_claim() -> bool:
+    """Whether a dispatch could claim a job (one queued and due). Most requests come from slots
+    freed while nothing waits; those are answered here, at a fraction of a dispatch's cost."""
+    queued = Job.objects.filter(status=JobStatus.QUEUED).filter(
+        Q(next_check_at__isnull=True) | Q(next_check_at__lte=timezone.now())
+    )
+    if queued.exists():
+        return True
+    # As the dispatcher does: the request is cleared before the queue is read again, so a job
+    # queued meanwhile is seen here, or its request (made after its commit) sets the flag anew.
+    dispatch_request_clear()
+    return queued.exists()
+
+
+def _due_polls(*, limit: int, exclude: set[UUID]) -> tuple[list[Due], datetime | None]:
+    """The jobs due for a poll now and, when they all fit in `limit`, when the next one is due
+    (None: no other job waits). Else now: more are due than there was room for."""
+    now = timezone.now()
+    due = jobs_due_for_poll(limit=limit, exclude=exclude, now=now)
+    return due, (now if len(due) >= limit else poll_next_due_at(after=now))
+
+
+def _seconds_until(at: datetime) -> float:
+    return max(0.0, (at - timezone.now()).total_seconds())
 
 
 def _submit_begin(*, job_id: UUID) -> tuple[str | None, tuple[Job, SubmitRequest | Exception] | None]:

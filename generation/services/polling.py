@@ -10,13 +10,13 @@ import logging
 import random
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
-from datetime import timedelta
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, cast
 from uuid import UUID
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Case, F, Field, Value, When
 from django.utils import timezone
 
 from generation.models import Job, JobStage, JobStatus
@@ -78,15 +78,29 @@ class ProviderPool:
         await asyncio.gather(*(p.aclose() for p in providers), return_exceptions=True)
 
 
-def jobs_due_for_poll(*, limit: int, exclude: Collection[UUID] = ()) -> list[Due]:
+def jobs_due_for_poll(
+    *, limit: int, exclude: Collection[UUID] = (), now: datetime | None = None
+) -> list[Due]:
     """In-flight jobs whose next check is due, oldest first (`exclude`: polls under way)."""
     rows = (
         jobs_in_flight()
-        .filter(next_check_at__lte=timezone.now())
+        .filter(next_check_at__lte=now or timezone.now())
         .order_by("next_check_at")
         .values(*_DUE_FIELDS)[: limit + len(exclude)]
     )
     return [Due(**row) for row in rows if row["id"] not in exclude][:limit]
+
+
+def poll_next_due_at(*, after: datetime) -> datetime | None:
+    """When the first in-flight job falls due after `after` (None: no other job waits): the
+    engine reads nothing until then unless it changed a schedule itself."""
+    return (
+        jobs_in_flight()
+        .filter(next_check_at__gt=after)
+        .order_by("next_check_at")
+        .values_list("next_check_at", flat=True)
+        .first()
+    )
 
 
 async def job_poll(pool: ProviderPool, item: Due) -> PollResult | BaseException:
@@ -99,11 +113,15 @@ async def job_poll(pool: ProviderPool, item: Due) -> PollResult | BaseException:
         return exc
 
 
-def poll_results_apply(results: Iterable[tuple[Due, PollResult | BaseException]]) -> None:
-    """Apply a batch of poll answers in one transaction (one commit, not one per job)."""
+def poll_results_apply(results: Iterable[tuple[Due, PollResult | BaseException]]) -> datetime | None:
+    """Apply a batch of poll answers in one transaction (one commit, not one per job): every
+    "ask again later" (a pending answer, a failed poll) in one UPDATE, final answers job by job.
+    Returns the earliest next check it set (None: none)."""
+    now = timezone.now()
     with transaction.atomic():
-        for item, result in results:
-            _apply_poll(item, result)
+        later = [plan for item, result in results if (plan := _apply_poll(item, result, now=now))]
+        _checks_later(later)
+    return min((plan.next_check_at for plan in later), default=None)
 
 
 def jobs_poll_due(*, limit: int = 1000) -> int:
@@ -145,7 +163,7 @@ def job_apply_provider_update(
         return job_id is not None and _job_recover_from_webhook(
             provider=provider, ref=ref, result=result, job_id=job_id
         )
-    _apply_poll(Due(**row), result)
+    poll_results_apply([(Due(**row), result)])
     return True
 
 
@@ -198,19 +216,27 @@ def _backoff(item: Due, hint: float, *, pending: bool = False) -> float:
     return base * random.uniform(0.9, 1.1)
 
 
-def _apply_poll(item: Due, result: PollResult | BaseException) -> None:
-    now = timezone.now()
+@dataclass(frozen=True)
+class _Later:
+    """A job to check again at `next_check_at`: what a pending answer or a failed poll writes."""
+
+    item: Due
+    next_check_at: datetime
+    progress: int
+    provider_state: dict[str, Any] | None = None  # set only when the answer changed it
+
+
+def _apply_poll(item: Due, result: PollResult | BaseException, *, now: datetime) -> _Later | None:
+    """Apply a final answer (ready, failed) at once; return the later check of any other, for
+    _checks_later to write with the rest of its batch."""
     if isinstance(result, ProviderError) and result.permanent:
         job_fail(job_id=item.id, code=result.code, message=result.message)
-        return
+        return None
     if isinstance(result, BaseException):
         hint = getattr(result, "retry_after_seconds", None) or 0
         if not isinstance(result, ProviderError):
             logger.warning("poll failed: %r", result, extra={"job_id": str(item.id)})
-        Job.objects.filter(pk=item.id, status=JobStatus.RUNNING, stage=JobStage.WAITING).update(
-            next_check_at=now + timedelta(seconds=_backoff(item, hint)), poll_count=F("poll_count") + 1
-        )
-        return
+        return _Later(item, now + timedelta(seconds=_backoff(item, hint)), item.progress)
     state = {**item.provider_state, **(result.state or {})}
     if result.status == "failed":
         job_fail(
@@ -218,7 +244,7 @@ def _apply_poll(item: Due, result: PollResult | BaseException) -> None:
             code=result.error_code or "provider_failed",
             message=result.error_message or "The provider could not make this image.",
         )
-        return
+        return None
     if result.status == "ready":
         if job_stage_change(
             job_id=item.id,
@@ -228,18 +254,53 @@ def _apply_poll(item: Due, result: PollResult | BaseException) -> None:
             next_check_at=None,
         ):
             enqueue("generation_job_finalize", str(item.id))
+        return None
+    return _Later(
+        item,
+        now + timedelta(seconds=_backoff(item, result.poll_after_seconds, pending=True)),
+        max(item.progress, min(99, result.progress or 0)),
+        # Most pending answers change nothing but the next check.
+        state if state != item.provider_state else None,
+    )
+
+
+def _checks_later(plans: list[_Later]) -> None:
+    """Write the next check of every job in `plans` still waiting, in one UPDATE however many
+    (a CASE per changed column; a changed provider_state, rare, one UPDATE each), and publish
+    the progress of those whose progress rose."""
+    if not plans:
         return
-    progress = max(item.progress, min(99, result.progress or 0))
+    waiting = Job.objects.filter(
+        pk__in=[plan.item.id for plan in plans], status=JobStatus.RUNNING, stage=JobStage.WAITING
+    )
+    rising = [plan for plan in plans if plan.progress > plan.item.progress]
+    # Progress goes out only for jobs this UPDATE changes: the rows are locked first, so none
+    # can end between the read and the write.
+    still_waiting = (
+        set(waiting.select_for_update().order_by("pk").values_list("pk", flat=True)) if rising else set()
+    )
     fields: dict[str, Any] = {
         "poll_count": F("poll_count") + 1,
-        "next_check_at": now + timedelta(seconds=_backoff(item, result.poll_after_seconds, pending=True)),
+        "next_check_at": _per_job(plans, "next_check_at"),
     }
-    if progress != item.progress:
-        fields["progress"] = progress
-    if state != item.provider_state:  # most pending answers change nothing but the next check
-        fields["provider_state"] = state
-    updated = Job.objects.filter(pk=item.id, status=JobStatus.RUNNING, stage=JobStage.WAITING).update(
-        **fields
+    if rising:
+        fields["progress"] = _per_job(rising, "progress", default=F("progress"))
+    waiting.update(**fields)
+    for plan in plans:
+        if plan.provider_state is not None:
+            waiting.filter(pk=plan.item.id).update(provider_state=plan.provider_state)
+    for plan in rising:
+        if plan.item.id in still_waiting:
+            job_progress_event(plan.item, plan.progress)
+
+
+def _per_job(plans: list[_Later], field: str, *, default: Any = None) -> Any:
+    """A value per job for one column of an UPDATE: the value itself when there is one job."""
+    if len(plans) == 1 and default is None:
+        return getattr(plans[0], field)
+    output = cast("Field[Any, Any]", Job._meta.get_field(field))
+    return Case(
+        *(When(pk=plan.item.id, then=Value(getattr(plan, field), output_field=output)) for plan in plans),
+        default=default,
+        output_field=output,
     )
-    if updated and progress > item.progress:
-        job_progress_event(item, progress)
