@@ -15,9 +15,11 @@ from django.conf import settings
 from django.core.handlers.asgi import ASGIHandler
 from django.core.wsgi import get_wsgi_application
 
+from config.lazy_admin import defer_admin_discovery
 from config.memory import release_free_memory
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+defer_admin_discovery()  # the model admins load with the first admin request (~3 MB a worker)
 STREAM_PATHS = frozenset({"/api/v1/events"})
 
 

@@ -51,7 +51,9 @@ HOST = env_str("HOST", "127.0.0.1")
 PORT = env_int("PORT", 8000, minimum=1)
 
 INSTALLED_APPS = [
-    "config.apps.StudioAdminConfig",  # the Django admin with our site (config/admin_site.py)
+    # The Django admin with our site (config/admin_site.py); a web process loads its model admins
+    # with the first admin request (config/lazy_admin.py), every other process at start-up.
+    "config.lazy_admin.LazyStudioAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

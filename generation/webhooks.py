@@ -19,9 +19,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.errors import error_body
-from generation.providers import get_provider
-from generation.providers.base import WebhookRejected
-from generation.services.engine import job_apply_provider_update
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +36,12 @@ class _ProviderWebhookApi(APIView):
         },
     )
     def post(self, request):
+        # Imported with the first callback: a web worker that never receives one (webhooks off, or
+        # another replica's) does not hold the engine's services and the provider modules.
+        from generation.providers import get_provider
+        from generation.providers.base import WebhookRejected
+        from generation.services.engine import job_apply_provider_update
+
         headers = {key.lower(): value for key, value in request.headers.items()}
         try:
             ref, result = get_provider(self.provider).parse_webhook(headers, request.body)

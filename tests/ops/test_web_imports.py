@@ -1,6 +1,8 @@
 """A web worker imports only what serving requests needs: the libraries of code paths it rarely or
 never runs (image decoding, URL fetches, template sanitising, provider and LLM clients) load on
-first use (config/lazy.py), which keeps a worker's memory down (benchmarks/api_bench.py)."""
+first use (config/lazy.py), and so do the admin's model admins (config/lazy_admin.py), the
+OpenAPI schema views and the provider webhooks' engine services, which keeps a worker's memory
+down (benchmarks/api_bench.py)."""
 
 from __future__ import annotations
 
@@ -17,29 +19,73 @@ from config.lazy import lazy_module
 ROOT = Path(__file__).resolve().parents[2]
 # Libraries a web worker must not import at start-up (each costs it ~0.3 to 23 MB).
 DEFERRED = ["PIL", "httpx", "nh3", "tinycss2", "tenacity", "openai", "jsonschema", "websockets"]
+# Our modules and those of Django apps that a web worker loads with the first request that needs
+# them: the model admins with the first admin request, the schema views with the first schema
+# or docs request, the engine's services and the providers with the first provider webhook.
+DEFERRED_MODULES = [
+    "config.admin",
+    "gallery.admin",
+    "generation.admin",
+    "templates_app.admin",
+    "django_q.admin",
+    "rest_framework_simplejwt.token_blacklist.admin",
+    "drf_spectacular.views",
+    "generation.services.engine",
+]
 
+# As a web worker starts (config.asgi sets Django up), then what the first requests load: an API
+# reverse() (the job and image answers make one), an admin page.
 _PROBE = """
 import json, sys
-import django
-django.setup()
-import config.asgi, config.urls
-from django.urls import get_resolver
+import config.asgi
+from django.urls import get_resolver, reverse
 get_resolver().url_patterns
-print(json.dumps(sorted({name.split(".")[0] for name in sys.modules})))
+at_start = sorted(sys.modules)
+reverse("gallery:image-list")
+after_reverse = sorted(sys.modules)
+from django.contrib import admin
+from django.test import Client
+from generation.models import Job
+admin_login = Client().get("/admin/login/").status_code
+print(json.dumps({"at_start": at_start, "after_reverse": after_reverse, "admin_login": admin_login,
+                  "admin_index": reverse("admin:index"), "job_admin": admin.site.is_registered(Job)}))
 """
 
 
-@pytest.mark.subprocess
-def test_a_web_worker_starts_without_the_libraries_of_rare_paths():
+@pytest.fixture(scope="module")
+def web_probe() -> dict:
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "DEBUG": "false", "HTTPS": "off"}
     env.setdefault("SECRET_KEY", "web-imports-test-" + "x" * 50)
     done = subprocess.run(
         [sys.executable, "-c", _PROBE], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
     )
     assert done.returncode == 0, done.stderr[-2000:]
-    loaded = set(json.loads(done.stdout.strip().splitlines()[-1]))
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.subprocess
+def test_a_web_worker_starts_without_the_libraries_of_rare_paths(web_probe):
+    loaded = {name.split(".")[0] for name in web_probe["at_start"]}
     assert loaded & set(DEFERRED) == set()
     assert "django" in loaded and "rest_framework" in loaded  # the probe did load the app
+
+
+@pytest.mark.subprocess
+def test_a_web_worker_starts_without_the_modules_of_rare_requests(web_probe):
+    assert set(web_probe["at_start"]) & set(DEFERRED_MODULES) == set()
+    assert "generation.webhooks" in web_probe["at_start"]  # the URLconf was loaded
+
+
+@pytest.mark.subprocess
+def test_an_api_reverse_does_not_load_the_model_admins(web_probe):
+    assert "gallery.admin" not in web_probe["after_reverse"]
+
+
+@pytest.mark.subprocess
+def test_the_first_admin_request_of_a_web_worker_loads_the_model_admins(web_probe):
+    assert web_probe["admin_login"] == 200
+    assert web_probe["admin_index"] == "/admin/"
+    assert web_probe["job_admin"] is True
 
 
 def test_a_lazy_module_imports_on_first_use_and_forwards_reads_and_writes():
