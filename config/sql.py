@@ -6,6 +6,8 @@ every client polls, that was more than half of a request's CPU (benchmarks/api_b
 its SQL made the first time it runs and its rows turned into model instances the way the ORM does
 (each column through the backend's and the field's converters, then `Model.from_db`), so the
 instances are the ones a queryset would give (fields left out are deferred, as with `only()`).
+`ModelColumns` is that conversion on its own, for a statement written by hand that reads several
+models in one row (a join).
 """
 
 from __future__ import annotations
@@ -17,6 +19,61 @@ from typing import Any, Generic, TypeVar
 from django.db import connections, models
 
 M = TypeVar("M", bound=models.Model)
+
+
+class ModelColumns(Generic[M]):
+    """One model's columns in a SELECT (`select(connection)`: `"alias"."column", ...`, every
+    concrete field or those named in `fields`, the primary key always) and the instance made from
+    their values in a row (`instance(row, start)`: the `width` values from `start`)."""
+
+    def __init__(
+        self,
+        model: type[M],
+        *,
+        alias: str | None = None,
+        fields: Sequence[str] | None = None,
+        using: str = "default",
+    ) -> None:
+        self.model, self.using = model, using
+        meta = model._meta
+        self.alias = alias or meta.db_table
+        concrete = list(meta.concrete_fields)
+        if fields is not None:
+            wanted = {meta.get_field(name).attname for name in fields} | {meta.pk.attname}  # type: ignore[union-attr]
+            concrete = [field for field in concrete if field.attname in wanted]
+        self.fields: list[models.Field] = concrete
+        self.attnames = [field.attname for field in concrete]
+        self.width = len(concrete)
+        self.pk_index = self.attnames.index(meta.pk.attname)
+        self._converters: list[tuple[int, list[Callable], Any]] | None = None
+        self._lock = threading.Lock()
+
+    def select(self, connection) -> str:
+        quote = connection.ops.quote_name
+        return ", ".join(f"{quote(self.alias)}.{quote(field.column)}" for field in self.fields)
+
+    def _prepare(self, connection) -> list[tuple[int, list[Callable], Any]]:
+        converters = []
+        for index, field in enumerate(self.fields):
+            column = field.get_col(self.model._meta.db_table)
+            found = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
+            if found:
+                converters.append((index, found, column))
+        return converters
+
+    def instance(self, row: Sequence[Any], start: int = 0) -> M:
+        connection = connections[self.using]
+        if self._converters is None:
+            with self._lock:
+                if self._converters is None:
+                    self._converters = self._prepare(connection)
+        values = list(row[start : start + self.width])
+        for index, functions, column in self._converters:
+            value = values[index]
+            for function in functions:
+                value = function(value, column, connection)
+            values[index] = value
+        return self.model.from_db(self.using, self.attnames, values)
 
 
 class RowQuery(Generic[M]):
@@ -35,20 +92,14 @@ class RowQuery(Generic[M]):
     ) -> None:
         self.model, self.where, self.order_by, self.using = model, where, order_by, using
         meta = model._meta
-        concrete = list(meta.concrete_fields)
-        if fields is not None:
-            wanted = {meta.get_field(name).attname for name in fields} | {meta.pk.attname}  # type: ignore[union-attr]
-            concrete = [field for field in concrete if field.attname in wanted]
-        self.fields: list[models.Field] = concrete
-        self.attnames = [field.attname for field in concrete]
+        self.columns = ModelColumns(model, fields=fields, using=using)
         self.params_fields: list[models.Field] = [
             meta.pk if name == "pk" else meta.get_field(name)  # type: ignore[misc]
             for name in where
         ]
-        self._prepared: tuple[str, list[tuple[int, list[Callable], Any]]] | None = None
-        self._lock = threading.Lock()
+        self._sql: str | None = None
 
-    def _prepare(self, connection) -> tuple[str, list[tuple[int, list[Callable], Any]]]:
+    def _prepare(self, connection) -> str:
         meta, quote = self.model._meta, connection.ops.quote_name
         table = quote(meta.db_table)
         conditions = [f"{table}.{quote(field.column)} = %s" for field in self.params_fields]
@@ -56,42 +107,23 @@ class RowQuery(Generic[M]):
         for name in self.order_by:
             column = getattr(meta.get_field(name.lstrip("-")), "column")  # noqa: B009 (a Field, not a relation)
             order.append(f"{table}.{quote(column)}{' DESC' if name.startswith('-') else ''}")
-        columns = ", ".join(f"{table}.{quote(field.column)}" for field in self.fields)
-        sql = f"SELECT {columns} FROM {table} WHERE {' AND '.join(conditions)}"  # noqa: S608 (names from the model)
+        sql = f"SELECT {self.columns.select(connection)} FROM {table} WHERE {' AND '.join(conditions)}"  # noqa: S608 (names from the model)
         if order:
             sql += f" ORDER BY {', '.join(order)}"
-        converters = []
-        for index, field in enumerate(self.fields):
-            column = field.get_col(meta.db_table)
-            found = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
-            if found:
-                converters.append((index, found, column))
-        return sql, converters
+        return sql
 
     def __call__(self, *values: Any) -> list[M]:
         connection = connections[self.using]
-        if self._prepared is None:
-            with self._lock:
-                if self._prepared is None:
-                    self._prepared = self._prepare(connection)
-        sql, converters = self._prepared
+        if self._sql is None:
+            self._sql = self._prepare(connection)  # the same text whichever thread writes it first
         params = [
             field.get_db_prep_value(value, connection, prepared=False)
             for field, value in zip(self.params_fields, values, strict=True)
         ]
         with connection.cursor() as cursor:
-            cursor.execute(sql, params)
+            cursor.execute(self._sql, params)
             rows = cursor.fetchall()
-        found = []
-        for row in rows:
-            converted = list(row)
-            for index, functions, column in converters:
-                value = converted[index]
-                for function in functions:
-                    value = function(value, column, connection)
-                converted[index] = value
-            found.append(self.model.from_db(self.using, self.attnames, converted))
-        return found
+        return [self.columns.instance(row) for row in rows]
 
     def first(self, *values: Any) -> M | None:
         rows = self(*values)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import quote
 from uuid import UUID
 
@@ -29,6 +29,7 @@ from drf_spectacular.utils import (
     extend_schema_serializer,
 )
 from rest_framework import serializers, status
+from rest_framework.fields import SkipField
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -49,14 +50,14 @@ from generation.constants import (
 )
 from generation.models import ACTIVE_STATUSES, Job, JobInput, JobKind, JobStatus
 from generation.selectors import (
+    JobPoll,
     job_get,
     job_input_get,
     job_input_thumbnail,
     job_inputs_for,
     job_list,
-    job_result_images,
+    job_poll_get,
     job_standing,
-    job_with_standing,
 )
 from generation.services.jobs import (
     NewInput,
@@ -172,18 +173,53 @@ class JobOutputSerializer(serializers.Serializer):
 JobPageSerializer = page_serializer(JobOutputSerializer, "JobPage")
 
 
+def _representation(serializer: serializers.Serializer) -> Callable[[Mapping[str, Any]], dict]:
+    """serializer.to_representation for a dict, with each field's own to_representation (the
+    values are those DRF gives) but without DRF's reading of each value (a Mapping isinstance,
+    a callable check and a SkipField per field: most of a poll's serializing). A key the dict
+    lacks goes through DRF's own rules (its default, null, or left out when not required)."""
+    plan: list[tuple[str, serializers.Field, Callable[[Any], Any]]] = []
+    for field in serializer._readable_fields:
+        name = field.field_name
+        assert name is not None and field.source_attrs == [name], field  # dict keys: the fields' names
+        if isinstance(field, serializers.ListSerializer):
+            child = _representation(cast(serializers.Serializer, field.child))
+            plan.append((name, field, functools.partial(_each, child)))
+        elif isinstance(field, serializers.Serializer):
+            plan.append((name, field, _representation(field)))
+        else:
+            plan.append((name, field, field.to_representation))
+
+    def represent(instance: Mapping[str, Any]) -> dict:
+        ret = {}
+        for name, field, to_representation in plan:
+            try:
+                value = instance[name]
+            except KeyError:
+                try:
+                    value = field.get_attribute(instance)
+                except SkipField:
+                    continue
+            ret[name] = None if value is None else to_representation(value)
+        return ret
+
+    return represent
+
+
+def _each(represent: Callable[[Any], dict], items) -> list[dict]:
+    return [represent(item) for item in items]
+
+
 @functools.cache
-def _job_output() -> JobOutputSerializer:
-    """One bound serializer per process: its fields are built (deep-copied) once instead of at
-    every poll; to_representation keeps no state, so threads share it."""
-    serializer = JobOutputSerializer()
-    serializer.fields  # noqa: B018  (bound here, once)
-    return serializer
+def _job_output() -> Callable[[Mapping[str, Any]], dict]:
+    """JobOutputSerializer's to_representation (see _representation), its fields bound once per
+    process; it keeps no state, so threads share it (tests/generation/test_job_detail_output.py
+    checks that it gives what the serializer gives)."""
+    return _representation(JobOutputSerializer())
 
 
 def _jobs_output(data: list[dict]) -> list[dict]:
-    to_representation = _job_output().to_representation
-    return [to_representation(item) for item in data]
+    return _each(_job_output(), data)
 
 
 _SLOT_UUIDS = tuple(UUID(int=0x5107_0000_0000_0000_0000_0000_0000_0000 + n) for n in range(4))
@@ -225,12 +261,21 @@ class _Related:
     own_image_ids: set
 
     @classmethod
+    def of_poll(cls, *, user, poll: JobPoll) -> _Related:
+        """What job_poll_get read with the job; an edit's gallery source is looked up (is it
+        still the user's own?) in a query of its own."""
+        job, source = poll.job, _source_image_id(poll.job)
+        own: set = set()
+        if source:
+            _, own = images_for_jobs_and_owned(job_ids=[], user=user, image_ids=[UUID(str(source))])
+        return cls(
+            images={job.id: poll.images} if job.status == JobStatus.SUCCEEDED else {},
+            inputs={job.id: poll.inputs} if job.kind != JobKind.PAGE else {},
+            own_image_ids=own,
+        )
+
+    @classmethod
     def read(cls, *, user, jobs: Sequence[Job]) -> _Related:
-        if len(jobs) == 1 and _source_image_id(jobs[0]) is None:  # a poll: the common case, cheap
-            (job,) = jobs
-            images = {job.id: job_result_images(job_id=job.id)} if job.status == JobStatus.SUCCEEDED else {}
-            inputs = job_inputs_for(job_ids=[job.id]) if job.kind != JobKind.PAGE else {}
-            return cls(images=images, inputs=inputs, own_image_ids=set())
         images, own = images_for_jobs_and_owned(
             job_ids=[job.id for job in jobs if job.status == JobStatus.SUCCEEDED],
             user=user,
@@ -241,7 +286,7 @@ class _Related:
 
 
 def _jobs_data(request, jobs: Sequence[JobWithStanding]) -> list[dict]:
-    """`jobs` as read by job_list or job_with_standing (their standing and page annotated)."""
+    """`jobs` as read by job_list (their standing and page annotated)."""
     related = _Related.read(user=request.user, jobs=jobs)
     now = timezone.now()
     return [_job_data(request, job, related, now) for job in jobs]
@@ -323,10 +368,14 @@ def _page(request, job: JobWithStanding) -> dict | None:
     }
 
 
-def _job_response(request, job: Job, *, created: bool = True, status_code=status.HTTP_200_OK):
-    job = job_with_standing(job=job)
-    response = Response(_jobs_output(_jobs_data(request, [job]))[0], status=status_code)
-    response["Location"] = _path("generation:job-detail", job.id)
+def _job_response(request, job_id: UUID, *, created: bool = True, status_code=status.HTTP_200_OK):
+    """The answer about one of the user's jobs (a poll, or what a create, cancel or retry made)."""
+    poll = job_poll_get(user=request.user, job_id=job_id)
+    related = _Related.of_poll(user=request.user, poll=poll)
+    response = Response(
+        _job_output()(_job_data(request, poll.job, related, timezone.now())), status=status_code
+    )
+    response["Location"] = _path("generation:job-detail", poll.job.id)
     if not created:
         response["Idempotent-Replayed"] = "true"
     return response
@@ -383,7 +432,7 @@ class _JobCreateApi(APIView):
             inputs=inputs,
             idempotency_key=_idempotency_key(request),
         )
-        return _job_response(request, job, created=created, status_code=status.HTTP_202_ACCEPTED)
+        return _job_response(request, job.id, created=created, status_code=status.HTTP_202_ACCEPTED)
 
 
 class JobPplCreateApi(_JobCreateApi):
@@ -488,7 +537,7 @@ class JobEditCreateApi(APIView):
             inputs=[NewInput(role="image", image=image)],
             idempotency_key=_idempotency_key(request),
         )
-        return _job_response(request, job, created=created, status_code=status.HTTP_202_ACCEPTED)
+        return _job_response(request, job.id, created=created, status_code=status.HTTP_202_ACCEPTED)
 
 
 class JobProductPageCreateApi(APIView):
@@ -540,7 +589,7 @@ class JobProductPageCreateApi(APIView):
             inputs=[],
             idempotency_key=_idempotency_key(request),
         )
-        return _job_response(request, job, created=created, status_code=status.HTTP_202_ACCEPTED)
+        return _job_response(request, job.id, created=created, status_code=status.HTTP_202_ACCEPTED)
 
 
 # --- reads and actions ------------------------------------------------------------------------
@@ -627,7 +676,7 @@ class JobDetailApi(APIView):
 
     @extend_schema(responses={200: JobOutputSerializer, 304: None})
     def get(self, request, job_id):
-        return _job_response(request, job_get(user=request.user, job_id=job_id))
+        return _job_response(request, job_id)
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
@@ -644,7 +693,7 @@ class JobCancelApi(APIView):
     @extend_schema(request=None, responses=JobOutputSerializer)
     def post(self, request, job_id):
         job = job_cancel(job=job_get(user=request.user, job_id=job_id))
-        return _job_response(request, job)
+        return _job_response(request, job.id)
 
 
 @extend_schema_serializer(component_name="JobBulkResult")
@@ -781,7 +830,7 @@ class JobRetryApi(APIView):
         job = job_get(user=request.user, job_id=job_id)
         changes = _retry_changes(job, request.data)
         new, created = job_retry(job=job, changes=changes, idempotency_key=_idempotency_key(request))
-        return _job_response(request, new, created=created, status_code=status.HTTP_202_ACCEPTED)
+        return _job_response(request, new.id, created=created, status_code=status.HTTP_202_ACCEPTED)
 
 
 # --- input files ------------------------------------------------------------------------------

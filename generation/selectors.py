@@ -19,9 +19,11 @@ from django.db.models import (
     Case,
     DateTimeField,
     Expression,
+    Field,
     Func,
     IntegerField,
     JSONField,
+    Model,
     OuterRef,
     QuerySet,
     Subquery,
@@ -33,11 +35,11 @@ from django.utils.dateparse import parse_datetime
 
 from accounts.selectors import user_job_limits
 from config.errors import NotFound
-from config.sql import RowQuery
+from config.sql import ModelColumns, RowQuery
 from gallery.imaging import image_thumbnail
 from gallery.models import Image
 from generation.models import Job, JobInput, JobKind, JobStage, JobStatus
-from generation.providers import ProviderError, get_provider
+from generation.providers import ProviderError, provider_capacity, provider_nominal_duration_seconds
 from templates_app.selectors import page_of_job
 
 if TYPE_CHECKING:
@@ -58,7 +60,7 @@ class QueueFigures(TypedDict):
 
 
 class Standing(QueueFigures):
-    """What job_list and job_with_standing add to a job: its queue figures, and a finished page
+    """What job_list and job_poll_get add to a job: its queue figures, and a finished page
     job's page (None otherwise)."""
 
     page_id: UUID | None
@@ -198,15 +200,130 @@ def job_result_images(*, job_id: UUID) -> list[Image]:
 
 def job_detail_get(*, user: User, job_id: UUID | str) -> JobWithStanding:
     """The user's own job with its standing (see job_standing)."""
-    return job_with_standing(job=job_get(user=user, job_id=job_id))
+    return job_poll_get(user=user, job_id=job_id).job
 
 
-def job_with_standing(*, job: Job) -> JobWithStanding:
-    """`job` (read with job_get) with what job_standing and its result need, each read only when it
-    applies: this is what every client polls. A waiting job's queue figures come from one
-    aggregate over the active jobs (the annotations of job_list cost ten times more to build), a
-    finished page job's page from its own query."""
-    figures = _queue_figures(job) if job.status == JobStatus.QUEUED else _NOT_WAITING
+@dataclass(frozen=True)
+class JobPoll:
+    """A job as its owner's poll reads it: with its standing (see job_standing), its inputs by
+    role, and its result images by position (those of a job that succeeded, none otherwise)."""
+
+    job: JobWithStanding
+    inputs: list[JobInput]
+    images: list[Image]
+
+
+_POLL_JOB = ModelColumns(Job, alias="j")
+_POLL_INPUT = ModelColumns(JobInput, alias="i")
+_POLL_IMAGE = ModelColumns(
+    Image,
+    alias="g",
+    fields=["id", "owner", "job_id", "width", "height", "format", "position", "deleted_at", "purging_at"],
+)
+_FIGURES = list(QueueFigures.__annotations__)
+
+
+_QUEUE_FIELDS = ("status", "created_at", "provider", "user", "started_at")
+
+
+def _column(model: type[Model], name: str) -> str:
+    """A concrete field's column, quoted for the database."""
+    field = model._meta.get_field(name)
+    assert isinstance(field, Field) and field.column
+    return connection.ops.quote_name(field.column)
+
+
+@functools.cache
+def _job_poll_sql() -> tuple[str, list[Any], list[Any]]:
+    """The statement behind job_poll_get, written once per process, with its parameters before
+    and after the job's id and owner: the job row, its queue figures, its inputs and its result
+    images in one round trip. The figures are subqueries that run only for a waiting job (a CASE)
+    and once (the job is read in a derived table with LIMIT 1, which neither database merges into
+    the joins); a row per pair of input and result image (a job has at most two inputs). Plain
+    SQL that SQLite and PostgreSQL both run; names from the models' metadata, values parameters."""
+    quote = connection.ops.quote_name
+    jobs = quote(Job._meta.db_table)
+    column = {name: _column(Job, name) for name in _QUEUE_FIELDS}
+    queued, running = str(JobStatus.QUEUED), str(JobStatus.RUNNING)
+    waiting = f"a.{column['status']} = %s AND a.{column['created_at']} < t.{column['created_at']}"
+    active = f"a.{column['status']} = %s"
+    same_provider = f"a.{column['provider']} = t.{column['provider']}"
+    same_user = f"a.{column['user']} = t.{column['user']}"
+    first_start = f"MIN(a.{column['started_at']})"
+    figures = {  # name: (aggregate, condition, its status)
+        "waiting_ahead": ("COUNT(*)", f"{waiting} AND {same_provider}", queued),
+        "own_waiting_ahead": ("COUNT(*)", f"{waiting} AND {same_user}", queued),
+        "provider_running": ("COUNT(*)", f"{active} AND {same_provider}", running),
+        "provider_first_start": (first_start, f"{active} AND {same_provider}", running),
+        "own_running": ("COUNT(*)", f"{active} AND {same_user}", running),
+        "own_first_start": (first_start, f"{active} AND {same_user}", running),
+    }
+    assert list(figures) == _FIGURES  # read back in this order
+    selected, params = [], []
+    for name, (aggregate, condition, status) in figures.items():
+        subquery = f"SELECT {aggregate} FROM {jobs} a WHERE {condition}"  # noqa: S608
+        selected.append(f"CASE WHEN t.{column['status']} = %s THEN ({subquery}) END AS {name}")
+        params += [queued, status]
+    inputs, images = quote(JobInput._meta.db_table), quote(Image._meta.db_table)
+    job_id, job_user = _column(Job, "id"), column["user"]
+    sql = (
+        f"SELECT {_POLL_JOB.select(connection)}, {', '.join(f'j.{name}' for name in _FIGURES)}, "  # noqa: S608
+        f"{_POLL_INPUT.select(connection)}, {_POLL_IMAGE.select(connection)} "
+        f"FROM (SELECT t.*, {', '.join(selected)} FROM {jobs} t "
+        f"WHERE t.{job_id} = %s AND t.{job_user} = %s LIMIT 1) j "
+        f"LEFT JOIN {inputs} i ON i.{_column(JobInput, 'job')} = j.{job_id} "
+        f"LEFT JOIN {images} g ON g.{_column(Image, 'job_id')} = j.{job_id} AND j.{column['status']} = %s "
+        f"ORDER BY i.{_column(JobInput, 'role')}, g.{_column(Image, 'position')}"
+    )
+    return sql, params, [str(JobStatus.SUCCEEDED)]
+
+
+def job_poll_get(*, user: User, job_id: UUID | str) -> JobPoll:
+    """The user's own job as a poll shows it (see JobPoll) in one query, and a finished page job's
+    page in a second; another user's id is simply not found (404, never 403)."""
+    sql, before, after = _job_poll_sql()
+    pk = Job._meta.pk
+    assert pk is not None
+    job_key = pk.get_db_prep_value(job_id, connection, prepared=False)
+    params = [*before, job_key, getattr(user, "pk", user), *after]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    if not rows:
+        raise NotFound("Job not found.")
+    job = _POLL_JOB.instance(rows[0])
+    at_figures = _POLL_JOB.width
+    at_input = at_figures + len(_FIGURES)
+    at_image = at_input + _POLL_INPUT.width
+    inputs: dict[Any, JobInput] = {}
+    images: dict[Any, Image] = {}
+    for row in rows:  # inputs x images: each appears in several rows, first in its order
+        key = row[at_input + _POLL_INPUT.pk_index]
+        if key is not None and key not in inputs:
+            inputs[key] = _POLL_INPUT.instance(row, at_input)
+        key = row[at_image + _POLL_IMAGE.pk_index]
+        if key is not None and key not in images:
+            images[key] = _POLL_IMAGE.instance(row, at_image)
+    figures = _NOT_WAITING
+    if job.status == JobStatus.QUEUED:
+        waiting, own_waiting, provider_running, provider_first, own_running, own_first = rows[0][
+            at_figures:at_input
+        ]
+        figures = QueueFigures(
+            waiting_ahead=int(waiting or 0),
+            own_waiting_ahead=int(own_waiting or 0),
+            provider_running=int(provider_running or 0),
+            provider_first_start=_as_datetime(provider_first),
+            own_running=int(own_running or 0),
+            own_first_start=_as_datetime(own_first),
+        )
+    return JobPoll(
+        job=_with_figures(job, figures), inputs=list(inputs.values()), images=list(images.values())
+    )
+
+
+def _with_figures(job: Job, figures: QueueFigures) -> JobWithStanding:
+    """`job` with its queue figures set, and a finished page job's page (its own query)."""
     for name, value in figures.items():
         setattr(job, name, value)
     standing = cast("JobWithStanding", job)  # every figure of Standing is set just above or below
@@ -218,31 +335,6 @@ def job_with_standing(*, job: Job) -> JobWithStanding:
     return standing
 
 
-@functools.cache
-def _queue_figures_sql() -> str:
-    """The one aggregate over the active jobs behind a waiting job's standing, as SQL written
-    once per process: built through the ORM it cost more CPU than everything else a poll does
-    (benchmarks/api_bench.py). Plain SQL that SQLite and PostgreSQL both run."""
-    table = connection.ops.quote_name(Job._meta.db_table)
-    column = {
-        field.name: connection.ops.quote_name(field.column)
-        for field in Job._meta.concrete_fields
-        if field.name in ("status", "created_at", "provider", "user", "started_at") and field.column
-    }
-    waiting = f"{column['status']} = %s AND {column['created_at']} < %s"
-    running = f"{column['status']} = %s"
-    # Names from the model's own metadata; every value is a parameter.
-    return (
-        f"SELECT SUM(CASE WHEN {waiting} AND {column['provider']} = %s THEN 1 ELSE 0 END), "  # noqa: S608
-        f"SUM(CASE WHEN {waiting} AND {column['user']} = %s THEN 1 ELSE 0 END), "
-        f"SUM(CASE WHEN {running} AND {column['provider']} = %s THEN 1 ELSE 0 END), "
-        f"MIN(CASE WHEN {running} AND {column['provider']} = %s THEN {column['started_at']} END), "
-        f"SUM(CASE WHEN {running} AND {column['user']} = %s THEN 1 ELSE 0 END), "
-        f"MIN(CASE WHEN {running} AND {column['user']} = %s THEN {column['started_at']} END) "
-        f"FROM {table} WHERE {column['status']} IN (%s, %s)"
-    )
-
-
 def _as_datetime(value: datetime | str | None) -> datetime | None:
     """A MIN() of a datetime column: a datetime on PostgreSQL, text on SQLite (stored in UTC)."""
     if value is None or isinstance(value, datetime):
@@ -251,34 +343,6 @@ def _as_datetime(value: datetime | str | None) -> datetime | None:
     if parsed is not None and timezone.is_naive(parsed):
         parsed = parsed.replace(tzinfo=UTC)
     return parsed
-
-
-def _queue_figures(job: Job) -> QueueFigures:
-    """What job_standing needs for a waiting job: how many wait before it (for its provider, and
-    its owner's own), and how many run (for its provider, and its owner's) since when."""
-    queued, running = str(JobStatus.QUEUED), str(JobStatus.RUNNING)
-    created_at = connection.ops.adapt_datetimefield_value(job.created_at)
-    params = [
-        queued, created_at, job.provider,
-        queued, created_at, job.user_id,
-        running, job.provider,
-        running, job.provider,
-        running, job.user_id,
-        running, job.user_id,
-        queued, running,
-    ]  # fmt: skip
-    with connection.cursor() as cursor:
-        cursor.execute(_queue_figures_sql(), params)
-        row = cursor.fetchone() or (None,) * 6  # an aggregate: always one row
-    waiting, own_waiting, provider_running, provider_first, own_running, own_first = row
-    return QueueFigures(
-        waiting_ahead=int(waiting or 0),
-        own_waiting_ahead=int(own_waiting or 0),
-        provider_running=int(provider_running or 0),
-        provider_first_start=_as_datetime(provider_first),
-        own_running=int(own_running or 0),
-        own_first_start=_as_datetime(own_first),
-    )
 
 
 def job_input_thumbnail(*, job_input: JobInput) -> bytes:
@@ -312,7 +376,7 @@ def typical_duration_seconds(*, kind: str, provider: str) -> float:
         value = statistics.median(samples)
     else:
         try:
-            value = get_provider(provider).nominal_duration_seconds
+            value = provider_nominal_duration_seconds(provider)
         except ProviderError:
             value = 30.0
     cache.set(key, value, 30)
@@ -333,7 +397,7 @@ def _remaining(started_at: datetime | None, duration: float, now: datetime) -> f
 
 
 def job_standing(*, job: JobWithStanding, user: User, now: datetime | None = None) -> QueueInfo:
-    """Where a job read through job_list or job_with_standing stands, from its own row and
+    """Where a job read through job_list or job_poll_get stands, from its own row and
     annotations (no query; the typical durations are cached). Waiting: position among jobs
     waiting for the same provider, why it waits, and an ETA (seconds until its result) from
     recent real durations. Running: ETA. Finished: nothing."""
@@ -352,7 +416,7 @@ def job_standing(*, job: JobWithStanding, user: User, now: datetime | None = Non
     limits = user_job_limits(user=user)
     duration = typical_duration_seconds(kind=job.kind, provider=job.provider)
     try:
-        capacity = get_provider(job.provider).max_concurrent
+        capacity = provider_capacity(job.provider)
     except ProviderError:
         capacity = 1
     start_in = 0.0

@@ -15,7 +15,12 @@ from generation.providers.base import (
     Submission,
     SubmitRequest,
 )
-from generation.providers.registry import get_provider, provider_name_for_kind
+from generation.providers.registry import (
+    get_provider,
+    provider_capacity,
+    provider_name_for_kind,
+    provider_nominal_duration_seconds,
+)
 
 __all__ = [
     "OutputImage",
@@ -26,5 +31,7 @@ __all__ = [
     "Submission",
     "SubmitRequest",
     "get_provider",
+    "provider_capacity",
     "provider_name_for_kind",
+    "provider_nominal_duration_seconds",
 ]
