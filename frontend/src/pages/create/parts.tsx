@@ -20,6 +20,7 @@ import {
   type PreparedImage,
 } from "../../lib/imageFile";
 import { useQueueDrawer } from "../../shell/queueDrawer";
+import { JobProgress } from "../jobs/jobParts";
 import styles from "./Create.module.css";
 import type { JobSubmit } from "./useJobSubmit";
 
@@ -393,13 +394,13 @@ export function SubmitArea({ submit, label }: { submit: JobSubmit; label: string
   );
 }
 
-/** The accepted job, followed until it finishes: status, queue position, ETA, progress, result. */
+/** The accepted job, followed until it finishes: status, progress or place in line, ETA, result. */
 export function JobPanel({ jobId, children, onResult }: {
   jobId: string;
   children?: (job: Job) => ReactNode;
   onResult?: (job: Job) => void;
 }) {
-  const { t, formatDuration } = useI18n();
+  const { t } = useI18n();
   const query = useJob(jobId);
   const job = query.data;
   useEffect(() => {
@@ -409,10 +410,6 @@ export function JobPanel({ jobId, children, onResult }: {
     return query.error ? <ErrorNotice error={query.error} onRetry={() => void query.refetch()} /> : null;
   }
   const active = isJobActive(job);
-  const details = [
-    job.status === "queued" && job.queue_position ? t("job.queuePosition", { position: job.queue_position }) : null,
-    active && job.eta_seconds != null ? t("job.eta", { duration: formatDuration(job.eta_seconds) }) : null,
-  ].filter(Boolean).join(" · ");
   return (
     <section className={`card ${styles.jobPanel}`} aria-labelledby={`job-${job.id}-title`} aria-busy={active}>
       <div className={styles.jobHead}>
@@ -420,15 +417,9 @@ export function JobPanel({ jobId, children, onResult }: {
         <span className={`pill pill-${job.status}`}>{t(`job.status.${job.status}`)}</span>
         <Link to={`/jobs/${job.id}`} className={styles.jobLink}>{t("job.view")}</Link>
       </div>
-      {active && (
-        <ProgressBar
-          value={job.progress}
-          indeterminate={job.status === "queued"}
-          label={t("job.progressLabel")}
-          valueText={[`${job.progress}%`, details].filter(Boolean).join(" · ")}
-        />
-      )}
-      {details && <p className="muted">{details}</p>}
+      {/* The drawer's and the job page's piece: a waiting job gets no bar (it would read as
+          progress), its place in line and a counting-down ETA as text. */}
+      {active && <JobProgress job={job} fetchedAt={query.dataUpdatedAt} />}
       {job.error && <ErrorNotice error={job.error} requestId={job.request_id ?? null} />}
       {children?.(job)}
     </section>
