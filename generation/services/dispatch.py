@@ -8,27 +8,31 @@ serialises writers), and a job is claimed queued → running by compare-and-set 
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
+from typing import TYPE_CHECKING, cast
 from uuid import UUID
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, F, Func, IntegerField, OuterRef, Q, Subquery, Window
+from django.db.models import Count, F, Func, IntegerField, Min, OuterRef, Q, QuerySet, Subquery, Window
 from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.channels import channel_wake
+from accounts.events import CHANNEL as EVENTS_CHANNEL
+from accounts.models import Event, User
 from generation.models import Job, JobKind, JobStatus
 from generation.providers import (
     ProviderError,
     get_provider,
 )
+from generation.selectors import QueueFigures, job_standing
 from generation.services.events import job_event
-from generation.services.live import queue_moved_soon
 from generation.services.queue import enqueue
 from generation.services.transitions import jobs_start
 from generation.services.wakeups import (
@@ -36,6 +40,9 @@ from generation.services.wakeups import (
     dispatch_request_clear,
     engine_lease_held,
 )
+
+if TYPE_CHECKING:
+    from generation.selectors import JobWithStanding
 
 logger = logging.getLogger(__name__)
 
@@ -117,8 +124,8 @@ def jobs_dispatch(*, submit_tasks: bool | None = None) -> list[UUID]:
             # More may be claimable: past the batch, or a slot held for a job that left the
             # queue meanwhile (canceled) can go to the next one.
             transaction.on_commit(dispatch_request)
-        for provider in sorted({job.provider for job in claimed}):
-            queue_moved_soon(provider=provider)
+        if claimed:
+            queue_positions_publish(providers={job.provider for job in claimed})
         for started in claimed:
             # Product pages are written by the engine process, which picks up pending ones.
             if submit_tasks and started.kind != JobKind.PAGE:
@@ -126,6 +133,105 @@ def jobs_dispatch(*, submit_tasks: bool | None = None) -> list[UUID]:
             wait_ms = int((now - started.created_at).total_seconds() * 1000)
             transaction.on_commit(partial(job_event, "job_start", started, queue_wait_ms=wait_ms))
     return [started.id for started in claimed]
+
+
+def queue_positions_publish(*, providers: set[str]) -> None:
+    """`queue.moved` to every user with jobs waiting for one of `providers`: the positions and
+    ETAs of all their waiting jobs (newest first), as job_standing gives them, in a constant
+    number of queries however many users and jobs wait (live.queue_moved_publish reads each
+    user's list on its own, three queries and a scan of the queue per user). Called in the
+    transaction that moved the queue, so the positions are those its commit makes true."""
+    waiting = list(Job.objects.raw(_queue_ranks_sql(len(providers)), [*sorted(providers)]))
+    if not waiting:
+        return
+    user_ids = {job.user_id for job in waiting}
+    running = Job.objects.filter(status=JobStatus.RUNNING).order_by()
+    by_provider = {
+        row["provider"]: (row["n"], row["first"])
+        for row in running.filter(provider__in={job.provider for job in waiting})
+        .values("provider")
+        .annotate(n=Count("id"), first=Min("started_at"))
+    }
+    own = running.filter(user=OuterRef("pk"))
+    users = {
+        user.pk: user
+        for user in User.objects.filter(pk__in=user_ids).annotate(
+            own_running=Coalesce(_subquery_count(own), 0),
+            own_first_start=Subquery(own.order_by("started_at").values("started_at")[:1]),
+        )
+    }
+    now = timezone.now()
+    jobs_of: dict[int, list[dict[str, object]]] = {uid: [] for uid in users}
+    for job in waiting:  # newest first, as job_list orders them
+        user = users.get(job.user_id)
+        if user is None:
+            continue
+        provider_running, provider_first_start = by_provider.get(job.provider, (0, None))
+        figures = QueueFigures(
+            waiting_ahead=job.waiting_ahead,  # type: ignore[attr-defined]  # the SQL's own columns
+            own_waiting_ahead=job.own_waiting_ahead,  # type: ignore[attr-defined]
+            provider_running=provider_running,
+            provider_first_start=provider_first_start,
+            own_running=user.own_running,
+            own_first_start=user.own_first_start,
+        )
+        job.status = JobStatus.QUEUED
+        for name, value in figures.items():
+            setattr(job, name, value)
+        info = job_standing(job=cast("JobWithStanding", job), user=user, now=now)
+        jobs_of[job.user_id].append(
+            {"id": job.id, "queue_position": info.queue_position, "eta_seconds": info.eta_seconds}
+        )
+    Event.objects.bulk_create(
+        [
+            Event(user_id=uid, type="queue.moved", object_type="queue", payload={"jobs": jobs})
+            for uid, jobs in jobs_of.items()
+            if jobs
+        ]
+    )
+    channel_wake(EVENTS_CHANNEL)
+
+
+@functools.cache
+def _queue_ranks_sql(providers: int) -> str:
+    """Every waiting job of the users with a job waiting for one of `providers` providers, with
+    how many wait before it for its provider and among its owner's jobs (what job_standing
+    counts: waiting jobs created earlier), ranked over the whole queue in one pass. Plain SQL
+    both databases run: the ORM cannot filter rows after a window without narrowing it."""
+    table = connection.ops.quote_name(Job._meta.db_table)
+    column = {
+        field.name: connection.ops.quote_name(field.column)
+        for field in Job._meta.concrete_fields
+        if field.name in ("id", "user", "kind", "provider", "status", "created_at", "next_check_at")
+        and field.column
+    }
+    fields = ", ".join(
+        column[name] for name in ("id", "user", "kind", "provider", "created_at", "next_check_at")
+    )
+    status, provider, created, user = (
+        column["status"],
+        column["provider"],
+        column["created_at"],
+        column["user"],
+    )
+    placeholders = ", ".join(["%s"] * providers)
+    queued = f"{status} = '{JobStatus.QUEUED}'"
+    # Names from the model's own metadata and a fixed status; every value is a parameter.
+    return (
+        f"SELECT {fields}, waiting_ahead, own_waiting_ahead FROM ("  # noqa: S608
+        f"SELECT {fields}, "
+        f"RANK() OVER (PARTITION BY {provider} ORDER BY {created}) - 1 AS waiting_ahead, "
+        f"RANK() OVER (PARTITION BY {user} ORDER BY {created}) - 1 AS own_waiting_ahead "
+        f"FROM {table} WHERE {queued}) AS ranked "
+        f"WHERE {user} IN (SELECT {user} FROM {table} WHERE {queued} AND {provider} IN ({placeholders})) "
+        f"ORDER BY {created} DESC, {column['id']} DESC"
+    )
+
+
+def _subquery_count(queryset: QuerySet[Job]) -> Subquery:
+    return Subquery(
+        queryset.annotate(n=Func("pk", function="COUNT")).values("n"), output_field=IntegerField()
+    )
 
 
 @dataclass(frozen=True)
@@ -145,15 +251,7 @@ def _user_figures(user_ids: set[int]) -> dict[int, _UserFigures]:
             last_started=Subquery(
                 jobs.filter(started_at__isnull=False).order_by("-started_at").values("started_at")[:1]
             ),
-            running=Coalesce(
-                Subquery(
-                    jobs.filter(status=JobStatus.RUNNING)
-                    .annotate(n=Func("pk", function="COUNT"))
-                    .values("n"),
-                    output_field=IntegerField(),
-                ),
-                0,
-            ),
+            running=Coalesce(_subquery_count(jobs.filter(status=JobStatus.RUNNING)), 0),
         )
         .values_list("id", "max_concurrent_jobs", "running", "last_started")
     )
