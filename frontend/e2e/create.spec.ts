@@ -1,5 +1,6 @@
-// A PPL image and a goods mock-up, from the form to the gallery (in Korean and in English).
-import { expect, pngFile, signIn, test } from "./fixtures";
+// A PPL image and a goods mock-up, from the form to the gallery, and a goods job that waits its turn
+// (in Korean and in English).
+import { apiGoodsJob, apiJobs, expect, pngFile, signIn, test } from "./fixtures";
 import { chooseImage, expectImagesLoaded } from "./helpers";
 
 test("a PPL image from the form to the gallery", async ({ page, account, tr, shot }) => {
@@ -47,4 +48,37 @@ test("a goods mock-up on a mug from the form to the gallery", async ({ page, acc
   await expect(tiles).toHaveCount(1);
   await expect(tiles.first().getByRole("button", { name: new RegExp(`^${tr("굿즈 이미지", "Goods image")}, `) })).toBeVisible();
   await expectImagesLoaded(tiles.locator("img"));
+});
+
+test.describe("a job that waits its turn", () => {
+  // Jobs run for two minutes here: the first one is still running while the form's job waits.
+  test.use({ platformKind: "slow" });
+
+  test("the create page shows a waiting job's place in line as text, with no progress bar", async ({ page, account, tr, shot }) => {
+    await signIn(page, account, "/create/goods");
+    await apiGoodsJob(page, 5);
+    await expect.poll(async () => (await apiJobs(page, "running")).length, { timeout: 20_000 }).toBe(1);
+
+    await chooseImage(page, tr("캐릭터 이미지", "Character image"), pngFile("character.png", 512, 512, 6));
+    await page.getByRole("radio", { name: tr("머그컵", "Mug") }).check();
+    await page.getByRole("button", { name: tr("생성하기", "Generate") }).click();
+
+    // MAX_PER_USER_CONCURRENT=1: it waits behind the running one. A bar (even an empty or a moving
+    // one) would read as progress; the panel says where it stands instead.
+    const progress = page.getByRole("region", { name: tr("진행 상황", "Progress") });
+    await expect(progress).toContainText(tr("대기 중", "Waiting"));
+    await expect(progress.getByText(tr("대기 1번째", "#1 in line"))).toBeVisible();
+    await expect(progress.getByText(tr("동시 실행 한도: 앞 작업이 끝나면 시작", "Concurrency limit: starts when your earlier job finishes"))).toBeVisible();
+    await expect(progress.getByText(new RegExp(tr("^약 (\\d+분 )?\\d+초 남음$", "^about (\\d+ min )?\\d+ s left$")))).toBeVisible();
+    await expect(progress.getByRole("progressbar")).toHaveCount(0);
+    // The "in the queue" toast closes by itself: the screenshots show the panel, not the toast.
+    await expect(page.getByText(tr("작업을 대기열에 넣었습니다.", "The job is in the queue."))).toBeHidden();
+    await shot("create-goods-waiting");
+
+    await page.setViewportSize({ width: 390, height: 844 });
+    await expect(progress.getByText(tr("대기 1번째", "#1 in line"))).toBeVisible();
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow, `the page scrolls sideways at 390 px by ${overflow} px`).toBeLessThanOrEqual(0);
+    await shot("phone-create-goods-waiting");
+  });
 });

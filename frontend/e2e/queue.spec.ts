@@ -25,6 +25,9 @@ test("a 4th waiting job shows the full queue, and auto-submit sends it once a pl
   const drawer = page.getByRole("dialog", { name: "작업 대기열" });
   await expect(drawer).toBeVisible();
   await expect(drawer.getByRole("heading", { name: "진행 중인 작업 (4)" })).toBeVisible();
+  // Only the running job has a bar; the three waiting ones say their place in line instead.
+  await expect(drawer.getByRole("progressbar")).toHaveCount(1);
+  await expect(drawer.getByText(/^대기 \d번째$/)).toHaveCount(3);
   await shot("queue-full-drawer");
   await drawer.getByRole("button", { name: "닫기" }).click();
   await expect(drawer).toBeHidden();
@@ -44,6 +47,7 @@ test("a 4th waiting job shows the full queue, and auto-submit sends it once a pl
   const progress = page.getByRole("region", { name: "진행 상황" });
   await expect(progress).toContainText("대기 중");
   await expect(progress).toContainText("대기 3번째");
+  await expect(progress.getByRole("progressbar")).toHaveCount(0);
   await expect.poll(async () => (await apiJobs(page, "queued")).length).toBe(3);
   expect(await apiJobs(page, "canceled")).toHaveLength(1);
   await shot("queue-auto-submitted");
