@@ -44,16 +44,67 @@ def _keeps_migration_data(item) -> bool:
     return not transactional and (marker is not None or "db" in fixtures)
 
 
+def _flushes(item) -> bool:
+    """A transactional test: pytest-django empties every table after it (migration data too)."""
+    return not _keeps_migration_data(item) and (
+        item.get_closest_marker("django_db") is not None
+        or bool({"db", "transactional_db", "live_server"} & set(getattr(item, "fixturenames", ())))
+    )
+
+
 def pytest_collection_modifyitems(config, items):
-    """Long tests first among those after the rolled-back ones (pytest-django's order is kept
-    otherwise): scripts/test.sh hands tests to its parallel workers a few at a time (pytest-xdist,
-    --dist load --maxschedchunk), each worker in collection order, so each worker takes the next
-    long one as it comes free instead of one worker ending the run with several."""
+    """Long tests first, so that scripts/test.sh's parallel workers (pytest-xdist, --dist load
+    --maxschedchunk 2: a worker takes the next tests in collection order as it comes free) start
+    them together while the short ones fill the gaps, instead of one worker ending the run with a
+    long one; those that wait on real time (servers, worker clusters) then overlap the CPU-bound
+    rest. Among the others the rolled-back ones come first (fewer reloads of migration data)."""
 
     def long(item) -> bool:
         return any(item.iter_markers("subprocess")) or any(item.iter_markers("slow"))
 
-    items.sort(key=lambda item: (not _keeps_migration_data(item), not long(item)))
+    items.sort(key=lambda item: (not long(item), not _keeps_migration_data(item)))
+
+
+# Whether a transactional test has emptied this process's test database since its migration data
+# was last loaded.
+_migration_data_flushed = False
+
+
+def _migration_data_restore() -> None:
+    """What the data migrations load (the content managers and operators groups, the starter
+    catalogue), loaded again with the real models, idempotently."""
+    import importlib
+
+    from django.apps import apps
+
+    for module, function in (
+        ("templates_app.migrations.0002_content_managers_group", "create_group"),
+        ("generation.migrations.0008_operators_group", "create_group"),
+        ("templates_app.migrations.0003_starter_catalogue", "load"),
+    ):
+        getattr(importlib.import_module(module), function)(apps, None)
+
+
+@pytest.hookimpl(hookwrapper=True, tryfirst=True)
+def pytest_runtest_setup(item):
+    """A rolled-back test after a transactional one in this process finds the migration data
+    again: loaded before its transaction begins (so once per flush, not once per test)."""
+    global _migration_data_flushed
+    if _migration_data_flushed and _keeps_migration_data(item):
+        from pytest_django.plugin import blocking_manager_key
+
+        with item.config.stash[blocking_manager_key].unblock():
+            _migration_data_restore()
+        _migration_data_flushed = False
+    yield
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    yield
+    if _flushes(item):
+        global _migration_data_flushed
+        _migration_data_flushed = True
 
 
 @pytest.fixture(autouse=True)
