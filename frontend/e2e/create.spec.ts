@@ -73,12 +73,15 @@ test.describe("a job that waits its turn", () => {
     await expect(progress.getByRole("progressbar")).toHaveCount(0);
     // The "in the queue" toast closes by itself: the screenshots show the panel, not the toast.
     await expect(page.getByText(tr("작업을 대기열에 넣었습니다.", "The job is in the queue."))).toBeHidden();
+    // From the top: a full-page shot taken scrolled down draws the sticky header mid-page.
+    await page.evaluate(() => window.scrollTo({ top: 0, behavior: "instant" }));
     await shot("create-goods-waiting");
 
     await page.setViewportSize({ width: 390, height: 844 });
     await expect(progress.getByText(tr("대기 1번째", "#1 in line"))).toBeVisible();
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     expect(overflow, `the page scrolls sideways at 390 px by ${overflow} px`).toBeLessThanOrEqual(0);
+    await page.evaluate(() => window.scrollTo({ top: 0, behavior: "instant" }));
     await shot("phone-create-goods-waiting");
   });
 });
