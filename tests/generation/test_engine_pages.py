@@ -51,6 +51,7 @@ class _HangingImages(fake_together.FakeTogether):
         return json_reply({"error": {"message": "too late", "type": "server_error"}}, 500)
 
 
+@pytest.mark.slow  # sits out the hanging calls (the engine turn ends with them)
 def test_a_page_whose_image_call_hangs_fails_at_its_budget(api, settings):
     with _HangingImages(hang_seconds=8) as fake:
         settings.PAGE_IMAGE_PROVIDER = "together"

@@ -199,6 +199,7 @@ def test_a_call_cut_short_on_a_free_provider_is_sent_again_once(api, settings, m
     assert job.stage == "waiting" and job.provider_ref and calls == [job_id, job_id]
 
 
+@pytest.mark.slow
 def test_thirty_jobs_at_once_are_each_sent_once(api, user, bfl, settings):
     settings.BFL_MAX_CONCURRENT = 1000
     user.max_queued_jobs = 100
