@@ -157,7 +157,8 @@ def _web(processes: Processes, env: dict) -> httpx.Client:
         env,
     )
     client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30)
-    _wait_for(lambda: client.get("/healthz/live").status_code == 200, 30, "gunicorn did not start")
+    # A deadline, not a duration: on a loaded machine the start-up alone took over 30 s.
+    _wait_for(lambda: client.get("/healthz/live").status_code == 200, 120, "gunicorn did not start")
     return client
 
 
