@@ -44,14 +44,14 @@ from uuid import UUID
 from asgiref.sync import async_to_sync, sync_to_async
 from django.conf import settings
 from django.db import close_old_connections, connections
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from accounts.channels import channel_listen
 from config.metrics import process_sampling_start
 from generation import metrics
 from generation.models import Job, JobKind, JobStage, JobStatus
-from generation.providers import PollResult, Submission, SubmitRequest
+from generation.providers import PollResult, ProviderError, Submission, SubmitRequest
 from generation.selectors import jobs_in_flight
 from generation.services.dispatch import jobs_dispatch
 from generation.services.outage import retries_wake_due
@@ -102,6 +102,12 @@ PENDING_SCAN_SECONDS = 1.0  # pending jobs the engine did not claim itself (hand
 # The due polls are read when the earliest next check falls due (the engine knows every check it
 # schedules itself), and at least this often for schedules set elsewhere (another process's submit).
 POLL_RESCAN_SECONDS = 5.0
+# A read takes the checks due this far ahead too (each poll waits for its time), so with many jobs
+# in flight the due polls are read about once a second, not at every turn.
+POLL_AHEAD_SECONDS = 1.0
+# "Ask again later" answers (pending, a failed poll) wait up to this long to share one UPDATE and
+# commit; a final answer (ready, failed) is applied at once, with those waiting.
+PENDING_APPLY_SECONDS = 1.0
 IN_FLIGHT_GAUGE_SECONDS = 10.0  # the jobs-in-flight gauge: a COUNT over every waiting job
 SUBMIT_GRACE_SECONDS = 5.0  # on SIGTERM, provider calls under way get this long to answer
 
@@ -141,6 +147,8 @@ class Engine:
         self.pool = ProviderPool()
         self.polling: set[UUID] = set()  # polled, or answered and not applied yet
         self.answers: list[tuple[Due, PollResult | BaseException]] = []
+        self._answered_at = float("inf")  # (monotonic) when the oldest answer not applied came
+        self._final_answer = False  # one of those is final: apply them now
         self.pages: dict[UUID, asyncio.Task[None]] = {}
         self.submits: dict[UUID, asyncio.Task[None]] = {}
         self.tasks: set[asyncio.Task[None]] = set()
@@ -154,6 +162,7 @@ class Engine:
         self._renewed_at = self._housekept_at = self._reconciled_at = float("-inf")
         self._scanned_at = self._counted_at = float("-inf")
         self._poll_due_at = float("-inf")  # (monotonic) the due-poll query is skipped until then
+        self._notified = False  # a dispatch notification arrived since the last dispatch turn
         self._backlog = False  # the last scan found more pending jobs than free slots
         self._retries_since: datetime | None = None
 
@@ -164,6 +173,7 @@ class Engine:
 
     def dispatch_woken(self) -> None:
         """A dispatch was requested (a notification arrived): dispatch now."""
+        self._notified = True
         self._dispatch_wake.set()
 
     async def run(self) -> None:
@@ -219,7 +229,9 @@ class Engine:
         if free > 0 and time.monotonic() >= self._poll_due_at:
             self._poll_due_at = float("inf")  # a check scheduled during the read still counts
             try:
-                due, next_at = await _db(_due_polls)(limit=free, exclude=set(self.polling))
+                due, next_at = await _db(_due_polls)(
+                    limit=free, exclude=set(self.polling), ahead_seconds=POLL_AHEAD_SECONDS
+                )
             except BaseException:
                 self._poll_due_at = float("-inf")
                 raise
@@ -242,7 +254,9 @@ class Engine:
         (in the engine's submit thread). Returns how many it started."""
         now = time.monotonic()
         scan = self._backlog or now - self._scanned_at >= PENDING_SCAN_SECONDS
+        notified, self._notified = self._notified, False
         work = await self._sdb(_dispatch_and_pending)(
+            notified=notified,
             scan=scan,
             pages=max(0, settings.PAGE_MAX_CONCURRENT - len(self.pages)),
             submits=max(0, settings.ENGINE_SUBMIT_CONCURRENCY - len(self.submits)),
@@ -292,17 +306,29 @@ class Engine:
 
     async def _poll(self, item: Due) -> None:
         try:
+            if item.next_check_at is not None:  # read ahead of its time: wait for it
+                await asyncio.sleep(_seconds_until(item.next_check_at))
             result = await job_poll(self.pool, item)
         except asyncio.CancelledError:
             self.polling.discard(item.id)  # stays due: the next engine polls it
             raise
-        self.answers.append((item, result))
-        self._wake.set()
-
-    async def _apply_answers(self) -> None:
         if not self.answers:
+            self._answered_at = time.monotonic()
+        self.answers.append((item, result))
+        if _is_final(result):
+            self._final_answer = True
+            self._wake.set()
+
+    def _answers_due(self) -> bool:
+        return bool(self.answers) and (
+            self._final_answer or time.monotonic() - self._answered_at >= PENDING_APPLY_SECONDS
+        )
+
+    async def _apply_answers(self, *, all_now: bool = False) -> None:
+        if not (self._answers_due() or (all_now and self.answers)):
             return
         batch, self.answers = self.answers, []
+        self._final_answer, self._answered_at = False, float("inf")
         try:
             next_at = await _db(poll_results_apply)(batch)
             if next_at is not None:
@@ -357,7 +383,7 @@ class Engine:
                 self._dispatch_wake.set()  # a slot is free for a job still pending
 
     async def _idle(self) -> None:
-        if not self.answers:
+        if not self._answers_due():
             try:
                 await asyncio.wait_for(self._wake.wait(), IDLE_SECONDS)
             except TimeoutError:
@@ -394,6 +420,7 @@ class Engine:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         self.answers.clear()
+        self._final_answer, self._answered_at = False, float("inf")
         self.polling.clear()
         self._poll_due_at = float("-inf")
 
@@ -409,7 +436,7 @@ class Engine:
         await asyncio.gather(*others, *submits, return_exceptions=True)
         try:
             if self.has_lease:
-                await self._apply_answers()
+                await self._apply_answers(all_now=True)
             await _db(engine_lease_release)(holder=self.holder)
             await _db(_dispatch_hand_back)()
         finally:
@@ -432,11 +459,15 @@ def engine_heartbeat_file() -> Path:
 
 
 def _dispatch_and_pending(
-    *, scan: bool, pages: int, submits: int, exclude: set[UUID]
+    *, notified: bool = False, scan: bool, pages: int, submits: int, exclude: set[UUID]
 ) -> tuple[list[UUID], list[UUID], bool] | None:
-    """Dispatch if it was requested, then the claimed jobs to send (pages, others, and whether
-    more are pending than fit): after a dispatch that claimed any, or when `scan`; else None."""
-    claimed = jobs_dispatch(submit_tasks=False) if dispatch_requested() and _queued_to_claim() else []
+    """Dispatch if it was requested (`notified`: a notification said so; else the request flag
+    is read), then the claimed jobs to send (pages, others, and whether more are pending than
+    fit): after a dispatch that claimed any, or when `scan`; else None."""
+    if notified:
+        claimed = jobs_dispatch(submit_tasks=False) if _queued().exists() else []
+    else:
+        claimed = jobs_dispatch(submit_tasks=False) if dispatch_requested() and _queued_to_claim() else []
     if not (claimed or scan):
         return None
     rows = (
@@ -458,26 +489,38 @@ def _dispatch_and_pending(
     return page_ids, other_ids, backlog
 
 
-def _queued_to_claim() -> bool:
-    """Whether a dispatch could claim a job (one queued and due). Most requests come from slots
-    freed while nothing waits; those are answered here, at a fraction of a dispatch's cost."""
-    queued = Job.objects.filter(status=JobStatus.QUEUED).filter(
+def _queued() -> QuerySet[Job]:
+    """What a dispatch could claim: jobs queued and due (not waiting out a provider outage)."""
+    return Job.objects.filter(status=JobStatus.QUEUED).filter(
         Q(next_check_at__isnull=True) | Q(next_check_at__lte=timezone.now())
     )
-    if queued.exists():
+
+
+def _queued_to_claim() -> bool:
+    """Whether a requested dispatch could claim a job. Most requests come from slots freed while
+    nothing waits; those are answered here, at a fraction of a dispatch's cost."""
+    if _queued().exists():
         return True
     # As the dispatcher does: the request is cleared before the queue is read again, so a job
     # queued meanwhile is seen here, or its request (made after its commit) sets the flag anew.
     dispatch_request_clear()
-    return queued.exists()
+    return _queued().exists()
 
 
-def _due_polls(*, limit: int, exclude: set[UUID]) -> tuple[list[Due], datetime | None]:
-    """The jobs due for a poll now and, when they all fit in `limit`, when the next one is due
-    (None: no other job waits). Else now: more are due than there was room for."""
+def _due_polls(*, limit: int, exclude: set[UUID], ahead_seconds: float) -> tuple[list[Due], datetime | None]:
+    """The jobs due for a poll within `ahead_seconds` and, when they all fit in `limit`, when
+    the first after those is due (None: no other job waits). Else now: more are due than fit."""
     now = timezone.now()
-    due = jobs_due_for_poll(limit=limit, exclude=exclude, now=now)
-    return due, (now if len(due) >= limit else poll_next_due_at(after=now))
+    by = now + timedelta(seconds=ahead_seconds)
+    due = jobs_due_for_poll(limit=limit, exclude=exclude, by=by)
+    return due, (now if len(due) >= limit else poll_next_due_at(after=by))
+
+
+def _is_final(result: PollResult | BaseException) -> bool:
+    """Whether an answer ends the job's wait (ready or failed) rather than asking again later."""
+    if isinstance(result, BaseException):
+        return isinstance(result, ProviderError) and result.permanent
+    return result.status != "pending"
 
 
 def _seconds_until(at: datetime) -> float:

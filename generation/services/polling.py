@@ -48,6 +48,7 @@ class Due:
     provider_state: dict[str, Any]
     progress: int
     poll_count: int
+    next_check_at: datetime | None = None
 
 
 _DUE_FIELDS = (
@@ -59,6 +60,7 @@ _DUE_FIELDS = (
     "provider_state",
     "progress",
     "poll_count",
+    "next_check_at",
 )
 
 
@@ -78,13 +80,12 @@ class ProviderPool:
         await asyncio.gather(*(p.aclose() for p in providers), return_exceptions=True)
 
 
-def jobs_due_for_poll(
-    *, limit: int, exclude: Collection[UUID] = (), now: datetime | None = None
-) -> list[Due]:
-    """In-flight jobs whose next check is due, oldest first (`exclude`: polls under way)."""
+def jobs_due_for_poll(*, limit: int, exclude: Collection[UUID] = (), by: datetime | None = None) -> list[Due]:
+    """In-flight jobs whose next check is due (`by`: due by then), oldest first (`exclude`:
+    polls under way)."""
     rows = (
         jobs_in_flight()
-        .filter(next_check_at__lte=now or timezone.now())
+        .filter(next_check_at__lte=by or timezone.now())
         .order_by("next_check_at")
         .values(*_DUE_FIELDS)[: limit + len(exclude)]
     )

@@ -4,12 +4,15 @@ and a dispatch request with nothing queued answered without running the dispatch
 
 from __future__ import annotations
 
+import asyncio
+import time
 from datetime import timedelta
 
 import factory
 import pytest
 from asgiref.sync import async_to_sync
 from django.db import connection
+from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -21,6 +24,7 @@ from generation.providers import PollResult, ProviderError
 from generation.services.polling import Due, jobs_due_for_poll, poll_results_apply
 from generation.services.wakeups import dispatch_request, dispatch_requested
 from tests.factories import JobFactory
+from tests.fakes import bfl as fake_bfl
 from tests.generation.test_engine_submit import RunningEngine, _create, wait_for
 from tests.generation.test_engine_submit import bfl as bfl  # the fake BFL fixture
 
@@ -160,6 +164,66 @@ def test_a_job_the_engine_sent_is_polled_whenever_due_by_its_own_schedule(api, b
     assert len(bfl.received("GET", "/eu1/v1/get_result")) == 3
 
 
+@pytest.mark.django_db(transaction=True)
+def test_one_read_takes_the_polls_due_within_the_next_second_each_sent_at_its_time(user, no_periodic_reads):
+    asked_at: dict[str, float] = {}
+
+    class TimedBfl(fake_bfl.FakeBfl):
+        def result(self, request):
+            asked_at[request.query["id"][0]] = time.time()
+            return super().result(request)
+
+    with TimedBfl(polls_until_done=10) as fake:
+        JobFactory.create_batch(
+            2,
+            user=user,
+            running=True,
+            provider="bfl",
+            provider_ref=factory.Sequence(lambda n: f"task-{n}"),
+            provider_state={"webhook": False},
+        )
+        now = timezone.now()
+        due_now, due_soon = Job.objects.order_by("created_at")
+        checks = {due_now.provider_ref: now, due_soon.provider_ref: now + timedelta(seconds=0.6)}
+        for job in (due_now, due_soon):
+            fake.tasks[job.provider_ref] = {"body": {}, "polls": 0, "done": False}
+            Job.objects.filter(pk=job.pk).update(
+                next_check_at=checks[job.provider_ref],
+                provider_state={
+                    "webhook": False,
+                    "polling_url": f"{fake.url}/eu1/v1/get_result?id={job.provider_ref}",
+                },
+            )
+        engine = Engine()
+
+        async def turn_and_polls() -> int:
+            started = await engine.step()
+            await asyncio.gather(*list(engine.tasks))
+            await engine._shutdown()
+            return started
+
+        with override_settings(
+            BFL_API_BASE=fake.url, BFL_API_KEY=fake_bfl.KEY, BFL_RESULT_HOSTS=["127.0.0.1"]
+        ):
+            assert async_to_sync(turn_and_polls)() == 2
+
+    assert set(asked_at) == set(checks)
+    assert all(asked_at[ref] >= at.timestamp() for ref, at in checks.items()), (asked_at, checks)
+    assert set(Job.objects.values_list("poll_count", flat=True)) == {1}
+
+
+@pytest.mark.django_db
+def test_a_dispatch_notification_with_nothing_queued_costs_one_query_and_no_dispatch(user):
+    JobFactory(user=user, running=True)  # in flight, nothing queued
+    _request_dispatch()
+
+    with CaptureQueriesContext(connection) as queries:
+        work = engine_loop._dispatch_and_pending(notified=True, scan=False, pages=4, submits=4, exclude=set())
+
+    assert work is None
+    assert len(queries) == 1, [q["sql"] for q in queries]  # is anything queued? no lock, no claim
+
+
 @pytest.mark.django_db
 def test_a_dispatch_request_with_nothing_queued_is_answered_without_running_the_dispatcher(user):
     JobFactory(user=user, running=True)  # in flight, nothing queued
@@ -169,18 +233,19 @@ def test_a_dispatch_request_with_nothing_queued_is_answered_without_running_the_
         work = engine_loop._dispatch_and_pending(scan=False, pages=4, submits=4, exclude=set())
 
     assert work is None
-    assert not dispatch_requested()
+    assert not dispatch_requested()  # answered: the next turns read a cleared flag
     # The flag read, the queue read, the clear and the queue read again; no dispatcher lock,
     # no claim.
     assert len(queries) == 4, [q["sql"] for q in queries]
 
 
 @pytest.mark.django_db
-def test_a_dispatch_request_with_a_job_queued_runs_the_dispatcher(user):
+@pytest.mark.parametrize("notified", [True, False])
+def test_a_dispatch_request_with_a_job_queued_runs_the_dispatcher(user, notified):
     job = JobFactory(user=user)
     _request_dispatch()
 
-    work = engine_loop._dispatch_and_pending(scan=False, pages=4, submits=4, exclude=set())
+    work = engine_loop._dispatch_and_pending(notified=notified, scan=False, pages=4, submits=4, exclude=set())
 
     assert work is not None
     _, submits, _ = work
