@@ -27,7 +27,7 @@ engine_loop_lag_seconds = Gauge(
 )
 engine_jobs_in_flight = Gauge(
     "ppl_engine_jobs_in_flight",
-    "Provider jobs and product pages the engine holding the lease keeps moving.",
+    "Provider jobs and product pages the engine holding the lease keeps moving (counted every 10 s).",
     multiprocess_mode="liveall",
 )
 

@@ -1,8 +1,10 @@
 """The engine: one asyncio loop that dispatches, submits and polls every provider job and writes
 every product page.
 
-Each turn of the loop (several a second, at once when answers or dispatch requests arrive):
-- dispatches when a dispatch was requested (a job created, a running slot freed, a retry due):
+Each turn of the loop (several a second, at once when a final answer or a dispatch request
+arrives):
+- dispatches when a dispatch was requested (a job created, a running slot freed, a retry due)
+  and a job is queued (most requests come from freed slots with nothing waiting: one query):
   the engine is the dispatcher of record while it holds its lease, woken at once by a
   notification on wakeups.DISPATCH_CHANNEL (PostgreSQL NOTIFY or Redis pub/sub; SQLite: the
   request flag read at every turn, at least every IDLE_SECONDS);
@@ -11,8 +13,12 @@ Each turn of the loop (several a second, at once when answers or dispatch reques
   at once, and writes pending product pages the same way, their budget enforced by cancellation;
 - polls the jobs whose next check is due (the per-job backoff is on the row, providers' hints
   win; a webhook applies its answer in the web process and the job moves on without a poll),
-  over one provider object, hence one HTTP client, per provider for the process's life;
-- applies the answers in batches, one transaction each;
+  over one provider object, hence one HTTP client, per provider for the process's life; the
+  due checks are read when the earliest falls due (the engine knows the ones it schedules; at
+  least every POLL_RESCAN_SECONDS for others), POLL_AHEAD_SECONDS ahead, each poll sent at its
+  time, so 1,000 jobs in flight cost about one read a second;
+- applies the answers in batches, one transaction each: a final answer at once, "ask again
+  later" ones within PENDING_APPLY_SECONDS, all of those in one UPDATE;
 - once a second times jobs out and wakes the dispatcher for retries due; every 10 s reconciles.
 Finalize (download, thumbnails: CPU-bound) stays in django-q2 task processes.
 
