@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import functools
 import statistics
 import time
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeAlias, TypedDict, cast
@@ -35,7 +34,7 @@ from django.utils.dateparse import parse_datetime
 
 from accounts.selectors import user_job_limits
 from config.errors import NotFound
-from config.sql import ModelColumns, RowQuery
+from config.sql import ModelColumns, RowQuery, Statement
 from gallery.imaging import image_thumbnail
 from gallery.models import Image
 from generation.models import Job, JobInput, JobKind, JobStage, JobStatus
@@ -221,74 +220,73 @@ _POLL_IMAGE = ModelColumns(
     fields=["id", "owner", "job_id", "width", "height", "format", "position", "deleted_at", "purging_at"],
 )
 _FIGURES = list(QueueFigures.__annotations__)
-
-
 _QUEUE_FIELDS = ("status", "created_at", "provider", "user", "started_at")
 
 
-def _column(model: type[Model], name: str) -> str:
+def _column(quote: Callable[[str], str], model: type[Model], name: str) -> str:
     """A concrete field's column, quoted for the database."""
     field = model._meta.get_field(name)
     assert isinstance(field, Field) and field.column
-    return connection.ops.quote_name(field.column)
+    return quote(field.column)
 
 
-@functools.cache
-def _job_poll_sql() -> tuple[str, list[Any], list[Any]]:
-    """The statement behind job_poll_get, written once per process, with its parameters before
-    and after the job's id and owner: the job row, its queue figures, its inputs and its result
-    images in one round trip. The figures are subqueries that run only for a waiting job (a CASE)
+def _job_poll_sql(connection: Any) -> str:
+    """What job_poll_get reads, in one round trip: the job row, its queue figures, its inputs
+    and its result images. The figures are subqueries that run only for a waiting job (a CASE),
     and once (the job is read in a derived table with LIMIT 1, which neither database merges into
-    the joins); a row per pair of input and result image (a job has at most two inputs). Plain
-    SQL that SQLite and PostgreSQL both run; names from the models' metadata, values parameters."""
+    the joins); a row per pair of input and result image (a job has at most two inputs). Plain SQL
+    that SQLite and PostgreSQL both run; names from the models' metadata, values parameters."""
     quote = connection.ops.quote_name
     jobs = quote(Job._meta.db_table)
-    column = {name: _column(Job, name) for name in _QUEUE_FIELDS}
-    queued, running = str(JobStatus.QUEUED), str(JobStatus.RUNNING)
-    waiting = f"a.{column['status']} = %s AND a.{column['created_at']} < t.{column['created_at']}"
-    active = f"a.{column['status']} = %s"
+    column = {name: _column(quote, Job, name) for name in _QUEUE_FIELDS}
+    waiting = f"a.{column['status']} = %(queued)s AND a.{column['created_at']} < t.{column['created_at']}"
+    running = f"a.{column['status']} = %(running)s"
     same_provider = f"a.{column['provider']} = t.{column['provider']}"
     same_user = f"a.{column['user']} = t.{column['user']}"
     first_start = f"MIN(a.{column['started_at']})"
-    figures = {  # name: (aggregate, condition, its status)
-        "waiting_ahead": ("COUNT(*)", f"{waiting} AND {same_provider}", queued),
-        "own_waiting_ahead": ("COUNT(*)", f"{waiting} AND {same_user}", queued),
-        "provider_running": ("COUNT(*)", f"{active} AND {same_provider}", running),
-        "provider_first_start": (first_start, f"{active} AND {same_provider}", running),
-        "own_running": ("COUNT(*)", f"{active} AND {same_user}", running),
-        "own_first_start": (first_start, f"{active} AND {same_user}", running),
+    figures = {  # name: (aggregate, condition)
+        "waiting_ahead": ("COUNT(*)", f"{waiting} AND {same_provider}"),
+        "own_waiting_ahead": ("COUNT(*)", f"{waiting} AND {same_user}"),
+        "provider_running": ("COUNT(*)", f"{running} AND {same_provider}"),
+        "provider_first_start": (first_start, f"{running} AND {same_provider}"),
+        "own_running": ("COUNT(*)", f"{running} AND {same_user}"),
+        "own_first_start": (first_start, f"{running} AND {same_user}"),
     }
     assert list(figures) == _FIGURES  # read back in this order
-    selected, params = [], []
-    for name, (aggregate, condition, status) in figures.items():
+    selected = []
+    for name, (aggregate, condition) in figures.items():
         subquery = f"SELECT {aggregate} FROM {jobs} a WHERE {condition}"  # noqa: S608
-        selected.append(f"CASE WHEN t.{column['status']} = %s THEN ({subquery}) END AS {name}")
-        params += [queued, status]
-    inputs, images = quote(JobInput._meta.db_table), quote(Image._meta.db_table)
-    job_id, job_user = _column(Job, "id"), column["user"]
-    sql = (
+        selected.append(f"CASE WHEN t.{column['status']} = %(queued)s THEN ({subquery}) END AS {name}")
+    job_id = _column(quote, Job, "id")
+    return (
         f"SELECT {_POLL_JOB.select(connection)}, {', '.join(f'j.{name}' for name in _FIGURES)}, "  # noqa: S608
         f"{_POLL_INPUT.select(connection)}, {_POLL_IMAGE.select(connection)} "
-        f"FROM (SELECT t.*, {', '.join(selected)} FROM {jobs} t "
-        f"WHERE t.{job_id} = %s AND t.{job_user} = %s LIMIT 1) j "
-        f"LEFT JOIN {inputs} i ON i.{_column(JobInput, 'job')} = j.{job_id} "
-        f"LEFT JOIN {images} g ON g.{_column(Image, 'job_id')} = j.{job_id} AND j.{column['status']} = %s "
-        f"ORDER BY i.{_column(JobInput, 'role')}, g.{_column(Image, 'position')}"
+        f"FROM (SELECT {ModelColumns(Job, alias='t').select(connection)}, {', '.join(selected)} "
+        f"FROM {jobs} t WHERE t.{job_id} = %(job)s AND t.{column['user']} = %(user)s LIMIT 1) j "
+        f"LEFT JOIN {quote(JobInput._meta.db_table)} i ON i.{_column(quote, JobInput, 'job')} = j.{job_id} "
+        f"LEFT JOIN {quote(Image._meta.db_table)} g "
+        f"ON g.{_column(quote, Image, 'job_id')} = j.{job_id} AND j.{column['status']} = %(succeeded)s "
+        f"ORDER BY i.{_column(quote, JobInput, 'role')}, g.{_column(quote, Image, 'position')}"
     )
-    return sql, params, [str(JobStatus.SUCCEEDED)]
+
+
+_JOB_POLL = Statement(_job_poll_sql)
 
 
 def job_poll_get(*, user: User, job_id: UUID | str) -> JobPoll:
     """The user's own job as a poll shows it (see JobPoll) in one query, and a finished page job's
     page in a second; another user's id is simply not found (404, never 403)."""
-    sql, before, after = _job_poll_sql()
     pk = Job._meta.pk
     assert pk is not None
-    job_key = pk.get_db_prep_value(job_id, connection, prepared=False)
-    params = [*before, job_key, getattr(user, "pk", user), *after]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
+    rows = _JOB_POLL.rows(
+        {
+            "queued": str(JobStatus.QUEUED),
+            "running": str(JobStatus.RUNNING),
+            "succeeded": str(JobStatus.SUCCEEDED),
+            "job": pk.get_db_prep_value(job_id, connection, prepared=False),
+            "user": getattr(user, "pk", user),
+        }
+    )
     if not rows:
         raise NotFound("Job not found.")
     job = _POLL_JOB.instance(rows[0])
