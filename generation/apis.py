@@ -30,6 +30,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers, status
 from rest_framework.fields import SkipField
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -595,6 +596,26 @@ class JobProductPageCreateApi(APIView):
 # --- reads and actions ------------------------------------------------------------------------
 
 
+class PollNegotiation(DefaultContentNegotiation):
+    """DRF's choice of renderer, made without parsing the header for what polling clients send
+    (no Accept header, `*/*` or `application/json`, and no ?format=) while JSON is the first
+    renderer: the choice DRF's negotiation makes for them too."""
+
+    PLAIN_ACCEPT = frozenset({None, "*/*", "application/json"})
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        first = renderers[0] if renderers else None
+        if (
+            first is not None
+            and first.media_type == "application/json"
+            and format_suffix is None
+            and request.META.get("HTTP_ACCEPT") in self.PLAIN_ACCEPT
+            and self.settings.URL_FORMAT_OVERRIDE not in request.query_params
+        ):
+            return first, first.media_type
+        return super().select_renderer(request, renderers, format_suffix)
+
+
 @extend_schema_field(OpenApiTypes.STR)
 class CommaSeparatedField(serializers.Field):
     """Several values in one query parameter, `a,b,c` (or the parameter repeated), each checked
@@ -631,6 +652,8 @@ class CommaSeparatedField(serializers.Field):
 
 class JobListApi(APIView):
     """Own jobs, newest first. `status`, `kind` and `ids` take several comma-separated values."""
+
+    content_negotiation_class = PollNegotiation
 
     class FilterSerializer(PageParamsSerializer):
         status = CommaSeparatedField(
@@ -673,6 +696,8 @@ class JobDetailApi(APIView):
     """A job as it stands now. The answer carries an ETag (a digest of the body); a poll that sends
     it back in If-None-Match while nothing changed gets 304 without a body (browsers do this on
     their own: `Cache-Control: private, no-cache` keeps the answer and revalidates it)."""
+
+    content_negotiation_class = PollNegotiation
 
     @extend_schema(responses={200: JobOutputSerializer, 304: None})
     def get(self, request, job_id):

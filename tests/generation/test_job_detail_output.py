@@ -126,3 +126,28 @@ def test_a_job_waiting_for_a_full_provider_reads_its_figures_as_the_list_does(al
         listed["eta_seconds"],
         listed["waiting_reason"],
     )
+
+
+@pytest.mark.parametrize(
+    "accept",
+    [None, "*/*", "application/json", "text/html", "application/json; indent=4", "text/html,*/*;q=0.8"],
+)
+@pytest.mark.parametrize("query", ["", "?format=json", "?format=api"])
+def test_the_polls_choice_of_renderer_is_drfs(accept, query):
+    from rest_framework.negotiation import DefaultContentNegotiation
+    from rest_framework.renderers import BrowsableAPIRenderer
+    from rest_framework.request import Request
+
+    from generation.apis import PollNegotiation
+
+    def outcome(negotiation, request, renderers):  # the choice, or the error (404, 406)
+        try:
+            return negotiation.select_renderer(request, renderers)
+        except Exception as exc:
+            return type(exc)
+
+    headers = {} if accept is None else {"HTTP_ACCEPT": accept}
+    request = Request(APIRequestFactory().get(f"/api/v1/jobs{query}", **headers))
+    for renderers in ([JSONRenderer()], [JSONRenderer(), BrowsableAPIRenderer()], [BrowsableAPIRenderer()]):
+        expected = outcome(DefaultContentNegotiation(), request, renderers)
+        assert outcome(PollNegotiation(), request, renderers) == expected
