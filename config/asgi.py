@@ -14,6 +14,7 @@ from a2wsgi import WSGIMiddleware
 from django.conf import settings
 from django.core.handlers.asgi import ASGIHandler
 from django.core.wsgi import get_wsgi_application
+from django.urls import get_resolver
 
 from config.lazy_admin import defer_admin_discovery
 from config.memory import release_free_memory
@@ -36,6 +37,9 @@ class StreamHandler(ASGIHandler):
 # dict[str, Any] (the same dict at run time).
 django_wsgi = WSGIMiddleware(get_wsgi_application(), workers=settings.WEB_THREADS)  # type: ignore[arg-type]
 django_asgi = StreamHandler()
+# The URLconf, and with it every view module, loads now rather than with the first request: under
+# gunicorn's preload_app (deploy/gunicorn.conf.py) once in the master, its pages shared by the workers.
+get_resolver().url_patterns  # noqa: B018
 
 
 async def application(scope, receive, send):

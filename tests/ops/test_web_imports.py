@@ -131,3 +131,21 @@ def test_a_module_first_used_by_two_threads_at_once_is_complete_for_both(tmp_pat
     second.join(60)
     assert results == [1, 1]
     sys.modules.pop("lazy_probe_module", None)
+
+
+def test_the_server_forks_its_workers_from_the_loaded_app_with_its_objects_frozen(tmp_path, monkeypatch):
+    """deploy/gunicorn.conf.py: the master loads the app and freezes what it made before each fork,
+    so the workers' collections leave the shared pages alone."""
+    import gc
+    import runpy
+
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path / "metrics"))
+    monkeypatch.delenv("WEB_PRELOAD", raising=False)
+    conf = runpy.run_path(str(ROOT / "deploy" / "gunicorn.conf.py"))
+    assert conf["preload_app"] is True
+    gc.unfreeze()
+    try:
+        conf["pre_fork"](None, None)
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
