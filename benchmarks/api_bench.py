@@ -7,11 +7,13 @@ waiting job behind 20 others, a running job, a finished job with its inputs and 
 then runs 8 concurrent keep-alive clients against `GET /api/v1/jobs/{id}` (the waiting, running
 and finished job) and `GET /api/v1/jobs`, and `/healthz/live` as the server's own ceiling. It
 prints requests/s, p50 and p95 per endpoint, the web workers' CPU time per request (the figure
-that other load on the machine disturbs least), the finished job's detail polled with
-If-None-Match where the tree answers with an ETag (304 answers), and each web worker's RSS once
-the run has made at least 10,000 requests (--rss-after), with the goals beside them (issue 12:
-≥ 5 times the 70 to 97 requests/s measured before, p95 ≤ 20 ms, a worker ≤ 80 MB RSS after
-10,000 requests).
+that other load on the machine disturbs least) and the PostgreSQL server's (its backends serving
+the bench's database: it runs on the same cores), the 1-minute load average when each endpoint's
+run ended (other work on the machine slows every figure but the CPU ones), the finished job's
+detail polled with If-None-Match where the tree answers with an ETag (304 answers), and each web
+worker's RSS once the run has made at least 10,000 requests (--rss-after), with the goals beside
+them (issue 12: ≥ 5 times the 70 to 97 requests/s measured before, p95 ≤ 20 ms, a worker ≤ 80 MB
+RSS after 10,000 requests).
 
 Each commit measured runs from its own git worktree in a temporary directory (--after, default
 HEAD; with --before COMMIT that commit first), so one run prints before and after on the same
@@ -109,6 +111,33 @@ def _env(tree: Path, database_url: str, cache_url: str, port: int) -> dict:
         "PROMETHEUS_MULTIPROC_DIR": tempfile.mkdtemp(prefix="api-bench-prom-"),
         "PYTHONPATH": str(tree),
     }
+
+
+def _database_backends(server: str, database: str) -> list[psutil.Process]:
+    """The PostgreSQL processes serving `database`, when the server runs on this machine."""
+    if not re.search(r"@(127\.0\.0\.1|localhost)(:\d+)?$", server):
+        return []
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as connection:
+        rows = connection.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s", (database,)
+        ).fetchall()
+    found = []
+    for (pid,) in rows:
+        try:
+            found.append(psutil.Process(pid))
+        except psutil.Error:  # ended since
+            continue
+    return found
+
+
+def _cpu_seconds(processes: list[psutil.Process]) -> dict[int, float]:
+    seconds = {}
+    for process in processes:
+        try:
+            seconds[process.pid] = sum(process.cpu_times()[:2])
+        except psutil.Error:  # ended since
+            continue
+    return seconds
 
 
 def _scratch_database(server: str, name: str) -> str:
@@ -247,11 +276,23 @@ def run(tree: Path, label: str, args) -> dict:
     with _gunicorn(tree, env, gunicorn) as server:
         workers = psutil.Process(server.pid).children()
 
-        def _load(*given, **options) -> dict:  # the figures, and the workers' CPU per request
+        def _load(*given, **options) -> dict:  # the figures, and the workers' and database's CPU
             before = sum(sum(worker.cpu_times()[:2]) for worker in workers)
+            database_before = _cpu_seconds(_database_backends(args.server, database))
             figures = _load_only(*given, **options)
             spent = sum(sum(worker.cpu_times()[:2]) for worker in workers) - before
-            return {**figures, "cpu_ms": 1000 * spent / max(1, figures["requests"])}
+            # A backend that started during the run counts whole (it did nothing before).
+            database_after = _cpu_seconds(_database_backends(args.server, database))
+            database_spent = sum(
+                after - database_before.get(pid, 0.0) for pid, after in database_after.items()
+            )
+            made = max(1, figures["requests"])
+            return {
+                **figures,
+                "cpu_ms": 1000 * spent / made,
+                "db_cpu_ms": 1000 * database_spent / made,
+                "load": os.getloadavg()[0],
+            }
 
         made = _load(port, "/healthz/live", {}, args.clients, 200)["requests"]  # warm-up
         made += sum(_load(port, path, auth, args.clients, 200)["requests"] for path in paths.values())
@@ -296,7 +337,10 @@ def _server_pss_mb(server: subprocess.Popen) -> float:
 
 def report(label: str, results: dict) -> None:
     print(f"\n== {label} ==")
-    print(f"{'endpoint':28} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'CPU ms':>7}  failures   goal")
+    print(
+        f"{'endpoint':28} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'CPU ms':>7} {'db CPU':>7} {'load':>5}"
+        "  failures   goal"
+    )
     for name, figures in results.items():
         if not isinstance(figures, dict):
             continue
@@ -306,7 +350,7 @@ def report(label: str, results: dict) -> None:
             goal += "  " + ("MET" if met else "not met")
         print(
             f"{name:28} {figures['rps']:8.0f} {figures['p50']:8.1f} {figures['p95']:8.1f} "
-            f"{figures['cpu_ms']:7.2f}  "
+            f"{figures['cpu_ms']:7.2f} {figures['db_cpu_ms']:7.2f} {figures['load']:5.1f}  "
             f"{figures['failures']:8}   {goal}"
         )
     rss = results["rss_mb"]
