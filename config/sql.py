@@ -11,7 +11,9 @@ models in one row (a join).
 
 PostgreSQL parses and plans every statement it is sent, which cost it more CPU than running them
 (the job poll's join: ~0.8 ms of the server's CPU a poll, ~0.1 ms once prepared). A `Statement`
-is therefore prepared once per database session (PREPARE, then EXECUTE at each run).
+is therefore prepared once per database session (PREPARE, then EXECUTE at each run). Behind a
+transaction-pooling PgBouncer a session's statements are not the next transaction's: set
+DISABLE_SERVER_SIDE_CURSORS there (Django asks for it anyway) and they are sent as they are.
 """
 
 from __future__ import annotations
@@ -33,10 +35,10 @@ _NO_SUCH_STATEMENT = "26000"  # PostgreSQL's invalid_sql_statement_name
 
 class Statement:
     """`Statement(build)`: the SQL `build(connection)` writes (values as `%(name)s`), run with
-    `rows(params)`. On PostgreSQL, over connections that outlive a request (CONN_MAX_AGE or a
-    pool), it is prepared the first time a session runs it (the PREPARE is connection set-up: it
-    goes to the connection directly, so query counts stay one per run); elsewhere it is sent as
-    it is (SQLite keeps its own compiled statements)."""
+    `rows(params)`. On PostgreSQL sessions that outlive a request (see _sessions_keep_statements)
+    it is prepared the first time a session runs it (the PREPARE is connection set-up: it goes to
+    the connection directly, so query counts stay one per run); elsewhere it is sent as it is
+    (SQLite keeps its own compiled statements)."""
 
     def __init__(self, build: Callable[[Any], str], *, using: str = "default") -> None:
         self.build, self.using = build, using
@@ -64,11 +66,8 @@ class Statement:
                 if self._texts is None:
                     self._texts = self._prepare_texts(connection)
         sql, prepare, execute, names = self._texts
-        settings = connection.settings_dict
         with connection.cursor() as cursor:
-            if connection.vendor != "postgresql" or not (
-                settings["CONN_MAX_AGE"] != 0 or settings["OPTIONS"].get("pool")
-            ):
+            if not _sessions_keep_statements(connection):
                 cursor.execute(sql, params)
                 return cursor.fetchall()
             values = [params[name] for name in names]
@@ -76,21 +75,32 @@ class Statement:
                 session = connection.connection
                 if session not in self._sessions:
                     with connection.wrap_database_errors:
-                        session.execute(prepare)
+                        session.execute(prepare).close()
                     with self._lock:
                         self._sessions.add(session)
                 try:
                     cursor.execute(execute, values)
                     return cursor.fetchall()
                 except DatabaseError as exc:
-                    # Gone from the session (a DISCARD ALL, a pooler between us and the server):
-                    # prepared again, unless the error broke a transaction that must end first.
+                    # Gone from the session (a DISCARD ALL or DEALLOCATE): prepared again, unless
+                    # the error broke a transaction that must end first.
                     missing = getattr(exc.__cause__, "sqlstate", None) == _NO_SUCH_STATEMENT
                     if attempt == 2 or not missing or connection.in_atomic_block:
                         raise
                     with self._lock:
                         self._sessions.discard(session)
             raise AssertionError("unreachable")  # the second attempt returns or raises
+
+
+def _sessions_keep_statements(connection) -> bool:
+    """PostgreSQL sessions that outlive a request (CONN_MAX_AGE, or a pool), not shared by a
+    transaction pooler (DISABLE_SERVER_SIDE_CURSORS)."""
+    settings = connection.settings_dict
+    return (
+        connection.vendor == "postgresql"
+        and (settings["CONN_MAX_AGE"] != 0 or bool(settings["OPTIONS"].get("pool")))
+        and not settings["DISABLE_SERVER_SIDE_CURSORS"]
+    )
 
 
 class ModelColumns(Generic[M]):

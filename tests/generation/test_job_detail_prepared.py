@@ -50,3 +50,18 @@ def test_a_poll_prepares_its_statement_again_when_the_session_lost_it():
 
     assert again.status_code == 200 and again.content == first.content
     assert _prepared()
+
+
+@pytest.mark.django_db
+def test_behind_a_transaction_pooler_polls_send_their_statements_plain(
+    monkeypatch, django_assert_num_queries
+):
+    user = UserFactory()
+    job = finished_job_with_result(user=user)
+    api = api_client_for(user)
+    monkeypatch.setitem(connection.settings_dict, "DISABLE_SERVER_SIDE_CURSORS", True)  # as Django asks there
+
+    with django_assert_num_queries(2) as captured:
+        assert api.get(f"/api/v1/jobs/{job.id}").status_code == 200
+
+    assert all(query["sql"].startswith("SELECT") for query in captured.captured_queries)
