@@ -100,15 +100,10 @@ def platform(tmp_path):
             "LOG_LEVEL": "WARNING",
         }
     )
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--no-input"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-        timeout=300,
-    )
+    # Migrated and given its users by one process (a Django start-up fewer than two commands).
     script = (
+        "from django.core.management import call_command\n"
+        "call_command('migrate', interactive=False, verbosity=0)\n"
         "from accounts.services import user_create\n"
         "from rest_framework_simplejwt.tokens import RefreshToken\n"
         "for name in ('ann', 'ben', 'cho'):\n"
@@ -122,7 +117,7 @@ def platform(tmp_path):
         check=True,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=300,
     )
     tokens = dict(line.split() for line in made.stdout.splitlines() if line.count(" ") == 1)
     server = subprocess.Popen(
