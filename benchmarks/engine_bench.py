@@ -367,18 +367,32 @@ def _flow(checkout: Path, args, accepting: AcceptingBfl | None) -> None:
 
 class SlowBfl:
     """The loopback fake BFL (tests/fakes/bfl.py), each task ready 10-180 s after its submit, then
-    calling the job's webhook; polls before that answer Pending."""
+    calling the job's webhook; polls before that answer Pending. `hold`: the 10-180 s of every
+    task count from `release()` (when the last job was sent), so all of them wait at once however
+    long the submits took on a loaded machine."""
 
-    def __init__(self, low: float, high: float, *, keep_alive: bool = False, port: int = 0) -> None:
+    def __init__(
+        self, low: float, high: float, *, keep_alive: bool = False, port: int = 0, hold: bool = False
+    ) -> None:
         from tests.fakes import bfl
 
         self.module = bfl
+        self.released = threading.Event()
+        self.released_at = 0.0
+        if not hold:
+            self.released.set()
         outer = self
 
         def ready(tid: str) -> float:
-            return outer.ready_at.setdefault(tid, time.time() + random.uniform(low, high))
+            if not outer.released.is_set():
+                return float("inf")
+            start = outer.released_at if hold else time.time()
+            return outer.ready_at.setdefault(tid, start + random.uniform(low, high))
 
         class Fake(bfl.FakeBfl):
+            def active(self) -> int:
+                return 0  # no cap here (and its count raced with submits on other threads)
+
             def result(self, request):
                 tid = request.query.get("id", [""])[0]
                 if tid in self.tasks and time.time() < ready(tid):
@@ -386,6 +400,8 @@ class SlowBfl:
                 return super().result(request)
 
             def _call_back(self, tid: str) -> None:
+                if hold:
+                    outer.released.wait()
                 time.sleep(max(0.0, ready(tid) - time.time()))
                 super()._call_back(tid)
 
@@ -395,6 +411,10 @@ class SlowBfl:
         self.fake.httpd.socket.listen(1024)  # a listen backlog of 5 refuses bursts
         if keep_alive:  # as real providers do; HTTP/1.0 costs the engine a TCP connection per poll
             self.fake.httpd.RequestHandlerClass.protocol_version = "HTTP/1.1"
+
+    def release(self) -> None:
+        self.released_at = time.time()
+        self.released.set()
 
 
 def _bind(fake, port: int) -> None:
@@ -417,10 +437,12 @@ def phase_inflight(checkout: Path, args) -> None:
     say(
         f"\n== in flight: {count} goods jobs at a fake BFL whose tasks take {low:g}–{high:g} s "
         f"(signed webhooks on, polling as the net, connections "
-        f"{'kept alive' if args.keep_alive else 'closed after each answer'}); Q_WORKERS=2, "
+        f"{'kept alive' if args.keep_alive else 'closed after each answer'}"
+        f"{'; each task’s time counted from when the last job was sent (--hold)' if args.hold else ''}); "
+        "Q_WORKERS=2, "
         f"broker {args.broker}, PostgreSQL"
     )
-    slow = SlowBfl(low, high, keep_alive=args.keep_alive, port=args.fake_port)
+    slow = SlowBfl(low, high, keep_alive=args.keep_alive, port=args.fake_port, hold=args.hold)
     port = args.port or free_port()
     with slow.fake as fake:
         platform = Platform(
@@ -435,7 +457,8 @@ def phase_inflight(checkout: Path, args) -> None:
                 "ALLOWED_FETCH_HOSTS": fake.url.removeprefix("http://"),
                 "BFL_WEBHOOK_SECRET": "bench-secret",
                 "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
-                "JOB_TIMEOUT_SECONDS": str(int(high) + 120),
+                # Held tasks wait for the submits too (minutes on a loaded machine).
+                "JOB_TIMEOUT_SECONDS": str(int(high) + (1800 if args.hold else 120)),
             },
             port=port,
         )
@@ -457,10 +480,7 @@ def phase_inflight(checkout: Path, args) -> None:
                 cpu = sum(_safe(p.cpu_percent, None) for p in measured)
                 rss = sum(_safe(lambda p=p: p.memory_info().rss) for p in measured) / 2**20
                 waiting = Job.objects.filter(stage="waiting").count()
-                unsent = Job.objects.filter(
-                    Q(status="queued") | Q(status="running", stage__in=["", "pending", "submitting"])
-                ).count()
-                samples.append((waiting, unsent, cpu, rss, os.getloadavg()[0]))
+                samples.append((waiting, _unsent(), cpu, rss, os.getloadavg()[0]))
             sample.what = "engine process" if engine else f"all {len(processes)} worker processes (no engine)"
 
         sampler = threading.Thread(target=sample, daemon=True)
@@ -469,6 +489,11 @@ def phase_inflight(checkout: Path, args) -> None:
             with ThreadPoolExecutor(8) as pool:
                 ids = list(pool.map(lambda _: platform.submit(), range(count)))
             created = len(samples)  # every job is in the table from this sample on
+            if args.hold:
+                sent_by = time.time() + 600
+                while _unsent() and time.time() < sent_by:
+                    time.sleep(0.5)
+                slow.release()
             deadline = time.time() + high + 240
             while _unfinished(ids) and time.time() < deadline:
                 time.sleep(1)
@@ -506,6 +531,14 @@ def phase_inflight(checkout: Path, args) -> None:
             sampling.set()
             watcher.stopped.set()
             platform.stop()
+
+
+def _unsent() -> int:
+    from generation.models import Job
+
+    return Job.objects.filter(
+        Q(status="queued") | Q(status="running", stage__in=["", "pending", "submitting"])
+    ).count()
 
 
 def _unfinished(ids: list[str]) -> bool:
@@ -553,6 +586,11 @@ def main() -> None:
         "--keep-alive",
         action="store_true",
         help="the in-flight phase's fake BFL keeps connections alive (HTTP/1.1), as real providers do",
+    )
+    parser.add_argument(
+        "--hold",
+        action="store_true",
+        help="in flight: each task's 10-180 s count from when the last job was sent (all wait at once)",
     )
     parser.add_argument("--skip", choices=["flow", "inflight"], action="append", default=[])
     args = parser.parse_args()
