@@ -72,11 +72,20 @@ _migration_data_flushed = False
 
 def _migration_data_restore() -> None:
     """What the data migrations load (the content managers and operators groups, the starter
-    catalogue), loaded again with the real models, idempotently."""
+    catalogue), loaded again with the real models, idempotently, with the ids they have after
+    migrating (the flush leaves PostgreSQL's sequences where they were; tests name ids)."""
     import importlib
 
     from django.apps import apps
+    from django.contrib.auth.models import Group
+    from django.core.management.color import no_style
+    from django.db import connection
 
+    models = [Group, Group.permissions.through, *apps.get_app_config("templates_app").get_models()]
+    sequences = [{"table": m._meta.db_table, "column": m._meta.pk.column} for m in models]
+    with connection.cursor() as cursor:
+        for sql in connection.ops.sequence_reset_by_name_sql(no_style(), sequences):
+            cursor.execute(sql)
     for module, function in (
         ("templates_app.migrations.0002_content_managers_group", "create_group"),
         ("generation.migrations.0008_operators_group", "create_group"),
