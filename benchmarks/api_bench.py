@@ -274,17 +274,20 @@ def run(tree: Path, label: str, args) -> dict:
     results = {}
     gunicorn = str(Path(args.venv) / "bin" / "gunicorn") if args.venv else GUNICORN
     with _gunicorn(tree, env, gunicorn) as server:
-        workers = psutil.Process(server.pid).children()
+        master = psutil.Process(server.pid)
 
         def _load(*given, **options) -> dict:  # the figures, and the workers' and database's CPU
-            before = sum(sum(worker.cpu_times()[:2]) for worker in workers)
+            # The workers are read at each run (a preloaded app's are forked once it has loaded,
+            # when a first one may already answer); a worker or backend that started during the
+            # run counts whole (it did nothing before).
+            before = _cpu_seconds(master.children())
             database_before = _cpu_seconds(_database_backends(args.server, database))
             figures = _load_only(*given, **options)
-            spent = sum(sum(worker.cpu_times()[:2]) for worker in workers) - before
-            # A backend that started during the run counts whole (it did nothing before).
+            after = _cpu_seconds(master.children())
+            spent = sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
             database_after = _cpu_seconds(_database_backends(args.server, database))
             database_spent = sum(
-                after - database_before.get(pid, 0.0) for pid, after in database_after.items()
+                seconds - database_before.get(pid, 0.0) for pid, seconds in database_after.items()
             )
             made = max(1, figures["requests"])
             return {
