@@ -471,17 +471,25 @@ def phase_inflight(checkout: Path, args) -> None:
         sampling = threading.Event()
 
         def sample() -> None:
-            processes = platform.worker_processes()
-            engine = [p for p in processes if _safe(p.name) == "studio-engine"]
-            measured = engine or processes
-            for p in measured:
-                _safe(p.cpu_percent, None)
+            # The processes are looked up at every sample: the engine starts (and names itself)
+            # a moment after runworkers, and a process seen once keeps its CPU counter.
+            known: dict[int, psutil.Process] = {}
             while not sampling.wait(1.0):
+                processes = platform.worker_processes()
+                engine = [p for p in processes if _safe(p.name) == "studio-engine"]
+                measured = []
+                for p in engine or processes:
+                    if p.pid not in known:
+                        known[p.pid] = p
+                        _safe(p.cpu_percent, None)  # starts its counter: 0 this once
+                    measured.append(known[p.pid])
                 cpu = sum(_safe(p.cpu_percent, None) for p in measured)
                 rss = sum(_safe(lambda p=p: p.memory_info().rss) for p in measured) / 2**20
                 waiting = Job.objects.filter(stage="waiting").count()
                 samples.append((waiting, _unsent(), cpu, rss, os.getloadavg()[0]))
-            sample.what = "engine process" if engine else f"all {len(processes)} worker processes (no engine)"
+                sample.what = (
+                    "engine process" if engine else f"all {len(processes)} worker processes (no engine)"
+                )
 
         sampler = threading.Thread(target=sample, daemon=True)
         try:
