@@ -27,10 +27,7 @@ from accounts.channels import channel_wake
 from accounts.events import CHANNEL as EVENTS_CHANNEL
 from accounts.models import Event, User
 from generation.models import Job, JobKind, JobStatus
-from generation.providers import (
-    ProviderError,
-    get_provider,
-)
+from generation.providers import ProviderError, provider_capacity
 from generation.selectors import QueueFigures, job_standing
 from generation.services.events import job_event
 from generation.services.queue import enqueue
@@ -270,6 +267,6 @@ def _user_figures(user_ids: set[int]) -> dict[int, _UserFigures]:
 
 def _provider_capacity(name: str) -> int:
     try:
-        return get_provider(name).max_concurrent
+        return provider_capacity(name)  # from the figures table: no provider instance per claim
     except ProviderError:
         return 0
