@@ -23,6 +23,14 @@ _progress_logged: dict[str, tuple[int, float]] = {}
 
 
 def job_event(event: str, job: Job | Due, *, level: int = logging.INFO, **extra: Any) -> None:
+    if logger.isEnabledFor(level):  # a filtered-out line costs no read of its request id
+        _job_event_log(event, job, level, extra)
+    if event != "job_progress" and event != "enqueue" and event != "job_start":
+        _progress_logged.pop(str(job.id), None)
+        _request_ids.pop(str(job.id), None)
+
+
+def _job_event_log(event: str, job: Job | Due, level: int, extra: dict[str, Any]) -> None:
     context = {
         "event": event,
         "job_id": str(job.id),
@@ -33,9 +41,6 @@ def job_event(event: str, job: Job | Due, *, level: int = logging.INFO, **extra:
         **extra,
     }
     logger.log(level, "%s %s", event, job.id, extra=context)
-    if event != "job_progress" and event != "enqueue" and event != "job_start":
-        _progress_logged.pop(str(job.id), None)
-        _request_ids.pop(str(job.id), None)
 
 
 # The request id of each job this process logs about. Callers pass partial rows (only(), the
