@@ -96,6 +96,8 @@ print(json.dumps({"token": str(RefreshToken.for_user(user).access_token), "queue
 
 
 def _env(tree: Path, database_url: str, cache_url: str, port: int) -> dict:
+    metrics = tree.parent / "prometheus"  # beside the worktree: removed with it
+    metrics.mkdir(exist_ok=True)
     return {
         **os.environ,
         "DATABASE_URL": database_url,
@@ -108,7 +110,7 @@ def _env(tree: Path, database_url: str, cache_url: str, port: int) -> dict:
         "HOST": "127.0.0.1",
         "WEB_MAX_REQUESTS": "0",
         "WEB_LOG_LEVEL": "warning",
-        "PROMETHEUS_MULTIPROC_DIR": tempfile.mkdtemp(prefix="api-bench-prom-"),
+        "PROMETHEUS_MULTIPROC_DIR": str(metrics),
         "PYTHONPATH": str(tree),
     }
 
