@@ -148,7 +148,8 @@ class _DatabaseThread:
 
 
 class Engine:
-    def __init__(self) -> None:
+    def __init__(self, *, poll_ahead_seconds: float = POLL_AHEAD_SECONDS) -> None:
+        self.poll_ahead_seconds = poll_ahead_seconds
         self.holder = engine_holder_id()
         self.pool = ProviderPool()
         self.polling: set[UUID] = set()  # polled, or answered and not applied yet
@@ -236,7 +237,7 @@ class Engine:
             self._poll_due_at = float("inf")  # a check scheduled during the read still counts
             try:
                 due, next_at = await _db(_due_polls)(
-                    limit=free, exclude=set(self.polling), ahead_seconds=POLL_AHEAD_SECONDS
+                    limit=free, exclude=set(self.polling), ahead_seconds=self.poll_ahead_seconds
                 )
             except BaseException:
                 self._poll_due_at = float("-inf")
@@ -558,10 +559,11 @@ def _dispatch_hand_back() -> None:
 
 def engine_run_once() -> int:
     """One turn of an engine, waiting for the submits, pages and polls it started, in this thread
-    (tests and benchmarks drive the engine this way). Returns how many it ran."""
+    (tests and benchmarks drive the engine this way). Returns how many it ran. It polls only what
+    is due now: a check read ahead would make the turn sleep until its time."""
 
     async def once() -> int:
-        engine = Engine()
+        engine = Engine(poll_ahead_seconds=0.0)
         started = await engine.step()
         while engine.tasks:
             await asyncio.gather(*list(engine.tasks), return_exceptions=True)
