@@ -54,7 +54,8 @@ class PageProvider(Provider):
         from templates_app.pages import page_generate
 
         params = request.params
-        make_image = self._image_maker(request) if params.get("with_images") else None
+        images = get_provider(settings.PAGE_IMAGE_PROVIDER) if params.get("with_images") else None
+        make_image = self._image_maker(request, images) if images is not None else None
         budget = settings.PAGE_TIMEOUT_SECONDS
         try:
             async with asyncio.timeout(budget):
@@ -75,6 +76,9 @@ class PageProvider(Provider):
                 "Try fewer blocks or no images, or raise the setting.",
                 code="page_timeout",
             ) from None
+        finally:
+            if images is not None:
+                await images.aclose()  # its HTTP connections (an image call cut off by the budget)
         return Submission(
             ref=str(result.page_id),
             poll_after_seconds=0.0,
@@ -84,8 +88,7 @@ class PageProvider(Provider):
     def submit(self, request: SubmitRequest) -> Submission:
         raise NotImplementedError("product pages are written by the engine process (asubmit)")
 
-    def _image_maker(self, request: SubmitRequest) -> MakeImage:
-        images = get_provider(settings.PAGE_IMAGE_PROVIDER)
+    def _image_maker(self, request: SubmitRequest, images: Provider) -> MakeImage:
         images.check_configured()
 
         def store(data: bytes, prompt: str) -> Image:

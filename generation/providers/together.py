@@ -124,22 +124,47 @@ class TogetherProvider(Provider):
 
     def generate_image(self, *, prompt: str, aspect_ratio: str = "4:3") -> bytes:
         self.check_configured()
-        body = {
-            "model": settings.TOGETHER_IMAGE_MODEL,
-            "prompt": prompt,
-            "response_format": "base64",
-            "n": 1,
-            "output_format": "png",
-        }
-        if aspect_ratio != "match_input_image":
-            body["aspect_ratio"] = aspect_ratio
-        answer = self.http.json(
-            self.http.request("POST", "images/generations", json=body, safe=False), "images/generations"
+        response = self.http.request(
+            "POST", "images/generations", json=_image_body(prompt, aspect_ratio), safe=False
         )
-        data = answer.get("data")
-        item = data[0] if isinstance(data, list) and data and isinstance(data[0], dict) else {}
-        if isinstance(item.get("b64_json"), str):
-            return base64.b64decode(item["b64_json"])
-        if isinstance(item.get("url"), str):
-            return self.http.download(item["url"], max_bytes=settings.PROVIDER_RESULT_MAX_BYTES)
-        raise bad_response("Together", "no image in the answer", answer)
+        b64, url = _image_of(self.http.json(response, "images/generations"))
+        return base64.b64decode(b64) if b64 is not None else self._download(url)
+
+    async def agenerate_image(self, *, prompt: str, aspect_ratio: str = "4:3") -> bytes:
+        """On the loop's HTTP client, so a page past its budget cancels the call itself (a thread
+        would hold it, and whoever waits for the loop's threads, until Together answered)."""
+        self.check_configured()
+        body = _image_body(prompt, aspect_ratio)
+        response = await self.http.arequest("POST", "images/generations", json=body, safe=False)
+        b64, url = _image_of(self.http.json(response, "images/generations"))
+        return base64.b64decode(b64) if b64 is not None else await asyncio.to_thread(self._download, url)
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+
+    def _download(self, url: str) -> bytes:
+        return self.http.download(url, max_bytes=settings.PROVIDER_RESULT_MAX_BYTES)
+
+
+def _image_body(prompt: str, aspect_ratio: str) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "model": settings.TOGETHER_IMAGE_MODEL,
+        "prompt": prompt,
+        "response_format": "base64",
+        "n": 1,
+        "output_format": "png",
+    }
+    if aspect_ratio != "match_input_image":
+        body["aspect_ratio"] = aspect_ratio
+    return body
+
+
+def _image_of(answer: dict[str, Any]) -> tuple[str | None, str]:
+    """A text-to-image answer's image: (base64, "") or (None, its URL)."""
+    data = answer.get("data")
+    item = data[0] if isinstance(data, list) and data and isinstance(data[0], dict) else {}
+    if isinstance(item.get("b64_json"), str):
+        return item["b64_json"], ""
+    if isinstance(item.get("url"), str):
+        return None, item["url"]
+    raise bad_response("Together", "no image in the answer", answer)

@@ -41,8 +41,12 @@ class FakeTogether(FakeServer):
                 },
                 404,
             )
-        source = base64.b64decode(body["image_url"].split(",", 1)[1])
-        image = ImageOps.invert(Image.open(io.BytesIO(source)).convert("RGB"))
+        if "image_url" in body:  # an edit: the input inverted
+            source = base64.b64decode(body["image_url"].split(",", 1)[1])
+            image = ImageOps.invert(Image.open(io.BytesIO(source)).convert("RGB"))
+        else:  # text to image (product-page illustrations): a colour the prompt picks
+            shade = sum(body.get("prompt", "").encode()) % 256
+            image = Image.new("RGB", (64, 48), (shade, 255 - shade, 128))
         buffer = io.BytesIO()
         image.save(buffer, "PNG")
         self.last_image = buffer.getvalue()
