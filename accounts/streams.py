@@ -84,6 +84,7 @@ class EventHub:
         self._wake = asyncio.Event()
         self._gap_since: float | None = None
         self._gap_seen_at = None  # the database's clock when the gap was first seen
+        self._gap_writers_gone = False  # no writer that could fill the gap was left at the last check
         # One thread, one database connection, for every read of this process's streams.
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="event-hub")
         self._ready = loop.create_task(self._start())
@@ -164,7 +165,7 @@ class EventHub:
             ):
                 self.loop.call_later(0.02, self._wake.set)  # look again shortly
                 return False
-            self._gap_since = None
+            self._gap_since, self._gap_writers_gone = None, False
             self.horizon = event_id
             streams = self._streams.get(user_id)
             if streams:
@@ -182,6 +183,12 @@ class EventHub:
         waited = now - self._gap_since
         if connection.vendor == "postgresql":
             if waited < GAP_MAX_WAIT_SECONDS and await self.db(writers_open_since, self._gap_seen_at):
+                self._gap_writers_gone = False
+                return False
+            if not self._gap_writers_gone:
+                # The writer may have committed between the read that saw the gap and this check:
+                # read once more, after it, before calling the id rolled back.
+                self._gap_writers_gone = True
                 return False
         elif waited < GAP_WAIT_SECONDS:
             return False
