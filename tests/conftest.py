@@ -290,6 +290,18 @@ def run_until_finished(job_id, seconds: float = 15, *, poll_now: bool = True):
         time.sleep(0.02)
 
 
+def database_url() -> str:
+    """This test's database as a DATABASE_URL, for the processes a test starts (they see what the
+    test committed: transactional tests)."""
+    from django.db import connection
+
+    db = django_settings.DATABASES["default"]
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{db['NAME']}"
+    auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
+    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
 @pytest.fixture
 def tasks():
     return run_tasks

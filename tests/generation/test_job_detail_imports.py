@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import connection
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from generation.models import JobKind
+from tests.conftest import database_url
 from tests.factories import JobFactory, JobInputFactory, UserFactory, finished_job_with_result
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.subprocess]
@@ -44,15 +44,6 @@ print(json.dumps(sorted(sys.modules)))
 """
 
 
-def _database_url() -> str:
-    """This test's database, for the probe (the rows are committed: a transactional test)."""
-    db = settings.DATABASES["default"]
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{db['NAME']}"
-    auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
-    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
 def test_polling_jobs_in_every_state_imports_no_provider_module_nor_pillow():
     user = UserFactory(max_queued_jobs=10, max_concurrent_jobs=1)
     JobFactory(running=True)  # another user's, so the waiting job's figures have a start to read
@@ -66,7 +57,7 @@ def test_polling_jobs_in_every_state_imports_no_provider_module_nor_pillow():
     ]
     env = {
         **os.environ,
-        "DATABASE_URL": _database_url(),
+        "DATABASE_URL": database_url(),
         "DJANGO_SETTINGS_MODULE": "config.settings",
         "DEBUG": "false",
         "HTTPS": "off",

@@ -25,8 +25,8 @@ import pytest
 from accounts.services import user_create
 from generation.models import EngineLease, Job
 from generation.services.wakeups import ENGINE
-from tests.conftest import api_client_for, goods_form
-from tests.generation.test_worker_processes import ROOT, _database_url, _wait_for
+from tests.conftest import api_client_for, database_url, goods_form
+from tests.generation.test_worker_processes import ROOT, _wait_for
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.subprocess]
 
@@ -42,7 +42,7 @@ def _engine_pid() -> int | None:
 def test_a_cluster_that_stops_taking_work_is_restarted_in_place_and_its_jobs_finish(storage_dir, tmp_path):
     env = {
         **os.environ,
-        "DATABASE_URL": _database_url(),
+        "DATABASE_URL": database_url(),
         "OUTPUT_DIR": str(storage_dir),
         "LOCAL_PROVIDER_DELAY_SECONDS": "1",
         "Q_WORKERS": "2",

@@ -12,13 +12,11 @@ import time
 from pathlib import Path
 
 import pytest
-from django.conf import settings
-from django.db import connection
 
 from accounts.services import user_create
 from gallery.models import Image
 from generation.models import EngineLease, Job
-from tests.conftest import api_client_for, goods_form
+from tests.conftest import api_client_for, database_url, goods_form
 from tests.fakes import bfl as fake_bfl
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.subprocess]
@@ -26,20 +24,12 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.subprocess]
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _database_url() -> str:
-    db = settings.DATABASES["default"]
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{db['NAME']}"
-    auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
-    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
 @pytest.fixture
 def cluster(storage_dir):
     """Start and stop `manage.py runworkers` clusters against this test's database."""
     env = {
         **os.environ,
-        "DATABASE_URL": _database_url(),
+        "DATABASE_URL": database_url(),
         "OUTPUT_DIR": str(storage_dir),
         "LOCAL_PROVIDER_DELAY_SECONDS": "3",
         "Q_WORKERS": "2",

@@ -19,13 +19,12 @@ from pathlib import Path
 
 import httpx
 import pytest
-from django.conf import settings
 from django.db import connection
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.services import user_create
 from generation.models import Job, JobInput
-from tests.conftest import goods_form
+from tests.conftest import database_url, goods_form
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -85,14 +84,6 @@ class RedisServer:
         if self.process is not None and self.process.poll() is None:
             self.process.kill()  # as a crashed or unreachable server: no goodbye to clients
             self.process.wait()
-
-
-def _database_url() -> str:
-    db = settings.DATABASES["default"]
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{db['NAME']}"
-    auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
-    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 def _base_env(tmp_path: Path, **extra: str) -> dict:
@@ -180,7 +171,7 @@ def test_redis_stopped_under_load_loses_nothing_and_answers_no_500(processes, tm
     try:
         env = _base_env(
             tmp_path,
-            DATABASE_URL=_database_url(),
+            DATABASE_URL=database_url(),
             Q_BROKER="redis",
             REDIS_URL=f"redis://127.0.0.1:{redis.port}/0",
             CACHE_URL=f"redis://127.0.0.1:{redis.port}/1",
@@ -356,7 +347,7 @@ def test_a_redis_that_accepts_but_never_answers_costs_seconds_not_the_request(pr
     try:
         env = _base_env(
             tmp_path,
-            DATABASE_URL=_database_url(),
+            DATABASE_URL=database_url(),
             Q_BROKER="redis",
             REDIS_URL=f"redis://127.0.0.1:{port}/0",
             CACHE_URL=f"redis://127.0.0.1:{port}/1",

@@ -13,10 +13,9 @@ import time
 from pathlib import Path
 
 import pytest
-from django.conf import settings
-from django.db import connection
 
 from config.health import health_cache_clear
+from tests.conftest import database_url
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -72,14 +71,6 @@ def test_https_off_keeps_plain_http_cookies_and_no_redirect(settings):
     assert result.stdout.split() == ["False", "False", "0"], result.stderr
 
 
-def _database_url() -> str:
-    db = settings.DATABASES["default"]
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{db['NAME']}"
-    auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
-    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
 def _wait_for(predicate, timeout: float) -> float:
     started = time.monotonic()
     while time.monotonic() - started < timeout:
@@ -96,7 +87,7 @@ def test_a_real_cluster_turns_health_and_worker_liveness_on_and_off(client, tmp_
     settings.WORKER_STATE_DIR = str(state)
     env = {
         **os.environ,
-        "DATABASE_URL": _database_url(),
+        "DATABASE_URL": database_url(),
         "WORKER_STATE_DIR": str(state),
         "OUTPUT_DIR": str(tmp_path / "out"),
         "LOG_LEVEL": "WARNING",
