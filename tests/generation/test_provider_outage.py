@@ -13,8 +13,6 @@ from config.health import health_report
 from generation.models import Job
 from generation.services import engine
 from tests.conftest import goods_form, ppl_form, run_tasks
-from tests.fakes import bfl as fake_bfl
-from tests.fakes import replicate as fake_replicate
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]  # outage windows last seconds
 
@@ -29,28 +27,6 @@ def _fast_backoff(settings):
     settings.PROVIDER_MAX_ATTEMPTS = 2  # in-request retries: a blip of a second at most
     settings.PROVIDER_OUTAGE_BACKOFF_SECONDS = 0.3
     settings.PROVIDER_OUTAGE_BACKOFF_MAX_SECONDS = 1.0
-
-
-@pytest.fixture
-def replicate(settings):
-    with fake_replicate.FakeReplicate() as fake:
-        settings.PPL_PROVIDER = "replicate"
-        settings.REPLICATE_API_BASE = f"{fake.url}/v1"
-        settings.REPLICATE_API_TOKEN = fake_replicate.TOKEN
-        settings.REPLICATE_RESULT_HOSTS = ["127.0.0.1"]  # the fake delivers on loopback
-        settings.ALLOWED_FETCH_HOSTS = [fake.url.removeprefix("http://")]
-        yield fake
-
-
-@pytest.fixture
-def bfl(settings):
-    with fake_bfl.FakeBfl() as fake:
-        settings.GOODS_PROVIDER = "bfl"
-        settings.BFL_API_BASE = fake.url
-        settings.BFL_API_KEY = fake_bfl.KEY
-        settings.BFL_RESULT_HOSTS = ["127.0.0.1"]  # the fake delivers on loopback
-        settings.ALLOWED_FETCH_HOSTS = [fake.url.removeprefix("http://")]
-        yield fake
 
 
 def _ppl(api) -> str:

@@ -30,16 +30,10 @@ SUBMIT_PATH = "/v1/flux-kontext-max"
 
 
 @pytest.fixture
-def bfl(settings):
-    with fake_bfl.FakeBfl() as fake:
-        settings.GOODS_PROVIDER = "bfl"
-        settings.BFL_API_BASE = fake.url
-        settings.BFL_API_KEY = fake_bfl.KEY
-        settings.BFL_RESULT_HOSTS = ["127.0.0.1"]  # the fake delivers on loopback
-        settings.ALLOWED_FETCH_HOSTS = [fake.url.removeprefix("http://")]
-        settings.BFL_WEBHOOK_SECRET = fake_bfl.WEBHOOK_SECRET
-        fake.polls_until_done = 10_000  # polling alone never finishes a job here
-        yield fake
+def bfl(bfl, settings):
+    settings.BFL_WEBHOOK_SECRET = fake_bfl.WEBHOOK_SECRET
+    bfl.polls_until_done = 10_000  # polling alone never finishes a job here
+    return bfl
 
 
 def _submitting_goods_job(api) -> Job:
